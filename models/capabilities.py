@@ -1,0 +1,111 @@
+"""The capabilities register: bit positions, the default this project's RTL reports, and
+which features the model implements (others are refused at construction)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+VERSION_1_0 = 0x10
+SV32, SV39, SV48, SV57 = 8, 9, 10, 11
+SVRSW60T59B, SVPBMT = 14, 15
+SV32X4, SV39X4, SV48X4, SV57X4 = 16, 17, 18, 19
+AMO_MRIF, MSI_FLAT, MSI_MRIF, AMO_HWAD, ATS, T2GPA, END = 21, 22, 23, 24, 25, 26, 27
+IGS_SHIFT = 28
+HPM, DBG = 30, 31
+PAS_SHIFT = 32
+PD8, PD17, PD20 = 38, 39, 40
+QOSID, NL, S = 41, 42, 43
+
+IGS_MSI, IGS_WSI, IGS_BOTH = 0, 1, 2
+
+DEFAULT = (VERSION_1_0 | 1 << SV39 | 1 << SV48 | 1 << SV39X4 | 1 << SV48X4
+           | IGS_WSI << IGS_SHIFT | 56 << PAS_SHIFT | 1 << PD8 | 1 << PD17 | 1 << PD20)
+
+# Features the model implements beyond the RTL's default set.
+OPTIONAL = {SV57: "Sv57", SV57X4: "Sv57x4", MSI_FLAT: "MSI_FLAT"}
+UNIMPLEMENTED = {SV32: "Sv32", SVRSW60T59B: "Svrsw60t59b", SVPBMT: "Svpbmt", SV32X4: "Sv32x4",
+                 AMO_MRIF: "AMO_MRIF", MSI_MRIF: "MSI_MRIF", AMO_HWAD: "AMO_HWAD", ATS: "ATS",
+                 T2GPA: "T2GPA", END: "END", HPM: "HPM", DBG: "DBG", QOSID: "QOSID", NL: "NL",
+                 S: "S"}
+
+
+def _bit(value: int, pos: int) -> bool:
+    return bool(value >> pos & 1)
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    value: int
+
+    def __post_init__(self) -> None:
+        v = self.value
+        if v & 0xFF != VERSION_1_0:
+            raise ValueError(f"capabilities.version must be 0x10, got {v & 0xFF:#x}")
+        bad = [name for pos, name in UNIMPLEMENTED.items() if _bit(v, pos)]
+        if bad:
+            raise ValueError(f"capabilities: the model does not implement {', '.join(bad)}; clear those bits")
+        if (v >> IGS_SHIFT) & 3 != IGS_WSI:
+            raise ValueError("capabilities.IGS must be 1 (WSI): the model implements wired interrupts only")
+        if not 32 <= self.pas <= 56:
+            raise ValueError(f"capabilities.PAS must be 32..56, got {self.pas}")
+        if v & ~((1 << 44) - 1) or v & (0x3 << 12 | 1 << 20):
+            raise ValueError(f"capabilities {v:#x} sets reserved or custom bits")
+        if self.sv48 and not self.sv39 or self.sv57 and not self.sv48:
+            raise ValueError("capabilities: Sv48 needs Sv39 and Sv57 needs Sv48")
+
+    sv39 = property(lambda s: _bit(s.value, SV39))
+    sv48 = property(lambda s: _bit(s.value, SV48))
+    sv57 = property(lambda s: _bit(s.value, SV57))
+    sv39x4 = property(lambda s: _bit(s.value, SV39X4))
+    sv48x4 = property(lambda s: _bit(s.value, SV48X4))
+    sv57x4 = property(lambda s: _bit(s.value, SV57X4))
+    msi_flat = property(lambda s: _bit(s.value, MSI_FLAT))
+    pd8 = property(lambda s: _bit(s.value, PD8))
+    pd17 = property(lambda s: _bit(s.value, PD17))
+    pd20 = property(lambda s: _bit(s.value, PD20))
+    pas = property(lambda s: (s.value >> PAS_SHIFT) & 0x3F)
+
+    def first_stage_modes(self) -> dict[int, int]:
+        return self._first_stage_modes
+
+    @cached_property
+    def _first_stage_modes(self) -> dict[int, int]:
+        """iosatp/fsc MODE encoding -> number of levels, for the supported SXL=0 modes."""
+        modes = {0: 0}
+        if self.sv39:
+            modes[8] = 3
+        if self.sv48:
+            modes[9] = 4
+        if self.sv57:
+            modes[10] = 5
+        return modes
+
+    def g_stage_modes(self) -> dict[int, int]:
+        return self._g_stage_modes
+
+    @cached_property
+    def _g_stage_modes(self) -> dict[int, int]:
+        """iohgatp MODE encoding -> number of levels, for the supported GXL=0 modes."""
+        modes = {0: 0}
+        if self.sv39x4:
+            modes[8] = 3
+        if self.sv48x4:
+            modes[9] = 4
+        if self.sv57x4:
+            modes[10] = 5
+        return modes
+
+    def pd_modes(self) -> dict[int, int]:
+        return self._pd_modes
+
+    @cached_property
+    def _pd_modes(self) -> dict[int, int]:
+        """pdtp MODE encoding -> number of PDT levels."""
+        modes = {0: 0}
+        if self.pd8:
+            modes[1] = 1
+        if self.pd17:
+            modes[2] = 2
+        if self.pd20:
+            modes[3] = 3
+        return modes

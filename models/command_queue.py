@@ -1,0 +1,98 @@
+"""Command-queue decoding: each command of the subset, and what makes one illegal."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .device_context import bits
+
+OP_IOTINVAL, OP_IOFENCE, OP_IODIR, OP_ATS = 1, 2, 3, 4
+F_VMA, F_GVMA = 0, 1
+F_FENCE_C = 0
+F_INVAL_DDT, F_INVAL_PDT = 0, 1
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str             # "IOTINVAL.VMA" | "IOTINVAL.GVMA" | "IOFENCE.C" | "IODIR.INVAL_DDT" | "IODIR.INVAL_PDT"
+    av: int = 0
+    pscv: int = 0
+    gv: int = 0
+    pscid: int = 0
+    gscid: int = 0
+    addr: int = 0         # IOTINVAL: ADDR[63:12] << 12; IOFENCE.C: ADDR[63:2] << 2
+    wsi: int = 0
+    pr: int = 0
+    pw: int = 0
+    data: int = 0
+    dv: int = 0
+    did: int = 0
+    pid: int = 0
+
+
+class IllegalCommand(Exception):
+    """The command must set cqcsr.cmd_ill; the message says why."""
+
+
+def _mask(*ranges: tuple[int, int]) -> int:
+    m = 0
+    for hi, lo in ranges:
+        m |= ((1 << (hi - lo + 1)) - 1) << lo
+    return m
+
+
+# Reserved bits of each command, as positions in the 128-bit command. NL (34) and S (73)
+# are reserved because capabilities.NL and capabilities.S are 0.
+_RSVD_IOTINVAL = _mask((11, 11), (34, 34), (43, 35), (73, 60), (127, 126))
+_RSVD_IOFENCE = _mask((31, 14), (127, 126))
+_RSVD_IODIR = _mask((11, 10), (32, 32), (39, 34), (127, 64))
+
+
+def decode(dw0: int, dw1: int, fctl_wsi: int) -> Command:
+    cmd = dw1 << 64 | dw0
+    opcode, func3 = bits(cmd, 6, 0), bits(cmd, 9, 7)
+    if opcode == OP_IOTINVAL and func3 in (F_VMA, F_GVMA):
+        if cmd & _RSVD_IOTINVAL:
+            raise IllegalCommand("IOTINVAL with a reserved bit set (NL and S are unsupported)")
+        c = Command("IOTINVAL.VMA" if func3 == F_VMA else "IOTINVAL.GVMA", av=bits(cmd, 10, 10),
+                    pscid=bits(cmd, 31, 12), pscv=bits(cmd, 32, 32), gv=bits(cmd, 33, 33),
+                    gscid=bits(cmd, 59, 44), addr=bits(cmd, 125, 74) << 12)
+        if func3 == F_GVMA and c.pscv:
+            raise IllegalCommand("IOTINVAL.GVMA with PSCV=1")
+        return c
+    if opcode == OP_IOFENCE and func3 == F_FENCE_C:
+        if cmd & _RSVD_IOFENCE:
+            raise IllegalCommand("IOFENCE.C with a reserved bit set")
+        c = Command("IOFENCE.C", av=bits(cmd, 10, 10), wsi=bits(cmd, 11, 11), pr=bits(cmd, 12, 12),
+                    pw=bits(cmd, 13, 13), data=bits(cmd, 63, 32), addr=bits(cmd, 125, 64) << 2)
+        if c.wsi and not fctl_wsi:
+            raise IllegalCommand("IOFENCE.C with WSI=1 while fctl.WSI=0")
+        return c
+    if opcode == OP_IODIR and func3 in (F_INVAL_DDT, F_INVAL_PDT):
+        if cmd & _RSVD_IODIR:
+            raise IllegalCommand("IODIR with a reserved bit set")
+        c = Command("IODIR.INVAL_DDT" if func3 == F_INVAL_DDT else "IODIR.INVAL_PDT",
+                    pid=bits(cmd, 31, 12), dv=bits(cmd, 33, 33), did=bits(cmd, 63, 40))
+        if func3 == F_INVAL_DDT and c.pid:
+            raise IllegalCommand("IODIR.INVAL_DDT with a non-zero PID field (reserved)")
+        if func3 == F_INVAL_PDT and not c.dv:
+            raise IllegalCommand("IODIR.INVAL_PDT with DV=0")
+        return c
+    if opcode == OP_ATS:
+        raise IllegalCommand("ATS command while capabilities.ATS is 0")
+    raise IllegalCommand(f"reserved opcode {opcode} / func3 {func3}")
+
+
+def encode(c: Command) -> tuple[int, int]:
+    """The two doublewords of a command (the inverse of decode, for software layers)."""
+    if c.name.startswith("IOTINVAL"):
+        v = (OP_IOTINVAL | (F_GVMA if c.name.endswith("GVMA") else F_VMA) << 7 | c.av << 10
+             | c.pscid << 12 | c.pscv << 32 | c.gv << 33 | c.gscid << 44 | (c.addr >> 12) << 74)
+    elif c.name == "IOFENCE.C":
+        v = (OP_IOFENCE | c.av << 10 | c.wsi << 11 | c.pr << 12 | c.pw << 13 | c.data << 32
+             | (c.addr >> 2) << 64)
+    elif c.name.startswith("IODIR"):
+        v = (OP_IODIR | (F_INVAL_PDT if c.name.endswith("PDT") else F_INVAL_DDT) << 7
+             | c.pid << 12 | c.dv << 33 | c.did << 40)
+    else:
+        raise ValueError(f"unknown command name {c.name!r}")
+    return v & (2**64 - 1), v >> 64

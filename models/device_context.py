@@ -1,0 +1,163 @@
+"""Device directory table walk and device-context checks (spec: "Process to locate the
+Device-context" and the DC misconfiguration rules)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .capabilities import Capabilities
+from .causes import Cause
+from .memory import AccessFault, PoisonedData
+from .walk_reader import Fault, Item, WalkReader
+
+MODE_OFF, MODE_BARE, MODE_1LVL, MODE_2LVL, MODE_3LVL = 0, 1, 2, 3, 4
+DDT_LEVELS = {MODE_1LVL: 1, MODE_2LVL: 2, MODE_3LVL: 3}
+
+PPN_MASK = (1 << 44) - 1
+
+
+def bits(v: int, hi: int, lo: int) -> int:
+    return (v >> lo) & ((1 << (hi - lo + 1)) - 1)
+
+
+def ddi_split(did: int, extended: bool) -> tuple[int, int, int]:
+    """DDI[0..2]: base format 7/9/8 bits, extended 6/9/9 bits."""
+    if extended:
+        return bits(did, 5, 0), bits(did, 14, 6), bits(did, 23, 15)
+    return bits(did, 6, 0), bits(did, 15, 7), bits(did, 23, 16)
+
+
+def did_fits(did: int, mode: int, extended: bool) -> bool:
+    _, d1, d2 = ddi_split(did, extended)
+    if mode == MODE_2LVL:
+        return d2 == 0
+    if mode == MODE_1LVL:
+        return d1 == 0 and d2 == 0
+    return True
+
+
+@dataclass(frozen=True)
+class DeviceContext:
+    tc: int
+    iohgatp: int
+    ta: int
+    fsc: int
+    msiptp: int = 0
+    msi_addr_mask: int = 0
+    msi_addr_pattern: int = 0
+
+    v = property(lambda s: bits(s.tc, 0, 0))
+    en_ats = property(lambda s: bits(s.tc, 1, 1))
+    en_pri = property(lambda s: bits(s.tc, 2, 2))
+    t2gpa = property(lambda s: bits(s.tc, 3, 3))
+    dtf = property(lambda s: bits(s.tc, 4, 4))
+    pdtv = property(lambda s: bits(s.tc, 5, 5))
+    prpr = property(lambda s: bits(s.tc, 6, 6))
+    gade = property(lambda s: bits(s.tc, 7, 7))
+    sade = property(lambda s: bits(s.tc, 8, 8))
+    dpe = property(lambda s: bits(s.tc, 9, 9))
+    sbe = property(lambda s: bits(s.tc, 10, 10))
+    sxl = property(lambda s: bits(s.tc, 11, 11))
+    gmode = property(lambda s: bits(s.iohgatp, 63, 60))
+    gscid = property(lambda s: bits(s.iohgatp, 59, 44))
+    gppn = property(lambda s: s.iohgatp & PPN_MASK)
+    pscid = property(lambda s: bits(s.ta, 31, 12))
+    fsc_mode = property(lambda s: bits(s.fsc, 63, 60))
+    fsc_ppn = property(lambda s: s.fsc & PPN_MASK)
+    msi_mode = property(lambda s: bits(s.msiptp, 63, 60))
+    msi_ppn = property(lambda s: s.msiptp & PPN_MASK)
+
+    @classmethod
+    def from_words(cls, words) -> "DeviceContext":
+        return cls(*words[:7])
+
+
+def dc_misconfigured(dc: DeviceContext, caps: Capabilities, fctl_be: int, extended: bool) -> str | None:
+    """The first DC rule the context breaks, or None (any rule gives cause 259)."""
+    if dc.tc & ~((1 << 12) - 1) & ~(0xFF << 24):
+        return "reserved bit set in tc"
+    if dc.ta & ((1 << 12) - 1) or dc.ta >> 32:
+        return "reserved bit set in ta"
+    if bits(dc.fsc, 59, 44):
+        return "reserved bit set in fsc"
+    if dc.en_ats or dc.en_pri or dc.prpr:
+        return "EN_ATS/EN_PRI/PRPR set but capabilities.ATS is 0"
+    if dc.t2gpa:
+        return "T2GPA set but capabilities.T2GPA is 0 (and EN_ATS is 0)"
+    if dc.pdtv:
+        if dc.fsc_mode not in caps.pd_modes():
+            return f"pdtp.MODE {dc.fsc_mode} is reserved or unsupported"
+    else:
+        if dc.dpe:
+            return "DPE set with PDTV=0"
+        if dc.fsc_mode not in caps.first_stage_modes():
+            return f"iosatp.MODE {dc.fsc_mode} is reserved or unsupported"
+    if dc.sxl:
+        return "SXL=1 but Sv32 is not supported and fctl.GXL is not writable"
+    if dc.gmode not in caps.g_stage_modes():
+        return f"iohgatp.MODE {dc.gmode} is reserved or unsupported"
+    if dc.gmode != 0 and dc.gppn & 3:
+        return "iohgatp.PPN is not 16 KiB aligned"
+    if dc.gade or dc.sade:
+        return "GADE/SADE set but capabilities.AMO_HWAD is 0"
+    if dc.sbe != fctl_be:
+        return "SBE differs from fctl.BE and capabilities.END is 0"
+    if extended:
+        if bits(dc.msiptp, 59, 44):
+            return "reserved bit set in msiptp"
+        if dc.msi_mode not in (0, 1):
+            return f"msiptp.MODE {dc.msi_mode} is neither Off nor Flat"
+        if dc.msi_mode != 0 and dc.gmode == 0:
+            return "msiptp.MODE is not Off while iohgatp is Bare"
+        mgpaw = 59 if caps.sv57x4 else 50 if caps.sv48x4 else 41 if caps.sv39x4 else caps.pas
+        rsvd = ((1 << 64) - 1) ^ ((1 << (mgpaw - 12)) - 1)   # [63:52] and [51:MGPAW-12]
+        if (dc.msi_addr_mask | dc.msi_addr_pattern) & rsvd:
+            return "reserved bit set in msi_addr_mask/msi_addr_pattern"
+    return None
+
+
+def locate_dc(reader: WalkReader, did: int, mode: int, ppn: int, caps: Capabilities,
+              fctl_be: int) -> DeviceContext:
+    """Walk the DDT for device `did`; raises Fault(257/258/259/268)."""
+    extended = caps.msi_flat
+    ddi = ddi_split(did, extended)
+    levels = DDT_LEVELS[mode]
+    a = ppn << 12
+    for i in range(levels - 1, 0, -1):
+        # Non-leaf DDT entries are tagged by the device_id bits that select them.
+        shift = (6 if extended else 7) + 9 * (i - 1)
+        item = Item("ddte", a + ddi[i] * 8, 1, i, (i, did >> shift))
+        try:
+            (ddte,) = reader.read(item)
+        except AccessFault:
+            raise Fault(Cause.DDT_LOAD_ACCESS_FAULT)
+        except PoisonedData:
+            raise Fault(Cause.DDT_DATA_CORRUPTION)
+        if not ddte & 1:
+            raise Fault(Cause.DDT_NOT_VALID)
+        if bits(ddte, 9, 1) or bits(ddte, 63, 54):
+            raise Fault(Cause.DDT_MISCONFIGURED)
+        a = bits(ddte, 53, 10) << 12
+    size = 64 if extended else 32
+    item = Item("dc", a + ddi[0] * size, size // 8, 0, (did,))
+    try:
+        words = reader.read(item)
+    except AccessFault:
+        raise Fault(Cause.DDT_LOAD_ACCESS_FAULT)
+    except PoisonedData:
+        raise Fault(Cause.DDT_DATA_CORRUPTION)
+    dc, cause = _decode_dc(tuple(words), caps, fctl_be, extended)
+    if cause is not None:
+        raise Fault(cause)
+    return dc
+
+
+@lru_cache(maxsize=4096)
+def _decode_dc(words: tuple, caps: Capabilities, fctl_be: int, extended: bool):
+    """(DC, None) or (DC, cause): a pure function of the words, so it is memoised."""
+    dc = DeviceContext.from_words(words + (0,) * (7 - len(words)))
+    if not dc.v:
+        return dc, Cause.DDT_NOT_VALID
+    if extended and words[7] or dc_misconfigured(dc, caps, fctl_be, extended):
+        return dc, Cause.DDT_MISCONFIGURED
+    return dc, None

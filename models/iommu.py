@@ -1,0 +1,210 @@
+"""IommuModel: the register file, the queues and the translation flow, cache-free.
+
+Every side effect the spec gives a register write happens inside write_reg; translate()
+walks current memory and writes a fault record when the spec says one is reported.
+"""
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+from . import capabilities as capbits
+from .capabilities import Capabilities
+from .causes import REPORTED_DESPITE_DTF
+from .command_queue import Command, IllegalCommand, decode
+from .fault_queue import FaultQueue, fault_record
+from .memory import AccessFault, Memory
+from .registers import Reg, locate
+from .translate import WalkResult, translate_request
+from .transaction import Outcome, Request
+from .walk_reader import ItemHook, WalkReader
+
+PPN_FIELD = ((1 << 44) - 1) << 10
+QUEUE_BASE_MASK = PPN_FIELD | 0x1F
+FCTL_RESET = 0x2            # BE=0 (END=0), WSI=1 (IGS=WSI), GXL=0: all read-only
+ICVEC_MASK = 0x11           # civ and fiv: one writable bit each (two wires)
+ICVEC_RESET = 0x10          # civ=0 -> irq_cq's wire, fiv=1 -> irq_fq's wire
+
+CQCSR_CQEN, CQCSR_CIE = 1 << 0, 1 << 1
+CQCSR_CQMF, CQCSR_CMD_TO, CQCSR_CMD_ILL, CQCSR_FENCE_W_IP = 1 << 8, 1 << 9, 1 << 10, 1 << 11
+CQCSR_CQON = 1 << 16
+FQCSR_FQEN, FQCSR_FIE, FQCSR_FQMF, FQCSR_FQOF, FQCSR_FQON = 1, 2, 1 << 8, 1 << 9, 1 << 16
+IPSR_CIP, IPSR_FIP = 1, 2
+
+
+class IommuModel:
+    def __init__(self, mem: Memory, capabilities: Optional[int] = None) -> None:
+        self.mem = mem
+        self.caps = Capabilities(capbits.DEFAULT if capabilities is None else capabilities)
+        self.fctl = FCTL_RESET
+        self.ddtp = 0
+        self.cqb = self.cqh = self.cqt = 0
+        self.cqen = self.cie = False
+        self.cq_errors = 0          # cqmf | cmd_to | cmd_ill | fence_w_ip bits of cqcsr
+        self.fq = FaultQueue()
+        self.ipsr = 0
+        self.icvec = ICVEC_RESET
+        self.completed: list[Command] = []   # commands executed, in order (for tests/oracle)
+        self.on_command: Optional[Callable[[Command], None]] = None
+
+    # -- registers -------------------------------------------------------------------------
+    def read_reg(self, offset: int, size: int = 8) -> int:
+        base, width = locate(int(offset), size)
+        value = self._read(base)
+        if size == width:
+            return value
+        return (value >> (8 * (int(offset) - base))) & 0xFFFF_FFFF
+
+    def write_reg(self, offset: int, value: int, size: int = 8) -> None:
+        base, width = locate(int(offset), size)
+        if not 0 <= value < 1 << (8 * size):
+            raise ValueError(f"value {value:#x} does not fit a {size}-byte register access")
+        if size < width:
+            shift = 8 * (int(offset) - base)
+            value = (self._read(base) & ~(0xFFFF_FFFF << shift)) | value << shift
+        self._write(base, value)
+
+    def _read(self, base: int) -> int:
+        fq = self.fq
+        return {
+            Reg.CAPABILITIES: self.caps.value,
+            Reg.FCTL: self.fctl,
+            Reg.DDTP: self.ddtp,
+            Reg.CQB: self.cqb, Reg.CQH: self.cqh, Reg.CQT: self.cqt,
+            Reg.FQB: fq.fqb, Reg.FQH: fq.fqh, Reg.FQT: fq.fqt,
+            Reg.CQCSR: self._cqcsr(), Reg.FQCSR: self._fqcsr(),
+            Reg.IPSR: self.ipsr, Reg.ICVEC: self.icvec,
+        }.get(base, 0)
+
+    def _cqcsr(self) -> int:
+        return (self.cqen * CQCSR_CQEN | self.cie * CQCSR_CIE | self.cq_errors
+                | self.cqen * CQCSR_CQON)
+
+    def _fqcsr(self) -> int:
+        fq = self.fq
+        return (fq.fqen * FQCSR_FQEN | fq.fie * FQCSR_FIE | fq.fqmf * FQCSR_FQMF
+                | fq.fqof * FQCSR_FQOF | fq.fqen * FQCSR_FQON)
+
+    def _write(self, base: int, value: int) -> None:
+        fq = self.fq
+        if base == Reg.DDTP:
+            mode = value & 0xF
+            if mode > 4:                           # WARL: an unsupported mode is not taken
+                mode = self.ddtp & 0xF
+            self.ddtp = (value & PPN_FIELD) | mode
+        elif base == Reg.CQB:
+            if not self.cqen:                      # ignored while the queue is on
+                self.cqb = value & QUEUE_BASE_MASK
+                self.cqt = 0
+        elif base == Reg.CQT:
+            self.cqt = value & (self._cq_entries() - 1)
+            self._run_commands()
+        elif base == Reg.FQB:
+            if not fq.fqen:
+                fq.fqb = value & QUEUE_BASE_MASK
+                fq.fqh = 0
+        elif base == Reg.FQH:
+            fq.fqh = value & (fq.entries - 1)
+        elif base == Reg.CQCSR:
+            self.cq_errors &= ~(value & (CQCSR_CQMF | CQCSR_CMD_TO | CQCSR_CMD_ILL | CQCSR_FENCE_W_IP))
+            cqen = bool(value & CQCSR_CQEN)
+            if cqen and not self.cqen:
+                self.cqh = 0
+                self.cq_errors = 0
+            self.cqen, self.cie = cqen, bool(value & CQCSR_CIE)
+            self._update_ipsr()
+            self._run_commands()
+        elif base == Reg.FQCSR:
+            if value & FQCSR_FQMF:
+                fq.fqmf = False
+            if value & FQCSR_FQOF:
+                fq.fqof = False
+            fqen = bool(value & FQCSR_FQEN)
+            if fqen and not fq.fqen:
+                fq.fqt = 0
+                fq.fqmf = fq.fqof = False
+            fq.fqen, fq.fie = fqen, bool(value & FQCSR_FIE)
+            self._update_ipsr()
+        elif base == Reg.IPSR:
+            self.ipsr &= ~(value & (IPSR_CIP | IPSR_FIP))
+            self._update_ipsr()
+        elif base == Reg.ICVEC:
+            self.icvec = value & ICVEC_MASK
+        # capabilities, fctl, cqh, fqt and registers of absent features: read-only / ignored
+
+    def _update_ipsr(self, new_record: bool = False) -> None:
+        """ipsr bits are set while their condition holds (a W1C does not clear them then)."""
+        if self.cie and self.cq_errors:
+            self.ipsr |= IPSR_CIP
+        if self.fq.fie and (self.fq.fqmf or self.fq.fqof or new_record):
+            self.ipsr |= IPSR_FIP
+
+    def irq_wires(self) -> tuple[bool, bool]:
+        """Levels of the two interrupt wires (vector 0 = irq_cq's, vector 1 = irq_fq's)."""
+        wires = [False, False]
+        if self.ipsr & IPSR_CIP:
+            wires[self.icvec & 1] = True
+        if self.ipsr & IPSR_FIP:
+            wires[(self.icvec >> 4) & 1] = True
+        return wires[0], wires[1]
+
+    # -- command queue -----------------------------------------------------------------------
+    def _cq_entries(self) -> int:
+        return 1 << ((self.cqb & 0x1F) + 1)
+
+    def _run_commands(self) -> None:
+        """Execute queued commands until the queue is empty or an error stops it."""
+        base = ((self.cqb >> 10) & ((1 << 44) - 1)) << 12
+        while (self.cqen and not self.cq_errors & (CQCSR_CQMF | CQCSR_CMD_TO | CQCSR_CMD_ILL)
+               and self.cqh != self.cqt):
+            try:
+                raw = self.mem.read(base + 16 * self.cqh, 16)
+            except AccessFault:
+                self._cq_error(CQCSR_CQMF)
+                return
+            try:
+                cmd = decode(int.from_bytes(raw[:8], "little"), int.from_bytes(raw[8:], "little"),
+                             (self.fctl >> 1) & 1)
+            except IllegalCommand:
+                self._cq_error(CQCSR_CMD_ILL)
+                return
+            if cmd.name == "IOFENCE.C":
+                if cmd.av:
+                    try:
+                        self.mem.write(cmd.addr, cmd.data.to_bytes(4, "little"))
+                    except AccessFault:
+                        self._cq_error(CQCSR_CQMF)    # the fence does not complete
+                        return
+                if cmd.wsi:
+                    self.cq_errors |= CQCSR_FENCE_W_IP
+                    self._update_ipsr()
+            self.completed.append(cmd)
+            if self.on_command is not None:
+                self.on_command(cmd)
+            self.cqh = (self.cqh + 1) % self._cq_entries()
+
+    def _cq_error(self, bit: int) -> None:
+        self.cq_errors |= bit
+        self._update_ipsr()
+
+    # -- translation -----------------------------------------------------------------------
+    def walk(self, req: Request, read64: Optional[Callable[[int], int]] = None,
+             item_value: Optional[ItemHook] = None, trace: Optional[list] = None) -> WalkResult:
+        """The architectural result of `req` over memory (or `read64`), with no side effect."""
+        reader = WalkReader(read64 or self.mem.read64, item_value, trace)
+        return translate_request(req, self.ddtp, self.fctl, self.caps, reader)
+
+    def translate(self, req: Request) -> Outcome:
+        result = self.walk(req)
+        self.report(req, result)
+        return result.outcome
+
+    def report(self, req: Request, result: WalkResult) -> bool:
+        """Write the fault record the spec calls for, if any; True if one was written."""
+        out = result.outcome
+        if out.cause is None:
+            return False
+        if result.dtf and int(out.cause) not in REPORTED_DESPITE_DTF:
+            return False
+        written = self.fq.post(self.mem, fault_record(req, out))
+        self._update_ipsr(new_record=written)
+        return written

@@ -1,0 +1,101 @@
+"""Sparse, byte-addressed, little-endian memory shared by software stores and IOMMU reads.
+
+Bus errors and poisoned data are injected per address range, so every implicit access of
+the IOMMU (directory, page-table, queue) can be made to fail the way the spec describes.
+"""
+from __future__ import annotations
+
+PAGE = 4096
+
+
+class AccessFault(Exception):
+    """An access touched a range marked with Memory.set_access_fault (a bus error)."""
+
+
+class PoisonedData(Exception):
+    """A read returned data marked as corrupted with Memory.set_poison."""
+
+
+class Memory:
+    def __init__(self) -> None:
+        self._pages: dict[int, bytearray] = {}
+        self._faults: list[tuple[int, int]] = []
+        self._poison: list[tuple[int, int]] = []
+
+    # -- fault injection ---------------------------------------------------------------
+    def set_access_fault(self, lo: int, hi: int) -> None:
+        """Accesses touching [lo, hi) fail with AccessFault."""
+        if hi <= lo:
+            raise ValueError(f"set_access_fault: empty range [{lo:#x}, {hi:#x})")
+        self._faults.append((lo, hi))
+
+    def set_poison(self, lo: int, hi: int) -> None:
+        """Reads touching [lo, hi) fail with PoisonedData (after any access fault)."""
+        if hi <= lo:
+            raise ValueError(f"set_poison: empty range [{lo:#x}, {hi:#x})")
+        self._poison.append((lo, hi))
+
+    def clear_faults(self) -> None:
+        self._faults.clear()
+        self._poison.clear()
+
+    def _check(self, pa: int, n: int, ranges: list[tuple[int, int]]) -> bool:
+        return any(pa < hi and pa + n > lo for lo, hi in ranges)
+
+    # -- byte access ---------------------------------------------------------------------
+    def read(self, pa: int, n: int) -> bytes:
+        if pa < 0 or n < 0:
+            raise ValueError(f"read: bad address/length {pa:#x}/{n}")
+        if self._faults and self._check(pa, n, self._faults):
+            raise AccessFault(f"bus error reading {n} bytes at {pa:#x}")
+        if self._poison and self._check(pa, n, self._poison):
+            raise PoisonedData(f"poisoned data reading {n} bytes at {pa:#x}")
+        return self._raw_read(pa, n)
+
+    def write(self, pa: int, data: bytes) -> None:
+        if pa < 0:
+            raise ValueError(f"write: bad address {pa:#x}")
+        if self._faults and self._check(pa, len(data), self._faults):
+            raise AccessFault(f"bus error writing {len(data)} bytes at {pa:#x}")
+        self._raw_write(pa, bytes(data))
+
+    def _raw_read(self, pa: int, n: int) -> bytes:
+        out = bytearray()
+        while n:
+            page, off = divmod(pa, PAGE)
+            chunk = min(n, PAGE - off)
+            buf = self._pages.get(page)
+            out += buf[off:off + chunk] if buf is not None else bytes(chunk)
+            pa += chunk
+            n -= chunk
+        return bytes(out)
+
+    def _raw_write(self, pa: int, data: bytes) -> None:
+        pos = 0
+        while pos < len(data):
+            page, off = divmod(pa + pos, PAGE)
+            chunk = min(len(data) - pos, PAGE - off)
+            buf = self._pages.get(page)
+            if buf is None:
+                buf = self._pages[page] = bytearray(PAGE)
+            buf[off:off + chunk] = data[pos:pos + chunk]
+            pos += chunk
+
+    # -- word access (the hot path of every walk) ----------------------------------------
+    def read64(self, pa: int) -> int:
+        if self._faults or self._poison or pa % PAGE > PAGE - 8:
+            return int.from_bytes(self.read(pa, 8), "little")
+        buf = self._pages.get(pa >> 12)
+        if buf is None:
+            return 0
+        off = pa & (PAGE - 1)
+        return int.from_bytes(buf[off:off + 8], "little")
+
+    def write64(self, pa: int, value: int) -> None:
+        self.write(pa, (value & (2**64 - 1)).to_bytes(8, "little"))
+
+    def read32(self, pa: int) -> int:
+        return int.from_bytes(self.read(pa, 4), "little")
+
+    def write32(self, pa: int, value: int) -> None:
+        self.write(pa, (value & 0xFFFF_FFFF).to_bytes(4, "little"))

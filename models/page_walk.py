@@ -1,0 +1,101 @@
+"""First-stage (Sv39/48/57) and G-stage (Sv39x4/48x4/57x4) page-table walks, as the
+Privileged spec's two-stage algorithm and the IOMMU spec's rules describe them.
+
+A walk raises PtFault with what went wrong (page fault, access fault, poison); the
+translation flow maps that to a cause, because the cause depends on what the walk was for
+(the final access, a first-stage PTE address, or a PDT address).
+"""
+from __future__ import annotations
+
+from .memory import AccessFault, PoisonedData
+from .walk_reader import Item, WalkReader
+
+PTE_V, PTE_R, PTE_W, PTE_X, PTE_U, PTE_G, PTE_A, PTE_D = (1 << i for i in range(8))
+PTE_N = 1 << 63
+PTE_PBMT_SHIFT = 61
+PTE_RSVD = ((1 << 61) - 1) ^ ((1 << 54) - 1)   # bits 60:54 (Svrsw60t59b not implemented)
+
+READ, WRITE, EXEC = "read", "write", "exec"
+
+
+class PtFault(Exception):
+    PAGE, ACCESS, POISON = "page", "access", "poison"
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+def _ppn(pte: int) -> int:
+    return (pte >> 10) & ((1 << 44) - 1)
+
+
+def walk(reader: WalkReader, *, kind: str, addr: int, levels: int, root_ppn: int,
+         access: str, user: bool, sum_: bool, tag_prefix: tuple,
+         pte_addr_xlate=None) -> tuple[int, int]:
+    """Translate `addr` through one stage; return (output address, leaf PTE).
+
+    kind: "pte1" (first stage) or "pte2" (G-stage, 2 extra root index bits, always User).
+    pte_addr_xlate: for a first stage under an active G-stage, maps each PTE's GPA to an SPA
+    (it raises its own fault). tag_prefix: (gscid, pscid) or (gscid,) for cache tags.
+    """
+    g_stage = kind == "pte2"
+    va_bits = 12 + 9 * levels + (2 if g_stage else 0)
+    if g_stage:
+        if addr >> va_bits:
+            raise PtFault(PtFault.PAGE)
+    else:
+        top = addr >> (va_bits - 1)
+        if top not in (0, (1 << (64 - va_bits + 1)) - 1):
+            raise PtFault(PtFault.PAGE)          # not canonical
+    a = root_ppn << 12
+    for i in range(levels - 1, -1, -1):
+        shift = 12 + 9 * i
+        width = 11 if g_stage and i == levels - 1 else 9
+        vpn_i = (addr >> shift) & ((1 << width) - 1)
+        pte_pa = a + vpn_i * 8
+        if pte_addr_xlate is not None:
+            pte_pa = pte_addr_xlate(pte_pa)
+        item = Item(kind, pte_pa, 1, i, tag_prefix + (i, (addr & ((1 << va_bits) - 1)) >> shift))
+        try:
+            (pte,) = reader.read(item)
+        except AccessFault:
+            raise PtFault(PtFault.ACCESS)
+        except PoisonedData:
+            raise PtFault(PtFault.POISON)
+        pbmt = (pte >> PTE_PBMT_SHIFT) & 3
+        if not pte & PTE_V or (pte & PTE_W and not pte & PTE_R) or pte & PTE_RSVD or pbmt:
+            raise PtFault(PtFault.PAGE)
+        if not pte & (PTE_R | PTE_X):
+            # Non-leaf: D, A, U, N and PBMT are reserved.
+            if pte & (PTE_D | PTE_A | PTE_U | PTE_N):
+                raise PtFault(PtFault.PAGE)
+            a = _ppn(pte) << 12
+            continue
+        return _leaf(addr, pte, i, access, user, sum_, g_stage), pte
+    raise PtFault(PtFault.PAGE)                  # ran out of levels
+
+
+def _leaf(addr: int, pte: int, level: int, access: str, user: bool, sum_: bool, g_stage: bool) -> int:
+    ppn = _ppn(pte)
+    if pte & PTE_N:
+        if level != 0 or ppn & 0xF != 0b1000:
+            raise PtFault(PtFault.PAGE)
+    elif level and ppn & ((1 << (9 * level)) - 1):
+        raise PtFault(PtFault.PAGE)              # misaligned superpage
+    # Privilege: the G-stage always checks as User.
+    if user or g_stage:
+        if not pte & PTE_U:
+            raise PtFault(PtFault.PAGE)
+    elif pte & PTE_U and (not sum_ or access == EXEC):
+        raise PtFault(PtFault.PAGE)
+    need = {READ: PTE_R, WRITE: PTE_W, EXEC: PTE_X}[access]
+    if not pte & need:
+        raise PtFault(PtFault.PAGE)
+    # No hardware A/D update in this subset: A=0, or D=0 on a write, is a fault.
+    if not pte & PTE_A or (access == WRITE and not pte & PTE_D):
+        raise PtFault(PtFault.PAGE)
+    if pte & PTE_N:
+        return (ppn & ~0xF) << 12 | (addr & 0xFFFF)
+    span = 12 + 9 * level
+    return (ppn >> (9 * level)) << span | (addr & ((1 << span) - 1))

@@ -1,0 +1,40 @@
+"""An inbound device transaction and the IOMMU's answer to it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+
+@dataclass(frozen=True)
+class Request:
+    did: int
+    iova: int
+    ttyp: int
+    pid: Optional[int] = None     # None: the transaction carries no process_id
+    priv_s: bool = False          # supervisor privilege requested (only meaningful with a pid)
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.did < 1 << 24:
+            raise ValueError(f"Request.did {self.did:#x} does not fit 24 bits")
+        if not 0 <= self.iova < 1 << 64:
+            raise ValueError(f"Request.iova {self.iova:#x} does not fit 64 bits")
+        if not 0 <= int(self.ttyp) < 64:
+            raise ValueError(f"Request.ttyp {self.ttyp} does not fit 6 bits")
+        if self.pid is not None and not 0 <= self.pid < 1 << 20:
+            raise ValueError(f"Request.pid {self.pid:#x} does not fit 20 bits")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """pa is None on a fault; cause is None on success. Equality uses (pa, cause) only."""
+    pa: Optional[int]
+    cause: Optional[int]
+    iotval2: int = field(default=0, compare=False)
+    gpa: Optional[int] = field(default=None, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.cause is None
+
+    def __str__(self) -> str:
+        return f"pa:{self.pa:#x}" if self.cause is None else f"fault:{int(self.cause)}"

@@ -1,0 +1,162 @@
+"""The spec's "process to translate an IOVA", steps 1-20, as one pure function of the
+register values, the capabilities and a WalkReader. No caches, no side effects: the model
+calls it for translate(), the coherence oracle calls it with substituted item values."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import page_walk
+from .capabilities import Capabilities
+from .causes import (EXEC, TRANSLATED, UNTRANSLATED, WRITE, Cause, TTYP, access_fault,
+                     guest_page_fault, page_fault)
+from .device_context import (DDT_LEVELS, MODE_BARE, MODE_OFF, PPN_MASK, bits, did_fits,
+                             locate_dc)
+from .memory import AccessFault, PoisonedData
+from .page_walk import PtFault
+from .process_context import PD_PID_BITS, locate_pc
+from .transaction import Outcome, Request
+from .walk_reader import Fault, Item, WalkReader
+
+
+@dataclass(frozen=True)
+class WalkResult:
+    outcome: Outcome
+    dtf: bool = False     # the located DC had DTF=1 (suppresses most fault reports)
+
+
+def _fault(cause: int, iotval2: int = 0, gpa=None) -> Fault:
+    return Fault(cause, iotval2, gpa)
+
+
+def translate_request(req: Request, ddtp: int, fctl: int, caps: Capabilities,
+                      reader: WalkReader) -> WalkResult:
+    mode = ddtp & 0xF
+    ttyp = int(req.ttyp)
+    if mode == MODE_OFF:
+        return WalkResult(Outcome(None, Cause.ALL_INBOUND_DISALLOWED))
+    if mode == MODE_BARE:
+        if ttyp in TRANSLATED or ttyp == TTYP.PCIE_ATS:
+            return WalkResult(Outcome(None, Cause.TTYP_DISALLOWED))
+        return WalkResult(Outcome(req.iova, None))
+    if mode not in DDT_LEVELS:      # unreachable: ddtp.iommu_mode is WARL
+        raise ValueError(f"ddtp.iommu_mode {mode} is not a supported mode")
+    if not did_fits(req.did, mode, caps.msi_flat):
+        return WalkResult(Outcome(None, Cause.TTYP_DISALLOWED))
+    try:
+        dc = locate_dc(reader, req.did, mode, (ddtp >> 10) & PPN_MASK, caps, fctl & 1)
+    except Fault as f:
+        return WalkResult(Outcome(None, f.cause))
+    try:
+        return WalkResult(_translate_with_dc(req, dc, caps, reader), bool(dc.dtf))
+    except Fault as f:
+        return WalkResult(Outcome(None, f.cause, f.iotval2, f.gpa), bool(dc.dtf))
+
+
+def _translate_with_dc(req: Request, dc, caps: Capabilities, reader: WalkReader) -> Outcome:
+    ttyp = int(req.ttyp)
+    pid = req.pid
+    # Step 7: ATS is not implemented, so EN_ATS is 0 in every valid DC.
+    if ttyp in TRANSLATED or ttyp == TTYP.PCIE_ATS:
+        raise _fault(Cause.TTYP_DISALLOWED)
+    if pid is not None and not dc.pdtv:
+        raise _fault(Cause.TTYP_DISALLOWED)
+    if pid is not None and dc.fsc_mode and pid >> PD_PID_BITS[dc.fsc_mode]:
+        raise _fault(Cause.TTYP_DISALLOWED)
+    if ttyp not in UNTRANSLATED:
+        raise _fault(Cause.TTYP_DISALLOWED)
+    access = page_walk.EXEC if ttyp in EXEC else page_walk.WRITE if ttyp in WRITE else page_walk.READ
+    supervisor = req.priv_s and pid is not None      # no process_id => User
+    g_levels = caps.g_stage_modes()[dc.gmode]
+    gscid = dc.gscid if g_levels else None
+
+    def g_walk(gpa: int, acc: str) -> int:
+        spa, _ = page_walk.walk(reader, kind="pte2", addr=gpa, levels=g_levels, root_ppn=dc.gppn,
+                                access=acc, user=True, sum_=False, tag_prefix=(gscid,))
+        return spa
+
+    def implicit(gpa: int, access_cause: int, poison_cause: int) -> int:
+        # A G-stage translation made for a PTE or PDT read: checked as an implicit load,
+        # reported with the original access type and iotval2 bit 0 set.
+        try:
+            return g_walk(gpa, page_walk.READ)
+        except PtFault as e:
+            if e.kind == PtFault.PAGE:
+                raise _fault(guest_page_fault(ttyp), (gpa & ~3) | 1, gpa)
+            raise _fault(access_cause if e.kind == PtFault.ACCESS else poison_cause)
+
+    pt_gpa = (lambda a: implicit(a, access_fault(ttyp), Cause.PT_DATA_CORRUPTION)) if g_levels else None
+    pdt_gpa = (lambda a: implicit(a, Cause.PDT_LOAD_ACCESS_FAULT, Cause.PDT_DATA_CORRUPTION)) if g_levels else None
+
+    # Steps 10-16: choose the first-stage table.
+    fs_mode, fs_ppn, pscid, sum_ = 0, 0, 0, False
+    if not dc.pdtv:
+        fs_mode, fs_ppn, pscid = dc.fsc_mode, dc.fsc_ppn, dc.pscid
+    else:
+        if pid is None and dc.dpe:
+            pid = 0
+        if pid is not None and dc.fsc_mode:
+            pc = locate_pc(reader, req.did, pid, dc.fsc_mode, dc.fsc_ppn, caps, pdt_gpa)
+            if supervisor and not pc.ens:
+                raise _fault(Cause.TTYP_DISALLOWED)
+            fs_mode, fs_ppn, pscid, sum_ = pc.fsc_mode, pc.fsc_ppn, pc.pscid, bool(pc.sum)
+
+    # Step 17: first stage.
+    fs_levels = caps.first_stage_modes()[fs_mode]
+    gpa = req.iova
+    if fs_levels:
+        try:
+            gpa, _ = page_walk.walk(reader, kind="pte1", addr=req.iova, levels=fs_levels,
+                                    root_ppn=fs_ppn, access=access, user=not supervisor,
+                                    sum_=sum_, tag_prefix=(gscid, pscid), pte_addr_xlate=pt_gpa)
+        except PtFault as e:
+            raise _fault({PtFault.PAGE: page_fault(ttyp), PtFault.ACCESS: access_fault(ttyp),
+                          PtFault.POISON: Cause.PT_DATA_CORRUPTION}[e.kind])
+    # Step 18: MSI address translation.
+    if caps.msi_flat and dc.msi_mode == 1 and _is_msi(gpa, dc):
+        return _msi_translate(reader, gpa, dc, gscid, ttyp)
+    # Step 19: G-stage.
+    if not g_levels:
+        return Outcome(gpa, None, gpa=gpa)
+    try:
+        return Outcome(g_walk(gpa, access), None, gpa=gpa)
+    except PtFault as e:
+        if e.kind == PtFault.PAGE:
+            raise _fault(guest_page_fault(ttyp), gpa & ~3, gpa)
+        raise _fault(access_fault(ttyp) if e.kind == PtFault.ACCESS else Cause.PT_DATA_CORRUPTION)
+
+
+MASK52 = (1 << 52) - 1
+
+
+def _is_msi(gpa: int, dc) -> bool:
+    mask = dc.msi_addr_mask & MASK52
+    return ((gpa >> 12) & ~mask & MASK52) == (dc.msi_addr_pattern & ~mask & MASK52)
+
+
+def _extract(x: int, mask: int) -> int:
+    out, pos = 0, 0
+    for i in range(52):
+        if mask >> i & 1:
+            out |= (x >> i & 1) << pos
+            pos += 1
+    return out
+
+
+def _msi_translate(reader: WalkReader, gpa: int, dc, gscid, ttyp: int) -> Outcome:
+    index = _extract(gpa >> 12, dc.msi_addr_mask & MASK52)
+    addr = (dc.msi_ppn << 12) | (index * 16)
+    try:
+        w0, w1 = reader.read(Item("msipte", addr, 2, 0, (gscid, gpa >> 12)))
+    except AccessFault:
+        raise _fault(Cause.MSI_PTE_LOAD_ACCESS_FAULT)
+    except PoisonedData:
+        raise _fault(Cause.MSI_PT_DATA_CORRUPTION)
+    if not w0 & 1:
+        raise _fault(Cause.MSI_PTE_NOT_VALID)
+    # C=1 is implementation-defined: this model treats it as misconfigured. MRIF mode (M=1)
+    # needs MSI_MRIF, which is 0; M=0 and M=2 are reserved.
+    if w0 >> 63 or bits(w0, 2, 1) != 3 or bits(w0, 9, 3) or bits(w0, 62, 54) or w1:
+        raise _fault(Cause.MSI_PTE_MISCONFIGURED)
+    if ttyp in EXEC:
+        raise _fault(Cause.INSTRUCTION_ACCESS_FAULT)
+    return Outcome((bits(w0, 53, 10) << 12) | (gpa & 0xFFF), None, gpa=gpa)

@@ -1,0 +1,54 @@
+"""How every walk reads memory: one place that names each cacheable item it reads.
+
+A walk never calls Memory directly. It asks a WalkReader for an item (a DDT entry, a device
+context, a PTE, ...), named by its kind, address and the tag the spec's caches use for it.
+The default reader returns the current memory value; the coherence oracle passes an
+`item_value` hook that may substitute a value the item held earlier (a permitted stale copy).
+"""
+from __future__ import annotations
+
+from typing import Callable, NamedTuple, Optional, Sequence
+
+from .memory import AccessFault, PoisonedData  # noqa: F401  (re-exported for walkers)
+
+
+class Item(NamedTuple):
+    kind: str       # "ddte" | "dc" | "pdte" | "pc" | "pte1" | "pte2" | "msipte"
+    pa: int         # address of its first doubleword
+    ndw: int        # number of doublewords
+    level: int      # walk level (0 = leaf level); 0 for contexts
+    tag: tuple      # cache tag: see the walkers for the tuple of each kind
+
+
+class Fault(Exception):
+    """A walk stopped with a cause. iotval2 and gpa follow the spec's fault-record rules."""
+
+    def __init__(self, cause: int, iotval2: int = 0, gpa: Optional[int] = None) -> None:
+        super().__init__(int(cause))
+        self.cause = int(cause)
+        self.iotval2 = iotval2
+        self.gpa = gpa
+
+
+ItemHook = Callable[[Item, tuple], Sequence[int]]
+
+
+class WalkReader:
+    def __init__(self, read64: Callable[[int], int], item_value: Optional[ItemHook] = None,
+                 trace: Optional[list] = None) -> None:
+        self.read64 = read64
+        self.item_value = item_value
+        self.trace = trace
+
+    def read(self, item: Item) -> tuple:
+        """The item's doublewords; AccessFault/PoisonedData propagate to the walker."""
+        pa = item.pa
+        if item.ndw == 1:
+            words = (self.read64(pa),)
+        else:
+            words = tuple(self.read64(pa + 8 * i) for i in range(item.ndw))
+        if self.item_value is not None:
+            words = tuple(self.item_value(item, words))
+        if self.trace is not None:
+            self.trace.append((item, words))
+        return words
