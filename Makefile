@@ -12,7 +12,7 @@ export MAKEFLAGS += CFG_CXXFLAGS_PCH_I=-include
 
 PYTEST_ARGS ?=
 
-.PHONY: all venv test sim bench lint clean check-icarus help
+.PHONY: all venv test cov sim bench lint clean check-icarus help
 
 all: test
 
@@ -21,6 +21,7 @@ help:
 	@echo "make sim    - the full regression (SIM=icarus|verilator|all TEST= SEED= SEEDS= POLICY= WAVES=1)"
 	@echo "make bench  - throughput figures"
 	@echo "make lint   - verilator --lint-only -Wall over rtl/"
+	@echo "make cov    - line coverage of models/ and scoreboards/ by the unit tests"
 
 venv: $(STAMP)
 
@@ -37,6 +38,9 @@ check-icarus:
 
 test: $(STAMP) check-icarus
 	$(VPY) -m pytest tests $(PYTEST_ARGS)
+
+cov: $(STAMP)
+	$(VPY) -m pytest tests/unit -q --cov=models --cov=scoreboards --cov-report=term-missing:skip-covered
 
 lint: $(STAMP)
 	@if [ -f rtl/riscv_iommu.f ]; then verilator --lint-only -Wall -f rtl/riscv_iommu.f --top-module riscv_iommu && echo "lint: clean"; \
