@@ -59,6 +59,14 @@ class Memory:
             raise AccessFault(f"bus error writing {len(data)} bytes at {pa:#x}")
         self._raw_write(pa, bytes(data))
 
+    def peek(self, pa: int, n: int) -> bytes:
+        """Read without fault injection (a testbench backdoor, not an IOMMU access)."""
+        return self._raw_read(pa, n)
+
+    def poke(self, pa: int, data: bytes) -> None:
+        """Write without fault injection (a testbench backdoor, not an IOMMU access)."""
+        self._raw_write(pa, bytes(data))
+
     def _raw_read(self, pa: int, n: int) -> bytes:
         out = bytearray()
         while n:
