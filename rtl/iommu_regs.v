@@ -1,0 +1,290 @@
+// RISC-V IOMMU register file behind an AXI4-Lite slave (64-bit data, 12-bit address).
+//
+// Every 8-byte word of the 4 KiB page is decoded as two 32-bit halves; a half is written when
+// any of its WSTRB bits is set (only 4- and 8-byte accesses are legal, so a half is always
+// written whole). Reset values and WARL behaviour follow docs/design.md, which the golden model
+// implements too. Absent registers (pq*, HPM, debug, msi_cfg_tbl, qosid) read 0, ignore writes.
+// The queue engines own nothing architectural: they send one-cycle pulses (index increment,
+// error set) and the indices and flags live here.
+module iommu_regs (
+    input  wire        clk,
+    input  wire        rst_n,
+
+    // AXI4-Lite slave
+    input  wire [11:0] s_axil_awaddr,
+    input  wire [2:0]  s_axil_awprot,
+    input  wire        s_axil_awvalid,
+    output wire        s_axil_awready,
+    input  wire [63:0] s_axil_wdata,
+    input  wire [7:0]  s_axil_wstrb,
+    input  wire        s_axil_wvalid,
+    output wire        s_axil_wready,
+    output wire [1:0]  s_axil_bresp,
+    output wire        s_axil_bvalid,
+    input  wire        s_axil_bready,
+    input  wire [11:0] s_axil_araddr,
+    input  wire [2:0]  s_axil_arprot,
+    input  wire        s_axil_arvalid,
+    output wire        s_axil_arready,
+    output wire [63:0] s_axil_rdata,
+    output wire [1:0]  s_axil_rresp,
+    output wire        s_axil_rvalid,
+    input  wire        s_axil_rready,
+
+    // configuration to the datapath
+    output reg  [3:0]  ddtp_mode,
+    output reg  [43:0] ddtp_ppn,
+
+    // command queue
+    output reg  [43:0] cqb_ppn,
+    output wire [31:0] cqh,
+    output wire [31:0] cqt,
+    output wire        cqon,
+    output wire        cq_stall,        // an error bit stops command processing
+    input  wire        cq_head_inc,
+    input  wire        cq_set_cqmf,
+    input  wire        cq_set_cmd_ill,
+    input  wire        cq_set_fence_w_ip,
+
+    // fault queue
+    output reg  [43:0] fqb_ppn,
+    output wire [31:0] fqh,
+    output wire [31:0] fqt,
+    output wire [31:0] fq_mask,         // 2^LOG2SZ - 1
+    output wire        fqon,
+    output wire        fq_stall,        // fqmf or fqof: records are dropped
+    input  wire        fq_tail_inc,     // a record was written
+    input  wire        fq_set_fqmf,
+    input  wire        fq_set_fqof,
+
+    // wired interrupts (icvec vector 0 and 1)
+    output wire        irq_cq,
+    output wire        irq_fq
+);
+    // capabilities: version 1.0, Sv39, Sv48, Sv39x4, Sv48x4, IGS=WSI, PAS=56, PD8/PD17/PD20.
+    localparam [63:0] CAPABILITIES = 64'h0000_01F8_1006_0610;
+    // fctl: BE=0, WSI=1, GXL=0, all fixed.
+    localparam [31:0] FCTL = 32'h0000_0002;
+
+    // word indices (byte offset >> 3)
+    localparam [8:0] W_CAPS  = 9'h000;  // 0x000
+    localparam [8:0] W_FCTL  = 9'h001;  // 0x008 fctl, 0x00C custom
+    localparam [8:0] W_DDTP  = 9'h002;  // 0x010
+    localparam [8:0] W_CQB   = 9'h003;  // 0x018
+    localparam [8:0] W_CQHT  = 9'h004;  // 0x020 cqh, 0x024 cqt
+    localparam [8:0] W_FQB   = 9'h005;  // 0x028
+    localparam [8:0] W_FQHT  = 9'h006;  // 0x030 fqh, 0x034 fqt
+    localparam [8:0] W_CSR   = 9'h009;  // 0x048 cqcsr, 0x04C fqcsr
+    localparam [8:0] W_IPSR  = 9'h00A;  // 0x050 pqcsr (absent), 0x054 ipsr
+    localparam [8:0] W_ICVEC = 9'h05F;  // 0x2F8
+
+    // ---------------------------------------------------------------- state
+    reg  [4:0]  cqb_log2szm1;
+    reg  [31:0] cqh_q, cqt_q;
+    reg         cqen, cie, cqmf, cmd_ill, fence_w_ip;
+    wire        cmd_to = 1'b0;          // only ATS.INVAL can time out, and ATS is not built
+    reg  [4:0]  fqb_log2szm1;
+    reg  [31:0] fqh_q, fqt_q;
+    reg         fqen, fie, fqmf, fqof;
+    reg         cip, fip;
+    reg         civ0, fiv0;             // the one writable bit of civ and fiv
+
+    // 2^LOG2SZ - 1, LOG2SZ = field + 1 (1..32)
+    wire [31:0] cq_mask = ~(32'hFFFF_FFFE << cqb_log2szm1);
+    assign      fq_mask = ~(32'hFFFF_FFFE << fqb_log2szm1);
+
+    assign cqh      = cqh_q;
+    assign cqt      = cqt_q;
+    assign cqon     = cqen;             // no enable latency (matches the model)
+    assign cq_stall = cqmf | cmd_ill | cmd_to;
+    assign fqh      = fqh_q;
+    assign fqt      = fqt_q;
+    assign fqon     = fqen;
+    assign fq_stall = fqmf | fqof;
+
+    wire [31:0] cqcsr = {14'b0, 1'b0 /*busy*/, cqen /*cqon*/, 4'b0,
+                         fence_w_ip, cmd_ill, cmd_to, cqmf, 6'b0, cie, cqen};
+    wire [31:0] fqcsr = {14'b0, 1'b0 /*busy*/, fqen /*fqon*/, 6'b0,
+                         fqof, fqmf, 6'b0, fie, fqen};
+    wire [31:0] ipsr  = {30'b0, fip, cip};
+
+    // ---------------------------------------------------------------- read side
+    reg  [63:0] rd_word;
+    always @(*) begin
+        case (s_axil_araddr[11:3])
+            W_CAPS:  rd_word = CAPABILITIES;
+            W_FCTL:  rd_word = {32'b0, FCTL};
+            W_DDTP:  rd_word = {10'b0, ddtp_ppn, 5'b0, 1'b0 /*busy*/, ddtp_mode};
+            W_CQB:   rd_word = {10'b0, cqb_ppn, 5'b0, cqb_log2szm1};
+            W_CQHT:  rd_word = {cqt_q, cqh_q};
+            W_FQB:   rd_word = {10'b0, fqb_ppn, 5'b0, fqb_log2szm1};
+            W_FQHT:  rd_word = {fqt_q, fqh_q};
+            W_CSR:   rd_word = {fqcsr, cqcsr};
+            W_IPSR:  rd_word = {ipsr, 32'b0};
+            W_ICVEC: rd_word = {56'b0, 3'b0, fiv0, 3'b0, civ0};
+            default: rd_word = 64'b0;
+        endcase
+    end
+
+    reg         rvalid_q;
+    reg  [63:0] rdata_q;
+    wire        rd_go = s_axil_arvalid && !rvalid_q;
+    assign s_axil_arready = rd_go;
+    assign s_axil_rvalid  = rvalid_q;
+    assign s_axil_rdata   = rdata_q;
+    assign s_axil_rresp   = 2'b00;
+
+    always @(posedge clk) begin
+        if (!rst_n) begin
+            rvalid_q <= 1'b0;
+            rdata_q  <= 64'b0;
+        end else if (rd_go) begin
+            rvalid_q <= 1'b1;
+            rdata_q  <= rd_word;
+        end else if (s_axil_rready) begin
+            rvalid_q <= 1'b0;
+        end
+    end
+
+    // ---------------------------------------------------------------- write side
+    // Address and data are taken together; one write at a time.
+    reg         bvalid_q;
+    wire        wr_go = s_axil_awvalid && s_axil_wvalid && !bvalid_q;
+    assign s_axil_awready = wr_go;
+    assign s_axil_wready  = wr_go;
+    assign s_axil_bvalid  = bvalid_q;
+    assign s_axil_bresp   = 2'b00;
+
+    always @(posedge clk) begin
+        if (!rst_n)               bvalid_q <= 1'b0;
+        else if (wr_go)           bvalid_q <= 1'b1;
+        else if (s_axil_bready)   bvalid_q <= 1'b0;
+    end
+
+    wire [8:0]  wword = s_axil_awaddr[11:3];
+    wire        wlo   = wr_go && (|s_axil_wstrb[3:0]);
+    wire        whi   = wr_go && (|s_axil_wstrb[7:4]);
+    wire [31:0] dlo   = s_axil_wdata[31:0];
+    wire [31:0] dhi   = s_axil_wdata[63:32];
+
+    wire we_ddtp_lo  = wlo && wword == W_DDTP;
+    wire we_ddtp_hi  = whi && wword == W_DDTP;
+    // base registers are frozen while their queue is on
+    wire we_cqb_lo   = wlo && wword == W_CQB && !cqen;
+    wire we_cqb_hi   = whi && wword == W_CQB && !cqen;
+    wire we_cqt      = whi && wword == W_CQHT;
+    wire we_fqb_lo   = wlo && wword == W_FQB && !fqen;
+    wire we_fqb_hi   = whi && wword == W_FQB && !fqen;
+    wire we_fqh      = wlo && wword == W_FQHT;
+    wire we_cqcsr    = wlo && wword == W_CSR;
+    wire we_fqcsr    = whi && wword == W_CSR;
+    wire we_ipsr     = whi && wword == W_IPSR;
+    wire we_icvec    = wlo && wword == W_ICVEC;
+
+    wire cq_enable   = we_cqcsr && dlo[0] && !cqen;  // cqen 0 -> 1
+    wire fq_enable   = we_fqcsr && dhi[0] && !fqen;  // fqen 0 -> 1
+
+    // ddtp, base registers, icvec
+    always @(posedge clk) begin
+        if (!rst_n) begin
+            ddtp_mode    <= 4'd0;       // Off
+            ddtp_ppn     <= 44'b0;
+            cqb_log2szm1 <= 5'b0;
+            cqb_ppn      <= 44'b0;
+            fqb_log2szm1 <= 5'b0;
+            fqb_ppn      <= 44'b0;
+            civ0         <= 1'b0;
+            fiv0         <= 1'b1;
+        end else begin
+            if (we_ddtp_lo) begin
+                if (dlo[3:0] <= 4'd4) ddtp_mode <= dlo[3:0];   // WARL: 5..15 keep the mode
+                ddtp_ppn[21:0] <= dlo[31:10];
+            end
+            if (we_ddtp_hi) ddtp_ppn[43:22] <= dhi[21:0];
+            if (we_cqb_lo) begin
+                cqb_log2szm1   <= dlo[4:0];
+                cqb_ppn[21:0]  <= dlo[31:10];
+            end
+            if (we_cqb_hi) cqb_ppn[43:22] <= dhi[21:0];
+            if (we_fqb_lo) begin
+                fqb_log2szm1   <= dlo[4:0];
+                fqb_ppn[21:0]  <= dlo[31:10];
+            end
+            if (we_fqb_hi) fqb_ppn[43:22] <= dhi[21:0];
+            if (we_icvec) begin
+                civ0 <= dlo[0];
+                fiv0 <= dlo[4];
+            end
+        end
+    end
+
+    // command queue indices and cqcsr
+    always @(posedge clk) begin
+        if (!rst_n) begin
+            cqh_q <= 32'b0;
+            cqt_q <= 32'b0;
+            cqen <= 1'b0; cie <= 1'b0;
+            cqmf <= 1'b0; cmd_ill <= 1'b0; fence_w_ip <= 1'b0;
+        end else begin
+            if (we_cqb_lo || we_cqb_hi) cqt_q <= 32'b0;
+            else if (we_cqt)            cqt_q <= dhi & cq_mask;
+            if (cq_head_inc)            cqh_q <= (cqh_q + 32'd1) & cq_mask;
+            // hardware sets win over a W1C in the same cycle
+            if (we_cqcsr) begin
+                cqen <= dlo[0];
+                cie  <= dlo[1];
+            end
+            cqmf       <= cq_set_cqmf       | (cqmf       & ~(we_cqcsr & dlo[8]));
+            cmd_ill    <= cq_set_cmd_ill    | (cmd_ill    & ~(we_cqcsr & dlo[10]));
+            fence_w_ip <= cq_set_fence_w_ip | (fence_w_ip & ~(we_cqcsr & dlo[11]));
+            if (cq_enable) begin
+                cqh_q <= 32'b0;
+                cqmf <= 1'b0; cmd_ill <= 1'b0; fence_w_ip <= 1'b0;
+            end
+        end
+    end
+
+    // fault queue indices and fqcsr
+    always @(posedge clk) begin
+        if (!rst_n) begin
+            fqh_q <= 32'b0;
+            fqt_q <= 32'b0;
+            fqen <= 1'b0; fie <= 1'b0;
+            fqmf <= 1'b0; fqof <= 1'b0;
+        end else begin
+            if (we_fqb_lo || we_fqb_hi) fqh_q <= 32'b0;
+            else if (we_fqh)            fqh_q <= dlo & fq_mask;
+            if (fq_tail_inc)            fqt_q <= (fqt_q + 32'd1) & fq_mask;
+            if (we_fqcsr) begin
+                fqen <= dhi[0];
+                fie  <= dhi[1];
+            end
+            fqmf <= fq_set_fqmf | (fqmf & ~(we_fqcsr & dhi[8]));
+            fqof <= fq_set_fqof | (fqof & ~(we_fqcsr & dhi[9]));
+            if (fq_enable) begin
+                fqt_q <= 32'b0;
+                fqmf <= 1'b0; fqof <= 1'b0;
+            end
+        end
+    end
+
+    // ipsr: a bit is set while its condition holds, so a W1C only clears it once the condition
+    // is gone; fip is also set by each record written.
+    wire cip_cond = cie & (cqmf | cmd_to | cmd_ill | fence_w_ip);
+    wire fip_cond = fie & (fqof | fqmf | fq_tail_inc);
+    always @(posedge clk) begin
+        if (!rst_n) begin
+            cip <= 1'b0;
+            fip <= 1'b0;
+        end else begin
+            cip <= cip_cond | (cip & ~(we_ipsr & dhi[0]));
+            fip <= fip_cond | (fip & ~(we_ipsr & dhi[1]));
+        end
+    end
+
+    // wire k = OR of the ipsr bits whose vector is k
+    assign irq_cq = (cip & ~civ0) | (fip & ~fiv0);
+    assign irq_fq = (cip &  civ0) | (fip &  fiv0);
+
+    wire unused_axil = ^{s_axil_awprot, s_axil_arprot, s_axil_awaddr[2:0], s_axil_araddr[2:0]};
+endmodule

@@ -1,0 +1,516 @@
+// Translation walker: one request at a time, from the device directory down to
+// the SPA. DDT walk and DC checks, PDT walk and PC checks, first-stage
+// (Sv39/Sv48, Svnapot) and G-stage (Sv39x4/Sv48x4) page-table walks. Every
+// first-stage PTE address, the PDT addresses and the final GPA go through
+// the G-stage subroutine (S_G_*), which returns to g_ret.
+// Order of checks: the spec's "process to translate an IOVA" (docs/design.md).
+module iommu_walker #(
+  parameter NEG_CACHE_DC = 0
+) (
+  input             clk,
+  input             rst_n,
+  input      [3:0]  ddtp_mode,
+  input      [43:0] ddtp_ppn,
+  // start: request plus what the context caches held at dispatch
+  input             st_valid,
+  output            st_ready,
+  input      [23:0] st_did,
+  input             st_pv,
+  input      [19:0] st_pid,
+  input             st_priv,
+  input      [63:0] st_iova,
+  input      [5:0]  st_ttyp,
+  input      [7:0]  st_tag,
+  input             st_dc_hit,
+  input             st_dc_neg,
+  input      [255:0] st_dc,
+  input             st_pc_hit,
+  input      [127:0] st_pc,
+  input             inv_apply,     // an invalidation took effect: drop this walk's fills
+  output            busy,
+  // memory reads
+  output            mem_rd_valid,
+  input             mem_rd_ready,
+  output reg [55:0] mem_rd_addr,
+  input             mem_rd_rsp_valid,
+  input      [63:0] mem_rd_rsp_data,
+  input             mem_rd_rsp_err,
+  // cache fills
+  output            ddtc_fl_en,
+  output            ddtc_fl_neg,
+  output     [255:0] ddtc_fl_data,
+  output            pdtc_fl_en,
+  output     [127:0] pdtc_fl_data,
+  output     [23:0] fl_did,
+  output     [19:0] fl_pid,
+  output            tlb_fl_en,
+  output            tlb_fl_gv,
+  output     [15:0] tlb_fl_gscid,
+  output            tlb_fl_pscv,
+  output     [19:0] tlb_fl_pscid,
+  output            tlb_fl_g,
+  output     [51:0] tlb_fl_vpn,
+  output     [2:0]  tlb_fl_size,
+  output     [43:0] tlb_fl_ppn,
+  output            tlb_fl_r,
+  output            tlb_fl_w,
+  output            tlb_fl_x,
+  output            tlb_fl_u,
+  // result
+  output            done_valid,
+  input             done_ack,
+  output     [7:0]  done_tag,
+  output reg        done_fault,
+  output reg [11:0] done_cause,
+  output reg [55:0] done_pa,
+  output            done_report,   // fault to be recorded (after DTF)
+  output     [23:0] done_did,
+  output            done_pv,
+  output     [19:0] done_pid,
+  output            done_priv,
+  output     [5:0]  done_ttyp,
+  output     [63:0] done_iova,
+  output reg [63:0] done_iotval2
+);
+  localparam [4:0] S_IDLE = 5'd0,  S_START = 5'd1,  S_DDT = 5'd2,    S_DDT_CHK = 5'd3,
+                   S_DC = 5'd4,    S_DC_ACC = 5'd5, S_DC_EVAL = 5'd6, S_CTX = 5'd7,
+                   S_PDT_ADDR = 5'd8, S_PDT_RD = 5'd9, S_PDT_CHK = 5'd10, S_PC_RD = 5'd11,
+                   S_PC_ACC = 5'd12, S_PC_CHK = 5'd13, S_PC_USE = 5'd14, S_FS = 5'd15,
+                   S_PTE_ADDR = 5'd16, S_PTE_RD = 5'd17, S_PTE_CHK = 5'd18,
+                   S_G_START = 5'd19, S_G_ADDR = 5'd20, S_G_CHK = 5'd21,
+                   S_MEM = 5'd22, S_MEMW = 5'd23, S_OK = 5'd24, S_DONE = 5'd25;
+  localparam [2:0] SZ_NONE = 3'd7;   // a Bare stage: no size limit
+
+  reg [4:0]  state, ret, g_ret;
+  // request
+  reg [23:0] r_did;
+  reg        r_pv, r_priv;
+  reg [19:0] r_pid;
+  reg [63:0] r_iova;
+  reg [5:0]  r_ttyp;
+  reg [7:0]  r_tag;
+  reg        r_pc_hit;
+  reg        stale;
+  // contexts
+  reg [255:0] dc;          // {fsc, ta, iohgatp, tc}
+  reg [127:0] pc;          // {fsc, ta}
+  reg        dc_ok;        // a valid DC was located: its DTF applies
+  reg        rd_err;       // any bus error over a multi-doubleword read
+  reg [1:0]  k;
+  // walk
+  reg [55:0] a;            // current table base (SPA or GPA)
+  reg [2:0]  lvl;
+  reg [63:0] rdata;
+  reg        rerr;
+  reg [3:0]  fs_mode;
+  reg [43:0] fs_root;
+  reg [19:0] pscid;
+  reg        sum;
+  reg        fs_g;
+  reg        fR, fW, fX, fU, fD;
+  reg [2:0]  fs_size;
+  // G-stage subroutine
+  reg [63:0] g_gpa;
+  reg [1:0]  g_pur;        // 0 final GPA, 1 first-stage PTE address, 2 PDT address
+  reg [55:0] g_a;
+  reg [2:0]  g_lvl;
+  reg [55:0] g_spa;
+  reg        gR, gW, gX, gD;
+  reg [2:0]  g_size;
+
+  wire [63:0] tc      = dc[63:0];
+  wire [63:0] iohgatp = dc[127:64];
+  wire [63:0] dta     = dc[191:128];
+  wire [63:0] fsc     = dc[255:192];
+  wire [63:0] pta     = pc[63:0];
+  wire [63:0] pfsc    = pc[127:64];
+  wire        pdtv    = tc[5];
+  wire        dpe     = tc[9];
+  wire        dtf     = tc[4];
+  wire [3:0]  gmode   = iohgatp[63:60];
+  wire        g_on    = gmode != 4'd0;
+  wire [2:0]  g_levels = (gmode == 4'd9) ? 3'd4 : 3'd3;
+
+  wire is_exec  = r_ttyp == 6'd1;
+  wire is_write = r_ttyp == 6'd3;
+  wire is_untr  = r_ttyp == 6'd1 || r_ttyp == 6'd2 || r_ttyp == 6'd3;
+  wire is_trans = r_ttyp == 6'd5 || r_ttyp == 6'd6 || r_ttyp == 6'd7 || r_ttyp == 6'd8;
+  wire priv_eff = r_pv & r_priv;   // no process_id => User
+  wire [11:0] c_af  = is_exec ? 12'd1  : is_write ? 12'd7  : 12'd5;
+  wire [11:0] c_pf  = is_exec ? 12'd12 : is_write ? 12'd15 : 12'd13;
+  wire [11:0] c_gpf = is_exec ? 12'd20 : is_write ? 12'd23 : 12'd21;
+
+  // ---- DDT ----
+  wire [1:0] ddt_levels = (ddtp_mode == 4'd4) ? 2'd3 : (ddtp_mode == 4'd3) ? 2'd2 : 2'd1;
+  wire did_too_wide = (ddtp_mode == 4'd2 && r_did[23:7] != 17'd0) ||
+                      (ddtp_mode == 4'd3 && r_did[23:16] != 8'd0);
+  wire [8:0] ddi = (lvl == 3'd2) ? {1'b0, r_did[23:16]} : r_did[15:7];
+  wire dir_rsvd = rdata[9:1] != 9'd0 || rdata[63:54] != 10'd0;   // non-leaf DDT/PDT entry
+
+  // DC checks for capabilities 0x1F8_10060610 (no ATS/T2GPA/AMO_HWAD/END/QOSID,
+  // fctl.BE=0 and GXL=0 read-only): any failure is cause 259.
+  wire [3:0] dc_fmode = fsc[63:60];
+  wire dc_bad =
+      tc[63:32] != 32'd0 || tc[23:12] != 12'd0 ||
+      tc[1] || tc[2] || tc[6] ||           // EN_ATS, EN_PRI, PRPR without ATS
+      tc[3] ||                             // T2GPA without the capability
+      tc[7] || tc[8] ||                    // GADE, SADE without AMO_HWAD
+      tc[10] ||                            // SBE != fctl.BE
+      tc[11] ||                            // SXL=1 with GXL=0 read-only
+      (pdtv  && dc_fmode > 4'd3) ||
+      (!pdtv && !(dc_fmode == 4'd0 || dc_fmode == 4'd8 || dc_fmode == 4'd9)) ||
+      (!pdtv && dpe) ||
+      fsc[59:44] != 16'd0 ||
+      !(gmode == 4'd0 || gmode == 4'd8 || gmode == 4'd9) ||
+      (g_on && iohgatp[1:0] != 2'd0) ||
+      dta[11:0] != 12'd0 || dta[63:32] != 32'd0;
+
+  // ---- PDT ----
+  wire [3:0] pdt_mode = fsc[63:60];
+  wire pid_too_wide = r_pv && ((pdt_mode == 4'd1 && r_pid[19:8] != 12'd0) ||
+                               (pdt_mode == 4'd2 && r_pid[19:17] != 3'd0));
+  wire [19:0] pid_eff = r_pv ? r_pid : 20'd0;       // DPE: no process_id => 0
+  wire [3:0] pc_fmode = pfsc[63:60];
+  wire pc_bad = pta[11:3] != 9'd0 || pta[63:32] != 32'd0 || pfsc[59:44] != 16'd0 ||
+                !(pc_fmode == 4'd0 || pc_fmode == 4'd8 || pc_fmode == 4'd9);
+  wire [55:0] pdt_off = (lvl == 3'd0) ? {44'd0, pid_eff[7:0], 4'd0} :
+                        (lvl == 3'd1) ? {44'd0, pid_eff[16:8], 3'd0} :
+                                        {50'd0, pid_eff[19:17], 3'd0};
+
+  // ---- PTE decode (rdata) ----
+  wire p_v = rdata[0], p_r = rdata[1], p_w = rdata[2], p_x = rdata[3], p_u = rdata[4];
+  wire p_g = rdata[5], p_a = rdata[6], p_d = rdata[7], p_n = rdata[63];
+  wire [43:0] p_ppn = rdata[53:10];
+  wire p_leaf = p_r | p_x;
+  wire p_bad_common = !p_v || (!p_r && p_w) || rdata[60:54] != 7'd0 || rdata[62:61] != 2'd0;
+  function [43:0] lvl_mask(input [2:0] l);   // PPN bits a level-l superpage takes from the address
+    case (l)
+      3'd1:    lvl_mask = 44'h1FF;
+      3'd2:    lvl_mask = 44'h3FFFF;
+      3'd3:    lvl_mask = 44'h7FFFFFF;
+      default: lvl_mask = 44'h0;
+    endcase
+  endfunction
+  function [2:0] lvl_size(input [2:0] l, input napot);
+    lvl_size = (l == 3'd0) ? (napot ? 3'd1 : 3'd0) : l + 3'd1;
+  endfunction
+  // structural checks shared by both stages, at level l
+  function pte_struct_bad(input [2:0] l);
+    pte_struct_bad = p_bad_common ||
+                     (!p_leaf && (p_d || p_a || p_u || p_n || l == 3'd0)) ||
+                     (p_leaf && (p_ppn & lvl_mask(l)) != 44'd0) ||
+                     (p_leaf && p_n && !(l == 3'd0 && p_ppn[3:0] == 4'b1000));
+  endfunction
+  // leaf address: PPN with the low bits of in_addr under the page
+  function [55:0] leaf_addr(input [2:0] l, input [55:0] in_addr);
+    reg [43:0] m;
+    begin
+      m = (l == 3'd0 && p_n) ? 44'hF : lvl_mask(l);
+      leaf_addr = {(p_ppn & ~m) | (in_addr[55:12] & m), in_addr[11:0]};
+    end
+  endfunction
+
+  // first stage
+  wire [2:0] fs_levels = (fs_mode == 4'd9) ? 3'd4 : 3'd3;
+  wire fs_noncanon = (fs_mode == 4'd8) ? !(r_iova[63:38] == 26'd0 || r_iova[63:38] == {26{1'b1}}) :
+                                         !(r_iova[63:47] == 17'd0 || r_iova[63:47] == {17{1'b1}});
+  wire [8:0] fs_idx = r_iova[12 + 9*lvl +: 9];
+  wire fs_perm_bad = (priv_eff ? (p_u && (is_exec || !sum)) : !p_u) ||
+                     (is_exec ? !p_x : is_write ? !p_w : !p_r) ||
+                     !p_a || (is_write && !p_d);
+
+  // G-stage
+  wire g_range_bad = (gmode == 4'd8) ? g_gpa[63:41] != 23'd0 : g_gpa[63:50] != 14'd0;
+  wire [10:0] g_idx = (g_lvl == g_levels - 3'd1) ? g_gpa[12 + 9*g_lvl +: 11]
+                                                 : {2'b00, g_gpa[12 + 9*g_lvl +: 9]};
+  wire g_perm_bad = !p_u ||
+                    ((g_pur != 2'd0) ? !p_r : (is_exec ? !p_x : is_write ? !p_w : !p_r)) ||
+                    !p_a || (g_pur == 2'd0 && is_write && !p_d);
+  wire [63:0] g_iotval2 = {g_gpa[63:2], 1'b0, g_pur != 2'd0};
+
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire unused = &{1'b0, tc[31:24]};   // custom DC bits
+  /* verilator lint_on UNUSEDSIGNAL */
+
+  // ---- outputs ----
+  assign st_ready     = state == S_IDLE;
+  assign busy         = state != S_IDLE;
+  assign mem_rd_valid = state == S_MEM;
+  assign done_valid   = state == S_DONE;
+  assign done_tag     = r_tag;
+  assign done_did     = r_did;
+  assign done_pv      = r_pv;
+  assign done_pid     = r_pv ? r_pid : 20'd0;
+  assign done_priv    = r_pv & r_priv;
+  assign done_ttyp    = r_ttyp;
+  assign done_iova    = r_iova;
+  // DTF suppresses all but the causes the spec keeps (256-259, 268, 272, 273)
+  wire always_rep = done_cause == 12'd256 || done_cause == 12'd257 || done_cause == 12'd258 ||
+                    done_cause == 12'd259 || done_cause == 12'd268 || done_cause == 12'd272 ||
+                    done_cause == 12'd273;
+  assign done_report = done_fault && (!dc_ok || !dtf || always_rep);
+
+  wire no_fill = stale || inv_apply;
+  assign fl_did       = r_did;
+  assign fl_pid       = pid_eff;
+  assign ddtc_fl_data = dc;
+  assign ddtc_fl_neg  = !tc[0];
+  assign ddtc_fl_en   = state == S_DC_EVAL && !rd_err && !no_fill &&
+                        ((tc[0] && !dc_bad) || (NEG_CACHE_DC != 0 && !tc[0]));
+  assign pdtc_fl_data = pc;
+  assign pdtc_fl_en   = state == S_PC_CHK && !rd_err && pta[0] && !pc_bad && !no_fill;
+  wire [2:0] c_size   = (fs_size < g_size) ? fs_size : g_size;
+  assign tlb_fl_en    = state == S_OK && !no_fill && c_size != SZ_NONE;
+  assign tlb_fl_gv    = g_on;
+  assign tlb_fl_gscid = iohgatp[59:44];
+  assign tlb_fl_pscv  = fs_mode != 4'd0;
+  assign tlb_fl_pscid = pscid;
+  assign tlb_fl_g     = fs_g;
+  assign tlb_fl_vpn   = r_iova[63:12];
+  assign tlb_fl_size  = c_size;
+  assign tlb_fl_ppn   = g_spa[55:12];
+  assign tlb_fl_r     = fR & gR;
+  assign tlb_fl_w     = fW & fD & gW & gD;
+  assign tlb_fl_x     = fX & gX;
+  assign tlb_fl_u     = fU;
+
+  task fault(input [11:0] c, input [63:0] v2);
+    begin
+      done_fault   <= 1'b1;
+      done_cause   <= c;
+      done_iotval2 <= v2;
+      state        <= S_DONE;
+    end
+  endtask
+
+  task mem_read(input [55:0] addr, input [4:0] back);
+    begin
+      mem_rd_addr <= addr;
+      ret         <= back;
+      state       <= S_MEM;
+    end
+  endtask
+
+  task g_call(input [63:0] gpa, input [1:0] pur, input [4:0] back);
+    begin
+      g_gpa <= gpa;
+      g_pur <= pur;
+      g_ret <= back;
+      state <= S_G_START;
+    end
+  endtask
+
+  always @(posedge clk) begin
+    if (!rst_n) begin
+      state <= S_IDLE;
+      stale <= 1'b0;
+      done_fault <= 1'b0;
+    end else begin
+      if (inv_apply) stale <= 1'b1;
+      case (state)
+        S_IDLE: if (st_valid) begin
+          r_did <= st_did; r_pv <= st_pv; r_pid <= st_pid; r_priv <= st_priv;
+          r_iova <= st_iova; r_ttyp <= st_ttyp; r_tag <= st_tag;
+          r_pc_hit <= st_pc_hit; pc <= st_pc; dc <= st_dc;
+          dc_ok <= 1'b0; stale <= inv_apply;
+          done_fault <= 1'b0; done_cause <= 12'd0; done_iotval2 <= 64'd0; done_pa <= 56'd0;
+          fs_g <= 1'b0; sum <= 1'b0; pscid <= 20'd0; fs_mode <= 4'd0; fs_root <= 44'd0;
+          state <= S_START;
+        end
+        S_START: begin
+          if (ddtp_mode == 4'd1) begin
+            if (is_trans) fault(12'd260, 64'd0);
+            else begin done_pa <= r_iova[55:0]; state <= S_DONE; end
+          end else if (ddtp_mode < 4'd2 || ddtp_mode > 4'd4) fault(12'd256, 64'd0);
+          else if (did_too_wide) fault(12'd260, 64'd0);
+          else if (st_dc_hit_r) begin
+            if (st_dc_neg_r) fault(12'd258, 64'd0);
+            else begin dc_ok <= 1'b1; state <= S_CTX; end
+          end else begin
+            a   <= {ddtp_ppn, 12'd0};
+            lvl <= {1'b0, ddt_levels} - 3'd1;
+            k   <= 2'd0; rd_err <= 1'b0;
+            state <= (ddt_levels == 2'd1) ? S_DC : S_DDT;
+          end
+        end
+        S_DDT: mem_read(a + {44'd0, ddi, 3'd0}, S_DDT_CHK);
+        S_DDT_CHK: begin
+          if (rerr) fault(12'd257, 64'd0);
+          else if (!rdata[0]) fault(12'd258, 64'd0);
+          else if (dir_rsvd) fault(12'd259, 64'd0);
+          else begin
+            a   <= {rdata[53:10], 12'd0};
+            lvl <= lvl - 3'd1;
+            state <= (lvl == 3'd1) ? S_DC : S_DDT;
+          end
+        end
+        S_DC: mem_read(a + {44'd0, r_did[6:0], 5'd0} + {51'd0, k, 3'd0}, S_DC_ACC);
+        S_DC_ACC: begin
+          dc <= {rdata, dc[255:64]};
+          rd_err <= rd_err | rerr;
+          k <= k + 2'd1;
+          state <= (k == 2'd3) ? S_DC_EVAL : S_DC;
+        end
+        S_DC_EVAL: begin
+          if (rd_err) fault(12'd257, 64'd0);
+          else if (!tc[0]) fault(12'd258, 64'd0);
+          else if (dc_bad) fault(12'd259, 64'd0);
+          else begin dc_ok <= 1'b1; state <= S_CTX; end
+        end
+        S_CTX: begin
+          // step 7: ATS is absent, so only untranslated requests go on
+          if (!is_untr) fault(12'd260, 64'd0);
+          else if (r_pv && !pdtv) fault(12'd260, 64'd0);
+          else if (pdtv) begin
+            if (pid_too_wide) fault(12'd260, 64'd0);
+            else if (!(r_pv || dpe) || pdt_mode == 4'd0) begin
+              fs_mode <= 4'd0; state <= S_FS;
+            end else if (r_pc_hit) state <= S_PC_USE;
+            else begin
+              a   <= {fsc[43:0], 12'd0};
+              lvl <= pdt_mode[2:0] - 3'd1;
+              k   <= 2'd0; rd_err <= 1'b0;
+              state <= S_PDT_ADDR;
+            end
+          end else begin
+            fs_mode <= fsc[63:60]; fs_root <= fsc[43:0]; pscid <= dta[31:12];
+            state <= S_FS;
+          end
+        end
+        // PDT: the index offset is added first, then the G-stage (draft order)
+        S_PDT_ADDR: begin
+          if (g_on) g_call({8'd0, a + pdt_off}, 2'd2, S_PDT_RD);
+          else begin g_spa <= a + pdt_off; state <= S_PDT_RD; end
+        end
+        S_PDT_RD: begin
+          if (lvl != 3'd0) mem_read(g_spa, S_PDT_CHK);
+          else state <= S_PC_RD;
+        end
+        S_PDT_CHK: begin
+          if (rerr) fault(12'd265, 64'd0);
+          else if (!rdata[0]) fault(12'd266, 64'd0);
+          else if (dir_rsvd) fault(12'd267, 64'd0);
+          else begin
+            a   <= {rdata[53:10], 12'd0};
+            lvl <= lvl - 3'd1;
+            state <= S_PDT_ADDR;
+          end
+        end
+        S_PC_RD: mem_read(g_spa + {52'd0, k[0], 3'd0}, S_PC_ACC);
+        S_PC_ACC: begin
+          pc <= {rdata, pc[127:64]};
+          rd_err <= rd_err | rerr;
+          k <= k + 2'd1;
+          state <= (k == 2'd1) ? S_PC_CHK : S_PC_RD;
+        end
+        S_PC_CHK: begin
+          if (rd_err) fault(12'd265, 64'd0);
+          else if (!pta[0]) fault(12'd266, 64'd0);
+          else if (pc_bad) fault(12'd267, 64'd0);
+          else state <= S_PC_USE;
+        end
+        S_PC_USE: begin
+          if (priv_eff && !pta[1]) fault(12'd260, 64'd0);   // ENS=0
+          else begin
+            fs_mode <= pfsc[63:60]; fs_root <= pfsc[43:0];
+            pscid <= pta[31:12]; sum <= pta[2];
+            state <= S_FS;
+          end
+        end
+        // ---- first stage ----
+        S_FS: begin
+          if (fs_mode == 4'd0) begin
+            fR <= 1'b1; fW <= 1'b1; fX <= 1'b1; fU <= 1'b0; fD <= 1'b1;
+            fs_size <= SZ_NONE;
+            g_call(r_iova, 2'd0, S_OK);
+          end else if (fs_noncanon) fault(c_pf, 64'd0);
+          else begin
+            a   <= {fs_root, 12'd0};
+            lvl <= fs_levels - 3'd1;
+            state <= S_PTE_ADDR;
+          end
+        end
+        // G-stage Bare: the PTE address is the SPA, read it at once
+        S_PTE_ADDR: begin
+          if (g_on) g_call({8'd0, a + {44'd0, fs_idx, 3'd0}}, 2'd1, S_PTE_RD);
+          else mem_read(a + {44'd0, fs_idx, 3'd0}, S_PTE_CHK);
+        end
+        S_PTE_RD: mem_read(g_spa, S_PTE_CHK);
+        S_PTE_CHK: begin
+          if (rerr) fault(c_af, 64'd0);
+          else if (pte_struct_bad(lvl)) fault(c_pf, 64'd0);
+          else if (!p_leaf) begin
+            fs_g <= fs_g | p_g;
+            a    <= {p_ppn, 12'd0};
+            lvl  <= lvl - 3'd1;
+            state <= S_PTE_ADDR;
+          end else if (fs_perm_bad) fault(c_pf, 64'd0);
+          else begin
+            fs_g <= fs_g | p_g;
+            fR <= p_r; fW <= p_w; fX <= p_x; fU <= p_u; fD <= p_d;
+            fs_size <= lvl_size(lvl, p_n);
+            if (g_on) g_call({8'd0, leaf_addr(lvl, r_iova[55:0])}, 2'd0, S_OK);
+            else begin
+              g_spa <= leaf_addr(lvl, r_iova[55:0]);
+              gR <= 1'b1; gW <= 1'b1; gX <= 1'b1; gD <= 1'b1; g_size <= SZ_NONE;
+              state <= S_OK;
+            end
+          end
+        end
+        // ---- G-stage subroutine: g_gpa -> g_spa ----
+        S_G_START: begin
+          if (!g_on) begin
+            g_spa <= g_gpa[55:0];
+            if (g_pur == 2'd0) begin
+              gR <= 1'b1; gW <= 1'b1; gX <= 1'b1; gD <= 1'b1; g_size <= SZ_NONE;
+            end
+            state <= g_ret;
+          end else if (g_range_bad) fault(c_gpf, g_iotval2);
+          else begin
+            g_a   <= {iohgatp[43:0], 12'd0};
+            g_lvl <= g_levels - 3'd1;
+            state <= S_G_ADDR;
+          end
+        end
+        S_G_ADDR: mem_read(g_a + {42'd0, g_idx, 3'd0}, S_G_CHK);
+        S_G_CHK: begin
+          if (rerr) fault((g_pur == 2'd2) ? 12'd265 : c_af, 64'd0);
+          else if (pte_struct_bad(g_lvl)) fault(c_gpf, g_iotval2);
+          else if (!p_leaf) begin
+            g_a   <= {p_ppn, 12'd0};
+            g_lvl <= g_lvl - 3'd1;
+            state <= S_G_ADDR;
+          end else if (g_perm_bad) fault(c_gpf, g_iotval2);
+          else begin
+            g_spa <= leaf_addr(g_lvl, g_gpa[55:0]);
+            if (g_pur == 2'd0) begin
+              gR <= p_r; gW <= p_w; gX <= p_x; gD <= p_d; g_size <= lvl_size(g_lvl, p_n);
+            end
+            state <= g_ret;
+          end
+        end
+        // ---- memory read: one outstanding ----
+        S_MEM:  if (mem_rd_ready) state <= S_MEMW;
+        S_MEMW: if (mem_rd_rsp_valid) begin
+          rdata <= mem_rd_rsp_data;
+          rerr  <= mem_rd_rsp_err;
+          state <= ret;
+        end
+        S_OK: begin
+          done_pa <= g_spa;
+          state   <= S_DONE;
+        end
+        S_DONE: if (done_ack) state <= S_IDLE;
+        default: state <= S_IDLE;
+      endcase
+    end
+  end
+
+  // the dispatch-time cache view is kept for S_START
+  reg st_dc_hit_r, st_dc_neg_r;
+  always @(posedge clk)
+    if (state == S_IDLE && st_valid) begin
+      st_dc_hit_r <= st_dc_hit;
+      st_dc_neg_r <= st_dc_neg;
+    end
+endmodule

@@ -1,0 +1,269 @@
+// Translation datapath.
+//   S1: one registered request; the DDT, PDT and IOTLB caches are looked up
+//       combinationally. A hit (or Bare pass-through) answers on the next edge,
+//       one request per cycle, even while the walker services a miss.
+//   Everything else (misses, faults, permission failures of cached entries)
+//   goes to iommu_walker, one at a time; the walker answers faults from
+//   fresh walks only.
+//   Invalidations take effect in the caches on their first cycle; inv_ready
+//   follows once no walk that started earlier is still running (such a walk
+//   also drops its fills).
+module iommu_xlate #(
+  parameter IOTLB_ENTRIES = 16,
+  parameter DDTC_ENTRIES  = 8,
+  parameter PDTC_ENTRIES  = 8,
+  parameter NEG_CACHE_DC  = 0
+) (
+  input         clk,
+  input         rst_n,
+  input  [3:0]  ddtp_mode,
+  input  [43:0] ddtp_ppn,
+  input         dev_req_valid,
+  output        dev_req_ready,
+  input  [23:0] dev_req_did,
+  input         dev_req_pv,
+  input  [19:0] dev_req_pid,
+  input         dev_req_priv,
+  input  [63:0] dev_req_iova,
+  input  [5:0]  dev_req_ttyp,
+  input  [7:0]  dev_req_tag,
+  output        dev_rsp_valid,
+  input         dev_rsp_ready,
+  output [7:0]  dev_rsp_tag,
+  output        dev_rsp_fault,
+  output [11:0] dev_rsp_cause,
+  output [55:0] dev_rsp_pa,
+  output        mem_rd_valid,
+  input         mem_rd_ready,
+  output [55:0] mem_rd_addr,
+  input         mem_rd_rsp_valid,
+  input  [63:0] mem_rd_rsp_data,
+  input         mem_rd_rsp_err,
+  output        flt_valid,
+  input         flt_ready,
+  output [11:0] flt_cause,
+  output [23:0] flt_did,
+  output        flt_pv,
+  output [19:0] flt_pid,
+  output        flt_priv,
+  output [5:0]  flt_ttyp,
+  output [63:0] flt_iotval,
+  output [63:0] flt_iotval2,
+  input         inv_valid,
+  output        inv_ready,
+  input  [1:0]  inv_kind,
+  input         inv_av,
+  input         inv_pscv,
+  input         inv_gv,
+  input         inv_dv,
+  input  [19:0] inv_pscid,
+  input  [15:0] inv_gscid,
+  input  [51:0] inv_addr,
+  input  [23:0] inv_did,
+  input  [19:0] inv_pid,
+  output        xlate_idle
+);
+  // ---------------- S1 request register ----------------
+  reg        s1_v;
+  reg [23:0] s1_did;
+  reg        s1_pv, s1_priv;
+  reg [19:0] s1_pid;
+  reg [63:0] s1_iova;
+  reg [5:0]  s1_ttyp;
+  reg [7:0]  s1_tag;
+
+  // ---------------- caches ----------------
+  wire         dc_hit, dc_neg, pc_hit, pc_neg_unused;
+  wire [255:0] dc;
+  wire [127:0] pc;
+  wire         tlb_hit, tlb_r, tlb_w, tlb_x, tlb_u;
+  wire [43:0]  tlb_ppn;
+
+  // invalidation control: apply once, answer when no older walk is running
+  reg  inv_applied;
+  wire inv_apply = inv_valid && !inv_applied;
+  wire wk_busy;
+  assign inv_ready = inv_valid && inv_applied && !wk_busy;
+  always @(posedge clk)
+    if (!rst_n) inv_applied <= 1'b0;
+    else if (inv_ready) inv_applied <= 1'b0;
+    else if (inv_apply) inv_applied <= 1'b1;
+
+  // walker fill ports
+  wire         ddtc_fl_en, ddtc_fl_neg, pdtc_fl_en;
+  wire [255:0] ddtc_fl_data;
+  wire [127:0] pdtc_fl_data;
+  wire [23:0]  fl_did;
+  wire [19:0]  fl_pid;
+  wire         tlb_fl_en, tlb_fl_gv, tlb_fl_pscv, tlb_fl_g, tlb_fl_r, tlb_fl_w, tlb_fl_x, tlb_fl_u;
+  wire [15:0]  tlb_fl_gscid;
+  wire [19:0]  tlb_fl_pscid;
+  wire [51:0]  tlb_fl_vpn;
+  wire [2:0]   tlb_fl_size;
+  wire [43:0]  tlb_fl_ppn;
+
+  iommu_ctx_cache #(.ENTRIES(DDTC_ENTRIES), .TAGW(24), .DATAW(256)) u_ddtc (
+    .clk(clk), .rst_n(rst_n),
+    .lk_tag(s1_did), .lk_hit(dc_hit), .lk_neg(dc_neg), .lk_data(dc),
+    .fl_en(ddtc_fl_en), .fl_tag(fl_did), .fl_neg(ddtc_fl_neg), .fl_data(ddtc_fl_data),
+    // IODIR.INVAL_DDT: DV=0 all, DV=1 that device
+    .iv_en(inv_apply && inv_kind == 2'd2), .iv_tag(inv_did), .iv_mask({24{inv_dv}}));
+
+  iommu_ctx_cache #(.ENTRIES(PDTC_ENTRIES), .TAGW(44), .DATAW(128)) u_pdtc (
+    .clk(clk), .rst_n(rst_n),
+    .lk_tag({s1_did, s1_pv ? s1_pid : 20'd0}), .lk_hit(pc_hit), .lk_neg(pc_neg_unused),
+    .lk_data(pc),
+    .fl_en(pdtc_fl_en), .fl_tag({fl_did, fl_pid}), .fl_neg(1'b0), .fl_data(pdtc_fl_data),
+    // INVAL_DDT DV=0 all, DV=1 all of that device; INVAL_PDT that (device, process)
+    .iv_en(inv_apply && inv_kind[1]), .iv_tag({inv_did, inv_pid}),
+    .iv_mask({{24{inv_kind[0] | inv_dv}}, {20{inv_kind[0]}}}));
+
+  // ---------------- S1 decode of the cached contexts ----------------
+  wire [63:0] tc = dc[63:0], iohgatp = dc[127:64], dta = dc[191:128], fsc = dc[255:192];
+  wire [63:0] pta = pc[63:0], pfsc = pc[127:64];
+  wire        pdtv = tc[5], dpe = tc[9];
+  wire [3:0]  pdt_mode = fsc[63:60];
+  wire        use_pc = pdtv && (s1_pv || dpe) && pdt_mode != 4'd0;
+  wire [3:0]  fs_mode = !pdtv ? fsc[63:60] : use_pc ? pfsc[63:60] : 4'd0;
+  wire [19:0] pscid = pdtv ? pta[31:12] : dta[31:12];
+  wire        sum = pta[2];
+  wire        priv_eff = s1_pv & s1_priv;
+  wire        g_on = iohgatp[63:60] != 4'd0;
+  wire        fs_on = fs_mode != 4'd0;
+  wire        is_exec = s1_ttyp == 6'd1, is_write = s1_ttyp == 6'd3;
+  wire        is_untr = s1_ttyp == 6'd1 || s1_ttyp == 6'd2 || s1_ttyp == 6'd3;
+  wire        is_trans = s1_ttyp == 6'd5 || s1_ttyp == 6'd6 || s1_ttyp == 6'd7 || s1_ttyp == 6'd8;
+  wire        did_ok = (ddtp_mode == 4'd4) ||
+                       (ddtp_mode == 4'd3 && s1_did[23:16] == 8'd0) ||
+                       (ddtp_mode == 4'd2 && s1_did[23:7] == 17'd0);
+  wire        pid_ok = !s1_pv || pdt_mode == 4'd0 || pdt_mode == 4'd3 ||
+                       (pdt_mode == 4'd1 && s1_pid[19:8] == 12'd0) ||
+                       (pdt_mode == 4'd2 && s1_pid[19:17] == 3'd0);
+
+  iommu_iotlb #(.ENTRIES(IOTLB_ENTRIES)) u_iotlb (
+    .clk(clk), .rst_n(rst_n),
+    .lk_gv(g_on), .lk_gscid(iohgatp[59:44]), .lk_pscv(fs_on), .lk_pscid(pscid),
+    .lk_vpn(s1_iova[63:12]),
+    .lk_hit(tlb_hit), .lk_ppn(tlb_ppn), .lk_r(tlb_r), .lk_w(tlb_w), .lk_x(tlb_x), .lk_u(tlb_u),
+    .fl_en(tlb_fl_en), .fl_gv(tlb_fl_gv), .fl_gscid(tlb_fl_gscid), .fl_pscv(tlb_fl_pscv),
+    .fl_pscid(tlb_fl_pscid), .fl_g(tlb_fl_g), .fl_vpn(tlb_fl_vpn), .fl_size(tlb_fl_size),
+    .fl_ppn(tlb_fl_ppn), .fl_r(tlb_fl_r), .fl_w(tlb_fl_w), .fl_x(tlb_fl_x), .fl_u(tlb_fl_u),
+    .iv_en(inv_apply), .iv_kind(inv_kind), .iv_av(inv_av), .iv_pscv(inv_pscv), .iv_gv(inv_gv),
+    .iv_pscid(inv_pscid), .iv_gscid(inv_gscid), .iv_addr(inv_addr));
+
+  wire tlb_perm_ok =
+      (is_exec ? tlb_x : is_write ? tlb_w : tlb_r) &&
+      (!fs_on || (priv_eff ? !(tlb_u && (is_exec || !sum)) : tlb_u));
+
+  // the fast path only ever answers successes
+  wire lvl_mode = ddtp_mode == 4'd2 || ddtp_mode == 4'd3 || ddtp_mode == 4'd4;
+  wire ctx_ok = lvl_mode && did_ok && dc_hit && !dc_neg && is_untr && !(s1_pv && !pdtv) &&
+                (!pdtv || pid_ok) &&
+                (!use_pc || (pc_hit && !(priv_eff && !pta[1])));
+  wire both_bare = !fs_on && !g_on;
+  wire fast_ok = (ddtp_mode == 4'd1 && !is_trans) ||
+                 (ctx_ok && (both_bare || (tlb_hit && tlb_perm_ok)));
+  wire [55:0] fast_pa = (ddtp_mode == 4'd1 || both_bare) ? s1_iova[55:0]
+                                                        : {tlb_ppn, s1_iova[11:0]};
+
+  // ---------------- walker ----------------
+  wire        wk_st_ready, wk_done, wk_fault, wk_report, wk_pv, wk_priv;
+  wire [7:0]  wk_tag;
+  wire [11:0] wk_cause;
+  wire [55:0] wk_pa;
+  wire [23:0] wk_did;
+  wire [19:0] wk_pid;
+  wire [5:0]  wk_ttyp;
+  wire [63:0] wk_iova, wk_iotval2;
+
+  // output registers
+  reg        rsp_v, rsp_fault;
+  reg [7:0]  rsp_tag;
+  reg [11:0] rsp_cause;
+  reg [55:0] rsp_pa;
+  reg        f_v, f_pv, f_priv;
+  reg [11:0] f_cause;
+  reg [23:0] f_did;
+  reg [19:0] f_pid;
+  reg [5:0]  f_ttyp;
+  reg [63:0] f_iotval, f_iotval2;
+
+  wire rsp_free = !rsp_v || dev_rsp_ready;
+  wire flt_free = !f_v || flt_ready;
+  wire wk_take  = wk_done && rsp_free && (!wk_report || flt_free);
+  wire fast_go  = s1_v && fast_ok && rsp_free && !wk_take;
+  // no new walk starts while an invalidation is pending
+  wire disp_go  = s1_v && !fast_ok && wk_st_ready && !inv_valid;
+  wire s1_adv   = fast_go || disp_go;
+  assign dev_req_ready = !s1_v || s1_adv;
+
+  iommu_walker #(.NEG_CACHE_DC(NEG_CACHE_DC)) u_walker (
+    .clk(clk), .rst_n(rst_n), .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn),
+    .st_valid(disp_go), .st_ready(wk_st_ready),
+    .st_did(s1_did), .st_pv(s1_pv), .st_pid(s1_pid), .st_priv(s1_priv), .st_iova(s1_iova),
+    .st_ttyp(s1_ttyp), .st_tag(s1_tag),
+    .st_dc_hit(dc_hit), .st_dc_neg(dc_neg), .st_dc(dc), .st_pc_hit(pc_hit), .st_pc(pc),
+    .inv_apply(inv_apply), .busy(wk_busy),
+    .mem_rd_valid(mem_rd_valid), .mem_rd_ready(mem_rd_ready), .mem_rd_addr(mem_rd_addr),
+    .mem_rd_rsp_valid(mem_rd_rsp_valid), .mem_rd_rsp_data(mem_rd_rsp_data),
+    .mem_rd_rsp_err(mem_rd_rsp_err),
+    .ddtc_fl_en(ddtc_fl_en), .ddtc_fl_neg(ddtc_fl_neg), .ddtc_fl_data(ddtc_fl_data),
+    .pdtc_fl_en(pdtc_fl_en), .pdtc_fl_data(pdtc_fl_data), .fl_did(fl_did), .fl_pid(fl_pid),
+    .tlb_fl_en(tlb_fl_en), .tlb_fl_gv(tlb_fl_gv), .tlb_fl_gscid(tlb_fl_gscid),
+    .tlb_fl_pscv(tlb_fl_pscv), .tlb_fl_pscid(tlb_fl_pscid), .tlb_fl_g(tlb_fl_g),
+    .tlb_fl_vpn(tlb_fl_vpn), .tlb_fl_size(tlb_fl_size), .tlb_fl_ppn(tlb_fl_ppn),
+    .tlb_fl_r(tlb_fl_r), .tlb_fl_w(tlb_fl_w), .tlb_fl_x(tlb_fl_x), .tlb_fl_u(tlb_fl_u),
+    .done_valid(wk_done), .done_ack(wk_take), .done_tag(wk_tag), .done_fault(wk_fault),
+    .done_cause(wk_cause), .done_pa(wk_pa), .done_report(wk_report), .done_did(wk_did),
+    .done_pv(wk_pv), .done_pid(wk_pid), .done_priv(wk_priv), .done_ttyp(wk_ttyp),
+    .done_iova(wk_iova), .done_iotval2(wk_iotval2));
+
+  always @(posedge clk) begin
+    if (!rst_n) begin
+      s1_v  <= 1'b0;
+      rsp_v <= 1'b0;
+      f_v   <= 1'b0;
+    end else begin
+      if (dev_req_valid && dev_req_ready) begin
+        s1_v <= 1'b1;
+        s1_did <= dev_req_did; s1_pv <= dev_req_pv; s1_pid <= dev_req_pid;
+        s1_priv <= dev_req_priv; s1_iova <= dev_req_iova; s1_ttyp <= dev_req_ttyp;
+        s1_tag <= dev_req_tag;
+      end else if (s1_adv) s1_v <= 1'b0;
+
+      if (wk_take) begin
+        rsp_v <= 1'b1; rsp_tag <= wk_tag; rsp_fault <= wk_fault;
+        rsp_cause <= wk_fault ? wk_cause : 12'd0; rsp_pa <= wk_fault ? 56'd0 : wk_pa;
+      end else if (fast_go) begin
+        rsp_v <= 1'b1; rsp_tag <= s1_tag; rsp_fault <= 1'b0; rsp_cause <= 12'd0;
+        rsp_pa <= fast_pa;
+      end else if (dev_rsp_ready) rsp_v <= 1'b0;
+
+      if (wk_take && wk_report) begin
+        f_v <= 1'b1; f_cause <= wk_cause; f_did <= wk_did; f_pv <= wk_pv; f_pid <= wk_pid;
+        f_priv <= wk_priv; f_ttyp <= wk_ttyp; f_iotval <= wk_iova; f_iotval2 <= wk_iotval2;
+      end else if (flt_ready) f_v <= 1'b0;
+    end
+  end
+
+  assign dev_rsp_valid = rsp_v;
+  assign dev_rsp_tag   = rsp_tag;
+  assign dev_rsp_fault = rsp_fault;
+  assign dev_rsp_cause = rsp_cause;
+  assign dev_rsp_pa    = rsp_pa;
+  assign flt_valid     = f_v;
+  assign flt_cause     = f_cause;
+  assign flt_did       = f_did;
+  assign flt_pv        = f_pv;
+  assign flt_pid       = f_pid;
+  assign flt_priv      = f_priv;
+  assign flt_ttyp      = f_ttyp;
+  assign flt_iotval    = f_iotval;
+  assign flt_iotval2   = f_iotval2;
+  assign xlate_idle    = !s1_v && !wk_busy && !rsp_v;
+
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire unused = &{1'b0, pc_neg_unused, tc[63:10], tc[8:6], tc[4:0], iohgatp[43:0], dta[63:32],
+                  dta[11:0], fsc[59:0], pta[63:32], pta[11:3], pta[0], pfsc[59:0]};
+  /* verilator lint_on UNUSEDSIGNAL */
+endmodule

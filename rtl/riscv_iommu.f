@@ -1,0 +1,9 @@
+// RISC-V IOMMU sources, one per line, relative to the repository root.
+// Control side and top:
+rtl/iommu_regs.v
+rtl/iommu_cq.v
+rtl/iommu_fq.v
+rtl/iommu_axi_master.v
+// Translation datapath (iommu_xlate and its submodules):
+-f rtl/xlate_files.f
+rtl/riscv_iommu.v

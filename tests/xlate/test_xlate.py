@@ -1,0 +1,24 @@
+"""pytest entry: build iommu_xlate once per simulator and parameter set, run the cocotb tests."""
+import pytest
+
+from tb.runner import build, failures, run, simulators
+
+FILELIST = "rtl/xlate_files.f"
+TOP = "iommu_xlate"
+CONFIGS = {
+    # cocotb module -> parameters of its build
+    "tests.xlate.cocotb_xlate": {},
+    "tests.xlate.cocotb_xlate_small": dict(IOTLB_ENTRIES=2, DDTC_ENTRIES=2, PDTC_ENTRIES=2,
+                                           NEG_CACHE_DC=1),
+    "tests.xlate.cocotb_xlate_nocache": dict(IOTLB_ENTRIES=0, DDTC_ENTRIES=0, PDTC_ENTRIES=0),
+}
+
+
+@pytest.mark.parametrize("module", list(CONFIGS))
+@pytest.mark.parametrize("sim", ["icarus", "verilator"])
+def test_xlate(sim, module):
+    if sim not in simulators():
+        pytest.skip(f"{sim} not available")
+    bdir = build(sim, TOP, filelist=FILELIST, parameters=CONFIGS[module])
+    n_pass, n_fail, xml = run(sim, bdir, TOP, module)
+    assert n_fail == 0 and n_pass > 0, "\n".join(failures(xml)) + f"\nlog: {xml.parent}/sim.log"
