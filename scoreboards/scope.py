@@ -1,0 +1,196 @@
+"""Which cached items each invalidation command removes (the spec's command tables), and
+how items and commands are named in messages.
+
+An item is named by a `Key`: its kind, the tag the model's walk gives it, and what the
+command tables also need: the width of the address space it translates (for matching ADDR),
+whether the value is a leaf, and whether the translation is global (G set on the value or on
+a non-leaf entry above it).
+
+Scopes (iommu_in_memory_queues.adoc, tables IVMA / IGVMA / IODIR):
+- IOTINVAL.VMA: first-stage PTEs only. GV=0 acts on host spaces (tag GSCID None), GV=1 on the
+  VM spaces of GSCID. PSCV=1 restricts to PSCID and spares global entries. AV=1 restricts to
+  leaf entries that map ADDR (non-leaf entries survive).
+- IOTINVAL.GVMA: G-stage PTEs and MSI PTEs. GV=0 all; GV=1 AV=0 those of GSCID; GV=1 AV=1 the
+  leaf entries mapping GPA=ADDR under GSCID.
+- IODIR.INVAL_DDT: DV=0 every DDT and PDT entry, leaf and non-leaf; DV=1 the DC of DID and
+  every PDT entry (leaf and non-leaf) of DID. Never a non-leaf DDT entry with DV=1.
+- IODIR.INVAL_PDT (DV=1): the PC of (DID, PID) only.
+- IOTINVAL never touches directory items; IODIR never touches PTEs.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple, Optional
+
+from models.command_queue import Command
+
+VMA, GVMA = "IOTINVAL.VMA", "IOTINVAL.GVMA"
+INVAL_DDT, INVAL_PDT = "IODIR.INVAL_DDT", "IODIR.INVAL_PDT"
+FENCE = "IOFENCE.C"
+INVALIDATIONS = (VMA, GVMA, INVAL_DDT, INVAL_PDT)
+
+
+class Key(NamedTuple):
+    kind: str
+    tag: tuple
+    width: int = 0          # address bits of the space (pte1: 39/48/57; pte2: 41/50/59)
+    leaf: bool = True       # PTEs: the value is a leaf (R or X set)
+    glob: bool = False      # pte1: global translation
+
+
+def _addr_match(addr: int, width: int, level: int, vpn: int) -> bool:
+    shift = 12 + 9 * level
+    return ((addr & ((1 << width) - 1)) >> shift) == vpn
+
+
+def covers(cmd: Command, key: Key) -> bool:
+    """Does `cmd` (once complete) remove cached copies of the item `key`?"""
+    name, kind, tag = cmd.name, key.kind, key.tag
+    if kind in ("ddte", "dc", "pdte", "pc"):
+        if name == INVAL_DDT:
+            if not cmd.dv:
+                return True
+            return kind != "ddte" and tag[0] == cmd.did
+        if name == INVAL_PDT:
+            return kind == "pc" and tag == (cmd.did, cmd.pid)
+        return False
+    if kind == "pte1":
+        if name != VMA:
+            return False
+        gscid, pscid, level, vpn = tag
+        if cmd.gv:
+            if gscid is None or gscid != cmd.gscid:
+                return False
+        elif gscid is not None:
+            return False
+        if cmd.pscv and (key.glob or pscid != cmd.pscid):
+            return False
+        if cmd.av and not (key.leaf and _addr_match(cmd.addr, key.width, level, vpn)):
+            return False
+        return True
+    if kind == "pte2":
+        if name != GVMA:
+            return False
+        if not cmd.gv:
+            return True
+        gscid, level, vpn = tag
+        if gscid != cmd.gscid:
+            return False
+        return not cmd.av or (key.leaf and _addr_match(cmd.addr, key.width, level, vpn))
+    if kind == "msipte":
+        if name != GVMA:
+            return False
+        if not cmd.gv:
+            return True
+        gscid, gppn = tag
+        return gscid == cmd.gscid and (not cmd.av or gppn == cmd.addr >> 12)
+    raise ValueError(f"unknown item kind {kind!r}")
+
+
+def scope_of(cmd: Command) -> Command:
+    """The command with the operands its scope ignores cleared (so equal scopes compare equal)."""
+    if cmd.name == VMA:
+        return Command(VMA, av=cmd.av, pscv=cmd.pscv, gv=cmd.gv,
+                       pscid=cmd.pscid if cmd.pscv else 0, gscid=cmd.gscid if cmd.gv else 0,
+                       addr=cmd.addr if cmd.av else 0)
+    if cmd.name == GVMA:
+        if not cmd.gv:
+            return Command(GVMA)
+        return Command(GVMA, av=cmd.av, gv=1, gscid=cmd.gscid, addr=cmd.addr if cmd.av else 0)
+    if cmd.name == INVAL_DDT:
+        return Command(INVAL_DDT, dv=cmd.dv, did=cmd.did if cmd.dv else 0)
+    if cmd.name == INVAL_PDT:
+        return Command(INVAL_PDT, dv=1, did=cmd.did, pid=cmd.pid)
+    return cmd
+
+
+# -------------------------------------------------------------------------------- naming
+def hexu(v: int) -> str:
+    """0x4000_1000 style (groups of four hex digits)."""
+    s = f"{v:x}"
+    groups = []
+    while s:
+        groups.append(s[-4:])
+        s = s[:-4]
+    return "0x" + "_".join(reversed(groups))
+
+
+def describe_cmd(cmd: Command) -> str:
+    n = cmd.name
+    if n == VMA:
+        s = f"{n} GV={cmd.gv}"
+        if cmd.gv:
+            s += f" GSCID={cmd.gscid}"
+        s += f" PSCV={cmd.pscv}"
+        if cmd.pscv:
+            s += f" PSCID={cmd.pscid}"
+        s += f" AV={cmd.av}"
+        if cmd.av:
+            s += f" ADDR={cmd.addr:#x}"
+        return s
+    if n == GVMA:
+        if not cmd.gv:
+            return f"{n} GV=0"
+        s = f"{n} GV=1 GSCID={cmd.gscid} AV={cmd.av}"
+        return s + (f" ADDR={cmd.addr:#x}" if cmd.av else "")
+    if n == INVAL_DDT:
+        return f"{n} DV=0" if not cmd.dv else f"{n} DV=1 DID={cmd.did}"
+    if n == INVAL_PDT:
+        return f"{n} DID={cmd.did} PID={cmd.pid}"
+    return n
+
+
+def describe_item(key: Key, pa: Optional[int] = None) -> str:
+    """An item in spec terms, e.g. "leaf PTE @0x22008 (first stage, pscid 7, va 0x40001000)"."""
+    kind, tag = key.kind, key.tag
+    at = f" @{pa:#x}" if pa is not None else ""
+    if kind == "dc":
+        return f"device context of did {tag[0]}{at}"
+    if kind == "ddte":
+        return f"non-leaf DDT entry{at} (level {tag[0]}, device_id {hexu(tag[1])}<<{7 + 9 * (tag[0] - 1)})"
+    if kind == "pc":
+        return f"process context of did {tag[0]} pid {tag[1]}{at}"
+    if kind == "pdte":
+        return f"non-leaf PDT entry{at} (did {tag[0]}, level {tag[1]})"
+    if kind == "pte1":
+        gscid, pscid, level, vpn = tag
+        what = "leaf PTE" if key.leaf else "non-leaf PTE"
+        g = "" if gscid is None else f"gscid {gscid}, "
+        glob = ", global" if key.glob else ""
+        return (f"{what}{at} (first stage, {g}pscid {pscid}, level {level}, "
+                f"va {vpn << (12 + 9 * level):#x}{glob})")
+    if kind == "pte2":
+        gscid, level, vpn = tag
+        what = "leaf PTE" if key.leaf else "non-leaf PTE"
+        return f"{what}{at} (G-stage, gscid {gscid}, level {level}, gpa {vpn << (12 + 9 * level):#x})"
+    if kind == "msipte":
+        return f"MSI PTE{at} (gscid {tag[0]}, gpa {tag[1] << 12:#x})"
+    return f"{kind} {tag}{at}"
+
+
+def needed_command(key: Key, owner: Optional[Key] = None) -> str:
+    """The command software should issue for a change of this item (SW guidelines)."""
+    kind, tag = key.kind, key.tag
+    if kind == "ddte":
+        return "IODIR.INVAL_DDT DV=0"
+    if kind in ("dc", "pdte"):
+        return f"IODIR.INVAL_DDT DV=1 DID={tag[0]}"
+    if kind == "pc":
+        return f"IODIR.INVAL_PDT DID={tag[0]} PID={tag[1]}"
+    if kind == "pte1":
+        gscid, pscid, level, vpn = tag
+        gv = "GV=0" if gscid is None else f"GV=1 GSCID={gscid}"
+        ps = "PSCV=0" if key.glob else f"PSCV=1 PSCID={pscid}"
+        av = f"AV=1 ADDR={vpn << (12 + 9 * level):#x}" if key.leaf else "AV=0"
+        return f"IOTINVAL.VMA {gv} {ps} {av}"
+    if kind in ("pte2", "msipte"):
+        gscid = tag[0]
+        if kind == "pte2" and key.leaf:
+            s = f"IOTINVAL.GVMA GV=1 GSCID={gscid} AV=1 ADDR={tag[2] << (12 + 9 * tag[1]):#x}"
+        elif kind == "msipte":
+            s = f"IOTINVAL.GVMA GV=1 GSCID={gscid} AV=1 ADDR={tag[1] << 12:#x}"
+        else:
+            s = f"IOTINVAL.GVMA GV=1 GSCID={gscid} AV=0"
+        if owner is not None:
+            s += f" and {needed_command(owner)} (a cached {owner.kind.upper()} may hold the SPA)"
+        return s
+    return "?"
