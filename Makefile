@@ -46,9 +46,13 @@ lint: $(STAMP)
 	@if [ -f rtl/riscv_iommu.f ]; then verilator --lint-only -Wall -f rtl/riscv_iommu.f --top-module riscv_iommu && echo "lint: clean"; \
 	 else echo "error: rtl/riscv_iommu.f does not exist yet"; exit 1; fi
 
+SIM ?= all
+SIM_ARGS = --sim $(SIM) $(if $(TEST),--test $(TEST)) $(if $(SEED),--seed $(SEED)) \
+           $(if $(SEEDS),--seeds $(SEEDS)) $(if $(POLICY),--policy $(POLICY)) \
+           $(if $(filter 1 yes true,$(WAVES)),--waves) $(if $(SUBSET),--subset $(SUBSET))
+
 sim: $(STAMP) check-icarus
-	@if [ -f tb/regression.py ]; then $(VPY) -m tb.regression; \
-	 else echo "error: the regression (tb/regression.py) is not built yet; see issue 'pyuvm environment ... make sim'"; exit 2; fi
+	@$(VPY) -m tb.regression $(SIM_ARGS)
 
 bench: $(STAMP)
 	$(VPY) tools/bench_model.py

@@ -1,0 +1,60 @@
+"""The vocabulary of stimulus: what sequences hand to the agents' drivers.
+
+Items are batches: one sequence item carries many translations or register operations, because
+per-item sequencer hand-shaking costs more than the transactions themselves (TB-CONVENTIONS).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from pyuvm import uvm_sequence_item
+
+from models import Request
+
+
+@dataclass
+class TranslationResult:
+    """One observed response: the request it answers and what the DUT returned."""
+    req: Request
+    tag: int
+    fault: bool
+    cause: int
+    pa: int
+    issued_ns: float = 0.0
+    done_ns: float = 0.0
+    seq_no: int = 0          # issue order, used by the scoreboard to order checks
+
+
+class TranslationBatch(uvm_sequence_item):
+    """A batch of device transactions to translate; `results` is filled by the driver when
+    every response has come back (if the sequence waits for them)."""
+
+    def __init__(self, name: str = "translation_batch", reqs=None, wait: bool = True):
+        super().__init__(name)
+        self.reqs: list[Request] = list(reqs or [])
+        self.wait = wait
+        self.results: list[TranslationResult] = []
+
+    def __str__(self) -> str:
+        return f"{self.get_name()}: {len(self.reqs)} translations"
+
+
+@dataclass
+class RegOp:
+    offset: int
+    value: int = 0
+    size: int = 8
+    write: bool = True
+    result: Optional[int] = None
+
+
+class RegBatch(uvm_sequence_item):
+    """Register reads and writes, executed in order on the AXI4-Lite port."""
+
+    def __init__(self, name: str = "reg_batch", ops=None):
+        super().__init__(name)
+        self.ops: list[RegOp] = list(ops or [])
+
+    def __str__(self) -> str:
+        return f"{self.get_name()}: {len(self.ops)} register ops"

@@ -1,0 +1,120 @@
+"""Bus functional model of the device-transaction port (dev_req / dev_rsp).
+
+One coroutine drives requests and samples responses in the same clock loop, so Python wakes
+once per cycle only while transactions are queued or in flight, and sleeps on an Event
+otherwise (no idle clock edges in Python). Responses are matched to requests by tag.
+"""
+from __future__ import annotations
+
+import random
+from collections import deque
+from typing import Callable, Optional
+
+import cocotb
+from cocotb.triggers import Event, RisingEdge
+from cocotb.utils import get_sim_time
+
+from models import Request
+from sequences.items import TranslationResult
+
+TAGS = 256
+
+
+class DevBfm:
+    def __init__(self, dut, max_outstanding: int = 64, rsp_stall: float = 0.0,
+                 rng: Optional[random.Random] = None) -> None:
+        self.clk = dut.clk
+        # Cached handles: looking them up per cycle is measurable.
+        self.req_valid, self.req_ready = dut.dev_req_valid, dut.dev_req_ready
+        self.req_fields = (dut.dev_req_did, dut.dev_req_pv, dut.dev_req_pid, dut.dev_req_priv,
+                           dut.dev_req_iova, dut.dev_req_ttyp, dut.dev_req_tag)
+        self.rsp_valid, self.rsp_ready = dut.dev_rsp_valid, dut.dev_rsp_ready
+        self.rsp_tag, self.rsp_fault = dut.dev_rsp_tag, dut.dev_rsp_fault
+        self.rsp_cause, self.rsp_pa = dut.dev_rsp_cause, dut.dev_rsp_pa
+        self.max_outstanding = max(1, min(max_outstanding, TAGS))
+        self.rsp_stall = rsp_stall            # probability of holding dev_rsp_ready low a cycle
+        self.rng = rng or random.Random(0)
+        self.pending: deque = deque()         # (Request, callback) waiting to be issued
+        self.inflight: dict[int, tuple] = {}  # tag -> (Request, callback, issue time, seq_no)
+        self.free_tags = deque(range(TAGS))
+        self.issued = 0
+        self.completed = 0
+        self.last_progress_ns = 0.0
+        self._wake = Event()
+        self._task = None
+
+    def start(self) -> None:
+        self.req_valid.value = 0
+        self.rsp_ready.value = 1
+        self._task = cocotb.start_soon(self._run())
+
+    def submit(self, req: Request, callback: Callable[[TranslationResult], None]) -> None:
+        self.pending.append((req, callback))
+        self._wake.set()
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.pending or self.inflight)
+
+    def outstanding(self) -> list[tuple[int, Request, float]]:
+        """(tag, request, issue time in ns) of every request still waiting for its response."""
+        return [(tag, r, t) for tag, (r, _, t, _) in sorted(self.inflight.items())]
+
+    def _drive(self, req: Request, tag: int) -> None:
+        did, pv, pid, priv, iova, ttyp, tagh = self.req_fields
+        did.value = req.did
+        pv.value = int(req.pid is not None)
+        pid.value = req.pid or 0
+        priv.value = int(bool(req.priv_s))
+        iova.value = req.iova
+        ttyp.value = int(req.ttyp)
+        tagh.value = tag
+        self.req_valid.value = 1
+
+    async def _run(self) -> None:
+        valid_driven = False
+        ready_driven = 1
+        edge = RisingEdge(self.clk)
+        while True:
+            if not self.pending and not self.inflight:
+                if valid_driven:
+                    self.req_valid.value = 0
+                    valid_driven = False
+                self._wake.clear()
+                await self._wake.wait()
+            driving = None
+            if self.pending and self.free_tags and len(self.inflight) < self.max_outstanding:
+                driving = self.pending[0]
+                self._drive(driving[0], self.free_tags[0])
+                valid_driven = True
+            elif valid_driven:
+                self.req_valid.value = 0
+                valid_driven = False
+            if self.rsp_stall:
+                want = int(self.rng.random() >= self.rsp_stall)
+                if want != ready_driven:
+                    self.rsp_ready.value = ready_driven = want
+            await edge
+            now = get_sim_time("ns")
+            if driving is not None and self.req_ready.value:
+                tag = self.free_tags.popleft()
+                self.pending.popleft()
+                self.inflight[tag] = (driving[0], driving[1], now, self.issued)
+                self.issued += 1
+                self.last_progress_ns = now
+            if ready_driven and self.rsp_valid.value:
+                self._complete(int(self.rsp_tag.value), now)
+
+    def _complete(self, tag: int, now: float) -> None:
+        entry = self.inflight.pop(tag, None)
+        if entry is None:
+            raise RuntimeError(f"dev_rsp with tag {tag} that has no request in flight")
+        req, callback, t_issue, seq_no = entry
+        self.free_tags.append(tag)
+        self.completed += 1
+        self.last_progress_ns = now
+        fault = bool(self.rsp_fault.value)
+        callback(TranslationResult(req=req, tag=tag, fault=fault,
+                                   cause=int(self.rsp_cause.value) if fault else 0,
+                                   pa=0 if fault else int(self.rsp_pa.value),
+                                   issued_ns=t_issue, done_ns=now, seq_no=seq_no))

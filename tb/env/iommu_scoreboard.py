@@ -1,0 +1,157 @@
+"""Scoreboard: a thin pyuvm subscriber around the plain-Python coherence oracle.
+
+- every translation response is checked with oracle.check(); a request in flight while
+  software changed something may have used the state of any moment of its flight, so before
+  each change the permitted set of every in-flight request is taken and passed as `earlier`;
+- every fault record the DUT writes must match a faulting response (cause, ids, iotval);
+- every IOFENCE.C data write must match a doorbelled IOFENCE.C with AV=1, in order;
+- failures are counted (pyuvm's logger.error does not fail a test) and asserted in
+  check_phase; each is one ERROR line with everything needed to act.
+"""
+from __future__ import annotations
+
+from collections import deque
+
+from pyuvm import uvm_component, uvm_subscriber
+
+from models import Outcome, Reg
+from models.command_queue import IllegalCommand, decode
+from models.fault_queue import RECORD_BYTES
+from scoreboards import CoherenceOracle
+
+
+class IommuScoreboard(uvm_component):
+    def build_phase(self):
+        self.oracle: CoherenceOracle | None = None
+        self.bfm = None
+        self.failures: list[str] = []
+        self.checked = 0
+        self.stale_used = 0
+        self._earlier: dict[int, frozenset] = {}      # seq_no -> outcomes at earlier moments
+        self._faults: deque = deque(maxlen=4096)      # faulting results awaiting their record
+        self._fence_writes: deque = deque()           # (addr, data) expected, doorbell order
+        self.records_seen = 0
+        self.fence_writes_seen = 0
+        self.max_failures_logged = 20
+
+    # -- software actions (called by the env's software facade and the register monitor) --
+    def before_change(self) -> None:
+        """Freeze what is permitted now for every request the DUT is working on."""
+        if self.bfm is None or not self.bfm.inflight:
+            return
+        for _tag, (req, _cb, _t, seq_no) in self.bfm.inflight.items():
+            now = self.oracle.outcomes(req)
+            self._earlier[seq_no] = self._earlier.get(seq_no, frozenset()) | now
+
+    def store64(self, pa: int, value: int) -> None:
+        self.before_change()
+        self.oracle.store64(pa, value)
+
+    def reg_op(self, op) -> None:
+        if op.write:
+            self.before_change()
+            if op.offset in (Reg.CQT,) and op.size == 4:
+                self._note_doorbell(op.value)
+            self.oracle.write_reg(op.offset, op.value, size=op.size)
+        elif op.offset == Reg.CQH and op.size == 4:
+            self.before_change()
+            self.oracle.commands_done(op.result)
+
+    def _note_doorbell(self, new_cqt: int) -> None:
+        """Remember the AV data writes of the IOFENCE.C commands this doorbell publishes."""
+        model = self.oracle.model
+        entries = 1 << ((model.cqb & 0x1F) + 1)
+        base = ((model.cqb >> 10) & ((1 << 44) - 1)) << 12
+        i = model.cqt
+        while i != new_cqt % entries:
+            raw = self.oracle.mem.peek(base + 16 * i, 16)
+            try:
+                cmd = decode(int.from_bytes(raw[:8], "little"), int.from_bytes(raw[8:], "little"), 1)
+            except IllegalCommand:
+                break                  # the queue stops at an illegal command
+            if cmd.name == "IOFENCE.C" and cmd.av:
+                self._fence_writes.append((cmd.addr, cmd.data))
+            i = (i + 1) % entries
+
+    # -- DUT side ---------------------------------------------------------------------------
+    def translation(self, res) -> None:
+        self.checked += 1
+        observed = Outcome(None, res.cause) if res.fault else Outcome(res.pa, None)
+        earlier = self._earlier.pop(res.seq_no, frozenset())
+        verdict = self.oracle.check(res.req, observed, earlier)
+        if not verdict.ok:
+            self._fail(verdict.message)
+        elif "stale=" in verdict.message:
+            self.stale_used += 1
+        if res.fault:
+            self._faults.append(res)
+
+    def mem_access(self, access) -> None:
+        kind, addr, data, ok = access
+        if kind != "W" or not ok:
+            return
+        fq = self.oracle.model.fq
+        fq_lo = fq.base
+        fq_hi = fq_lo + fq.entries * RECORD_BYTES
+        if fq_lo <= addr < fq_hi:
+            self._record_beat(addr, data)
+        else:
+            self._fence_write(addr, data)
+
+    def _record_beat(self, addr: int, data: bytes) -> None:
+        # Records are checked on their first doubleword (cause, ids); the rest of a 32-byte
+        # record arrives in the same burst and iotval is checked when its beat comes.
+        off = (addr - self.oracle.model.fq.base) % RECORD_BYTES
+        if off != 0 or len(data) < 8:
+            return
+        self.records_seen += 1
+        dw0 = int.from_bytes(data[:8], "little")
+        for i, res in enumerate(self._faults):
+            r = res.req
+            pv = r.pid is not None
+            want = (res.cause | ((r.pid or 0) << 12) | int(pv) << 32 | int(pv and r.priv_s) << 33
+                    | int(r.ttyp) << 34 | r.did << 40)
+            if want == dw0:
+                del self._faults[i]
+                return
+        self._fail(f"FAULT-RECORD at {addr:#x} dw0={dw0:#018x} matches no faulting response "
+                   f"(cause {dw0 & 0xFFF}, did {dw0 >> 40:#x}, ttyp {(dw0 >> 34) & 0x3F})")
+
+    def _fence_write(self, addr: int, data: bytes) -> None:
+        self.fence_writes_seen += 1
+        got = int.from_bytes(data, "little")
+        if self._fence_writes and self._fence_writes[0] == (addr, got):
+            self._fence_writes.popleft()
+            return
+        want = (f"{self._fence_writes[0][0]:#x}<-{self._fence_writes[0][1]:#x}"
+                if self._fence_writes else "no IOFENCE.C with AV=1 pending")
+        self._fail(f"WRITE unexpected memory write {addr:#x}<-{got:#x} ({len(data)} bytes); "
+                   f"expected next IOFENCE.C data write: {want}")
+
+    def _fail(self, msg: str) -> None:
+        self.failures.append(msg)
+        if len(self.failures) <= self.max_failures_logged:
+            self.logger.error(msg)
+        elif len(self.failures) == self.max_failures_logged + 1:
+            self.logger.error("... further failures counted, not printed")
+
+    def report_lines(self) -> list[str]:
+        return [f"scoreboard: {self.checked} translations checked, {len(self.failures)} failures, "
+                f"{self.stale_used} permitted stale results, {self.records_seen} fault records, "
+                f"{self.fence_writes_seen} IOFENCE.C data writes"]
+
+
+class _Sub(uvm_subscriber):
+    """Adapts an analysis port to one scoreboard method (pyuvm subscribers have one write)."""
+
+    def __init__(self, name, parent, fn):
+        super().__init__(name, parent)
+        self.fn = fn
+
+    def write(self, item):
+        self.fn(item)
+
+
+def subscriber(name, parent, fn) -> _Sub:
+    return _Sub(name, parent, fn)
+

