@@ -3,8 +3,8 @@
 //       combinationally. A hit (or Bare pass-through) answers on the next edge,
 //       one request per cycle, even while the walker services a miss.
 //   Everything else (misses, faults, permission failures of cached entries)
-//   goes to iommu_walker, one at a time; the walker answers faults from
-//   fresh walks only.
+//   goes to iommu_walker, one at a time. Every fault comes from the walker
+//   (it may use a cached DC/PC, never a cached translation).
 //   Invalidations take effect in the caches on their first cycle; inv_ready
 //   follows once no walk that started earlier is still running (such a walk
 //   also drops its fills).
