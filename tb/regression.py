@@ -41,7 +41,15 @@ class Job:
     params: str
     policy: str
     waves: bool
+    mutant: str = ""              # a broken RTL variant: the run must fail
+    expect: str = ""              # a run that must fail must say this
+    must_fail: bool = False
+    cls: str = ""                 # the test class (name is the list entry's id)
     build_dir: str = ""
+
+    @property
+    def build_key(self) -> tuple:
+        return (self.sim, self.params, self.mutant)
 
 
 @dataclass
@@ -57,7 +65,9 @@ class JobResult:
 def load_list(path: Path = LIST) -> dict:
     with open(path, "rb") as f:
         data = tomllib.load(f)
-    names = [t["name"] for t in data.get("test", [])]
+    for t in data.get("test", []):
+        t.setdefault("id", t["name"])
+    names = [t["id"] for t in data.get("test", [])]
     dup = {n for n in names if names.count(n) > 1}
     if dup:
         raise UsageError(f"{path}: test listed twice: {', '.join(sorted(dup))}")
@@ -68,8 +78,8 @@ def plan(data: dict, args) -> list[Job]:
     tests = data.get("test", [])
     defaults = data.get("defaults", {})
     if args.test:
-        known = [t["name"] for t in tests]
-        tests = [t for t in tests if t["name"] == args.test]
+        known = [t["id"] for t in tests]
+        tests = [t for t in tests if t["id"] == args.test]
         if not tests:
             raise UsageError(f"unknown test {args.test!r}; known tests: {', '.join(known)}")
     elif args.subset:
@@ -92,12 +102,16 @@ def plan(data: dict, args) -> list[Job]:
         seeds = [args.seed] if args.seed is not None else list(range(1, n + 1))
         params = t.get("params", "default")
         if params not in data.get("params", {}):
-            raise UsageError(f"test {t['name']} names unknown parameter set {params!r}")
+            raise UsageError(f"test {t['id']} names unknown parameter set {params!r}")
         policy = args.policy or t.get("policy", DEFAULT_POLICY)
+        mutant = t.get("mutant", "")
+        if mutant and mutant not in data.get("mutants", {}):
+            raise UsageError(f"test {t['id']} names unknown mutant {mutant!r}")
         for sim in sims:
             if sim not in t.get("simulators", defaults.get("simulators", runner.SIMULATORS)):
                 continue
-            jobs += [Job(sim, t["name"], s, params, policy, args.waves) for s in seeds]
+            jobs += [Job(sim, t["id"], s, params, policy, args.waves, mutant, t.get("expect", ""),
+                         bool(mutant or t.get("expect_fail")), t["name"]) for s in seeds]
     return jobs
 
 
@@ -112,16 +126,50 @@ def run_job(job: Job) -> JobResult:
     test_dir = Path(job.build_dir) / "runs" / job.test / f"seed{job.seed}"
     t0 = time.time()
     try:
-        n_pass, n_fail, xml = runner.run(job.sim, job.build_dir, TOP, MODULE, testcase=job.test,
+        n_pass, n_fail, xml = runner.run(job.sim, job.build_dir, TOP, MODULE, testcase=job.cls,
                                          seed=job.seed, test_dir=test_dir, waves=job.waves,
                                          extra_env={"IOMMU_POLICY": job.policy,
                                                     "PYTHONWARNINGS": "ignore::DeprecationWarning"})
         ok = n_fail == 0 and n_pass == 1
         msg = "" if ok else "; ".join(runner.failures(xml)) or "no test ran"
+        if job.must_fail:
+            # A bug variant or a negative test: the run must fail, saying why in the
+            # expected terms.
+            what = f"mutant {job.mutant}" if job.mutant else "the expected failure"
+            log = (test_dir / "sim.log").read_text(errors="replace")
+            if ok:
+                ok, msg = False, f"{what} was NOT caught: the run passed"
+            elif job.expect and job.expect not in log:
+                ok, msg = False, f"{what}: the run failed but no message contains {job.expect!r}: {msg}"
+            else:
+                ok, msg = True, f"caught {what}"
     except RuntimeError as e:
         ok, msg = False, str(e).splitlines()[0]
     st = _stats(test_dir)
     return JobResult(job, ok, time.time() - t0, msg, st.get("checked", 0), st.get("sim_ns", 0.0))
+
+
+def mutant_sources(data: dict, name: str) -> list[str]:
+    """The RTL sources with one mutant applied, written under build/mutants/<name>/."""
+    m = data["mutants"][name]
+    target = (REPO / m["file"]).resolve()
+    out_dir = runner.BUILD_ROOT / "mutants" / name
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sources = []
+    for src in runner.read_filelist("rtl/riscv_iommu.f"):
+        if src.resolve() == target:
+            text = src.read_text()
+            if text.count(m["find"]) != 1:
+                raise UsageError(f"mutant {name}: the text to change occurs {text.count(m['find'])} "
+                                 f"times in {m['file']} (must be once); update tb/regression.toml")
+            dst = out_dir / src.name
+            dst.write_text(text.replace(m["find"], m["replace"]))
+            sources.append(str(dst))
+        else:
+            sources.append(str(src))
+    if str(out_dir / target.name) not in sources:
+        raise UsageError(f"mutant {name}: {m['file']} is not in rtl/riscv_iommu.f")
+    return sources
 
 
 def replay(job: Job) -> str:
@@ -185,18 +233,20 @@ def main(argv=None) -> int:
         return 2
     t0 = time.time()
     builds = {}
-    for key in sorted({(j.sim, j.params) for j in jobs}):
-        sim, params = key
+    for key in sorted({j.build_key for j in jobs}):
+        sim, params, mutant = key
         tb = time.time()
         try:
-            builds[key] = str(runner.build(sim, TOP, parameters=data["params"][params],
-                                           waves=args.waves))
-        except RuntimeError as e:
+            sources = mutant_sources(data, mutant) if mutant else None
+            builds[key] = str(runner.build(sim, TOP, sources=sources,
+                                           parameters=data["params"][params], waves=args.waves))
+        except (RuntimeError, UsageError) as e:
             print(f"error: {str(e).splitlines()[0]}", file=sys.stderr)
             return 1
-        print(f"build {sim:<9} {params:<14} {time.time() - tb:6.1f} s  {builds[key]}")
+        label = params + (f"+{mutant}" if mutant else "")
+        print(f"build {sim:<9} {label:<40} {time.time() - tb:6.1f} s")
     for j in jobs:
-        j.build_dir = builds[(j.sim, j.params)]
+        j.build_dir = builds[j.build_key]
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         results = list(pool.map(run_job, jobs))
     wall = time.time() - t0

@@ -1,11 +1,43 @@
 """The scenario tests: each a thin subclass of the base test naming its virtual sequence.
-The regression list (tb/regression.toml) refers to these class names."""
+The regression list (tb/regression.toml) refers to these class names; the policy, the RTL
+parameter set and the expected outcome of each run are set there."""
 import pyuvm
 
-import sequences.smoke_vseq  # noqa: F401  (registers the sequences with the factory)
+import sequences.cache_rules_vseq  # noqa: F401  (registers the sequences with the factory)
+import sequences.smoke_vseq  # noqa: F401
 from tb.tests.base_test import IommuBaseTest
 
 
 @pyuvm.test(timeout_time=10, timeout_unit="ms")
 class SmokeTest(IommuBaseTest):
     vseq_name = "SmokeVseq"
+
+
+@pyuvm.test(timeout_time=10, timeout_unit="ms")
+class DcNegativeCacheTest(IommuBaseTest):
+    vseq_name = "DcNegativeCacheVseq"
+
+
+@pyuvm.test(timeout_time=10, timeout_unit="ms")
+class DcNegativeCacheInvalidatingTest(IommuBaseTest):
+    vseq_name = "DcNegativeCacheInvalidatingVseq"
+
+
+@pyuvm.test(timeout_time=10, timeout_unit="ms")
+class PscidTagTest(IommuBaseTest):
+    vseq_name = "PscidTagVseq"
+
+
+@pyuvm.test(timeout_time=10, timeout_unit="ms")
+class DcChangeTest(IommuBaseTest):
+    vseq_name = "DcChangeVseq"
+
+
+@pyuvm.test(timeout_time=10, timeout_unit="ms")
+class RemapRoundsTest(IommuBaseTest):
+    vseq_name = "RemapRoundsVseq"
+
+
+@pyuvm.test(timeout_time=10, timeout_unit="ms")
+class DcMisconfiguredTest(IommuBaseTest):
+    vseq_name = "DcMisconfiguredVseq"

@@ -1,0 +1,83 @@
+"""Scenario base with the software stack of sequences/sw: an allocator, a device directory,
+the command queue and the fault queue, driven the way an OS driver does it.
+
+Subclasses write `body()` with:
+    await self.init_iommu("2lvl")               # CQ, FQ, DDT, ddtp
+    pt = self.page_table("sv39", pscid=7)       # tables laid out through store64
+    upd = self.ddt.set_dc(5, DeviceContextSpec(fs_mode="sv39", fs_root=pt.root, pscid=7))
+    await self.after_update(upd)                 # the persona's invalidations + IOFENCE.C
+    results = await self.translate([...])
+"""
+from __future__ import annotations
+
+from models import Reg
+from sequences.base_vseq import IommuBaseVseq
+from sequences.sw.commands import CommandQueueWriter, FaultQueueReader, iofence_c
+from sequences.sw.device_directory import DeviceDirectory
+from sequences.sw.invalidation_plan import persona as make_persona
+from sequences.sw.page_allocator import PageAllocator
+from sequences.sw.page_table import PageTable
+
+# Physical layout of the scenario's memory (SPAs).
+CQ_BASE = 0x0001_0000
+FQ_BASE = 0x0002_0000
+FENCE_DATA = 0x0003_0000          # IOFENCE.C AV writes land here
+TABLES = 0x0100_0000              # table pages
+TABLES_SIZE = 0x0100_0000
+
+
+class IommuSwVseq(IommuBaseVseq):
+    persona_name = "spec"             # which invalidations software issues (sw.invalidation_plan)
+
+    def __init__(self, name: str = "vseq"):
+        super().__init__(name)
+        self.alloc = None
+        self.ddt = None
+        self.cq = None
+        self.fq = None
+        self.fences = 0
+
+    @property
+    def persona(self):
+        return make_persona(self.persona_name)
+
+    # -- set-up ---------------------------------------------------------------------------
+    async def init_iommu(self, ddt_mode: str = "1lvl", cq_log2: int = 6, fq_log2: int = 6) -> None:
+        store = self.store64
+        # Fresh simulation memory is zero, so pages need not be zeroed on first use.
+        self.alloc = PageAllocator(TABLES, TABLES_SIZE, store, zero=False)
+        self.cq = CommandQueueWriter(CQ_BASE, cq_log2, store, None)
+        self.fq = FaultQueueReader(FQ_BASE, fq_log2, self.env.memory.peek64)
+        for w in self.cq.setup_writes() + self.fq.setup_writes():
+            await self.reg_write(*w)
+        self.ddt = DeviceDirectory(ddt_mode, self.alloc, store)
+        await self.reg_write(Reg.DDTP, self.ddt.ddtp())
+
+    def page_table(self, mode: str, **kw) -> PageTable:
+        return PageTable(mode, self.alloc, self.store64, **kw)
+
+    # -- commands -------------------------------------------------------------------------
+    async def run_commands(self, commands, fence: bool = True) -> None:
+        """Queue commands (and an IOFENCE.C with an AV write), ring the doorbell and wait
+        until cqh has passed them all."""
+        commands = list(commands)
+        if fence and (not commands or commands[-1].name != "IOFENCE.C"):
+            commands.append(iofence_c())
+        if not commands:
+            return
+        self.cq.write(commands)
+        await self.reg_write(*self.cq.doorbell_write())
+        cqh = await self.wait_cq_idle(self.cq.tail)
+        self.cq.update_head(cqh)
+
+    async def after_update(self, update, holders=()) -> list:
+        """Issue what the persona issues after `update`; returns the commands."""
+        cmds = self.persona.commands(update, holders or [self.ddt])
+        if cmds:
+            await self.run_commands(cmds, fence=True)
+        return cmds
+
+    async def fence(self) -> None:
+        self.fences += 1
+        await self.run_commands([iofence_c(addr=FENCE_DATA + 4 * (self.fences % 1024),
+                                           data=self.fences)], fence=False)
