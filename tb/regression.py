@@ -172,6 +172,18 @@ def mutant_sources(data: dict, name: str) -> list[str]:
     return sources
 
 
+def build_one(key: tuple, data: dict, waves: bool) -> tuple:
+    """(build dir, seconds, error line or "") for one (simulator, parameter set, mutant)."""
+    sim, params, mutant = key
+    t0 = time.time()
+    try:
+        sources = mutant_sources(data, mutant) if mutant else None
+        bdir = runner.build(sim, TOP, sources=sources, parameters=data["params"][params], waves=waves)
+        return str(bdir), time.time() - t0, ""
+    except (RuntimeError, UsageError) as e:
+        return "", time.time() - t0, str(e).splitlines()[0]
+
+
 def replay(job: Job) -> str:
     pol = f" POLICY={job.policy}" if job.policy != DEFAULT_POLICY else ""
     return f"REPLAY: make sim SIM={job.sim} TEST={job.test} SEED={job.seed}{pol} WAVES=1"
@@ -233,18 +245,17 @@ def main(argv=None) -> int:
         return 2
     t0 = time.time()
     builds = {}
-    for key in sorted({j.build_key for j in jobs}):
-        sim, params, mutant = key
-        tb = time.time()
-        try:
-            sources = mutant_sources(data, mutant) if mutant else None
-            builds[key] = str(runner.build(sim, TOP, sources=sources,
-                                           parameters=data["params"][params], waves=args.waves))
-        except (RuntimeError, UsageError) as e:
-            print(f"error: {str(e).splitlines()[0]}", file=sys.stderr)
+    keys = sorted({j.build_key for j in jobs})
+    with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        outs = list(pool.map(build_one, keys, [data] * len(keys), [args.waves] * len(keys)))
+    for key, (bdir, seconds, err) in zip(keys, outs):
+        if err:
+            print(f"error: {err}", file=sys.stderr)
             return 1
+        builds[key] = bdir
+        sim, params, mutant = key
         label = params + (f"+{mutant}" if mutant else "")
-        print(f"build {sim:<9} {label:<40} {time.time() - tb:6.1f} s")
+        print(f"build {sim:<9} {label:<40} {seconds:6.1f} s")
     for j in jobs:
         j.build_dir = builds[j.build_key]
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:

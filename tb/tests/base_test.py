@@ -54,8 +54,9 @@ class IommuBaseTest(uvm_test):
         await vseq.start()
         await self.env.drain()
 
-    def report_phase(self):
-        # Files the regression collects from the test's directory (the simulator's cwd).
+    def extract_phase(self):
+        # Before check_phase (whose assertion ends the phases): the summary and the files the
+        # regression collects from the test's directory (the simulator's cwd).
         sb = self.env.sb
         Path("stats.json").write_text(json.dumps({
             "checked": sb.checked, "failures": len(sb.failures), "stale": sb.stale_used,
