@@ -45,6 +45,7 @@ class Job:
     expect: str = ""              # a run that must fail must say this
     must_fail: bool = False
     cls: str = ""                 # the test class (name is the list entry's id)
+    module: str = MODULE          # the Python module holding the test class
     build_dir: str = ""
 
     @property
@@ -111,7 +112,8 @@ def plan(data: dict, args) -> list[Job]:
             if sim not in t.get("simulators", defaults.get("simulators", runner.SIMULATORS)):
                 continue
             jobs += [Job(sim, t["id"], s, params, policy, args.waves, mutant, t.get("expect", ""),
-                         bool(mutant or t.get("expect_fail")), t["name"]) for s in seeds]
+                         bool(mutant or t.get("expect_fail")), t["name"], t.get("module", MODULE))
+                     for s in seeds]
     return jobs
 
 
@@ -126,7 +128,7 @@ def run_job(job: Job) -> JobResult:
     test_dir = Path(job.build_dir) / "runs" / job.test / f"seed{job.seed}"
     t0 = time.time()
     try:
-        n_pass, n_fail, xml = runner.run(job.sim, job.build_dir, TOP, MODULE, testcase=job.cls,
+        n_pass, n_fail, xml = runner.run(job.sim, job.build_dir, TOP, job.module, testcase=job.cls,
                                          seed=job.seed, test_dir=test_dir, waves=job.waves,
                                          extra_env={"IOMMU_POLICY": job.policy,
                                                     "PYTHONWARNINGS": "ignore::DeprecationWarning"})
