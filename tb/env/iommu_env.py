@@ -78,10 +78,12 @@ class IommuEnv(uvm_env):
         self.oracle.mem.set_access_fault(lo, hi)
 
     # -- end of test ----------------------------------------------------------------------
-    async def drain(self) -> None:
-        """Wait until every device request has its response."""
+    async def drain(self, quiet_cycles: int = 64) -> None:
+        """Wait until every device request has its response and the IOMMU has made no memory
+        access for `quiet_cycles` (fault records are written after the response)."""
         bfm = self.dev.bfm
-        while bfm.busy:
+        quiet_ns = quiet_cycles * self.cfg.clock_ns
+        while bfm.busy or get_sim_time("ns") - self.memory.last_access_ns < quiet_ns:
             await ClockCycles(self.dut.clk, 16)
 
     async def watchdog(self) -> str:

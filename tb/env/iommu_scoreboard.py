@@ -31,6 +31,7 @@ class IommuScoreboard(uvm_component):
         self._faults: deque = deque(maxlen=4096)      # faulting results awaiting their record
         self._fence_writes: deque = deque()           # (addr, data) expected, doorbell order
         self.records_seen = 0
+        self._record = None                           # the response the current record is for
         self.fence_writes_seen = 0
         self.max_failures_logged = 20
 
@@ -100,23 +101,46 @@ class IommuScoreboard(uvm_component):
             self._fence_write(addr, data)
 
     def _record_beat(self, addr: int, data: bytes) -> None:
-        # Records are checked on their first doubleword (cause, ids); the rest of a 32-byte
-        # record arrives in the same burst and iotval is checked when its beat comes.
+        # A 32-byte record arrives as four 8-byte beats: DW0 (cause and ids) is matched to a
+        # faulting response; DW1 must be 0 and DW2 (iotval) that response's IOVA.
         off = (addr - self.oracle.model.fq.base) % RECORD_BYTES
-        if off != 0 or len(data) < 8:
-            return
-        self.records_seen += 1
-        dw0 = int.from_bytes(data[:8], "little")
-        for i, res in enumerate(self._faults):
-            r = res.req
-            pv = r.pid is not None
-            want = (res.cause | ((r.pid or 0) << 12) | int(pv) << 32 | int(pv and r.priv_s) << 33
-                    | int(r.ttyp) << 34 | r.did << 40)
-            if want == dw0:
-                del self._faults[i]
-                return
-        self._fail(f"FAULT-RECORD at {addr:#x} dw0={dw0:#018x} matches no faulting response "
-                   f"(cause {dw0 & 0xFFF}, did {dw0 >> 40:#x}, ttyp {(dw0 >> 34) & 0x3F})")
+        word = int.from_bytes(data[:8], "little")
+        if off == 0:
+            self.records_seen += 1
+            self._record = None
+            for i, res in enumerate(self._faults):
+                r = res.req
+                pv = r.pid is not None
+                want = (res.cause | ((r.pid or 0) << 12) | int(pv) << 32
+                        | int(pv and r.priv_s) << 33 | int(r.ttyp) << 34 | r.did << 40)
+                if want == word:
+                    del self._faults[i]
+                    self._record = res
+                    return
+            self._fail(f"FAULT-RECORD at {addr:#x} dw0={word:#018x} matches no faulting response "
+                       f"(cause {word & 0xFFF}, did {word >> 40:#x}, ttyp {(word >> 34) & 0x3F})")
+        elif self._record is not None and off in (8, 16):
+            want = 0 if off == 8 else self._record.req.iova
+            if word != want:
+                self._fail(f"FAULT-RECORD at {addr - off:#x} DW{off // 8}={word:#x}, expected "
+                           f"{want:#x} for cause {self._record.cause} iova {self._record.req.iova:#x}")
+
+    def pending_problems(self) -> list[str]:
+        """End of test: what the DUT still owed. Faults the spec reports whatever DTF says
+        (256-259) must have their record when the queue was on and cannot have overflowed;
+        every IOFENCE.C data write must have happened."""
+        out = []
+        fq = self.oracle.model.fq
+        owed = [r for r in self._faults if r.cause in (256, 257, 258, 259)]
+        if owed and fq.fqen and self.records_seen + len(owed) < fq.entries - 1:
+            r = owed[0]
+            out.append(f"FAULT-RECORD missing for {len(owed)} reported fault(s); first: cause "
+                       f"{r.cause} did={r.req.did:#x} iova={r.req.iova:#x}")
+        if self._fence_writes:
+            a, d = self._fence_writes[0]
+            out.append(f"IOFENCE.C data write missing: {len(self._fence_writes)} expected, first "
+                       f"{a:#x}<-{d:#x} (was the fence completed? was the queue polled?)")
+        return out
 
     def _fence_write(self, addr: int, data: bytes) -> None:
         self.fence_writes_seen += 1

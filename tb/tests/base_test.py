@@ -55,6 +55,8 @@ class IommuBaseTest(uvm_test):
         await self.env.drain()
 
     def extract_phase(self):
+        for problem in self.env.sb.pending_problems():
+            self.env.sb._fail(problem)
         # Before check_phase (whose assertion ends the phases): the summary and the files the
         # regression collects from the test's directory (the simulator's cwd).
         sb = self.env.sb

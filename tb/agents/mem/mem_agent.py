@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import random
 
+from cocotb.utils import get_sim_time
 from cocotbext.axi import AxiBus, AxiRam
 from pyuvm import uvm_analysis_port, uvm_component
 
@@ -30,6 +31,7 @@ class MemAgent(uvm_component):
         self.ram: AxiRam | None = None
         self.reads = 0
         self.writes = 0
+        self.last_access_ns = 0.0
 
     def attach(self, dut, stall: float = 0.0, rng: random.Random | None = None) -> None:
         self.ram = AxiRam(AxiBus.from_prefix(dut, "m_axi"), dut.clk, dut.rst_n,
@@ -41,6 +43,7 @@ class MemAgent(uvm_component):
 
         async def _read(address, length):
             self.reads += 1
+            self.last_access_ns = get_sim_time("ns")
             try:
                 data = mem.read(address, length)
             except Exception:
@@ -51,6 +54,7 @@ class MemAgent(uvm_component):
 
         async def _write(address, data):
             self.writes += 1
+            self.last_access_ns = get_sim_time("ns")
             try:
                 mem.write(address, bytes(data))
             except AccessFault:
