@@ -4,6 +4,7 @@ parameter set and the expected outcome of each run are set there."""
 import pyuvm
 
 import sequences.cache_rules_vseq  # noqa: F401  (registers the sequences with the factory)
+import sequences.example_unmap_vseq  # noqa: F401
 import sequences.smoke_vseq  # noqa: F401
 from tb.tests.base_test import IommuBaseTest
 
@@ -41,3 +42,8 @@ class RemapRoundsTest(IommuBaseTest):
 @pyuvm.test(timeout_time=10, timeout_unit="ms")
 class DcMisconfiguredTest(IommuBaseTest):
     vseq_name = "DcMisconfiguredVseq"
+
+
+@pyuvm.test(timeout_time=10, timeout_unit="ms")
+class ExampleUnmapTest(IommuBaseTest):
+    vseq_name = "ExampleUnmapVseq"
