@@ -17,8 +17,8 @@ from .commands import (CommandQueueWriter, FaultQueueReader, FaultRecord, QueueF
                        iotinval_vma)
 from .device_directory import DeviceContextSpec, DeviceDirectory
 from .invalidation_plan import (InvalidateEverything, NeverInvalidateOnMap, Persona,
-                                SpecRecommended, guideline_commands, persona, required_commands,
-                                spec_plan)
+                                SpecRecommended, full_flush, guideline_commands, persona,
+                                required_commands, spec_plan)
 from .page_allocator import OutOfPages, PageAllocator
 from .page_table import (SIZE_1G, SIZE_2M, SIZE_4K, SIZE_64K, SIZE_512G, Mapping, PageTable)
 from .process_directory import ProcessDirectory
@@ -31,4 +31,5 @@ __all__ = [
     "QueueFull", "RegWrite", "Submitted", "iotinval_vma", "iotinval_gvma", "iodir_inval_ddt",
     "iodir_inval_pdt", "iofence_c", "Persona", "SpecRecommended", "NeverInvalidateOnMap",
     "InvalidateEverything", "persona", "spec_plan", "required_commands", "guideline_commands",
+    "full_flush",
 ]

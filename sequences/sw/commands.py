@@ -134,8 +134,9 @@ class CommandQueueWriter:
         return self.entries - 1 - (self.tail_seq - self.head_seq)
 
     def write(self, commands: Iterable[Command]) -> list:
-        """Store commands into the queue (no doorbell yet); returns their Submitted records."""
-        commands = list(commands)
+        """Store commands (or one command) into the queue, no doorbell yet; returns their
+        Submitted records."""
+        commands = [commands] if isinstance(commands, Command) else list(commands)
         if len(commands) > self.free_slots():
             raise QueueFull(f"{len(commands)} command(s) but {self.free_slots()} free slot(s) "
                             f"(head seq {self.head_seq}, tail seq {self.tail_seq})")

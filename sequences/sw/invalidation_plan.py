@@ -166,6 +166,15 @@ def spec_plan(update: Update, holders=(), fence: Optional[Command] = None) -> li
     return cmds + [fence_for(update, fence)] if cmds else []
 
 
+def full_flush(gscids: Iterable[int] = ()) -> list:
+    """Everything every cache may hold, e.g. after ddtp enters Off or Bare (which keeps the
+    caches): IODIR.INVAL_DDT DV=0; IOTINVAL.VMA GV=0 AV=0 PSCV=0; IOTINVAL.VMA GV=1 AV=0
+    PSCV=0 for each GSCID in use (a separate GVA->GPA cache is not covered by GVMA);
+    IOTINVAL.GVMA GV=0; then IOFENCE.C."""
+    per_vm = [iotinval_vma(gscid=g) for g in sorted(set(gscids))]
+    return [iodir_inval_ddt(), iotinval_vma()] + per_vm + [iotinval_gvma(), iofence_c()]
+
+
 # --------------------------------------------------------------------------- personas
 class Persona:
     """A software behaviour: which of the commands an update calls for it issues."""

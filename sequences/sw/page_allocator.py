@@ -82,6 +82,12 @@ class PageAllocator:
         self._free.update(range(addr, addr + npages * PAGE, PAGE))
 
     def _from_free_list(self, npages: int, align: int) -> Optional[int]:
+        if not self._free:
+            return None
+        if npages == 1 and align == PAGE:
+            a = min(self._free)
+            self._free.discard(a)
+            return a
         for a in sorted(self._free):
             if a % align == 0 and all(a + i * PAGE in self._free for i in range(npages)):
                 self._free.difference_update(range(a, a + npages * PAGE, PAGE))

@@ -81,7 +81,8 @@ class PageTable:
         self.va_bits = 12 + 9 * self.levels + (2 if self.stage == "g" else 0)
         self._shadow: dict[int, int] = {}
         self.root = alloc.alloc_gstage_root() if self.stage == "g" else alloc.alloc_page()
-        self._tables: dict[int, int] = {self.root: self.levels - 1}   # table -> level of its entries
+        # table page -> level of the entries it holds
+        self._tables: dict[int, int] = {self.root: self.levels - 1}
 
     # -- values for the directory structures -------------------------------------------------
     def atp(self, ident: int = 0) -> int:
@@ -217,7 +218,8 @@ class PageTable:
         first = a + 8 * self._index(va, level)
         eas = [first + 8 * k for k in range(n)]
         if any(self._shadow.get(ea, 0) & PTE_V for ea in eas):
-            raise ValueError(f"map {va:#x}: already mapped (unmap or remap it)")
+            raise ValueError(f"map {va:#x}: already mapped, or a table of smaller pages is "
+                             "there (unmap, remap or merge it)")
         leaf = self.leaf_value(pa, perms, user, global_, napot)
         for k, ea in enumerate(eas):
             self._pte(rec, ea, leaf, level, va + k * SIZE_4K if napot else va,
@@ -264,7 +266,8 @@ class PageTable:
         """Point the page containing va at new_pa (same size and permissions), one store per PTE."""
         level, eas, v, base, size = self._leaf(va)
         if new_pa % size:
-            raise ValueError(f"remap {base:#x}: {new_pa:#x} is not aligned to the page size {size:#x}")
+            raise ValueError(f"remap {base:#x}: {new_pa:#x} is not aligned to the page size "
+                             f"{size:#x}")
         napot = len(eas) > 1
         ppn = new_pa >> 12 | (0b1000 if napot else 0)
         new = (v & FLAG_MASK) | ppn << 10

@@ -21,7 +21,7 @@ PD_PID_BITS = {"pd8": 8, "pd17": 17, "pd20": 20}
 PPN44 = (1 << 44) - 1
 
 
-def pc_words(pscid: int = 0, fs_mode: Union[str, int] = "bare", fs_root: int = 0,
+def pc_entry_words(pscid: int = 0, fs_mode: Union[str, int] = "bare", fs_root: int = 0,
              ens: bool = False, sum_: bool = False, v: bool = True) -> tuple:
     """(ta, fsc) of a process context."""
     ta = int(v) | int(ens) << 1 | int(sum_) << 2 | (pscid & 0xFFFFF) << 12
@@ -82,7 +82,7 @@ class ProcessDirectory:
                in_place: bool = False) -> Update:
         """Write the PC of pid: ta = V, ENS, SUM, PSCID; fsc = first-stage mode and root."""
         self._check_pid(pid)
-        words = pc_words(pscid, fs_mode, fs_root, ens, sum_)
+        words = pc_entry_words(pscid, fs_mode, fs_root, ens, sum_)
         rec = Recorder(self.store64, self.addr_to_pa, self._shadow)
         idx, a, links = self.pdi(pid), self.root, []
         for i in range(self.levels - 1, 0, -1):

@@ -87,13 +87,15 @@ def _is_leaf(entry: str, value: int) -> bool:
 
 @dataclass(frozen=True)
 class Update:
-    kind: str                     # 'map' 'unmap' 'remap' 'protect' 'split' 'merge' | 'dc' 'ddte' 'pc' 'pdte'
+    kind: str                     # 'map' 'unmap' 'remap' 'protect' 'split' 'merge' (page tables)
+                                  # 'dc' 'ddte' 'pc' 'pdte' (directories)
     structure: str                # 'first' | 'g' (page tables) | 'ddt' | 'pdt'
     changes: tuple                # EntryChange, in the order they were made
     stores: tuple                 # Store, in the order they were made
     va: Optional[int] = None      # page tables: first IOVA (first stage) or GPA (G-stage) affected
     length: int = 0               # page tables: bytes of address space affected
-    page_size: int = 0            # page tables: size of the page(s) involved (the larger, for split/merge)
+    page_size: int = 0            # page tables: size of the page(s) involved (split/merge: the
+                                  # superpage)
     did: Optional[int] = None
     pid: Optional[int] = None
     gscid: Optional[int] = None   # G-stage tag the structure is used under (None: G-stage Bare)

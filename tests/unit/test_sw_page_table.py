@@ -85,8 +85,10 @@ def test_layout_of_the_first_4k_map_is_driver_ordered():
         (0x10_2008, 0x21D9_50D7), (0x10_1000, 0x4_0801), (0x10_0008, 0x4_0401)]
     assert [c.linked for c in u.changes] == [False, False, True]
     assert [c.level for c in u.changes] == [0, 1, 2]
-    assert (u.kind, u.structure, u.transition, u.invalidation_required) == ("map", "first", "0->1", False)
-    assert (u.va, u.length, u.page_size, u.pscid, u.gscid) == (0x4000_1000, SIZE_4K, SIZE_4K, 7, None)
+    assert (u.kind, u.structure, u.transition, u.invalidation_required) == (
+        "map", "first", "0->1", False)
+    assert (u.va, u.length, u.page_size, u.pscid, u.gscid) == (
+        0x4000_1000, SIZE_4K, SIZE_4K, 7, None)
     assert ok(e, 0x4000_1ABC) == 0x8765_4ABC
 
 
@@ -248,7 +250,8 @@ def test_unmap_prune_keeps_tables_still_in_use(e):
 # --------------------------------------------------------------------------------- remap / protect
 def test_remap(e):
     e.pt.map(0x4000_1000, 0x8765_4000)
-    u = e.pt.remap(0x4000_1000, 0x7777_7000) if e.cfg != "two" else e.pt.remap(0x4000_1000, 0x8777_7000)
+    # two-stage: the new target must be a GPA inside guest RAM (0x8777_7000 -> SPA 0xc777_7000)
+    u = e.pt.remap(0x4000_1000, 0x8777_7000 if e.cfg == "two" else 0x7777_7000)
     assert (u.kind, u.transition, u.invalidation_required) == ("remap", "change", True)
     assert len(u.stores) == 1
     expect = {"first": 0x7777_7ABC, "g": 0x7777_7ABC, "two": 0xC777_7ABC}[e.cfg]
