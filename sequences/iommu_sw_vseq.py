@@ -17,6 +17,7 @@ from sequences.sw.device_directory import DeviceDirectory
 from sequences.sw.invalidation_plan import persona as make_persona
 from sequences.sw.page_allocator import PageAllocator
 from sequences.sw.page_table import PageTable
+from sequences.sw.process_directory import ProcessDirectory
 
 # Physical layout of the scenario's memory (SPAs).
 CQ_BASE = 0x0001_0000
@@ -35,6 +36,7 @@ class IommuSwVseq(IommuBaseVseq):
         self.ddt = None
         self.cq = None
         self.fq = None
+        self.pdts: list[ProcessDirectory] = []   # holders of GPA pointers, with self.ddt
         self.fences = 0
 
     @property
@@ -56,6 +58,12 @@ class IommuSwVseq(IommuBaseVseq):
     def page_table(self, mode: str, **kw) -> PageTable:
         return PageTable(mode, self.alloc, self.store64, **kw)
 
+    def process_directory(self, mode: str, **kw) -> ProcessDirectory:
+        """A PDT (pd8/pd17/pd20); kept so G-stage changes under it get their IODIR."""
+        pdt = ProcessDirectory(mode, kw.pop("alloc", self.alloc), self.store64, **kw)
+        self.pdts.append(pdt)
+        return pdt
+
     # -- commands -------------------------------------------------------------------------
     async def run_commands(self, commands, fence: bool = True) -> None:
         """Queue commands (and an IOFENCE.C with an AV write), ring the doorbell and wait
@@ -72,7 +80,7 @@ class IommuSwVseq(IommuBaseVseq):
 
     async def after_update(self, update, holders=()) -> list:
         """Issue what the persona issues after `update`; returns the commands."""
-        cmds = self.persona.commands(update, holders or [self.ddt])
+        cmds = self.persona.commands(update, holders or [self.ddt, *self.pdts])
         if cmds:
             await self.run_commands(cmds, fence=True)
         return cmds
