@@ -42,7 +42,8 @@ def main(n: int = 3000) -> dict:
     o.store64(0x22008, (0x99999 << 10) | 0xD7)          # one stale leaf, no invalidation
     assert len(o.outcomes(r)) == 2
     stale = _time(lambda: o.outcomes(r), n)
-    out = {"model walk us": walk, "outcomes fast path us": fast, "outcomes one stale item us": stale}
+    out = {"model walk us": walk, "outcomes fast path us": fast,
+           "outcomes one stale item us": stale}
     for k, v in out.items():
         print(f"{k:28s} {v:8.1f}")
     return out

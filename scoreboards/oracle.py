@@ -25,6 +25,8 @@ PTE_RSVD = (((1 << 61) - 1) ^ ((1 << 54) - 1)) | (3 << 61)          # [60:54] an
 KILLERS_CAP = 32        # completed scopes remembered per old value
 GRAVE_CAP = 1024        # addresses whose pruned values are kept for messages
 FINDINGS_CAP = 1000     # advice findings kept (the rest are counted)
+WITNESS_CAP = 4         # ways a cached value may have been filled, kept per value
+UPDATES_CAP = 10000     # open updates tracked for advice (oldest dropped, counted)
 DONE_LOG = 256          # completed invalidations remembered (doorbell order)
 
 
@@ -35,25 +37,76 @@ class _Old:
     value: int
     seq: int
     t_end: int
-    # Completed covering commands issued after t_end that did not prune this value because
-    # some other reader of the address is outside their scope: scope -> IOFENCE.C number.
+    # Completed commands issued after t_end that did not prune this value (some reader of the
+    # address is outside their scope): scope -> (IOFENCE.C number, first, last completion
+    # order).
     killers: dict = field(default_factory=dict)
+
+
+class _Dep:
+    """A stale value an earlier read of the same walk used (a fill depended on it)."""
+    __slots__ = ("key", "owner", "time", "dead_key", "dead_owner")
+
+    def __init__(self, key: Key, owner: Optional[Key], time: int) -> None:
+        self.key, self.owner, self.time = key, owner, time
+        self.dead_key = self.dead_owner = False
+
+    def copy(self) -> "_Dep":
+        return _Dep(self.key, self.owner, self.time)
+
+    def see(self, cmd: Command, doorbell: int) -> None:
+        """A completed command: does it remove this stale value (issued after it)?"""
+        if self.time <= doorbell:
+            if covers(cmd, self.key):
+                self.dead_key = True
+            if self.owner is not None and covers(cmd, self.owner):
+                self.dead_owner = True
+
+    @property
+    def dead(self) -> bool:
+        return self.dead_key and (self.owner is None or self.dead_owner)
+
+
+class _Wit:
+    """One way a cache may hold a value: read no later than `live`, through `deps`; `alt`:
+    other caches the value can be refilled from meanwhile (for a context holding a G-stage
+    translation: the G-stage entry itself)."""
+    __slots__ = ("live", "deps", "alt")
+
+    def __init__(self, live: int, deps: tuple, alt: tuple = ()) -> None:
+        self.live, self.deps, self.alt = live, deps, alt
+
+    def killed_by(self, cmd: Command, doorbell: int, covered: bool) -> bool:
+        """Commands complete in queue order; a fill through a stale value can happen after
+        a command only if every stale value it used survived every command up to it."""
+        for d in self.deps:
+            d.see(cmd, doorbell)
+        for d in self.alt:
+            d.see(cmd, doorbell)
+        return covered and ((self.live <= doorbell and all(d.dead for d in self.alt))
+                            or any(d.dead for d in self.deps))
 
 
 @dataclass
 class _Cached:
     """A value some evaluated walk read for a tag: what a cache tagged so may hold."""
-    live_until: int          # last event time at which it was (known to be) in memory
+    wits: list               # [_Wit]: alive while one is
     key: Key                 # the item (with leaf/global of this value)
     owner: Optional[Key]     # for G-stage translations of a DC/PC pointer: that context
     pa: int                  # where it was read
     seq: int                 # the store that replaced it there (0: none yet)
 
+    @property
+    def live_until(self) -> int:
+        return max(w.live for w in self.wits)
+
 
 @dataclass(slots=True)
 class _Opt:
     words: tuple
-    src: Optional[object] = None     # None: current memory; _Old; _Cached; ("grave", _Old, scope, fence)
+    # None: current memory; _Old; _Cached; or, only when explaining a mismatch, a pruned
+    # value: (_Old or _Cached, scope, fence, ...)
+    src: Optional[object] = None
 
 
 @dataclass(slots=True)
@@ -62,8 +115,6 @@ class _Read:
     rk: tuple           # (kind, tag, width, gpar, owner)
     ndw: int
     opt: _Opt
-    nopts: int
-    opts: list
 
 
 @dataclass
@@ -75,7 +126,7 @@ class _Update:
     t: int
     readers: set
     old: int
-    killers: dict = field(default_factory=dict)      # completed covering scopes -> fence
+    killers: dict = field(default_factory=dict)      # scope -> (fence, first, last order)
     relied: Optional[str] = None      # the first request that relied on the new value
     relied_state: str = ""
 
@@ -165,7 +216,7 @@ class _Path:
             self.pos += 1
             self.choices.append((len(opts), idx))
             opt = opts[idx]
-        self.reads.append(_Read(item.pa, rk, item.ndw, opt, len(opts), opts))
+        self.reads.append(_Read(item.pa, rk, item.ndw, opt))
         w = opt.words
         v = w[0]
         # Context for the reads that follow.
@@ -223,6 +274,8 @@ class CoherenceOracle:
         self._readers: dict[int, dict] = {}               # address -> {rk: (last read, base)}
         self._cache: dict[tuple, dict] = {}               # tag key -> {words: _Cached}
         self._done: deque = deque()      # (doorbell time, scope) of completed invalidations
+        self._replay_memo: dict = {}
+        self._order = 0                  # completed invalidations, in queue order
         self._pending: list = []         # [index, Command, doorbell time, fence no or 0]
         self._updates: list[_Update] = []
         self._findings: list[Finding] = []
@@ -245,8 +298,13 @@ class CoherenceOracle:
         readers = self._readers.get(pa)
         if old != value and readers:
             # Only an address some evaluated walk has read can be held in a cache.
-            self._hist.setdefault(pa, []).append(_Old(old, seq, self._t))
-            self._n_hist += 1
+            olds = self._hist.setdefault(pa, [])
+            # An earlier entry with the same value is subsumed by this later one (anything
+            # that removes the later removes the earlier).
+            n = len(olds)
+            olds[:] = [o for o in olds if o.value != old]
+            olds.append(_Old(old, seq, self._t))
+            self._n_hist += len(olds) - n
             self._note_update(seq, pa, old, readers)
             for e in self._cache_entries_at(pa):
                 e.seq = seq
@@ -257,7 +315,8 @@ class CoherenceOracle:
         """A software register write, forwarded to the model (doorbells decode commands)."""
         self._t += 1
         base = int(offset) & ~7 if size == 4 and int(offset) & 4 else int(offset)
-        if base == Reg.DDTP and self.model.read_reg(Reg.DDTP) != self._ddtp_after(offset, value, size):
+        if base == Reg.DDTP and self.model.read_reg(Reg.DDTP) != self._ddtp_after(offset, value,
+                                                                                   size):
             self._note_ddtp_change()
         was_on = self.model.cqen
         if int(offset) == Reg.CQCSR and value & 1 and not was_on:
@@ -312,8 +371,8 @@ class CoherenceOracle:
         if observed not in results and observed in earlier:
             results[observed] = [[]]
         permitted = frozenset(results) | frozenset(earlier)
-        head = (f"translate {_req_str(req)} got={_out_str(observed)} permitted={_set_str(permitted)} "
-                f"policy={self.policy.name}")
+        head = (f"translate {_req_str(req)} got={_out_str(observed)} "
+                f"permitted={_set_str(permitted)} policy={self.policy.name}")
         if observed in results:
             paths = results[observed]
             best = min(paths, key=len)
@@ -385,18 +444,32 @@ class CoherenceOracle:
         return Key(kind, tag, width, _is_leaf(kind, value), glob)
 
     def _killer(self, cmds, rk: tuple, value: Optional[int]):
-        """The first of `cmds` ({scope: fence}) that removes this reader's copy, or None."""
+        """The completed command of `cmds` ({scope: (fence, completion order)}) that removes
+        this reader's copy, as (scope, fence), or None. For a G-stage translation of a DC/PC
+        pointer both the G-stage entry and the context holding the SPA must go, the context's
+        invalidation no earlier (in queue order) than the first G-stage one: before that, the
+        context could be refilled from the still-cached G-stage entry."""
         key = self._key(rk, value)
         owner = rk[4]
-        for c, f in cmds.items():
+        first = None
+        for c, (f, order, _) in cmds.items():
             if covers(c, key):
                 if owner is None:
                     return c, f
-                for c2, f2 in cmds.items():
-                    if covers(c2, owner):
-                        return c2, f2
-                return None
+                if first is None or order < first:
+                    first = order
+        if first is None:
+            return None
+        for c, (f, _, last) in cmds.items():
+            if last >= first and covers(c, owner):
+                return c, f
         return None
+
+    @staticmethod
+    def _add_killer(killers: dict, cmd: Command, fence: int, order: int) -> None:
+        """Remember a completed scope: (first fence, first order, latest order)."""
+        k = killers.get(cmd)
+        killers[cmd] = (fence, order, order) if k is None else (k[0], k[1], order)
 
     def _erroneous(self, kind: str, words: tuple) -> bool:
         v = words[0]
@@ -468,7 +541,8 @@ class CoherenceOracle:
         seen = {words}
         hist = self._hist
         pa = item.pa
-        if explain or pa in hist or (item.ndw > 1 and any(pa + 8 * i in hist for i in range(1, item.ndw))):
+        if explain or pa in hist or (item.ndw > 1 and
+                                     any(pa + 8 * i in hist for i in range(1, item.ndw))):
             self._add_snapshots(opts, seen, item, words, rk, explain)
         for ck in self._cache_keys(rk):
             entries = self._cache.get(ck)
@@ -477,6 +551,11 @@ class CoherenceOracle:
                     if w not in seen:
                         seen.add(w)
                         opts.append(_Opt(w, e))
+            if explain and ck in self._grave:
+                for g in self._grave[ck]:
+                    if g[3] not in seen:
+                        seen.add(g[3])
+                        opts.append(_Opt(g[3], g))
         return opts
 
     def _add_snapshots(self, opts, seen, item, words, rk, explain) -> None:
@@ -495,47 +574,57 @@ class CoherenceOracle:
     def _record(self, path: _Path, req: Request) -> None:
         """What this walk read: readers of each address, values a cache may now hold."""
         now = self._t
-        # A value read through an earlier stale choice is no fresher than that choice: a
-        # walk that used a stale entry must not fill entries an invalidation covering them
-        # both would have removed.
-        cap = now
+        deps: list = []             # stale values read earlier in this walk
         for r in path.reads:
             rk, w, src = r.rk, r.opt.words, r.opt.src
             for i in range(r.ndw):
                 self._readers.setdefault(r.pa + 8 * i, {})[rk] = (now, r.pa)
             if src is None:
-                live, seq = cap, 0
+                live, seq = now, 0
             elif isinstance(src, _Old):
-                live, seq = min(src.t_end, cap), src.seq
+                live, seq = src.t_end, src.seq
             elif isinstance(src, _Cached):
-                live, seq = min(src.live_until, cap), src.seq
+                live, seq = src.live_until, src.seq
             else:
                 continue
-            cap = live
-            if not self._may_cache(rk[0], w):
-                continue
-            key = None
-            for ck in self._cache_keys(rk):
-                via = ck[0] == "via"
-                entries = self._cache.get(ck)
-                e = entries.get(w) if entries else None
-                if e is not None and live <= e.live_until:
-                    continue
-                if live < now:
-                    if key is None:
-                        key = self._key(rk, w[0])
-                    if self._done_since(live, rk[4] if via else key):
-                        continue    # derived from a stale value; already invalidated
-                if e is None:
-                    if key is None:
-                        key = self._key(rk, w[0])
-                    if entries is None:
-                        entries = self._cache[ck] = {}
-                    entries[w] = _Cached(live, key, rk[4] if via else None, r.pa, seq)
-                    self._n_cached += 1
-                else:
-                    e.live_until, e.pa, e.seq = live, r.pa, seq
+            if self._may_cache(rk[0], w):
+                key = self._key(rk, w[0])
+                for ck in self._cache_keys(rk):
+                    via = ck[0] == "via"
+                    alt = (_Dep(key, None, live),) if via else ()
+                    self._insert(ck, w, _Wit(live, tuple(d.copy() for d in deps), alt), key,
+                                 rk[4] if via else None, r.pa, seq, now,
+                                 not isinstance(src, _Cached))
+            if src is not None:
+                deps.append(_Dep(self._key(rk, w[0]), rk[4], live))
         self._account()
+
+    def _insert(self, ck, w, wit: _Wit, key: Key, owner, pa: int, seq: int, now: int,
+                in_memory: bool) -> None:
+        entries = self._cache.get(ck)
+        e = entries.get(w) if entries else None
+        if e is not None:
+            for o in e.wits:         # an existing way at least as alive makes this one moot
+                if o.live >= wit.live and all(any(a.key == b.key and a.time == b.time
+                                                  for b in wit.deps) for a in o.deps):
+                    return
+        if (wit.live < now or wit.deps) and self._replay_kills(
+                wit, owner if owner is not None else key):
+            return
+        if e is None:
+            if entries is None:
+                entries = self._cache[ck] = {}
+            entries[w] = _Cached([wit], key, owner, pa, seq)
+            self._n_cached += 1
+            return
+        if not wit.deps:
+            e.wits = [o for o in e.wits if o.live > wit.live] + [wit]
+        else:
+            e.wits.append(wit)
+            if len(e.wits) > WITNESS_CAP:
+                e.wits.remove(min(e.wits, key=lambda o: o.live))
+        if in_memory and wit.live >= e.live_until:
+            e.pa, e.seq = pa, seq
 
     def _cache_entries_at(self, pa: int):
         """Cached values last read at `pa` (to name the store that replaced them)."""
@@ -557,33 +646,49 @@ class CoherenceOracle:
         return 2 if kind in ("pc", "msipte") else 1
 
     # -- internals: completion and pruning ----------------------------------------------------
-    def _bury(self, pa: int, entry: tuple) -> None:
-        """Keep a pruned value a while, only to explain a later mismatch."""
-        g = self._grave.pop(pa, None) or deque(maxlen=2)
+    def _replay_kills(self, wit: _Wit, cover_key: Key) -> bool:
+        """Replay the completed commands (queue order): was this fill already invalidated?
+        Only commands issued at or after the oldest time involved matter."""
+        sig = (cover_key, wit.live, tuple((d.key, d.owner, d.time) for d in wit.deps + wit.alt))
+        hit = self._replay_memo.get(sig)
+        if hit is None:
+            start = min([wit.live] + [d.time for d in wit.deps + wit.alt])
+            killed = False
+            for doorbell, cmd in self._done:
+                if doorbell >= start and wit.killed_by(cmd, doorbell, covers(cmd, cover_key)):
+                    killed = True
+                    break
+            hit = self._replay_memo[sig] = (killed, [(d.dead_key, d.dead_owner)
+                                                     for d in wit.deps + wit.alt])
+        else:
+            for d, (k, o) in zip(wit.deps + wit.alt, hit[1]):
+                d.dead_key, d.dead_owner = k, o
+        return hit[0]
+
+    def _bury(self, where, entry: tuple) -> None:
+        """Keep a pruned value a while (by address or tag key), only to explain a mismatch."""
+        g = self._grave.pop(where, None) or deque(maxlen=2)
         g.append(entry)
-        self._grave[pa] = g
+        self._grave[where] = g
         if len(self._grave) > GRAVE_CAP:
             del self._grave[next(iter(self._grave))]
 
-    def _done_since(self, t: int, key: Key) -> bool:
-        """Has a command issued at or after time t, covering key, completed?"""
-        for doorbell, cmd in reversed(self._done):
-            if doorbell < t:
-                return False
-            if covers(cmd, key):
-                return True
-        return False
-
     def _complete(self, cmd: Command, doorbell: int, fence: int) -> None:
         self._done.append((doorbell, cmd))
+        self._replay_memo.clear()
+        self._order += 1
+        order = self._order
         if len(self._done) > DONE_LOG:      # forgetting one only permits more
             self._done.popleft()
         # Per-tag cached values read before the doorbell and covered: gone.
         for ck in list(self._cache):
             entries = self._cache[ck]
-            for w in [w for w, e in entries.items() if e.live_until <= doorbell
-                      and covers(cmd, e.owner if e.owner is not None else e.key)]:
-                del entries[w]
+            for w in list(entries):
+                e = entries[w]
+                covered = covers(cmd, e.owner if e.owner is not None else e.key)
+                e.wits = [o for o in e.wits if not o.killed_by(cmd, doorbell, covered)]
+                if not e.wits:
+                    self._bury(ck, (entries.pop(w), cmd, fence, w))
             if not entries:
                 del self._cache[ck]
         # Per-address old values replaced before the doorbell: gone once every reader of the
@@ -597,11 +702,11 @@ class CoherenceOracle:
                     keep.append(o)
                     continue
                 cmds = dict(o.killers)
-                cmds.setdefault(cmd, fence)
+                self._add_killer(cmds, cmd, fence, order)
                 if all(self._killer(cmds, rk, o.value) for rk in readers):
                     self._bury(pa, (o, cmd, fence))
                     continue
-                o.killers.setdefault(cmd, fence)
+                self._add_killer(o.killers, cmd, fence, order)
                 if len(o.killers) > KILLERS_CAP:        # forgetting one only permits more
                     del o.killers[next(iter(o.killers))]
                 keep.append(o)
@@ -613,7 +718,7 @@ class CoherenceOracle:
         for pa in list(self._readers):
             rs = self._readers[pa]
             for rk in [rk for rk, (t, _) in rs.items() if t <= doorbell
-                       and self._killer({cmd: fence}, rk, None)]:
+                       and self._killer({cmd: (fence, order, order)}, rk, None)]:
                 del rs[rk]
             if not rs:
                 del self._readers[pa]
@@ -621,7 +726,7 @@ class CoherenceOracle:
         still = []
         for u in self._updates:
             if u.t <= doorbell and any(self._touches(cmd, rk, u.old) for rk in u.readers):
-                u.killers.setdefault(cmd, fence)
+                self._add_killer(u.killers, cmd, fence, order)
                 u.readers = {rk for rk in u.readers if not self._killer(u.killers, rk, u.old)}
             if u.readers:
                 still.append(u)
@@ -657,6 +762,9 @@ class CoherenceOracle:
         item = describe_item(self._key(rk, old if base == pa else None), base)
         self._updates.append(_Update(seq, pa, item, needed_command(self._key(rk, old), rk[4]),
                                      self._t, rks, old))
+        if len(self._updates) > UPDATES_CAP:
+            self._updates.pop(0)
+            self.findings_dropped += 1
 
     def _note_ddtp_change(self) -> None:
         keys = {ck for ck in self._cache if ck[0] in ("ddte", "dc", "pdte", "pc")}
@@ -685,6 +793,8 @@ class CoherenceOracle:
                     src = r.opt.src
                     if isinstance(src, (_Old, _Cached)) and src.seq:
                         seqs.add(src.seq)
+        if not seqs:
+            return
         for u in self._updates:
             if u.relied is None and u.seq in seqs:
                 u.relied = _req_str(req)
@@ -707,10 +817,14 @@ class CoherenceOracle:
         item = describe_item(key, r.pa)
         if r.rk[4] is not None:
             item += f" (translating a pointer of the {describe_item(r.rk[4])})"
-        if isinstance(src, tuple):            # pruned: ("grave" entry) (old, cmd, fence)
-            old, cmd, fence = src
-            return (f"{item} changed by store #{old.seq}; {describe_cmd(cmd)} covering it "
-                    f"completed at IOFENCE.C #{fence}")
+        if isinstance(src, tuple):            # pruned: (old or cached, cmd, fence[, words])
+            old, cmd, fence = src[:3]
+            if isinstance(old, _Cached):
+                text = f"{item} cached value {_words_str(w)} (read at {old.pa:#x}"
+                text += f", replaced by store #{old.seq})" if old.seq else ")"
+            else:
+                text = f"{item} changed by store #{old.seq}"
+            return text + f"; {describe_cmd(cmd)} covering it completed at IOFENCE.C #{fence}"
         if isinstance(src, _Cached):
             where = f"read at {src.pa:#x}"
             what = f"{item} cached value {_words_str(w)} ({where}"

@@ -146,7 +146,8 @@ def describe_item(key: Key, pa: Optional[int] = None) -> str:
     if kind == "dc":
         return f"device context of did {tag[0]}{at}"
     if kind == "ddte":
-        return f"non-leaf DDT entry{at} (level {tag[0]}, device_id {hexu(tag[1])}<<{7 + 9 * (tag[0] - 1)})"
+        shift = 7 + 9 * (tag[0] - 1)
+        return f"non-leaf DDT entry{at} (level {tag[0]}, device_id>>{shift} = {tag[1]:#x})"
     if kind == "pc":
         return f"process context of did {tag[0]} pid {tag[1]}{at}"
     if kind == "pdte":
@@ -161,7 +162,8 @@ def describe_item(key: Key, pa: Optional[int] = None) -> str:
     if kind == "pte2":
         gscid, level, vpn = tag
         what = "leaf PTE" if key.leaf else "non-leaf PTE"
-        return f"{what}{at} (G-stage, gscid {gscid}, level {level}, gpa {vpn << (12 + 9 * level):#x})"
+        gpa = vpn << (12 + 9 * level)
+        return f"{what}{at} (G-stage, gscid {gscid}, level {level}, gpa {gpa:#x})"
     if kind == "msipte":
         return f"MSI PTE{at} (gscid {tag[0]}, gpa {tag[1] << 12:#x})"
     return f"{kind} {tag}{at}"

@@ -107,7 +107,8 @@ P_OLD, P_NEW = (OLD_PA, None), (NEW_PA, None)
 
 CASES = {
     # ---- first-stage leaf PTE
-    "leaf change": Case(base, lambda o, sw: sw.st(LEAF_PTE, pte(NEW_PA, LEAF)), P_OLD, P_NEW, CACHING,
+    "leaf change": Case(base, lambda o, sw: sw.st(LEAF_PTE, pte(NEW_PA, LEAF)),
+                        P_OLD, P_NEW, CACHING,
                         [vma(av=1, pscv=1, pscid=7, addr=VA)],
                         [[vma(av=1, pscv=1, pscid=8, addr=VA)],
                          [vma(av=1, pscv=1, pscid=7, addr=VA + 0x1000)],
@@ -136,7 +137,8 @@ CASES = {
                           (None, 13), P_OLD, NEG_PTE, [vma(pscv=1, pscid=7)], []),
     # ---- superpages
     "superpage split": Case(lambda o, sw: (base(o, sw), sw.st(L1_PTE, pte(0x8760_0000, LEAF))),
-                            lambda o, sw: (sw.st(LEAF_PTE, pte(NEW_PA, LEAF)), sw.st(L1_PTE, pte(L0, V))),
+                            lambda o, sw: (sw.st(LEAF_PTE, pte(NEW_PA, LEAF)),
+                                           sw.st(L1_PTE, pte(L0, V))),
                             (0x8760_1000, None), P_NEW, CACHING,
                             [vma(av=1, pscv=1, pscid=7, addr=VA)],
                             [[vma(av=1, pscv=1, pscid=7, addr=VA + 0x20_0000)]]),
@@ -146,7 +148,8 @@ CASES = {
     # ---- device context
     "DC change (iosatp)": Case(lambda o, sw: (base(o, sw), second_tables(sw)),
                                lambda o, sw: sw.st(DC5 + 24, atp(SV39, ROOT2)),
-                               P_OLD, P_NEW, CACHING, [inval_ddt(dv=1, did=5), vma(pscv=1, pscid=7)],
+                               P_OLD, P_NEW, CACHING,
+                               [inval_ddt(dv=1, did=5), vma(pscv=1, pscid=7)],
                                [[inval_ddt(dv=1, did=5)], [vma(pscv=1, pscid=7)],
                                 [inval_pdt(5, 0), vma()]]),
     "DC 1->0": Case(base, lambda o, sw: sw.st(DC5, 0), P_OLD, (None, 258), CACHING,
@@ -293,9 +296,7 @@ def test_table_change_with_same_pscid_keeps_iotlb_entries_by_tag():
     assert res(o.outcomes(req())) == {P_NEW}
 
 
-def test_gpa_pointer_in_dc_needs_iodir_too():
-    """O7: the DC may hold the SPA of iosatp.PPN; a G-stage change that moves the first-stage
-    root needs GVMA, IODIR for the DC, and VMA for the first-stage entries of the old root."""
+def o7_setup():
     o = CoherenceOracle()
     sw = Sw(o)
     o.write_reg(Reg.DDTP, ddtp(LVL1))
@@ -318,14 +319,50 @@ def test_gpa_pointer_in_dc_needs_iodir_too():
         sw.st(DC5 + 8 * i, w)
     assert res(o.outcomes(req())) == {P_OLD}
     sw.st(0x45000 + 0x20 * 8, pte(0x53000, G_LEAF))       # root GPA now -> SPA 0x53000
-    new = (0x4000_1000, None)
-    assert res(o.outcomes(req())) == {P_OLD, new}
-    sw.invalidate(gvma(gv=1, av=1, gscid=3, addr=0x20000), vma(gv=1, gscid=3))
-    assert res(o.outcomes(req())) == {P_OLD, new}, "the DC may still hold SPA 0x50000"
-    sw.invalidate(inval_ddt(dv=1, did=5))
+    assert res(o.outcomes(req())) == {P_OLD, O7_NEW}
+    return o, sw
+
+
+O7_NEW = (0x4000_1000, None)
+
+
+def test_gpa_pointer_in_dc_guideline_sequence():
+    """O7: the DC may hold the SPA of iosatp.PPN. The SW guideline for a G-stage change that
+    affects it: IOTINVAL.GVMA and IODIR.INVAL_DDT for the DC, then IOTINVAL.VMA for the
+    first-stage entries (commands take effect in queue order)."""
+    o, sw = o7_setup()
+    sw.invalidate(gvma(gv=1, av=1, gscid=3, addr=0x20000), inval_ddt(dv=1, did=5),
+                  vma(gv=1, gscid=3))
     v = o.check(req(), Outcome(OLD_PA, None))
     assert not v.ok, v.message
-    assert res(o.outcomes(req())) == {new}
+    assert res(o.outcomes(req())) == {O7_NEW}
+
+
+def test_gpa_pointer_in_dc_without_iodir():
+    o, sw = o7_setup()
+    sw.invalidate(gvma(gv=1, av=1, gscid=3, addr=0x20000), vma(gv=1, gscid=3))
+    assert res(o.outcomes(req())) == {P_OLD, O7_NEW}, "the DC may still hold SPA 0x50000"
+    # ... and it may have refilled the IOTLB from the old root after the VMA: IODIR now is
+    # not enough, the first-stage entries need another VMA.
+    sw.invalidate(inval_ddt(dv=1, did=5))
+    assert res(o.outcomes(req())) == {P_OLD, O7_NEW}
+    sw.invalidate(vma(gv=1, gscid=3))
+    assert res(o.outcomes(req())) == {O7_NEW}
+
+
+def test_gpa_pointer_vma_before_iodir_in_one_batch():
+    # Queue order matters: a VMA executed before the IODIR lets a walk through the old DC
+    # refill the IOTLB before the DC is dropped.
+    o, sw = o7_setup()
+    sw.invalidate(gvma(gv=1, av=1, gscid=3, addr=0x20000), vma(gv=1, gscid=3),
+                  inval_ddt(dv=1, did=5))
+    assert res(o.outcomes(req())) == {O7_NEW}, "no walk between the doorbell and the fence"
+    o, sw = o7_setup()
+    sw.queue(gvma(gv=1, av=1, gscid=3, addr=0x20000), vma(gv=1, gscid=3),
+             inval_ddt(dv=1, did=5), (2, 0))
+    assert res(o.outcomes(req())) == {P_OLD, O7_NEW}      # a walk while they execute
+    sw.done()
+    assert res(o.outcomes(req())) == {P_OLD, O7_NEW}
 
 
 def test_gpa_pointer_iodir_alone_is_not_enough():
@@ -399,3 +436,15 @@ def test_dc_change_under_g_stage_needs_vma_gv1():
     assert res(o.outcomes(req())) == {P_OLD, (VA, None)}, "G-stage entries of gscid 3 remain"
     sw.invalidate(gvma(gv=1, gscid=3))
     assert res(o.outcomes(req())) == {(VA, None)}
+
+
+def test_iodir_before_gvma_leaves_the_old_pointer_translation():
+    # In queue order: the DC is dropped, a walk may refill it through the G-stage entry that
+    # is still cached, then the GVMA removes only the G-stage entry.
+    o = CoherenceOracle()
+    sw = Sw(o)
+    pdt_under_g_stage(o, sw)
+    sw.invalidate(inval_ddt(dv=1, did=5), gvma(gv=1, av=1, gscid=3, addr=0x14000))
+    assert res(o.outcomes(req(pid=3))) == {(VA, None), (None, 266)}
+    sw.invalidate(inval_ddt(dv=1, did=5))
+    assert res(o.outcomes(req(pid=3))) == {(None, 266)}
