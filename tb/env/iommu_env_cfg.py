@@ -16,4 +16,5 @@ class IommuEnvCfg:
     watchdog_ns: int = 200_000               # no progress for this long with work pending: hung
     clock_ns: int = 10
     expect_failures: bool = False            # a negative test: the checker must fail
+    checking: bool = True                    # False: no scoreboard (the throughput limit)
     params: dict = field(default_factory=dict)   # RTL parameters of this build (for reports)

@@ -31,6 +31,12 @@ class IommuBaseTest(uvm_test):
 
     async def run_phase(self):
         self.raise_objection()
+        prof = None
+        if os.environ.get("IOMMU_PROFILE"):
+            # Profiles every Python call of the run (one thread): `make bench` findings.
+            import cProfile
+            prof = cProfile.Profile()
+            prof.enable()
         self.logger.info(f"seed {self.cfg.seed} policy {self.cfg.policy} "
                          f"sequence {self.vseq_name}")
         await self.env.start(cocotb.top)
@@ -48,6 +54,9 @@ class IommuBaseTest(uvm_test):
             wd_task.cancel()
             self.hung = None
             seq_task.result()             # re-raise a sequence's exception here
+        if prof is not None:
+            prof.disable()
+            prof.dump_stats(os.environ["IOMMU_PROFILE"])
         self.drop_objection()
 
     async def _run_vseq(self, vseq) -> None:

@@ -1,0 +1,66 @@
+"""`make bench`: checked translations per second through the full pyuvm environment with the
+oracle, per simulator and traffic shape, next to the same traffic with the scoreboard
+disconnected (the limit of this Python-driven environment, measured in the same run). Medians
+of REPS runs; a table on stdout and results/bench.json.
+
+    python -m tb.bench [--sim icarus|verilator|all] [--shape hits|sv39_miss|two_stage|mix] [--reps 3]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from pathlib import Path
+
+from tb import runner
+
+SHAPES = {"hits": "BenchHitsTest", "sv39_miss": "BenchSv39MissTest",
+          "two_stage": "BenchTwoStageTest", "mix": "BenchMixTest"}
+TOP, MODULE = "riscv_iommu", "tb.tests.bench_tests"
+
+
+def one_run(sim: str, bdir: Path, test: str, check: bool, rep: int) -> float:
+    d = bdir / "bench" / test / f"{'check' if check else 'limit'}{rep}"
+    n_pass, n_fail, _ = runner.run(sim, bdir, TOP, MODULE, testcase=test, seed=rep + 1, test_dir=d,
+                                   extra_env={"IOMMU_BENCH_CHECK": "1" if check else "0",
+                                              "PYTHONWARNINGS": "ignore::DeprecationWarning"})
+    if n_fail or not n_pass:
+        raise RuntimeError(f"{sim} {test} ({'checked' if check else 'limit'}) failed; log {d / 'sim.log'}")
+    r = json.loads((d / "bench.json").read_text())
+    return r["count"] / r["seconds"]
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="make bench")
+    ap.add_argument("--sim", default="all")
+    ap.add_argument("--shape", choices=sorted(SHAPES), action="append")
+    ap.add_argument("--reps", type=int, default=3)
+    args = ap.parse_args(argv)
+    sims = runner.SIMULATORS if args.sim == "all" else (args.sim,)
+    shapes = args.shape or list(SHAPES)
+    rows = []
+    print(f"{'simulator':<10} {'traffic':<10} {'checked/s':>10} {'limit/s':>10} {'ratio':>6}")
+    for sim in sims:
+        try:
+            bdir = runner.build(sim, TOP)
+        except (RuntimeError, ValueError) as e:
+            print(f"error: {str(e).splitlines()[0]}", file=sys.stderr)
+            return 2
+        for shape in shapes:
+            test = SHAPES[shape]
+            checked = statistics.median(one_run(sim, bdir, test, True, r) for r in range(args.reps))
+            limit = statistics.median(one_run(sim, bdir, test, False, r) for r in range(args.reps))
+            rows.append({"sim": sim, "traffic": shape, "checked_per_s": round(checked),
+                         "limit_per_s": round(limit), "ratio": round(checked / limit, 3)})
+            print(f"{sim:<10} {shape:<10} {checked:>10.0f} {limit:>10.0f} {checked / limit:>6.2f}",
+                  flush=True)
+    out = runner.REPO_ROOT / "results"
+    out.mkdir(exist_ok=True)
+    (out / "bench.json").write_text(json.dumps(rows, indent=2) + "\n")
+    print(f"saved {out / 'bench.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

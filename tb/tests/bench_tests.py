@@ -1,0 +1,31 @@
+"""Benchmark tests (`make bench`): the bench scenarios, with checking on (the product) and off
+(the limit: the same traffic through the RTL with the scoreboard disconnected)."""
+import json
+import os
+from pathlib import Path
+
+import pyuvm
+
+import sequences.bench_vseq  # noqa: F401
+from tb.tests.base_test import IommuBaseTest
+
+
+class BenchBase(IommuBaseTest):
+    def configure(self, cfg):
+        cfg.checking = os.environ.get("IOMMU_BENCH_CHECK", "1") == "1"
+        cfg.max_outstanding = 64
+
+    def extract_phase(self):
+        super().extract_phase()
+        n, secs = getattr(self.env, "bench_result", (0, 0.0))
+        Path("bench.json").write_text(json.dumps({"count": n, "seconds": secs,
+                                                  "checked": self.env.sb.checked}))
+
+    def check_phase(self):
+        if self.cfg.checking:
+            super().check_phase()
+
+
+for _shape in ("Hits", "Sv39Miss", "TwoStage", "Mix"):
+    _cls = type(f"Bench{_shape}Test", (BenchBase,), {"vseq_name": f"Bench{_shape}Vseq"})
+    globals()[_cls.__name__] = pyuvm.test(timeout_time=600, timeout_unit="sec")(_cls)
