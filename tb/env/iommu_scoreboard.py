@@ -31,7 +31,8 @@ class IommuScoreboard(uvm_component):
         self._faults: deque = deque(maxlen=4096)      # faulting results awaiting their record
         self._fence_writes: deque = deque()           # (addr, data) expected, doorbell order
         self.records_seen = 0
-        self._record = None                           # the response the current record is for
+        self._record = None                           # [addr, dw0, iotval] being received
+        self._orphans: list = []                      # records written before their response
         self.fence_writes_seen = 0
         self.max_failures_logged = 20
 
@@ -85,7 +86,7 @@ class IommuScoreboard(uvm_component):
             self._fail(verdict.message)
         elif "stale=" in verdict.message:
             self.stale_used += 1
-        if res.fault:
+        if res.fault and not self._match_orphan(res):
             self._faults.append(res)
 
     def mem_access(self, access) -> None:
@@ -100,36 +101,57 @@ class IommuScoreboard(uvm_component):
         else:
             self._fence_write(addr, data)
 
+    @staticmethod
+    def _dw0_of(res) -> int:
+        r = res.req
+        pv = r.pid is not None
+        return (res.cause | ((r.pid or 0) << 12) | int(pv) << 32 | int(pv and r.priv_s) << 33
+                | int(r.ttyp) << 34 | r.did << 40)
+
     def _record_beat(self, addr: int, data: bytes) -> None:
-        # A 32-byte record arrives as four 8-byte beats: DW0 (cause and ids) is matched to a
-        # faulting response; DW1 must be 0 and DW2 (iotval) that response's IOVA.
+        # A 32-byte record arrives as four 8-byte beats. DW1 must be 0; DW0 (cause and ids)
+        # and DW2 (iotval = the IOVA) identify the faulting response. The record may be
+        # written before the response reaches the device port, so an unmatched record waits
+        # for its response; one still unmatched at the end of the test is a failure.
         off = (addr - self.oracle.model.fq.base) % RECORD_BYTES
         word = int.from_bytes(data[:8], "little")
         if off == 0:
             self.records_seen += 1
-            self._record = None
-            for i, res in enumerate(self._faults):
-                r = res.req
-                pv = r.pid is not None
-                want = (res.cause | ((r.pid or 0) << 12) | int(pv) << 32
-                        | int(pv and r.priv_s) << 33 | int(r.ttyp) << 34 | r.did << 40)
-                if want == word:
-                    del self._faults[i]
-                    self._record = res
-                    return
-            self._fail(f"FAULT-RECORD at {addr:#x} dw0={word:#018x} matches no faulting response "
-                       f"(cause {word & 0xFFF}, did {word >> 40:#x}, ttyp {(word >> 34) & 0x3F})")
-        elif self._record is not None and off in (8, 16):
-            want = 0 if off == 8 else self._record.req.iova
-            if word != want:
-                self._fail(f"FAULT-RECORD at {addr - off:#x} DW{off // 8}={word:#x}, expected "
-                           f"{want:#x} for cause {self._record.cause} iova {self._record.req.iova:#x}")
+            self._record = [addr, word, None]
+        elif self._record is None:
+            return
+        elif off == 8 and word != 0:
+            self._fail(f"FAULT-RECORD at {self._record[0]:#x} DW1={word:#x}, expected 0 (reserved)")
+        elif off == 16:
+            self._record[2] = word
+            rec, self._record = tuple(self._record), None
+            if not self._match_record(rec):
+                self._orphans.append(rec)
+
+    def _match_record(self, rec) -> bool:
+        _, dw0, iotval = rec
+        for i, res in enumerate(self._faults):
+            if self._dw0_of(res) == dw0 and res.req.iova == iotval:
+                del self._faults[i]
+                return True
+        return False
+
+    def _match_orphan(self, res) -> bool:
+        for i, (_, dw0, iotval) in enumerate(self._orphans):
+            if self._dw0_of(res) == dw0 and res.req.iova == iotval:
+                del self._orphans[i]
+                return True
+        return False
 
     def pending_problems(self) -> list[str]:
         """End of test: what the DUT still owed. Faults the spec reports whatever DTF says
         (256-259) must have their record when the queue was on and cannot have overflowed;
         every IOFENCE.C data write must have happened."""
         out = []
+        for addr, dw0, iotval in self._orphans[:1]:
+            out.append(f"FAULT-RECORD at {addr:#x} dw0={dw0:#018x} iotval={iotval:#x} matches no faulting "
+                       f"response (cause {dw0 & 0xFFF}, did {dw0 >> 40:#x}, ttyp {(dw0 >> 34) & 0x3F}); "
+                       f"{len(self._orphans)} such record(s)")
         fq = self.oracle.model.fq
         owed = [r for r in self._faults if r.cause in (256, 257, 258, 259)]
         if owed and fq.fqen and self.records_seen + len(owed) < fq.entries - 1:

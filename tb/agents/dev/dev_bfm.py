@@ -11,7 +11,7 @@ from collections import deque
 from typing import Callable, Optional
 
 import cocotb
-from cocotb.triggers import Event, RisingEdge
+from cocotb.triggers import Event, First, RisingEdge
 from cocotb.utils import get_sim_time
 
 from models import Request
@@ -87,9 +87,16 @@ class DevBfm:
                 driving = self.pending[0]
                 self._drive(driving[0], self.free_tags[0])
                 valid_driven = True
-            elif valid_driven:
-                self.req_valid.value = 0
-                valid_driven = False
+            else:
+                if valid_driven:
+                    self.req_valid.value = 0
+                    valid_driven = False
+                if ready_driven and not self.rsp_valid.value:
+                    # Nothing to send and no response offered: sleep until one is (or new
+                    # work arrives) instead of waking on every clock edge of a long walk.
+                    self._wake.clear()
+                    await First(RisingEdge(self.rsp_valid), self._wake.wait())
+                    continue
             if self.rsp_stall:
                 want = int(self.rng.random() >= self.rsp_stall)
                 if want != ready_driven:
