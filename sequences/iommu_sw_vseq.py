@@ -81,6 +81,9 @@ class IommuSwVseq(IommuBaseVseq):
     async def after_update(self, update, holders=()) -> list:
         """Issue what the persona issues after `update`; returns the commands."""
         cmds = self.persona.commands(update, holders or [self.ddt, *self.pdts])
+        cov = getattr(self.env, "cov", None)
+        if cov is not None:
+            cov.update(update, cmds)
         if cmds:
             await self.run_commands(cmds, fence=True)
         return cmds

@@ -55,6 +55,17 @@ class IommuCoverage(uvm_component):
                 self.bins[f"iommu.inval_scope.{cmd.name}.dv{cmd.dv}"] += 1
             i = (i + 1) % entries
 
+    def update(self, update, commands) -> None:
+        """A software update and what the persona issued after it: update kind x
+        transition x invalidated or not, and the page sizes the tables used."""
+        kind = f"{update.structure}.{update.kind}"
+        self.bins[f"iommu.update.{kind}"] += 1
+        self.bins[f"iommu.update_transition.{kind}.{update.transition}"] += 1
+        state = "invalidated" if commands else "not-invalidated"
+        self.bins[f"iommu.update_inval.{kind}.{update.transition}.{state}"] += 1
+        if update.page_size:
+            self.bins[f"iommu.page_size.{update.structure}.{update.page_size >> 10}K"] += 1
+
     def report_lines(self) -> list[str]:
         lines = []
         for area, goal in GOALS.items():
