@@ -65,47 +65,27 @@ class Capabilities:
     pd20 = property(lambda s: _bit(s.value, PD20))
     pas = property(lambda s: (s.value >> PAS_SHIFT) & 0x3F)
 
-    def first_stage_modes(self) -> dict[int, int]:
-        return self._first_stage_modes
+    # MODE encoding -> (capability bit, levels); MODE 0 (Bare) is always supported.
+    _FIRST_STAGE = {8: (SV39, 3), 9: (SV48, 4), 10: (SV57, 5)}
+    _G_STAGE = {8: (SV39X4, 3), 9: (SV48X4, 4), 10: (SV57X4, 5)}
+    _PDT = {1: (PD8, 1), 2: (PD17, 2), 3: (PD20, 3)}
+
+    def _supported(self, table: dict) -> dict[int, int]:
+        return {0: 0, **{mode: levels for mode, (bit, levels) in table.items() if _bit(self.value, bit)}}
 
     @cached_property
-    def _first_stage_modes(self) -> dict[int, int]:
+    def _modes(self) -> tuple:
+        return (self._supported(self._FIRST_STAGE), self._supported(self._G_STAGE),
+                self._supported(self._PDT))
+
+    def first_stage_modes(self) -> dict[int, int]:
         """iosatp/fsc MODE encoding -> number of levels, for the supported SXL=0 modes."""
-        modes = {0: 0}
-        if self.sv39:
-            modes[8] = 3
-        if self.sv48:
-            modes[9] = 4
-        if self.sv57:
-            modes[10] = 5
-        return modes
+        return self._modes[0]
 
     def g_stage_modes(self) -> dict[int, int]:
-        return self._g_stage_modes
-
-    @cached_property
-    def _g_stage_modes(self) -> dict[int, int]:
         """iohgatp MODE encoding -> number of levels, for the supported GXL=0 modes."""
-        modes = {0: 0}
-        if self.sv39x4:
-            modes[8] = 3
-        if self.sv48x4:
-            modes[9] = 4
-        if self.sv57x4:
-            modes[10] = 5
-        return modes
+        return self._modes[1]
 
     def pd_modes(self) -> dict[int, int]:
-        return self._pd_modes
-
-    @cached_property
-    def _pd_modes(self) -> dict[int, int]:
         """pdtp MODE encoding -> number of PDT levels."""
-        modes = {0: 0}
-        if self.pd8:
-            modes[1] = 1
-        if self.pd17:
-            modes[2] = 2
-        if self.pd20:
-            modes[3] = 3
-        return modes
+        return self._modes[2]

@@ -7,8 +7,7 @@ from functools import lru_cache
 
 from .capabilities import Capabilities
 from .causes import Cause
-from .memory import AccessFault, PoisonedData
-from .walk_reader import Fault, Item, WalkReader
+from .walk_reader import Fault, Item, WalkReader, read_or_fault
 
 MODE_OFF, MODE_BARE, MODE_1LVL, MODE_2LVL, MODE_3LVL = 0, 1, 2, 3, 4
 DDT_LEVELS = {MODE_1LVL: 1, MODE_2LVL: 2, MODE_3LVL: 3}
@@ -127,12 +126,7 @@ def locate_dc(reader: WalkReader, did: int, mode: int, ppn: int, caps: Capabilit
         # Non-leaf DDT entries are tagged by the device_id bits that select them.
         shift = (6 if extended else 7) + 9 * (i - 1)
         item = Item("ddte", a + ddi[i] * 8, 1, i, (i, did >> shift))
-        try:
-            (ddte,) = reader.read(item)
-        except AccessFault:
-            raise Fault(Cause.DDT_LOAD_ACCESS_FAULT)
-        except PoisonedData:
-            raise Fault(Cause.DDT_DATA_CORRUPTION)
+        (ddte,) = read_or_fault(reader, item, Cause.DDT_LOAD_ACCESS_FAULT, Cause.DDT_DATA_CORRUPTION)
         if not ddte & 1:
             raise Fault(Cause.DDT_NOT_VALID)
         if bits(ddte, 9, 1) or bits(ddte, 63, 54):
@@ -140,12 +134,7 @@ def locate_dc(reader: WalkReader, did: int, mode: int, ppn: int, caps: Capabilit
         a = bits(ddte, 53, 10) << 12
     size = 64 if extended else 32
     item = Item("dc", a + ddi[0] * size, size // 8, 0, (did,))
-    try:
-        words = reader.read(item)
-    except AccessFault:
-        raise Fault(Cause.DDT_LOAD_ACCESS_FAULT)
-    except PoisonedData:
-        raise Fault(Cause.DDT_DATA_CORRUPTION)
+    words = read_or_fault(reader, item, Cause.DDT_LOAD_ACCESS_FAULT, Cause.DDT_DATA_CORRUPTION)
     dc, cause = _decode_dc(tuple(words), caps, fctl_be, extended)
     if cause is not None:
         raise Fault(cause)

@@ -9,8 +9,7 @@ from typing import Callable
 from .capabilities import Capabilities
 from .causes import Cause
 from .device_context import PPN_MASK, bits
-from .memory import AccessFault, PoisonedData
-from .walk_reader import Fault, Item, WalkReader
+from .walk_reader import Fault, Item, WalkReader, read_or_fault
 
 PD_PID_BITS = {1: 8, 2: 17, 3: 20}      # pdtp.MODE PD8/PD17/PD20 -> process_id width
 
@@ -54,12 +53,8 @@ def locate_pc(reader: WalkReader, did: int, pid: int, pd_mode: int, pdt_ppn: int
         if gpa_to_spa is not None:
             addr = gpa_to_spa(addr)
         shift = 8 + 9 * (i - 1)
-        try:
-            (pdte,) = reader.read(Item("pdte", addr, 1, i, (did, i, pid >> shift)))
-        except AccessFault:
-            raise Fault(Cause.PDT_LOAD_ACCESS_FAULT)
-        except PoisonedData:
-            raise Fault(Cause.PDT_DATA_CORRUPTION)
+        (pdte,) = read_or_fault(reader, Item("pdte", addr, 1, i, (did, i, pid >> shift)),
+                                Cause.PDT_LOAD_ACCESS_FAULT, Cause.PDT_DATA_CORRUPTION)
         if not pdte & 1:
             raise Fault(Cause.PDT_NOT_VALID)
         if bits(pdte, 9, 1) or bits(pdte, 63, 54):
@@ -68,12 +63,8 @@ def locate_pc(reader: WalkReader, did: int, pid: int, pd_mode: int, pdt_ppn: int
     addr = a + pdi[0] * 16
     if gpa_to_spa is not None:
         addr = gpa_to_spa(addr)
-    try:
-        ta, fsc = reader.read(Item("pc", addr, 2, 0, (did, pid)))
-    except AccessFault:
-        raise Fault(Cause.PDT_LOAD_ACCESS_FAULT)
-    except PoisonedData:
-        raise Fault(Cause.PDT_DATA_CORRUPTION)
+    ta, fsc = read_or_fault(reader, Item("pc", addr, 2, 0, (did, pid)),
+                            Cause.PDT_LOAD_ACCESS_FAULT, Cause.PDT_DATA_CORRUPTION)
     pc, cause = _decode_pc(ta, fsc, caps)
     if cause is not None:
         raise Fault(cause)

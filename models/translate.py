@@ -11,11 +11,10 @@ from .causes import (EXEC, TRANSLATED, UNTRANSLATED, WRITE, Cause, TTYP, access_
                      guest_page_fault, page_fault)
 from .device_context import (DDT_LEVELS, MODE_BARE, MODE_OFF, PPN_MASK, bits, did_fits,
                              locate_dc)
-from .memory import AccessFault, PoisonedData
 from .page_walk import PtFault
 from .process_context import PD_PID_BITS, locate_pc
 from .transaction import Outcome, Request
-from .walk_reader import Fault, Item, WalkReader
+from .walk_reader import Fault, Item, WalkReader, read_or_fault
 
 
 @dataclass(frozen=True)
@@ -145,12 +144,8 @@ def _extract(x: int, mask: int) -> int:
 def _msi_translate(reader: WalkReader, gpa: int, dc, gscid, ttyp: int) -> Outcome:
     index = _extract(gpa >> 12, dc.msi_addr_mask & MASK52)
     addr = (dc.msi_ppn << 12) | (index * 16)
-    try:
-        w0, w1 = reader.read(Item("msipte", addr, 2, 0, (gscid, gpa >> 12)))
-    except AccessFault:
-        raise _fault(Cause.MSI_PTE_LOAD_ACCESS_FAULT)
-    except PoisonedData:
-        raise _fault(Cause.MSI_PT_DATA_CORRUPTION)
+    w0, w1 = read_or_fault(reader, Item("msipte", addr, 2, 0, (gscid, gpa >> 12)),
+                           Cause.MSI_PTE_LOAD_ACCESS_FAULT, Cause.MSI_PT_DATA_CORRUPTION)
     if not w0 & 1:
         raise _fault(Cause.MSI_PTE_NOT_VALID)
     # C=1 is implementation-defined: this model treats it as misconfigured. MRIF mode (M=1)

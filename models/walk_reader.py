@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Callable, NamedTuple, Optional, Sequence
 
-from .memory import AccessFault, PoisonedData  # noqa: F401  (re-exported for walkers)
+from .memory import AccessFault, PoisonedData
 
 
 class Item(NamedTuple):
@@ -52,3 +52,14 @@ class WalkReader:
         if self.trace is not None:
             self.trace.append((item, words))
         return words
+
+
+def read_or_fault(reader: "WalkReader", item: Item, access_cause: int, poison_cause: int) -> tuple:
+    """Read a directory or MSI item; a bus error or poisoned data stops the walk with the
+    cause the spec gives that structure."""
+    try:
+        return reader.read(item)
+    except AccessFault:
+        raise Fault(access_cause) from None
+    except PoisonedData:
+        raise Fault(poison_cause) from None
