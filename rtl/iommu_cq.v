@@ -54,7 +54,10 @@ module iommu_cq (
     output wire [51:0]  inv_addr,
     output wire [23:0]  inv_did,
     output wire [19:0]  inv_pid,
-    input  wire         xlate_idle
+    input  wire         xlate_idle,
+    // IOFENCE.C PR/PW: while draining, no new device request is accepted, so the requests
+    // processed before the fence finish and the fence completes under continuous traffic
+    output wire         fence_drain
 );
     localparam [6:0] OP_IOTINVAL = 7'd1, OP_IOFENCE = 7'd2, OP_IODIR = 7'd3;
 
@@ -107,7 +110,8 @@ module iommu_cq (
     wire fence_pr  = cmd[12];
     wire fence_pw  = cmd[13];
 
-    assign inv_valid = (state == S_INV);
+    assign inv_valid   = (state == S_INV);
+    assign fence_drain = (state == S_DRAIN);
     assign inv_kind  = (op == OP_IODIR) ? {1'b1, func3[0]} : {1'b0, func3[0]};
     assign inv_av    = (op == OP_IOTINVAL) & cmd[10];
     assign inv_pscv  = (op == OP_IOTINVAL) & cmd[32];

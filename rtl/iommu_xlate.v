@@ -61,7 +61,8 @@ module iommu_xlate #(
   input  [51:0] inv_addr,
   input  [23:0] inv_did,
   input  [19:0] inv_pid,
-  output        xlate_idle
+  output        xlate_idle,
+  input         req_hold                                 // accept no new request (fence drain)
 );
   // ---------------- S1 request register ----------------
   reg        s1_v;
@@ -195,7 +196,7 @@ module iommu_xlate #(
   // no new walk starts while an invalidation is pending
   wire disp_go  = s1_v && !fast_ok && wk_st_ready && !inv_valid;
   wire s1_adv   = fast_go || disp_go;
-  assign dev_req_ready = !s1_v || s1_adv;
+  assign dev_req_ready = !req_hold && (!s1_v || s1_adv);
 
   iommu_walker #(.NEG_CACHE_DC(NEG_CACHE_DC)) u_walker (
     .clk(clk), .rst_n(rst_n), .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn),

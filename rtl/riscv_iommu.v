@@ -130,6 +130,7 @@ module riscv_iommu #(
     wire [51:0]  inv_addr;
     wire [23:0]  inv_did;
     wire         xlate_idle;
+    wire         fence_drain;
 
     wire         flt_valid, flt_ready, flt_pv, flt_priv;
     wire [11:0]  flt_cause;
@@ -175,7 +176,7 @@ module riscv_iommu #(
         .inv_valid(inv_valid), .inv_ready(inv_ready), .inv_kind(inv_kind), .inv_av(inv_av),
         .inv_pscv(inv_pscv), .inv_gv(inv_gv), .inv_dv(inv_dv), .inv_pscid(inv_pscid),
         .inv_gscid(inv_gscid), .inv_addr(inv_addr), .inv_did(inv_did), .inv_pid(inv_pid),
-        .xlate_idle(xlate_idle)
+        .xlate_idle(xlate_idle), .fence_drain(fence_drain)
     );
 
     // ---------------------------------------------------------------- fault queue
@@ -213,7 +214,7 @@ module riscv_iommu #(
         .inv_valid(inv_valid), .inv_ready(inv_ready), .inv_kind(inv_kind), .inv_av(inv_av),
         .inv_pscv(inv_pscv), .inv_gv(inv_gv), .inv_dv(inv_dv), .inv_pscid(inv_pscid),
         .inv_gscid(inv_gscid), .inv_addr(inv_addr), .inv_did(inv_did), .inv_pid(inv_pid),
-        .xlate_idle(xlate_idle)
+        .xlate_idle(xlate_idle), .req_hold(fence_drain)
     );
 
     // ---------------------------------------------------------------- AXI master

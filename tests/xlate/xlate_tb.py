@@ -91,6 +91,7 @@ class XlateTB:
         Clock(d.clk, CLK_NS, unit="ns", impl=impl).start()
         d.rst_n.value = 0
         d.dev_req_valid.value = 0
+        d.req_hold.value = 0
         d.dev_rsp_ready.value = 1
         d.mem_rd_ready.value = 0 if self.ready_stall[1] else 1
         d.mem_rd_rsp_valid.value = 0
