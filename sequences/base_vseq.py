@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 
+from cocotb.triggers import Timer
 from pyuvm import uvm_sequence
 
 from models import Reg, Request
@@ -52,10 +53,12 @@ class IommuBaseVseq(uvm_sequence):
         return batch.results
 
     # -- queues -----------------------------------------------------------------------------
-    async def wait_cq_idle(self, cqt: int, max_polls: int = 10_000) -> int:
+    async def wait_cq_idle(self, cqt: int, max_polls: int = 10_000, poll_ns: int = 100) -> int:
         """Poll cqh until it reaches cqt (every command fetched and, for fences, complete);
-        each read is reported to the oracle as completion (commands_done)."""
-        for _ in range(max_polls):
+        each new value read is reported to the oracle as completion (commands_done)."""
+        for i in range(max_polls):
+            if i:
+                await Timer(poll_ns, unit="ns")
             cqh = await self.reg_read(Reg.CQH, 4)
             if cqh == cqt:
                 return cqh

@@ -152,8 +152,7 @@ class RandomTrafficVseq(GuestUpdateBase):
     async def traffic_loop(self) -> None:
         """Batches issued without waiting, so up to max_outstanding requests are in flight and
         more queue behind them; every `wait_every` batches the traffic pauses until every
-        response is back, which leaves the DUT idle for a moment (an IOFENCE.C with PR/PW
-        completes only then in this RTL: see FencePrPwUnderTrafficVseq)."""
+        response is back, which leaves the DUT idle for a moment."""
         rng, bfm = self.rng, self.env.dev.bfm
         for n in range(self.n_batches):
             while len(bfm.pending) > self.max_pending:
@@ -345,13 +344,13 @@ class RandomTrafficNeverOnMapVseq(RandomTrafficVseq):
 
 
 class FencePrPwUnderTrafficVseq(RandomTrafficVseq):
-    """Forward progress of IOFENCE.C with PR/PW under sustained device traffic (NOT in the
-    regression: it fails on the current RTL). A host device translates continuously (batches
+    """Forward progress of IOFENCE.C with PR/PW under sustained device traffic. A host device translates continuously (batches
     keep the agent's queue non-empty, never a pause); after a warm-up, software queues
     IOFENCE.C PR=1 PW=1 and must see it complete within `limit_ns`, long before the traffic
     ends. The spec's PR/PW commits the requests the IOMMU has *already processed*; an RTL that
-    waits for the translation path to be idle instead never completes the fence while traffic
-    continues (iommu_cq.v S_DRAIN waits for xlate_idle, and new requests keep being accepted)."""
+    waits for the translation path to be idle while still accepting new requests never
+    completes the fence under traffic (this test found that; the RTL now holds dev_req_ready
+    low while a PR/PW fence drains)."""
     limit_ns = 20_000
     traffic_ns = 120_000
 

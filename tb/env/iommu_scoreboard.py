@@ -27,6 +27,7 @@ class IommuScoreboard(uvm_component):
         self.failures: list[str] = []
         self.checked = 0
         self.stale_used = 0
+        self._last_cqh = None
         self._earlier: dict[int, frozenset] = {}      # seq_no -> outcomes at earlier moments
         self._faults: deque = deque(maxlen=4096)      # faulting results awaiting their record
         self._fence_writes: deque = deque()           # (addr, data) expected, doorbell order
@@ -53,10 +54,15 @@ class IommuScoreboard(uvm_component):
     def reg_op(self, op) -> None:
         if op.write:
             self.before_change()
+            if op.offset in (Reg.CQB, Reg.CQCSR):
+                self._last_cqh = None          # the queue may restart at index 0
             if op.offset in (Reg.CQT,) and op.size == 4:
                 self._note_doorbell(op.value)
             self.oracle.write_reg(op.offset, op.value, size=op.size)
-        elif op.offset == Reg.CQH and op.size == 4:
+        elif op.offset == Reg.CQH and op.size == 4 and op.result != self._last_cqh:
+            # A new cqh: commands up to the last fence before it completed. Repeated polls
+            # of the same value report nothing new and cost nothing.
+            self._last_cqh = op.result
             self.before_change()
             self.oracle.commands_done(op.result)
 

@@ -11,7 +11,7 @@ from collections import deque
 from typing import Callable, Optional
 
 import cocotb
-from cocotb.triggers import Event, First, RisingEdge
+from cocotb.triggers import Event, FallingEdge, First, RisingEdge
 from cocotb.utils import get_sim_time
 
 from models import Request
@@ -82,6 +82,9 @@ class DevBfm:
                     valid_driven = False
                 self._wake.clear()
                 await self._wake.wait()
+                # Woken from another coroutine, possibly in the time step of a rising edge the
+                # DUT has already sampled: drive from the falling edge, never mid-step.
+                await FallingEdge(self.clk)
             driving = None
             if self.pending and self.free_tags and len(self.inflight) < self.max_outstanding:
                 driving = self.pending[0]
@@ -96,6 +99,7 @@ class DevBfm:
                     # work arrives) instead of waking on every clock edge of a long walk.
                     self._wake.clear()
                     await First(RisingEdge(self.rsp_valid), self._wake.wait())
+                    await FallingEdge(self.clk)
                     continue
             if self.rsp_stall:
                 want = int(self.rng.random() >= self.rsp_stall)

@@ -14,21 +14,20 @@ class DevDriver(uvm_driver):
     async def run_phase(self):
         while True:
             batch = await self.seq_item_port.get_next_item()
-            left = len(batch.reqs)
-            done = Event()
-            if not left:
-                done.set()
+            # Per-batch state: batches sent without waiting complete later, each on its own.
+            state = {"left": len(batch.reqs), "done": Event()}
+            if not batch.reqs:
+                state["done"].set()
 
-            def on_result(res, batch=batch):
-                nonlocal left
+            def on_result(res, batch=batch, state=state):
                 batch.results.append(res)
                 self.publish(res)
-                left -= 1
-                if not left:
-                    done.set()
+                state["left"] -= 1
+                if not state["left"]:
+                    state["done"].set()
 
             for req in batch.reqs:
                 self.bfm.submit(req, on_result)
             if batch.wait:
-                await done.wait()
+                await state["done"].wait()
             self.seq_item_port.item_done()
