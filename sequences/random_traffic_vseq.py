@@ -314,19 +314,10 @@ class RandomTrafficVseq(GuestUpdateBase):
             await self.after_update(self.ddt.set_dc(did, spec))
             self.log_counts["dc"] = self.log_counts.get("dc", 0) + 1
 
-    async def wait_cq_idle(self, cqt: int, max_polls: int = 10_000) -> int:
-        """As the base, but polling cqh every poll_ns: with traffic in flight the queue waits
-        for walks, and every register access makes the scoreboard freeze the permitted
-        outcomes of every request in flight (costly when done back to back)."""
-        for _ in range(max_polls):
-            cqh = await self.reg_read(Reg.CQH, 4)
-            if cqh == cqt:
-                return cqh
-            csr = await self.reg_read(Reg.CQCSR, 4)
-            if csr & (0x7 << 8):
-                return cqh
-            await Timer(self.poll_ns, unit="ns")
-        raise RuntimeError(f"command queue did not drain: cqh stuck below cqt={cqt}")
+    async def wait_cq_idle(self, cqt: int, max_polls: int = 10_000, poll_ns: int = 0) -> int:
+        """As the base, polling every self.poll_ns: with traffic in flight the queue waits for
+        walks, and back-to-back register reads only load the bus."""
+        return await super().wait_cq_idle(cqt, max_polls, poll_ns or self.poll_ns)
 
     async def drain_fault_queue(self) -> None:
         fqt = await self.reg_read(Reg.FQT, 4)
