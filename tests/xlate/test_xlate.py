@@ -1,7 +1,7 @@
 """pytest entry: build iommu_xlate once per simulator and parameter set, run the cocotb tests."""
 import pytest
 
-from tb.runner import build, failures, run, simulators
+from tb.runner import build, failures, run
 
 FILELIST = "rtl/xlate_files.f"
 TOP = "iommu_xlate"
@@ -17,8 +17,8 @@ CONFIGS = {
 @pytest.mark.parametrize("module", list(CONFIGS))
 @pytest.mark.parametrize("sim", ["icarus", "verilator"])
 def test_xlate(sim, module):
-    if sim not in simulators():
-        pytest.skip(f"{sim} not available")
+    # No skip: a missing simulator fails here with build()'s one-line message saying how to
+    # install it (both are part of the project's set-up).
     bdir = build(sim, TOP, filelist=FILELIST, parameters=CONFIGS[module])
     n_pass, n_fail, xml = run(sim, bdir, TOP, module)
     assert n_fail == 0 and n_pass > 0, "\n".join(failures(xml)) + f"\nlog: {xml.parent}/sim.log"
