@@ -13,6 +13,7 @@ from pyuvm import ConfigDB, uvm_env
 
 from scoreboards import CoherenceOracle
 from tb.agents.dev.dev_agent import DevAgent
+from tb.agents.mem.hdl_mem_agent import HdlMemAgent
 from tb.agents.mem.mem_agent import MemAgent
 from tb.agents.reg.reg_agent import RegAgent
 from tb.env.iommu_cov import IommuCoverage
@@ -25,7 +26,9 @@ class IommuEnv(uvm_env):
         self.cfg: IommuEnvCfg = ConfigDB().get(self, "", "cfg")
         self.rng = random.Random(self.cfg.seed)
         self.reg = RegAgent("reg", self)
-        self.memory = MemAgent("memory", self)
+        if self.cfg.memory not in ("axiram", "hdl"):
+            raise ValueError(f"IommuEnvCfg.memory={self.cfg.memory!r}: use 'axiram' or 'hdl'")
+        self.memory = (HdlMemAgent if self.cfg.memory == "hdl" else MemAgent)("memory", self)
         self.dev = DevAgent("dev", self)
         self.sb = IommuScoreboard("sb", self)
         self.cov = IommuCoverage("cov", self)
@@ -44,9 +47,13 @@ class IommuEnv(uvm_env):
         self.memory.ap.connect(subscriber("sb_mem", self, self.sb.mem_access).analysis_export)
 
     async def start(self, dut) -> None:
-        """Clock, reset, and the bus models (AxiRam must start while reset is held)."""
+        """Clock, reset, and the bus models (AxiRam must start while reset is held; the HDL
+        memory's backdoor registers are set then too)."""
         self.dut = dut
-        impl = "gpi" if cocotb.SIM_NAME.lower().startswith("icarus") else None
+        # The C++ (GPI) clock: on Icarus always; on Verilator with the HDL memory (the Python
+        # clock costs 2 wake-ups a cycle, ~3x the cycle rate there; the AxiRam regression keeps it).
+        icarus = cocotb.SIM_NAME.lower().startswith("icarus")
+        impl = "gpi" if icarus or self.cfg.memory == "hdl" else None
         clock = Clock(dut.clk, self.cfg.clock_ns, unit="ns", **({"impl": impl} if impl else {}))
         clock.start()
         dut.rst_n.value = 0
@@ -59,6 +66,9 @@ class IommuEnv(uvm_env):
         await ClockCycles(dut.clk, 2)
         for prefix in ("s_axil", "m_axi"):
             logging.getLogger(f"cocotb.{dut._name}.{prefix}").setLevel(logging.WARNING)
+        if self.cfg.memory == "axiram" and not hasattr(dut, "m_axi_arvalid"):
+            raise RuntimeError(f"IommuEnvCfg.memory='axiram' needs m_axi on the toplevel "
+                               f"({dut._name} has none: set IOMMU_MEMORY=hdl)")
         self.memory.attach(dut, stall=self.cfg.mem_stall, rng=random.Random(self.rng.random()))
         self.reg.driver.attach(dut)
         await ClockCycles(dut.clk, 5)

@@ -1,5 +1,6 @@
 """Benchmark tests (`make bench`): the bench scenarios, with checking on (the product) and off
-(the limit: the same traffic through the RTL with the scoreboard disconnected)."""
+(the limit: the same traffic through the RTL with the scoreboard disconnected). The memory is
+$IOMMU_MEMORY (tb.bench sets hdl and runs them on iommu_fast_top; axiram needs riscv_iommu)."""
 import json
 import os
 from pathlib import Path
@@ -19,7 +20,8 @@ class BenchBase(IommuBaseTest):
         super().extract_phase()
         n, secs = getattr(self.env, "bench_result", (0, 0.0))
         Path("bench.json").write_text(json.dumps({"count": n, "seconds": secs,
-                                                  "checked": self.env.sb.checked}))
+                                                  "checked": self.env.sb.checked,
+                                                  "memory": self.cfg.memory}))
 
     def check_phase(self):
         if self.cfg.checking:
