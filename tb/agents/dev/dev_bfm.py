@@ -74,12 +74,13 @@ class DevBfm:
     async def _run(self) -> None:
         valid_driven = False
         ready_driven = 1
+        driven = None                     # (request entry, tag) on the bus now
         edge = RisingEdge(self.clk)
         while True:
             if not self.pending and not self.inflight:
                 if valid_driven:
                     self.req_valid.value = 0
-                    valid_driven = False
+                    valid_driven, driven = False, None
                 self._wake.clear()
                 await self._wake.wait()
                 # Woken from another coroutine, possibly in the time step of a rising edge the
@@ -88,12 +89,18 @@ class DevBfm:
             driving = None
             if self.pending and self.free_tags and len(self.inflight) < self.max_outstanding:
                 driving = self.pending[0]
-                self._drive(driving[0], self.free_tags[0])
-                valid_driven = True
+                key = (driving, self.free_tags[0])
+                if driven != key:         # a request waiting for ready is not rewritten
+                    self._drive(driving[0], key[1])
+                    driven, valid_driven = key, True
+                elif ready_driven and not self.req_ready.value and not self.rsp_valid.value:
+                    # Held off (a walk is busy) and no response offered: sleep until either
+                    # changes instead of waking on every clock edge of the walk.
+                    await First(RisingEdge(self.req_ready), RisingEdge(self.rsp_valid))
             else:
                 if valid_driven:
                     self.req_valid.value = 0
-                    valid_driven = False
+                    valid_driven, driven = False, None
                 if ready_driven and not self.rsp_valid.value:
                     # Nothing to send and no response offered: sleep until one is (or new
                     # work arrives) instead of waking on every clock edge of a long walk.
@@ -113,6 +120,7 @@ class DevBfm:
                 self.inflight[tag] = (driving[0], driving[1], now, self.issued)
                 self.issued += 1
                 self.last_progress_ns = now
+                driven = None
             if ready_driven and self.rsp_valid.value:
                 self._complete(int(self.rsp_tag.value), now)
 
