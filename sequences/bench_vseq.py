@@ -86,11 +86,14 @@ class BenchHitsVseq(BenchVseq):
 
 class BenchSv39MissVseq(BenchVseq):
     shape = "sv39_miss"
+    count = 10000
 
 
 class BenchTwoStageVseq(BenchVseq):
     shape = "two_stage"
+    count = 4000           # a two-stage miss walks ~7 entries: fewer, so a run stays short
 
 
 class BenchMixVseq(BenchVseq):
     shape = "mix"
+    count = 10000
