@@ -8,8 +8,8 @@ from collections import Counter
 from pyuvm import uvm_component
 
 from models import Reg
-from models.command_queue import IllegalCommand, decode
 from tb.env.coverage_goals import GOALS
+from tb.env.doorbell import published_commands
 
 MODES = {0: "Off", 1: "Bare", 2: "1LVL", 3: "2LVL", 4: "3LVL"}
 
@@ -37,23 +37,16 @@ class IommuCoverage(uvm_component):
             self.bins[f"iommu.reg_write.{name}"] += 1
 
     def _commands(self, new_cqt: int) -> None:
-        model = self.oracle.model
-        entries = 1 << ((model.cqb & 0x1F) + 1)
-        base = ((model.cqb >> 10) & ((1 << 44) - 1)) << 12
-        i = model.cqt          # the old tail: this runs before the oracle sees the doorbell
-        while i != new_cqt % entries:
-            raw = self.oracle.mem.peek(base + 16 * i, 16)
-            try:
-                cmd = decode(int.from_bytes(raw[:8], "little"), int.from_bytes(raw[8:], "little"), 1)
-            except IllegalCommand:
+        # Runs before the oracle sees the doorbell (coverage subscribes first).
+        for cmd in published_commands(self.oracle, new_cqt):
+            if cmd is None:
                 self.bins["iommu.command.illegal"] += 1
-                break
+                continue
             self.bins[f"iommu.command.{cmd.name}"] += 1
             if cmd.name.startswith("IOTINVAL"):
                 self.bins[f"iommu.inval_scope.{cmd.name}.gv{cmd.gv}.av{cmd.av}.pscv{cmd.pscv}"] += 1
             elif cmd.name.startswith("IODIR"):
                 self.bins[f"iommu.inval_scope.{cmd.name}.dv{cmd.dv}"] += 1
-            i = (i + 1) % entries
 
     def update(self, update, commands) -> None:
         """A software update and what the persona issued after it: update kind x

@@ -15,9 +15,9 @@ from collections import deque
 from pyuvm import uvm_component, uvm_subscriber
 
 from models import Outcome, Reg
-from models.command_queue import IllegalCommand, decode
 from models.fault_queue import RECORD_BYTES
 from scoreboards import CoherenceOracle
+from tb.env.doorbell import published_commands
 
 
 class IommuScoreboard(uvm_component):
@@ -68,19 +68,9 @@ class IommuScoreboard(uvm_component):
 
     def _note_doorbell(self, new_cqt: int) -> None:
         """Remember the AV data writes of the IOFENCE.C commands this doorbell publishes."""
-        model = self.oracle.model
-        entries = 1 << ((model.cqb & 0x1F) + 1)
-        base = ((model.cqb >> 10) & ((1 << 44) - 1)) << 12
-        i = model.cqt
-        while i != new_cqt % entries:
-            raw = self.oracle.mem.peek(base + 16 * i, 16)
-            try:
-                cmd = decode(int.from_bytes(raw[:8], "little"), int.from_bytes(raw[8:], "little"), 1)
-            except IllegalCommand:
-                break                  # the queue stops at an illegal command
-            if cmd.name == "IOFENCE.C" and cmd.av:
+        for cmd in published_commands(self.oracle, new_cqt):
+            if cmd is not None and cmd.name == "IOFENCE.C" and cmd.av:
                 self._fence_writes.append((cmd.addr, cmd.data))
-            i = (i + 1) % entries
 
     # -- DUT side ---------------------------------------------------------------------------
     def translation(self, res) -> None:

@@ -1,0 +1,25 @@
+"""The commands a cqt doorbell publishes, decoded from the oracle's copy of the queue
+(shared by the scoreboard, which expects their IOFENCE.C data writes, and coverage). Call it
+before the oracle sees the doorbell: it reads from the model's current tail."""
+from __future__ import annotations
+
+from typing import Iterator, Optional
+
+from models.command_queue import Command, IllegalCommand, decode
+
+
+def published_commands(oracle, new_cqt: int) -> Iterator[Optional[Command]]:
+    """Each command between the current cqt and new_cqt; None for an illegal one (the queue
+    stops there)."""
+    model = oracle.model
+    entries = 1 << ((model.cqb & 0x1F) + 1)
+    base = ((model.cqb >> 10) & ((1 << 44) - 1)) << 12
+    i = model.cqt
+    while i != new_cqt % entries:
+        raw = oracle.mem.peek(base + 16 * i, 16)
+        try:
+            yield decode(int.from_bytes(raw[:8], "little"), int.from_bytes(raw[8:], "little"), 1)
+        except IllegalCommand:
+            yield None
+            return
+        i = (i + 1) % entries
