@@ -15,7 +15,9 @@ from typing import Optional, Union
 
 from .page_allocator import PageAllocator
 from .page_table import FIRST_STAGE_MODES, G_STAGE_MODES
-from .update import PPN_FIELD, PTE_V, Recorder, Store64, Update, identity
+from models.device_context import ddi_split
+
+from .update import PPN_FIELD, PTE_V, Recorder, Store64, Update, identity, leaf_slot
 
 DDT_MODES = {"off": 0, "bare": 1, "1lvl": 2, "2lvl": 3, "3lvl": 4}
 DDT_LEVELS = {"1lvl": 1, "2lvl": 2, "3lvl": 3}
@@ -156,9 +158,7 @@ class DeviceDirectory:
 
     # -- layout -------------------------------------------------------------------------------
     def ddi(self, did: int) -> tuple:
-        if self.extended:
-            return did & 0x3F, did >> 6 & 0x1FF, did >> 15 & 0x1FF
-        return did & 0x7F, did >> 7 & 0x1FF, did >> 16 & 0xFF
+        return ddi_split(did, self.extended)
 
     def max_did(self) -> int:
         bits = {1: 7, 2: 16, 3: 24}[self.levels] - (1 if self.extended and self.levels < 3 else 0)
@@ -171,13 +171,7 @@ class DeviceDirectory:
     def dc_addr(self, did: int) -> Optional[int]:
         """Address of the DC slot of did, or None while a non-leaf entry above it is invalid."""
         self._check_did(did)
-        idx, a = self.ddi(did), self.root
-        for i in range(self.levels - 1, 0, -1):
-            e = self._shadow.get(a + 8 * idx[i], 0)
-            if not e & PTE_V:
-                return None
-            a = (e & PPN_FIELD) >> 10 << 12
-        return a + self.dc_bytes * idx[0]
+        return leaf_slot(self._shadow, self.root, self.ddi(did), self.levels, self.dc_bytes)
 
     def dc_words(self, did: int) -> tuple:
         a = self.dc_addr(did)

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from typing import Optional, Union
 
+from models.process_context import pdi_split
+
 from .device_directory import IOSATP_MODES, PDT_MODES, mode_code
 from .page_allocator import PageAllocator
-from .update import PPN_FIELD, PTE_V, AddrToPa, Recorder, Store64, Update, identity
+from .update import PPN_FIELD, PTE_V, AddrToPa, Recorder, Store64, Update, identity, leaf_slot
 
 PD_LEVELS = {"pd8": 1, "pd17": 2, "pd20": 3}
 PD_PID_BITS = {"pd8": 8, "pd17": 17, "pd20": 20}
@@ -55,7 +57,7 @@ class ProcessDirectory:
     # -- layout -------------------------------------------------------------------------------
     @staticmethod
     def pdi(pid: int) -> tuple:
-        return pid & 0xFF, pid >> 8 & 0x1FF, pid >> 17 & 0x7
+        return pdi_split(pid)
 
     def _check_pid(self, pid: int) -> None:
         if not 0 <= pid < 1 << PD_PID_BITS[self.mode]:
@@ -64,13 +66,7 @@ class ProcessDirectory:
     def pc_addr(self, pid: int) -> Optional[int]:
         """Address of the PC slot of pid, or None while a non-leaf entry above it is invalid."""
         self._check_pid(pid)
-        idx, a = self.pdi(pid), self.root
-        for i in range(self.levels - 1, 0, -1):
-            e = self._shadow.get(a + 8 * idx[i], 0)
-            if not e & PTE_V:
-                return None
-            a = (e & PPN_FIELD) >> 10 << 12
-        return a + 16 * idx[0]
+        return leaf_slot(self._shadow, self.root, self.pdi(pid), self.levels, 16)
 
     def pc_words(self, pid: int) -> tuple:
         a = self.pc_addr(pid)

@@ -182,3 +182,15 @@ class Recorder:
         c = EntryChange(entry, addr, self.addr_to_pa(addr), old, tuple(words), **info)
         self.changes.append(c)
         return c
+
+
+def leaf_slot(shadow: dict, root: int, idx: tuple, levels: int, entry_bytes: int) -> Optional[int]:
+    """Address of the leaf slot a radix directory (DDT or PDT) reaches through the non-leaf
+    entries software wrote (`shadow`), or None while one of them is invalid."""
+    a = root
+    for i in range(levels - 1, 0, -1):
+        e = shadow.get(a + 8 * idx[i], 0)
+        if not e & PTE_V:
+            return None
+        a = (e & PPN_FIELD) >> 10 << 12
+    return a + entry_bytes * idx[0]
