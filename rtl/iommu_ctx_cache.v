@@ -40,62 +40,55 @@ module iommu_ctx_cache #(
       /* verilator lint_off WIDTHTRUNC */
       localparam [IW-1:0] LAST = ENTRIES - 1;
       /* verilator lint_on WIDTHTRUNC */
-      reg             v   [0:ENTRIES-1];
-      reg             neg [0:ENTRIES-1];
+      // Storage: valid bits as vectors, tags and data as arrays written at the victim index.
+      reg [ENTRIES-1:0] v;
+      reg [ENTRIES-1:0] neg;
       reg [TAGW-1:0]  tag [0:ENTRIES-1];
       reg [DATAW-1:0] dat [0:ENTRIES-1];
       reg [IW-1:0]    rr;
-      integer i;
 
-      // lowest matching index wins (there is at most one after a fill)
-      reg             h, n;
-      reg [DATAW-1:0] d;
-      always @(*) begin
-        h = 1'b0;
-        n = 1'b0;
-        d = {DATAW{1'b0}};
-        for (i = ENTRIES - 1; i >= 0; i = i - 1)
-          if (v[i] && tag[i] == lk_tag) begin
-            h = 1'b1;
-            n = neg[i];
-            d = dat[i];
-          end
-      end
-      assign lk_hit  = h;
-      assign lk_neg  = n;
-      assign lk_data = d;
-
-      reg          fl_same_found, fl_free_found;
-      reg [IW-1:0] fl_same_idx, fl_free_idx, victim;
-      always @(*) begin
-        fl_same_found = 1'b0;
-        fl_free_found = 1'b0;
-        fl_same_idx   = {IW{1'b0}};
-        fl_free_idx   = {IW{1'b0}};
-        for (i = ENTRIES - 1; i >= 0; i = i - 1) begin
-          if (v[i] && tag[i] == fl_tag) begin
-            fl_same_found = 1'b1;
-            fl_same_idx   = i[IW-1:0];
-          end
-          if (!v[i]) begin
-            fl_free_found = 1'b1;
-            fl_free_idx   = i[IW-1:0];
-          end
+      // Per-entry compares as continuous assignments, so an event-driven simulator only
+      // re-evaluates the entries whose inputs changed. Lowest matching index wins (there is
+      // at most one after a fill): g_e[k].* chains from the top index down.
+      wire [ENTRIES-1:0] lk_m, fl_same, iv_hit;
+      genvar k;
+      for (k = 0; k < ENTRIES; k = k + 1) begin : g_e
+        assign lk_m[k]    = v[k] && tag[k] == lk_tag;
+        assign fl_same[k] = v[k] && tag[k] == fl_tag;
+        assign iv_hit[k]  = ((tag[k] ^ iv_tag) & iv_mask) == {TAGW{1'b0}};
+        wire [DATAW+1:0] sel;          // {hit, neg, data}
+        wire [IW:0]      same, free;   // {found, index}
+        /* verilator lint_off WIDTHTRUNC */
+        wire [IW:0]      here = {1'b1, k[IW-1:0]};
+        /* verilator lint_on WIDTHTRUNC */
+        if (k == ENTRIES - 1) begin : g_last
+          assign sel  = lk_m[k] ? {1'b1, neg[k], dat[k]} : {(DATAW + 2){1'b0}};
+          assign same = fl_same[k] ? here : {(IW + 1){1'b0}};
+          assign free = !v[k] ? here : {(IW + 1){1'b0}};
+        end else begin : g_mid
+          assign sel  = lk_m[k] ? {1'b1, neg[k], dat[k]} : g_e[k + 1].sel;
+          assign same = fl_same[k] ? here : g_e[k + 1].same;
+          assign free = !v[k] ? here : g_e[k + 1].free;
         end
-        victim = fl_same_found ? fl_same_idx : fl_free_found ? fl_free_idx : rr;
       end
+      assign {lk_hit, lk_neg, lk_data} = g_e[0].sel;
+
+      wire          fl_same_found = g_e[0].same[IW];
+      wire          fl_free_found = g_e[0].free[IW];
+      wire [IW-1:0] victim = fl_same_found ? g_e[0].same[IW-1:0] :
+                             fl_free_found ? g_e[0].free[IW-1:0] : rr;
+      wire [ENTRIES-1:0] victim_bit = {{(ENTRIES - 1){1'b0}}, 1'b1} << victim;
 
       always @(posedge clk) begin
         if (!rst_n) begin
-          for (i = 0; i < ENTRIES; i = i + 1) v[i] <= 1'b0;
+          v  <= {ENTRIES{1'b0}};
           rr <= {IW{1'b0}};
         end else if (iv_en) begin
           // an invalidation wins over a fill in the same cycle (the parent drops that fill)
-          for (i = 0; i < ENTRIES; i = i + 1)
-            if (((tag[i] ^ iv_tag) & iv_mask) == {TAGW{1'b0}}) v[i] <= 1'b0;
+          v <= v & ~iv_hit;
         end else if (fl_en) begin
-          v[victim]   <= 1'b1;
-          neg[victim] <= fl_neg;
+          v   <= v | victim_bit;
+          neg <= fl_neg ? (neg | victim_bit) : (neg & ~victim_bit);
           tag[victim] <= fl_tag;
           dat[victim] <= fl_data;
           if (!fl_same_found && !fl_free_found)

@@ -44,26 +44,6 @@ module iommu_iotlb #(
   input      [15:0] iv_gscid,
   input      [51:0] iv_addr
 );
-  function [51:0] smask(input [2:0] s);
-    case (s)
-      3'd1:    smask = 52'hF;
-      3'd2:    smask = 52'h1FF;
-      3'd3:    smask = 52'h3FFFF;
-      3'd4:    smask = 52'h7FFFFFF;
-      default: smask = 52'h0;
-    endcase
-  endfunction
-
-  function [43:0] pmask(input [2:0] s);   // PPN bits taken from the IOVA
-    case (s)
-      3'd1:    pmask = 44'hF;
-      3'd2:    pmask = 44'h1FF;
-      3'd3:    pmask = 44'h3FFFF;
-      3'd4:    pmask = 44'h7FFFFFF;
-      default: pmask = 44'h0;
-    endcase
-  endfunction
-
   generate
     if (ENTRIES == 0) begin : g_none
       assign lk_hit = 1'b0;
@@ -73,14 +53,15 @@ module iommu_iotlb #(
       wire unused = &{1'b0, clk, rst_n, lk_gv, lk_gscid, lk_pscv, lk_pscid, lk_vpn,
                       fl_en, fl_gv, fl_gscid, fl_pscv, fl_pscid, fl_g, fl_vpn, fl_size,
                       fl_ppn, fl_r, fl_w, fl_x, fl_u, iv_en, iv_kind, iv_av, iv_pscv,
-                      iv_gv, iv_pscid, iv_gscid, iv_addr, smask(3'd0), pmask(3'd0)};
+                      iv_gv, iv_pscid, iv_gscid, iv_addr};
       /* verilator lint_on UNUSEDSIGNAL */
     end else begin : g_tlb
       localparam IW = (ENTRIES > 1) ? $clog2(ENTRIES) : 1;
       /* verilator lint_off WIDTHTRUNC */
       localparam [IW-1:0] LAST = ENTRIES - 1;
       /* verilator lint_on WIDTHTRUNC */
-      reg        v     [0:ENTRIES-1];
+      // Storage: valid bits as one vector, fields as arrays written at the victim index.
+      reg [ENTRIES-1:0] v;
       reg        gv    [0:ENTRIES-1];
       reg [15:0] gscid [0:ENTRIES-1];
       reg        pscv  [0:ENTRIES-1];
@@ -94,76 +75,65 @@ module iommu_iotlb #(
       reg        px    [0:ENTRIES-1];
       reg        pu    [0:ENTRIES-1];
       reg [IW-1:0] rr;
-      integer i;
 
-      // Same address space: GSCID only matters when GV, PSCID only when PSCV.
-      // A G=1 entry still needs its PSCID to match on lookup (conservative:
-      // G only widens what an invalidation keeps).
-      /* verilator lint_off UNUSEDSIGNAL */
-      function space_eq(input integer k, input tgv, input [15:0] tgs,
-                        input tpv, input [19:0] tps);
-        space_eq = (gv[k] == tgv) && (!tgv || gscid[k] == tgs) &&
-                   (pscv[k] == tpv) && (!tpv || pscid[k] == tps);
-      endfunction
-      /* verilator lint_on UNUSEDSIGNAL */
-
-      reg [43:0] m, h_ppn;
-      reg        h, h_r, h_w, h_x, h_u;
-      assign lk_hit = h;
-      assign lk_ppn = h_ppn;
-      assign {lk_r, lk_w, lk_x, lk_u} = {h_r, h_w, h_x, h_u};
-      always @(*) begin
-        h = 1'b0; h_ppn = 44'd0;
-        h_r = 1'b0; h_w = 1'b0; h_x = 1'b0; h_u = 1'b0;
-        m = 44'd0;
-        for (i = ENTRIES - 1; i >= 0; i = i - 1)
-          if (v[i] && space_eq(i, lk_gv, lk_gscid, lk_pscv, lk_pscid) &&
-              ((vpn[i] ^ lk_vpn) & ~smask(size[i])) == 52'd0) begin
-            m      = pmask(size[i]);
-            h      = 1'b1;
-            h_ppn  = (ppn[i] & ~m) | (lk_vpn[43:0] & m);
-            h_r    = pr[i]; h_w = pw[i]; h_x = px[i]; h_u = pu[i];
-          end
-      end
-
-      reg [ENTRIES-1:0] fl_ovl, iv_hit;
-      reg               fl_free_found;
-      reg [IW-1:0]      fl_free_idx, victim;
-      always @(*) begin
-        fl_free_found = 1'b0;
-        fl_free_idx   = {IW{1'b0}};
-        for (i = ENTRIES - 1; i >= 0; i = i - 1) begin
-          fl_ovl[i] = v[i] && space_eq(i, fl_gv, fl_gscid, fl_pscv, fl_pscid) &&
-                      ((vpn[i] ^ fl_vpn) & ~smask(size[i])) == 52'd0;
-          if (!v[i] || fl_ovl[i]) begin
-            fl_free_found = 1'b1;
-            fl_free_idx   = i[IW-1:0];
-          end
-          // invalidation scopes (digest 6.3/6.4 and the cache design of 9)
-          case (iv_kind)
-            2'd0: iv_hit[i] = (gv[i] == iv_gv) && (!iv_gv || gscid[i] == iv_gscid) &&
-                              (!iv_pscv || (pscv[i] && pscid[i] == iv_pscid && !g[i])) &&
-                              (!iv_av || ((vpn[i] ^ iv_addr) & ~smask(size[i])) == 52'd0);
-            // any GVMA drops every entry of its GSCID (GV=0: every GV=1 entry);
-            // a combined TLB has no GPA tag to match ADDR against
-            2'd1: iv_hit[i] = gv[i] && (!iv_gv || gscid[i] == iv_gscid);
-            default: iv_hit[i] = 1'b0;
-          endcase
+      // Per-entry compare logic as continuous assignments (not a loop in an always block):
+      // an event-driven simulator then re-evaluates only the entries whose inputs changed,
+      // which is what keeps Icarus fast while a walk moves the fill inputs every cycle.
+      // Same address space: GSCID only matters when GV, PSCID only when PSCV. A G=1 entry
+      // still needs its PSCID to match on lookup (conservative: G only widens what an
+      // invalidation keeps). The lowest matching index wins (g_e[k].* chain from the top).
+      wire [ENTRIES-1:0] lk_m, fl_ovl, iv_hit, fl_cand;
+      genvar k;
+      for (k = 0; k < ENTRIES; k = k + 1) begin : g_e
+        // page-size mask of the VPN bits the entry does not compare (= PPN bits from the IOVA)
+        wire [51:0] sm = (size[k] == 3'd1) ? 52'hF :
+                         (size[k] == 3'd2) ? 52'h1FF :
+                         (size[k] == 3'd3) ? 52'h3FFFF :
+                         (size[k] == 3'd4) ? 52'h7FFFFFF : 52'h0;
+        assign lk_m[k] = v[k] && (gv[k] == lk_gv) && (!lk_gv || gscid[k] == lk_gscid) &&
+                         (pscv[k] == lk_pscv) && (!lk_pscv || pscid[k] == lk_pscid) &&
+                         ((vpn[k] ^ lk_vpn) & ~sm) == 52'd0;
+        assign fl_ovl[k] = v[k] && (gv[k] == fl_gv) && (!fl_gv || gscid[k] == fl_gscid) &&
+                           (pscv[k] == fl_pscv) && (!fl_pscv || pscid[k] == fl_pscid) &&
+                           ((vpn[k] ^ fl_vpn) & ~sm) == 52'd0;
+        assign fl_cand[k] = !v[k] || fl_ovl[k];
+        // invalidation scopes (digest 6.3/6.4 and the cache design of 9): any GVMA drops every
+        // entry of its GSCID (GV=0: every GV=1 entry); a combined TLB has no GPA tag to match
+        assign iv_hit[k] =
+            (iv_kind == 2'd0) ? (gv[k] == iv_gv) && (!iv_gv || gscid[k] == iv_gscid) &&
+                                (!iv_pscv || (pscv[k] && pscid[k] == iv_pscid && !g[k])) &&
+                                (!iv_av || ((vpn[k] ^ iv_addr) & ~sm) == 52'd0) :
+            (iv_kind == 2'd1) ? gv[k] && (!iv_gv || gscid[k] == iv_gscid) : 1'b0;
+        // lookup result and lowest fill candidate, chained from the highest index down
+        wire [43:0] lk_ppn_k = (ppn[k] & ~sm[43:0]) | (lk_vpn[43:0] & sm[43:0]);
+        wire [48:0] sel;               // {hit, r, w, x, u, ppn}
+        wire [IW:0] cand;              // {found, index}
+        if (k == ENTRIES - 1) begin : g_last
+          assign sel  = lk_m[k] ? {1'b1, pr[k], pw[k], px[k], pu[k], lk_ppn_k} : 49'd0;
+          /* verilator lint_off WIDTHTRUNC */
+          assign cand = fl_cand[k] ? {1'b1, k[IW-1:0]} : {1'b0, {IW{1'b0}}};
+          /* verilator lint_on WIDTHTRUNC */
+        end else begin : g_mid
+          assign sel  = lk_m[k] ? {1'b1, pr[k], pw[k], px[k], pu[k], lk_ppn_k} : g_e[k + 1].sel;
+          /* verilator lint_off WIDTHTRUNC */
+          assign cand = fl_cand[k] ? {1'b1, k[IW-1:0]} : g_e[k + 1].cand;
+          /* verilator lint_on WIDTHTRUNC */
         end
-        victim = fl_free_found ? fl_free_idx : rr;
       end
+
+      assign {lk_hit, lk_r, lk_w, lk_x, lk_u, lk_ppn} = g_e[0].sel;
+      wire          fl_free_found = g_e[0].cand[IW];
+      wire [IW-1:0] victim = fl_free_found ? g_e[0].cand[IW-1:0] : rr;
 
       always @(posedge clk) begin
         if (!rst_n) begin
-          for (i = 0; i < ENTRIES; i = i + 1) v[i] <= 1'b0;
+          v  <= {ENTRIES{1'b0}};
           rr <= {IW{1'b0}};
         end else if (iv_en) begin
-          for (i = 0; i < ENTRIES; i = i + 1)
-            if (iv_hit[i]) v[i] <= 1'b0;
+          v <= v & ~iv_hit;
         end else if (fl_en) begin
-          for (i = 0; i < ENTRIES; i = i + 1)
-            if (fl_ovl[i]) v[i] <= 1'b0;
-          v[victim]     <= 1'b1;
+          // older entries the new one covers are dropped; the victim becomes valid
+          v <= (v & ~fl_ovl) | ({{(ENTRIES - 1){1'b0}}, 1'b1} << victim);
           gv[victim]    <= fl_gv;
           gscid[victim] <= fl_gscid;
           pscv[victim]  <= fl_pscv;

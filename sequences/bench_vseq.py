@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import os
 import time
 
 from models import Request, TTYP
@@ -27,6 +28,8 @@ class BenchVseq(IommuSwVseq):
     batch = 256
 
     async def body(self):
+        # IOMMU_BENCH_COUNT overrides the number of timed translations (quick profiling runs)
+        self.count = int(os.environ.get("IOMMU_BENCH_COUNT", "0")) or self.count
         await self.init_iommu("1lvl")
         if self.shape == "two_stage":
             reqs_for = await self._two_stage()

@@ -24,7 +24,8 @@ SHAPES = {"hits": "BenchHitsTest", "sv39_miss": "BenchSv39MissTest",
           "two_stage": "BenchTwoStageTest", "mix": "BenchMixTest"}
 MODULE = "tb.tests.bench_tests"
 # memory -> (toplevel, file list)
-TOPS = {"hdl": ("iommu_fast_top", "tb/hdl/fast_top.f"), "axiram": ("riscv_iommu", "rtl/riscv_iommu.f")}
+TOPS = {"batch": ("iommu_bench_top", "tb/hdl/bench_top.f"),
+        "hdl": ("iommu_fast_top", "tb/hdl/fast_top.f"), "axiram": ("riscv_iommu", "rtl/riscv_iommu.f")}
 
 
 def one_run(sim: str, bdir: Path, test: str, check: bool, rep: int, memory: str = "hdl") -> float:
@@ -32,7 +33,7 @@ def one_run(sim: str, bdir: Path, test: str, check: bool, rep: int, memory: str 
     n_pass, n_fail, _ = runner.run(sim, bdir, TOPS[memory][0], MODULE, testcase=test, seed=rep + 1,
                                    test_dir=d,
                                    extra_env={"IOMMU_BENCH_CHECK": "1" if check else "0",
-                                              "IOMMU_MEMORY": memory,
+                                              "IOMMU_MEMORY": "axiram" if memory == "axiram" else "hdl",
                                               "PYTHONWARNINGS": "ignore::DeprecationWarning"})
     if n_fail or not n_pass:
         raise RuntimeError(f"{sim} {test} ({'checked' if check else 'limit'}) failed; log {d / 'sim.log'}")
@@ -56,7 +57,7 @@ def main(argv=None) -> int:
     print(f"{'simulator':<10} {'traffic':<10} {'checked/s':>10} {'limit/s':>10} {'ratio':>6}")
     for sim in sims:
         try:
-            bdir = runner.build(sim, top, filelist=filelist)
+            bdir = runner.build(sim, top, filelist=filelist, timing=(args.memory == "batch"))
         except (RuntimeError, ValueError) as e:
             print(f"error: {str(e).splitlines()[0]}", file=sys.stderr)
             return 2

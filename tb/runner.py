@@ -133,8 +133,12 @@ def _digest(sim: str, toplevel: str, sources: Sequence[Path],
 
 def build(sim: str, toplevel: str, sources: Iterable[str | os.PathLike] | None = None,
           filelist: str | os.PathLike = "rtl/riscv_iommu.f",
-          parameters: Mapping[str, object] | None = None, waves: bool = False) -> Path:
-    """Build once into build/<sim>-<toplevel>-<hash>/ and return that directory (reused if built)."""
+          parameters: Mapping[str, object] | None = None, waves: bool = False,
+          timing: bool = False) -> Path:
+    """Build once into build/<sim>-<toplevel>-<hash>/ and return that directory (reused if built).
+
+    ``timing``: the sources use delays (a clock made in HDL); Verilator then needs --timing.
+    """
     _require(sim)
     from cocotb_tools.runner import get_runner
 
@@ -147,7 +151,18 @@ def build(sim: str, toplevel: str, sources: Iterable[str | os.PathLike] | None =
         raise RuntimeError(f"missing source file(s): {', '.join(missing)}")
     params = dict(parameters or {})
     waves = _waves(waves)
-    args = VERILATOR_BUILD_ARGS if sim == "verilator" else ICARUS_BUILD_ARGS
+    args = list(VERILATOR_BUILD_ARGS if sim == "verilator" else ICARUS_BUILD_ARGS)
+    if timing and sim == "verilator":
+        # -fcoroutines: the wheel's make flags do not carry it and g++ 12 needs it for --timing
+        args += ["--timing", "-CFLAGS", "-fcoroutines"]
+    if any(s.suffix == ".vlt" for s in srcs):
+        # A Verilator control file names what the testbench reaches; the rest is left to the
+        # optimizer (cocotb's runner asks for --public-flat-rw, which makes everything public
+        # and costs several times the cycle rate). Icarus has no use for it.
+        if sim == "verilator":
+            args.append("--no-public-flat-rw")
+        else:
+            srcs = [s for s in srcs if s.suffix != ".vlt"]
     bdir = BUILD_ROOT / f"{sim}-{toplevel}-{_digest(sim, toplevel, srcs, params, waves, args)}"
     done = bdir / ".built"
     if done.is_file():

@@ -18,16 +18,21 @@ class IommuCoverage(uvm_component):
     def build_phase(self):
         self.oracle = None
         self.bins: Counter = Counter()
+        self._names: dict = {}
 
     def translation(self, res) -> None:
-        mode = MODES.get(self.oracle.model.ddtp & 0xF, "?")
-        self.bins[f"iommu.ddtp_mode.{mode}"] += 1
-        self.bins[f"iommu.ttyp.{int(res.req.ttyp)}"] += 1
-        self.bins[f"iommu.pid.{'yes' if res.req.pid is not None else 'no'}"] += 1
-        if res.fault:
-            self.bins[f"iommu.cause.{res.cause}"] += 1
-        else:
-            self.bins["iommu.result.success"] += 1
+        mode = self.oracle.model.ddtp & 0xF
+        req = res.req
+        key = (mode, int(req.ttyp), req.pid is not None, res.cause if res.fault else None)
+        names = self._names.get(key)
+        if names is None:                 # bin names built once per kind of result
+            names = self._names[key] = (
+                f"iommu.ddtp_mode.{MODES.get(mode, '?')}", f"iommu.ttyp.{key[1]}",
+                f"iommu.pid.{'yes' if key[2] else 'no'}",
+                f"iommu.cause.{res.cause}" if res.fault else "iommu.result.success")
+        bins = self.bins
+        for name in names:
+            bins[name] += 1
 
     def reg_op(self, op) -> None:
         if op.write and op.offset == Reg.CQT:

@@ -52,15 +52,18 @@ class IommuEnv(uvm_env):
         self.dut = dut
         # The C++ (GPI) clock: on Icarus always; on Verilator with the HDL memory (the Python
         # clock costs 2 wake-ups a cycle, ~3x the cycle rate there; the AxiRam regression keeps it).
-        icarus = cocotb.SIM_NAME.lower().startswith("icarus")
-        impl = "gpi" if icarus or self.cfg.memory == "hdl" else None
-        clock = Clock(dut.clk, self.cfg.clock_ns, unit="ns", **({"impl": impl} if impl else {}))
-        clock.start()
+        # iommu_bench_top makes its own clock (CLK_HALF_NS, 10 ns a cycle like cfg.clock_ns).
+        if not hasattr(dut, "u_drv"):
+            icarus = cocotb.SIM_NAME.lower().startswith("icarus")
+            impl = "gpi" if icarus or self.cfg.memory == "hdl" else None
+            clock = Clock(dut.clk, self.cfg.clock_ns, unit="ns", **({"impl": impl} if impl else {}))
+            clock.start()
         dut.rst_n.value = 0
-        dut.dev_req_valid.value = 0
-        dut.dev_rsp_ready.value = 1
-        for name in ("did", "pv", "pid", "priv", "iova", "ttyp", "tag"):
-            getattr(dut, f"dev_req_{name}").value = 0
+        if hasattr(dut, "dev_req_valid"):     # iommu_bench_top drives it in HDL (u_drv)
+            dut.dev_req_valid.value = 0
+            dut.dev_rsp_ready.value = 1
+            for name in ("did", "pv", "pid", "priv", "iova", "ttyp", "tag"):
+                getattr(dut, f"dev_req_{name}").value = 0
         # The bus models start while reset is held, once the DUT's outputs are out of X/Z;
         # their start-up banners are INFO and silenced before they are built.
         await ClockCycles(dut.clk, 2)
@@ -71,10 +74,12 @@ class IommuEnv(uvm_env):
                                f"({dut._name} has none: set IOMMU_MEMORY=hdl)")
         self.memory.attach(dut, stall=self.cfg.mem_stall, rng=random.Random(self.rng.random()))
         self.reg.driver.attach(dut)
+        if hasattr(dut, "u_drv"):
+            dut.u_drv.go_gen.value = 0        # the batch driver's handshake starts from 0
         await ClockCycles(dut.clk, 5)
         dut.rst_n.value = 1
         await ClockCycles(dut.clk, 2)
-        self.dev.attach(dut, max_outstanding=self.cfg.max_outstanding,
+        self.dev.attach(dut, clock_ns=self.cfg.clock_ns, max_outstanding=self.cfg.max_outstanding,
                         rsp_stall=self.cfg.rsp_stall, rng=random.Random(self.rng.random()))
         self.sb.bfm = self.dev.bfm
 

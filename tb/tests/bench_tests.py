@@ -19,9 +19,12 @@ class BenchBase(IommuBaseTest):
     def extract_phase(self):
         super().extract_phase()
         n, secs = getattr(self.env, "bench_result", (0, 0.0))
-        Path("bench.json").write_text(json.dumps({"count": n, "seconds": secs,
-                                                  "checked": self.env.sb.checked,
-                                                  "memory": self.cfg.memory}))
+        bfm = self.env.dev.bfm
+        Path("bench.json").write_text(json.dumps({
+            "count": n, "seconds": secs, "checked": self.env.sb.checked, "memory": self.cfg.memory,
+            # with the HDL batch driver: cycles and wall time spent in the simulator (whole test)
+            "hdl_cycles": getattr(bfm, "hdl_cycles", None),
+            "hdl_seconds": getattr(bfm, "hdl_seconds", None)}))
 
     def check_phase(self):
         if self.cfg.checking:

@@ -1,6 +1,9 @@
-"""Device agent: sequencer, driver and monitor around one DevBfm on dev_req/dev_rsp."""
+"""Device agent: sequencer, driver and monitor around one BFM on dev_req/dev_rsp: DevBfm on
+the toplevel's ports, or DevBatchBfm when the toplevel is iommu_bench_top (the HDL batch
+driver u_drv owns the port)."""
 from pyuvm import uvm_agent, uvm_sequencer
 
+from tb.agents.dev.dev_batch_bfm import DevBatchBfm
 from tb.agents.dev.dev_bfm import DevBfm
 from tb.agents.dev.dev_driver import DevDriver
 from tb.agents.dev.dev_monitor import DevMonitor
@@ -18,7 +21,14 @@ class DevAgent(uvm_agent):
         self.driver.publish = self.monitor.publish
         self.ap = self.monitor.ap
 
-    def attach(self, dut, **kwargs) -> None:
-        self.bfm = DevBfm(dut, **kwargs)
+    def attach(self, dut, clock_ns: int = 10, **kwargs) -> None:
+        if hasattr(dut, "u_drv"):
+            if kwargs.get("rsp_stall"):
+                raise ValueError("rsp_stall needs the device port on the toplevel; "
+                                 "iommu_bench_top's batch driver is always ready")
+            self.bfm = DevBatchBfm(dut.u_drv, clock_ns,
+                                   max_outstanding=kwargs.get("max_outstanding", 64))
+        else:
+            self.bfm = DevBfm(dut, **kwargs)
         self.driver.bfm = self.bfm
         self.bfm.start()

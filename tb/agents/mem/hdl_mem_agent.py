@@ -30,6 +30,19 @@ MAX_FAULT_RANGES = 4
 MASK64 = (1 << 64) - 1
 
 
+def hdl_memory(dut):
+    """u_mem of iommu_fast_top, directly or inside iommu_bench_top (u_top); None if absent."""
+    for path in (("u_mem",), ("u_top", "u_mem")):
+        h = dut
+        try:
+            for name in path:
+                h = getattr(h, name)
+        except AttributeError:
+            continue
+        return h
+    return None
+
+
 class HdlMemoryAlias(AssertionError):
     pass
 
@@ -51,11 +64,11 @@ class HdlMemAgent(uvm_component):
 
     # -- start-up -------------------------------------------------------------------------
     def attach(self, dut, stall: float = 0.0, rng: random.Random | None = None) -> None:
-        try:
-            u = dut.u_mem
-        except AttributeError:
-            raise RuntimeError(f"IommuEnvCfg.memory='hdl' needs a build of iommu_fast_top "
-                               f"(filelist tb/hdl/fast_top.f); the toplevel is {dut._name}") from None
+        u = hdl_memory(dut)
+        if u is None:
+            raise RuntimeError(f"IommuEnvCfg.memory='hdl' needs a build of iommu_fast_top or "
+                               f"iommu_bench_top (tb/hdl/fast_top.f, bench_top.f); the toplevel is "
+                               f"{dut._name}")
         self._u = u
         try:
             self.aw = int(u.AW.value)
