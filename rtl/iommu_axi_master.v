@@ -17,18 +17,18 @@ module iommu_axi_master (
     input  wire         x_rd_valid,
     output wire         x_rd_ready,
     input  wire [55:0]  x_rd_addr,
-    output reg          x_rd_rsp_valid,
-    output reg  [63:0]  x_rd_rsp_data,
-    output reg          x_rd_rsp_err,
+    output wire         x_rd_rsp_valid,
+    output wire [63:0]  x_rd_rsp_data,
+    output wire         x_rd_rsp_err,
 
     // read 1: command queue
     input  wire         c_rd_valid,
     output wire         c_rd_ready,
     input  wire [55:0]  c_rd_addr,
-    output reg          c_rd_rsp_valid,
-    output reg  [63:0]  c_rd_rsp_data,
-    output reg          c_rd_rsp_err,
-    output reg          c_rd_rsp_last,
+    output wire         c_rd_rsp_valid,
+    output wire [63:0]  c_rd_rsp_data,
+    output wire         c_rd_rsp_err,
+    output wire         c_rd_rsp_last,
 
     // write 0: fault record
     input  wire         f_wr_valid,
@@ -117,7 +117,17 @@ module iommu_axi_master (
 
     wire r_beat = m_axi_rvalid && m_axi_rready;
 
-    always @(posedge clk) begin
+    // Read data goes straight to its owner in the beat's cycle (both owners wait for it).
+    assign x_rd_rsp_valid = r_beat && !r_owner;
+    assign c_rd_rsp_valid = r_beat &&  r_owner;
+    assign x_rd_rsp_data  = m_axi_rdata;
+    assign c_rd_rsp_data  = m_axi_rdata;
+    assign x_rd_rsp_err   = m_axi_rresp[1];
+    assign c_rd_rsp_err   = m_axi_rresp[1];
+    assign c_rd_rsp_last  = r_beats == 2'd0;
+
+    wire r_run = !rst_n | r_state != R_IDLE | r_grant;   // else nothing below changes
+    always @(posedge clk) if (r_run) begin
         if (!rst_n) begin
             r_state        <= R_IDLE;
             r_owner        <= 1'b0;
@@ -125,16 +135,7 @@ module iommu_axi_master (
             r_addr         <= 56'b0;
             r_beats        <= 2'd0;
             r_len          <= 2'd0;
-            x_rd_rsp_valid <= 1'b0;
-            x_rd_rsp_data  <= 64'b0;
-            x_rd_rsp_err   <= 1'b0;
-            c_rd_rsp_valid <= 1'b0;
-            c_rd_rsp_data  <= 64'b0;
-            c_rd_rsp_err   <= 1'b0;
-            c_rd_rsp_last  <= 1'b0;
         end else begin
-            x_rd_rsp_valid <= 1'b0;
-            c_rd_rsp_valid <= 1'b0;
             case (r_state)
                 R_IDLE: if (r_grant) begin
                     r_owner      <= r_pick_c;
@@ -146,16 +147,6 @@ module iommu_axi_master (
                 end
                 R_ADDR: if (m_axi_arready) r_state <= R_DATA;
                 R_DATA: if (r_beat) begin
-                    if (r_owner) begin
-                        c_rd_rsp_valid <= 1'b1;
-                        c_rd_rsp_data  <= m_axi_rdata;
-                        c_rd_rsp_err   <= m_axi_rresp[1];
-                        c_rd_rsp_last  <= (r_beats == 2'd0);
-                    end else begin
-                        x_rd_rsp_valid <= 1'b1;
-                        x_rd_rsp_data  <= m_axi_rdata;
-                        x_rd_rsp_err   <= m_axi_rresp[1];
-                    end
                     if (r_beats == 2'd0) r_state <= R_IDLE;
                     else                 r_beats <= r_beats - 2'd1;
                 end
@@ -204,7 +195,8 @@ module iommu_axi_master (
     // the 4-byte IOFENCE.C store goes on the lanes its address selects
     wire [7:0] c_strb = c_wr_addr[2] ? 8'hF0 : 8'h0F;
 
-    always @(posedge clk) begin
+    wire w_run = !rst_n | f_wr_rsp_valid | c_wr_rsp_valid | w_state != W_IDLE | w_grant;
+    always @(posedge clk) if (w_run) begin
         if (!rst_n) begin
             w_state        <= W_IDLE;
             w_owner        <= 1'b0;
@@ -221,8 +213,8 @@ module iommu_axi_master (
             c_wr_rsp_valid <= 1'b0;
             c_wr_rsp_err   <= 1'b0;
         end else begin
-            f_wr_rsp_valid <= 1'b0;
-            c_wr_rsp_valid <= 1'b0;
+            if (f_wr_rsp_valid) f_wr_rsp_valid <= 1'b0;
+            if (c_wr_rsp_valid) c_wr_rsp_valid <= 1'b0;
             case (w_state)
                 W_IDLE: if (w_grant) begin
                     w_owner      <= w_pick_c;

@@ -127,7 +127,9 @@ module iommu_cq (
     assign wr_addr   = {cmd[125:64], 2'b00};
     assign wr_data   = cmd[63:32];
 
-    always @(posedge clk) begin
+    wire cq_run = !rst_n | head_inc | set_cqmf | set_cmd_ill | set_fence_w_ip | abort |
+                  state != S_IDLE | (cqon && !cq_stall && cqh != cqt);
+    always @(posedge clk) if (cq_run) begin
         if (!rst_n) begin
             state          <= S_IDLE;
             cmd            <= 128'b0;
@@ -140,15 +142,16 @@ module iommu_cq (
             set_cmd_ill    <= 1'b0;
             set_fence_w_ip <= 1'b0;
         end else begin
-            head_inc       <= 1'b0;
-            set_cqmf       <= 1'b0;
-            set_cmd_ill    <= 1'b0;
-            set_fence_w_ip <= 1'b0;
+            // one-cycle pulses, cleared only when set (an idle cycle assigns nothing)
+            if (head_inc)       head_inc       <= 1'b0;
+            if (set_cqmf)       set_cqmf       <= 1'b0;
+            if (set_cmd_ill)    set_cmd_ill    <= 1'b0;
+            if (set_fence_w_ip) set_fence_w_ip <= 1'b0;
             if (!cqon && state != S_IDLE) abort <= 1'b1;
 
             case (state)
                 S_IDLE: begin
-                    abort <= 1'b0;
+                    if (abort) abort <= 1'b0;
                     if (cqon && !cq_stall && cqh != cqt) state <= S_FETCH;
                 end
                 S_FETCH: if (rd_ready) begin

@@ -79,7 +79,8 @@ module iommu_ctx_cache #(
                              fl_free_found ? g_e[0].free[IW-1:0] : rr;
       wire [ENTRIES-1:0] victim_bit = {{(ENTRIES - 1){1'b0}}, 1'b1} << victim;
 
-      always @(posedge clk) begin
+      wire c_run = !rst_n | iv_en | fl_en;    // else nothing below changes
+      always @(posedge clk) if (c_run) begin
         if (!rst_n) begin
           v  <= {ENTRIES{1'b0}};
           rr <= {IW{1'b0}};

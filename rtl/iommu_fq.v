@@ -58,7 +58,9 @@ module iommu_fq (
     assign wr_addr   = addr;
     assign wr_data   = record;
 
-    always @(posedge clk) begin
+    wire fq_run = !rst_n | tail_inc | set_fqmf | set_fqof | abort | state != S_IDLE |
+                  (flt_valid && fqon && !fq_stall);
+    always @(posedge clk) if (fq_run) begin
         if (!rst_n) begin
             state    <= S_IDLE;
             record   <= 256'b0;
@@ -68,13 +70,14 @@ module iommu_fq (
             set_fqmf <= 1'b0;
             set_fqof <= 1'b0;
         end else begin
-            tail_inc <= 1'b0;
-            set_fqmf <= 1'b0;
-            set_fqof <= 1'b0;
+            // one-cycle pulses, cleared only when set (an idle cycle assigns nothing)
+            if (tail_inc) tail_inc <= 1'b0;
+            if (set_fqmf) set_fqmf <= 1'b0;
+            if (set_fqof) set_fqof <= 1'b0;
             if (!fqon && state != S_IDLE) abort <= 1'b1;
             case (state)
                 S_IDLE: begin
-                    abort <= 1'b0;
+                    if (abort) abort <= 1'b0;
                     if (flt_valid && fqon && !fq_stall) begin
                         if (full) begin
                             set_fqof <= 1'b1;

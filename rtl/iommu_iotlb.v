@@ -125,7 +125,8 @@ module iommu_iotlb #(
       wire          fl_free_found = g_e[0].cand[IW];
       wire [IW-1:0] victim = fl_free_found ? g_e[0].cand[IW-1:0] : rr;
 
-      always @(posedge clk) begin
+      wire t_run = !rst_n | iv_en | fl_en;    // else nothing below changes
+      always @(posedge clk) if (t_run) begin
         if (!rst_n) begin
           v  <= {ENTRIES{1'b0}};
           rr <= {IW{1'b0}};

@@ -134,14 +134,15 @@ module iommu_regs (
     assign s_axil_rdata   = rdata_q;
     assign s_axil_rresp   = 2'b00;
 
-    always @(posedge clk) begin
+    wire rd_run = !rst_n | rd_go | rvalid_q;
+    always @(posedge clk) if (rd_run) begin
         if (!rst_n) begin
             rvalid_q <= 1'b0;
             rdata_q  <= 64'b0;
         end else if (rd_go) begin
             rvalid_q <= 1'b1;
             rdata_q  <= rd_word;
-        end else if (s_axil_rready) begin
+        end else if (rvalid_q && s_axil_rready) begin
             rvalid_q <= 1'b0;
         end
     end
@@ -158,7 +159,7 @@ module iommu_regs (
     always @(posedge clk) begin
         if (!rst_n)               bvalid_q <= 1'b0;
         else if (wr_go)           bvalid_q <= 1'b1;
-        else if (s_axil_bready)   bvalid_q <= 1'b0;
+        else if (bvalid_q && s_axil_bready) bvalid_q <= 1'b0;
     end
 
     wire [8:0]  wword = s_axil_awaddr[11:3];
@@ -195,7 +196,7 @@ module iommu_regs (
             fqb_ppn      <= 44'b0;
             civ0         <= 1'b0;
             fiv0         <= 1'b1;
-        end else begin
+        end else if (wr_go) begin
             if (we_ddtp_lo) begin
                 if (dlo[3:0] <= 4'd4) ddtp_mode <= dlo[3:0];   // WARL: 5..15 keep the mode
                 ddtp_ppn[21:0] <= dlo[31:10];
@@ -218,14 +219,18 @@ module iommu_regs (
         end
     end
 
-    // command queue indices and cqcsr
-    always @(posedge clk) begin
+    // command queue indices and cqcsr (the block only runs when one of its inputs is active:
+    // otherwise every assignment below keeps its value; an idle cycle costs a simulator nothing)
+    wire cq_act = we_cqb_lo | we_cqb_hi | we_cqt | cq_head_inc | we_cqcsr |
+                  cq_set_cqmf | cq_set_cmd_ill | cq_set_fence_w_ip;
+    wire cq_run = !rst_n | cq_act;
+    always @(posedge clk) if (cq_run) begin
         if (!rst_n) begin
             cqh_q <= 32'b0;
             cqt_q <= 32'b0;
             cqen <= 1'b0; cie <= 1'b0;
             cqmf <= 1'b0; cmd_ill <= 1'b0; fence_w_ip <= 1'b0;
-        end else begin
+        end else if (cq_act) begin
             if (we_cqb_lo || we_cqb_hi) cqt_q <= 32'b0;
             else if (we_cqt)            cqt_q <= dhi & cq_mask;
             if (cq_head_inc)            cqh_q <= (cqh_q + 32'd1) & cq_mask;
@@ -244,14 +249,17 @@ module iommu_regs (
         end
     end
 
-    // fault queue indices and fqcsr
-    always @(posedge clk) begin
+    // fault queue indices and fqcsr (gated like the command queue's)
+    wire fq_act = we_fqb_lo | we_fqb_hi | we_fqh | fq_tail_inc | we_fqcsr |
+                  fq_set_fqmf | fq_set_fqof;
+    wire fq_run = !rst_n | fq_act;
+    always @(posedge clk) if (fq_run) begin
         if (!rst_n) begin
             fqh_q <= 32'b0;
             fqt_q <= 32'b0;
             fqen <= 1'b0; fie <= 1'b0;
             fqmf <= 1'b0; fqof <= 1'b0;
-        end else begin
+        end else if (fq_act) begin
             if (we_fqb_lo || we_fqb_hi) fqh_q <= 32'b0;
             else if (we_fqh)            fqh_q <= dlo & fq_mask;
             if (fq_tail_inc)            fqt_q <= (fqt_q + 32'd1) & fq_mask;
@@ -272,11 +280,13 @@ module iommu_regs (
     // is gone; fip is also set by each record written.
     wire cip_cond = cie & (cqmf | cmd_to | cmd_ill | fence_w_ip);
     wire fip_cond = fie & (fqof | fqmf | fq_tail_inc);
-    always @(posedge clk) begin
+    wire ip_act   = we_ipsr | (cip_cond & ~cip) | (fip_cond & ~fip);   // else both keep
+    wire ip_run = !rst_n | ip_act;
+    always @(posedge clk) if (ip_run) begin
         if (!rst_n) begin
             cip <= 1'b0;
             fip <= 1'b0;
-        end else begin
+        end else if (ip_act) begin
             cip <= cip_cond | (cip & ~(we_ipsr & dhi[0]));
             fip <= fip_cond | (fip & ~(we_ipsr & dhi[1]));
         end

@@ -183,38 +183,37 @@ module iommu_walker #(
   wire [43:0] p_ppn = rdata[53:10];
   wire p_leaf = p_r | p_x;
   wire p_bad_common = !p_v || (!p_r && p_w) || rdata[60:54] != 7'd0 || rdata[62:61] != 2'd0;
-  function [43:0] lvl_mask(input [2:0] l);   // PPN bits a level-l superpage takes from the address
-    case (l)
-      3'd1:    lvl_mask = 44'h1FF;
-      3'd2:    lvl_mask = 44'h3FFFF;
-      3'd3:    lvl_mask = 44'h7FFFFFF;
-      default: lvl_mask = 44'h0;
-    endcase
-  endfunction
-  function [2:0] lvl_size(input [2:0] l, input napot);
-    lvl_size = (l == 3'd0) ? (napot ? 3'd1 : 3'd0) : l + 3'd1;
-  endfunction
-  // structural checks shared by both stages, at level l
-  function pte_struct_bad(input [2:0] l);
-    pte_struct_bad = p_bad_common ||
-                     (!p_leaf && (p_d || p_a || p_u || p_n || l == 3'd0)) ||
-                     (p_leaf && (p_ppn & lvl_mask(l)) != 44'd0) ||
-                     (p_leaf && p_n && !(l == 3'd0 && p_ppn[3:0] == 4'b1000));
-  endfunction
-  // leaf address: PPN with the low bits of in_addr under the page
-  function [55:0] leaf_addr(input [2:0] l, input [55:0] in_addr);
-    reg [43:0] m;
-    begin
-      m = (l == 3'd0 && p_n) ? 44'hF : lvl_mask(l);
-      leaf_addr = {(p_ppn & ~m) | (in_addr[55:12] & m), in_addr[11:0]};
-    end
-  endfunction
+  // Level-dependent PTE checks as continuous logic, for the first-stage level (lvl) and the
+  // G-stage level (g_lvl): evaluated when their inputs change, not by a call in every state.
+  // lmask: PPN bits a level-l superpage takes from the address; amask adds Svnapot (64 KiB).
+  wire [43:0] fs_lmask = (lvl == 3'd1) ? 44'h1FF : (lvl == 3'd2) ? 44'h3FFFF :
+                         (lvl == 3'd3) ? 44'h7FFFFFF : 44'h0;
+  wire [43:0] g_lmask  = (g_lvl == 3'd1) ? 44'h1FF : (g_lvl == 3'd2) ? 44'h3FFFF :
+                         (g_lvl == 3'd3) ? 44'h7FFFFFF : 44'h0;
+  // structural checks shared by both stages
+  wire fs_struct_bad = p_bad_common ||
+                       (!p_leaf && (p_d || p_a || p_u || p_n || lvl == 3'd0)) ||
+                       (p_leaf && (p_ppn & fs_lmask) != 44'd0) ||
+                       (p_leaf && p_n && !(lvl == 3'd0 && p_ppn[3:0] == 4'b1000));
+  wire g_struct_bad  = p_bad_common ||
+                       (!p_leaf && (p_d || p_a || p_u || p_n || g_lvl == 3'd0)) ||
+                       (p_leaf && (p_ppn & g_lmask) != 44'd0) ||
+                       (p_leaf && p_n && !(g_lvl == 3'd0 && p_ppn[3:0] == 4'b1000));
+  // size code of a leaf at this level (IOTLB encoding)
+  wire [2:0] fs_leaf_size = (lvl == 3'd0) ? (p_n ? 3'd1 : 3'd0) : lvl + 3'd1;
+  wire [2:0] g_leaf_size  = (g_lvl == 3'd0) ? (p_n ? 3'd1 : 3'd0) : g_lvl + 3'd1;
+  // leaf address: PPN with the low bits of the input address under the page
+  wire [43:0] fs_amask = (lvl == 3'd0 && p_n) ? 44'hF : fs_lmask;
+  wire [43:0] g_amask  = (g_lvl == 3'd0 && p_n) ? 44'hF : g_lmask;
+  wire [55:0] fs_leaf_pa = {(p_ppn & ~fs_amask) | (r_iova[55:12] & fs_amask), r_iova[11:0]};
+  wire [55:0] g_leaf_pa  = {(p_ppn & ~g_amask) | (g_gpa[55:12] & g_amask), g_gpa[11:0]};
 
   // first stage
   wire [2:0] fs_levels = (fs_mode == 4'd9) ? 3'd4 : 3'd3;
   wire fs_noncanon = (fs_mode == 4'd8) ? !(r_iova[63:38] == 26'd0 || r_iova[63:38] == {26{1'b1}}) :
                                          !(r_iova[63:47] == 17'd0 || r_iova[63:47] == {17{1'b1}});
   wire [8:0] fs_idx = r_iova[12 + 9*lvl +: 9];
+  wire [8:0] fs_idx_next = r_iova[3 + 9*lvl +: 9];   // the index one level down (lvl >= 1)
   wire fs_perm_bad = (priv_eff ? (p_u && (is_exec || !sum)) : !p_u) ||
                      (is_exec ? !p_x : is_write ? !p_w : !p_r) ||
                      !p_a || (is_write && !p_d);
@@ -274,33 +273,17 @@ module iommu_walker #(
   assign tlb_fl_x     = fX & gX;
   assign tlb_fl_u     = fU;
 
-  task fault(input [11:0] c, input [63:0] v2);
-    begin
-      done_fault   <= 1'b1;
-      done_cause   <= c;
-      done_iotval2 <= v2;
-      state        <= S_DONE;
-    end
-  endtask
+  // State-machine actions, as macros rather than tasks: a task call costs an event-driven
+  // simulator a thread per call (undefined at the end of the module). Each expands to a
+  // begin-end block, so a use takes no semicolon.
+`define WK_FAULT(c, v2) begin done_fault <= 1'b1; done_cause <= (c); done_iotval2 <= (v2); \
+    state <= S_DONE; end
+`define WK_MEM_READ(addr, back) begin mem_rd_addr <= (addr); ret <= (back); state <= S_MEM; end
+`define WK_G_CALL(gpa, pur, back) begin g_gpa <= (gpa); g_pur <= (pur); g_ret <= (back); \
+    state <= S_G_START; end
 
-  task mem_read(input [55:0] addr, input [4:0] back);
-    begin
-      mem_rd_addr <= addr;
-      ret         <= back;
-      state       <= S_MEM;
-    end
-  endtask
-
-  task g_call(input [63:0] gpa, input [1:0] pur, input [4:0] back);
-    begin
-      g_gpa <= gpa;
-      g_pur <= pur;
-      g_ret <= back;
-      state <= S_G_START;
-    end
-  endtask
-
-  always @(posedge clk) begin
+  wire w_run = !rst_n | inv_apply | state != S_IDLE | st_valid;   // else nothing changes
+  always @(posedge clk) if (w_run) begin
     if (!rst_n) begin
       state <= S_IDLE;
       stale <= 1'b0;
@@ -319,12 +302,12 @@ module iommu_walker #(
         end
         S_START: begin
           if (ddtp_mode == 4'd1) begin
-            if (is_trans) fault(12'd260, 64'd0);
+            if (is_trans) `WK_FAULT(12'd260, 64'd0)
             else begin done_pa <= r_iova[55:0]; state <= S_DONE; end
-          end else if (ddtp_mode < 4'd2 || ddtp_mode > 4'd4) fault(12'd256, 64'd0);
-          else if (did_too_wide) fault(12'd260, 64'd0);
+          end else if (ddtp_mode < 4'd2 || ddtp_mode > 4'd4) `WK_FAULT(12'd256, 64'd0)
+          else if (did_too_wide) `WK_FAULT(12'd260, 64'd0)
           else if (st_dc_hit_r) begin
-            if (st_dc_neg_r) fault(12'd258, 64'd0);
+            if (st_dc_neg_r) `WK_FAULT(12'd258, 64'd0)
             else begin dc_ok <= 1'b1; state <= S_CTX; end
           end else begin
             a   <= {ddtp_ppn, 12'd0};
@@ -333,18 +316,18 @@ module iommu_walker #(
             state <= (ddt_levels == 2'd1) ? S_DC : S_DDT;
           end
         end
-        S_DDT: mem_read(a + {44'd0, ddi, 3'd0}, S_DDT_CHK);
+        S_DDT: `WK_MEM_READ(a + {44'd0, ddi, 3'd0}, S_DDT_CHK)
         S_DDT_CHK: begin
-          if (rerr) fault(12'd257, 64'd0);
-          else if (!rdata[0]) fault(12'd258, 64'd0);
-          else if (dir_rsvd) fault(12'd259, 64'd0);
+          if (rerr) `WK_FAULT(12'd257, 64'd0)
+          else if (!rdata[0]) `WK_FAULT(12'd258, 64'd0)
+          else if (dir_rsvd) `WK_FAULT(12'd259, 64'd0)
           else begin
             a   <= {rdata[53:10], 12'd0};
             lvl <= lvl - 3'd1;
             state <= (lvl == 3'd1) ? S_DC : S_DDT;
           end
         end
-        S_DC: mem_read(a + {44'd0, r_did[6:0], 5'd0} + {51'd0, k, 3'd0}, S_DC_ACC);
+        S_DC: `WK_MEM_READ(a + {44'd0, r_did[6:0], 5'd0} + {51'd0, k, 3'd0}, S_DC_ACC)
         S_DC_ACC: begin
           dc <= {rdata, dc[255:64]};
           rd_err <= rd_err | rerr;
@@ -352,17 +335,17 @@ module iommu_walker #(
           state <= (k == 2'd3) ? S_DC_EVAL : S_DC;
         end
         S_DC_EVAL: begin
-          if (rd_err) fault(12'd257, 64'd0);
-          else if (!tc[0]) fault(12'd258, 64'd0);
-          else if (dc_bad) fault(12'd259, 64'd0);
+          if (rd_err) `WK_FAULT(12'd257, 64'd0)
+          else if (!tc[0]) `WK_FAULT(12'd258, 64'd0)
+          else if (dc_bad) `WK_FAULT(12'd259, 64'd0)
           else begin dc_ok <= 1'b1; state <= S_CTX; end
         end
         S_CTX: begin
           // step 7: ATS is absent, so only untranslated requests go on
-          if (!is_untr) fault(12'd260, 64'd0);
-          else if (r_pv && !pdtv) fault(12'd260, 64'd0);
+          if (!is_untr) `WK_FAULT(12'd260, 64'd0)
+          else if (r_pv && !pdtv) `WK_FAULT(12'd260, 64'd0)
           else if (pdtv) begin
-            if (pid_too_wide) fault(12'd260, 64'd0);
+            if (pid_too_wide) `WK_FAULT(12'd260, 64'd0)
             else if (!(r_pv || dpe) || pdt_mode == 4'd0) begin
               fs_mode <= 4'd0; state <= S_FS;
             end else if (r_pc_hit) state <= S_PC_USE;
@@ -379,24 +362,24 @@ module iommu_walker #(
         end
         // PDT: the index offset is added first, then the G-stage (draft order)
         S_PDT_ADDR: begin
-          if (g_on) g_call({8'd0, a + pdt_off}, 2'd2, S_PDT_RD);
+          if (g_on) `WK_G_CALL({8'd0, a + pdt_off}, 2'd2, S_PDT_RD)
           else begin g_spa <= a + pdt_off; state <= S_PDT_RD; end
         end
         S_PDT_RD: begin
-          if (lvl != 3'd0) mem_read(g_spa, S_PDT_CHK);
+          if (lvl != 3'd0) `WK_MEM_READ(g_spa, S_PDT_CHK)
           else state <= S_PC_RD;
         end
         S_PDT_CHK: begin
-          if (rerr) fault(12'd265, 64'd0);
-          else if (!rdata[0]) fault(12'd266, 64'd0);
-          else if (dir_rsvd) fault(12'd267, 64'd0);
+          if (rerr) `WK_FAULT(12'd265, 64'd0)
+          else if (!rdata[0]) `WK_FAULT(12'd266, 64'd0)
+          else if (dir_rsvd) `WK_FAULT(12'd267, 64'd0)
           else begin
             a   <= {rdata[53:10], 12'd0};
             lvl <= lvl - 3'd1;
             state <= S_PDT_ADDR;
           end
         end
-        S_PC_RD: mem_read(g_spa + {52'd0, k[0], 3'd0}, S_PC_ACC);
+        S_PC_RD: `WK_MEM_READ(g_spa + {52'd0, k[0], 3'd0}, S_PC_ACC)
         S_PC_ACC: begin
           pc <= {rdata, pc[127:64]};
           rd_err <= rd_err | rerr;
@@ -404,13 +387,13 @@ module iommu_walker #(
           state <= (k == 2'd1) ? S_PC_CHK : S_PC_RD;
         end
         S_PC_CHK: begin
-          if (rd_err) fault(12'd265, 64'd0);
-          else if (!pta[0]) fault(12'd266, 64'd0);
-          else if (pc_bad) fault(12'd267, 64'd0);
+          if (rd_err) `WK_FAULT(12'd265, 64'd0)
+          else if (!pta[0]) `WK_FAULT(12'd266, 64'd0)
+          else if (pc_bad) `WK_FAULT(12'd267, 64'd0)
           else state <= S_PC_USE;
         end
         S_PC_USE: begin
-          if (priv_eff && !pta[1]) fault(12'd260, 64'd0);   // ENS=0
+          if (priv_eff && !pta[1]) `WK_FAULT(12'd260, 64'd0)   // ENS=0
           else begin
             fs_mode <= pfsc[63:60]; fs_root <= pfsc[43:0];
             pscid <= pta[31:12]; sum <= pta[2];
@@ -422,8 +405,8 @@ module iommu_walker #(
           if (fs_mode == 4'd0) begin
             fR <= 1'b1; fW <= 1'b1; fX <= 1'b1; fU <= 1'b0; fD <= 1'b1;
             fs_size <= SZ_NONE;
-            g_call(r_iova, 2'd0, S_OK);
-          end else if (fs_noncanon) fault(c_pf, 64'd0);
+            `WK_G_CALL(r_iova, 2'd0, S_OK)
+          end else if (fs_noncanon) `WK_FAULT(c_pf, 64'd0)
           else begin
             a   <= {fs_root, 12'd0};
             lvl <= fs_levels - 3'd1;
@@ -432,26 +415,28 @@ module iommu_walker #(
         end
         // G-stage Bare: the PTE address is the SPA, read it at once
         S_PTE_ADDR: begin
-          if (g_on) g_call({8'd0, a + {44'd0, fs_idx, 3'd0}}, 2'd1, S_PTE_RD);
-          else mem_read(a + {44'd0, fs_idx, 3'd0}, S_PTE_CHK);
+          if (g_on) `WK_G_CALL({8'd0, a + {44'd0, fs_idx, 3'd0}}, 2'd1, S_PTE_RD)
+          else `WK_MEM_READ(a + {44'd0, fs_idx, 3'd0}, S_PTE_CHK)
         end
-        S_PTE_RD: mem_read(g_spa, S_PTE_CHK);
+        S_PTE_RD: `WK_MEM_READ(g_spa, S_PTE_CHK)
         S_PTE_CHK: begin
-          if (rerr) fault(c_af, 64'd0);
-          else if (pte_struct_bad(lvl)) fault(c_pf, 64'd0);
+          if (rerr) `WK_FAULT(c_af, 64'd0)
+          else if (fs_struct_bad) `WK_FAULT(c_pf, 64'd0)
           else if (!p_leaf) begin
             fs_g <= fs_g | p_g;
             a    <= {p_ppn, 12'd0};
             lvl  <= lvl - 3'd1;
-            state <= S_PTE_ADDR;
-          end else if (fs_perm_bad) fault(c_pf, 64'd0);
+            // G-stage Bare: the next PTE address is an SPA, read it at once
+            if (g_on) state <= S_PTE_ADDR;
+            else `WK_MEM_READ({p_ppn, 12'd0} + {44'd0, fs_idx_next, 3'd0}, S_PTE_CHK)
+          end else if (fs_perm_bad) `WK_FAULT(c_pf, 64'd0)
           else begin
             fs_g <= fs_g | p_g;
             fR <= p_r; fW <= p_w; fX <= p_x; fU <= p_u; fD <= p_d;
-            fs_size <= lvl_size(lvl, p_n);
-            if (g_on) g_call({8'd0, leaf_addr(lvl, r_iova[55:0])}, 2'd0, S_OK);
+            fs_size <= fs_leaf_size;
+            if (g_on) `WK_G_CALL({8'd0, fs_leaf_pa}, 2'd0, S_OK)
             else begin
-              g_spa <= leaf_addr(lvl, r_iova[55:0]);
+              g_spa <= fs_leaf_pa;
               gR <= 1'b1; gW <= 1'b1; gX <= 1'b1; gD <= 1'b1; g_size <= SZ_NONE;
               state <= S_OK;
             end
@@ -465,26 +450,26 @@ module iommu_walker #(
               gR <= 1'b1; gW <= 1'b1; gX <= 1'b1; gD <= 1'b1; g_size <= SZ_NONE;
             end
             state <= g_ret;
-          end else if (g_range_bad) fault(c_gpf, g_iotval2);
+          end else if (g_range_bad) `WK_FAULT(c_gpf, g_iotval2)
           else begin
             g_a   <= {iohgatp[43:0], 12'd0};
             g_lvl <= g_levels - 3'd1;
             state <= S_G_ADDR;
           end
         end
-        S_G_ADDR: mem_read(g_a + {42'd0, g_idx, 3'd0}, S_G_CHK);
+        S_G_ADDR: `WK_MEM_READ(g_a + {42'd0, g_idx, 3'd0}, S_G_CHK)
         S_G_CHK: begin
-          if (rerr) fault((g_pur == 2'd2) ? 12'd265 : c_af, 64'd0);
-          else if (pte_struct_bad(g_lvl)) fault(c_gpf, g_iotval2);
+          if (rerr) `WK_FAULT((g_pur == 2'd2) ? 12'd265 : c_af, 64'd0)
+          else if (g_struct_bad) `WK_FAULT(c_gpf, g_iotval2)
           else if (!p_leaf) begin
             g_a   <= {p_ppn, 12'd0};
             g_lvl <= g_lvl - 3'd1;
             state <= S_G_ADDR;
-          end else if (g_perm_bad) fault(c_gpf, g_iotval2);
+          end else if (g_perm_bad) `WK_FAULT(c_gpf, g_iotval2)
           else begin
-            g_spa <= leaf_addr(g_lvl, g_gpa[55:0]);
+            g_spa <= g_leaf_pa;
             if (g_pur == 2'd0) begin
-              gR <= p_r; gW <= p_w; gX <= p_x; gD <= p_d; g_size <= lvl_size(g_lvl, p_n);
+              gR <= p_r; gW <= p_w; gX <= p_x; gD <= p_d; g_size <= g_leaf_size;
             end
             state <= g_ret;
           end
@@ -513,4 +498,7 @@ module iommu_walker #(
       st_dc_hit_r <= st_dc_hit;
       st_dc_neg_r <= st_dc_neg;
     end
+`undef WK_FAULT
+`undef WK_MEM_READ
+`undef WK_G_CALL
 endmodule

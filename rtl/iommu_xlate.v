@@ -219,7 +219,8 @@ module iommu_xlate #(
     .done_pv(wk_pv), .done_pid(wk_pid), .done_priv(wk_priv), .done_ttyp(wk_ttyp),
     .done_iova(wk_iova), .done_iotval2(wk_iotval2));
 
-  always @(posedge clk) begin
+  wire x_run = !rst_n | (dev_req_valid && dev_req_ready) | s1_v | wk_take | rsp_v | f_v;
+  always @(posedge clk) if (x_run) begin
     if (!rst_n) begin
       s1_v  <= 1'b0;
       rsp_v <= 1'b0;
@@ -230,7 +231,7 @@ module iommu_xlate #(
         s1_did <= dev_req_did; s1_pv <= dev_req_pv; s1_pid <= dev_req_pid;
         s1_priv <= dev_req_priv; s1_iova <= dev_req_iova; s1_ttyp <= dev_req_ttyp;
         s1_tag <= dev_req_tag;
-      end else if (s1_adv) s1_v <= 1'b0;
+      end else if (s1_v && s1_adv) s1_v <= 1'b0;
 
       if (wk_take) begin
         rsp_v <= 1'b1; rsp_tag <= wk_tag; rsp_fault <= wk_fault;
@@ -238,12 +239,12 @@ module iommu_xlate #(
       end else if (fast_go) begin
         rsp_v <= 1'b1; rsp_tag <= s1_tag; rsp_fault <= 1'b0; rsp_cause <= 12'd0;
         rsp_pa <= fast_pa;
-      end else if (dev_rsp_ready) rsp_v <= 1'b0;
+      end else if (rsp_v && dev_rsp_ready) rsp_v <= 1'b0;
 
       if (wk_take && wk_report) begin
         f_v <= 1'b1; f_cause <= wk_cause; f_did <= wk_did; f_pv <= wk_pv; f_pid <= wk_pid;
         f_priv <= wk_priv; f_ttyp <= wk_ttyp; f_iotval <= wk_iova; f_iotval2 <= wk_iotval2;
-      end else if (flt_ready) f_v <= 1'b0;
+      end else if (f_v && flt_ready) f_v <= 1'b0;
     end
   end
 

@@ -272,6 +272,8 @@ class CoherenceOracle:
         self._hist: dict[int, list[_Old]] = {}            # doubleword address -> old values
         self._grave: dict[int, deque] = {}                # recently pruned (for messages)
         self._readers: dict[int, dict] = {}               # address -> {rk: (last read, base)}
+        self._rec_done: set = set()                       # fresh reads recorded this epoch
+        self._rec_epoch = -1
         self._cache: dict[tuple, dict] = {}               # tag key -> {words: _Cached}
         self._done: deque = deque()      # (doorbell time, scope) of completed invalidations
         self._replay_memo: dict = {}
@@ -621,9 +623,21 @@ class CoherenceOracle:
     def _record(self, path: _Path, req: Request) -> None:
         """What this walk read: readers of each address, values a cache may now hold."""
         now = self._t
+        if self._rec_epoch != self._epoch:
+            self._rec_epoch = self._epoch
+            self._rec_done.clear()
         deps: list = []             # stale values read earlier in this walk
         for r in path.reads:
             rk, w, src = r.rk, r.opt.words, r.opt.src
+            if src is None and not deps:
+                # A current value read with no stale value before it, already recorded in this
+                # epoch: nothing a time comparison can tell apart has happened since (every
+                # store that changes memory, register write and command starts a new epoch),
+                # so recording it again would change nothing.
+                sig = (r.pa, rk, w)
+                if sig in self._rec_done:
+                    continue
+                self._rec_done.add(sig)
             for i in range(r.ndw):
                 self._readers.setdefault(r.pa + 8 * i, {})[rk] = (now, r.pa)
             if src is None:

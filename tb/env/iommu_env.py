@@ -76,6 +76,7 @@ class IommuEnv(uvm_env):
         self.reg.driver.attach(dut)
         if hasattr(dut, "u_drv"):
             dut.u_drv.go_gen.value = 0        # the batch driver's handshake starts from 0
+            dut.u_drv.rsp_stall_thresh.value = 0
         await ClockCycles(dut.clk, 5)
         dut.rst_n.value = 1
         await ClockCycles(dut.clk, 2)

@@ -131,7 +131,8 @@ module axi_mem_model #(
 
     reg  [AW-1:0] r_idx;
     reg  [TW+16:0] r_tag;
-    always @(posedge clk) begin
+    wire rd_run = !rst_n | ar_fire | rd_busy | rd_wait;   // else the block keeps everything
+    always @(posedge clk) if (rd_run) begin
         if (!rst_n) begin
             rd_busy <= 1'b0; rd_wait <= 1'b0; rd_addr <= 64'd0; rd_left <= 8'd0;
             s_axi_rvalid <= 1'b0; s_axi_rid <= 4'd0; s_axi_rdata <= 64'd0;
@@ -198,7 +199,8 @@ module axi_mem_model #(
     reg  [63:0]   w_old, w_new;
     reg           w_bad, w_ok;
     integer       b;
-    always @(posedge clk) begin
+    wire wr_run = !rst_n | aw_fire | wr_busy | b_wait | s_axi_bvalid;   // else it keeps everything
+    always @(posedge clk) if (wr_run) begin
         if (!rst_n) begin
             wr_busy <= 1'b0; b_wait <= 1'b0; wr_addr <= 64'd0; wr_left <= 8'd0; wr_err <= 1'b0;
             s_axi_bvalid <= 1'b0; s_axi_bid <= 4'd0; s_axi_bresp <= OKAY;
@@ -253,8 +255,9 @@ module axi_mem_model #(
     end
 
     // ------------------------------------------------------------ activity, for drain
+    wire any_fire = ar_fire | r_fire | aw_fire | w_fire | b_fire;
     always @(posedge clk)
-        if (ar_fire || r_fire || aw_fire || w_fire || b_fire) last_access_t <= $time;
+        if (any_fire) last_access_t <= $time;
 
     wire unused = ^{s_axi_awsize, s_axi_awburst, s_axi_wlast, s_axi_arsize, s_axi_arburst};
 endmodule

@@ -10,6 +10,8 @@
 // - when every response of the batch is back, done_gen takes the value of go_gen (the
 //   testbench waits for its change). done_cycles counts the clock cycles the batch took.
 // - a response whose tag is not in flight sets the sticky bad_rsp (bad_tag holds the first).
+// - back-pressure: each cycle dev_rsp_ready is low when a 16-bit LFSR value is below
+//   rsp_stall_thresh (0: always ready; the LFSR only runs when it is set).
 //
 // The batches are two wide vectors, not arrays: one VPI access moves a whole batch each way.
 // request word (RQW bits):  [115:110] ttyp, [109] priv, [108:89] pid, [88] pv, [87:64] did,
@@ -42,6 +44,7 @@ module dev_batch_driver #(
     reg  [8:0]   count;
     reg  [8:0]   max_out;
     reg          go_gen;
+    reg  [15:0]  rsp_stall_thresh;
     // Read by the testbench.
     reg  [DEPTH*RSW-1:0] rsp_bulk;
     reg          done_gen;
@@ -58,7 +61,11 @@ module dev_batch_driver #(
 
     wire [RQW-1:0] head = req_bulk[idx[7:0] * RQW +: RQW];
     wire issue   = dev_req_valid && dev_req_ready;
-    wire accept  = dev_rsp_valid;      // dev_rsp_ready is always 1
+    reg  [15:0]  lfsr;
+    initial lfsr = 16'h1D0F;
+    always @(posedge clk)
+        if (rsp_stall_thresh != 16'd0) lfsr <= {lfsr[14:0], lfsr[15] ^ lfsr[13] ^ lfsr[12] ^ lfsr[10]};
+    wire accept  = dev_rsp_valid && dev_rsp_ready;
     wire rsp_ok  = busy[dev_rsp_tag];
 
     assign dev_req_valid = running && idx < count && inflight < max_out;
@@ -69,8 +76,9 @@ module dev_batch_driver #(
     assign dev_req_priv  = head[109];
     assign dev_req_ttyp  = head[115:110];
     assign dev_req_tag   = idx[7:0];
-    assign dev_rsp_ready = 1'b1;
+    assign dev_rsp_ready = !(lfsr < rsp_stall_thresh);
 
+    wire run = running | (go_gen != go_seen);      // else nothing below changes
     always @(posedge clk or negedge rst_n) begin
         if (!rst_n) begin
             go_seen <= go_gen;
@@ -84,36 +92,36 @@ module dev_batch_driver #(
             bad_rsp <= 1'b0;
             bad_tag <= 8'd0;
             done_cycles <= 32'd0;
-        end else if (!running) begin
-            if (go_gen != go_seen) begin
+        end else if (run) begin
+            if (!running) begin                    // a new batch
                 go_seen <= go_gen;
                 running <= 1'b1;
                 idx <= 9'd0;
                 inflight <= 9'd0;
                 received <= 9'd0;
                 done_cycles <= 32'd0;
-            end
-        end else begin
-            done_cycles <= done_cycles + 32'd1;
-            if (issue) begin
-                idx <= idx + 9'd1;
-                busy[idx[7:0]] <= 1'b1;
-            end
-            if (accept) begin
-                if (rsp_ok) begin
-                    rsp_bulk[dev_rsp_tag * RSW +: RSW] <= {dev_rsp_fault, dev_rsp_cause, dev_rsp_pa};
-                    busy[dev_rsp_tag] <= 1'b0;
-                end else if (!bad_rsp) begin
-                    bad_rsp <= 1'b1;
-                    bad_tag <= dev_rsp_tag;
+            end else begin
+                done_cycles <= done_cycles + 32'd1;
+                if (issue) begin
+                    idx <= idx + 9'd1;
+                    busy[idx[7:0]] <= 1'b1;
                 end
+                if (accept) begin
+                    if (rsp_ok) begin
+                        rsp_bulk[dev_rsp_tag * RSW +: RSW] <= {dev_rsp_fault, dev_rsp_cause, dev_rsp_pa};
+                        busy[dev_rsp_tag] <= 1'b0;
+                    end else if (!bad_rsp) begin
+                        bad_rsp <= 1'b1;
+                        bad_tag <= dev_rsp_tag;
+                    end
+                end
+                inflight <= inflight + {8'd0, issue} - {8'd0, accept && rsp_ok};
+                if (received + {8'd0, accept && rsp_ok} == count && idx + {8'd0, issue} == count) begin
+                    running <= 1'b0;
+                    done_gen <= go_seen;
+                end
+                received <= received + {8'd0, accept && rsp_ok};
             end
-            inflight <= inflight + {8'd0, issue} - {8'd0, accept && rsp_ok};
-            if (received + {8'd0, accept && rsp_ok} == count && idx + {8'd0, issue} == count) begin
-                running <= 1'b0;
-                done_gen <= go_seen;
-            end
-            received <= received + {8'd0, accept && rsp_ok};
         end
     end
 endmodule

@@ -66,8 +66,8 @@ def fast_build(request):
 @pytest.mark.parametrize("module,test", SCENARIOS, ids=[t for _, t in SCENARIOS])
 def test_scenario_passes_on_hdl_memory(fast_build, module, test):
     sim, bdir = fast_build
-    # seed 4: ScenarioTest picks memory (the HDL's LFSR stall) and response back-pressure
-    n_pass, n_fail, xml = runner.run(sim, bdir, TOP, module, test, seed=4,
+    # seed 6 (6 % 3 == 0): ScenarioTest picks memory stalls (the HDL's LFSR) and response back-pressure
+    n_pass, n_fail, xml = runner.run(sim, bdir, TOP, module, test, seed=6,
                                      extra_env={"IOMMU_MEMORY": "hdl"},
                                      test_dir=bdir / "hdl_memory" / test)
     assert (n_pass, n_fail) == (1, 0), f"{sim} {test} on the HDL memory: {runner.failures(xml)}"

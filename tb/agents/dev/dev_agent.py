@@ -23,11 +23,9 @@ class DevAgent(uvm_agent):
 
     def attach(self, dut, clock_ns: int = 10, **kwargs) -> None:
         if hasattr(dut, "u_drv"):
-            if kwargs.get("rsp_stall"):
-                raise ValueError("rsp_stall needs the device port on the toplevel; "
-                                 "iommu_bench_top's batch driver is always ready")
             self.bfm = DevBatchBfm(dut.u_drv, clock_ns,
-                                   max_outstanding=kwargs.get("max_outstanding", 64))
+                                   max_outstanding=kwargs.get("max_outstanding", 64),
+                                   rsp_stall=kwargs.get("rsp_stall", 0.0))
         else:
             self.bfm = DevBfm(dut, **kwargs)
         self.driver.bfm = self.bfm

@@ -36,10 +36,13 @@ def pack_request(req: Request) -> int:
 
 
 class DevBatchBfm:
-    def __init__(self, drv, clock_ns: int, max_outstanding: int = 64) -> None:
+    def __init__(self, drv, clock_ns: int, max_outstanding: int = 64,
+                 rsp_stall: float = 0.0) -> None:
         self.drv = drv
         self.clock_ns = clock_ns
         self.max_outstanding = max(1, min(max_outstanding, DEPTH))
+        # probability that dev_rsp_ready is low in a cycle (an LFSR in the HDL)
+        self.rsp_stall_thresh = min(int(round(rsp_stall * 65536)), 65535) if rsp_stall > 0 else 0
         self.pending: deque = deque()         # (Request, callback) waiting for a batch
         self.inflight: dict[int, tuple] = {}  # tag -> (Request, callback, issue time, seq_no)
         self.issued = 0
@@ -55,6 +58,7 @@ class DevBatchBfm:
     def start(self) -> None:
         self._gen = int(self.drv.go_gen.value)
         self.drv.max_out.value = self.max_outstanding
+        self.drv.rsp_stall_thresh.value = self.rsp_stall_thresh
         cocotb.start_soon(self._run())
 
     def submit(self, req: Request, callback: Callable[[TranslationResult], None]) -> None:
