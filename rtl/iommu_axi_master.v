@@ -104,15 +104,19 @@ module iommu_axi_master (
     assign x_rd_ready = r_grant && !r_pick_c;
     assign c_rd_ready = r_grant &&  r_pick_c;
 
-    assign m_axi_arid    = {3'b0, r_owner};
-    assign m_axi_araddr  = {8'b0, r_addr};
-    assign m_axi_arlen   = {6'b0, r_len};
+    // The address goes out in the grant cycle; if it is not taken then, R_ADDR holds the same
+    // values from the registers (AR stays stable while ARVALID is high).
+    wire [55:0] g_addr = r_pick_c ? {c_rd_addr[55:4], 4'b0} : {x_rd_addr[55:3], 3'b0};
+    wire [1:0]  g_len  = r_pick_c ? 2'd1 : 2'd0;
+    assign m_axi_arid    = {3'b0, r_grant ? r_pick_c : r_owner};
+    assign m_axi_araddr  = {8'b0, r_grant ? g_addr : r_addr};
+    assign m_axi_arlen   = {6'b0, r_grant ? g_len : r_len};
     assign m_axi_arsize  = SIZE_8B;
     assign m_axi_arburst = BURST_INCR;
     assign m_axi_arlock  = 1'b0;
     assign m_axi_arcache = CACHE;
     assign m_axi_arprot  = PROT;
-    assign m_axi_arvalid = (r_state == R_ADDR);
+    assign m_axi_arvalid = (r_state == R_ADDR) || r_grant;
     assign m_axi_rready  = (r_state == R_DATA);
 
     wire r_beat = m_axi_rvalid && m_axi_rready;
@@ -140,10 +144,10 @@ module iommu_axi_master (
                 R_IDLE: if (r_grant) begin
                     r_owner      <= r_pick_c;
                     r_last_grant <= r_pick_c;
-                    r_addr       <= r_pick_c ? {c_rd_addr[55:4], 4'b0} : {x_rd_addr[55:3], 3'b0};
-                    r_len        <= r_pick_c ? 2'd1 : 2'd0;
-                    r_beats      <= r_pick_c ? 2'd1 : 2'd0;
-                    r_state      <= R_ADDR;
+                    r_addr       <= g_addr;
+                    r_len        <= g_len;
+                    r_beats      <= g_len;
+                    r_state      <= m_axi_arready ? R_DATA : R_ADDR;
                 end
                 R_ADDR: if (m_axi_arready) r_state <= R_DATA;
                 R_DATA: if (r_beat) begin

@@ -78,50 +78,69 @@ module iommu_iotlb #(
 
       // Per-entry compare logic as continuous assignments (not a loop in an always block):
       // an event-driven simulator then re-evaluates only the entries whose inputs changed,
-      // which is what keeps Icarus fast while a walk moves the fill inputs every cycle.
+      // which is what keeps Icarus fast while a walk moves the fill inputs every cycle. The
+      // VPN is compared in the segments a page size can leave out (equalities, no wide
+      // masking), and the PPN is merged with the IOVA once, after the lowest-index select.
       // Same address space: GSCID only matters when GV, PSCID only when PSCV. A G=1 entry
       // still needs its PSCID to match on lookup (conservative: G only widens what an
-      // invalidation keeps). The lowest matching index wins (g_e[k].* chain from the top).
+      // invalidation keeps).
       wire [ENTRIES-1:0] lk_m, fl_ovl, iv_hit, fl_cand;
       genvar k;
       for (k = 0; k < ENTRIES; k = k + 1) begin : g_e
-        // page-size mask of the VPN bits the entry does not compare (= PPN bits from the IOVA)
-        wire [51:0] sm = (size[k] == 3'd1) ? 52'hF :
-                         (size[k] == 3'd2) ? 52'h1FF :
-                         (size[k] == 3'd3) ? 52'h3FFFF :
-                         (size[k] == 3'd4) ? 52'h7FFFFFF : 52'h0;
+        // which VPN segments the entry compares (size 0 4 KiB, 1 64 KiB, 2 2 MiB, 3 1 GiB,
+        // 4 512 GiB): seg[j] compares the segment size j would leave to the IOVA
+        wire [2:0] sz = size[k];
+        wire       s1 = !(sz >= 3'd1 && sz <= 3'd4);    // VPN[3:0]
+        wire       s2 = !(sz >= 3'd2 && sz <= 3'd4);    // VPN[8:4]
+        wire       s3 = !(sz >= 3'd3 && sz <= 3'd4);    // VPN[17:9]
+        wire       s4 = !(sz == 3'd4);                  // VPN[26:18]
+        wire [51:0] ev = vpn[k];
+        wire lk_va = ev[51:27] == lk_vpn[51:27] && (!s4 || ev[26:18] == lk_vpn[26:18]) &&
+                     (!s3 || ev[17:9] == lk_vpn[17:9]) && (!s2 || ev[8:4] == lk_vpn[8:4]) &&
+                     (!s1 || ev[3:0] == lk_vpn[3:0]);
+        wire fl_va = ev[51:27] == fl_vpn[51:27] && (!s4 || ev[26:18] == fl_vpn[26:18]) &&
+                     (!s3 || ev[17:9] == fl_vpn[17:9]) && (!s2 || ev[8:4] == fl_vpn[8:4]) &&
+                     (!s1 || ev[3:0] == fl_vpn[3:0]);
+        wire iv_va = ev[51:27] == iv_addr[51:27] && (!s4 || ev[26:18] == iv_addr[26:18]) &&
+                     (!s3 || ev[17:9] == iv_addr[17:9]) && (!s2 || ev[8:4] == iv_addr[8:4]) &&
+                     (!s1 || ev[3:0] == iv_addr[3:0]);
         assign lk_m[k] = v[k] && (gv[k] == lk_gv) && (!lk_gv || gscid[k] == lk_gscid) &&
-                         (pscv[k] == lk_pscv) && (!lk_pscv || pscid[k] == lk_pscid) &&
-                         ((vpn[k] ^ lk_vpn) & ~sm) == 52'd0;
+                         (pscv[k] == lk_pscv) && (!lk_pscv || pscid[k] == lk_pscid) && lk_va;
         assign fl_ovl[k] = v[k] && (gv[k] == fl_gv) && (!fl_gv || gscid[k] == fl_gscid) &&
-                           (pscv[k] == fl_pscv) && (!fl_pscv || pscid[k] == fl_pscid) &&
-                           ((vpn[k] ^ fl_vpn) & ~sm) == 52'd0;
+                           (pscv[k] == fl_pscv) && (!fl_pscv || pscid[k] == fl_pscid) && fl_va;
         assign fl_cand[k] = !v[k] || fl_ovl[k];
         // invalidation scopes (digest 6.3/6.4 and the cache design of 9): any GVMA drops every
         // entry of its GSCID (GV=0: every GV=1 entry); a combined TLB has no GPA tag to match
         assign iv_hit[k] =
             (iv_kind == 2'd0) ? (gv[k] == iv_gv) && (!iv_gv || gscid[k] == iv_gscid) &&
                                 (!iv_pscv || (pscv[k] && pscid[k] == iv_pscid && !g[k])) &&
-                                (!iv_av || ((vpn[k] ^ iv_addr) & ~sm) == 52'd0) :
+                                (!iv_av || iv_va) :
             (iv_kind == 2'd1) ? gv[k] && (!iv_gv || gscid[k] == iv_gscid) : 1'b0;
         // lookup result and lowest fill candidate, chained from the highest index down
-        wire [43:0] lk_ppn_k = (ppn[k] & ~sm[43:0]) | (lk_vpn[43:0] & sm[43:0]);
-        wire [48:0] sel;               // {hit, r, w, x, u, ppn}
+        wire [51:0] sel;               // {hit, r, w, x, u, size, ppn}
         wire [IW:0] cand;              // {found, index}
+        wire [51:0] mine = {1'b1, pr[k], pw[k], px[k], pu[k], sz, ppn[k]};
         if (k == ENTRIES - 1) begin : g_last
-          assign sel  = lk_m[k] ? {1'b1, pr[k], pw[k], px[k], pu[k], lk_ppn_k} : 49'd0;
+          assign sel  = lk_m[k] ? mine : 52'd0;
           /* verilator lint_off WIDTHTRUNC */
           assign cand = fl_cand[k] ? {1'b1, k[IW-1:0]} : {1'b0, {IW{1'b0}}};
           /* verilator lint_on WIDTHTRUNC */
         end else begin : g_mid
-          assign sel  = lk_m[k] ? {1'b1, pr[k], pw[k], px[k], pu[k], lk_ppn_k} : g_e[k + 1].sel;
+          assign sel  = lk_m[k] ? mine : g_e[k + 1].sel;
           /* verilator lint_off WIDTHTRUNC */
           assign cand = fl_cand[k] ? {1'b1, k[IW-1:0]} : g_e[k + 1].cand;
           /* verilator lint_on WIDTHTRUNC */
         end
       end
 
-      assign {lk_hit, lk_r, lk_w, lk_x, lk_u, lk_ppn} = g_e[0].sel;
+      // the hit's PPN with the IOVA bits under its page size
+      wire [2:0]  h_sz  = g_e[0].sel[46:44];
+      wire [43:0] h_ppn = g_e[0].sel[43:0];
+      assign {lk_hit, lk_r, lk_w, lk_x, lk_u} = g_e[0].sel[51:47];
+      assign lk_ppn = (h_sz == 3'd1) ? {h_ppn[43:4],  lk_vpn[3:0]}  :
+                      (h_sz == 3'd2) ? {h_ppn[43:9],  lk_vpn[8:0]}  :
+                      (h_sz == 3'd3) ? {h_ppn[43:18], lk_vpn[17:0]} :
+                      (h_sz == 3'd4) ? {h_ppn[43:27], lk_vpn[26:0]} : h_ppn;
       wire          fl_free_found = g_e[0].cand[IW];
       wire [IW-1:0] victim = fl_free_found ? g_e[0].cand[IW-1:0] : rr;
 

@@ -134,19 +134,6 @@ module iommu_regs (
     assign s_axil_rdata   = rdata_q;
     assign s_axil_rresp   = 2'b00;
 
-    wire rd_run = !rst_n | rd_go | rvalid_q;
-    always @(posedge clk) if (rd_run) begin
-        if (!rst_n) begin
-            rvalid_q <= 1'b0;
-            rdata_q  <= 64'b0;
-        end else if (rd_go) begin
-            rvalid_q <= 1'b1;
-            rdata_q  <= rd_word;
-        end else if (rvalid_q && s_axil_rready) begin
-            rvalid_q <= 1'b0;
-        end
-    end
-
     // ---------------------------------------------------------------- write side
     // Address and data are taken together; one write at a time.
     reg         bvalid_q;
@@ -155,12 +142,6 @@ module iommu_regs (
     assign s_axil_wready  = wr_go;
     assign s_axil_bvalid  = bvalid_q;
     assign s_axil_bresp   = 2'b00;
-
-    always @(posedge clk) begin
-        if (!rst_n)               bvalid_q <= 1'b0;
-        else if (wr_go)           bvalid_q <= 1'b1;
-        else if (bvalid_q && s_axil_bready) bvalid_q <= 1'b0;
-    end
 
     wire [8:0]  wword = s_axil_awaddr[11:3];
     wire        wlo   = wr_go && (|s_axil_wstrb[3:0]);
@@ -185,9 +166,29 @@ module iommu_regs (
     wire cq_enable   = we_cqcsr && dlo[0] && !cqen;  // cqen 0 -> 1
     wire fq_enable   = we_fqcsr && dhi[0] && !fqen;  // fqen 0 -> 1
 
-    // ddtp, base registers, icvec
-    always @(posedge clk) begin
+    // command queue indices and cqcsr: active inputs
+    wire cq_act = we_cqb_lo | we_cqb_hi | we_cqt | cq_head_inc | we_cqcsr |
+                  cq_set_cqmf | cq_set_cmd_ill | cq_set_fence_w_ip;
+
+    // fault queue indices and fqcsr: active inputs
+    wire fq_act = we_fqb_lo | we_fqb_hi | we_fqh | fq_tail_inc | we_fqcsr |
+                  fq_set_fqmf | fq_set_fqof;
+
+    // ipsr: a bit is set while its condition holds, so a W1C only clears it once the condition
+    // is gone; fip is also set by each record written.
+    wire cip_cond = cie & (cqmf | cmd_to | cmd_ill | fence_w_ip);
+    wire fip_cond = fie & (fqof | fqmf | fq_tail_inc);
+    wire ip_act   = we_ipsr | (cip_cond & ~cip) | (fip_cond & ~fip);   // else both keep
+
+    // ---------------------------------------------------------------- all register updates
+    // One clocked block that only runs when something is active (otherwise every assignment
+    // below keeps its value): an idle cycle wakes one process and tests one wire.
+    wire reg_run = !rst_n | rd_go | rvalid_q | wr_go | bvalid_q | cq_act | fq_act | ip_act;
+    always @(posedge clk) if (reg_run) begin
         if (!rst_n) begin
+            rvalid_q     <= 1'b0;
+            rdata_q      <= 64'b0;
+            bvalid_q     <= 1'b0;
             ddtp_mode    <= 4'd0;       // Off
             ddtp_ppn     <= 44'b0;
             cqb_log2szm1 <= 5'b0;
@@ -196,99 +197,88 @@ module iommu_regs (
             fqb_ppn      <= 44'b0;
             civ0         <= 1'b0;
             fiv0         <= 1'b1;
-        end else if (wr_go) begin
-            if (we_ddtp_lo) begin
-                if (dlo[3:0] <= 4'd4) ddtp_mode <= dlo[3:0];   // WARL: 5..15 keep the mode
-                ddtp_ppn[21:0] <= dlo[31:10];
-            end
-            if (we_ddtp_hi) ddtp_ppn[43:22] <= dhi[21:0];
-            if (we_cqb_lo) begin
-                cqb_log2szm1   <= dlo[4:0];
-                cqb_ppn[21:0]  <= dlo[31:10];
-            end
-            if (we_cqb_hi) cqb_ppn[43:22] <= dhi[21:0];
-            if (we_fqb_lo) begin
-                fqb_log2szm1   <= dlo[4:0];
-                fqb_ppn[21:0]  <= dlo[31:10];
-            end
-            if (we_fqb_hi) fqb_ppn[43:22] <= dhi[21:0];
-            if (we_icvec) begin
-                civ0 <= dlo[0];
-                fiv0 <= dlo[4];
-            end
-        end
-    end
-
-    // command queue indices and cqcsr (the block only runs when one of its inputs is active:
-    // otherwise every assignment below keeps its value; an idle cycle costs a simulator nothing)
-    wire cq_act = we_cqb_lo | we_cqb_hi | we_cqt | cq_head_inc | we_cqcsr |
-                  cq_set_cqmf | cq_set_cmd_ill | cq_set_fence_w_ip;
-    wire cq_run = !rst_n | cq_act;
-    always @(posedge clk) if (cq_run) begin
-        if (!rst_n) begin
             cqh_q <= 32'b0;
             cqt_q <= 32'b0;
             cqen <= 1'b0; cie <= 1'b0;
             cqmf <= 1'b0; cmd_ill <= 1'b0; fence_w_ip <= 1'b0;
-        end else if (cq_act) begin
-            if (we_cqb_lo || we_cqb_hi) cqt_q <= 32'b0;
-            else if (we_cqt)            cqt_q <= dhi & cq_mask;
-            if (cq_head_inc)            cqh_q <= (cqh_q + 32'd1) & cq_mask;
-            // hardware sets win over a W1C in the same cycle
-            if (we_cqcsr) begin
-                cqen <= dlo[0];
-                cie  <= dlo[1];
-            end
-            cqmf       <= cq_set_cqmf       | (cqmf       & ~(we_cqcsr & dlo[8]));
-            cmd_ill    <= cq_set_cmd_ill    | (cmd_ill    & ~(we_cqcsr & dlo[10]));
-            fence_w_ip <= cq_set_fence_w_ip | (fence_w_ip & ~(we_cqcsr & dlo[11]));
-            if (cq_enable) begin
-                cqh_q <= 32'b0;
-                cqmf <= 1'b0; cmd_ill <= 1'b0; fence_w_ip <= 1'b0;
-            end
-        end
-    end
-
-    // fault queue indices and fqcsr (gated like the command queue's)
-    wire fq_act = we_fqb_lo | we_fqb_hi | we_fqh | fq_tail_inc | we_fqcsr |
-                  fq_set_fqmf | fq_set_fqof;
-    wire fq_run = !rst_n | fq_act;
-    always @(posedge clk) if (fq_run) begin
-        if (!rst_n) begin
             fqh_q <= 32'b0;
             fqt_q <= 32'b0;
             fqen <= 1'b0; fie <= 1'b0;
             fqmf <= 1'b0; fqof <= 1'b0;
-        end else if (fq_act) begin
-            if (we_fqb_lo || we_fqb_hi) fqh_q <= 32'b0;
-            else if (we_fqh)            fqh_q <= dlo & fq_mask;
-            if (fq_tail_inc)            fqt_q <= (fqt_q + 32'd1) & fq_mask;
-            if (we_fqcsr) begin
-                fqen <= dhi[0];
-                fie  <= dhi[1];
-            end
-            fqmf <= fq_set_fqmf | (fqmf & ~(we_fqcsr & dhi[8]));
-            fqof <= fq_set_fqof | (fqof & ~(we_fqcsr & dhi[9]));
-            if (fq_enable) begin
-                fqt_q <= 32'b0;
-                fqmf <= 1'b0; fqof <= 1'b0;
-            end
-        end
-    end
-
-    // ipsr: a bit is set while its condition holds, so a W1C only clears it once the condition
-    // is gone; fip is also set by each record written.
-    wire cip_cond = cie & (cqmf | cmd_to | cmd_ill | fence_w_ip);
-    wire fip_cond = fie & (fqof | fqmf | fq_tail_inc);
-    wire ip_act   = we_ipsr | (cip_cond & ~cip) | (fip_cond & ~fip);   // else both keep
-    wire ip_run = !rst_n | ip_act;
-    always @(posedge clk) if (ip_run) begin
-        if (!rst_n) begin
             cip <= 1'b0;
             fip <= 1'b0;
-        end else if (ip_act) begin
-            cip <= cip_cond | (cip & ~(we_ipsr & dhi[0]));
-            fip <= fip_cond | (fip & ~(we_ipsr & dhi[1]));
+        end else begin
+            // read side
+            if (rd_go) begin
+                rvalid_q <= 1'b1;
+                rdata_q  <= rd_word;
+            end else if (rvalid_q && s_axil_rready) begin
+                rvalid_q <= 1'b0;
+            end
+            // write response
+            if (wr_go)                               bvalid_q <= 1'b1;
+            else if (bvalid_q && s_axil_bready)      bvalid_q <= 1'b0;
+            // ddtp, base registers, icvec
+            if (wr_go) begin
+                if (we_ddtp_lo) begin
+                    if (dlo[3:0] <= 4'd4) ddtp_mode <= dlo[3:0];   // WARL: 5..15 keep the mode
+                    ddtp_ppn[21:0] <= dlo[31:10];
+                end
+                if (we_ddtp_hi) ddtp_ppn[43:22] <= dhi[21:0];
+                if (we_cqb_lo) begin
+                    cqb_log2szm1   <= dlo[4:0];
+                    cqb_ppn[21:0]  <= dlo[31:10];
+                end
+                if (we_cqb_hi) cqb_ppn[43:22] <= dhi[21:0];
+                if (we_fqb_lo) begin
+                    fqb_log2szm1   <= dlo[4:0];
+                    fqb_ppn[21:0]  <= dlo[31:10];
+                end
+                if (we_fqb_hi) fqb_ppn[43:22] <= dhi[21:0];
+                if (we_icvec) begin
+                    civ0 <= dlo[0];
+                    fiv0 <= dlo[4];
+                end
+            end
+            // command queue indices and cqcsr
+            if (cq_act) begin
+                if (we_cqb_lo || we_cqb_hi) cqt_q <= 32'b0;
+                else if (we_cqt)            cqt_q <= dhi & cq_mask;
+                if (cq_head_inc)            cqh_q <= (cqh_q + 32'd1) & cq_mask;
+                // hardware sets win over a W1C in the same cycle
+                if (we_cqcsr) begin
+                    cqen <= dlo[0];
+                    cie  <= dlo[1];
+                end
+                cqmf       <= cq_set_cqmf       | (cqmf       & ~(we_cqcsr & dlo[8]));
+                cmd_ill    <= cq_set_cmd_ill    | (cmd_ill    & ~(we_cqcsr & dlo[10]));
+                fence_w_ip <= cq_set_fence_w_ip | (fence_w_ip & ~(we_cqcsr & dlo[11]));
+                if (cq_enable) begin
+                    cqh_q <= 32'b0;
+                    cqmf <= 1'b0; cmd_ill <= 1'b0; fence_w_ip <= 1'b0;
+                end
+            end
+            // fault queue indices and fqcsr
+            if (fq_act) begin
+                if (we_fqb_lo || we_fqb_hi) fqh_q <= 32'b0;
+                else if (we_fqh)            fqh_q <= dlo & fq_mask;
+                if (fq_tail_inc)            fqt_q <= (fqt_q + 32'd1) & fq_mask;
+                if (we_fqcsr) begin
+                    fqen <= dhi[0];
+                    fie  <= dhi[1];
+                end
+                fqmf <= fq_set_fqmf | (fqmf & ~(we_fqcsr & dhi[8]));
+                fqof <= fq_set_fqof | (fqof & ~(we_fqcsr & dhi[9]));
+                if (fq_enable) begin
+                    fqt_q <= 32'b0;
+                    fqmf <= 1'b0; fqof <= 1'b0;
+                end
+            end
+            // ipsr
+            if (ip_act) begin
+                cip <= cip_cond | (cip & ~(we_ipsr & dhi[0]));
+                fip <= fip_cond | (fip & ~(we_ipsr & dhi[1]));
+            end
         end
     end
 

@@ -91,6 +91,8 @@ module iommu_walker #(
   reg [7:0]  r_tag;
   reg        r_pc_hit;
   reg        stale;
+  reg        ok_fill;      // the walk translated (S_OK or a first-stage leaf): it may fill
+  reg        st_dc_hit_r, st_dc_neg_r;   // what the DC cache held at dispatch (for S_START)
   // contexts
   reg [255:0] dc;          // {fsc, ta, iohgatp, tc}
   reg [127:0] pc;          // {fsc, ta}
@@ -101,6 +103,7 @@ module iommu_walker #(
   reg [55:0] a;            // current table base (SPA or GPA)
   reg [2:0]  lvl;
   reg [63:0] rdata;
+  reg [63:0] g_pte;
   reg        rerr;
   reg [3:0]  fs_mode;
   reg [43:0] fs_root;
@@ -177,36 +180,52 @@ module iommu_walker #(
                         (lvl == 3'd1) ? {44'd0, pid_eff[16:8], 3'd0} :
                                         {50'd0, pid_eff[19:17], 3'd0};
 
-  // ---- PTE decode (rdata) ----
+  // ---- PTE decode ----
+  // rdata holds the last directory entry or first-stage PTE read, g_pte the last G-stage PTE:
+  // two registers, so each stage's checks only move when that stage reads (and a simulator
+  // evaluates the G-stage logic only on G-stage reads).
   wire p_v = rdata[0], p_r = rdata[1], p_w = rdata[2], p_x = rdata[3], p_u = rdata[4];
   wire p_g = rdata[5], p_a = rdata[6], p_d = rdata[7], p_n = rdata[63];
   wire [43:0] p_ppn = rdata[53:10];
   wire p_leaf = p_r | p_x;
   wire p_bad_common = !p_v || (!p_r && p_w) || rdata[60:54] != 7'd0 || rdata[62:61] != 2'd0;
+  wire q_v = g_pte[0], q_r = g_pte[1], q_w = g_pte[2], q_x = g_pte[3], q_u = g_pte[4];
+  wire q_a = g_pte[6], q_d = g_pte[7], q_n = g_pte[63];
+  wire [43:0] q_ppn = g_pte[53:10];
+  wire q_leaf = q_r | q_x;
+  wire q_bad_common = !q_v || (!q_r && q_w) || g_pte[60:54] != 7'd0 || g_pte[62:61] != 2'd0;
   // Level-dependent PTE checks as continuous logic, for the first-stage level (lvl) and the
   // G-stage level (g_lvl): evaluated when their inputs change, not by a call in every state.
-  // lmask: PPN bits a level-l superpage takes from the address; amask adds Svnapot (64 KiB).
-  wire [43:0] fs_lmask = (lvl == 3'd1) ? 44'h1FF : (lvl == 3'd2) ? 44'h3FFFF :
-                         (lvl == 3'd3) ? 44'h7FFFFFF : 44'h0;
-  wire [43:0] g_lmask  = (g_lvl == 3'd1) ? 44'h1FF : (g_lvl == 3'd2) ? 44'h3FFFF :
-                         (g_lvl == 3'd3) ? 44'h7FFFFFF : 44'h0;
+  // Written with part-select compares and muxes rather than wide masks (cheap to simulate).
+  // A level-l superpage (l = 1..3) takes PPN[9l-1:0] from the address; Svnapot (level 0,
+  // N=1) takes PPN[3:0].
+  wire fs_misaligned = (lvl == 3'd1 && p_ppn[8:0] != 9'd0) || (lvl == 3'd2 && p_ppn[17:0] != 18'd0) ||
+                       (lvl == 3'd3 && p_ppn[26:0] != 27'd0);
+  wire g_misaligned  = (g_lvl == 3'd1 && q_ppn[8:0] != 9'd0) || (g_lvl == 3'd2 && q_ppn[17:0] != 18'd0) ||
+                       (g_lvl == 3'd3 && q_ppn[26:0] != 27'd0);
   // structural checks shared by both stages
   wire fs_struct_bad = p_bad_common ||
                        (!p_leaf && (p_d || p_a || p_u || p_n || lvl == 3'd0)) ||
-                       (p_leaf && (p_ppn & fs_lmask) != 44'd0) ||
+                       (p_leaf && fs_misaligned) ||
                        (p_leaf && p_n && !(lvl == 3'd0 && p_ppn[3:0] == 4'b1000));
-  wire g_struct_bad  = p_bad_common ||
-                       (!p_leaf && (p_d || p_a || p_u || p_n || g_lvl == 3'd0)) ||
-                       (p_leaf && (p_ppn & g_lmask) != 44'd0) ||
-                       (p_leaf && p_n && !(g_lvl == 3'd0 && p_ppn[3:0] == 4'b1000));
+  wire g_struct_bad  = q_bad_common ||
+                       (!q_leaf && (q_d || q_a || q_u || q_n || g_lvl == 3'd0)) ||
+                       (q_leaf && g_misaligned) ||
+                       (q_leaf && q_n && !(g_lvl == 3'd0 && q_ppn[3:0] == 4'b1000));
   // size code of a leaf at this level (IOTLB encoding)
   wire [2:0] fs_leaf_size = (lvl == 3'd0) ? (p_n ? 3'd1 : 3'd0) : lvl + 3'd1;
-  wire [2:0] g_leaf_size  = (g_lvl == 3'd0) ? (p_n ? 3'd1 : 3'd0) : g_lvl + 3'd1;
-  // leaf address: PPN with the low bits of the input address under the page
-  wire [43:0] fs_amask = (lvl == 3'd0 && p_n) ? 44'hF : fs_lmask;
-  wire [43:0] g_amask  = (g_lvl == 3'd0 && p_n) ? 44'hF : g_lmask;
-  wire [55:0] fs_leaf_pa = {(p_ppn & ~fs_amask) | (r_iova[55:12] & fs_amask), r_iova[11:0]};
-  wire [55:0] g_leaf_pa  = {(p_ppn & ~g_amask) | (g_gpa[55:12] & g_amask), g_gpa[11:0]};
+  wire [2:0] g_leaf_size  = (g_lvl == 3'd0) ? (q_n ? 3'd1 : 3'd0) : g_lvl + 3'd1;
+  // leaf address: PPN with the bits of the input address under the page
+  wire [55:0] fs_leaf_pa = {(lvl == 3'd1) ? {p_ppn[43:9],  r_iova[20:12]} :
+                            (lvl == 3'd2) ? {p_ppn[43:18], r_iova[29:12]} :
+                            (lvl == 3'd3) ? {p_ppn[43:27], r_iova[38:12]} :
+                            (lvl == 3'd0 && p_n) ? {p_ppn[43:4], r_iova[15:12]} : p_ppn,
+                            r_iova[11:0]};
+  wire [55:0] g_leaf_pa  = {(g_lvl == 3'd1) ? {q_ppn[43:9],  g_gpa[20:12]} :
+                            (g_lvl == 3'd2) ? {q_ppn[43:18], g_gpa[29:12]} :
+                            (g_lvl == 3'd3) ? {q_ppn[43:27], g_gpa[38:12]} :
+                            (g_lvl == 3'd0 && q_n) ? {q_ppn[43:4], g_gpa[15:12]} : q_ppn,
+                            g_gpa[11:0]};
 
   // first stage
   wire [2:0] fs_levels = (fs_mode == 4'd9) ? 3'd4 : 3'd3;
@@ -214,6 +233,16 @@ module iommu_walker #(
                                          !(r_iova[63:47] == 17'd0 || r_iova[63:47] == {17{1'b1}});
   wire [8:0] fs_idx = r_iova[12 + 9*lvl +: 9];
   wire [8:0] fs_idx_next = r_iova[3 + 9*lvl +: 9];   // the index one level down (lvl >= 1)
+  wire [8:0] fs_idx_top  = (fs_mode == 4'd9) ? r_iova[47:39] : r_iova[38:30];   // root level
+  // S_START's shortcut for a cached DC: untranslated request without process_id, no PDT,
+  // Sv39/Sv48 first stage on a canonical IOVA, G-stage Bare (S_CTX and S_FS would read the
+  // root PTE next); anything else takes the long way
+  wire [3:0] dc_fsm = fsc[63:60];
+  wire dc_canon = (dc_fsm == 4'd8) ? (r_iova[63:38] == 26'd0 || r_iova[63:38] == {26{1'b1}}) :
+                                     (r_iova[63:47] == 17'd0 || r_iova[63:47] == {17{1'b1}});
+  wire dc_fs_direct = is_untr && !r_pv && !pdtv && !g_on && (dc_fsm == 4'd8 || dc_fsm == 4'd9) &&
+                      dc_canon;
+  wire [8:0] dc_idx_top = (dc_fsm == 4'd9) ? r_iova[47:39] : r_iova[38:30];
   wire fs_perm_bad = (priv_eff ? (p_u && (is_exec || !sum)) : !p_u) ||
                      (is_exec ? !p_x : is_write ? !p_w : !p_r) ||
                      !p_a || (is_write && !p_d);
@@ -222,13 +251,13 @@ module iommu_walker #(
   wire g_range_bad = (gmode == 4'd8) ? g_gpa[63:41] != 23'd0 : g_gpa[63:50] != 14'd0;
   wire [10:0] g_idx = (g_lvl == g_levels - 3'd1) ? g_gpa[12 + 9*g_lvl +: 11]
                                                  : {2'b00, g_gpa[12 + 9*g_lvl +: 9]};
-  wire g_perm_bad = !p_u ||
-                    ((g_pur != 2'd0) ? !p_r : (is_exec ? !p_x : is_write ? !p_w : !p_r)) ||
-                    !p_a || (g_pur == 2'd0 && is_write && !p_d);
+  wire g_perm_bad = !q_u ||
+                    ((g_pur != 2'd0) ? !q_r : (is_exec ? !q_x : is_write ? !q_w : !q_r)) ||
+                    !q_a || (g_pur == 2'd0 && is_write && !q_d);
   wire [63:0] g_iotval2 = {g_gpa[63:2], 1'b0, g_pur != 2'd0};
 
   /* verilator lint_off UNUSEDSIGNAL */
-  wire unused = &{1'b0, tc[31:24]};   // custom DC bits
+  wire unused = &{1'b0, tc[31:24], g_pte[9:8], g_pte[5]};   // custom DC bits; G-stage RSW and G
   /* verilator lint_on UNUSEDSIGNAL */
 
   // ---- outputs ----
@@ -259,7 +288,8 @@ module iommu_walker #(
   assign pdtc_fl_data = pc;
   assign pdtc_fl_en   = state == S_PC_CHK && !rd_err && pta[0] && !pc_bad && !no_fill;
   wire [2:0] c_size   = (fs_size < g_size) ? fs_size : g_size;
-  assign tlb_fl_en    = state == S_OK && !no_fill && c_size != SZ_NONE;
+  // a success fills the IOTLB as its response is taken
+  assign tlb_fl_en    = state == S_DONE && done_ack && ok_fill && !no_fill && c_size != SZ_NONE;
   assign tlb_fl_gv    = g_on;
   assign tlb_fl_gscid = iohgatp[59:44];
   assign tlb_fl_pscv  = fs_mode != 4'd0;
@@ -287,6 +317,7 @@ module iommu_walker #(
     if (!rst_n) begin
       state <= S_IDLE;
       stale <= 1'b0;
+      ok_fill <= 1'b0;
       done_fault <= 1'b0;
     end else begin
       if (inv_apply) stale <= 1'b1;
@@ -295,9 +326,12 @@ module iommu_walker #(
           r_did <= st_did; r_pv <= st_pv; r_pid <= st_pid; r_priv <= st_priv;
           r_iova <= st_iova; r_ttyp <= st_ttyp; r_tag <= st_tag;
           r_pc_hit <= st_pc_hit; pc <= st_pc; dc <= st_dc;
-          dc_ok <= 1'b0; stale <= inv_apply;
-          done_fault <= 1'b0; done_cause <= 12'd0; done_iotval2 <= 64'd0; done_pa <= 56'd0;
-          fs_g <= 1'b0; sum <= 1'b0; pscid <= 20'd0; fs_mode <= 4'd0; fs_root <= 44'd0;
+          st_dc_hit_r <= st_dc_hit; st_dc_neg_r <= st_dc_neg;   // the dispatch-time cache view
+          dc_ok <= 1'b0; stale <= inv_apply; ok_fill <= 1'b0;
+          // Only what the walk accumulates is cleared here; the first-stage context (fs_mode,
+          // fs_root, pscid, sum) is set by whichever state decides it and the done_* values
+          // by the state that ends the walk, so an unchanged context causes no events.
+          done_fault <= 1'b0; fs_g <= 1'b0;
           state <= S_START;
         end
         S_START: begin
@@ -308,7 +342,15 @@ module iommu_walker #(
           else if (did_too_wide) `WK_FAULT(12'd260, 64'd0)
           else if (st_dc_hit_r) begin
             if (st_dc_neg_r) `WK_FAULT(12'd258, 64'd0)
-            else begin dc_ok <= 1'b1; state <= S_CTX; end
+            else if (dc_fs_direct) begin
+              // The common case in one step (what S_CTX and S_FS would decide): a cached DC
+              // without process context, a first stage, G-stage Bare: read the root PTE.
+              dc_ok <= 1'b1;
+              fs_mode <= fsc[63:60]; fs_root <= fsc[43:0]; pscid <= dta[31:12]; sum <= 1'b0;
+              a   <= {fsc[43:0], 12'd0};
+              lvl <= (fsc[63:60] == 4'd9) ? 3'd3 : 3'd2;
+              `WK_MEM_READ({fsc[43:0], 12'd0} + {44'd0, dc_idx_top, 3'd0}, S_PTE_CHK)
+            end else begin dc_ok <= 1'b1; state <= S_CTX; end
           end else begin
             a   <= {ddtp_ppn, 12'd0};
             lvl <= {1'b0, ddt_levels} - 3'd1;
@@ -347,7 +389,7 @@ module iommu_walker #(
           else if (pdtv) begin
             if (pid_too_wide) `WK_FAULT(12'd260, 64'd0)
             else if (!(r_pv || dpe) || pdt_mode == 4'd0) begin
-              fs_mode <= 4'd0; state <= S_FS;
+              fs_mode <= 4'd0; pscid <= 20'd0; sum <= 1'b0; state <= S_FS;
             end else if (r_pc_hit) state <= S_PC_USE;
             else begin
               a   <= {fsc[43:0], 12'd0};
@@ -356,7 +398,7 @@ module iommu_walker #(
               state <= S_PDT_ADDR;
             end
           end else begin
-            fs_mode <= fsc[63:60]; fs_root <= fsc[43:0]; pscid <= dta[31:12];
+            fs_mode <= fsc[63:60]; fs_root <= fsc[43:0]; pscid <= dta[31:12]; sum <= 1'b0;
             state <= S_FS;
           end
         end
@@ -410,7 +452,9 @@ module iommu_walker #(
           else begin
             a   <= {fs_root, 12'd0};
             lvl <= fs_levels - 3'd1;
-            state <= S_PTE_ADDR;
+            // G-stage Bare: the root PTE address is an SPA, read it at once
+            if (g_on) state <= S_PTE_ADDR;
+            else `WK_MEM_READ({fs_root, 12'd0} + {44'd0, fs_idx_top, 3'd0}, S_PTE_CHK)
           end
         end
         // G-stage Bare: the PTE address is the SPA, read it at once
@@ -438,7 +482,9 @@ module iommu_walker #(
             else begin
               g_spa <= fs_leaf_pa;
               gR <= 1'b1; gW <= 1'b1; gX <= 1'b1; gD <= 1'b1; g_size <= SZ_NONE;
-              state <= S_OK;
+              done_pa <= fs_leaf_pa;
+              ok_fill <= 1'b1;
+              state <= S_DONE;
             end
           end
         end
@@ -461,15 +507,15 @@ module iommu_walker #(
         S_G_CHK: begin
           if (rerr) `WK_FAULT((g_pur == 2'd2) ? 12'd265 : c_af, 64'd0)
           else if (g_struct_bad) `WK_FAULT(c_gpf, g_iotval2)
-          else if (!p_leaf) begin
-            g_a   <= {p_ppn, 12'd0};
+          else if (!q_leaf) begin
+            g_a   <= {q_ppn, 12'd0};
             g_lvl <= g_lvl - 3'd1;
             state <= S_G_ADDR;
           end else if (g_perm_bad) `WK_FAULT(c_gpf, g_iotval2)
           else begin
             g_spa <= g_leaf_pa;
             if (g_pur == 2'd0) begin
-              gR <= p_r; gW <= p_w; gX <= p_x; gD <= p_d; g_size <= g_leaf_size;
+              gR <= q_r; gW <= q_w; gX <= q_x; gD <= q_d; g_size <= g_leaf_size;
             end
             state <= g_ret;
           end
@@ -477,12 +523,14 @@ module iommu_walker #(
         // ---- memory read: one outstanding ----
         S_MEM:  if (mem_rd_ready) state <= S_MEMW;
         S_MEMW: if (mem_rd_rsp_valid) begin
-          rdata <= mem_rd_rsp_data;
+          if (ret == S_G_CHK) g_pte <= mem_rd_rsp_data;
+          else                rdata <= mem_rd_rsp_data;
           rerr  <= mem_rd_rsp_err;
           state <= ret;
         end
         S_OK: begin
           done_pa <= g_spa;
+          ok_fill <= 1'b1;
           state   <= S_DONE;
         end
         S_DONE: if (done_ack) state <= S_IDLE;
@@ -491,13 +539,6 @@ module iommu_walker #(
     end
   end
 
-  // the dispatch-time cache view is kept for S_START
-  reg st_dc_hit_r, st_dc_neg_r;
-  always @(posedge clk)
-    if (state == S_IDLE && st_valid) begin
-      st_dc_hit_r <= st_dc_hit;
-      st_dc_neg_r <= st_dc_neg;
-    end
 `undef WK_FAULT
 `undef WK_MEM_READ
 `undef WK_G_CALL

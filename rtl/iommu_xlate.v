@@ -85,10 +85,7 @@ module iommu_xlate #(
   wire inv_apply = inv_valid && !inv_applied;
   wire wk_busy;
   assign inv_ready = inv_valid && inv_applied && !wk_busy;
-  always @(posedge clk)
-    if (!rst_n) inv_applied <= 1'b0;
-    else if (inv_ready) inv_applied <= 1'b0;
-    else if (inv_apply) inv_applied <= 1'b1;
+  // (inv_applied is kept by the pipeline block below)
 
   // walker fill ports
   wire         ddtc_fl_en, ddtc_fl_neg, pdtc_fl_en;
@@ -219,13 +216,18 @@ module iommu_xlate #(
     .done_pv(wk_pv), .done_pid(wk_pid), .done_priv(wk_priv), .done_ttyp(wk_ttyp),
     .done_iova(wk_iova), .done_iotval2(wk_iotval2));
 
-  wire x_run = !rst_n | (dev_req_valid && dev_req_ready) | s1_v | wk_take | rsp_v | f_v;
+  wire x_run = !rst_n | (dev_req_valid && dev_req_ready) | (s1_v && s1_adv) | wk_take | rsp_v | f_v |
+               inv_valid;
   always @(posedge clk) if (x_run) begin
     if (!rst_n) begin
       s1_v  <= 1'b0;
       rsp_v <= 1'b0;
       f_v   <= 1'b0;
+      inv_applied <= 1'b0;
     end else begin
+      if (inv_ready) inv_applied <= 1'b0;
+      else if (inv_apply) inv_applied <= 1'b1;
+
       if (dev_req_valid && dev_req_ready) begin
         s1_v <= 1'b1;
         s1_did <= dev_req_did; s1_pv <= dev_req_pv; s1_pid <= dev_req_pid;

@@ -585,8 +585,15 @@ class CoherenceOracle:
     def _options(self, item, words: tuple, rk: tuple, explain: bool) -> list:
         opts = [_Opt(words)]
         kind = item.kind
-        if not explain and kind not in self.policy.cached:
-            return opts
+        if not explain:
+            if kind not in self.policy.cached:
+                return opts
+            if not self._hist and rk[4] is None:
+                # Quiet memory (no old values anywhere) and no owner: the only other values
+                # are what a cache of this tag may hold besides the current one.
+                entries = self._cache.get((kind, rk[1]))
+                if not entries or (len(entries) == 1 and words in entries):
+                    return opts
         seen = {words}
         hist = self._hist
         pa = item.pa

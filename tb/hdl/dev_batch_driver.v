@@ -8,7 +8,7 @@
 // - the driver issues request i on dev_req with tag i (DEPTH = 256: tags are indices), never
 //   more than max_out in flight, and stores each response in word [tag] of rsp_bulk;
 // - when every response of the batch is back, done_gen takes the value of go_gen (the
-//   testbench waits for its change). done_cycles counts the clock cycles the batch took.
+//   testbench waits for its change).
 // - a response whose tag is not in flight sets the sticky bad_rsp (bad_tag holds the first).
 // - back-pressure: each cycle dev_rsp_ready is low when a 16-bit LFSR value is below
 //   rsp_stall_thresh (0: always ready; the LFSR only runs when it is set).
@@ -48,7 +48,6 @@ module dev_batch_driver #(
     // Read by the testbench.
     reg  [DEPTH*RSW-1:0] rsp_bulk;
     reg          done_gen;
-    reg  [31:0]  done_cycles;
     reg          bad_rsp;
     reg  [7:0]   bad_tag;
 
@@ -63,8 +62,7 @@ module dev_batch_driver #(
     wire issue   = dev_req_valid && dev_req_ready;
     reg  [15:0]  lfsr;
     initial lfsr = 16'h1D0F;
-    always @(posedge clk)
-        if (rsp_stall_thresh != 16'd0) lfsr <= {lfsr[14:0], lfsr[15] ^ lfsr[13] ^ lfsr[12] ^ lfsr[10]};
+    wire lfsr_on = rsp_stall_thresh != 16'd0;
     wire accept  = dev_rsp_valid && dev_rsp_ready;
     wire rsp_ok  = busy[dev_rsp_tag];
 
@@ -78,7 +76,10 @@ module dev_batch_driver #(
     assign dev_req_tag   = idx[7:0];
     assign dev_rsp_ready = !(lfsr < rsp_stall_thresh);
 
-    wire run = running | (go_gen != go_seen);      // else nothing below changes
+    // The block runs in a cycle with something to do: a new batch, an issue, a response, or
+    // an LFSR step (one process for all, so an idle cycle wakes one).
+    wire last = received + {8'd0, accept && rsp_ok} == count && idx + {8'd0, issue} == count;
+    wire run  = (running ? (issue | accept) : (go_gen != go_seen)) | lfsr_on;
     always @(posedge clk or negedge rst_n) begin
         if (!rst_n) begin
             go_seen <= go_gen;
@@ -91,17 +92,18 @@ module dev_batch_driver #(
             rsp_bulk <= {(DEPTH * RSW){1'b0}};
             bad_rsp <= 1'b0;
             bad_tag <= 8'd0;
-            done_cycles <= 32'd0;
         end else if (run) begin
-            if (!running) begin                    // a new batch
-                go_seen <= go_gen;
-                running <= 1'b1;
-                idx <= 9'd0;
-                inflight <= 9'd0;
-                received <= 9'd0;
-                done_cycles <= 32'd0;
+            if (lfsr_on) lfsr <= {lfsr[14:0], lfsr[15] ^ lfsr[13] ^ lfsr[12] ^ lfsr[10]};
+            if (!running) begin
+                if (go_gen != go_seen) begin       // a new batch (an empty one is done at once)
+                    go_seen <= go_gen;
+                    running <= count != 9'd0;
+                    if (count == 9'd0) done_gen <= go_gen;
+                    idx <= 9'd0;
+                    inflight <= 9'd0;
+                    received <= 9'd0;
+                end
             end else begin
-                done_cycles <= done_cycles + 32'd1;
                 if (issue) begin
                     idx <= idx + 9'd1;
                     busy[idx[7:0]] <= 1'b1;
@@ -116,11 +118,11 @@ module dev_batch_driver #(
                     end
                 end
                 inflight <= inflight + {8'd0, issue} - {8'd0, accept && rsp_ok};
-                if (received + {8'd0, accept && rsp_ok} == count && idx + {8'd0, issue} == count) begin
+                received <= received + {8'd0, accept && rsp_ok};
+                if (last) begin
                     running <= 1'b0;
                     done_gen <= go_seen;
                 end
-                received <= received + {8'd0, accept && rsp_ok};
             end
         end
     end

@@ -51,6 +51,7 @@ class DevBatchBfm:
         self.last_progress_ns = 0.0
         self.hdl_cycles = 0                   # clock cycles the batches took in the HDL
         self.hdl_seconds = 0.0                # wall time spent waiting for them
+        self.hdl_cpu_seconds = 0.0            # the process's CPU time in those waits
         self._wake = Event()
         self._gen = 0
         self._req_bulk, self._rsp_bulk = drv.req_bulk, drv.rsp_bulk
@@ -95,11 +96,12 @@ class DevBatchBfm:
             self._gen ^= 1
             drv.go_gen.value = self._gen
             self.last_progress_ns = now
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             while int(drv.done_gen.value) != self._gen:
                 await done
             self.hdl_seconds += time.perf_counter() - t0
-            self.hdl_cycles += int(drv.done_cycles.value)
+            self.hdl_cpu_seconds += time.process_time() - c0
+            self.hdl_cycles += round((get_sim_time("ns") - now) / self.clock_ns)
             self._collect(n)
 
     def _collect(self, n: int) -> None:
