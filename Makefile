@@ -58,10 +58,10 @@ SIM_ARGS = --sim $(SIM) $(if $(TEST),--test $(TEST)) $(if $(SEED),--seed $(SEED)
 sim: $(STAMP) check-icarus
 	@$(VPY) -m tb.regression $(SIM_ARGS)
 
-bench: $(STAMP)
+bench: $(STAMP) check-icarus
 	$(VPY) tools/bench_model.py
-	@if [ -f tb/bench.py ]; then $(VPY) -m tb.bench; \
-	 else echo "note: the simulator benchmark (tb/bench.py) is not built yet; only the model was measured"; fi
+	$(VPY) -m scoreboards.bench
+	$(VPY) -m tb.bench $(if $(REPS),--reps $(REPS)) $(if $(filter-out all,$(SIM)),--sim $(SIM))
 
 clean:
 	rm -rf build results .pytest_cache .coverage htmlcov

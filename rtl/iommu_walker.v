@@ -31,7 +31,7 @@ module iommu_walker #(
   // memory reads
   output            mem_rd_valid,
   input             mem_rd_ready,
-  output reg [55:0] mem_rd_addr,
+  output     [55:0] mem_rd_addr,
   input             mem_rd_rsp_valid,
   input      [63:0] mem_rd_rsp_data,
   input             mem_rd_rsp_err,
@@ -263,7 +263,13 @@ module iommu_walker #(
   // ---- outputs ----
   assign st_ready     = state == S_IDLE;
   assign busy         = state != S_IDLE;
-  assign mem_rd_valid = state == S_MEM;
+  // A non-leaf first-stage PTE under a Bare G-stage offers the next read from the check
+  // state itself (pre_rd): granted at once, the walk skips S_MEM.
+  wire        pre_rd      = state == S_PTE_CHK && !rerr && !fs_struct_bad && !p_leaf && !g_on;
+  wire [55:0] pre_rd_addr = {p_ppn, 12'd0} + {44'd0, fs_idx_next, 3'd0};
+  reg  [55:0] rd_addr_q;
+  assign mem_rd_valid = state == S_MEM || pre_rd;
+  assign mem_rd_addr  = pre_rd ? pre_rd_addr : rd_addr_q;
   assign done_valid   = state == S_DONE;
   assign done_tag     = r_tag;
   assign done_did     = r_did;
@@ -308,7 +314,7 @@ module iommu_walker #(
   // begin-end block, so a use takes no semicolon.
 `define WK_FAULT(c, v2) begin done_fault <= 1'b1; done_cause <= (c); done_iotval2 <= (v2); \
     state <= S_DONE; end
-`define WK_MEM_READ(addr, back) begin mem_rd_addr <= (addr); ret <= (back); state <= S_MEM; end
+`define WK_MEM_READ(addr, back) begin rd_addr_q <= (addr); ret <= (back); state <= S_MEM; end
 `define WK_G_CALL(gpa, pur, back) begin g_gpa <= (gpa); g_pur <= (pur); g_ret <= (back); \
     state <= S_G_START; end
 
@@ -470,9 +476,13 @@ module iommu_walker #(
             fs_g <= fs_g | p_g;
             a    <= {p_ppn, 12'd0};
             lvl  <= lvl - 3'd1;
-            // G-stage Bare: the next PTE address is an SPA, read it at once
+            // G-stage Bare: the next PTE address is an SPA, read it at once (pre_rd)
             if (g_on) state <= S_PTE_ADDR;
-            else `WK_MEM_READ({p_ppn, 12'd0} + {44'd0, fs_idx_next, 3'd0}, S_PTE_CHK)
+            else begin
+              rd_addr_q <= pre_rd_addr;
+              ret       <= S_PTE_CHK;
+              state     <= mem_rd_ready ? S_MEMW : S_MEM;
+            end
           end else if (fs_perm_bad) `WK_FAULT(c_pf, 64'd0)
           else begin
             fs_g <= fs_g | p_g;
