@@ -261,15 +261,19 @@ module iommu_walker #(
   /* verilator lint_on UNUSEDSIGNAL */
 
   // ---- outputs ----
-  assign st_ready     = state == S_IDLE;
+  assign st_ready     = state == S_IDLE || (state == S_DONE && done_ack);
   assign busy         = state != S_IDLE;
-  // A non-leaf first-stage PTE under a Bare G-stage offers the next read from the check
-  // state itself (pre_rd): granted at once, the walk skips S_MEM.
-  wire        pre_rd      = state == S_PTE_CHK && !rerr && !fs_struct_bad && !p_leaf && !g_on;
-  wire [55:0] pre_rd_addr = {p_ppn, 12'd0} + {44'd0, fs_idx_next, 3'd0};
+  // A read that S_START's shortcut or a non-leaf first-stage PTE under a Bare G-stage decides
+  // is offered from that state itself (pre_rd): granted at once, the walk skips S_MEM.
+  wire        start_rd    = state == S_START && ddtp_mode >= 4'd2 && ddtp_mode <= 4'd4 &&
+                            !did_too_wide && st_dc_hit_r && !st_dc_neg_r && dc_fs_direct;
+  wire        next_rd     = state == S_PTE_CHK && !rerr && !fs_struct_bad && !p_leaf && !g_on;
+  wire        pre_rd      = start_rd || next_rd;
+  wire [55:0] root_addr   = {fsc[43:0], 12'd0} + {44'd0, dc_idx_top, 3'd0};
+  wire [55:0] next_addr   = {p_ppn, 12'd0} + {44'd0, fs_idx_next, 3'd0};
   reg  [55:0] rd_addr_q;
   assign mem_rd_valid = state == S_MEM || pre_rd;
-  assign mem_rd_addr  = pre_rd ? pre_rd_addr : rd_addr_q;
+  assign mem_rd_addr  = start_rd ? root_addr : next_rd ? next_addr : rd_addr_q;
   assign done_valid   = state == S_DONE;
   assign done_tag     = r_tag;
   assign done_did     = r_did;
@@ -315,6 +319,17 @@ module iommu_walker #(
 `define WK_FAULT(c, v2) begin done_fault <= 1'b1; done_cause <= (c); done_iotval2 <= (v2); \
     state <= S_DONE; end
 `define WK_MEM_READ(addr, back) begin rd_addr_q <= (addr); ret <= (back); state <= S_MEM; end
+// take a request: what the walk accumulates is cleared; the first-stage context (fs_mode,
+// fs_root, pscid, sum) is set by whichever state decides it and the done_* values by the
+// state that ends the walk, so an unchanged context causes no events
+`define WK_ACCEPT begin \
+    r_did <= st_did; r_pv <= st_pv; r_pid <= st_pid; r_priv <= st_priv; \
+    r_iova <= st_iova; r_ttyp <= st_ttyp; r_tag <= st_tag; \
+    r_pc_hit <= st_pc_hit; pc <= st_pc; dc <= st_dc; \
+    st_dc_hit_r <= st_dc_hit; st_dc_neg_r <= st_dc_neg; \
+    dc_ok <= 1'b0; stale <= inv_apply; ok_fill <= 1'b0; \
+    done_fault <= 1'b0; fs_g <= 1'b0; \
+    state <= S_START; end
 `define WK_G_CALL(gpa, pur, back) begin g_gpa <= (gpa); g_pur <= (pur); g_ret <= (back); \
     state <= S_G_START; end
 
@@ -328,18 +343,7 @@ module iommu_walker #(
     end else begin
       if (inv_apply) stale <= 1'b1;
       case (state)
-        S_IDLE: if (st_valid) begin
-          r_did <= st_did; r_pv <= st_pv; r_pid <= st_pid; r_priv <= st_priv;
-          r_iova <= st_iova; r_ttyp <= st_ttyp; r_tag <= st_tag;
-          r_pc_hit <= st_pc_hit; pc <= st_pc; dc <= st_dc;
-          st_dc_hit_r <= st_dc_hit; st_dc_neg_r <= st_dc_neg;   // the dispatch-time cache view
-          dc_ok <= 1'b0; stale <= inv_apply; ok_fill <= 1'b0;
-          // Only what the walk accumulates is cleared here; the first-stage context (fs_mode,
-          // fs_root, pscid, sum) is set by whichever state decides it and the done_* values
-          // by the state that ends the walk, so an unchanged context causes no events.
-          done_fault <= 1'b0; fs_g <= 1'b0;
-          state <= S_START;
-        end
+        S_IDLE: if (st_valid) `WK_ACCEPT
         S_START: begin
           if (ddtp_mode == 4'd1) begin
             if (is_trans) `WK_FAULT(12'd260, 64'd0)
@@ -355,7 +359,9 @@ module iommu_walker #(
               fs_mode <= fsc[63:60]; fs_root <= fsc[43:0]; pscid <= dta[31:12]; sum <= 1'b0;
               a   <= {fsc[43:0], 12'd0};
               lvl <= (fsc[63:60] == 4'd9) ? 3'd3 : 3'd2;
-              `WK_MEM_READ({fsc[43:0], 12'd0} + {44'd0, dc_idx_top, 3'd0}, S_PTE_CHK)
+              rd_addr_q <= root_addr;                // offered now (start_rd)
+              ret       <= S_PTE_CHK;
+              state     <= mem_rd_ready ? S_MEMW : S_MEM;
             end else begin dc_ok <= 1'b1; state <= S_CTX; end
           end else begin
             a   <= {ddtp_ppn, 12'd0};
@@ -479,7 +485,7 @@ module iommu_walker #(
             // G-stage Bare: the next PTE address is an SPA, read it at once (pre_rd)
             if (g_on) state <= S_PTE_ADDR;
             else begin
-              rd_addr_q <= pre_rd_addr;
+              rd_addr_q <= next_addr;                // offered now (next_rd)
               ret       <= S_PTE_CHK;
               state     <= mem_rd_ready ? S_MEMW : S_MEM;
             end
@@ -543,7 +549,11 @@ module iommu_walker #(
           ok_fill <= 1'b1;
           state   <= S_DONE;
         end
-        S_DONE: if (done_ack) state <= S_IDLE;
+        // the next request may be taken as this one's response is (back-to-back walks)
+        S_DONE: if (done_ack) begin
+          if (st_valid) `WK_ACCEPT
+          else state <= S_IDLE;
+        end
         default: state <= S_IDLE;
       endcase
     end
@@ -552,4 +562,5 @@ module iommu_walker #(
 `undef WK_FAULT
 `undef WK_MEM_READ
 `undef WK_G_CALL
+`undef WK_ACCEPT
 endmodule

@@ -13,7 +13,7 @@ from pyuvm import uvm_sequence_item
 from models import Request
 
 
-@dataclass
+@dataclass(slots=True)
 class TranslationResult:
     """One observed response: the request it answers and what the DUT returned."""
     req: Request
