@@ -2,6 +2,7 @@
 (created by name through the factory) and, if it needs to, adjusting the env config."""
 from __future__ import annotations
 
+import gc
 import json
 import os
 from pathlib import Path
@@ -40,6 +41,14 @@ class IommuBaseTest(uvm_test):
         self.logger.info(f"seed {self.cfg.seed} policy {self.cfg.policy} "
                          f"sequence {self.vseq_name}")
         await self.env.start(cocotb.top)
+        if os.environ.get("IOMMU_GC", "1") == "1":
+            # The run allocates many short-lived objects (results, walk records) next to a large
+            # long-lived heap (simulator handles, pyuvm, the model); freezing what exists now
+            # keeps the cyclic collector from re-scanning it, and a larger first generation
+            # makes collections rarer.
+            gc.collect()
+            gc.freeze()
+            gc.set_threshold(20000, 20, 20)
         vseq = uvm_factory().create_object_by_name(self.vseq_name, name="vseq")
         vseq.env = self.env
         vseq.rng.seed(self.cfg.seed)
