@@ -112,6 +112,16 @@ def read_filelist(filelist: str | os.PathLike) -> list[Path]:
     return uniq
 
 
+def _wants_timing(filelist: str | os.PathLike) -> bool:
+    """Does the file list carry ``// runner: timing`` (its top makes its own clock)?"""
+    fl = Path(filelist)
+    fl = fl if fl.is_absolute() else REPO_ROOT / fl
+    try:
+        return any(line.strip() == "// runner: timing" for line in fl.read_text().splitlines())
+    except OSError:
+        return False
+
+
 def _waves(waves: bool) -> bool:
     """The cocotb runner turns waves on whenever WAVES is set in the environment; follow it so
     the build directory's name says what is in it."""
@@ -138,12 +148,14 @@ def build(sim: str, toplevel: str, sources: Iterable[str | os.PathLike] | None =
     """Build once into build/<sim>-<toplevel>-<hash>/ and return that directory (reused if built).
 
     ``timing``: the sources use delays (a clock made in HDL); Verilator then needs --timing.
+    A file list can ask for it itself with a line ``// runner: timing``.
     """
     _require(sim)
     from cocotb_tools.runner import get_runner
 
     if sources is None:
         srcs = read_filelist(filelist)
+        timing = timing or _wants_timing(filelist)
     else:
         srcs = [Path(s) if Path(s).is_absolute() else REPO_ROOT / s for s in sources]
     missing = [str(s) for s in srcs if not s.is_file()]
@@ -294,10 +306,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--filelist", default="rtl/riscv_iommu.f")
     p.add_argument("-P", "--param", action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--waves", action="store_true")
+    p.add_argument("--timing", action="store_true",
+                   help="the sources make their own clock (iommu_bench_top): Verilator --timing")
     p.add_argument("-v", "--verbose", action="store_true", help="simulator output to the terminal")
     a = p.parse_args(argv)
     params = dict(kv.split("=", 1) for kv in a.param)
-    bdir = build(a.sim, a.toplevel, filelist=a.filelist, parameters=params, waves=a.waves)
+    bdir = build(a.sim, a.toplevel, filelist=a.filelist, parameters=params, waves=a.waves,
+                 timing=a.timing)
     n_pass, n_fail, xml = run(a.sim, bdir, a.toplevel, a.test_module, a.testcase, seed=a.seed,
                               waves=a.waves, verbose=a.verbose)
     for line in failures(xml):

@@ -62,3 +62,11 @@ def test_broken_iotlb_is_caught_through_batch_driver():
                                      test_dir=bdir / "bench_top" / "mutant")
     fails = runner.failures(xml)
     assert n_fail == 1 and "MISMATCH translate did=6" in fails[0], fails
+
+
+def test_bench_top_file_list_asks_for_timing():
+    """iommu_bench_top makes its own clock: its file list says so, so any build of it (the
+    runner's CLI, a user's script) gets Verilator's --timing without being told."""
+    assert runner._wants_timing(FILELIST)
+    assert not runner._wants_timing("tb/hdl/fast_top.f")
+    assert not runner._wants_timing("rtl/riscv_iommu.f")
