@@ -199,9 +199,11 @@ module iommu_walker #(
   // Written with part-select compares and muxes rather than wide masks (cheap to simulate).
   // A level-l superpage (l = 1..3) takes PPN[9l-1:0] from the address; Svnapot (level 0,
   // N=1) takes PPN[3:0].
-  wire fs_misaligned = (lvl == 3'd1 && p_ppn[8:0] != 9'd0) || (lvl == 3'd2 && p_ppn[17:0] != 18'd0) ||
+  wire fs_misaligned = (lvl == 3'd1 && p_ppn[8:0] != 9'd0) ||
+                       (lvl == 3'd2 && p_ppn[17:0] != 18'd0) ||
                        (lvl == 3'd3 && p_ppn[26:0] != 27'd0);
-  wire g_misaligned  = (g_lvl == 3'd1 && q_ppn[8:0] != 9'd0) || (g_lvl == 3'd2 && q_ppn[17:0] != 18'd0) ||
+  wire g_misaligned  = (g_lvl == 3'd1 && q_ppn[8:0] != 9'd0) ||
+                       (g_lvl == 3'd2 && q_ppn[17:0] != 18'd0) ||
                        (g_lvl == 3'd3 && q_ppn[26:0] != 27'd0);
   // structural checks shared by both stages
   wire fs_struct_bad = p_bad_common ||
