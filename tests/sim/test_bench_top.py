@@ -2,7 +2,7 @@
 HDL clock) checks what the regression's tops check: scenario tests pass through the batch
 driver on both simulators (faults with their records, invalidation scopes, remaps with
 response back-pressure), the bench scenarios pass with checking on, and a broken IOTLB is
-caught through it."""
+caught through it, and a DUT that never answers fails the test by the watchdog."""
 from __future__ import annotations
 
 import json
@@ -70,3 +70,26 @@ def test_bench_top_file_list_asks_for_timing():
     assert runner._wants_timing(FILELIST)
     assert not runner._wants_timing("tb/hdl/fast_top.f")
     assert not runner._wants_timing("rtl/riscv_iommu.f")
+
+
+@pytest.mark.parametrize("sim", runner.SIMULATORS)
+def test_hung_dut_fails_with_one_line_through_batch_driver(sim):
+    """A DUT that never answers ends the test by the watchdog with the HUNG line naming the
+    requests in flight, instead of hanging the simulation (the batch driver waits in HDL)."""
+    out = runner.BUILD_ROOT / "mutants" / "no_response"
+    out.mkdir(parents=True, exist_ok=True)
+    srcs = []
+    for p in runner.read_filelist(FILELIST):
+        if p.name == "iommu_xlate.v":
+            text = p.read_text()
+            assert text.count("assign dev_rsp_valid = rsp_v;") == 1
+            p = out / p.name
+            p.write_text(text.replace("assign dev_rsp_valid = rsp_v;", "assign dev_rsp_valid = 1'b0;"))
+        srcs.append(p)
+    bdir = runner.build(sim, TOP, sources=srcs, timing=True)
+    n_pass, n_fail, xml = runner.run(sim, bdir, TOP, "tb.tests.iommu_tests", "SmokeTest", seed=1,
+                                     extra_env={"IOMMU_MEMORY": "hdl"},
+                                     test_dir=bdir / "bench_top" / "hung")
+    fails = runner.failures(xml)
+    assert n_fail == 1 and fails[0].startswith("SmokeTest: HUNG DUT: no device response"), fails
+    assert "requests in flight" in fails[0] and "tag 0 did=" in fails[0], fails
