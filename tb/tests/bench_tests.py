@@ -24,8 +24,7 @@ class BenchBase(IommuBaseTest):
             "count": n, "seconds": secs, "checked": self.env.sb.checked, "memory": self.cfg.memory,
             # with the HDL batch driver: cycles and wall time spent in the simulator (whole test)
             "hdl_cycles": getattr(bfm, "hdl_cycles", None),
-            "hdl_seconds": getattr(bfm, "hdl_seconds", None),
-            "hdl_cpu_seconds": getattr(bfm, "hdl_cpu_seconds", None)}))
+            "hdl_seconds": getattr(bfm, "hdl_seconds", None)}))
 
     def check_phase(self):
         if self.cfg.checking:
