@@ -35,7 +35,11 @@ def _bit(value: int, pos: int) -> bool:
 
 @dataclass(frozen=True)
 class Capabilities:
+    """The capabilities register's value, and what an IOMMU implements without a bit for it:
+    Svnapot (mandatory in the spec; False models an IOMMU that lacks it, where PTE bit 63 is
+    reserved)."""
     value: int
+    svnapot: bool = True
 
     def __post_init__(self) -> None:
         v = self.value

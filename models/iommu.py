@@ -32,9 +32,11 @@ IPSR_CIP, IPSR_FIP = 1, 2
 
 
 class IommuModel:
-    def __init__(self, mem: Memory, capabilities: Optional[int] = None) -> None:
+    def __init__(self, mem: Memory, capabilities: Optional[int] = None,
+                 svnapot: bool = True) -> None:
         self.mem = mem
-        self.caps = Capabilities(capbits.DEFAULT if capabilities is None else capabilities)
+        self.caps = Capabilities(capbits.DEFAULT if capabilities is None else capabilities,
+                                 svnapot=svnapot)
         self.fctl = FCTL_RESET
         self.ddtp = 0
         self.cqb = self.cqh = self.cqt = 0
@@ -45,6 +47,11 @@ class IommuModel:
         self.icvec = ICVEC_RESET
         self.completed: list[Command] = []   # commands executed, in order (for tests/oracle)
         self.on_command: Optional[Callable[[Command], None]] = None
+
+    def set_capabilities(self, value: int, svnapot: bool = True) -> None:
+        """Model an IOMMU with another capabilities value (ValueError if the model refuses it).
+        The registers keep their values; call it before programming the IOMMU."""
+        self.caps = Capabilities(value, svnapot=svnapot)
 
     # -- registers -------------------------------------------------------------------------
     def read_reg(self, offset: int, size: int = 8) -> int:

@@ -32,13 +32,16 @@ def _ppn(pte: int) -> int:
 
 def walk(reader: WalkReader, *, kind: str, addr: int, levels: int, root_ppn: int,
          access: str, user: bool, sum_: bool, tag_prefix: tuple,
-         pte_addr_xlate=None) -> tuple[int, int]:
+         pte_addr_xlate=None, svnapot: bool = True) -> tuple[int, int]:
     """Translate `addr` through one stage; return (output address, leaf PTE).
 
     kind: "pte1" (first stage) or "pte2" (G-stage, 2 extra root index bits, always User).
     pte_addr_xlate: for a first stage under an active G-stage, maps each PTE's GPA to an SPA
     (it raises its own fault). tag_prefix: (gscid, pscid) or (gscid,) for cache tags.
+    svnapot: False for an IOMMU without Svnapot; bit 63 (N) is then reserved and a PTE with it
+    set is a page fault (Privileged spec, Sv39: reserved for Svnapot, zero otherwise).
     """
+    rsvd = PTE_RSVD if svnapot else PTE_RSVD | PTE_N
     g_stage = kind == "pte2"
     va_bits = 12 + 9 * levels + (2 if g_stage else 0)
     if g_stage:
@@ -64,7 +67,7 @@ def walk(reader: WalkReader, *, kind: str, addr: int, levels: int, root_ppn: int
         except PoisonedData:
             raise PtFault(PtFault.POISON)
         pbmt = (pte >> PTE_PBMT_SHIFT) & 3
-        if not pte & PTE_V or (pte & PTE_W and not pte & PTE_R) or pte & PTE_RSVD or pbmt:
+        if not pte & PTE_V or (pte & PTE_W and not pte & PTE_R) or pte & rsvd or pbmt:
             raise PtFault(PtFault.PAGE)
         if not pte & (PTE_R | PTE_X):
             # Non-leaf: D, A, U, N and PBMT are reserved.

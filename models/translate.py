@@ -70,7 +70,8 @@ def _translate_with_dc(req: Request, dc, caps: Capabilities, reader: WalkReader)
 
     def g_walk(gpa: int, acc: str) -> int:
         spa, _ = page_walk.walk(reader, kind="pte2", addr=gpa, levels=g_levels, root_ppn=dc.gppn,
-                                access=acc, user=True, sum_=False, tag_prefix=(gscid,))
+                                access=acc, user=True, sum_=False, tag_prefix=(gscid,),
+                                svnapot=caps.svnapot)
         return spa
 
     def implicit(gpa: int, access_cause: int, poison_cause: int) -> int:
@@ -106,7 +107,8 @@ def _translate_with_dc(req: Request, dc, caps: Capabilities, reader: WalkReader)
         try:
             gpa, _ = page_walk.walk(reader, kind="pte1", addr=req.iova, levels=fs_levels,
                                     root_ppn=fs_ppn, access=access, user=not supervisor,
-                                    sum_=sum_, tag_prefix=(gscid, pscid), pte_addr_xlate=pt_gpa)
+                                    sum_=sum_, tag_prefix=(gscid, pscid), pte_addr_xlate=pt_gpa,
+                                    svnapot=caps.svnapot)
         except PtFault as e:
             raise _fault({PtFault.PAGE: page_fault(ttyp), PtFault.ACCESS: access_fault(ttyp),
                           PtFault.POISON: Cause.PT_DATA_CORRUPTION}[e.kind])

@@ -260,10 +260,10 @@ class CoherenceOracle:
     completion through o.commands_done(cqh)."""
 
     def __init__(self, policy=DEFAULT_POLICY, capabilities: Optional[int] = None,
-                 max_paths: int = 4096) -> None:
+                 max_paths: int = 4096, svnapot: bool = True) -> None:
         self.policy: Policy = get_policy(policy)
         self.mem = Memory()
-        self.model = IommuModel(self.mem, capabilities=capabilities)
+        self.model = IommuModel(self.mem, capabilities=capabilities, svnapot=svnapot)
         self.model.on_command = self._on_command
         self.max_paths = max_paths
         self._t = 0                      # event clock
@@ -294,6 +294,14 @@ class CoherenceOracle:
         self.memo_hits = 0
 
     # -- software side ------------------------------------------------------------------
+    def set_capabilities(self, capabilities: int, svnapot: bool = True) -> None:
+        """Judge an IOMMU with these capabilities from now on (the testbench reads them from the
+        DUT after reset, before any request). Raises ValueError for a value the model refuses."""
+        self.model.set_capabilities(capabilities, svnapot=svnapot)
+        self._epoch += 1
+        self._memo.clear()
+        self._replay_memo.clear()
+
     def store64(self, pa: int, value: int) -> int:
         """A software store of a doubleword; returns its store sequence number."""
         if pa % 8:

