@@ -18,7 +18,7 @@ all: test
 
 help:
 	@echo "make test   - unit tests, RTL tests and a short regression (what CI runs)"
-	@echo "make sim    - the full regression (SIM=icarus|verilator|all TEST= SEED= SEEDS= POLICY= WAVES=1)"
+	@echo "make sim    - the full regression (DUT=name|profile.toml SIM=icarus|verilator|all TEST= SEED= SEEDS= POLICY= WAVES=1)"
 	@echo "make bench  - throughput figures"
 	@echo "make lint   - verilator --lint-only -Wall over rtl/"
 	@echo "make cov    - line coverage of models/ and scoreboards/ by the unit tests"
@@ -36,8 +36,10 @@ check-icarus:
 	@command -v iverilog >/dev/null && command -v vvp >/dev/null || \
 	  { echo "error: Icarus Verilog not found; install it with: sudo apt-get install -y iverilog"; exit 1; }
 
+# DUT=<name or profile>: the tests that run the regression use that DUT (the others test the
+# model, the oracle and our own RTL's blocks).
 test: $(STAMP) check-icarus
-	$(VPY) -m pytest tests $(PYTEST_ARGS)
+	$(if $(DUT),IOMMU_TEST_DUT=$(DUT)) $(VPY) -m pytest tests $(PYTEST_ARGS)
 
 cov: $(STAMP)
 	$(VPY) -m pytest tests/unit -q --cov=models --cov=scoreboards --cov-report=term-missing:skip-covered
@@ -51,7 +53,7 @@ lint: $(STAMP)
 	done; echo "lint: clean (3 parameter sets)"
 
 SIM ?= all
-SIM_ARGS = --sim $(SIM) $(if $(TEST),--test $(TEST)) $(if $(SEED),--seed $(SEED)) \
+SIM_ARGS = --sim $(SIM) $(if $(DUT),--dut $(DUT)) $(if $(TEST),--test $(TEST)) $(if $(SEED),--seed $(SEED)) \
            $(if $(SEEDS),--seeds $(SEEDS)) $(if $(POLICY),--policy $(POLICY)) \
            $(if $(filter 1 yes true,$(WAVES)),--waves) $(if $(SUBSET),--subset $(SUBSET))
 

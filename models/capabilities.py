@@ -93,3 +93,46 @@ class Capabilities:
     def pd_modes(self) -> dict[int, int]:
         """pdtp MODE encoding -> number of PDT levels."""
         return self._modes[2]
+
+
+_NAMES = {SV32: "Sv32", SV39: "Sv39", SV48: "Sv48", SV57: "Sv57", SVRSW60T59B: "Svrsw60t59b",
+          SVPBMT: "Svpbmt", SV32X4: "Sv32x4", SV39X4: "Sv39x4", SV48X4: "Sv48x4",
+          SV57X4: "Sv57x4", AMO_MRIF: "AMO_MRIF", MSI_FLAT: "MSI_FLAT", MSI_MRIF: "MSI_MRIF",
+          AMO_HWAD: "AMO_HWAD", ATS: "ATS", T2GPA: "T2GPA", END: "END", HPM: "HPM", DBG: "DBG",
+          PD8: "PD8", PD17: "PD17", PD20: "PD20", QOSID: "QOSID", NL: "NL", S: "S"}
+_IGS = {IGS_MSI: "MSI", IGS_WSI: "WSI", IGS_BOTH: "MSI+WSI", 3: "reserved"}
+
+
+def describe(value: int) -> str:
+    """The features a capabilities value lists, e.g. 'v1.0 Sv39 Sv39x4 PD8 IGS=WSI PAS=56'."""
+    names = [n for pos, n in sorted(_NAMES.items()) if _bit(value, pos)]
+    return (f"v{(value >> 4) & 0xF}.{value & 0xF} {' '.join(names)} "
+            f"IGS={_IGS[(value >> IGS_SHIFT) & 3]} PAS={(value >> PAS_SHIFT) & 0x3F}")
+
+
+def difference(got: int, want: int) -> str:
+    """What `got` has that `want` lacks and the other way round, in names."""
+    extra = [n for pos, n in sorted(_NAMES.items()) if _bit(got, pos) and not _bit(want, pos)]
+    missing = [n for pos, n in sorted(_NAMES.items()) if _bit(want, pos) and not _bit(got, pos)]
+    out = [f"+{n}" for n in extra] + [f"-{n}" for n in missing]
+    for what, shift, mask in (("IGS", IGS_SHIFT, 3), ("PAS", PAS_SHIFT, 0x3F), ("version", 0, 0xFF)):
+        g, w = (got >> shift) & mask, (want >> shift) & mask
+        if g != w:
+            out.append(f"{what} {g:#x} (declared {w:#x})")
+    return " ".join(out) or "none"
+
+
+def for_model(value: int) -> tuple[int, list[str]]:
+    """The value the model can judge with, and what it leaves unchecked: bits of features the
+    model does not implement are cleared (their registers and commands are not exercised), IGS
+    becomes WSI (the model delivers wired interrupts only), reserved and custom bits go."""
+    v = value & ((1 << 44) - 1) & ~(0x3 << 12 | 1 << 20)
+    dropped = [name for pos, name in UNIMPLEMENTED.items() if _bit(v, pos)]
+    for pos in UNIMPLEMENTED:
+        v &= ~(1 << pos)
+    if (v >> IGS_SHIFT) & 3 != IGS_WSI:
+        dropped.append(f"IGS={_IGS[(v >> IGS_SHIFT) & 3]} (modelled as WSI)")
+        v = v & ~(3 << IGS_SHIFT) | IGS_WSI << IGS_SHIFT
+    if value != v and not dropped:
+        dropped.append("reserved/custom bits")
+    return v, dropped

@@ -97,9 +97,9 @@ class GuestUpdateBase(InvalidationSeq, IommuSwVseq):
         """Every request has exactly one permitted outcome (when the persona's commands are
         enough under this policy), and it is `expect`: 'ok' (a translation), a cause code,
         an int PA, or a callable(req, outcome) -> bool."""
-        oracle = self.env.oracle
+        env = self.env
         for r in reqs:
-            outs = oracle.outcomes(r)
+            outs = env.permitted(r)
             if self.settles and len(outs) != 1:
                 raise AssertionError(
                     f"after '{label}' and its invalidations ({self.persona_name}) the oracle "

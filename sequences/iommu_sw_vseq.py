@@ -49,7 +49,7 @@ class IommuSwVseq(IommuBaseVseq):
         # Fresh simulation memory is zero, so pages need not be zeroed on first use.
         self.alloc = PageAllocator(TABLES, TABLES_SIZE, store, zero=False)
         self.cq = CommandQueueWriter(CQ_BASE, cq_log2, store, None)
-        self.fq = FaultQueueReader(FQ_BASE, fq_log2, self.env.memory.peek64)
+        self.fq = FaultQueueReader(FQ_BASE, fq_log2, self.env.peek64)
         for w in self.cq.setup_writes() + self.fq.setup_writes():
             await self.reg_write(*w)
         self.ddt = DeviceDirectory(ddt_mode, self.alloc, store)

@@ -15,15 +15,17 @@ from models import Request
 
 @dataclass(slots=True)
 class TranslationResult:
-    """One observed response: the request it answers and what the DUT returned."""
+    """One observed response: the request it answers and what the DUT returned. `cause` is None
+    for a fault on a port that does not carry it (the fault record tells)."""
     req: Request
     tag: int
     fault: bool
-    cause: int
+    cause: Optional[int]
     pa: int
     issued_ns: float = 0.0
     done_ns: float = 0.0
     seq_no: int = 0          # issue order, used by the scoreboard to order checks
+    permitted_causes: frozenset = frozenset()   # set by the scoreboard when cause is None
 
 
 class TranslationBatch(uvm_sequence_item):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 import cocotb
-from cocotb.triggers import FallingEdge, Timer
+from cocotb.triggers import Timer
 
 from models import Reg, Request, TTYP
 from sequences.guest_update_vseq import GuestUpdateBase
@@ -153,9 +153,9 @@ class RandomTrafficVseq(GuestUpdateBase):
         """Batches issued without waiting, so up to max_outstanding requests are in flight and
         more queue behind them; every `wait_every` batches the traffic pauses until every
         response is back, which leaves the DUT idle for a moment."""
-        rng, bfm = self.rng, self.env.dev.bfm
+        rng, env = self.rng, self.env
         for n in range(self.n_batches):
-            while len(bfm.pending) > self.max_pending:
+            while env.device_queued > self.max_pending:
                 await self.gap(self.gap_ns[1])
             reqs = [self.random_request() for _ in range(rng.randint(*self.batch))]
             await self.translate(reqs, wait=False)
@@ -169,14 +169,13 @@ class RandomTrafficVseq(GuestUpdateBase):
         request (the agent's BFM drives it in that time step and counts it as accepted,
         although the DUT sampled the old dev_req_valid; see the report)."""
         await Timer(ns, unit="ns")
-        await FallingEdge(self.env.dut.clk)
+        await self.env.clock_falling()
 
     async def quiesce(self, poll_ns: int = 200) -> None:
         """Wait until no device request is queued or in flight. (TranslationBatch(wait=True)
         after batches that did not wait can return early: DevDriver's per-batch counter is
         shared by the callbacks of earlier batches.)"""
-        bfm = self.env.dev.bfm
-        while bfm.busy:
+        while self.env.device_busy:
             await Timer(poll_ns, unit="ns")
 
     # -- updates ----------------------------------------------------------------------------
@@ -353,13 +352,13 @@ class FencePrPwUnderTrafficVseq(RandomTrafficVseq):
             pt.map(WINDOW + i * SIZE_4K, 0x8000_0000 + i * SIZE_4K, perms="rw")
         await self.after_update(self.ddt.set_dc(5, DeviceContextSpec(
             fs_mode="sv39", fs_root=pt.root, pscid=7)))
-        bfm = self.env.dev.bfm
+        env = self.env
         end = get_sim_time("ns") + self.traffic_ns
 
         async def traffic():
             n = 0
             while get_sim_time("ns") < end:
-                if len(bfm.pending) < 16:
+                if env.device_queued < 16:
                     # misses too: the walker stays busy
                     reqs = [Request(did=5, iova=WINDOW + self.rng.randrange(64) * SIZE_4K
                                     + 8 * k, ttyp=TTYP.UNTRANSLATED_READ) for k in range(8)]

@@ -144,7 +144,7 @@ class TwoStageVseq(GuestUpdateBase):
         used = sorted(vm1.galloc._owned)                 # the GPA pages of the tables and PDT
         for gpa in used:
             for off in range(0, SIZE_4K, 8):
-                v = self.env.memory.peek64(old_spa + gpa - G_TABLES + off)
+                v = self.env.peek64(old_spa + gpa - G_TABLES + off)
                 if v:
                     self.store64(new_spa + gpa - G_TABLES + off, v)
         await self.cycle(allq, lambda: vm1.g.remap(G_TABLES, new_spa), holders=holders, expect="ok")
@@ -152,7 +152,7 @@ class TwoStageVseq(GuestUpdateBase):
         # scrub the old copy: a stale G-stage translation would now walk garbage
         for gpa in used:
             for off in range(0, SIZE_4K, 8):
-                if self.env.memory.peek64(old_spa + gpa - G_TABLES + off):
+                if self.env.peek64(old_spa + gpa - G_TABLES + off):
                     self.store64(old_spa + gpa - G_TABLES + off, 0)
         await self.settle(allq, "ok", "after the old table copy is scrubbed")
 

@@ -37,6 +37,7 @@ def one_run(sim: str, bdir: Path, top: str, test: str, check: bool, rep: int,
             memory: str = "hdl", count: int = 0) -> tuple:
     d = bdir / "bench" / test / f"{'check' if check else 'limit'}{rep}"
     env = {"IOMMU_BENCH_CHECK": "1" if check else "0", "IOMMU_MEMORY": memory,
+           "IOMMU_PORT": "dev-batch" if top == "iommu_bench_top" else "dev",
            "PYTHONWARNINGS": "ignore::DeprecationWarning"}
     if count:
         env["IOMMU_BENCH_COUNT"] = str(count)

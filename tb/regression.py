@@ -1,9 +1,11 @@
-"""`make sim`: the regression. Every test of tb/regression.toml x seeds x simulators, one
-build per simulator and parameter set, two jobs at a time; JUnit XML and coverage under
-results/, a summary table, one replay command per failure, and a non-zero exit on failure.
+"""`make sim`: the regression. Every test of tb/regression.toml x seeds x simulators on one
+DUT (a profile: duts/<name>.toml or a path; default our own RTL), one build per simulator,
+parameter set and bug variant, two jobs at a time; JUnit XML and coverage under results/, a
+summary table (with what each run skipped and why), one replay command per failure, and a
+non-zero exit on failure.
 
-    python -m tb.regression [--sim icarus|verilator|all] [--test NAME] [--seed N]
-                            [--seeds N] [--policy NAME] [--waves] [--subset smoke]
+    python -m tb.regression [--dut NAME|PATH] [--sim icarus|verilator|all] [--test NAME]
+                            [--seed N] [--seeds N] [--policy NAME] [--waves] [--subset smoke]
 """
 from __future__ import annotations
 
@@ -19,12 +21,12 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from tb import runner
+from tb import dut_profile, runner
+from tb.dut_profile import DutProfile, ProfileError
 
 REPO = runner.REPO_ROOT
 LIST = REPO / "tb" / "regression.toml"
 RESULTS = REPO / "results"
-TOP = "riscv_iommu"
 MODULE = "tb.tests.iommu_tests"
 DEFAULT_POLICY = "riscv-1.0-strict"
 
@@ -47,6 +49,10 @@ class Job:
     cls: str = ""                 # the test class (name is the list entry's id)
     module: str = MODULE          # the Python module holding the test class
     build_dir: str = ""
+    top: str = ""
+    dut: str = ""                 # the profile's path (handed to the simulator's Python)
+    dut_arg: str = ""             # how the user named the DUT (for the replay line)
+    skip: str = ""                # why this run cannot happen on this DUT (reported, not run)
 
     @property
     def build_key(self) -> tuple:
@@ -61,6 +67,9 @@ class JobResult:
     message: str = ""
     checked: int = 0
     sim_ns: float = 0.0
+    skipped_steps: list = None    # steps the sequence could not do on this DUT: (step, reason)
+    skipped: bool = False         # the whole run was skipped (see message)
+    capabilities: str = ""        # the line capability discovery printed
 
 
 def load_list(path: Path = LIST) -> dict:
@@ -75,7 +84,7 @@ def load_list(path: Path = LIST) -> dict:
     return data
 
 
-def plan(data: dict, args) -> list[Job]:
+def plan(data: dict, args, dut: DutProfile) -> list[Job]:
     tests = data.get("test", [])
     defaults = data.get("defaults", {})
     if args.test:
@@ -91,6 +100,10 @@ def plan(data: dict, args) -> list[Job]:
     for sim in sims:
         if sim not in runner.SIMULATORS:
             raise UsageError(f"unknown simulator {sim!r}; use icarus, verilator or all")
+    if args.sim != "all" and args.sim not in dut.simulators:
+        raise UsageError(f"DUT {dut.name} ({dut.path}) supports {', '.join(dut.simulators)} only, "
+                         f"not {args.sim} (key 'simulators')")
+    sims = [s for s in sims if s in dut.simulators]
     available = runner.simulators()
     missing = [s for s in sims if s not in available]
     if missing:
@@ -102,17 +115,19 @@ def plan(data: dict, args) -> list[Job]:
         n = args.seeds if args.seeds is not None else (1 if args.subset else t.get("seeds", defaults.get("seeds", 1)))
         seeds = [args.seed] if args.seed is not None else list(range(1, n + 1))
         params = t.get("params", "default")
-        if params not in data.get("params", {}):
-            raise UsageError(f"test {t['id']} names unknown parameter set {params!r}")
         policy = args.policy or t.get("policy", DEFAULT_POLICY)
         mutant = t.get("mutant", "")
-        if mutant and mutant not in data.get("mutants", {}):
-            raise UsageError(f"test {t['id']} names unknown mutant {mutant!r}")
+        skip = ""
+        if params not in dut.params:
+            skip = f"DUT {dut.name} has no parameter set {params!r}"
+        elif mutant and mutant not in dut.mutants:
+            skip = f"DUT {dut.name} has no bug variant {mutant!r} (mutants exist for our own RTL)"
         for sim in sims:
             if sim not in t.get("simulators", defaults.get("simulators", runner.SIMULATORS)):
                 continue
             jobs += [Job(sim, t["id"], s, params, policy, args.waves, mutant, t.get("expect", ""),
-                         bool(mutant or t.get("expect_fail")), t["name"], t.get("module", MODULE))
+                         bool(mutant or t.get("expect_fail")), t["name"], t.get("module", MODULE),
+                         top=dut.top, dut=str(dut.path), dut_arg=args.dut or "", skip=skip)
                      for s in seeds]
     return jobs
 
@@ -128,9 +143,9 @@ def run_job(job: Job) -> JobResult:
     test_dir = Path(job.build_dir) / "runs" / job.test / f"seed{job.seed}"
     t0 = time.time()
     try:
-        n_pass, n_fail, xml = runner.run(job.sim, job.build_dir, TOP, job.module, testcase=job.cls,
+        n_pass, n_fail, xml = runner.run(job.sim, job.build_dir, job.top, job.module, testcase=job.cls,
                                          seed=job.seed, test_dir=test_dir, waves=job.waves,
-                                         extra_env={"IOMMU_POLICY": job.policy,
+                                         extra_env={"IOMMU_POLICY": job.policy, "IOMMU_DUT": job.dut,
                                                     "PYTHONWARNINGS": "ignore::DeprecationWarning"})
         ok = n_fail == 0 and n_pass == 1
         msg = "" if ok else "; ".join(runner.failures(xml)) or "no test ran"
@@ -148,39 +163,42 @@ def run_job(job: Job) -> JobResult:
     except RuntimeError as e:
         ok, msg = False, str(e).splitlines()[0]
     st = _stats(test_dir)
-    return JobResult(job, ok, time.time() - t0, msg, st.get("checked", 0), st.get("sim_ns", 0.0))
+    return JobResult(job, ok, time.time() - t0, msg, st.get("checked", 0), st.get("sim_ns", 0.0),
+                     [tuple(x) for x in st.get("skipped", [])], capabilities=st.get("capabilities", ""))
 
 
-def mutant_sources(data: dict, name: str) -> list[str]:
-    """The RTL sources with one mutant applied, written under build/mutants/<name>/."""
-    m = data["mutants"][name]
-    target = (REPO / m["file"]).resolve()
-    out_dir = runner.BUILD_ROOT / "mutants" / name
+def mutant_sources(dut: DutProfile, name: str) -> list[Path]:
+    """The DUT's sources with one mutant applied, written under build/mutants/<dut>/<name>/."""
+    m = dut.mutants[name]
+    target = m["path"]
+    out_dir = runner.BUILD_ROOT / "mutants" / dut.name / name
     out_dir.mkdir(parents=True, exist_ok=True)
     sources = []
-    for src in runner.read_filelist("rtl/riscv_iommu.f"):
+    for src in dut.sources:
         if src.resolve() == target:
             text = src.read_text()
             if text.count(m["find"]) != 1:
                 raise UsageError(f"mutant {name}: the text to change occurs {text.count(m['find'])} "
-                                 f"times in {m['file']} (must be once); update tb/regression.toml")
+                                 f"times in {m['file']} (must be once); update {dut.path}")
             dst = out_dir / src.name
             dst.write_text(text.replace(m["find"], m["replace"]))
-            sources.append(str(dst))
+            sources.append(dst)
         else:
-            sources.append(str(src))
-    if str(out_dir / target.name) not in sources:
-        raise UsageError(f"mutant {name}: {m['file']} is not in rtl/riscv_iommu.f")
+            sources.append(src)
     return sources
 
 
-def build_one(key: tuple, data: dict, waves: bool) -> tuple:
+def build_one(key: tuple, dut: DutProfile, waves: bool) -> tuple:
     """(build dir, seconds, error line or "") for one (simulator, parameter set, mutant)."""
     sim, params, mutant = key
     t0 = time.time()
     try:
-        sources = mutant_sources(data, mutant) if mutant else None
-        bdir = runner.build(sim, TOP, sources=sources, parameters=data["params"][params], waves=waves)
+        sources = mutant_sources(dut, mutant) if mutant else dut.sources
+        # A mutated file may include others next to the original: its folder stays on the path.
+        includes = dut.include_dirs + ([dut.mutants[mutant]["path"].parent] if mutant else [])
+        bdir = runner.build(sim, dut.top, sources=sources, parameters=dut.params[params],
+                            waves=waves, includes=list(dict.fromkeys(includes)),
+                            defines=dut.defines, extra_args=dut.sim_args[sim], timing=dut.timing)
         return str(bdir), time.time() - t0, ""
     except (RuntimeError, UsageError) as e:
         return "", time.time() - t0, str(e).splitlines()[0]
@@ -188,15 +206,23 @@ def build_one(key: tuple, data: dict, waves: bool) -> tuple:
 
 def replay(job: Job) -> str:
     pol = f" POLICY={job.policy}" if job.policy != DEFAULT_POLICY else ""
-    return f"REPLAY: make sim SIM={job.sim} TEST={job.test} SEED={job.seed}{pol} WAVES=1"
+    dut = f" DUT={job.dut_arg}" if job.dut_arg else ""
+    return f"REPLAY: make sim{dut} SIM={job.sim} TEST={job.test} SEED={job.seed}{pol} WAVES=1"
 
 
 def write_junit(results: list[JobResult], path: Path) -> None:
     suite = ET.Element("testsuite", name="iommu-regression", tests=str(len(results)),
-                       failures=str(sum(not r.ok for r in results)))
+                       failures=str(sum(not r.ok for r in results)),
+                       skipped=str(sum(r.skipped for r in results)))
     for r in results:
         case = ET.SubElement(suite, "testcase", classname=f"{r.job.sim}.{r.job.params}",
                              name=f"{r.job.test}[seed={r.job.seed}]", time=f"{r.seconds:.2f}")
+        if r.skipped:
+            ET.SubElement(case, "skipped", message=r.message[:500])
+        elif r.skipped_steps:
+            # The run passed, but some steps could not be done on this DUT: say which.
+            ET.SubElement(case, "system-out").text = "\n".join(
+                f"SKIPPED step {step}: {why}" for step, why in r.skipped_steps)
         if not r.ok:
             f = ET.SubElement(case, "failure", message=r.message[:500])
             f.text = replay(r.job)
@@ -219,6 +245,7 @@ def merge_coverage(results: list[JobResult]) -> Counter:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="make sim", description=__doc__.splitlines()[0])
+    ap.add_argument("--dut", help="a DUT profile: a name in duts/ or a path to a .toml file")
     ap.add_argument("--sim", default="all")
     ap.add_argument("--test")
     ap.add_argument("--seed", type=int)
@@ -240,16 +267,21 @@ def main(argv=None) -> int:
             from scoreboards import POLICIES
             if args.policy not in POLICIES:
                 raise UsageError(f"unknown policy {args.policy!r}; known: {', '.join(POLICIES)}")
+        dut = dut_profile.load(args.dut)
         data = load_list()
-        jobs = plan(data, args)
-    except UsageError as e:
+        jobs = plan(data, args, dut)
+    except (UsageError, ProfileError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    print(f"DUT {dut.name}: top {dut.top}, {len(dut.sources)} sources, port {dut.port['kind']}, "
+          f"profile {dut.path}")
     t0 = time.time()
     builds = {}
+    skipped = [j for j in jobs if j.skip]
+    jobs = [j for j in jobs if not j.skip]
     keys = sorted({j.build_key for j in jobs})
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        outs = list(pool.map(build_one, keys, [data] * len(keys), [args.waves] * len(keys)))
+        outs = list(pool.map(build_one, keys, [dut] * len(keys), [args.waves] * len(keys)))
     for key, (bdir, seconds, err) in zip(keys, outs):
         if err:
             print(f"error: {err}", file=sys.stderr)
@@ -262,6 +294,7 @@ def main(argv=None) -> int:
         j.build_dir = builds[j.build_key]
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         results = list(pool.map(run_job, jobs))
+    results += [JobResult(j, True, 0.0, j.skip, skipped=True) for j in skipped]
     wall = time.time() - t0
     RESULTS.mkdir(exist_ok=True)
     write_junit(results, RESULTS / "regression.xml")
@@ -270,10 +303,24 @@ def main(argv=None) -> int:
     print(f"\n{'simulator':<10} {'test':<28} {'seed':>5} {'result':<6} {'checked':>8} {'/s':>8} {'time':>7}")
     for r in results:
         rate = r.checked / r.seconds if r.seconds else 0
-        print(f"{r.job.sim:<10} {r.job.test:<28} {r.job.seed:>5} {'PASS' if r.ok else 'FAIL':<6} "
-              f"{r.checked:>8} {rate:>8.0f} {r.seconds:>6.1f}s")
+        verdict = "SKIP" if r.skipped else "PASS" if r.ok else "FAIL"
+        print(f"{r.job.sim:<10} {r.job.test:<28} {r.job.seed:>5} {verdict:<6} "
+              f"{r.checked:>8} {rate:>8.0f} {r.seconds:>6.1f}s"
+              + (f"  {r.message}" if r.skipped else "")
+              + (f"  ({len(r.skipped_steps)} step(s) skipped)" if r.skipped_steps else ""))
+    for sim in sorted({r.job.sim for r in results}):
+        line = next((r.capabilities for r in results if r.job.sim == sim and r.capabilities), "")
+        if line:
+            print(f"{sim}: {line}")
+    steps = sorted({(r.job.test, step, why) for r in results if r.skipped_steps
+                    for step, why in r.skipped_steps})
+    if steps:
+        print("\nsteps skipped (the DUT cannot do them):")
+        for test, step, why in steps:
+            print(f"  {test}: {step}: {why}")
     failed = [r for r in results if not r.ok]
-    print(f"\n{len(results) - len(failed)} passed, {len(failed)} failed in {wall:.1f} s "
+    n_skip = sum(r.skipped for r in results)
+    print(f"\n{len(results) - len(failed) - n_skip} passed, {len(failed)} failed, {n_skip} skipped in {wall:.1f} s "
           f"({sum(r.checked for r in results)} translations checked); "
           f"JUnit: {RESULTS / 'regression.xml'}, coverage: {RESULTS / 'coverage.yml'}")
     from tb.env.coverage_goals import GOALS

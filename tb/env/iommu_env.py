@@ -1,5 +1,6 @@
 """The pyuvm environment: register, memory and device agents, the oracle-backed scoreboard,
-coverage, the software facade that sequences use, and the hang watchdog."""
+coverage, capability discovery, the facade that sequences use (they never reach the agents,
+the oracle or the DUT directly), and the hang watchdog."""
 from __future__ import annotations
 
 import logging
@@ -7,11 +8,15 @@ import random
 
 import cocotb
 from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, Timer
+from cocotb.triggers import ClockCycles, FallingEdge, Timer
 from cocotb.utils import get_sim_time
 from pyuvm import ConfigDB, uvm_env
 
+from models import Reg
+from models import capabilities as capbits
+from models.capabilities import Capabilities
 from scoreboards import CoherenceOracle
+from sequences.dut_features import DutFeatures, TTYP_NAMES
 from tb.agents.dev.dev_agent import DevAgent
 from tb.agents.mem.hdl_mem_agent import HdlMemAgent
 from tb.agents.mem.mem_agent import MemAgent
@@ -32,57 +37,94 @@ class IommuEnv(uvm_env):
         self.dev = DevAgent("dev", self)
         self.sb = IommuScoreboard("sb", self)
         self.cov = IommuCoverage("cov", self)
-        self.oracle = CoherenceOracle(policy=self.cfg.policy, capabilities=self.cfg.capabilities)
+        # The model starts with our RTL's capabilities; start() reads the DUT's and reconfigures.
+        self.oracle = CoherenceOracle(policy=self.cfg.policy, svnapot=self.cfg.svnapot)
+        self.features = DutFeatures(caps=self.oracle.model.caps, name=self.cfg.dut_name,
+                                    max_inflight=self.cfg.max_outstanding)
+        self.capability_line = ""
 
     def connect_phase(self):
         self.sb.oracle = self.oracle
+        self.sb.msi_ranges = list(self.cfg.msi_ranges)
         self.cov.oracle = self.oracle
+        self.dev.kind = self.cfg.port
         # Coverage first: it decodes a doorbell's commands before the oracle consumes them.
         self.reg.ap.connect(subscriber("cov_reg", self, self.cov.reg_op).analysis_export)
         self.reg.ap.connect(subscriber("sb_reg", self, self.sb.reg_op).analysis_export)
         if not self.cfg.checking:
             return                    # the throughput limit: traffic without Python checking
+        self.dev.issued_ap.connect(subscriber("sb_issued", self, self.sb.issued).analysis_export)
         self.dev.ap.connect(subscriber("sb_dev", self, self.sb.translation).analysis_export)
         self.dev.ap.connect(subscriber("cov_dev", self, self.cov.translation).analysis_export)
         self.memory.ap.connect(subscriber("sb_mem", self, self.sb.mem_access).analysis_export)
 
     async def start(self, dut) -> None:
-        """Clock, reset, and the bus models (AxiRam must start while reset is held; the HDL
-        memory's backdoor registers are set then too)."""
+        """Clock, reset, the bus models (AxiRam must start while reset is held; the HDL
+        memory's backdoor registers are set then too), then capability discovery."""
         self.dut = dut
+        cfg = self.cfg
         # The C++ (GPI) clock: on Icarus always; on Verilator with the HDL memory (the Python
         # clock costs 2 wake-ups a cycle, ~3x the cycle rate there; the AxiRam regression keeps it).
         # iommu_bench_top makes its own clock (CLK_HALF_NS, 10 ns a cycle like cfg.clock_ns).
-        if not hasattr(dut, "u_drv"):
+        if cfg.port != "dev-batch":
             icarus = cocotb.SIM_NAME.lower().startswith("icarus")
-            impl = "gpi" if icarus or self.cfg.memory == "hdl" else None
-            clock = Clock(dut.clk, self.cfg.clock_ns, unit="ns", **({"impl": impl} if impl else {}))
+            impl = "gpi" if icarus or cfg.memory == "hdl" else None
+            clock = Clock(dut.clk, cfg.clock_ns, unit="ns", **({"impl": impl} if impl else {}))
             clock.start()
         dut.rst_n.value = 0
-        if hasattr(dut, "dev_req_valid"):     # iommu_bench_top drives it in HDL (u_drv)
-            dut.dev_req_valid.value = 0
-            dut.dev_rsp_ready.value = 1
-            for name in ("did", "pv", "pid", "priv", "iova", "ttyp", "tag"):
-                getattr(dut, f"dev_req_{name}").value = 0
+        self.dev.drive_reset_values(dut)
         # The bus models start while reset is held, once the DUT's outputs are out of X/Z;
         # their start-up banners are INFO and silenced before they are built.
         await ClockCycles(dut.clk, 2)
         for prefix in ("s_axil", "m_axi"):
             logging.getLogger(f"cocotb.{dut._name}.{prefix}").setLevel(logging.WARNING)
-        if self.cfg.memory == "axiram" and not hasattr(dut, "m_axi_arvalid"):
+        if cfg.memory == "axiram" and not hasattr(dut, "m_axi_arvalid"):
             raise RuntimeError(f"IommuEnvCfg.memory='axiram' needs m_axi on the toplevel "
                                f"({dut._name} has none: set IOMMU_MEMORY=hdl)")
-        self.memory.attach(dut, stall=self.cfg.mem_stall, rng=random.Random(self.rng.random()))
+        self.memory.attach(dut, stall=cfg.mem_stall, rng=random.Random(self.rng.random()))
         self.reg.driver.attach(dut)
-        if hasattr(dut, "u_drv"):
-            dut.u_drv.go_gen.value = 0        # the batch driver's handshake starts from 0
-            dut.u_drv.rsp_stall_thresh.value = 0
         await ClockCycles(dut.clk, 5)
         dut.rst_n.value = 1
         await ClockCycles(dut.clk, 2)
-        self.dev.attach(dut, clock_ns=self.cfg.clock_ns, max_outstanding=self.cfg.max_outstanding,
-                        rsp_stall=self.cfg.rsp_stall, rng=random.Random(self.rng.random()))
-        self.sb.bfm = self.dev.bfm
+        await self.discover()
+        self.dev.attach(dut, clock_ns=cfg.clock_ns, options=cfg.port_options,
+                        max_outstanding=cfg.max_outstanding, rsp_stall=cfg.rsp_stall,
+                        rng=random.Random(self.rng.random()))
+        self.features.port_ttyps = frozenset(
+            t for t in TTYP_NAMES if self.dev.can_express(_probe(t)))
+
+    async def discover(self) -> None:
+        """Read capabilities and fctl, judge the DUT with what it reports, and say so in one
+        line (with any difference from the profile's declaration: a failure when the profile
+        asks for a match). Programs icvec when the profile gives a value software must set."""
+        axil, cfg = self.reg.driver.axil, self.cfg
+        caps = int.from_bytes((await axil.read(int(Reg.CAPABILITIES), 8)).data, "little")
+        fctl = int.from_bytes((await axil.read(int(Reg.FCTL), 4)).data, "little")
+        usable, unchecked = capbits.for_model(caps)
+        line = f"DUT {cfg.dut_name} capabilities {caps:#018x} ({capbits.describe(caps)}), fctl {fctl:#x}"
+        if unchecked:
+            line += f"; not modelled, left unchecked: {', '.join(unchecked)}"
+        try:
+            self.oracle.set_capabilities(usable, svnapot=cfg.svnapot)
+        except ValueError as e:
+            self.sb._fail(f"CAPABILITIES {caps:#x} cannot be modelled: {e}")
+        self.features.caps = Capabilities(self.oracle.model.caps.value, svnapot=cfg.svnapot)
+        if not cfg.svnapot:
+            line += "; no Svnapot (profile)"
+        if cfg.capabilities is not None:
+            if caps == cfg.capabilities:
+                line += "; as the profile declares"
+            else:
+                diff = capbits.difference(caps, cfg.capabilities)
+                line += f"; differs from the profile's {cfg.capabilities:#x}: {diff}"
+                if cfg.capabilities_must_match:
+                    self.sb._fail(f"CAPABILITIES read {caps:#x}, the profile declares "
+                                  f"{cfg.capabilities:#x} (capabilities_must_match): {diff}")
+        self.capability_line = line
+        self.logger.info(line)
+        if cfg.icvec is not None:
+            await axil.write(int(Reg.ICVEC), cfg.icvec.to_bytes(8, "little"))
+            self.oracle.write_reg(Reg.ICVEC, cfg.icvec)
 
     # -- software facade: what a driver running on a hart does ------------------------------
     def store64(self, pa: int, value: int) -> None:
@@ -94,6 +136,33 @@ class IommuEnv(uvm_env):
         """Make IOMMU accesses to [lo, hi) fail with a bus error (the model predicts it)."""
         self.memory.set_access_fault(lo, hi)
         self.oracle.mem.set_access_fault(lo, hi)
+
+    def peek64(self, pa: int) -> int:
+        """What memory holds now (a backdoor read: never faults, whatever ranges are injected)."""
+        return self.memory.peek64(pa)
+
+    def permitted(self, req) -> frozenset:
+        """The outcomes the spec permits for `req` now, under the run's policy."""
+        return self.oracle.outcomes(req)
+
+    def expected_reg(self, offset: int, size: int = 8) -> int:
+        """What the golden model says a register reads now."""
+        return self.oracle.model.read_reg(offset, size)
+
+    # -- device traffic state, for sequences that pace themselves ---------------------------
+    @property
+    def device_busy(self) -> bool:
+        """Requests queued for the device port or waiting for their answer."""
+        return self.dev.bfm.busy
+
+    @property
+    def device_queued(self) -> int:
+        """Requests queued and not yet accepted by the DUT."""
+        return len(self.dev.bfm.pending)
+
+    async def clock_falling(self) -> None:
+        """Align to a falling clock edge (hand a batch over away from the DUT's sampling edge)."""
+        await FallingEdge(self.dut.clk)
 
     # -- end of test ----------------------------------------------------------------------
     async def drain(self, quiet_cycles: int = 64) -> None:
@@ -120,3 +189,8 @@ class IommuEnv(uvm_env):
                                  f"since {ts:.0f} ns" for t, r, ts in out[:4])
                 return (f"HUNG DUT: no device response for {now - bfm.last_progress_ns:.0f} ns with "
                         f"{len(out)} requests in flight and {len(bfm.pending)} queued; oldest: {head}")
+
+
+def _probe(ttyp: int):
+    from models import Request
+    return Request(did=0, iova=0, ttyp=ttyp)

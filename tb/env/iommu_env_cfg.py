@@ -10,7 +10,16 @@ from typing import Optional
 class IommuEnvCfg:
     policy: str = "riscv-1.0-strict"
     seed: int = 0
-    capabilities: Optional[int] = None       # None: the RTL's defaults (docs/design.md)
+    capabilities: Optional[int] = None       # what the DUT should report (the profile's
+                                             # declaration); None: whatever it reports
+    capabilities_must_match: bool = False    # a difference from `capabilities` fails the test
+    svnapot: bool = True                     # the DUT implements Svnapot (no capability bit)
+    port: str = "dev"                        # device port adapter: "dev" or "axi-dma"
+    port_options: dict = field(default_factory=dict)   # the adapter's options (the profile's [port])
+    fault_cause: str = "port"                # "record": the cause is seen only in the fault record
+    msi_ranges: list = field(default_factory=list)     # [lo, hi) addresses where MSIs may be written
+    icvec: Optional[int] = None              # a value software must program into icvec
+    dut_name: str = "riscv_iommu"
     max_outstanding: int = 64                # device requests in flight at once
     mem_stall: float = 0.0                   # probability an m_axi channel stalls a cycle
     rsp_stall: float = 0.0                   # probability dev_rsp_ready is held low a cycle
@@ -23,3 +32,16 @@ class IommuEnvCfg:
     # checking, any number of fault ranges) or "hdl" (axi_mem_model inside iommu_fast_top, built
     # from tb/hdl/fast_top.f: no Python on the bus; the bench uses it). Default: $IOMMU_MEMORY.
     memory: str = field(default_factory=lambda: os.environ.get("IOMMU_MEMORY", "axiram"))
+
+    def apply_profile(self, dut) -> None:
+        """Take the knobs a DUT profile (tb.dut_profile.DutProfile) sets."""
+        self.dut_name = dut.name
+        self.capabilities = dut.capabilities
+        self.capabilities_must_match = dut.capabilities_must_match
+        self.svnapot = dut.svnapot
+        self.port = dut.port["kind"]
+        self.port_options = dict(dut.port)
+        self.max_outstanding = min(self.max_outstanding, dut.max_inflight)
+        self.fault_cause = dut.fault_cause
+        self.msi_ranges = list(dut.msi_ranges)
+        self.icvec = dut.interrupts.get("icvec")

@@ -2,9 +2,16 @@
 
 - every translation response is checked with oracle.check(); a request in flight while
   software changed something may have used the state of any moment of its flight, so before
-  each change the permitted set of every in-flight request is taken and passed as `earlier`;
+  each change the permitted set of every in-flight request is taken and passed as `earlier`
+  (the in-flight table is the scoreboard's own, kept from the device monitor's issued and
+  answered items);
+- a port that answers a fault without its cause (an AXI DMA port's SLVERR): the fault must be
+  permitted, and the cause is checked when the fault record the IOMMU writes arrives (a fault
+  with no record, queue off or full, stays "fault, cause not observable");
 - every fault record the DUT writes must match a faulting response (cause, ids, iotval);
-- every IOFENCE.C data write must match a doorbelled IOFENCE.C with AV=1, in order;
+- every other DUT write is classified: an IOFENCE.C data write (must match a doorbelled
+  IOFENCE.C with AV=1, in order), an MSI (an address range the DUT profile declares: logged),
+  or a failure;
 - failures are counted (pyuvm's logger.error does not fail a test) and asserted in
   check_phase; each is one ERROR line with everything needed to act.
 """
@@ -35,14 +42,21 @@ class IommuScoreboard(uvm_component):
         self._record = None                           # [addr, dw0, iotval] being received
         self._orphans: list = []                      # records written before their response
         self.fence_writes_seen = 0
+        self.msi_writes_seen = 0
+        self.msi_ranges: list = []                    # [lo, hi) where MSIs may be written
+        self.inflight: dict = {}                      # seq_no -> Request, accepted, unanswered
         self.max_failures_logged = 20
 
     # -- software actions (called by the env's software facade and the register monitor) --
+    def issued(self, item) -> None:
+        seq_no, req = item
+        self.inflight[seq_no] = req
+
     def before_change(self) -> None:
         """Freeze what is permitted now for every request the DUT is working on."""
-        if self.bfm is None or not self.bfm.inflight:
+        if not self.inflight:
             return
-        for _tag, (req, _cb, _t, seq_no) in self.bfm.inflight.items():
+        for seq_no, req in self.inflight.items():
             now = self.oracle.outcomes(req)
             self._earlier[seq_no] = self._earlier.get(seq_no, frozenset()) | now
 
@@ -75,14 +89,32 @@ class IommuScoreboard(uvm_component):
     # -- DUT side ---------------------------------------------------------------------------
     def translation(self, res) -> None:
         self.checked += 1
-        observed = Outcome(None, res.cause) if res.fault else Outcome(res.pa, None)
+        self.inflight.pop(res.seq_no, None)
         earlier = self._earlier.pop(res.seq_no, frozenset())
+        if res.fault and res.cause is None:
+            self._fault_without_cause(res, earlier)
+            return
+        observed = Outcome(None, res.cause) if res.fault else Outcome(res.pa, None)
         verdict = self.oracle.check(res.req, observed, earlier)
         if not verdict.ok:
             self._fail(verdict.message)
         elif "stale=" in verdict.message:
             self.stale_used += 1
         if res.fault and not self._match_orphan(res):
+            self._faults.append(res)
+
+    def _fault_without_cause(self, res, earlier: frozenset) -> None:
+        """The port said "fault" and no more: a fault must be permitted now; which cause is
+        checked against the record the IOMMU writes (matched later, or already written)."""
+        permitted = self.oracle.outcomes(res.req) | earlier
+        causes = frozenset(o.cause for o in permitted if not o.ok)
+        if not causes:
+            self._fail(f"MISMATCH translate {_req(res.req)} got=fault (cause not observable on the "
+                       f"port) permitted={{{', '.join(sorted(map(str, permitted)))}}} "
+                       f"policy={self.oracle.policy.name}: no fault is permitted")
+            return
+        res.permitted_causes = causes
+        if not self._match_orphan(res):
             self._faults.append(res)
 
     def mem_access(self, access) -> None:
@@ -94,6 +126,10 @@ class IommuScoreboard(uvm_component):
         fq_hi = fq_lo + fq.entries * RECORD_BYTES
         if fq_lo <= addr < fq_hi:
             self._record_beat(addr, data)
+        elif any(lo <= addr < hi for lo, hi in self.msi_ranges):
+            self.msi_writes_seen += 1          # an MSI the profile declares: logged, not judged
+            self.logger.info(f"MSI write {addr:#x}<-{int.from_bytes(data, 'little'):#x} "
+                             f"({len(data)} bytes)")
         else:
             self._fence_write(addr, data)
 
@@ -124,17 +160,35 @@ class IommuScoreboard(uvm_component):
             if not self._match_record(rec):
                 self._orphans.append(rec)
 
-    def _match_record(self, rec) -> bool:
+    def _pairs(self, res, rec) -> bool:
+        """Is `rec` (addr, dw0, iotval) the record of the faulting response `res`? A response
+        without a cause pairs on everything else, and its record's cause must be one the
+        oracle permitted when the response came back."""
         _, dw0, iotval = rec
+        if res.req.iova != iotval:
+            return False
+        if res.cause is not None:
+            return self._dw0_of(res) == dw0
+        if (self._dw0_of(res) ^ dw0) & ~0xFFF:
+            return False
+        cause = dw0 & 0xFFF
+        if cause not in res.permitted_causes:
+            self._fail(f"FAULT-RECORD at {rec[0]:#x} cause {cause} for {_req(res.req)}, whose port "
+                       f"answer was a fault without cause; permitted causes "
+                       f"{sorted(int(c) for c in res.permitted_causes)} policy={self.oracle.policy.name}")
+        res.cause = cause                  # what the record said, for the end-of-test rules
+        return True
+
+    def _match_record(self, rec) -> bool:
         for i, res in enumerate(self._faults):
-            if self._dw0_of(res) == dw0 and res.req.iova == iotval:
+            if self._pairs(res, rec):
                 del self._faults[i]
                 return True
         return False
 
     def _match_orphan(self, res) -> bool:
-        for i, (_, dw0, iotval) in enumerate(self._orphans):
-            if self._dw0_of(res) == dw0 and res.req.iova == iotval:
+        for i, rec in enumerate(self._orphans):
+            if self._pairs(res, rec):
                 del self._orphans[i]
                 return True
         return False
@@ -149,11 +203,14 @@ class IommuScoreboard(uvm_component):
                        f"response (cause {dw0 & 0xFFF}, did {dw0 >> 40:#x}, ttyp {(dw0 >> 34) & 0x3F}); "
                        f"{len(self._orphans)} such record(s)")
         fq = self.oracle.model.fq
-        owed = [r for r in self._faults if r.cause in (256, 257, 258, 259)]
+        always = {256, 257, 258, 259}
+        owed = [r for r in self._faults if (r.cause in always if r.cause is not None
+                                            else r.permitted_causes <= always)]
         if owed and fq.fqen and self.records_seen + len(owed) < fq.entries - 1:
             r = owed[0]
+            cause = r.cause if r.cause is not None else "/".join(map(str, sorted(r.permitted_causes)))
             out.append(f"FAULT-RECORD missing for {len(owed)} reported fault(s); first: cause "
-                       f"{r.cause} did={r.req.did:#x} iova={r.req.iova:#x}")
+                       f"{cause} did={r.req.did:#x} iova={r.req.iova:#x}")
         if self._fence_writes:
             a, d = self._fence_writes[0]
             out.append(f"IOFENCE.C data write missing: {len(self._fence_writes)} expected, first "
@@ -181,7 +238,13 @@ class IommuScoreboard(uvm_component):
     def report_lines(self) -> list[str]:
         return [f"scoreboard: {self.checked} translations checked, {len(self.failures)} failures, "
                 f"{self.stale_used} permitted stale results, {self.records_seen} fault records, "
-                f"{self.fence_writes_seen} IOFENCE.C data writes"]
+                f"{self.fence_writes_seen} IOFENCE.C data writes"
+                + (f", {self.msi_writes_seen} MSI writes" if self.msi_writes_seen else "")]
+
+
+def _req(r) -> str:
+    pid = "-" if r.pid is None else f"{r.pid:#x}"
+    return f"did={r.did:#x} pid={pid} iova={r.iova:#x} ttyp={int(r.ttyp)}"
 
 
 class _Sub(uvm_subscriber):

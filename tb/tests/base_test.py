@@ -12,6 +12,7 @@ from cocotb.triggers import First
 from cocotb.utils import get_sim_time
 from pyuvm import ConfigDB, uvm_factory, uvm_test
 
+from tb import dut_profile
 from tb.env.iommu_env import IommuEnv
 from tb.env.iommu_env_cfg import IommuEnvCfg
 
@@ -25,6 +26,10 @@ class IommuBaseTest(uvm_test):
     def build_phase(self):
         cfg = IommuEnvCfg(policy=os.environ.get("IOMMU_POLICY", "riscv-1.0-strict"),
                           seed=int(cocotb.RANDOM_SEED))
+        # The DUT profile the regression chose ($IOMMU_DUT; our own RTL when unset).
+        cfg.apply_profile(dut_profile.from_env())
+        if os.environ.get("IOMMU_PORT"):
+            cfg.port = os.environ["IOMMU_PORT"]      # dev-batch: iommu_bench_top's HDL driver
         self.configure(cfg)
         self.cfg = cfg
         ConfigDB().set(self, "env", "cfg", cfg)
@@ -80,7 +85,10 @@ class IommuBaseTest(uvm_test):
         sb = self.env.sb
         Path("stats.json").write_text(json.dumps({
             "checked": sb.checked, "failures": len(sb.failures), "stale": sb.stale_used,
-            "sim_ns": get_sim_time("ns")}))
+            "sim_ns": get_sim_time("ns"), "skipped": self.env.features.skipped,
+            "capabilities": self.env.capability_line}))
+        for step, why in self.env.features.skipped:
+            self.logger.info(f"SKIPPED step {step}: {why}")
         Path("coverage.yml").write_text("".join(f"{k}: {v}\n" for k, v in sorted(self.env.cov.bins.items())))
         for line in self.env.sb.report_lines() + self.env.cov.report_lines():
             self.logger.info(line)

@@ -9,10 +9,12 @@ import json
 
 import pytest
 
-from tb import runner
-from tb.regression import load_list, mutant_sources
+from tb import dut_profile, runner
+from tb.regression import mutant_sources
 
 TOP, FILELIST = "iommu_bench_top", "tb/hdl/bench_top.f"
+# The HDL memory, and the HDL batch driver on the device port.
+BATCH = {"IOMMU_MEMORY": "hdl", "IOMMU_PORT": "dev-batch"}
 
 SCENARIOS = [("tb.tests.iommu_tests", "SmokeTest"), ("tb.tests.iommu_tests", "RemapRoundsTest"),
              ("tb.tests.iommu_tests", "DcMisconfiguredTest"),      # fault records
@@ -32,7 +34,7 @@ def test_scenario_passes_through_batch_driver(bench_build, module, test):
     # seed 6 (6 % 3 == 0): ScenarioTest picks memory stalls and response back-pressure (the
     # driver's LFSR)
     n_pass, n_fail, xml = runner.run(sim, bdir, TOP, module, test, seed=6,
-                                     extra_env={"IOMMU_MEMORY": "hdl"},
+                                     extra_env=BATCH,
                                      test_dir=bdir / "bench_top" / test)
     assert (n_pass, n_fail) == (1, 0), f"{sim} {test} through the batch driver: {runner.failures(xml)}"
 
@@ -42,7 +44,7 @@ def test_bench_scenario_checks_every_translation(bench_build, test):
     sim, bdir = bench_build
     d = bdir / "bench_top" / test
     n_pass, n_fail, xml = runner.run(sim, bdir, TOP, "tb.tests.bench_tests", test, seed=1,
-                                     extra_env={"IOMMU_MEMORY": "hdl", "IOMMU_BENCH_CHECK": "1",
+                                     extra_env={**BATCH, "IOMMU_BENCH_CHECK": "1",
                                                 "IOMMU_BENCH_COUNT": "2304"},
                                      test_dir=d)
     assert (n_pass, n_fail) == (1, 0), f"{sim} {test}: {runner.failures(xml)}"
@@ -54,11 +56,11 @@ def test_bench_scenario_checks_every_translation(bench_build, test):
 
 def test_broken_iotlb_is_caught_through_batch_driver():
     """The IOTLB ignoring PSCID (the regression's mutant) fails a scenario run on the bench top."""
-    srcs = mutant_sources(load_list(), "iotlb_ignores_pscid")
+    srcs = [str(p) for p in mutant_sources(dut_profile.load(), "iotlb_ignores_pscid")]
     srcs += [str(p) for p in runner.read_filelist(FILELIST) if "rtl/" not in str(p)]
     bdir = runner.build("icarus", TOP, sources=srcs, timing=True)
     n_pass, n_fail, xml = runner.run("icarus", bdir, TOP, "tb.tests.iommu_tests", "PscidTagTest",
-                                     seed=1, extra_env={"IOMMU_MEMORY": "hdl"},
+                                     seed=1, extra_env=BATCH,
                                      test_dir=bdir / "bench_top" / "mutant")
     fails = runner.failures(xml)
     assert n_fail == 1 and "MISMATCH translate did=6" in fails[0], fails
@@ -88,7 +90,7 @@ def test_hung_dut_fails_with_one_line_through_batch_driver(sim):
         srcs.append(p)
     bdir = runner.build(sim, TOP, sources=srcs, timing=True)
     n_pass, n_fail, xml = runner.run(sim, bdir, TOP, "tb.tests.iommu_tests", "SmokeTest", seed=1,
-                                     extra_env={"IOMMU_MEMORY": "hdl"},
+                                     extra_env=BATCH,
                                      test_dir=bdir / "bench_top" / "hung")
     fails = runner.failures(xml)
     assert n_fail == 1 and fails[0].startswith("SmokeTest: HUNG DUT: no device response"), fails

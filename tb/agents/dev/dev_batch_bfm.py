@@ -52,7 +52,18 @@ class DevBatchBfm:
         self.hdl_seconds = 0.0                # wall time spent waiting for them
         self._wake = Event()
         self._gen = 0
+        self.on_issue = None                  # (seq_no, Request) as a batch goes down
         self._req_bulk, self._rsp_bulk = drv.req_bulk, drv.rsp_bulk
+
+    @staticmethod
+    def drive_reset_values(dut) -> None:
+        """The batch driver owns the port; its handshake starts from 0."""
+        dut.u_drv.go_gen.value = 0
+        dut.u_drv.rsp_stall_thresh.value = 0
+
+    @staticmethod
+    def can_express(req: Request) -> bool:
+        return True
 
     def start(self) -> None:
         self._gen = int(self.drv.go_gen.value)
@@ -85,6 +96,8 @@ class DevBatchBfm:
                 req, cb = self.pending.popleft()
                 words.append(f"{pack_request(req):0{RQW}b}")
                 self.inflight[tag] = (req, cb, now, self.issued)
+                if self.on_issue is not None:
+                    self.on_issue(self.issued, req)
                 self.issued += 1
             # request i is word i: the last request leads the MSB-first string
             words.append("0" * (RQW * (DEPTH - n)))

@@ -42,6 +42,19 @@ class DevBfm:
         self.last_progress_ns = 0.0
         self._wake = Event()
         self._task = None
+        self.on_issue = None                  # (seq_no, Request) when the DUT accepts one
+
+    @staticmethod
+    def drive_reset_values(dut) -> None:
+        """The port's inputs while reset is held: no request, responses accepted."""
+        dut.dev_req_valid.value = 0
+        dut.dev_rsp_ready.value = 1
+        for name in ("did", "pv", "pid", "priv", "iova", "ttyp", "tag"):
+            getattr(dut, f"dev_req_{name}").value = 0
+
+    @staticmethod
+    def can_express(req: Request) -> bool:
+        return True                           # dev_req_ttyp carries every request type
 
     def start(self) -> None:
         self.req_valid.value = 0
@@ -118,6 +131,8 @@ class DevBfm:
                 tag = self.free_tags.popleft()
                 self.pending.popleft()
                 self.inflight[tag] = (driving[0], driving[1], now, self.issued)
+                if self.on_issue is not None:
+                    self.on_issue(self.issued, driving[0])
                 self.issued += 1
                 self.last_progress_ns = now
                 driven = None

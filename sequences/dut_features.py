@@ -1,0 +1,107 @@
+"""What the DUT can do, as the scenarios ask it: which translation modes and directory formats
+it supports (from the capabilities register the environment read after reset), Svnapot (the
+profile says; it has no capability bit), which request types its device port can carry, and how
+many requests it takes in flight. Scenarios pick the modes from here (Sv39 when Sv48 is absent,
+Sv39x4 for Sv48x4, PD8 for PD17/PD20) and record each step they cannot do at all with its
+reason: the regression lists those steps as skipped, never as failures and never silently.
+
+Plain Python: unit-tested without a simulator.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from models import capabilities as capbits
+from models.capabilities import Capabilities
+
+FIRST_STAGE = ("sv39", "sv48", "sv57")
+G_STAGE = ("sv39x4", "sv48x4", "sv57x4")
+PDT = ("pd8", "pd17", "pd20")
+_BIT = {"sv39": capbits.SV39, "sv48": capbits.SV48, "sv57": capbits.SV57,
+        "sv39x4": capbits.SV39X4, "sv48x4": capbits.SV48X4, "sv57x4": capbits.SV57X4,
+        "pd8": capbits.PD8, "pd17": capbits.PD17, "pd20": capbits.PD20,
+        "msi_flat": capbits.MSI_FLAT}
+# Significant IOVA / GPA bits of each mode (first stage: sign-extended from the top bit).
+VA_BITS = {"sv39": 39, "sv48": 48, "sv57": 57, "sv39x4": 41, "sv48x4": 50, "sv57x4": 59}
+PID_BITS = {"pd8": 8, "pd17": 17, "pd20": 20}
+TTYP_NAMES = {1: "untranslated exec", 2: "untranslated read", 3: "untranslated write",
+              5: "translated exec", 6: "translated read", 7: "translated write",
+              8: "PCIe ATS translation request", 9: "PCIe message"}
+
+
+class NotSupported(Exception):
+    """A scenario step the DUT cannot do at all; str() is the reason."""
+
+
+@dataclass
+class DutFeatures:
+    caps: Capabilities = field(default_factory=lambda: Capabilities(capbits.DEFAULT))
+    port_ttyps: frozenset = frozenset(TTYP_NAMES)      # request types the device port carries
+    max_inflight: int = 64
+    name: str = "riscv_iommu"
+    skipped: list = field(default_factory=list)         # (step, reason), in order
+
+    @property
+    def svnapot(self) -> bool:
+        return self.caps.svnapot
+
+    def has(self, feature: str) -> bool:
+        """A mode (sv39 .. sv57x4, pd8 .. pd20), msi_flat or svnapot."""
+        if feature == "svnapot":
+            return self.svnapot
+        return bool(self.caps.value >> _BIT[feature] & 1)
+
+    def _pick(self, family: tuple, preferred: str) -> str:
+        # The preferred mode if supported, else the widest supported one below it, else above.
+        i = family.index(preferred)
+        for m in list(family[i::-1]) + list(family[i + 1:]):
+            if self.has(m):
+                return m
+        raise NotSupported(f"DUT {self.name} supports none of {', '.join(family)}")
+
+    def fs_mode(self, preferred: str = "sv48") -> str:
+        return self._pick(FIRST_STAGE, preferred)
+
+    def g_mode(self, preferred: str = "sv48x4") -> str:
+        return self._pick(G_STAGE, preferred)
+
+    def pd_mode(self, preferred: str = "pd20") -> str:
+        return self._pick(PDT, preferred)
+
+    def can_send(self, ttyp: int) -> bool:
+        return int(ttyp) in self.port_ttyps
+
+    # -- skipped steps ---------------------------------------------------------------------
+    def skip(self, step: str, reason: str) -> None:
+        """Record a step the scenario leaves out on this DUT (reported by the regression)."""
+        if (step, reason) not in self.skipped:
+            self.skipped.append((step, reason))
+
+    def need(self, feature: str, step: str) -> bool:
+        """True if the DUT has `feature`; otherwise records `step` as skipped and says False."""
+        if self.has(feature):
+            return True
+        self.skip(step, f"DUT {self.name} has no {feature.replace('_', ' ').capitalize()}"
+                  if feature in ("svnapot", "msi_flat") else f"DUT {self.name} does not support {feature.capitalize()}")
+        return False
+
+    def sendable(self, reqs: list) -> list:
+        """The requests the port can carry; the others are recorded as skipped, by type."""
+        out = []
+        for r in reqs:
+            if self.can_send(r.ttyp):
+                out.append(r)
+            else:
+                name = TTYP_NAMES.get(int(r.ttyp), f"ttyp {int(r.ttyp)}")
+                self.skip(f"{name} requests", f"the DUT's device port cannot carry them")
+        return out
+
+
+def fit_iova(va: int, mode: str) -> int:
+    """The IOVA a scenario meant for a wider mode, folded into `mode`'s space (keeps the low
+    bits, canonical for a first stage): the same page offsets and table slots below the top."""
+    bits = VA_BITS[mode]
+    if mode in G_STAGE:
+        return va & ((1 << bits) - 1)
+    low = va & ((1 << (bits - 1)) - 1)
+    return low
