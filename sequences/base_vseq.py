@@ -22,6 +22,12 @@ class IommuBaseVseq(uvm_sequence):
         self.env = None
         self.rng = random.Random(0)
 
+    @property
+    def dut(self):
+        """What the DUT supports (sequences.dut_features.DutFeatures): pick modes from it, and
+        record a step it cannot do with dut.skip()/dut.need()."""
+        return self.env.features
+
     # -- registers ------------------------------------------------------------------------
     async def reg_ops(self, ops: list[RegOp]) -> list[RegOp]:
         batch = RegBatch(ops=ops)
@@ -48,6 +54,9 @@ class IommuBaseVseq(uvm_sequence):
 
     # -- translations -----------------------------------------------------------------------
     async def translate(self, reqs: list[Request], wait: bool = True):
+        """Send requests to the DUT (those its device port cannot carry are left out and
+        reported as skipped steps); with wait, returns their results when all are back."""
+        reqs = self.dut.sendable(reqs)
         batch = TranslationBatch(reqs=reqs, wait=wait)
         await self.start_item_on(self.env.dev.seqr, batch)
         return batch.results

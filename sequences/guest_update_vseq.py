@@ -156,13 +156,15 @@ PA = 0x8000_0000
 
 class PteUpdateVseq(GuestUpdateBase):
     """First-stage leaf updates on a host Sv39 device (PSCID 7) and a host Sv48 device
-    (PSCID 8, IOVAs above 512 GiB): map (0->1), remap, permission down (rw -> r) and up
-    (r -> rwx), a global page remapped (PSCV=0 scope), unmap (1->0); each in a cycle."""
+    (PSCID 8, IOVAs above 512 GiB; a second Sv39 device at 128 GiB on a DUT without Sv48):
+    map (0->1), remap, permission down (rw -> r) and up (r -> rwx), a global page remapped
+    (PSCV=0 scope), unmap (1->0); each in a cycle."""
 
     async def body(self):
         await self.init_iommu("1lvl")
+        wide = self.dut.fs_mode("sv48")
         devs = [(5, await self.host_device(5, "sv39", 7), VA),
-                (6, await self.host_device(6, "sv48", 8), 0x80_4000_0000)]
+                (6, await self.host_device(6, wide, 8), 0x80_4000_0000 if wide != "sv39" else 0x20_4000_0000)]
         for did, pt, va in devs:
             rq = rwx(did, va)
             await self.settle(rq, perm_expect(""), "unmapped")
@@ -211,6 +213,8 @@ class SuperpageVseq(GuestUpdateBase):
         await self.cycle(gq, lambda: pt.remap(gp + SIZE_2M, 0x1_4000_0000 + SIZE_2M), expect="ok")
         await self.cycle(gq, lambda: pt.merge(gp, SIZE_1G), expect="ok")
         # Svnapot 64 KiB
+        if not self.dut.need("svnapot", "Svnapot 64 KiB pages (map, remap, protect, split, merge)"):
+            return
         np_ = VA + 0x10_0000
         nq = [req(5, np_ + off, t) for off in (0, 0x3008, 0xF000) for t in "rw"]
         await self.cycle(nq, lambda: pt.map(np_, PA + 0x100_0000, SIZE_64K, "rw"), expect="ok")
@@ -234,7 +238,8 @@ class DeviceContextVseq(GuestUpdateBase):
         await self.init_iommu("2lvl")
         did = 0x105                                       # DDI[1]=2: a non-leaf entry of its own
         a = self.page_table("sv39", pscid=7)
-        b = self.page_table("sv48", pscid=9)
+        wide = self.dut.fs_mode("sv48")                   # the mode change (Sv39 -> Sv48)
+        b = self.page_table(wide, pscid=9)
         a.map(VA, PA, perms="rw")
         b.map(VA, PA + 0x10_0000, perms="rw")
         other = await self.host_device(0x106, "sv39", 11)  # same DDT leaf page, untouched
@@ -245,10 +250,10 @@ class DeviceContextVseq(GuestUpdateBase):
         await self.cycle(rq, lambda: self.ddt.invalidate_dc(did),
                          expect=lambda r: 258 if r.did == did else None)
         await self.cycle(rq, lambda: self.ddt.set_dc(did, DeviceContextSpec(
-            fs_mode="sv48", fs_root=b.root, pscid=9)))
+            fs_mode=wide, fs_root=b.root, pscid=9)))
         # one doubleword in place: ta.PSCID 9 -> 12 (same table)
         await self.cycle(rq, lambda: self.ddt.set_dc(did, DeviceContextSpec(
-            fs_mode="sv48", fs_root=b.root, pscid=12)), expect=lambda r: "ok" if r.did == did else None)
+            fs_mode=wide, fs_root=b.root, pscid=12)), expect=lambda r: "ok" if r.did == did else None)
         # fsc in place: back to table a (Sv39), same PSCID
         await self.cycle(rq, lambda: self.ddt.set_dc(did, DeviceContextSpec(
             fs_mode="sv39", fs_root=a.root, pscid=12)))
@@ -278,7 +283,7 @@ class DdtpModeVseq(GuestUpdateBase):
     async def body(self):
         await self.init_iommu("1lvl")
         specs = {}
-        for did, mode, pscid in ((5, "sv39", 7), (6, "sv48", 8), (0x41, "sv39", 9)):
+        for did, mode, pscid in ((5, "sv39", 7), (6, self.dut.fs_mode("sv48"), 8), (0x41, "sv39", 9)):
             pt = self.page_table(mode, pscid=pscid)
             pt.map(VA, PA + did * 0x1000, perms="rw")
             specs[did] = DeviceContextSpec(fs_mode=mode, fs_root=pt.root, pscid=pscid)

@@ -12,6 +12,7 @@ translate after):
 """
 from __future__ import annotations
 
+from sequences.dut_features import PID_BITS
 from sequences.guest_update_vseq import PA, VA, GuestUpdateBase, req, rwx
 from sequences.sw.device_directory import DeviceContextSpec
 from sequences.sw.process_directory import ProcessDirectory
@@ -21,13 +22,28 @@ DEVICES = {0x20: ("pd8", (0x03, 0xA7)), 0x21: ("pd17", (0x1_0203, 0x0042)),
            0x22: ("pd20", (0xF_1234, 0x2_0001))}
 
 
+def retarget(dut) -> dict:
+    """DEVICES on this DUT: each PDT mode it lacks becomes the widest it has below it, and the
+    process ids keep their low bits (still two distinct ids per device)."""
+    out = {}
+    for did, (mode, pids) in DEVICES.items():
+        m = dut.pd_mode(mode)
+        out[did] = (m, tuple(p & ((1 << PID_BITS[m]) - 1) for p in pids))
+    return out
+
+
 class ProcessContextVseq(GuestUpdateBase):
     async def body(self):
         await self.init_iommu("1lvl")
+        devices = retarget(self.dut)
+        wide = self.dut.fs_mode("sv48")
+        if all(mode == "pd8" for mode, _ in devices.values()):
+            self.dut.skip("non-leaf PDT entry removed and restored (266)",
+                          f"DUT {self.dut.name} has only PD8 (a one-level PDT)")
         pscid = 20
         self.pd_of = {}
         tables = {}
-        for did, (mode, pids) in DEVICES.items():
+        for did, (mode, pids) in devices.items():
             pd = self.process_directory(mode, did=did)
             self.pd_of[did] = pd
             await self.after_update(self.ddt.set_dc(did, DeviceContextSpec(
@@ -44,7 +60,7 @@ class ProcessContextVseq(GuestUpdateBase):
                     expect=lambda r: "ok" if (r.iova & 0x1000) == 0 and r.ttyp != 1
                     or (r.iova & 0x1000) and r.ttyp != 3 else None)
                 pscid += 1
-        for did, (mode, pids) in DEVICES.items():
+        for did, (mode, pids) in devices.items():
             pd = self.pd_of[did]
             p0, p1 = pids
             rq = (rwx(did, VA, p0, kinds="rw") + rwx(did, VA, p1, kinds="rw")
@@ -53,9 +69,9 @@ class ProcessContextVseq(GuestUpdateBase):
             # move p0 to p1's table under a new PSCID: V=0, invalidate, new context
             await self.cycle(rq, lambda: pd.invalidate_pc(p0),
                              expect=lambda r: 266 if r.pid == p0 else None)
-            new = self.page_table("sv48", pscid=pscid)
+            new = self.page_table(wide, pscid=pscid)
             new.map(VA, PA + 0x70_0000, perms="r")
-            await self.cycle(rq, lambda: pd.set_pc(p0, pscid=pscid, fs_mode="sv48",
+            await self.cycle(rq, lambda: pd.set_pc(p0, pscid=pscid, fs_mode=wide,
                                                    fs_root=new.root, ens=True))
             # fsc in place (one doubleword): back to its own Sv39 table, same PSCID
             await self.cycle(rq, lambda: pd.set_pc(p0, pscid=pscid, fs_mode="sv39",

@@ -19,6 +19,7 @@ import cocotb
 from cocotb.triggers import Timer
 
 from models import Reg, Request, TTYP
+from sequences.dut_features import PID_BITS
 from sequences.guest_update_vseq import GuestUpdateBase
 from sequences.sw.device_directory import DeviceContextSpec
 from sequences.sw.page_allocator import PageAllocator
@@ -78,24 +79,26 @@ class RandomTrafficVseq(GuestUpdateBase):
         self.spaces: list[Space] = []
         self.vms: list[Vm] = []
         # host devices: Sv39, Sv48, and a second device sharing the Sv39 table and PSCID
-        for dids, mode, pscid in (([0x11, 0x13], "sv39", 11), ([0x12], "sv48", 12)):
+        dut = self.dut
+        for dids, mode, pscid in (([0x11, 0x13], "sv39", 11), ([0x12], dut.fs_mode("sv48"), 12)):
             pt = self.page_table(mode, pscid=pscid)
             for did in dids:
                 await self.after_update(self.ddt.set_dc(did, DeviceContextSpec(
                     fs_mode=mode, fs_root=pt.root, pscid=pscid)))
             self.spaces.append(Space(dids, pt, name=f"host-{mode}"))
         # processes behind a PD17 directory (device 0x14), one table each
-        pd = self.process_directory("pd17", did=0x14)
-        for k, pid in enumerate(rng.sample(range(1, 1 << 17), 3)):
-            pt = self.page_table(rng.choice(["sv39", "sv48"]), pscid=20 + k)
+        pd_mode = dut.pd_mode("pd17")
+        pd = self.process_directory(pd_mode, did=0x14)
+        for k, pid in enumerate(rng.sample(range(1, 1 << PID_BITS[pd_mode]), 3)):
+            pt = self.page_table(dut.fs_mode(rng.choice(["sv39", "sv48"])), pscid=20 + k)
             pd.set_pc(pid, pscid=20 + k, fs_mode=pt.mode, fs_root=pt.root, ens=True,
                       sum_=rng.random() < 0.5)
             self.spaces.append(Space([0x14], pt, pid=pid, name=f"pid-{pid:#x}"))
         await self.after_update(self.ddt.set_dc(0x14, DeviceContextSpec(
-            pdtv=True, pdt_mode="pd17", pdt_root=pd.root)))
+            pdtv=True, pdt_mode=pd_mode, pdt_root=pd.root)))
         # guests: Sv39 under Sv39x4 (GSCID 5), Sv48 under Sv48x4 (GSCID 6), same PSCID 7
         for n, (gmode, fmode, gscid, did) in enumerate((("sv39x4", "sv39", 5, 0x15),
-                                                        ("sv48x4", "sv48", 6, 0x16))):
+                                                        (dut.g_mode("sv48x4"), dut.fs_mode("sv48"), 6, 0x16))):
             g = self.page_table(gmode, gscid=gscid)
             spa_tables, spa_data = 0x2000_0000 + n * 0x400_0000, 0x3000_0000 + n * 0x400_0000
             g.map(G_TABLES, spa_tables, SIZE_2M, "rw")
@@ -206,6 +209,8 @@ class RandomTrafficVseq(GuestUpdateBase):
     def first_stage_update(self, sp: Space):
         rng, pt = self.rng, sp.pt
         slot = rng.choice(["4k"] * 6 + ["napot", "2m", "2m"])
+        if slot == "napot" and not self.dut.need("svnapot", "Svnapot 64 KiB pages in random updates"):
+            slot = "4k"
         try:
             if slot == "4k":
                 va = WINDOW + rng.randrange(48) * SIZE_4K

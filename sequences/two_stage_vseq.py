@@ -57,12 +57,14 @@ class Guest:
 class TwoStageVseq(GuestUpdateBase):
     async def body(self):
         await self.init_iommu("2lvl")
+        # VM2 and its guest use the widest modes (Sv48x4, Sv48), or the DUT's widest below
+        self.g_wide, fs_wide = self.dut.g_mode("sv48x4"), self.dut.fs_mode("sv48")
         vm1 = Guest(self, "sv39x4", 3, 0x2000_0000, 0x3000_0000)
-        vm2 = Guest(self, "sv48x4", 4, 0x2200_0000, 0x3200_0000)
+        vm2 = Guest(self, self.g_wide, 4, 0x2200_0000, 0x3200_0000)
         holders = [self.ddt]
         # guest devices: 0x107 (VM1, Sv39 guest), 0x108 (VM2, Sv48 guest), 0x109 (VM1, G-stage only)
         g1 = vm1.table("sv39", 7)
-        g2 = vm2.table("sv48", 7)                     # same PSCID, another GSCID
+        g2 = vm2.table(fs_wide, 7)                    # same PSCID, another GSCID
         for t in (g1, g2):
             for i in range(4):
                 t.map(IOVA + i * SIZE_4K, G_DATA + i * SIZE_4K, perms="rwx")
@@ -112,17 +114,18 @@ class TwoStageVseq(GuestUpdateBase):
                          expect=lambda r: 23 if r.iova == G_HOLE else "ok")
 
         # ---- a PDT under VM1's G-stage; processes at GPAs
-        pd = self.process_directory("pd17", alloc=vm1.galloc, addr_to_pa=vm1.gpa_to_spa,
+        pd_mode = self.dut.pd_mode("pd17")
+        pd = self.process_directory(pd_mode, alloc=vm1.galloc, addr_to_pa=vm1.gpa_to_spa,
                                     did=0x10A, gscid=3)
         holders = [self.ddt, pd]
         p_tables = {}
-        for pid, pscid in ((0x1_0005, 30), (0x6, 31)):
+        for pid, pscid in ((0x1_0005 if pd_mode != "pd8" else 0x5, 30), (0x6, 31)):
             pt = vm1.table("sv39", pscid)
             pt.map(IOVA, G_DATA + 5 * SIZE_4K, perms="rw")
             p_tables[pid] = pt
             pd.set_pc(pid, pscid=pscid, fs_mode="sv39", fs_root=pt.root, ens=True)
         await self.after_update(self.ddt.set_dc(0x10A, DeviceContextSpec(
-            pdtv=True, pdt_mode="pd17", pdt_root=pd.root, g_mode="sv39x4", g_root=vm1.g.root,
+            pdtv=True, pdt_mode=pd_mode, pdt_root=pd.root, g_mode="sv39x4", g_root=vm1.g.root,
             gscid=3)))
         pids = list(p_tables)
         pdq = [r for p in pids for r in rwx(0x10A, IOVA, p, kinds="rw")]
@@ -167,4 +170,4 @@ class TwoStageVseq(GuestUpdateBase):
         # the guest device moved from VM1 to a G-stage-only context (DC change, GV=1 scopes)
         await self.cycle(rwx(0x107, IOVA), lambda: self.ddt.invalidate_dc(0x107), expect=258)
         await self.cycle(rwx(0x107, G_DATA + 0x1000), lambda: self.ddt.set_dc(0x107, DeviceContextSpec(
-            g_mode="sv48x4", g_root=vm2.g.root, gscid=4)), expect="ok")
+            g_mode=self.g_wide, g_root=vm2.g.root, gscid=4)), expect="ok")
