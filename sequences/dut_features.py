@@ -21,9 +21,10 @@ _BIT = {"sv39": capbits.SV39, "sv48": capbits.SV48, "sv57": capbits.SV57,
         "sv39x4": capbits.SV39X4, "sv48x4": capbits.SV48X4, "sv57x4": capbits.SV57X4,
         "pd8": capbits.PD8, "pd17": capbits.PD17, "pd20": capbits.PD20,
         "msi_flat": capbits.MSI_FLAT}
-# Significant IOVA / GPA bits of each mode (first stage: sign-extended from the top bit).
-VA_BITS = {"sv39": 39, "sv48": 48, "sv57": 57, "sv39x4": 41, "sv48x4": 50, "sv57x4": 59}
 PID_BITS = {"pd8": 8, "pd17": 17, "pd20": 20}
+DISPLAY = {"svnapot": "Svnapot", "msi_flat": "MSI flat mode", "sv39": "Sv39", "sv48": "Sv48",
+           "sv57": "Sv57", "sv39x4": "Sv39x4", "sv48x4": "Sv48x4", "sv57x4": "Sv57x4",
+           "pd8": "PD8", "pd17": "PD17", "pd20": "PD20"}
 TTYP_NAMES = {1: "untranslated exec", 2: "untranslated read", 3: "untranslated write",
               5: "translated exec", 6: "translated read", 7: "translated write",
               8: "PCIe ATS translation request", 9: "PCIe message"}
@@ -81,8 +82,7 @@ class DutFeatures:
         """True if the DUT has `feature`; otherwise records `step` as skipped and says False."""
         if self.has(feature):
             return True
-        self.skip(step, f"DUT {self.name} has no {feature.replace('_', ' ').capitalize()}"
-                  if feature in ("svnapot", "msi_flat") else f"DUT {self.name} does not support {feature.capitalize()}")
+        self.skip(step, f"DUT {self.name} has no {DISPLAY.get(feature, feature)}")
         return False
 
     def sendable(self, reqs: list) -> list:
@@ -96,12 +96,3 @@ class DutFeatures:
                 self.skip(f"{name} requests", f"the DUT's device port cannot carry them")
         return out
 
-
-def fit_iova(va: int, mode: str) -> int:
-    """The IOVA a scenario meant for a wider mode, folded into `mode`'s space (keeps the low
-    bits, canonical for a first stage): the same page offsets and table slots below the top."""
-    bits = VA_BITS[mode]
-    if mode in G_STAGE:
-        return va & ((1 << bits) - 1)
-    low = va & ((1 << (bits - 1)) - 1)
-    return low

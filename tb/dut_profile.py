@@ -186,7 +186,7 @@ def load(spec: str | os.PathLike | None = None) -> DutProfile:
 
     def abspath(key: str, text: str, root: Path) -> Path:
         p = Path(os.path.expandvars(text)).expanduser()
-        return p if p.is_absolute() else (root / p)
+        return Path(os.path.normpath(p if p.is_absolute() else root / p))
 
     name = _get(data, "name") or path.stem
     top = _get(data, "top")

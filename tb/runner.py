@@ -116,7 +116,7 @@ def parse_filelist(filelist: str | os.PathLike, root: str | os.PathLike | None =
 
     def path(text: str) -> Path:
         p = Path(os.path.expandvars(text))
-        return p if p.is_absolute() else base / p
+        return Path(os.path.normpath(p if p.is_absolute() else base / p))
 
     lines = fl.read_text().splitlines()
     out.timing = any(line.strip() == "// runner: timing" for line in lines)

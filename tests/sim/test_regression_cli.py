@@ -30,3 +30,29 @@ def test_bad_input_is_one_line(args, says):
 def test_non_integer_seed_is_refused():
     r = regression("--seed", "abc")
     assert r.returncode == 2 and "invalid int value: 'abc'" in r.stderr
+
+
+def test_bad_dut_profile_is_one_line(tmp_path):
+    (tmp_path / "top.v").write_text("module acme(input clk);\nendmodule\n")
+    f = tmp_path / "acme.toml"
+    f.write_text('top = "acme"\nsources = ["top.v"]\n[port]\nkind = "pcie"\n')
+    r = regression("--dut", str(f))
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0] == (f"error: {f}: key 'port.kind': must be one of dev, "
+                                            f"axi-dma, got 'pcie'"), r.stderr
+
+
+def test_unknown_dut_name_lists_the_known_ones():
+    r = regression("--dut", "acme")
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert "unknown DUT 'acme'; known: " in r.stderr and "sv39-only" in r.stderr
+
+
+def test_simulator_the_dut_does_not_support(tmp_path):
+    (tmp_path / "top.v").write_text("module acme(input clk);\nendmodule\n")
+    f = tmp_path / "acme.toml"
+    f.write_text('top = "acme"\nsources = ["top.v"]\nsimulators = ["icarus"]\n')
+    r = regression("--dut", str(f), "--sim", "verilator")
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert "supports icarus only, not verilator (key 'simulators')" in r.stderr, r.stderr
