@@ -35,6 +35,7 @@ def test_broken_rtl_variants_are_caught():
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
     has_mutants = bool(dut_profile.load(DUT).mutants)
     for ident in ("NegCacheDc_strict_fails", "Bug_iotlb_ignores_pscid", "Bug_ddtc_not_flushed_by_iodir",
-                  "Bug_fence_completes_early", "Bug_misconfigured_dc_reported_not_valid"):
+                  "Bug_fence_completes_early", "Bug_misconfigured_dc_reported_not_valid",
+                  "Bug_fence_write_wrong_address"):
         verdict = "PASS" if has_mutants else "SKIP"
         assert f"icarus     {ident:<28}     1 {verdict}" in r.stdout, r.stdout
