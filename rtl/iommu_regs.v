@@ -6,7 +6,12 @@
 // implements too. Absent registers (pq*, HPM, debug, msi_cfg_tbl, qosid) read 0, ignore writes.
 // The queue engines own nothing architectural: they send one-cycle pulses (index increment,
 // error set) and the indices and flags live here.
-module iommu_regs (
+module iommu_regs #(
+    parameter SV48   = 1,           // capability bits of the optional features (riscv_iommu)
+    parameter SV48X4 = 1,
+    parameter PD17   = 1,
+    parameter PD20   = 1
+) (
     input  wire        clk,
     input  wire        rst_n,
 
@@ -61,8 +66,14 @@ module iommu_regs (
     output wire        irq_cq,
     output wire        irq_fq
 );
-    // capabilities: version 1.0, Sv39, Sv48, Sv39x4, Sv48x4, IGS=WSI, PAS=56, PD8/PD17/PD20.
-    localparam [63:0] CAPABILITIES = 64'h0000_01F8_1006_0610;
+    // capabilities: version 1.0, Sv39, Sv39x4, IGS=WSI, PAS=56, PD8, and by the parameters
+    // Sv48 [10], Sv48x4 [18], PD17 [39], PD20 [40] (all four: 64'h0000_01F8_1006_0610).
+    localparam [63:0] CAPS_FIXED   = 64'h0000_0078_1002_0210;
+    localparam [63:0] CAPABILITIES = CAPS_FIXED |
+                                     ((SV48   != 0) ? (64'd1 << 10) : 64'd0) |
+                                     ((SV48X4 != 0) ? (64'd1 << 18) : 64'd0) |
+                                     ((PD17   != 0) ? (64'd1 << 39) : 64'd0) |
+                                     ((PD20   != 0) ? (64'd1 << 40) : 64'd0);
     // fctl: BE=0, WSI=1, GXL=0, all fixed.
     localparam [31:0] FCTL = 32'h0000_0002;
 

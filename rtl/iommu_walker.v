@@ -5,7 +5,12 @@
 // the G-stage subroutine (S_G_*), which returns to g_ret.
 // Order of checks: the spec's "process to translate an IOVA" (docs/design.md).
 module iommu_walker #(
-  parameter NEG_CACHE_DC = 0
+  parameter NEG_CACHE_DC = 0,
+  parameter SV48         = 1,   // optional features (riscv_iommu): 0 makes the MODE
+  parameter SV48X4       = 1,   // unsupported, so a DC or PC using it is misconfigured
+  parameter PD17         = 1,
+  parameter PD20         = 1,
+  parameter SVNAPOT      = 1    // 0: PTE bit 63 (N) is reserved, any PTE with N=1 faults
 ) (
   input             clk,
   input             rst_n,
@@ -150,9 +155,14 @@ module iommu_walker #(
   wire [8:0] ddi = (lvl == 3'd2) ? {1'b0, r_did[23:16]} : r_did[15:7];
   wire dir_rsvd = rdata[9:1] != 9'd0 || rdata[63:54] != 10'd0;   // non-leaf DDT/PDT entry
 
-  // DC checks for capabilities 0x1F8_10060610 (no ATS/T2GPA/AMO_HWAD/END/QOSID,
+  // DC checks for the capabilities iommu_regs reports (no ATS/T2GPA/AMO_HWAD/END/QOSID,
   // fctl.BE=0 and GXL=0 read-only): any failure is cause 259.
   wire [3:0] dc_fmode = fsc[63:60];
+  // Supported MODE encodings: Bare, Sv39 / Sv39x4 / PD8 always, the others by parameter.
+  wire dc_fmode_ok = dc_fmode == 4'd0 || dc_fmode == 4'd8 || (SV48 != 0 && dc_fmode == 4'd9);
+  wire pdt_mode_ok = dc_fmode == 4'd0 || dc_fmode == 4'd1 || (PD17 != 0 && dc_fmode == 4'd2) ||
+                     (PD20 != 0 && dc_fmode == 4'd3);
+  wire gmode_ok    = gmode == 4'd0 || gmode == 4'd8 || (SV48X4 != 0 && gmode == 4'd9);
   wire dc_bad =
       tc[63:32] != 32'd0 || tc[23:12] != 12'd0 ||
       tc[1] || tc[2] || tc[6] ||           // EN_ATS, EN_PRI, PRPR without ATS
@@ -160,11 +170,11 @@ module iommu_walker #(
       tc[7] || tc[8] ||                    // GADE, SADE without AMO_HWAD
       tc[10] ||                            // SBE != fctl.BE
       tc[11] ||                            // SXL=1 with GXL=0 read-only
-      (pdtv  && dc_fmode > 4'd3) ||
-      (!pdtv && !(dc_fmode == 4'd0 || dc_fmode == 4'd8 || dc_fmode == 4'd9)) ||
+      (pdtv  && !pdt_mode_ok) ||
+      (!pdtv && !dc_fmode_ok) ||
       (!pdtv && dpe) ||
       fsc[59:44] != 16'd0 ||
-      !(gmode == 4'd0 || gmode == 4'd8 || gmode == 4'd9) ||
+      !gmode_ok ||
       (g_on && iohgatp[1:0] != 2'd0) ||
       dta[11:0] != 12'd0 || dta[63:32] != 32'd0;
 
@@ -175,7 +185,7 @@ module iommu_walker #(
   wire [19:0] pid_eff = r_pv ? r_pid : 20'd0;       // DPE: no process_id => 0
   wire [3:0] pc_fmode = pfsc[63:60];
   wire pc_bad = pta[11:3] != 9'd0 || pta[63:32] != 32'd0 || pfsc[59:44] != 16'd0 ||
-                !(pc_fmode == 4'd0 || pc_fmode == 4'd8 || pc_fmode == 4'd9);
+                !(pc_fmode == 4'd0 || pc_fmode == 4'd8 || (SV48 != 0 && pc_fmode == 4'd9));
   wire [55:0] pdt_off = (lvl == 3'd0) ? {44'd0, pid_eff[7:0], 4'd0} :
                         (lvl == 3'd1) ? {44'd0, pid_eff[16:8], 3'd0} :
                                         {50'd0, pid_eff[19:17], 3'd0};
@@ -188,12 +198,18 @@ module iommu_walker #(
   wire p_g = rdata[5], p_a = rdata[6], p_d = rdata[7], p_n = rdata[63];
   wire [43:0] p_ppn = rdata[53:10];
   wire p_leaf = p_r | p_x;
-  wire p_bad_common = !p_v || (!p_r && p_w) || rdata[60:54] != 7'd0 || rdata[62:61] != 2'd0;
+  // Without Svnapot, N is reserved like bits [60:54], in a leaf or not (*_n_rsvd is a
+  // constant 0 when Svnapot is built)
+  wire p_n_rsvd = (SVNAPOT == 0) ? p_n : 1'b0;
+  wire p_bad_common = !p_v || (!p_r && p_w) || rdata[60:54] != 7'd0 || rdata[62:61] != 2'd0 ||
+                      p_n_rsvd;
   wire q_v = g_pte[0], q_r = g_pte[1], q_w = g_pte[2], q_x = g_pte[3], q_u = g_pte[4];
   wire q_a = g_pte[6], q_d = g_pte[7], q_n = g_pte[63];
   wire [43:0] q_ppn = g_pte[53:10];
   wire q_leaf = q_r | q_x;
-  wire q_bad_common = !q_v || (!q_r && q_w) || g_pte[60:54] != 7'd0 || g_pte[62:61] != 2'd0;
+  wire q_n_rsvd = (SVNAPOT == 0) ? q_n : 1'b0;
+  wire q_bad_common = !q_v || (!q_r && q_w) || g_pte[60:54] != 7'd0 || g_pte[62:61] != 2'd0 ||
+                      q_n_rsvd;
   // Level-dependent PTE checks as continuous logic, for the first-stage level (lvl) and the
   // G-stage level (g_lvl): evaluated when their inputs change, not by a call in every state.
   // Written with part-select compares and muxes rather than wide masks (cheap to simulate).

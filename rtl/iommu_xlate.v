@@ -12,7 +12,12 @@ module iommu_xlate #(
   parameter IOTLB_ENTRIES = 16,
   parameter DDTC_ENTRIES  = 8,
   parameter PDTC_ENTRIES  = 8,
-  parameter NEG_CACHE_DC  = 0
+  parameter NEG_CACHE_DC  = 0,
+  parameter SV48          = 1,    // optional features, see riscv_iommu (used by the walker;
+  parameter SV48X4        = 1,    // the fast path only uses contexts the walker accepted)
+  parameter PD17          = 1,
+  parameter PD20          = 1,
+  parameter SVNAPOT       = 1
 ) (
   input         clk,
   input         rst_n,
@@ -195,7 +200,10 @@ module iommu_xlate #(
   wire s1_adv   = fast_go || disp_go;
   assign dev_req_ready = !req_hold && (!s1_v || s1_adv);
 
-  iommu_walker #(.NEG_CACHE_DC(NEG_CACHE_DC)) u_walker (
+  iommu_walker #(
+    .NEG_CACHE_DC(NEG_CACHE_DC), .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20),
+    .SVNAPOT(SVNAPOT)
+  ) u_walker (
     .clk(clk), .rst_n(rst_n), .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn),
     .st_valid(disp_go), .st_ready(wk_st_ready),
     .st_did(s1_did), .st_pv(s1_pv), .st_pid(s1_pid), .st_priv(s1_priv), .st_iova(s1_iova),

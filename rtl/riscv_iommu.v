@@ -9,7 +9,13 @@ module riscv_iommu #(
     parameter IOTLB_ENTRIES = 16,
     parameter DDTC_ENTRIES  = 8,
     parameter PDTC_ENTRIES  = 8,
-    parameter NEG_CACHE_DC  = 0
+    parameter NEG_CACHE_DC  = 0,
+    // Optional translation features (1 = built; 0 = absent, capability bit clear):
+    parameter SV48          = 1,    // first-stage Sv48 (fsc/iosatp MODE 9)
+    parameter SV48X4        = 1,    // G-stage Sv48x4 (iohgatp MODE 9)
+    parameter PD17          = 1,    // two-level PDT (pdtp MODE 2)
+    parameter PD20          = 1,    // three-level PDT (pdtp MODE 3)
+    parameter SVNAPOT       = 1     // 64 KiB NAPOT PTEs; 0: PTE bit 63 (N) is reserved
 ) (
     input  wire        clk,
     input  wire        rst_n,
@@ -140,7 +146,9 @@ module riscv_iommu #(
     wire [63:0]  flt_iotval, flt_iotval2;
 
     // ---------------------------------------------------------------- register file
-    iommu_regs u_regs (
+    iommu_regs #(
+        .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20)
+    ) u_regs (
         .clk(clk), .rst_n(rst_n),
         .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot),
         .s_axil_awvalid(s_axil_awvalid), .s_axil_awready(s_axil_awready),
@@ -195,7 +203,8 @@ module riscv_iommu #(
     // ---------------------------------------------------------------- translation datapath
     iommu_xlate #(
         .IOTLB_ENTRIES(IOTLB_ENTRIES), .DDTC_ENTRIES(DDTC_ENTRIES),
-        .PDTC_ENTRIES(PDTC_ENTRIES), .NEG_CACHE_DC(NEG_CACHE_DC)
+        .PDTC_ENTRIES(PDTC_ENTRIES), .NEG_CACHE_DC(NEG_CACHE_DC),
+        .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20), .SVNAPOT(SVNAPOT)
     ) u_xlate (
         .clk(clk), .rst_n(rst_n),
         .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn),
