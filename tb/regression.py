@@ -300,11 +300,12 @@ def main(argv=None) -> int:
     write_junit(results, RESULTS / "regression.xml")
     cov = merge_coverage(results)
     (RESULTS / "coverage.yml").write_text("".join(f"{k}: {v}\n" for k, v in sorted(cov.items())))
-    print(f"\n{'simulator':<10} {'test':<28} {'seed':>5} {'result':<6} {'checked':>8} {'/s':>8} {'time':>7}")
+    w = max([28] + [len(r.job.test) for r in results])
+    print(f"\n{'simulator':<10} {'test':<{w}} {'seed':>5} {'result':<6} {'checked':>8} {'/s':>8} {'time':>7}")
     for r in results:
         rate = r.checked / r.seconds if r.seconds else 0
         verdict = "SKIP" if r.skipped else "PASS" if r.ok else "FAIL"
-        print(f"{r.job.sim:<10} {r.job.test:<28} {r.job.seed:>5} {verdict:<6} "
+        print(f"{r.job.sim:<10} {r.job.test:<{w}} {r.job.seed:>5} {verdict:<6} "
               f"{r.checked:>8} {rate:>8.0f} {r.seconds:>6.1f}s"
               + (f"  {r.message}" if r.skipped else "")
               + (f"  ({len(r.skipped_steps)} step(s) skipped)" if r.skipped_steps else ""))
