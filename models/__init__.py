@@ -1,6 +1,6 @@
 """Golden model of the RISC-V IOMMU specification (plain Python, cache-free).
 
-Public API (stable; see ../shared/DESIGN.md): Memory, IommuModel, Request, Outcome, TTYP,
+Public API (stable; docs/design.md): Memory, IommuModel, Request, Outcome, TTYP,
 Reg, Cause.
 """
 from .causes import Cause, TTYP

@@ -1,6 +1,6 @@
 """Coherence oracle and caching-policy profiles (plain Python; imports only `models`).
 
-Public API (see ../shared/DESIGN.md): CoherenceOracle(policy=...) with .mem, .model,
+Public API (docs/design.md, "The coherence oracle"): CoherenceOracle(policy=...) with .mem, .model,
 .store64, .write_reg, .commands_done, .outcomes, .check, .advice; the policies by name in
 POLICIES. Design notes and approximations: scoreboards/README.md.
 """

@@ -1,7 +1,7 @@
 """The vocabulary of stimulus: what sequences hand to the agents' drivers.
 
 Items are batches: one sequence item carries many translations or register operations, because
-per-item sequencer hand-shaking costs more than the transactions themselves (TB-CONVENTIONS).
+per-item sequencer hand-shaking costs more than the transactions themselves (measured: docs/design.md, simulation speed).
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The software layer driving the coherence oracle (through its DESIGN.md API: store64,
+"""The software layer driving the coherence oracle (through its public API: store64,
 write_reg, commands_done, outcomes, advice): a driver following the spec's guidelines leaves
 no advice under RISC-V 1.0; the caching-mode persona none under caching-mode; the personas that
 skip invalidations after V 0->1 changes are reported under the negative-caching policies; and
