@@ -29,7 +29,8 @@ class IommuCoverage(uvm_component):
             names = self._names[key] = (
                 f"iommu.ddtp_mode.{MODES.get(mode, '?')}", f"iommu.ttyp.{key[1]}",
                 f"iommu.pid.{'yes' if key[2] else 'no'}",
-                f"iommu.cause.{res.cause}" if res.fault else "iommu.result.success")
+                ("iommu.result.fault_cause_on_record_only" if res.cause is None else
+                 f"iommu.cause.{res.cause}") if res.fault else "iommu.result.success")
         bins = self.bins
         for name in names:
             bins[name] += 1

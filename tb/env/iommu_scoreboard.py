@@ -22,7 +22,7 @@ from collections import deque
 from pyuvm import uvm_component, uvm_subscriber
 
 from models import Outcome, Reg
-from models.fault_queue import RECORD_BYTES
+from models.fault_queue import RECORD_BYTES, fault_record
 from scoreboards import CoherenceOracle
 from tb.env.doorbell import published_commands
 
@@ -135,10 +135,9 @@ class IommuScoreboard(uvm_component):
 
     @staticmethod
     def _dw0_of(res) -> int:
-        r = res.req
-        pv = r.pid is not None
-        return (res.cause | ((r.pid or 0) << 12) | int(pv) << 32 | int(pv and r.priv_s) << 33
-                | int(r.ttyp) << 34 | r.did << 40)
+        """DW0 of the record the model would write for this faulting response (the model's
+        encoder; cause 0 when the port did not carry it)."""
+        return fault_record(res.req, Outcome(None, res.cause or 0))[0]
 
     def _record_beat(self, addr: int, data: bytes) -> None:
         # A 32-byte record arrives as four 8-byte beats. DW1 must be 0; DW0 (cause and ids)
