@@ -9,6 +9,7 @@
 // Responses go back to the owner as one-cycle pulses (one per read beat); a SLVERR or DECERR on
 // any beat or on B is reported as err. Beats are counted, not taken from RLAST, so a subordinate
 // that gets RLAST wrong cannot hang the engine.
+// Style: docs/design.md, "Simulation speed and the RTL's style" (gated engines).
 module iommu_axi_master (
     input  wire         clk,
     input  wire         rst_n,
@@ -83,6 +84,7 @@ module iommu_axi_master (
     input  wire         m_axi_rvalid,
     output wire         m_axi_rready
 );
+`include "iommu_defs.vh"
     localparam [1:0] BURST_INCR = 2'b01;
     localparam [2:0] SIZE_8B    = 3'd3;
     // data accesses, unprivileged, secure: the IOMMU's own implicit accesses
@@ -130,7 +132,7 @@ module iommu_axi_master (
     assign c_rd_rsp_err   = m_axi_rresp[1];
     assign c_rd_rsp_last  = r_beats == 2'd0;
 
-    wire r_run = !rst_n | r_state != R_IDLE | r_grant;   // else nothing below changes
+    wire r_run = `IOMMU_RUN(!rst_n | r_state != R_IDLE | r_grant);   // else nothing below changes
     always @(posedge clk) if (r_run) begin
         if (!rst_n) begin
             r_state        <= R_IDLE;
@@ -199,7 +201,8 @@ module iommu_axi_master (
     // the 4-byte IOFENCE.C store goes on the lanes its address selects
     wire [7:0] c_strb = c_wr_addr[2] ? 8'hF0 : 8'h0F;
 
-    wire w_run = !rst_n | f_wr_rsp_valid | c_wr_rsp_valid | w_state != W_IDLE | w_grant;
+    wire w_run = `IOMMU_RUN(!rst_n | f_wr_rsp_valid | c_wr_rsp_valid | w_state != W_IDLE |
+                            w_grant);
     always @(posedge clk) if (w_run) begin
         if (!rst_n) begin
             w_state        <= W_IDLE;

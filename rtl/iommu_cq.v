@@ -8,6 +8,7 @@
 // any error bit is set. If cqen drops during a command, the command's architectural effects
 // (cqh, error bits, the fence's store) are dropped; an invalidation already handed over still
 // completes, which is always safe.
+// Style: docs/design.md, "Simulation speed and the RTL's style" (one gated block).
 module iommu_cq (
     input  wire         clk,
     input  wire         rst_n,
@@ -59,6 +60,7 @@ module iommu_cq (
     // processed before the fence finish and the fence completes under continuous traffic
     output wire         fence_drain
 );
+`include "iommu_defs.vh"
     localparam [6:0] OP_IOTINVAL = 7'd1, OP_IOFENCE = 7'd2, OP_IODIR = 7'd3;
 
     localparam [3:0] S_IDLE   = 4'd0,   // wait for a command
@@ -112,6 +114,7 @@ module iommu_cq (
 
     assign inv_valid   = (state == S_INV);
     assign fence_drain = (state == S_DRAIN);
+    // INV_IOTINVAL_VMA/GVMA, INV_IODIR_DDT/PDT: [1] IODIR, [0] func3[0] (GVMA, INVAL_PDT)
     assign inv_kind  = (op == OP_IODIR) ? {1'b1, func3[0]} : {1'b0, func3[0]};
     assign inv_av    = (op == OP_IOTINVAL) & cmd[10];
     assign inv_pscv  = (op == OP_IOTINVAL) & cmd[32];
@@ -127,8 +130,8 @@ module iommu_cq (
     assign wr_addr   = {cmd[125:64], 2'b00};
     assign wr_data   = cmd[63:32];
 
-    wire cq_run = !rst_n | head_inc | set_cqmf | set_cmd_ill | set_fence_w_ip | abort |
-                  state != S_IDLE | (cqon && !cq_stall && cqh != cqt);
+    wire cq_run = `IOMMU_RUN(!rst_n | head_inc | set_cqmf | set_cmd_ill | set_fence_w_ip | abort |
+                             state != S_IDLE | (cqon && !cq_stall && cqh != cqt));
     always @(posedge clk) if (cq_run) begin
         if (!rst_n) begin
             state          <= S_IDLE;

@@ -4,6 +4,7 @@
 // ENTRIES = 0 removes the storage (lookups always miss).
 // NEG bit: the entry holds a context whose V bit was 0 (only filled when the
 // parent enables negative caching, NEG_CACHE_DC=1).
+// Style: docs/design.md, "Simulation speed and the RTL's style" (per-entry wires).
 module iommu_ctx_cache #(
   parameter ENTRIES = 8,
   parameter TAGW    = 24,
@@ -26,6 +27,7 @@ module iommu_ctx_cache #(
   input  [TAGW-1:0]      iv_tag,
   input  [TAGW-1:0]      iv_mask
 );
+`include "iommu_defs.vh"
   generate
     if (ENTRIES == 0) begin : g_none
       assign lk_hit  = 1'b0;
@@ -79,7 +81,7 @@ module iommu_ctx_cache #(
                              fl_free_found ? g_e[0].free[IW-1:0] : rr;
       wire [ENTRIES-1:0] victim_bit = {{(ENTRIES - 1){1'b0}}, 1'b1} << victim;
 
-      wire c_run = !rst_n | iv_en | fl_en;    // else nothing below changes
+      wire c_run = `IOMMU_RUN(!rst_n | iv_en | fl_en);    // else nothing below changes
       always @(posedge clk) if (c_run) begin
         if (!rst_n) begin
           v  <= {ENTRIES{1'b0}};

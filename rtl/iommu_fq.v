@@ -7,6 +7,7 @@
 // flt_ready meanwhile.
 //   DW0 = cause | pid<<12 | pv<<32 | priv<<33 | ttyp<<34 | did<<40 (pid, priv 0 when pv=0)
 //   DW1 = 0, DW2 = iotval, DW3 = iotval2
+// Style: docs/design.md, "Simulation speed and the RTL's style" (one gated block).
 module iommu_fq (
     input  wire         clk,
     input  wire         rst_n,
@@ -42,6 +43,7 @@ module iommu_fq (
     input  wire         wr_rsp_valid,
     input  wire         wr_rsp_err
 );
+`include "iommu_defs.vh"
     localparam [1:0] S_IDLE = 2'd0, S_WRITE = 2'd1, S_RESP = 2'd2, S_SETTLE = 2'd3;
     reg  [1:0]   state;
     reg  [255:0] record;
@@ -58,8 +60,8 @@ module iommu_fq (
     assign wr_addr   = addr;
     assign wr_data   = record;
 
-    wire fq_run = !rst_n | tail_inc | set_fqmf | set_fqof | abort | state != S_IDLE |
-                  (flt_valid && fqon && !fq_stall);
+    wire fq_run = `IOMMU_RUN(!rst_n | tail_inc | set_fqmf | set_fqof | abort | state != S_IDLE |
+                             (flt_valid && fqon && !fq_stall));
     always @(posedge clk) if (fq_run) begin
         if (!rst_n) begin
             state    <= S_IDLE;

@@ -3,6 +3,7 @@
 // so it never holds a fault or a V=0 entry. Permissions are the AND of both
 // stages (w includes D of both leaves), u is the first-stage U bit.
 // Size codes: 0 4 KiB, 1 64 KiB (Svnapot), 2 2 MiB, 3 1 GiB, 4 512 GiB.
+// Style: docs/design.md, "Simulation speed and the RTL's style" (per-entry wires).
 module iommu_iotlb #(
   parameter ENTRIES = 16
 ) (
@@ -44,6 +45,7 @@ module iommu_iotlb #(
   input      [15:0] iv_gscid,
   input      [51:0] iv_addr
 );
+`include "iommu_defs.vh"
   generate
     if (ENTRIES == 0) begin : g_none
       assign lk_hit = 1'b0;
@@ -112,10 +114,10 @@ module iommu_iotlb #(
         // invalidation scopes (digest 6.3/6.4 and the cache design of 9): any GVMA drops every
         // entry of its GSCID (GV=0: every GV=1 entry); a combined TLB has no GPA tag to match
         assign iv_hit[k] =
-            (iv_kind == 2'd0) ? (gv[k] == iv_gv) && (!iv_gv || gscid[k] == iv_gscid) &&
+            (iv_kind == INV_IOTINVAL_VMA) ? (gv[k] == iv_gv) && (!iv_gv || gscid[k] == iv_gscid) &&
                                 (!iv_pscv || (pscv[k] && pscid[k] == iv_pscid && !g[k])) &&
                                 (!iv_av || iv_va) :
-            (iv_kind == 2'd1) ? gv[k] && (!iv_gv || gscid[k] == iv_gscid) : 1'b0;
+            (iv_kind == INV_IOTINVAL_GVMA) ? gv[k] && (!iv_gv || gscid[k] == iv_gscid) : 1'b0;
         // lookup result and lowest fill candidate, chained from the highest index down
         wire [51:0] sel;               // {hit, r, w, x, u, size, ppn}
         wire [IW:0] cand;              // {found, index}
@@ -144,7 +146,7 @@ module iommu_iotlb #(
       wire          fl_free_found = g_e[0].cand[IW];
       wire [IW-1:0] victim = fl_free_found ? g_e[0].cand[IW-1:0] : rr;
 
-      wire t_run = !rst_n | iv_en | fl_en;    // else nothing below changes
+      wire t_run = `IOMMU_RUN(!rst_n | iv_en | fl_en);    // else nothing below changes
       always @(posedge clk) if (t_run) begin
         if (!rst_n) begin
           v  <= {ENTRIES{1'b0}};

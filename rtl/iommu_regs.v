@@ -6,6 +6,7 @@
 // implements too. Absent registers (pq*, HPM, debug, msi_cfg_tbl, qosid) read 0, ignore writes.
 // The queue engines own nothing architectural: they send one-cycle pulses (index increment,
 // error set) and the indices and flags live here.
+// Style: docs/design.md, "Simulation speed and the RTL's style" (one gated block).
 module iommu_regs #(
     parameter SV48   = 1,           // capability bits of the optional features (riscv_iommu)
     parameter SV48X4 = 1,
@@ -66,6 +67,7 @@ module iommu_regs #(
     output wire        irq_cq,
     output wire        irq_fq
 );
+`include "iommu_defs.vh"
     // capabilities: version 1.0, Sv39, Sv39x4, IGS=WSI, PAS=56, PD8, and by the parameters
     // Sv48 [10], Sv48x4 [18], PD17 [39], PD20 [40] (all four: 64'h0000_01F8_1006_0610).
     localparam [63:0] CAPS_FIXED   = 64'h0000_0078_1002_0210;
@@ -194,13 +196,14 @@ module iommu_regs #(
     // ---------------------------------------------------------------- all register updates
     // One clocked block that only runs when something is active (otherwise every assignment
     // below keeps its value): an idle cycle wakes one process and tests one wire.
-    wire reg_run = !rst_n | rd_go | rvalid_q | wr_go | bvalid_q | cq_act | fq_act | ip_act;
+    wire reg_run = `IOMMU_RUN(!rst_n | rd_go | rvalid_q | wr_go | bvalid_q | cq_act | fq_act |
+                              ip_act);
     always @(posedge clk) if (reg_run) begin
         if (!rst_n) begin
             rvalid_q     <= 1'b0;
             rdata_q      <= 64'b0;
             bvalid_q     <= 1'b0;
-            ddtp_mode    <= 4'd0;       // Off
+            ddtp_mode    <= DDTP_OFF;
             ddtp_ppn     <= 44'b0;
             cqb_log2szm1 <= 5'b0;
             cqb_ppn      <= 44'b0;
@@ -232,7 +235,8 @@ module iommu_regs #(
             // ddtp, base registers, icvec
             if (wr_go) begin
                 if (we_ddtp_lo) begin
-                    if (dlo[3:0] <= 4'd4) ddtp_mode <= dlo[3:0];   // WARL: 5..15 keep the mode
+                    // WARL: Off..3LVL are taken, 5..15 keep the mode
+                    if (dlo[3:0] <= DDTP_3LVL) ddtp_mode <= dlo[3:0];
                     ddtp_ppn[21:0] <= dlo[31:10];
                 end
                 if (we_ddtp_hi) ddtp_ppn[43:22] <= dhi[21:0];

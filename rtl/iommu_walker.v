@@ -4,6 +4,7 @@
 // first-stage PTE address, the PDT addresses and the final GPA go through
 // the G-stage subroutine (S_G_*), which returns to g_ret.
 // Order of checks: the spec's "process to translate an IOVA" (docs/design.md).
+// Style: docs/design.md, "Simulation speed and the RTL's style" (macros, check wires).
 module iommu_walker #(
   parameter NEG_CACHE_DC = 0,
   parameter SV48         = 1,   // optional features (riscv_iommu): 0 makes the MODE
@@ -77,6 +78,7 @@ module iommu_walker #(
   output     [63:0] done_iova,
   output reg [63:0] done_iotval2
 );
+`include "iommu_defs.vh"
   localparam [4:0] S_IDLE = 5'd0,  S_START = 5'd1,  S_DDT = 5'd2,    S_DDT_CHK = 5'd3,
                    S_DC = 5'd4,    S_DC_ACC = 5'd5, S_DC_EVAL = 5'd6, S_CTX = 5'd7,
                    S_PDT_ADDR = 5'd8, S_PDT_RD = 5'd9, S_PDT_CHK = 5'd10, S_PC_RD = 5'd11,
@@ -85,6 +87,10 @@ module iommu_walker #(
                    S_G_START = 5'd19, S_G_ADDR = 5'd20, S_G_CHK = 5'd21,
                    S_MEM = 5'd22, S_MEMW = 5'd23, S_OK = 5'd24, S_DONE = 5'd25;
   localparam [2:0] SZ_NONE = 3'd7;   // a Bare stage: no size limit
+  // what the G-stage subroutine translates (g_pur)
+  localparam [1:0] GP_FINAL = 2'd0,  // the final GPA: the request's own access
+                   GP_PTE   = 2'd1,  // a first-stage PTE address: an implicit load
+                   GP_PDT   = 2'd2;  // a PDT address: an implicit load, PDT access faults
 
   reg [4:0]  state, ret, g_ret;
   // request
@@ -119,7 +125,7 @@ module iommu_walker #(
   reg [2:0]  fs_size;
   // G-stage subroutine
   reg [63:0] g_gpa;
-  reg [1:0]  g_pur;        // 0 final GPA, 1 first-stage PTE address, 2 PDT address
+  reg [1:0]  g_pur;        // GP_FINAL, GP_PTE or GP_PDT
   reg [55:0] g_a;
   reg [2:0]  g_lvl;
   reg [55:0] g_spa;
@@ -132,37 +138,53 @@ module iommu_walker #(
   wire [63:0] fsc     = dc[255:192];
   wire [63:0] pta     = pc[63:0];
   wire [63:0] pfsc    = pc[127:64];
-  wire        pdtv    = tc[5];
-  wire        dpe     = tc[9];
-  wire        dtf     = tc[4];
-  wire [3:0]  gmode   = iohgatp[63:60];
-  wire        g_on    = gmode != 4'd0;
-  wire [2:0]  g_levels = (gmode == 4'd9) ? 3'd4 : 3'd3;
+  // fields (one name each)
+  wire        pdtv      = tc[5];
+  wire        dpe       = tc[9];
+  wire        dtf       = tc[4];
+  wire [3:0]  gmode     = iohgatp[63:60];
+  wire [15:0] gscid     = iohgatp[59:44];
+  wire [43:0] gppn      = iohgatp[43:0];
+  wire [3:0]  fsc_mode  = fsc[63:60];    // iosatp.MODE (PDTV=0) or pdtp.MODE (PDTV=1)
+  wire [43:0] fsc_ppn   = fsc[43:0];
+  wire [19:0] dc_pscid  = dta[31:12];
+  wire [3:0]  pfsc_mode = pfsc[63:60];
+  wire [43:0] pfsc_ppn  = pfsc[43:0];
+  wire        g_on      = gmode != MODE_BARE;
+  wire [2:0]  g_levels  = (gmode == MODE_SV48X4) ? 3'd4 : 3'd3;
 
-  wire is_exec  = r_ttyp == 6'd1;
-  wire is_write = r_ttyp == 6'd3;
-  wire is_untr  = r_ttyp == 6'd1 || r_ttyp == 6'd2 || r_ttyp == 6'd3;
-  wire is_trans = r_ttyp == 6'd5 || r_ttyp == 6'd6 || r_ttyp == 6'd7 || r_ttyp == 6'd8;
+  wire is_exec  = r_ttyp == TTYP_UNTRANSLATED_EXEC;
+  wire is_write = r_ttyp == TTYP_UNTRANSLATED_WRITE;
+  wire is_untr  = r_ttyp == TTYP_UNTRANSLATED_EXEC || r_ttyp == TTYP_UNTRANSLATED_READ ||
+                  r_ttyp == TTYP_UNTRANSLATED_WRITE;
+  wire is_trans = r_ttyp == TTYP_TRANSLATED_EXEC || r_ttyp == TTYP_TRANSLATED_READ ||
+                  r_ttyp == TTYP_TRANSLATED_WRITE || r_ttyp == TTYP_PCIE_ATS;
   wire priv_eff = r_pv & r_priv;   // no process_id => User
-  wire [11:0] c_af  = is_exec ? 12'd1  : is_write ? 12'd7  : 12'd5;
-  wire [11:0] c_pf  = is_exec ? 12'd12 : is_write ? 12'd15 : 12'd13;
-  wire [11:0] c_gpf = is_exec ? 12'd20 : is_write ? 12'd23 : 12'd21;
+  // access, page and guest-page faults of the request's access type
+  wire [11:0] c_af  = is_exec  ? CAUSE_INSTRUCTION_ACCESS_FAULT :
+                      is_write ? CAUSE_WRITE_ACCESS_FAULT : CAUSE_READ_ACCESS_FAULT;
+  wire [11:0] c_pf  = is_exec  ? CAUSE_INSTRUCTION_PAGE_FAULT :
+                      is_write ? CAUSE_WRITE_PAGE_FAULT : CAUSE_READ_PAGE_FAULT;
+  wire [11:0] c_gpf = is_exec  ? CAUSE_INSTRUCTION_GUEST_PAGE_FAULT :
+                      is_write ? CAUSE_WRITE_GUEST_PAGE_FAULT : CAUSE_READ_GUEST_PAGE_FAULT;
 
   // ---- DDT ----
-  wire [1:0] ddt_levels = (ddtp_mode == 4'd4) ? 2'd3 : (ddtp_mode == 4'd3) ? 2'd2 : 2'd1;
-  wire did_too_wide = (ddtp_mode == 4'd2 && r_did[23:7] != 17'd0) ||
-                      (ddtp_mode == 4'd3 && r_did[23:16] != 8'd0);
+  wire [1:0] ddt_levels = (ddtp_mode == DDTP_3LVL) ? 2'd3 : (ddtp_mode == DDTP_2LVL) ? 2'd2 : 2'd1;
+  wire ddtp_walks   = ddtp_mode == DDTP_1LVL || ddtp_mode == DDTP_2LVL || ddtp_mode == DDTP_3LVL;
+  wire did_too_wide = (ddtp_mode == DDTP_1LVL && r_did[23:7] != 17'd0) ||
+                      (ddtp_mode == DDTP_2LVL && r_did[23:16] != 8'd0);
   wire [8:0] ddi = (lvl == 3'd2) ? {1'b0, r_did[23:16]} : r_did[15:7];
   wire dir_rsvd = rdata[9:1] != 9'd0 || rdata[63:54] != 10'd0;   // non-leaf DDT/PDT entry
 
   // DC checks for the capabilities iommu_regs reports (no ATS/T2GPA/AMO_HWAD/END/QOSID,
   // fctl.BE=0 and GXL=0 read-only): any failure is cause 259.
-  wire [3:0] dc_fmode = fsc[63:60];
   // Supported MODE encodings: Bare, Sv39 / Sv39x4 / PD8 always, the others by parameter.
-  wire dc_fmode_ok = dc_fmode == 4'd0 || dc_fmode == 4'd8 || (SV48 != 0 && dc_fmode == 4'd9);
-  wire pdt_mode_ok = dc_fmode == 4'd0 || dc_fmode == 4'd1 || (PD17 != 0 && dc_fmode == 4'd2) ||
-                     (PD20 != 0 && dc_fmode == 4'd3);
-  wire gmode_ok    = gmode == 4'd0 || gmode == 4'd8 || (SV48X4 != 0 && gmode == 4'd9);
+  wire satp_mode_ok = fsc_mode == MODE_BARE || fsc_mode == MODE_SV39 ||
+                      (SV48 != 0 && fsc_mode == MODE_SV48);
+  wire pdtp_mode_ok = fsc_mode == MODE_BARE || fsc_mode == MODE_PD8 ||
+                      (PD17 != 0 && fsc_mode == MODE_PD17) || (PD20 != 0 && fsc_mode == MODE_PD20);
+  wire gmode_ok     = gmode == MODE_BARE || gmode == MODE_SV39X4 ||
+                      (SV48X4 != 0 && gmode == MODE_SV48X4);
   wire dc_bad =
       tc[63:32] != 32'd0 || tc[23:12] != 12'd0 ||
       tc[1] || tc[2] || tc[6] ||           // EN_ATS, EN_PRI, PRPR without ATS
@@ -170,22 +192,22 @@ module iommu_walker #(
       tc[7] || tc[8] ||                    // GADE, SADE without AMO_HWAD
       tc[10] ||                            // SBE != fctl.BE
       tc[11] ||                            // SXL=1 with GXL=0 read-only
-      (pdtv  && !pdt_mode_ok) ||
-      (!pdtv && !dc_fmode_ok) ||
+      (pdtv  && !pdtp_mode_ok) ||
+      (!pdtv && !satp_mode_ok) ||
       (!pdtv && dpe) ||
       fsc[59:44] != 16'd0 ||
       !gmode_ok ||
-      (g_on && iohgatp[1:0] != 2'd0) ||
+      (g_on && gppn[1:0] != 2'd0) ||
       dta[11:0] != 12'd0 || dta[63:32] != 32'd0;
 
   // ---- PDT ----
-  wire [3:0] pdt_mode = fsc[63:60];
-  wire pid_too_wide = r_pv && ((pdt_mode == 4'd1 && r_pid[19:8] != 12'd0) ||
-                               (pdt_mode == 4'd2 && r_pid[19:17] != 3'd0));
+  wire pid_too_wide = r_pv && ((fsc_mode == MODE_PD8  && r_pid[19:8] != 12'd0) ||
+                               (fsc_mode == MODE_PD17 && r_pid[19:17] != 3'd0));
   wire [19:0] pid_eff = r_pv ? r_pid : 20'd0;       // DPE: no process_id => 0
-  wire [3:0] pc_fmode = pfsc[63:60];
+  wire pfsc_mode_ok = pfsc_mode == MODE_BARE || pfsc_mode == MODE_SV39 ||
+                      (SV48 != 0 && pfsc_mode == MODE_SV48);
   wire pc_bad = pta[11:3] != 9'd0 || pta[63:32] != 32'd0 || pfsc[59:44] != 16'd0 ||
-                !(pc_fmode == 4'd0 || pc_fmode == 4'd8 || (SV48 != 0 && pc_fmode == 4'd9));
+                !pfsc_mode_ok;
   wire [55:0] pdt_off = (lvl == 3'd0) ? {44'd0, pid_eff[7:0], 4'd0} :
                         (lvl == 3'd1) ? {44'd0, pid_eff[16:8], 3'd0} :
                                         {50'd0, pid_eff[19:17], 3'd0};
@@ -246,33 +268,34 @@ module iommu_walker #(
                             g_gpa[11:0]};
 
   // first stage
-  wire [2:0] fs_levels = (fs_mode == 4'd9) ? 3'd4 : 3'd3;
-  wire fs_noncanon = (fs_mode == 4'd8) ? !(r_iova[63:38] == 26'd0 || r_iova[63:38] == {26{1'b1}}) :
-                                         !(r_iova[63:47] == 17'd0 || r_iova[63:47] == {17{1'b1}});
+  wire [2:0] fs_levels = (fs_mode == MODE_SV48) ? 3'd4 : 3'd3;
+  wire fs_noncanon = (fs_mode == MODE_SV39) ?
+                     !(r_iova[63:38] == 26'd0 || r_iova[63:38] == {26{1'b1}}) :
+                     !(r_iova[63:47] == 17'd0 || r_iova[63:47] == {17{1'b1}});
   wire [8:0] fs_idx = r_iova[12 + 9*lvl +: 9];
   wire [8:0] fs_idx_next = r_iova[3 + 9*lvl +: 9];   // the index one level down (lvl >= 1)
-  wire [8:0] fs_idx_top  = (fs_mode == 4'd9) ? r_iova[47:39] : r_iova[38:30];   // root level
+  wire [8:0] fs_idx_top  = (fs_mode == MODE_SV48) ? r_iova[47:39] : r_iova[38:30];   // root level
   // S_START's shortcut for a cached DC: untranslated request without process_id, no PDT,
   // Sv39/Sv48 first stage on a canonical IOVA, G-stage Bare (S_CTX and S_FS would read the
   // root PTE next); anything else takes the long way
-  wire [3:0] dc_fsm = fsc[63:60];
-  wire dc_canon = (dc_fsm == 4'd8) ? (r_iova[63:38] == 26'd0 || r_iova[63:38] == {26{1'b1}}) :
-                                     (r_iova[63:47] == 17'd0 || r_iova[63:47] == {17{1'b1}});
-  wire dc_fs_direct = is_untr && !r_pv && !pdtv && !g_on && (dc_fsm == 4'd8 || dc_fsm == 4'd9) &&
-                      dc_canon;
-  wire [8:0] dc_idx_top = (dc_fsm == 4'd9) ? r_iova[47:39] : r_iova[38:30];
+  wire dc_canon = (fsc_mode == MODE_SV39) ?
+                  (r_iova[63:38] == 26'd0 || r_iova[63:38] == {26{1'b1}}) :
+                  (r_iova[63:47] == 17'd0 || r_iova[63:47] == {17{1'b1}});
+  wire dc_fs_direct = is_untr && !r_pv && !pdtv && !g_on &&
+                      (fsc_mode == MODE_SV39 || fsc_mode == MODE_SV48) && dc_canon;
+  wire [8:0] dc_idx_top = (fsc_mode == MODE_SV48) ? r_iova[47:39] : r_iova[38:30];
   wire fs_perm_bad = (priv_eff ? (p_u && (is_exec || !sum)) : !p_u) ||
                      (is_exec ? !p_x : is_write ? !p_w : !p_r) ||
                      !p_a || (is_write && !p_d);
 
   // G-stage
-  wire g_range_bad = (gmode == 4'd8) ? g_gpa[63:41] != 23'd0 : g_gpa[63:50] != 14'd0;
+  wire g_range_bad = (gmode == MODE_SV39X4) ? g_gpa[63:41] != 23'd0 : g_gpa[63:50] != 14'd0;
   wire [10:0] g_idx = (g_lvl == g_levels - 3'd1) ? g_gpa[12 + 9*g_lvl +: 11]
                                                  : {2'b00, g_gpa[12 + 9*g_lvl +: 9]};
   wire g_perm_bad = !q_u ||
-                    ((g_pur != 2'd0) ? !q_r : (is_exec ? !q_x : is_write ? !q_w : !q_r)) ||
-                    !q_a || (g_pur == 2'd0 && is_write && !q_d);
-  wire [63:0] g_iotval2 = {g_gpa[63:2], 1'b0, g_pur != 2'd0};
+                    ((g_pur != GP_FINAL) ? !q_r : (is_exec ? !q_x : is_write ? !q_w : !q_r)) ||
+                    !q_a || (g_pur == GP_FINAL && is_write && !q_d);
+  wire [63:0] g_iotval2 = {g_gpa[63:2], 1'b0, g_pur != GP_FINAL};
 
   /* verilator lint_off UNUSEDSIGNAL */
   wire unused = &{1'b0, tc[31:24], g_pte[9:8], g_pte[5]};   // custom DC bits; G-stage RSW and G
@@ -283,11 +306,11 @@ module iommu_walker #(
   assign busy         = state != S_IDLE;
   // A read that S_START's shortcut or a non-leaf first-stage PTE under a Bare G-stage decides
   // is offered from that state itself (pre_rd): granted at once, the walk skips S_MEM.
-  wire        start_rd    = state == S_START && ddtp_mode >= 4'd2 && ddtp_mode <= 4'd4 &&
+  wire        start_rd    = state == S_START && ddtp_walks &&
                             !did_too_wide && st_dc_hit_r && !st_dc_neg_r && dc_fs_direct;
   wire        next_rd     = state == S_PTE_CHK && !rerr && !fs_struct_bad && !p_leaf && !g_on;
   wire        pre_rd      = start_rd || next_rd;
-  wire [55:0] root_addr   = {fsc[43:0], 12'd0} + {44'd0, dc_idx_top, 3'd0};
+  wire [55:0] root_addr   = {fsc_ppn, 12'd0} + {44'd0, dc_idx_top, 3'd0};
   wire [55:0] next_addr   = {p_ppn, 12'd0} + {44'd0, fs_idx_next, 3'd0};
   reg  [55:0] rd_addr_q;
   assign mem_rd_valid = state == S_MEM || pre_rd;
@@ -301,9 +324,13 @@ module iommu_walker #(
   assign done_ttyp    = r_ttyp;
   assign done_iova    = r_iova;
   // DTF suppresses all but the causes the spec keeps (256-259, 268, 272, 273)
-  wire always_rep = done_cause == 12'd256 || done_cause == 12'd257 || done_cause == 12'd258 ||
-                    done_cause == 12'd259 || done_cause == 12'd268 || done_cause == 12'd272 ||
-                    done_cause == 12'd273;
+  wire always_rep = done_cause == CAUSE_ALL_INBOUND_DISALLOWED ||
+                    done_cause == CAUSE_DDT_LOAD_ACCESS_FAULT ||
+                    done_cause == CAUSE_DDT_NOT_VALID ||
+                    done_cause == CAUSE_DDT_MISCONFIGURED ||
+                    done_cause == CAUSE_DDT_DATA_CORRUPTION ||
+                    done_cause == CAUSE_INTERNAL_DATAPATH_ERROR ||
+                    done_cause == CAUSE_MSI_WRITE_ACCESS_FAULT;
   assign done_report = done_fault && (!dc_ok || !dtf || always_rep);
 
   wire no_fill = stale || inv_apply;
@@ -319,8 +346,8 @@ module iommu_walker #(
   // a success fills the IOTLB as its response is taken
   assign tlb_fl_en    = state == S_DONE && done_ack && ok_fill && !no_fill && c_size != SZ_NONE;
   assign tlb_fl_gv    = g_on;
-  assign tlb_fl_gscid = iohgatp[59:44];
-  assign tlb_fl_pscv  = fs_mode != 4'd0;
+  assign tlb_fl_gscid = gscid;
+  assign tlb_fl_pscv  = fs_mode != MODE_BARE;
   assign tlb_fl_pscid = pscid;
   assign tlb_fl_g     = fs_g;
   assign tlb_fl_vpn   = r_iova[63:12];
@@ -351,7 +378,8 @@ module iommu_walker #(
 `define WK_G_CALL(gpa, pur, back) begin g_gpa <= (gpa); g_pur <= (pur); g_ret <= (back); \
     state <= S_G_START; end
 
-  wire w_run = !rst_n | inv_apply | state != S_IDLE | st_valid;   // else nothing changes
+  // else nothing changes
+  wire w_run = `IOMMU_RUN(!rst_n | inv_apply | state != S_IDLE | st_valid);
   always @(posedge clk) if (w_run) begin
     if (!rst_n) begin
       state <= S_IDLE;
@@ -363,20 +391,20 @@ module iommu_walker #(
       case (state)
         S_IDLE: if (st_valid) `WK_ACCEPT
         S_START: begin
-          if (ddtp_mode == 4'd1) begin
-            if (is_trans) `WK_FAULT(12'd260, 64'd0)
+          if (ddtp_mode == DDTP_BARE) begin
+            if (is_trans) `WK_FAULT(CAUSE_TTYP_DISALLOWED, 64'd0)
             else begin done_pa <= r_iova[55:0]; state <= S_DONE; end
-          end else if (ddtp_mode < 4'd2 || ddtp_mode > 4'd4) `WK_FAULT(12'd256, 64'd0)
-          else if (did_too_wide) `WK_FAULT(12'd260, 64'd0)
+          end else if (!ddtp_walks) `WK_FAULT(CAUSE_ALL_INBOUND_DISALLOWED, 64'd0)
+          else if (did_too_wide) `WK_FAULT(CAUSE_TTYP_DISALLOWED, 64'd0)
           else if (st_dc_hit_r) begin
-            if (st_dc_neg_r) `WK_FAULT(12'd258, 64'd0)
+            if (st_dc_neg_r) `WK_FAULT(CAUSE_DDT_NOT_VALID, 64'd0)
             else if (dc_fs_direct) begin
               // The common case in one step (what S_CTX and S_FS would decide): a cached DC
               // without process context, a first stage, G-stage Bare: read the root PTE.
               dc_ok <= 1'b1;
-              fs_mode <= fsc[63:60]; fs_root <= fsc[43:0]; pscid <= dta[31:12]; sum <= 1'b0;
-              a   <= {fsc[43:0], 12'd0};
-              lvl <= (fsc[63:60] == 4'd9) ? 3'd3 : 3'd2;
+              fs_mode <= fsc_mode; fs_root <= fsc_ppn; pscid <= dc_pscid; sum <= 1'b0;
+              a   <= {fsc_ppn, 12'd0};
+              lvl <= (fsc_mode == MODE_SV48) ? 3'd3 : 3'd2;
               rd_addr_q <= root_addr;                // offered now (start_rd)
               ret       <= S_PTE_CHK;
               state     <= mem_rd_ready ? S_MEMW : S_MEM;
@@ -390,9 +418,9 @@ module iommu_walker #(
         end
         S_DDT: `WK_MEM_READ(a + {44'd0, ddi, 3'd0}, S_DDT_CHK)
         S_DDT_CHK: begin
-          if (rerr) `WK_FAULT(12'd257, 64'd0)
-          else if (!rdata[0]) `WK_FAULT(12'd258, 64'd0)
-          else if (dir_rsvd) `WK_FAULT(12'd259, 64'd0)
+          if (rerr) `WK_FAULT(CAUSE_DDT_LOAD_ACCESS_FAULT, 64'd0)
+          else if (!rdata[0]) `WK_FAULT(CAUSE_DDT_NOT_VALID, 64'd0)
+          else if (dir_rsvd) `WK_FAULT(CAUSE_DDT_MISCONFIGURED, 64'd0)
           else begin
             a   <= {rdata[53:10], 12'd0};
             lvl <= lvl - 3'd1;
@@ -407,34 +435,34 @@ module iommu_walker #(
           state <= (k == 2'd3) ? S_DC_EVAL : S_DC;
         end
         S_DC_EVAL: begin
-          if (rd_err) `WK_FAULT(12'd257, 64'd0)
-          else if (!tc[0]) `WK_FAULT(12'd258, 64'd0)
-          else if (dc_bad) `WK_FAULT(12'd259, 64'd0)
+          if (rd_err) `WK_FAULT(CAUSE_DDT_LOAD_ACCESS_FAULT, 64'd0)
+          else if (!tc[0]) `WK_FAULT(CAUSE_DDT_NOT_VALID, 64'd0)
+          else if (dc_bad) `WK_FAULT(CAUSE_DDT_MISCONFIGURED, 64'd0)
           else begin dc_ok <= 1'b1; state <= S_CTX; end
         end
         S_CTX: begin
           // step 7: ATS is absent, so only untranslated requests go on
-          if (!is_untr) `WK_FAULT(12'd260, 64'd0)
-          else if (r_pv && !pdtv) `WK_FAULT(12'd260, 64'd0)
+          if (!is_untr) `WK_FAULT(CAUSE_TTYP_DISALLOWED, 64'd0)
+          else if (r_pv && !pdtv) `WK_FAULT(CAUSE_TTYP_DISALLOWED, 64'd0)
           else if (pdtv) begin
-            if (pid_too_wide) `WK_FAULT(12'd260, 64'd0)
-            else if (!(r_pv || dpe) || pdt_mode == 4'd0) begin
-              fs_mode <= 4'd0; pscid <= 20'd0; sum <= 1'b0; state <= S_FS;
+            if (pid_too_wide) `WK_FAULT(CAUSE_TTYP_DISALLOWED, 64'd0)
+            else if (!(r_pv || dpe) || fsc_mode == MODE_BARE) begin
+              fs_mode <= MODE_BARE; pscid <= 20'd0; sum <= 1'b0; state <= S_FS;
             end else if (r_pc_hit) state <= S_PC_USE;
             else begin
-              a   <= {fsc[43:0], 12'd0};
-              lvl <= pdt_mode[2:0] - 3'd1;
+              a   <= {fsc_ppn, 12'd0};
+              lvl <= fsc_mode[2:0] - 3'd1;             // PD8/PD17/PD20: 1/2/3 levels
               k   <= 2'd0; rd_err <= 1'b0;
               state <= S_PDT_ADDR;
             end
           end else begin
-            fs_mode <= fsc[63:60]; fs_root <= fsc[43:0]; pscid <= dta[31:12]; sum <= 1'b0;
+            fs_mode <= fsc_mode; fs_root <= fsc_ppn; pscid <= dc_pscid; sum <= 1'b0;
             state <= S_FS;
           end
         end
         // PDT: the index offset is added first, then the G-stage (draft order)
         S_PDT_ADDR: begin
-          if (g_on) `WK_G_CALL({8'd0, a + pdt_off}, 2'd2, S_PDT_RD)
+          if (g_on) `WK_G_CALL({8'd0, a + pdt_off}, GP_PDT, S_PDT_RD)
           else begin g_spa <= a + pdt_off; state <= S_PDT_RD; end
         end
         S_PDT_RD: begin
@@ -442,9 +470,9 @@ module iommu_walker #(
           else state <= S_PC_RD;
         end
         S_PDT_CHK: begin
-          if (rerr) `WK_FAULT(12'd265, 64'd0)
-          else if (!rdata[0]) `WK_FAULT(12'd266, 64'd0)
-          else if (dir_rsvd) `WK_FAULT(12'd267, 64'd0)
+          if (rerr) `WK_FAULT(CAUSE_PDT_LOAD_ACCESS_FAULT, 64'd0)
+          else if (!rdata[0]) `WK_FAULT(CAUSE_PDT_NOT_VALID, 64'd0)
+          else if (dir_rsvd) `WK_FAULT(CAUSE_PDT_MISCONFIGURED, 64'd0)
           else begin
             a   <= {rdata[53:10], 12'd0};
             lvl <= lvl - 3'd1;
@@ -459,25 +487,25 @@ module iommu_walker #(
           state <= (k == 2'd1) ? S_PC_CHK : S_PC_RD;
         end
         S_PC_CHK: begin
-          if (rd_err) `WK_FAULT(12'd265, 64'd0)
-          else if (!pta[0]) `WK_FAULT(12'd266, 64'd0)
-          else if (pc_bad) `WK_FAULT(12'd267, 64'd0)
+          if (rd_err) `WK_FAULT(CAUSE_PDT_LOAD_ACCESS_FAULT, 64'd0)
+          else if (!pta[0]) `WK_FAULT(CAUSE_PDT_NOT_VALID, 64'd0)
+          else if (pc_bad) `WK_FAULT(CAUSE_PDT_MISCONFIGURED, 64'd0)
           else state <= S_PC_USE;
         end
         S_PC_USE: begin
-          if (priv_eff && !pta[1]) `WK_FAULT(12'd260, 64'd0)   // ENS=0
+          if (priv_eff && !pta[1]) `WK_FAULT(CAUSE_TTYP_DISALLOWED, 64'd0)   // ENS=0
           else begin
-            fs_mode <= pfsc[63:60]; fs_root <= pfsc[43:0];
+            fs_mode <= pfsc_mode; fs_root <= pfsc_ppn;
             pscid <= pta[31:12]; sum <= pta[2];
             state <= S_FS;
           end
         end
         // ---- first stage ----
         S_FS: begin
-          if (fs_mode == 4'd0) begin
+          if (fs_mode == MODE_BARE) begin
             fR <= 1'b1; fW <= 1'b1; fX <= 1'b1; fU <= 1'b0; fD <= 1'b1;
             fs_size <= SZ_NONE;
-            `WK_G_CALL(r_iova, 2'd0, S_OK)
+            `WK_G_CALL(r_iova, GP_FINAL, S_OK)
           end else if (fs_noncanon) `WK_FAULT(c_pf, 64'd0)
           else begin
             a   <= {fs_root, 12'd0};
@@ -489,7 +517,7 @@ module iommu_walker #(
         end
         // G-stage Bare: the PTE address is the SPA, read it at once
         S_PTE_ADDR: begin
-          if (g_on) `WK_G_CALL({8'd0, a + {44'd0, fs_idx, 3'd0}}, 2'd1, S_PTE_RD)
+          if (g_on) `WK_G_CALL({8'd0, a + {44'd0, fs_idx, 3'd0}}, GP_PTE, S_PTE_RD)
           else `WK_MEM_READ(a + {44'd0, fs_idx, 3'd0}, S_PTE_CHK)
         end
         S_PTE_RD: `WK_MEM_READ(g_spa, S_PTE_CHK)
@@ -512,7 +540,7 @@ module iommu_walker #(
             fs_g <= fs_g | p_g;
             fR <= p_r; fW <= p_w; fX <= p_x; fU <= p_u; fD <= p_d;
             fs_size <= fs_leaf_size;
-            if (g_on) `WK_G_CALL({8'd0, fs_leaf_pa}, 2'd0, S_OK)
+            if (g_on) `WK_G_CALL({8'd0, fs_leaf_pa}, GP_FINAL, S_OK)
             else begin
               g_spa <= fs_leaf_pa;
               gR <= 1'b1; gW <= 1'b1; gX <= 1'b1; gD <= 1'b1; g_size <= SZ_NONE;
@@ -526,20 +554,20 @@ module iommu_walker #(
         S_G_START: begin
           if (!g_on) begin
             g_spa <= g_gpa[55:0];
-            if (g_pur == 2'd0) begin
+            if (g_pur == GP_FINAL) begin
               gR <= 1'b1; gW <= 1'b1; gX <= 1'b1; gD <= 1'b1; g_size <= SZ_NONE;
             end
             state <= g_ret;
           end else if (g_range_bad) `WK_FAULT(c_gpf, g_iotval2)
           else begin
-            g_a   <= {iohgatp[43:0], 12'd0};
+            g_a   <= {gppn, 12'd0};
             g_lvl <= g_levels - 3'd1;
             state <= S_G_ADDR;
           end
         end
         S_G_ADDR: `WK_MEM_READ(g_a + {42'd0, g_idx, 3'd0}, S_G_CHK)
         S_G_CHK: begin
-          if (rerr) `WK_FAULT((g_pur == 2'd2) ? 12'd265 : c_af, 64'd0)
+          if (rerr) `WK_FAULT((g_pur == GP_PDT) ? CAUSE_PDT_LOAD_ACCESS_FAULT : c_af, 64'd0)
           else if (g_struct_bad) `WK_FAULT(c_gpf, g_iotval2)
           else if (!q_leaf) begin
             g_a   <= {q_ppn, 12'd0};
@@ -548,7 +576,7 @@ module iommu_walker #(
           end else if (g_perm_bad) `WK_FAULT(c_gpf, g_iotval2)
           else begin
             g_spa <= g_leaf_pa;
-            if (g_pur == 2'd0) begin
+            if (g_pur == GP_FINAL) begin
               gR <= q_r; gW <= q_w; gX <= q_x; gD <= q_d; g_size <= g_leaf_size;
             end
             state <= g_ret;

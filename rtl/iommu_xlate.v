@@ -8,6 +8,7 @@
 //   Invalidations take effect in the caches on their first cycle; inv_ready
 //   follows once no walk that started earlier is still running (such a walk
 //   also drops its fills).
+// Style: docs/design.md, "Simulation speed and the RTL's style" (one gated block).
 module iommu_xlate #(
   parameter IOTLB_ENTRIES = 16,
   parameter DDTC_ENTRIES  = 8,
@@ -69,6 +70,7 @@ module iommu_xlate #(
   output        xlate_idle,
   input         req_hold                                 // accept no new request (fence drain)
 );
+`include "iommu_defs.vh"
   // ---------------- S1 request register ----------------
   reg        s1_v;
   reg [23:0] s1_did;
@@ -110,7 +112,7 @@ module iommu_xlate #(
     .lk_tag(s1_did), .lk_hit(dc_hit), .lk_neg(dc_neg), .lk_data(dc),
     .fl_en(ddtc_fl_en), .fl_tag(fl_did), .fl_neg(ddtc_fl_neg), .fl_data(ddtc_fl_data),
     // IODIR.INVAL_DDT: DV=0 all, DV=1 that device
-    .iv_en(inv_apply && inv_kind == 2'd2), .iv_tag(inv_did), .iv_mask({24{inv_dv}}));
+    .iv_en(inv_apply && inv_kind == INV_IODIR_DDT), .iv_tag(inv_did), .iv_mask({24{inv_dv}}));
 
   iommu_ctx_cache #(.ENTRIES(PDTC_ENTRIES), .TAGW(44), .DATAW(128)) u_pdtc (
     .clk(clk), .rst_n(rst_n),
@@ -118,30 +120,36 @@ module iommu_xlate #(
     .lk_data(pc),
     .fl_en(pdtc_fl_en), .fl_tag({fl_did, fl_pid}), .fl_neg(1'b0), .fl_data(pdtc_fl_data),
     // INVAL_DDT DV=0 all, DV=1 all of that device; INVAL_PDT that (device, process)
-    .iv_en(inv_apply && inv_kind[1]), .iv_tag({inv_did, inv_pid}),
-    .iv_mask({{24{inv_kind[0] | inv_dv}}, {20{inv_kind[0]}}}));
+    .iv_en(inv_apply && (inv_kind == INV_IODIR_DDT || inv_kind == INV_IODIR_PDT)),
+    .iv_tag({inv_did, inv_pid}),
+    .iv_mask({{24{inv_kind == INV_IODIR_PDT || inv_dv}}, {20{inv_kind == INV_IODIR_PDT}}}));
 
   // ---------------- S1 decode of the cached contexts ----------------
   wire [63:0] tc = dc[63:0], iohgatp = dc[127:64], dta = dc[191:128], fsc = dc[255:192];
   wire [63:0] pta = pc[63:0], pfsc = pc[127:64];
   wire        pdtv = tc[5], dpe = tc[9];
-  wire [3:0]  pdt_mode = fsc[63:60];
-  wire        use_pc = pdtv && (s1_pv || dpe) && pdt_mode != 4'd0;
-  wire [3:0]  fs_mode = !pdtv ? fsc[63:60] : use_pc ? pfsc[63:60] : 4'd0;
+  wire [3:0]  fsc_mode = fsc[63:60];      // iosatp.MODE (PDTV=0) or pdtp.MODE (PDTV=1)
+  wire [3:0]  pfsc_mode = pfsc[63:60];
+  wire [3:0]  gmode = iohgatp[63:60];
+  wire        use_pc = pdtv && (s1_pv || dpe) && fsc_mode != MODE_BARE;
+  wire [3:0]  fs_mode = !pdtv ? fsc_mode : use_pc ? pfsc_mode : MODE_BARE;
   wire [19:0] pscid = pdtv ? pta[31:12] : dta[31:12];
   wire        sum = pta[2];
   wire        priv_eff = s1_pv & s1_priv;
-  wire        g_on = iohgatp[63:60] != 4'd0;
-  wire        fs_on = fs_mode != 4'd0;
-  wire        is_exec = s1_ttyp == 6'd1, is_write = s1_ttyp == 6'd3;
-  wire        is_untr = s1_ttyp == 6'd1 || s1_ttyp == 6'd2 || s1_ttyp == 6'd3;
-  wire        is_trans = s1_ttyp == 6'd5 || s1_ttyp == 6'd6 || s1_ttyp == 6'd7 || s1_ttyp == 6'd8;
-  wire        did_ok = (ddtp_mode == 4'd4) ||
-                       (ddtp_mode == 4'd3 && s1_did[23:16] == 8'd0) ||
-                       (ddtp_mode == 4'd2 && s1_did[23:7] == 17'd0);
-  wire        pid_ok = !s1_pv || pdt_mode == 4'd0 || pdt_mode == 4'd3 ||
-                       (pdt_mode == 4'd1 && s1_pid[19:8] == 12'd0) ||
-                       (pdt_mode == 4'd2 && s1_pid[19:17] == 3'd0);
+  wire        g_on = gmode != MODE_BARE;
+  wire        fs_on = fs_mode != MODE_BARE;
+  wire        is_exec = s1_ttyp == TTYP_UNTRANSLATED_EXEC;
+  wire        is_write = s1_ttyp == TTYP_UNTRANSLATED_WRITE;
+  wire        is_untr = s1_ttyp == TTYP_UNTRANSLATED_EXEC || s1_ttyp == TTYP_UNTRANSLATED_READ ||
+                        s1_ttyp == TTYP_UNTRANSLATED_WRITE;
+  wire        is_trans = s1_ttyp == TTYP_TRANSLATED_EXEC || s1_ttyp == TTYP_TRANSLATED_READ ||
+                         s1_ttyp == TTYP_TRANSLATED_WRITE || s1_ttyp == TTYP_PCIE_ATS;
+  wire        did_ok = (ddtp_mode == DDTP_3LVL) ||
+                       (ddtp_mode == DDTP_2LVL && s1_did[23:16] == 8'd0) ||
+                       (ddtp_mode == DDTP_1LVL && s1_did[23:7] == 17'd0);
+  wire        pid_ok = !s1_pv || fsc_mode == MODE_BARE || fsc_mode == MODE_PD20 ||
+                       (fsc_mode == MODE_PD8 && s1_pid[19:8] == 12'd0) ||
+                       (fsc_mode == MODE_PD17 && s1_pid[19:17] == 3'd0);
 
   iommu_iotlb #(.ENTRIES(IOTLB_ENTRIES)) u_iotlb (
     .clk(clk), .rst_n(rst_n),
@@ -159,14 +167,14 @@ module iommu_xlate #(
       (!fs_on || (priv_eff ? !(tlb_u && (is_exec || !sum)) : tlb_u));
 
   // the fast path only ever answers successes
-  wire lvl_mode = ddtp_mode == 4'd2 || ddtp_mode == 4'd3 || ddtp_mode == 4'd4;
+  wire lvl_mode = ddtp_mode == DDTP_1LVL || ddtp_mode == DDTP_2LVL || ddtp_mode == DDTP_3LVL;
   wire ctx_ok = lvl_mode && did_ok && dc_hit && !dc_neg && is_untr && !(s1_pv && !pdtv) &&
                 (!pdtv || pid_ok) &&
                 (!use_pc || (pc_hit && !(priv_eff && !pta[1])));
   wire both_bare = !fs_on && !g_on;
-  wire fast_ok = (ddtp_mode == 4'd1 && !is_trans) ||
+  wire fast_ok = (ddtp_mode == DDTP_BARE && !is_trans) ||
                  (ctx_ok && (both_bare || (tlb_hit && tlb_perm_ok)));
-  wire [55:0] fast_pa = (ddtp_mode == 4'd1 || both_bare) ? s1_iova[55:0]
+  wire [55:0] fast_pa = (ddtp_mode == DDTP_BARE || both_bare) ? s1_iova[55:0]
                                                         : {tlb_ppn, s1_iova[11:0]};
 
   // ---------------- walker ----------------
@@ -224,8 +232,8 @@ module iommu_xlate #(
     .done_pv(wk_pv), .done_pid(wk_pid), .done_priv(wk_priv), .done_ttyp(wk_ttyp),
     .done_iova(wk_iova), .done_iotval2(wk_iotval2));
 
-  wire x_run = !rst_n | (dev_req_valid && dev_req_ready) | (s1_v && s1_adv) | wk_take | rsp_v | f_v |
-               inv_valid;
+  wire x_run = `IOMMU_RUN(!rst_n | (dev_req_valid && dev_req_ready) | (s1_v && s1_adv) | wk_take |
+                          rsp_v | f_v | inv_valid);
   always @(posedge clk) if (x_run) begin
     if (!rst_n) begin
       s1_v  <= 1'b0;

@@ -1,4 +1,6 @@
 // RISC-V IOMMU sources, one per line, relative to the repository root.
+// rtl/iommu_defs.vh (named encodings, IOMMU_ALWAYS_RUN) is included by the modules.
++incdir+rtl
 // Control side and top:
 rtl/iommu_regs.v
 rtl/iommu_cq.v

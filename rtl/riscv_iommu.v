@@ -1,10 +1,12 @@
-// RISC-V IOMMU, top level. Contract (ports, parameters, spec subset): shared DESIGN.md;
-// implementation choices (reset and WARL values, interrupt wiring): docs/design.md.
+// RISC-V IOMMU, top level. Ports, parameters, the spec subset and the implementation choices
+// (reset and WARL values, interrupt wiring): docs/design.md ("Capabilities", "Registers",
+// "The RTL as built").
 //
 //   s_axil --> iommu_regs --(config, queue indices, flags)--> iommu_cq, iommu_fq, iommu_xlate
 //   dev_req/dev_rsp <--> iommu_xlate (walks, caches, faults)
 //   iommu_cq --inv_*--> iommu_xlate ; iommu_xlate --flt_*--> iommu_fq
 //   iommu_xlate, iommu_cq, iommu_fq --> iommu_axi_master --> m_axi
+// Style: docs/design.md, "Simulation speed and the RTL's style" (gated blocks).
 module riscv_iommu #(
     parameter IOTLB_ENTRIES = 16,
     parameter DDTC_ENTRIES  = 8,

@@ -58,7 +58,7 @@ def test_broken_iotlb_is_caught_through_batch_driver():
     """The IOTLB ignoring PSCID (the regression's mutant) fails a scenario run on the bench top."""
     srcs = [str(p) for p in mutant_sources(dut_profile.load(), "iotlb_ignores_pscid")]
     srcs += [str(p) for p in runner.read_filelist(FILELIST) if "rtl/" not in str(p)]
-    bdir = runner.build("icarus", TOP, sources=srcs, timing=True)
+    bdir = runner.build("icarus", TOP, sources=srcs, timing=True, includes=["rtl"])
     n_pass, n_fail, xml = runner.run("icarus", bdir, TOP, "tb.tests.iommu_tests", "PscidTagTest",
                                      seed=1, extra_env=BATCH,
                                      test_dir=bdir / "bench_top" / "mutant")
@@ -88,7 +88,7 @@ def test_hung_dut_fails_with_one_line_through_batch_driver(sim):
             p = out / p.name
             p.write_text(text.replace("assign dev_rsp_valid = rsp_v;", "assign dev_rsp_valid = 1'b0;"))
         srcs.append(p)
-    bdir = runner.build(sim, TOP, sources=srcs, timing=True)
+    bdir = runner.build(sim, TOP, sources=srcs, timing=True, includes=["rtl"])
     n_pass, n_fail, xml = runner.run(sim, bdir, TOP, "tb.tests.iommu_tests", "SmokeTest", seed=1,
                                      extra_env=BATCH,
                                      test_dir=bdir / "bench_top" / "hung")
