@@ -19,12 +19,12 @@ import warnings
 
 import cocotb
 from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, Event, Timer
+from cocotb.triggers import ClockCycles, Event, FallingEdge, RisingEdge, Timer
 from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster, AxiRam
 
 from models import IommuModel, Memory, Reg, Request, TTYP
 from tb.agents.dma.axi_dma_bfm import AxiDmaBfm, drive_reset_values
-from tb.agents.dma.dma_target import data_at
+from tb.agents.dma.dma_target import DmaTarget, data_at
 from tb.agents.mem.dut_memory import PA_SPACE, AxiMemoryView
 
 warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"cocotbext\.axi")
@@ -41,6 +41,7 @@ DDT_ROOT = 0x10_0000
 PDT_ROOT = 0x18_0000
 FQ_BASE, FQ_LOG2SZ = 0x30_0000, 4
 TABLES = 0x40_0000                      # page-table pages are taken from here
+TIMEOUT_US = 200                        # a hung port fails its test (every test needs < 20 us)
 
 
 class AxiDmaTb:
@@ -175,7 +176,7 @@ class AxiDmaTb:
         """Every forwarded write reached the target with the BFM's data and strobes."""
         sent = [r for r in sorted(results, key=lambda r: r.seq_no)
                 if r.req.ttyp == WR and not r.fault]
-        got = [w for w in self.bfm.target.writes]
+        got = list(self.bfm.target.writes)
         got = got[-len(sent):] if sent else []
         if len(got) != len(sent):
             self.error(f"MISMATCH writes at the target: expected {len(sent)}, got {len(got)}")
@@ -260,7 +261,7 @@ def sv39_requests() -> list[Request]:
 
 
 # ---------------------------------------------------------------------- tests
-@cocotb.test()
+@cocotb.test(timeout_time=TIMEOUT_US, timeout_unit="us")
 async def bare_passthrough(dut):
     """ddtp Bare: every read, write and exec leaves with AxADDR = IOVA, data intact."""
     tb = AxiDmaTb(dut)
@@ -280,7 +281,7 @@ async def bare_passthrough(dut):
     tb.finish(len(reqs))
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=TIMEOUT_US, timeout_unit="us")
 async def sv39_translations(dut):
     """1LVL DDT, Sv39: reads, writes and exec get the model's PA (or fault as it says)."""
     tb = AxiDmaTb(dut)
@@ -299,7 +300,7 @@ async def sv39_translations(dut):
     tb.finish(len(reqs))
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=TIMEOUT_US, timeout_unit="us")
 async def faults_reported_in_queue(dut):
     """An unmapped IOVA, a DC not valid, a write to a read-only page, exec of a no-X page: each
     is SLVERR with cause None upstream, and its record in memory has the model's cause."""
@@ -324,7 +325,7 @@ async def faults_reported_in_queue(dut):
     tb.finish(len(reqs))
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=TIMEOUT_US, timeout_unit="us")
 async def process_context_priv_vs_user(dut):
     """PDTV with PD8: with a process_id, a privileged and a user request on a U=1 page differ
     (SUM=0) as the model predicts, and on a U=0 page the other way round."""
@@ -362,7 +363,7 @@ async def process_context_priv_vs_user(dut):
     tb.finish(len(reqs))
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=TIMEOUT_US, timeout_unit="us")
 async def downstream_stalls(dut):
     """Random ready stalls on m_dma's AR/AW and on the upstream R/B: the same results."""
     tb = AxiDmaTb(dut, down_stall=0.6, rsp_stall=0.4, seed=3)
@@ -377,7 +378,7 @@ async def downstream_stalls(dut):
     tb.finish(len(reqs))
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=TIMEOUT_US, timeout_unit="us")
 async def ar_aw_round_robin(dut):
     """AR and AW offered together (BFM with two outstanding, W sent with its AW): the front
     takes them in turn, one at a time, and every result is still the model's."""
@@ -399,7 +400,7 @@ async def ar_aw_round_robin(dut):
     tb.finish(len(reqs))
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=TIMEOUT_US, timeout_unit="us")
 async def unsupported_request_types(dut):
     """Translated, ATS and PCIe-message requests cannot be said on this port: ValueError."""
     tb = AxiDmaTb(dut)
@@ -417,3 +418,90 @@ async def unsupported_request_types(dut):
                 raise AssertionError(f"submit of {t.name}: expected ValueError, got none")
     assert AxiDmaBfm.UNSUPPORTED_TTYPS == {5, 6, 7, 8, 9}
     assert not tb.bfm.busy
+
+
+async def axi_burst(tb: AxiDmaTb, is_write: bool, did: int, iova: int, beats: int, axid: int):
+    """One INCR burst of 8-byte beats driven on s_dma by hand (the BFM stays idle; its rready
+    and bready are 1). Returns the R beats [(rid, rdata, rresp, rlast)] or the B [(bid, bresp)]
+    and, for a write, the W data sent. Polls every cycle: a few short bursts only."""
+    dut, c = tb.dut, "aw" if is_write else "ar"
+    edge = RisingEdge(dut.clk)
+    wdata = [0x5700_0000_0000_0000 | axid << 40 | i for i in range(beats)]
+    await FallingEdge(dut.clk)
+    for name, v in (("id", axid), ("addr", iova), ("len", beats - 1), ("size", 3), ("burst", 1),
+                    ("prot", 0)):
+        getattr(dut, f"s_dma_{c}{name}").value = v
+    getattr(dut, f"s_dma_{c}_stream_id").value = did
+    getattr(dut, f"s_dma_{c}_ss_id_valid").value = 0
+    getattr(dut, f"s_dma_{c}_substream_id").value = 0
+    valid, ready = getattr(dut, f"s_dma_{c}valid"), getattr(dut, f"s_dma_{c}ready")
+    valid.value = 1
+    wi = 0
+    if is_write:
+        dut.s_dma_wdata.value, dut.s_dma_wstrb.value = wdata[0], 0xFF
+        dut.s_dma_wlast.value, dut.s_dma_wvalid.value = int(beats == 1), 1
+    out = []
+    for _ in range(2000):
+        await edge
+        if int(valid.value) and int(ready.value):
+            valid.value = 0
+        if is_write and wi < beats and int(dut.s_dma_wvalid.value) and int(dut.s_dma_wready.value):
+            wi += 1
+            if wi < beats:
+                dut.s_dma_wdata.value, dut.s_dma_wlast.value = wdata[wi], int(wi == beats - 1)
+            else:
+                dut.s_dma_wvalid.value = 0
+        if not is_write and int(dut.s_dma_rvalid.value):
+            out.append((int(dut.s_dma_rid.value), int(dut.s_dma_rdata.value),
+                        int(dut.s_dma_rresp.value), int(dut.s_dma_rlast.value)))
+            if out[-1][3]:
+                return out, None
+        if is_write and int(dut.s_dma_bvalid.value):
+            return [(int(dut.s_dma_bid.value), int(dut.s_dma_bresp.value))], wdata
+    raise AssertionError(f"burst ID {axid} at {iova:#x}: no response in 2000 cycles")
+
+
+@cocotb.test(timeout_time=TIMEOUT_US, timeout_unit="us")
+async def bursts(dut):
+    """Multi-beat bursts: a translated read gets every beat of the target's data, a faulted one
+    arlen+1 SLVERR beats with data 0 and rlast only on the last; a translated write delivers
+    every W beat, a faulted one has its W beats drained and gets SLVERR; nothing faulted reaches
+    the target; the records are the model's."""
+    tb = AxiDmaTb(dut)
+    await tb.start()
+    await setup_sv39(tb)
+    tb.bfm.target.on_addr = None         # the bursts are not the BFM's
+    target = tb.bfm.target
+    cases = [(False, 0x4000_1040, 4, 9), (False, UNMAPPED, 4, 10), (True, 0x4000_1100, 3, 11),
+             (True, 0x4000_2000, 3, 12), (False, 0x4000_2010, 2, 13)]
+    outs = []
+    for is_write, iova, beats, axid in cases:
+        n_addrs, n_writes = len(target.addrs), len(target.writes)
+        got, wdata = await axi_burst(tb, is_write, 5, iova, beats, axid)
+        out = tb.model.translate(Request(did=5, iova=iova, ttyp=WR if is_write else RD))
+        outs.append(out)
+        tb.checked += 1
+        what = f"{'write' if is_write else 'read'} burst of {beats} ID {axid} at {iova:#x}"
+        down = list(target.addrs)[n_addrs:]
+        if out.cause is not None:
+            exp_down = []
+            exp = [(axid, 2)] if is_write else [(axid, 0, 2, int(i == beats - 1)) for i in range(beats)]
+        else:
+            exp_down = [(axid, out.pa, is_write, beats - 1)]
+            exp = [(axid, 0)] if is_write else \
+                [(axid, data_at(out.pa + 8 * i), 0, int(i == beats - 1)) for i in range(beats)]
+            if is_write:
+                wr = list(target.writes)[n_writes:]
+                exp_w = [[(d, 0xFF, int(i == beats - 1)) for i, d in enumerate(wdata)]]
+                if [b for _, b in wr] != exp_w:
+                    tb.error(f"MISMATCH {what}: expected W beats at the target {exp_w}, "
+                             f"got {[b for _, b in wr]}")
+        if got != exp:
+            tb.error(f"MISMATCH {what}: expected upstream {exp}, got {got}")
+        got_down = [(b.axid, b.addr, b.is_write, b.len) for b in down]
+        if got_down != exp_down:
+            tb.error(f"MISMATCH {what}: expected downstream {exp_down}, got {got_down}")
+    causes = [None if o.cause is None else int(o.cause) for o in outs]
+    assert causes == [None, 13, None, 15, None], f"model causes {causes}"
+    await tb.check_fault_queue(outs)
+    tb.finish(len(cases))

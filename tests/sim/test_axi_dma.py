@@ -11,7 +11,7 @@ from tb import runner
 
 TOP, FILELIST = "riscv_iommu_axi", "rtl/riscv_iommu_axi.f"
 MODULE = "tests.sim.cocotb_axi_dma"
-N_TESTS = 7
+N_TESTS = 8
 
 
 @pytest.fixture(scope="module", params=runner.SIMULATORS)

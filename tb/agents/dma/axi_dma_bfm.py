@@ -48,6 +48,7 @@ TTYP_EXEC, TTYP_READ, TTYP_WRITE = 1, 2, 3
 PROT_PRIV, PROT_INSN = 1, 4              # AxPROT[0] privileged, AxPROT[2] instruction
 SIZE_8B, BURST_INCR = 3, 1
 RESP_NAMES = ("OKAY", "EXOKAY", "SLVERR", "DECERR")
+DATA_KEPT = 4096                         # data words kept per BFM (bfm.data), the latest ones
 
 SIDEBAND_NAMES = ("ar_stream_id", "ar_ss_id_valid", "ar_substream_id",
                   "aw_stream_id", "aw_ss_id_valid", "aw_substream_id")
@@ -143,7 +144,8 @@ class AxiDmaBfm:
         self._sent: dict[int, tuple] = {}      # ID -> (is_write, AxADDR, AxPROT, data)
         self._down: dict[int, Beat] = {}       # ID -> what reached the downstream port
         self._rbeats: dict[int, list] = {}     # ID -> [(data, resp)] of a read
-        # seq_no -> the data word of the transaction: R data received, or W data sent
+        # seq_no -> the data word of the transaction: R data received, or W data sent (the
+        # last DATA_KEPT transactions)
         self.data: dict[int, int] = {}
         # channel state of the clock loop
         self._ar_on = None                     # (entry, ID) driven on AR, not yet accepted
@@ -152,6 +154,7 @@ class AxiDmaBfm:
         self._wq: deque = deque()              # (ID, data, strb) W beats still to send, AW order
         self._w_on = False                     # the head of _wq is on the bus
         self._rsp_ready = 1
+        self.edges = 0                         # clock edges the loop has waited for (diagnostic)
         self._wake = Event()
         self._task = None
 
@@ -292,12 +295,13 @@ class AxiDmaBfm:
                 self._wake.clear()
                 trig.append(self._wake.wait())
                 await First(*trig)
-            if self.rsp_stall:
+            await edge
+            self.edges += 1
+            quiet = self._sample(get_sim_time("ns"))
+            if self.rsp_stall:          # right after the edge: the next cycle's rready / bready
                 want = int(self.rng.random() >= self.rsp_stall)
                 if want != self._rsp_ready:
                     self.rready.value = self.bready.value = self._rsp_ready = want
-            await edge
-            quiet = self._sample(get_sim_time("ns"))
 
     def _sample(self, now: float) -> bool:
         quiet = True
@@ -331,11 +335,8 @@ class AxiDmaBfm:
                        f"{sorted(k for k in self.inflight if k in self._rbeats)}, got none")
         beats.append((int(self.rdata.value), int(self.rresp.value)))
         if not int(self.rlast.value):
-            if len(beats) >= 1:
-                self._fail(f"R beat 0 of ID {axid}: expected rlast=1 on a single-beat read, got 0")
-            return
-        if len(beats) != 1:
-            self._fail(f"read ID {axid}: expected 1 R beat, got {len(beats)}")
+            self._fail(f"R beat {len(beats) - 1} of ID {axid}: expected rlast=1 on a single-beat "
+                       f"read, got 0")
         data, resp = beats[0]
         self._complete(axid, False, resp, now, data)
 
@@ -371,5 +372,6 @@ class AxiDmaBfm:
                            f"got {got}")
             pa = down.addr | (req.iova & 7)
         self.data[seq_no] = sent[3] if is_write else rdata
+        self.data.pop(seq_no - DATA_KEPT, None)
         callback(TranslationResult(req=req, tag=axid, fault=fault, cause=None if fault else 0,
                                    pa=pa, issued_ns=t_issue, done_ns=now, seq_no=seq_no))

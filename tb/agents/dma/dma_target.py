@@ -16,6 +16,7 @@ After a wake-up on a valid signal it drives from the falling edge (never mid-ste
 from __future__ import annotations
 
 import random
+from collections import deque
 from typing import Callable, NamedTuple, Optional
 
 import cocotb
@@ -24,6 +25,7 @@ from cocotb.utils import get_sim_time
 
 MASK64 = (1 << 64) - 1
 RESP_OKAY = 0
+LOG_KEPT = 4096
 
 
 def data_at(addr: int) -> int:
@@ -72,8 +74,9 @@ class DmaTarget:
         self.stall = stall
         self.rng = rng or random.Random(0)
         self.on_addr = on_addr
-        self.addrs: list[Beat] = []                       # every accepted AR / AW, in order
-        self.writes: list[tuple[Beat, list]] = []         # (AW, [(data, strb, last)]) per write
+        # the latest LOG_KEPT accepted AR / AW, in order, and writes (AW, [(data, strb, last)])
+        self.addrs: deque = deque(maxlen=LOG_KEPT)
+        self.writes: deque = deque(maxlen=LOG_KEPT)
         self.reads_done = 0
         self.errors: list[str] = []                       # protocol problems seen here
         self.stall_cycles = 0                             # cycles a valid address waited on ready
