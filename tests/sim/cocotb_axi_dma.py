@@ -24,7 +24,7 @@ from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster, AxiRam
 
 from models import IommuModel, Memory, Reg, Request, TTYP
 from tb.agents.dma.axi_dma_bfm import AxiDmaBfm, drive_reset_values
-from tb.agents.dma.dma_target import DmaTarget, data_at
+from tb.agents.dma.dma_target import data_at
 from tb.agents.mem.dut_memory import PA_SPACE, AxiMemoryView
 
 warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"cocotbext\.axi")
@@ -485,7 +485,8 @@ async def bursts(dut):
         down = list(target.addrs)[n_addrs:]
         if out.cause is not None:
             exp_down = []
-            exp = [(axid, 2)] if is_write else [(axid, 0, 2, int(i == beats - 1)) for i in range(beats)]
+            exp = [(axid, 2)] if is_write else \
+                [(axid, 0, 2, int(i == beats - 1)) for i in range(beats)]
         else:
             exp_down = [(axid, out.pa, is_write, beats - 1)]
             exp = [(axid, 0)] if is_write else \

@@ -75,7 +75,8 @@ def drive_reset_values(dut, prefix: str = "s_dma", down_prefix: str = "m_dma",
 
 def write_data(req: Request, seq: int) -> int:
     """The 64-bit word a write request carries (deterministic, different per request)."""
-    return (0xD0_0000_0000_0000 | (seq & 0xFFFF) << 36 | (req.iova & 0xF_FFFF_FFFF)) ^ (req.did << 8)
+    word = 0xD0_0000_0000_0000 | (seq & 0xFFFF) << 36 | (req.iova & 0xF_FFFF_FFFF)
+    return word ^ (req.did << 8)
 
 
 class _Chan:
