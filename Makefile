@@ -50,9 +50,10 @@ LINT_SETS = "" "-GIOTLB_ENTRIES=0 -GDDTC_ENTRIES=0 -GPDTC_ENTRIES=0" "-GNEG_CACH
             "-GSV48=0 -GSV48X4=0 -GPD17=0 -GPD20=0 -GSVNAPOT=0"
 
 lint: $(STAMP)
+	@verilator --lint-only -Wall -f rtl/riscv_iommu_axi.f --top-module riscv_iommu_axi || exit 1
 	@for p in $(LINT_SETS); do \
 	  verilator --lint-only -Wall $$p -f rtl/riscv_iommu.f --top-module riscv_iommu || exit 1; \
-	done; echo "lint: clean (4 parameter sets)"
+	done; echo "lint: clean (4 parameter sets of riscv_iommu, and riscv_iommu_axi)"
 
 SIM ?= all
 SIM_ARGS = --sim $(SIM) $(if $(DUT),--dut $(DUT)) $(if $(TEST),--test $(TEST)) $(if $(SEED),--seed $(SEED)) \

@@ -29,6 +29,11 @@ module riscv_iommu_axi #(
     parameter DDTC_ENTRIES  = 8,
     parameter PDTC_ENTRIES  = 8,
     parameter NEG_CACHE_DC  = 0,
+    parameter SV48          = 1,    // the feature parameters of riscv_iommu, passed through
+    parameter SV48X4        = 1,
+    parameter PD17          = 1,
+    parameter PD20          = 1,
+    parameter SVNAPOT       = 1,
     parameter DMA_ID_W      = 4,
     parameter MAX_INFLIGHT  = 1
 ) (
@@ -310,7 +315,8 @@ module riscv_iommu_axi #(
     // ---------------------------------------------------------------- the IOMMU
     riscv_iommu #(
         .IOTLB_ENTRIES(IOTLB_ENTRIES), .DDTC_ENTRIES(DDTC_ENTRIES),
-        .PDTC_ENTRIES(PDTC_ENTRIES), .NEG_CACHE_DC(NEG_CACHE_DC)
+        .PDTC_ENTRIES(PDTC_ENTRIES), .NEG_CACHE_DC(NEG_CACHE_DC),
+        .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20), .SVNAPOT(SVNAPOT)
     ) u_iommu (
         .clk(clk), .rst_n(rst_n),
         .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot),

@@ -929,8 +929,22 @@ class CoherenceOracle:
     def _describe_stale(self, reads: list, permitted: bool) -> str:
         return "; ".join(self._describe_read(r, permitted) for r in reads)
 
-    def _explain(self, req: Request, observed: Outcome) -> str:
-        """Which earlier values would give `observed`, and why each is not permitted."""
+    def check_fault(self, req: Request, earlier: frozenset = frozenset()) -> Verdict:
+        """The DUT answered "fault" without saying which (a port that only returns an error
+        response, the cause being in the fault record): is any fault permitted? The verdict's
+        `permitted` is the whole permitted set, so the cause can be checked later against it."""
+        results = self._evaluate(req)
+        permitted = frozenset(results) | frozenset(earlier)
+        if any(not o.ok for o in permitted):
+            return Verdict(True, "OK", permitted)
+        why = self._explain(req, None)
+        return Verdict(False, f"MISMATCH translate {_req_str(req)} got=fault (cause not observable "
+                              f"on the port) permitted={_set_str(permitted)} "
+                              f"policy={self.policy.name} stale={why}", permitted)
+
+    def _explain(self, req: Request, observed: Optional[Outcome]) -> str:
+        """Which earlier values would give `observed` (None: any fault), and why each is not
+        permitted."""
         script: list = []
         best = None
         n = 0
@@ -938,7 +952,7 @@ class CoherenceOracle:
             path = _Path(self, req, script, explain=True)
             out = self.model.walk(req, item_value=path.hook).outcome
             n += 1
-            if out == observed:
+            if out == observed or observed is None and not out.ok:
                 stale = path.stale_reads()
                 if best is None or len(stale) < len(best):
                     best = stale

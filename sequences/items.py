@@ -25,7 +25,8 @@ class TranslationResult:
     issued_ns: float = 0.0
     done_ns: float = 0.0
     seq_no: int = 0          # issue order, used by the scoreboard to order checks
-    permitted_causes: frozenset = frozenset()   # set by the scoreboard when cause is None
+    permitted: frozenset = frozenset()          # set by the scoreboard when cause is None:
+    permitted_causes: frozenset = frozenset()   # the outcomes, and their causes, permitted then
 
 
 class TranslationBatch(uvm_sequence_item):

@@ -72,7 +72,7 @@ class IommuEnv(uvm_env):
             clock = Clock(dut.clk, cfg.clock_ns, unit="ns", **({"impl": impl} if impl else {}))
             clock.start()
         dut.rst_n.value = 0
-        self.dev.drive_reset_values(dut)
+        self.dev.drive_reset_values(dut, cfg.port_options)
         # The bus models start while reset is held, once the DUT's outputs are out of X/Z;
         # their start-up banners are INFO and silenced before they are built.
         await ClockCycles(dut.clk, 2)

@@ -161,6 +161,26 @@ def test_check_with_issue_time_outcomes():
     assert o.check(req(), Outcome(OLD_PA, None), earlier=at_issue).ok
 
 
+def test_check_fault_without_cause():
+    # A port that answers SLVERR without the cause: any permitted fault is fine; no fault
+    # permitted fails, explained like check() with the stale item that would give a fault.
+    o, sw = setup()
+    v = o.check_fault(req(iova=VA + 0x1000))              # unmapped: 13 permitted
+    assert v.ok and res(v.permitted) == {(None, 13)}
+    assert not o.check_fault(req()).ok                     # mapped: only OLD_PA
+    sw.st(LEAF_PTE, 0)
+    o.outcomes(req())                                      # the IOMMU reads V=0 ...
+    sw.st(LEAF_PTE, pte(NEW_PA, LEAF))                     # ... then software maps it
+    v = o.check_fault(req())
+    assert not v.ok
+    assert v.message.startswith("MISMATCH translate did=5 pid=- iova=0x4000_1000 got=fault (cause "
+                                "not observable on the port) permitted={pa:%#x,pa:%#x}"
+                                % (OLD_PA, NEW_PA)), v.message      # OLD_PA read, never invalidated
+    assert f"leaf PTE @{LEAF_PTE:#x}" in v.message and "V=0, which riscv-1.0-strict never caches" in v.message
+    # earlier outcomes (taken at issue) that include a fault make it permitted
+    assert o.check_fault(req(), earlier=frozenset({Outcome(None, 13)})).ok
+
+
 # ---- commands_done -------------------------------------------------------------------------
 def test_fence_completion_completes_only_commands_before_it():
     o, sw = setup()

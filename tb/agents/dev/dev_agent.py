@@ -40,8 +40,14 @@ class DevAgent(uvm_agent):
         self.ap = self.monitor.ap
         self.issued_ap = self.monitor.issued_ap
 
-    def drive_reset_values(self, dut) -> None:
-        port_class(self.kind).drive_reset_values(dut)
+    def drive_reset_values(self, dut, options: dict | None = None) -> None:
+        if self.kind == "axi-dma":
+            o = options or {}
+            port_class(self.kind).drive_reset_values(dut, o.get("prefix", "s_dma"),
+                                                     o.get("down_prefix", "m_dma"),
+                                                     _sideband(o))
+        else:
+            port_class(self.kind).drive_reset_values(dut)
 
     def can_express(self, req) -> bool:
         return port_class(self.kind).can_express(req)
@@ -54,9 +60,17 @@ class DevAgent(uvm_agent):
         elif self.kind == "axi-dma":
             o = options or {}
             self.bfm = cls(dut, prefix=o.get("prefix", "s_dma"), down_prefix=o.get("down_prefix", "m_dma"),
-                           sideband=o.get("sideband") or None, id_width=o.get("id_width", 4), **kwargs)
+                           sideband=_sideband(o), id_width=o.get("id_width", 4), **kwargs)
         else:
             self.bfm = cls(dut, **kwargs)
         self.bfm.on_issue = self.monitor.publish_issue
         self.driver.bfm = self.bfm
         self.bfm.start()
+
+
+def _sideband(options: dict) -> dict | None:
+    """The profile's sideband names over the adapter's defaults (None: all defaults)."""
+    if not options.get("sideband"):
+        return None
+    from tb.agents.dma.axi_dma_bfm import default_sideband
+    return {**default_sideband(options.get("prefix", "s_dma")), **options["sideband"]}

@@ -138,6 +138,7 @@ class AxiDmaBfm:
         self.pending: deque = deque()          # (Request, callback) not yet accepted
         self.inflight: dict[int, tuple] = {}   # AXI ID -> (Request, callback, issue ns, seq_no)
         self.issued = 0
+        self.on_issue = None                  # (seq_no, Request) when the DUT accepts one
         self.completed = 0
         self.last_progress_ns = 0.0
         # per ID while in flight
@@ -264,6 +265,8 @@ class AxiDmaBfm:
                 del self.pending[i]
                 break
         self.inflight[axid] = (entry[0], entry[1], now, self.issued)
+        if self.on_issue is not None:
+            self.on_issue(self.issued, entry[0])
         self.issued += 1
         self.last_progress_ns = now
 
