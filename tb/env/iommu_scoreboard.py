@@ -30,7 +30,6 @@ from tb.env.doorbell import published_commands
 class IommuScoreboard(uvm_component):
     def build_phase(self):
         self.oracle: CoherenceOracle | None = None
-        self.bfm = None
         self.failures: list[str] = []
         self.checked = 0
         self.stale_used = 0
