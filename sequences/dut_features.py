@@ -93,6 +93,6 @@ class DutFeatures:
                 out.append(r)
             else:
                 name = TTYP_NAMES.get(int(r.ttyp), f"ttyp {int(r.ttyp)}")
-                self.skip(f"{name} requests", f"the DUT's device port cannot carry them")
+                self.skip(f"{name} requests", "the DUT's device port cannot carry them")
         return out
 

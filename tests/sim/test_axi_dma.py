@@ -51,7 +51,7 @@ def _mutant_sources() -> list:
 def test_mutant_forwarding_iova_is_caught(sim):
     if sim == "verilator" and os.environ.get("AXI_DMA_MUTANTS") != "all":
         pytest.skip("a second Verilator build (~30 s); set AXI_DMA_MUTANTS=all to run it")
-    bdir = runner.build(sim, TOP, sources=_mutant_sources())
+    bdir = runner.build(sim, TOP, sources=_mutant_sources(), includes=["rtl"])
     n_pass, n_fail, xml = runner.run(sim, bdir, TOP, MODULE, "sv39_translations", seed=1,
                                      test_dir=bdir / "axi_dma" / "mutant")
     fails = runner.failures(xml)

@@ -11,17 +11,15 @@ before a software change cover the whole batch: never too strict).
 """
 from __future__ import annotations
 
-from collections import deque
-from typing import Callable
 
 import time
 
 import cocotb
-from cocotb.triggers import Event
 from cocotb.utils import get_sim_time
 
 from models import Request
 from sequences.items import TranslationResult
+from tb.agents.port_queue import PortQueue
 
 DEPTH = 256                       # dev_batch_driver's DEPTH (tags are indices)
 RQW, RSW = 116, 69                # its request and response word widths
@@ -35,7 +33,7 @@ def pack_request(req: Request) -> int:
             | int(bool(req.priv_s)) << 109 | int(req.ttyp) << 110)
 
 
-class DevBatchBfm:
+class DevBatchBfm(PortQueue):
     def __init__(self, drv, clock_ns: int, max_outstanding: int = 64,
                  rsp_stall: float = 0.0) -> None:
         self.drv = drv
@@ -43,16 +41,10 @@ class DevBatchBfm:
         self.max_outstanding = max(1, min(max_outstanding, DEPTH))
         # probability that dev_rsp_ready is low in a cycle (an LFSR in the HDL)
         self.rsp_stall_thresh = min(int(round(rsp_stall * 65536)), 65535) if rsp_stall > 0 else 0
-        self.pending: deque = deque()         # (Request, callback) waiting for a batch
-        self.inflight: dict[int, tuple] = {}  # tag -> (Request, callback, issue time, seq_no)
-        self.issued = 0
-        self.completed = 0
-        self.last_progress_ns = 0.0
+        self._init_queue()                    # a request is accepted as its batch goes down
         self.hdl_cycles = 0                   # clock cycles the batches took in the HDL
         self.hdl_seconds = 0.0                # wall time spent waiting for them
-        self._wake = Event()
         self._gen = 0
-        self.on_issue = None                  # (seq_no, Request) as a batch goes down
         self._req_bulk, self._rsp_bulk = drv.req_bulk, drv.rsp_bulk
 
     @staticmethod
@@ -61,26 +53,11 @@ class DevBatchBfm:
         dut.u_drv.go_gen.value = 0
         dut.u_drv.rsp_stall_thresh.value = 0
 
-    @staticmethod
-    def can_express(req: Request) -> bool:
-        return True
-
     def start(self) -> None:
         self._gen = int(self.drv.go_gen.value)
         self.drv.max_out.value = self.max_outstanding
         self.drv.rsp_stall_thresh.value = self.rsp_stall_thresh
         cocotb.start_soon(self._run())
-
-    def submit(self, req: Request, callback: Callable[[TranslationResult], None]) -> None:
-        self.pending.append((req, callback))
-        self._wake.set()
-
-    @property
-    def busy(self) -> bool:
-        return bool(self.pending or self.inflight)
-
-    def outstanding(self) -> list[tuple[int, Request, float]]:
-        return [(tag, r, t) for tag, (r, _, t, _) in sorted(self.inflight.items())]
 
     async def _run(self) -> None:
         drv = self.drv
@@ -95,10 +72,7 @@ class DevBatchBfm:
             for tag in range(n):
                 req, cb = self.pending.popleft()
                 words.append(f"{pack_request(req):0{RQW}b}")
-                self.inflight[tag] = (req, cb, now, self.issued)
-                if self.on_issue is not None:
-                    self.on_issue(self.issued, req)
-                self.issued += 1
+                self._accepted(tag, req, cb, now)
             # request i is word i: the last request leads the MSB-first string
             words.append("0" * (RQW * (DEPTH - n)))
             words.reverse()

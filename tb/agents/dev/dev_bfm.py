@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import random
 from collections import deque
-from typing import Callable, Optional
+from typing import Optional
 
 import cocotb
-from cocotb.triggers import Event, FallingEdge, First, RisingEdge
+from cocotb.triggers import FallingEdge, First, RisingEdge
 from cocotb.utils import get_sim_time
 
 from models import Request
 from sequences.items import TranslationResult
+from tb.agents.port_queue import PortQueue
 
 TAGS = 256
 
 
-class DevBfm:
+class DevBfm(PortQueue):
     def __init__(self, dut, max_outstanding: int = 64, rsp_stall: float = 0.0,
                  rng: Optional[random.Random] = None) -> None:
         self.clk = dut.clk
@@ -34,15 +35,9 @@ class DevBfm:
         self.max_outstanding = max(1, min(max_outstanding, TAGS))
         self.rsp_stall = rsp_stall            # probability of holding dev_rsp_ready low a cycle
         self.rng = rng or random.Random(0)
-        self.pending: deque = deque()         # (Request, callback) waiting to be issued
-        self.inflight: dict[int, tuple] = {}  # tag -> (Request, callback, issue time, seq_no)
+        self._init_queue()
         self.free_tags = deque(range(TAGS))
-        self.issued = 0
-        self.completed = 0
-        self.last_progress_ns = 0.0
-        self._wake = Event()
         self._task = None
-        self.on_issue = None                  # (seq_no, Request) when the DUT accepts one
 
     @staticmethod
     def drive_reset_values(dut) -> None:
@@ -52,26 +47,10 @@ class DevBfm:
         for name in ("did", "pv", "pid", "priv", "iova", "ttyp", "tag"):
             getattr(dut, f"dev_req_{name}").value = 0
 
-    @staticmethod
-    def can_express(req: Request) -> bool:
-        return True                           # dev_req_ttyp carries every request type
-
     def start(self) -> None:
         self.req_valid.value = 0
         self.rsp_ready.value = 1
         self._task = cocotb.start_soon(self._run())
-
-    def submit(self, req: Request, callback: Callable[[TranslationResult], None]) -> None:
-        self.pending.append((req, callback))
-        self._wake.set()
-
-    @property
-    def busy(self) -> bool:
-        return bool(self.pending or self.inflight)
-
-    def outstanding(self) -> list[tuple[int, Request, float]]:
-        """(tag, request, issue time in ns) of every request still waiting for its response."""
-        return [(tag, r, t) for tag, (r, _, t, _) in sorted(self.inflight.items())]
 
     def _drive(self, req: Request, tag: int) -> None:
         did, pv, pid, priv, iova, ttyp, tagh = self.req_fields
@@ -130,11 +109,7 @@ class DevBfm:
             if driving is not None and self.req_ready.value:
                 tag = self.free_tags.popleft()
                 self.pending.popleft()
-                self.inflight[tag] = (driving[0], driving[1], now, self.issued)
-                if self.on_issue is not None:
-                    self.on_issue(self.issued, driving[0])
-                self.issued += 1
-                self.last_progress_ns = now
+                self._accepted(tag, driving[0], driving[1], now)
                 driven = None
             if ready_driven and self.rsp_valid.value:
                 self._complete(int(self.rsp_tag.value), now)

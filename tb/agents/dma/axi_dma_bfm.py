@@ -34,14 +34,15 @@ from __future__ import annotations
 
 import random
 from collections import deque
-from typing import Callable, Optional
+from typing import Optional
 
 import cocotb
-from cocotb.triggers import Event, FallingEdge, First, RisingEdge
+from cocotb.triggers import FallingEdge, First, RisingEdge
 from cocotb.utils import get_sim_time
 
 from models import Request
 from sequences.items import TranslationResult
+from tb.agents.port_queue import PortQueue
 from tb.agents.dma.dma_target import Beat, DmaTarget
 
 TTYP_EXEC, TTYP_READ, TTYP_WRITE = 1, 2, 3
@@ -93,7 +94,7 @@ class _Chan:
         self.ssid = getattr(dut, sideband[f"{a}_substream_id"])
 
 
-class AxiDmaBfm:
+class AxiDmaBfm(PortQueue):
     UNSUPPORTED_TTYPS = frozenset({5, 6, 7, 8, 9})      # translated, ATS, PCIe messages
     EXPRESSIBLE_TTYPS = frozenset({TTYP_EXEC, TTYP_READ, TTYP_WRITE})
     drive_reset_values = staticmethod(drive_reset_values)
@@ -134,13 +135,7 @@ class AxiDmaBfm:
             self.target = DmaTarget(dut, down_prefix, stall=down_stall,
                                     rng=random.Random(self.rng.random()),
                                     on_addr=self.note_downstream)
-        # DevBfm's interface
-        self.pending: deque = deque()          # (Request, callback) not yet accepted
-        self.inflight: dict[int, tuple] = {}   # AXI ID -> (Request, callback, issue ns, seq_no)
-        self.issued = 0
-        self.on_issue = None                  # (seq_no, Request) when the DUT accepts one
-        self.completed = 0
-        self.last_progress_ns = 0.0
+        self._init_queue()                     # inflight is keyed by AXI ID
         # per ID while in flight
         self.free_ids = deque(range(self.n_ids))
         self._sent: dict[int, tuple] = {}      # ID -> (is_write, AxADDR, AxPROT, data)
@@ -157,7 +152,6 @@ class AxiDmaBfm:
         self._w_on = False                     # the head of _wq is on the bus
         self._rsp_ready = 1
         self.edges = 0                         # clock edges the loop has waited for (diagnostic)
-        self._wake = Event()
         self._task = None
 
     # ---------------------------------------------------------------- DevBfm's interface
@@ -169,21 +163,6 @@ class AxiDmaBfm:
         if self.target is not None:
             self.target.start()
         self._task = cocotb.start_soon(self._run())
-
-    def submit(self, req: Request, callback: Callable[[TranslationResult], None]) -> None:
-        if not self.can_express(req):
-            raise ValueError(f"AxiDmaBfm: ttyp {int(req.ttyp)} cannot be expressed on an AXI4 DMA "
-                             f"port (untranslated exec/read/write only): {req}")
-        self.pending.append((req, callback))
-        self._wake.set()
-
-    @property
-    def busy(self) -> bool:
-        return bool(self.pending or self.inflight)
-
-    def outstanding(self) -> list[tuple[int, Request, float]]:
-        """(ID, request, issue time in ns) of every request still waiting for its response."""
-        return [(axid, r, t) for axid, (r, _, t, _) in sorted(self.inflight.items())]
 
     # ---------------------------------------------------------------- downstream side
     def note_downstream(self, axid: int, addr: int, is_write: bool, beat: Beat) -> None:
@@ -264,11 +243,7 @@ class AxiDmaBfm:
             if e is entry:
                 del self.pending[i]
                 break
-        self.inflight[axid] = (entry[0], entry[1], now, self.issued)
-        if self.on_issue is not None:
-            self.on_issue(self.issued, entry[0])
-        self.issued += 1
-        self.last_progress_ns = now
+        self._accepted(axid, entry[0], entry[1], now)
 
     async def _run(self) -> None:
         edge = RisingEdge(self.clk)
