@@ -55,3 +55,21 @@ def test_bug_variants_are_caught_through_the_axi_front():
                   "Bug_fence_completes_early", "Bug_misconfigured_dc_reported_not_valid",
                   "Bug_fence_write_wrong_address"):
         assert re.search(rf"\nicarus +{ident} +1 PASS ", r.stdout), r.stdout
+
+
+def test_writes_in_a_declared_msi_range_are_logged_not_failed(tmp_path):
+    """The IOFENCE.C data writes of the wrong-address mutant land 0x100 past the command's
+    address. With that region declared as MSI addresses, each such write is logged as an MSI
+    (not a WRITE failure), and the run fails instead because the fence's data write never came."""
+    f = tmp_path / "msi.toml"
+    # this scenario's fences write from 0x3_1004 up; the mutant writes at +0x100
+    f.write_text(f'extends = "{ROOT / "duts" / "riscv_iommu.toml"}"\nname = "msi"\n'
+                 '[memory]\nmsi = [[0x3_1100, 0x3_2000]]\n')
+    r = regression("--dut", str(f), "--sim", "icarus", "--test", "Bug_fence_write_wrong_address",
+                   "--seed", "1")
+    assert r.returncode == 1, r.stdout[-3000:]
+    assert "no message contains 'WRITE unexpected memory write'" in r.stdout, r.stdout
+    assert "IOFENCE.C data write missing" in r.stdout, r.stdout
+    logs = (ROOT / "build").glob("icarus-riscv_iommu-*/runs/Bug_fence_write_wrong_address/seed1/sim.log")
+    log = max(logs, key=lambda p: p.stat().st_mtime)          # this run's
+    assert "MSI write 0x3" in log.read_text()
