@@ -86,6 +86,12 @@ class IommuEnv(uvm_env):
         await ClockCycles(dut.clk, 5)
         dut.rst_n.value = 1
         await ClockCycles(dut.clk, 2)
+        self.irq = []
+        for key, name in zip(("cq", "fq"), cfg.irq_outputs):
+            if name and not hasattr(dut, name):
+                raise RuntimeError(f"DUT {cfg.dut_name} has no output {name!r} (profile key "
+                                   f"interrupts.{key}; \"\" if it has no such wire)")
+            self.irq.append(getattr(dut, name) if name else None)
         await self.discover()
         self.dev.attach(dut, clock_ns=cfg.clock_ns, options=cfg.port_options,
                         max_outstanding=cfg.max_outstanding, rsp_stall=cfg.rsp_stall,
@@ -172,6 +178,18 @@ class IommuEnv(uvm_env):
         quiet_ns = quiet_cycles * self.cfg.clock_ns
         while bfm.busy or get_sim_time("ns") - self.memory.last_access_ns < quiet_ns:
             await ClockCycles(self.dut.clk, 16)
+
+    def check_interrupts(self) -> None:
+        """The wired interrupt outputs, once the DUT is quiet, must be at the levels the model's
+        ipsr and icvec give (vector 0's output first, then vector 1's)."""
+        want = self.oracle.model.irq_wires()
+        for wire, level, name in zip(self.irq, want, self.cfg.irq_outputs):
+            if wire is None:
+                continue
+            got = wire.value
+            if not got.is_resolvable or int(got) != int(level):
+                self.sb._fail(f"INTERRUPT {name}={got} at the end of the test, expected {int(level)} "
+                              f"(model ipsr={self.oracle.model.ipsr:#x} icvec={self.oracle.model.icvec:#x})")
 
     async def watchdog(self) -> str:
         """Returns (ending the test) with a message when work is pending and nothing moved

@@ -19,6 +19,7 @@ class IommuEnvCfg:
     fault_cause: str = "port"                # "record": the cause is seen only in the fault record
     msi_ranges: list = field(default_factory=list)     # [lo, hi) addresses where MSIs may be written
     icvec: Optional[int] = None              # a value software must program into icvec
+    irq_outputs: tuple = ("irq_cq", "irq_fq")  # outputs of interrupt vectors 0 and 1 ("": none)
     dut_name: str = "riscv_iommu"
     max_outstanding: int = 64                # device requests in flight at once
     mem_stall: float = 0.0                   # probability an m_axi channel stalls a cycle
@@ -45,3 +46,4 @@ class IommuEnvCfg:
         self.fault_cause = dut.fault_cause
         self.msi_ranges = list(dut.msi_ranges)
         self.icvec = dut.interrupts.get("icvec")
+        self.irq_outputs = (dut.interrupts["cq"], dut.interrupts["fq"])

@@ -76,6 +76,7 @@ class IommuBaseTest(uvm_test):
     async def _run_vseq(self, vseq) -> None:
         await vseq.start()
         await self.env.drain()
+        self.env.check_interrupts()
 
     def extract_phase(self):
         for problem in self.env.sb.pending_problems():

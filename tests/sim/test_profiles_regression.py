@@ -53,7 +53,7 @@ def test_bug_variants_are_caught_through_the_axi_front():
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
     for ident in ("NegCacheDc_strict_fails", "Bug_iotlb_ignores_pscid", "Bug_ddtc_not_flushed_by_iodir",
                   "Bug_fence_completes_early", "Bug_misconfigured_dc_reported_not_valid",
-                  "Bug_fence_write_wrong_address"):
+                  "Bug_fence_write_wrong_address", "Bug_fq_interrupt_stuck"):
         assert re.search(rf"\nicarus +{ident} +1 PASS ", r.stdout), r.stdout
 
 

@@ -37,6 +37,6 @@ def test_broken_rtl_variants_are_caught():
     has_mutants = bool(dut_profile.load(DUT).mutants)
     for ident in ("NegCacheDc_strict_fails", "Bug_iotlb_ignores_pscid", "Bug_ddtc_not_flushed_by_iodir",
                   "Bug_fence_completes_early", "Bug_misconfigured_dc_reported_not_valid",
-                  "Bug_fence_write_wrong_address"):
+                  "Bug_fence_write_wrong_address", "Bug_fq_interrupt_stuck"):
         verdict = "PASS" if has_mutants else "SKIP"
         assert re.search(rf"\nicarus +{ident} +1 {verdict} ", r.stdout), r.stdout
