@@ -114,9 +114,9 @@ module iommu_iotlb #(
         // invalidation scopes (digest 6.3/6.4 and the cache design of 9): any GVMA drops every
         // entry of its GSCID (GV=0: every GV=1 entry); a combined TLB has no GPA tag to match
         assign iv_hit[k] =
-            (iv_kind == INV_IOTINVAL_VMA) ? (gv[k] == iv_gv) && (!iv_gv || gscid[k] == iv_gscid) &&
-                                (!iv_pscv || (pscv[k] && pscid[k] == iv_pscid && !g[k])) &&
-                                (!iv_av || iv_va) :
+            (iv_kind == INV_IOTINVAL_VMA) ?
+                (gv[k] == iv_gv) && (!iv_gv || gscid[k] == iv_gscid) &&
+                (!iv_pscv || (pscv[k] && pscid[k] == iv_pscid && !g[k])) && (!iv_av || iv_va) :
             (iv_kind == INV_IOTINVAL_GVMA) ? gv[k] && (!iv_gv || gscid[k] == iv_gscid) : 1'b0;
         // lookup result and lowest fill candidate, chained from the highest index down
         wire [51:0] sel;               // {hit, r, w, x, u, size, ppn}
