@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 all: test
 
 help:
-	@echo "make test   - unit tests, RTL tests and a short regression (what CI runs)"
+	@echo "make test   - unit tests, RTL tests and a short regression (what CI runs; DUT= for its regression checks)"
 	@echo "make sim    - the full regression (DUT=name|profile.toml SIM=icarus|verilator|all TEST= SEED= SEEDS= POLICY= WAVES=1)"
 	@echo "make bench  - throughput figures"
 	@echo "make lint   - verilator --lint-only -Wall over rtl/"
