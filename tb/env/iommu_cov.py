@@ -35,6 +35,10 @@ class IommuCoverage(uvm_component):
         for name in names:
             bins[name] += 1
 
+    def record_cause(self, cause: int) -> None:
+        """The cause of a fault whose port answer had none, once its fault record named it."""
+        self.bins[f"iommu.cause.{cause}"] += 1
+
     def reg_op(self, op) -> None:
         if op.write and op.offset == Reg.CQT:
             self._commands(op.value)

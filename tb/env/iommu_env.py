@@ -46,6 +46,7 @@ class IommuEnv(uvm_env):
     def connect_phase(self):
         self.sb.oracle = self.oracle
         self.sb.msi_ranges = list(self.cfg.msi_ranges)
+        self.sb.on_record_cause = self.cov.record_cause   # causes a port does not carry
         self.cov.oracle = self.oracle
         self.dev.kind = self.cfg.port
         # Coverage first: it decodes a doorbell's commands before the oracle consumes them.

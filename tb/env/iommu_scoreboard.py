@@ -44,6 +44,7 @@ class IommuScoreboard(uvm_component):
         self.msi_writes_seen = 0
         self.msi_ranges: list = []                    # [lo, hi) where MSIs may be written
         self.inflight: dict = {}                      # seq_no -> Request, accepted, unanswered
+        self.on_record_cause = None                   # (cause) when a record names a port-less cause
         self.max_failures_logged = 20
 
     # -- software actions (called by the env's software facade and the register monitor) --
@@ -176,6 +177,8 @@ class IommuScoreboard(uvm_component):
                 self._fail(verdict.message + f" (cause from the fault record at {rec[0]:#x}; "
                            f"the port answered a fault without cause)")
         res.cause = cause                  # what the record said, for the end-of-test rules
+        if self.on_record_cause is not None:
+            self.on_record_cause(cause)
         return True
 
     def _match_record(self, rec) -> bool:
