@@ -1,7 +1,6 @@
 """What the DUT can do, as the scenarios ask it: which translation modes and directory formats
 it supports (from the capabilities register the environment read after reset), Svnapot (the
-profile says; it has no capability bit), which request types its device port can carry, and how
-many requests it takes in flight. Scenarios pick the modes from here (Sv39 when Sv48 is absent,
+profile says; it has no capability bit), and which request types its device port can carry. Scenarios pick the modes from here (Sv39 when Sv48 is absent,
 Sv39x4 for Sv48x4, PD8 for PD17/PD20) and record each step they cannot do at all with its
 reason: the regression lists those steps as skipped, never as failures and never silently.
 
@@ -38,7 +37,6 @@ class NotSupported(Exception):
 class DutFeatures:
     caps: Capabilities = field(default_factory=lambda: Capabilities(capbits.DEFAULT))
     port_ttyps: frozenset = frozenset(TTYP_NAMES)      # request types the device port carries
-    max_inflight: int = 64
     name: str = "riscv_iommu"
     skipped: list = field(default_factory=list)         # (step, reason), in order
 

@@ -28,4 +28,4 @@ class ExampleUnmapVseq(IommuSwVseq):
         await self.after_update(pt.unmap(BUF_IOVA + 0x2000))  # IOTINVAL.VMA + IOFENCE.C
         again = await self.translate(reads)
         unmapped = [r for r in again if r.req.iova >> 12 == (BUF_IOVA + 0x2000) >> 12]
-        assert unmapped[0].fault and unmapped[0].cause == 13, "after the fence: read page fault"
+        assert unmapped[0].fault, "after the fence: a fault (the scoreboard checks it is 13)"

@@ -26,7 +26,7 @@ class TranslationResult:
     done_ns: float = 0.0
     seq_no: int = 0          # issue order, used by the scoreboard to order checks
     permitted: frozenset = frozenset()          # set by the scoreboard when cause is None:
-    permitted_causes: frozenset = frozenset()   # the outcomes, and their causes, permitted then
+                                                # the outcomes permitted then
 
 
 class TranslationBatch(uvm_sequence_item):

@@ -86,14 +86,6 @@ class DutProfile:
     msi_ranges: list[tuple[int, int]]
     mutants: dict[str, dict] = field(default_factory=dict)
 
-    @property
-    def is_default(self) -> bool:
-        return self.path == (DUTS_DIR / f"{DEFAULT_DUT}.toml").resolve()
-
-    def env(self) -> dict[str, str]:
-        """What the simulator's Python needs to find this profile again."""
-        return {"IOMMU_DUT": str(self.path)}
-
 
 def resolve(spec: str | os.PathLike | None) -> Path:
     """A profile's path from a name (duts/<name>.toml) or a path."""

@@ -39,13 +39,13 @@ class IommuEnv(uvm_env):
         self.cov = IommuCoverage("cov", self)
         # The model starts with our RTL's capabilities; start() reads the DUT's and reconfigures.
         self.oracle = CoherenceOracle(policy=self.cfg.policy, svnapot=self.cfg.svnapot)
-        self.features = DutFeatures(caps=self.oracle.model.caps, name=self.cfg.dut_name,
-                                    max_inflight=self.cfg.max_outstanding)
+        self.features = DutFeatures(caps=self.oracle.model.caps, name=self.cfg.dut_name)
         self.capability_line = ""
 
     def connect_phase(self):
         self.sb.oracle = self.oracle
         self.sb.msi_ranges = list(self.cfg.msi_ranges)
+        self.sb.cause_on_port = self.cfg.fault_cause == "port"
         self.sb.on_record_cause = self.cov.record_cause   # causes a port does not carry
         self.cov.oracle = self.oracle
         self.dev.kind = self.cfg.port

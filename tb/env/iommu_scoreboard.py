@@ -44,6 +44,7 @@ class IommuScoreboard(uvm_component):
         self.msi_writes_seen = 0
         self.msi_ranges: list = []                    # [lo, hi) where MSIs may be written
         self.inflight: dict = {}                      # seq_no -> Request, accepted, unanswered
+        self.cause_on_port = True                     # False: only fault records carry causes
         self.on_record_cause = None                   # (cause) when a record names a port-less cause
         self.max_failures_logged = 20
 
@@ -91,7 +92,8 @@ class IommuScoreboard(uvm_component):
         self.checked += 1
         self.inflight.pop(res.seq_no, None)
         earlier = self._earlier.pop(res.seq_no, frozenset())
-        if res.fault and res.cause is None:
+        if res.fault and (res.cause is None or not self.cause_on_port):
+            res.cause = None                   # whatever the port drove: the record tells
             self._fault_without_cause(res, earlier)
             return
         observed = Outcome(None, res.cause) if res.fault else Outcome(res.pa, None)
@@ -111,7 +113,6 @@ class IommuScoreboard(uvm_component):
             self._fail(verdict.message)
             return
         res.permitted = verdict.permitted
-        res.permitted_causes = frozenset(o.cause for o in verdict.permitted if not o.ok)
         if not self._match_orphan(res):
             self._faults.append(res)
 
@@ -169,7 +170,7 @@ class IommuScoreboard(uvm_component):
         if (self._dw0_of(res) ^ dw0) & ~0xFFF:
             return False
         cause = dw0 & 0xFFF
-        if cause not in res.permitted_causes:
+        if cause not in _fault_causes(res):
             # Judged as if the port had said it: what was permitted when the answer came back,
             # and why this cause is not (the oracle's line), then where the cause came from.
             verdict = self.oracle.check(res.req, Outcome(None, cause), res.permitted)
@@ -207,10 +208,10 @@ class IommuScoreboard(uvm_component):
         fq = self.oracle.model.fq
         always = {256, 257, 258, 259}
         owed = [r for r in self._faults if (r.cause in always if r.cause is not None
-                                            else r.permitted_causes <= always)]
+                                            else _fault_causes(r) <= always)]
         if owed and fq.fqen and self.records_seen + len(owed) < fq.entries - 1:
             r = owed[0]
-            cause = r.cause if r.cause is not None else "/".join(map(str, sorted(r.permitted_causes)))
+            cause = r.cause if r.cause is not None else "/".join(map(str, sorted(_fault_causes(r))))
             out.append(f"FAULT-RECORD missing for {len(owed)} reported fault(s); first: cause "
                        f"{cause} did={r.req.did:#x} iova={r.req.iova:#x}")
         if self._fence_writes:
@@ -244,9 +245,9 @@ class IommuScoreboard(uvm_component):
                 + (f", {self.msi_writes_seen} MSI writes" if self.msi_writes_seen else "")]
 
 
-def _req(r) -> str:
-    pid = "-" if r.pid is None else f"{r.pid:#x}"
-    return f"did={r.did:#x} pid={pid} iova={r.iova:#x} ttyp={int(r.ttyp)}"
+def _fault_causes(res) -> frozenset:
+    """The causes permitted when a fault without cause came back."""
+    return frozenset(int(o.cause) for o in res.permitted if not o.ok)
 
 
 class _Sub(uvm_subscriber):

@@ -73,3 +73,19 @@ def test_writes_in_a_declared_msi_range_are_logged_not_failed(tmp_path):
     logs = (ROOT / "build").glob("icarus-riscv_iommu-*/runs/Bug_fence_write_wrong_address/seed1/sim.log")
     log = max(logs, key=lambda p: p.stat().st_mtime)          # this run's
     assert "MSI write 0x3" in log.read_text()
+
+
+def test_causes_taken_from_records_on_a_dev_port(tmp_path):
+    """faults.cause = "record": whatever dev_rsp_cause says is ignored, the cause is judged from
+    the fault record. Smoke passes that way, and the misconfigured-DC mutant (258 for 259) is
+    still caught, on its record."""
+    f = tmp_path / "rec.toml"
+    f.write_text(f'extends = "{ROOT / "duts" / "riscv_iommu.toml"}"\nname = "rec"\n'
+                 '[faults]\ncause = "record"\n')
+    r = regression("--dut", str(f), "--sim", "icarus", "--subset", "smoke")
+    assert r.returncode == 0, r.stdout[-3000:]
+    r = regression("--dut", str(f), "--sim", "icarus", "--test", "Bug_misconfigured_dc_reported_not_valid")
+    assert r.returncode == 0 and re.search(r"Bug_misconfigured_dc_reported_not_valid +1 PASS", r.stdout), r.stdout
+    logs = (ROOT / "build").glob("icarus-riscv_iommu-*/runs/Bug_misconfigured_dc_reported_not_valid/seed1/sim.log")
+    log = max(logs, key=lambda p: p.stat().st_mtime).read_text()
+    assert "got=fault:258 permitted={fault:259}" in log and "(cause from the fault record at" in log

@@ -42,10 +42,7 @@ class DevAgent(uvm_agent):
 
     def drive_reset_values(self, dut, options: dict | None = None) -> None:
         if self.kind == "axi-dma":
-            o = options or {}
-            port_class(self.kind).drive_reset_values(dut, o.get("prefix", "s_dma"),
-                                                     o.get("down_prefix", "m_dma"),
-                                                     _sideband(o))
+            port_class(self.kind).drive_reset_values(dut, **_axi_names(options or {}))
         else:
             port_class(self.kind).drive_reset_values(dut)
 
@@ -59,8 +56,7 @@ class DevAgent(uvm_agent):
                            rsp_stall=kwargs.get("rsp_stall", 0.0))
         elif self.kind == "axi-dma":
             o = options or {}
-            self.bfm = cls(dut, prefix=o.get("prefix", "s_dma"), down_prefix=o.get("down_prefix", "m_dma"),
-                           sideband=_sideband(o), id_width=o.get("id_width", 4), **kwargs)
+            self.bfm = cls(dut, **_axi_names(o), id_width=o.get("id_width", 4), **kwargs)
         else:
             self.bfm = cls(dut, **kwargs)
         self.bfm.on_issue = self.monitor.publish_issue
@@ -68,9 +64,10 @@ class DevAgent(uvm_agent):
         self.bfm.start()
 
 
-def _sideband(options: dict) -> dict | None:
-    """The profile's sideband names over the adapter's defaults (None: all defaults)."""
-    if not options.get("sideband"):
-        return None
+def _axi_names(options: dict) -> dict:
+    """The AXI DMA port's signal names from the profile's [port] options: slave and master
+    prefixes, and the sideband names over the adapter's defaults."""
     from tb.agents.dma.axi_dma_bfm import default_sideband
-    return {**default_sideband(options.get("prefix", "s_dma")), **options["sideband"]}
+    prefix = options.get("prefix", "s_dma")
+    return {"prefix": prefix, "down_prefix": options.get("down_prefix", "m_dma"),
+            "sideband": {**default_sideband(prefix), **options.get("sideband", {})}}

@@ -11,7 +11,6 @@ before a software change cover the whole batch: never too strict).
 """
 from __future__ import annotations
 
-
 import time
 
 import cocotb
