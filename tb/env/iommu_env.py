@@ -144,6 +144,11 @@ class IommuEnv(uvm_env):
         self.memory.set_access_fault(lo, hi)
         self.oracle.mem.set_access_fault(lo, hi)
 
+    def delay_reads(self, lo: int, hi: int, ns: int, count: int = 1):
+        """The next `count` IOMMU reads in [lo, hi) are answered `ns` late (data taken on
+        arrival); returns an Event set when the first one arrives (tb/agents/mem/mem_agent.py)."""
+        return self.memory.delay_reads(lo, hi, ns, count)
+
     def peek64(self, pa: int) -> int:
         """What memory holds now (a backdoor read: never faults, whatever ranges are injected)."""
         return self.memory.peek64(pa)
