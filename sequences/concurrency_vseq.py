@@ -61,6 +61,7 @@ class ConcurrencyBase(GuestUpdateBase):
     def __init__(self, name: str = "vseq"):
         super().__init__(name)
         self.straddles = 0
+        self.consumed = 0             # fault records software has consumed
         self.traffic_on = False
         self._traffic = None
 
@@ -92,6 +93,18 @@ class ConcurrencyBase(GuestUpdateBase):
         cqh = await super().wait_cq_idle(cqt, max_polls, poll_ns or self.poll_ns)
         await self.expect_reg(Reg.CQH, f"once the commands up to cqt={cqt} were done", got=cqh)
         return cqh
+
+    async def drain_faults(self, settle: bool, when: str) -> int:
+        """Consume the fault records up to fqt and write fqh; with settle, first wait until
+        fqt equals the model's (every record due has been written). Returns how many."""
+        if settle:
+            fqt = await self.settle_reg(Reg.FQT, when)
+        else:
+            fqt = await self.reg_read(Reg.FQT, 4)
+        records = self.fq.consume(fqt)
+        await self.reg_write(*self.fq.head_write())
+        self.consumed += len(records)
+        return len(records)
 
     # -- device traffic ------------------------------------------------------------------------
     async def send(self, reqs: list, wait: bool = True):
@@ -176,15 +189,20 @@ class DdtStraddle:
     """A fresh host device per round (its DC cached nowhere); the walk is held on the DC's
     first doubleword, which software then changes (V=0, or PRPR without ATS: misconfigured)."""
 
-    async def ddt_setup(self, base_did: int = 0x20, pscid: int = 30) -> None:
+    async def ddt_setup(self, base_did: int = 0x20, count: int = 0x20, pscid: int = 30) -> None:
+        """Devices base_did.. base_did+count-1 take turns (a device used again is first made
+        valid again, with its invalidations)."""
         self.ddt_pt = self.page_table("sv39", pscid=pscid)
         for i in range(8):
             self.ddt_pt.map(WIN + i * SIZE_4K, HOST_DATA + i * SIZE_4K, perms="rw")
         self.ddt_spec = DeviceContextSpec(fs_mode="sv39", fs_root=self.ddt_pt.root, pscid=pscid)
-        self.ddt_next = base_did
+        self.ddt_dids = (base_did, count)
+        self.ddt_n = 0
 
     async def ddt_round(self) -> None:
-        did, self.ddt_next = self.ddt_next, self.ddt_next + 1
+        base, count = self.ddt_dids
+        did = base + self.ddt_n % count
+        self.ddt_n += 1
         await self.after_update(self.ddt.set_dc(did, self.ddt_spec))     # V 0->1: nothing to do
         r = Request(did=did, iova=WIN + self.rng.randrange(8) * SIZE_4K + 0x80, ttyp=RD)
         kind = self.rng.choice(["v0", "misconfigured"])

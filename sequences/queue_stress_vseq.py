@@ -1,0 +1,153 @@
+"""Queues under load (docs/concurrency-scenarios.md):
+- QueueWrapVseq: an 8-entry command queue fed many invalidation batches (cqt and cqh wrap
+  several times) and an 8-entry fault queue that wraps while software drains it, both under
+  background traffic; cqh is compared with the model after every fence, fqt after every drain;
+- FaultOverflowVseq: a fault queue that fills with nobody draining: the record that does not
+  fit is discarded and fqof set (fip pending, fie=1), later ones are dropped; software runs the
+  spec's handler (W1C fqof, W1C ipsr.fip, consume, fqh) and new faults are recorded again.
+  fqt, fqcsr and ipsr are compared with the golden model at each step.
+Which records were written, slot by slot, is checked at the end of the test against the model
+(tb/tests/concurrency_tests.py, FaultQueueFeed); each record's content by the scoreboard.
+"""
+from __future__ import annotations
+
+import cocotb
+from cocotb.triggers import Timer
+
+from models import Reg, Request, TTYP
+from sequences.concurrency_vseq import HOST_DATA, WIN, ConcurrencyBase
+from sequences.invalidation_seq import GVMA_SCOPES, VMA_SCOPES, gvma_scope, vma_scope
+from sequences.sw.commands import FQCSR_FIE, FQCSR_FQEN, iodir_inval_ddt, iodir_inval_pdt
+from sequences.sw.page_table import SIZE_4K
+
+FQCSR_FQOF = 1 << 9
+IPSR_FIP = 1 << 1
+MAPPED, HOLES = 32, 16          # pages 0..31 mapped, 32..47 never: page faults
+DID, BAD_DID = 3, 0x7F          # BAD_DID has no device context: cause 258
+
+
+class QueueBase(ConcurrencyBase):
+    cq_log2 = 3
+    fq_log2 = 3
+
+    async def host_setup(self) -> None:
+        await self.init_iommu("1lvl", cq_log2=self.cq_log2, fq_log2=self.fq_log2)
+        self.pt = await self.host_device(DID, "sv39", pscid=DID)
+        for i in range(MAPPED):
+            self.pt.map(WIN + i * SIZE_4K, HOST_DATA + i * SIZE_4K, perms="rw")
+
+    def good_req(self) -> Request:
+        rng = self.rng
+        return Request(did=DID, iova=WIN + rng.randrange(MAPPED) * SIZE_4K + rng.randrange(0, 4096, 8),
+                       ttyp=rng.choice([TTYP.UNTRANSLATED_READ, TTYP.UNTRANSLATED_WRITE]))
+
+    def bad_req(self) -> Request:
+        rng = self.rng
+        if rng.random() < 0.2:
+            return Request(did=BAD_DID, iova=WIN, ttyp=TTYP.UNTRANSLATED_READ)
+        return Request(did=DID, iova=WIN + (MAPPED + rng.randrange(HOLES)) * SIZE_4K,
+                       ttyp=rng.choice([TTYP.UNTRANSLATED_READ, TTYP.UNTRANSLATED_WRITE]))
+
+
+class QueueWrapVseq(QueueBase):
+    command_batches = 24            # each: 1..6 commands + IOFENCE.C, or a remap + its commands
+    fault_batches = 14              # each: 1..5 faulting requests
+    min_wraps = 3                   # the run must wrap each queue at least this often
+
+    async def body(self):
+        await self.host_setup()
+        self.start_traffic(self.good_req)
+        cmds = cocotb.start_soon(self.command_loop())
+        await self.fault_loop()
+        await cmds
+        await self.stop_traffic()
+        await self.drain_faults(True, "at the end")
+        await self.expect_reg(Reg.CQCSR, "at the end")
+        await self.expect_reg(Reg.FQCSR, "at the end")
+        wraps = (self.cq.tail_seq // self.cq.entries, self.consumed // self.fq.entries)
+        if min(wraps) < self.min_wraps:
+            raise AssertionError(f"scenario: the command queue wrapped {wraps[0]} times and the "
+                                 f"fault queue {wraps[1]} times (wanted {self.min_wraps} each)")
+        self.env.logger.info(f"queue wrap: {self.cq.tail_seq} commands ({wraps[0]} wraps), "
+                             f"{self.consumed} fault records ({wraps[1]} wraps)")
+
+    async def command_loop(self) -> None:
+        rng = self.rng
+        for _ in range(self.command_batches):
+            if rng.random() < 0.4:
+                va = WIN + rng.randrange(MAPPED) * SIZE_4K
+                await self.after_update(self.pt.remap(va, HOST_DATA + rng.randrange(64) * SIZE_4K))
+            else:
+                await self.issue([self.random_command() for _ in range(rng.randint(1, 6))])
+            await Timer(rng.randint(50, 800), unit="ns")
+
+    def random_command(self):
+        rng = self.rng
+        r = rng.random()
+        if r < 0.5:
+            gv, av, pscv = rng.choice(VMA_SCOPES)
+            return vma_scope(gv, av, pscv, gscid=rng.randrange(8), pscid=DID,
+                             addr=WIN + rng.randrange(MAPPED) * SIZE_4K)
+        if r < 0.7:
+            gv, av = rng.choice(GVMA_SCOPES)
+            return gvma_scope(gv, av, gscid=rng.randrange(8), addr=0x1000 * rng.randrange(64))
+        if r < 0.9:
+            return iodir_inval_ddt(rng.choice([None, DID, BAD_DID]))
+        return iodir_inval_pdt(DID, rng.randrange(256))
+
+    async def fault_loop(self) -> None:
+        """Faulting requests in small batches; the records are drained now and then while
+        more are being written, never letting the queue fill (so which record is written is
+        certain: no race with fqh)."""
+        rng, room = self.rng, self.fq.entries - 2
+        issued = 0
+        for b in range(self.fault_batches):
+            m = rng.randint(1, 5)
+            while issued - self.consumed + m > room:
+                await self.drain_faults(True, f"draining before fault batch {b}")
+            await self.send([self.bad_req() for _ in range(m)], wait=False)
+            issued += m
+            await Timer(rng.randint(100, 1500), unit="ns")
+            if rng.random() < 0.5:
+                await self.drain_faults(False, f"after fault batch {b}")
+        await self.quiesce()
+
+
+class FaultOverflowVseq(QueueBase):
+    extra = 4                       # faults beyond what the queue holds
+
+    async def body(self):
+        await self.host_setup()
+        fqcsr = FQCSR_FQEN | FQCSR_FIE
+        await self.reg_write(Reg.FQCSR, fqcsr, 4)
+        self.start_traffic(self.good_req)
+        n = self.fq.entries + self.extra
+        await self.send([self.bad_req() for _ in range(n)])
+        await self.settle_reg(Reg.FQT, f"after {n} faults into a {self.fq.entries}-entry queue")
+        if not self.env.expected_reg(Reg.FQCSR, 4) & FQCSR_FQOF:
+            raise AssertionError(f"scenario: {n} faults did not overflow the model's "
+                                 f"{self.fq.entries}-entry fault queue")
+        await self.expect_reg(Reg.FQCSR, "after the fault queue overflowed (fqof)")
+        await self.expect_reg(Reg.IPSR, "after the fault queue overflowed (fip)")
+        # while fqof is set, every record is dropped, even with room made
+        await self.drain_faults(False, "while fqof is set")
+        await self.send([self.bad_req() for _ in range(3)])
+        await Timer(2000, unit="ns")
+        await self.expect_reg(Reg.FQT, "after faults while fqof is set (dropped)")
+        await self.expect_reg(Reg.FQCSR, "after faults while fqof is set")
+        # the handler: read fqcsr, W1C the errors, W1C ipsr.fip, consume, write fqh
+        await self.reg_read(Reg.FQCSR, 4)
+        await self.reg_write(Reg.FQCSR, fqcsr | FQCSR_FQOF, 4)
+        await self.reg_write(Reg.IPSR, IPSR_FIP, 4)
+        await self.expect_reg(Reg.FQCSR, "after W1C of fqof")
+        await self.expect_reg(Reg.IPSR, "after W1C of ipsr.fip")
+        await self.drain_faults(True, "after fqof was cleared")
+        # recorded again
+        await self.send([self.bad_req() for _ in range(3)])
+        await self.settle_reg(Reg.FQT, "after new faults once fqof was cleared")
+        await self.expect_reg(Reg.FQCSR, "after new faults once fqof was cleared")
+        await self.expect_reg(Reg.IPSR, "after new faults once fqof was cleared (fip)")
+        await self.stop_traffic()
+        await self.drain_faults(True, "at the end")
+        await self.reg_write(Reg.IPSR, IPSR_FIP, 4)
+        await self.expect_reg(Reg.IPSR, "at the end, after W1C of ipsr.fip")

@@ -1,5 +1,5 @@
 """Concurrency scenarios (sequences/concurrency_vseq.py, queue_stress_vseq.py,
-ddtp_switch_vseq.py): walks that straddle an invalidation and its IOFENCE.C, queues that wrap,
+ddtp_switch_vseq.py, concurrency_mix_vseq.py): walks that straddle an invalidation and its IOFENCE.C, queues that wrap,
 a fault queue that overflows, ddtp changes under traffic, and a seeded mix of them. Thin test
 classes; tb/regression.toml lists them (module tb.tests.concurrency_tests).
 
@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import pyuvm
 
-import sequences.concurrency_vseq  # noqa: F401  (registers the sequences with the factory)
+import sequences.concurrency_mix_vseq  # noqa: F401  (registers the sequences with the factory)
+import sequences.concurrency_vseq  # noqa: F401
 import sequences.ddtp_switch_vseq  # noqa: F401
 import sequences.queue_stress_vseq  # noqa: F401
 from models import Outcome
