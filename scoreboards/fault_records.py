@@ -76,6 +76,7 @@ class FaultRecordChecker:
         self.oracle = oracle
         self.fail = fail
         self.on_record_cause = on_record_cause
+        self.on_record_fields: Optional[Callable[[tuple], None]] = None   # coverage
         self.waiting: list[Fault] = []          # faulting responses awaiting their record
         self.orphans: list[tuple] = []          # (addr, words) written before their response
         self.shared: set = set()                # (dw0, iova page) of records paired
@@ -189,6 +190,8 @@ class FaultRecordChecker:
             if self.on_record_cause is not None:
                 self.on_record_cause(cause)
         self.shared.add((dw0, req.iova >> 12))
+        if self.on_record_fields is not None:
+            self.on_record_fields(words)
         vs = flt.variants.get(cause, frozenset())
         if vs and all(dtf for _, dtf in vs) and cause not in REPORTED_DESPITE_DTF:
             self.fail(f"{where} cause {cause} did={req.did:#x} iova={req.iova:#x} written though "

@@ -48,6 +48,8 @@ class IommuEnv(uvm_env):
         self.sb.msi_ranges = list(self.cfg.msi_ranges)
         self.sb.cause_on_port = self.cfg.fault_cause == "port"
         self.sb.on_record_cause = self.cov.record_cause   # causes a port does not carry
+        self.sb.on_race = self.cov.race
+        self.sb.rec.on_record_fields = self.cov.record_fields
         self.cov.oracle = self.oracle
         self.dev.kind = self.cfg.port
         # Coverage first: it decodes a doorbell's commands before the oracle consumes them.
