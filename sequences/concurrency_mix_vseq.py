@@ -38,9 +38,9 @@ class ConcurrencyMixVseq(DdtpSwitcher, DdtStraddle, PdtStraddle, GuestStraddle, 
             act = rng.choice(names)
             done[act] = done.get(act, 0) + 1
             await self.step(act)
-            await self.drain_faults(True, f"after a mixed step ({act})")
+            await self.drain_faults(True)
         await self.stop_traffic()
-        await self.drain_faults(True, "at the end")
+        await self.drain_faults(True)
         await self.expect_reg(Reg.FQCSR, "at the end")
         self.env.logger.info("concurrency mix: " + ", ".join(f"{k} {v}" for k, v in sorted(done.items()))
                              + f"; {self.straddles} straddled walks, {self.switches} ddtp switches")
@@ -65,7 +65,7 @@ class ConcurrencyMixVseq(DdtpSwitcher, DdtStraddle, PdtStraddle, GuestStraddle, 
             await self.send([self.bad_req() for _ in range(rng.randint(1, self.fq.entries - 3))],
                             wait=False)
             await Timer(rng.randint(200, 2000), unit="ns")
-            await self.drain_faults(False, "while fault records are being written")
+            await self.drain_faults(False)
         else:
             # a few requests in flight across the switch, not a stream (every request in Off
             # is a recorded fault, and this fault queue is small)
@@ -73,7 +73,7 @@ class ConcurrencyMixVseq(DdtpSwitcher, DdtStraddle, PdtStraddle, GuestStraddle, 
             await self.send([self.host_req() for _ in range(4)], wait=False)
             await self.switch_ddtp(rng.choice(self.ddt_modes), rng.random() < 0.5)
             await self.quiesce()
-            await self.drain_faults(True, "after a ddtp switch")
+            await self.drain_faults(True)
             self.start_traffic(self.mixed_req)
 
 

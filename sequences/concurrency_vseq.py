@@ -55,7 +55,8 @@ class ConcurrencyBase(GuestUpdateBase):
     """Helpers of the concurrency scenarios: register checks against the golden model,
     background traffic, and the straddle."""
 
-    poll_ns = 200                 # cqh / fqt polling interval
+    poll_ns = 200                 # cqh polling interval
+    settle_ns = 1000              # for the records of answered faults to be written
     straddle_ns = 3000            # how long the held read is answered late
     straddle_limit_ns = 50_000    # the walk must reach the held read within this
 
@@ -78,30 +79,18 @@ class ConcurrencyBase(GuestUpdateBase):
                                  f"got {got & mask:#x} {when}")
         return got
 
-    async def settle_reg(self, offset: int, when: str, polls: int = 200) -> int:
-        """Poll until the DUT's register equals the model's (a record is written a little
-        after its response, or a little before); fail after `polls` reads."""
-        for i in range(polls):
-            if i:
-                await Timer(self.poll_ns, unit="ns")
-            got = await self.reg_read(offset, 4)
-            if got == self.env.expected_reg(offset, 4):
-                return got
-        return await self.expect_reg(offset, f"{when} (still, after {polls} polls)", got=got)
-
     async def wait_cq_idle(self, cqt: int, max_polls: int = 10_000, poll_ns: int = 0) -> int:
         """As the base (polling every poll_ns), then cqh must equal the model's."""
         cqh = await super().wait_cq_idle(cqt, max_polls, poll_ns or self.poll_ns)
         await self.expect_reg(Reg.CQH, f"once the commands up to cqt={cqt} were done", got=cqh)
         return cqh
 
-    async def drain_faults(self, settle: bool, when: str) -> int:
-        """Consume the fault records up to fqt and write fqh; with settle, first wait until
-        fqt equals the model's (every record due has been written). Returns how many."""
+    async def drain_faults(self, settle: bool) -> int:
+        """Consume the fault records up to fqt and write fqh; with settle, first give the
+        records of faults already answered settle_ns to be written. Returns how many."""
         if settle:
-            fqt = await self.settle_reg(Reg.FQT, when)
-        else:
-            fqt = await self.reg_read(Reg.FQT, 4)
+            await Timer(self.settle_ns, unit="ns")
+        fqt = await self.reg_read(Reg.FQT, 4)
         records = self.fq.consume(fqt)
         await self.reg_write(*self.fq.head_write())
         self.consumed += len(records)
@@ -168,21 +157,18 @@ class ConcurrencyBase(GuestUpdateBase):
 
 
 class StraddleBase(ConcurrencyBase):
+    """`rounds` straddles of one case: the mixin methods named by `case` (<setup>, <round>)."""
     rounds = 4
     ddt_mode = "2lvl"
+    case = ("", "")
 
     async def body(self):
+        setup, one_round = self.case
         await self.init_iommu(self.ddt_mode)
-        await self.setup()
-        for n in range(self.rounds):
-            await self.round(n)
+        await getattr(self, setup)()
+        for _ in range(self.rounds):
+            await getattr(self, one_round)()
         self.env.logger.info(f"{type(self).__name__}: {self.straddles} straddled walks")
-
-    async def setup(self) -> None:
-        raise NotImplementedError
-
-    async def round(self, n: int) -> None:
-        raise NotImplementedError
 
 
 # ------------------------------------------------------------------------ device context
@@ -217,11 +203,7 @@ class DdtStraddle:
 
 
 class StraddleDdtVseq(DdtStraddle, StraddleBase):
-    async def setup(self):
-        await self.ddt_setup()
-
-    async def round(self, n):
-        await self.ddt_round()
+    case = ("ddt_setup", "ddt_round")
 
 
 # ------------------------------------------------------------------------ process context
@@ -259,11 +241,7 @@ class PdtStraddle:
 
 
 class StraddlePdtVseq(PdtStraddle, StraddleBase):
-    async def setup(self):
-        await self.pdt_setup()
-
-    async def round(self, n):
-        await self.pdt_round()
+    case = ("pdt_setup", "pdt_round")
 
 
 # ------------------------------------------------------------------------ two-stage leaves
@@ -334,16 +312,8 @@ class GuestStraddle:
 
 
 class StraddleLeafVseq(GuestStraddle, StraddleBase):
-    async def setup(self):
-        await self.guest_setup()
-
-    async def round(self, n):
-        await self.leaf_round()
+    case = ("guest_setup", "leaf_round")
 
 
 class StraddleGLeafVseq(GuestStraddle, StraddleBase):
-    async def setup(self):
-        await self.guest_setup()
-
-    async def round(self, n):
-        await self.gleaf_round()
+    case = ("guest_setup", "gleaf_round")

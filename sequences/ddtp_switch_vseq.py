@@ -95,8 +95,8 @@ class DdtpSwitchVseq(DdtpSwitcher, ConcurrencyBase):
         for _ in range(self.n_switches):
             await Timer(rng.randint(1000, 4000), unit="ns")
             await self.switch_ddtp(rng.choice(self.ddt_modes), rng.random() < 0.5)
-            await self.drain_faults(False, "after a ddtp switch")
+            await self.drain_faults(False)
         await Timer(2000, unit="ns")
         await self.stop_traffic()
-        await self.drain_faults(True, "at the end")
+        await self.drain_faults(True)
         self.env.logger.info(f"ddtp switch: {self.switches} switches under traffic")
