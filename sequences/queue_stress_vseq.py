@@ -5,9 +5,9 @@
 - FaultOverflowVseq: a fault queue that fills with nobody draining: the record that does not
   fit is discarded and fqof set (fip pending, fie=1), later ones are dropped; software runs the
   spec's handler (W1C fqof, W1C ipsr.fip, consume, fqh) and new faults are recorded again.
-  fqt, fqcsr and ipsr are compared with the golden model at each step.
-Which records were written, slot by slot, is checked at the end of the test against the model
-(tb/tests/concurrency_tests.py, FaultQueueFeed); each record's content by the scoreboard.
+  fqt, fqcsr and ipsr are compared with the golden model at each step (the scoreboard mirrors
+  the DUT's records into it and judges each one), fqof and fip after the overflow with the
+  spec's rule (a mirroring model cannot tell a discarded record).
 """
 from __future__ import annotations
 
