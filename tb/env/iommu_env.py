@@ -209,7 +209,9 @@ class IommuEnv(uvm_env):
         axil = self.reg.driver.axil
         got = {r: int.from_bytes((await axil.read(int(r), 4)).data, "little")
                for r in register_audit.AUDITED}
-        for line in register_audit.audit(self.oracle.model, got, self.sb.rec.maybe_overflowed):
+        rec = self.sb.rec
+        for line in register_audit.audit(self.oracle.model, got, rec.maybe_overflowed,
+                                         rec.overflow_certain()):
             self.sb._fail(line)
 
     async def watchdog(self) -> str:
