@@ -103,6 +103,12 @@ class IommuScoreboard(uvm_component):
         elif "stale=" in verdict.message:
             self.stale_used += 1
         if res.fault and not self._match_orphan(res):
+            self._owe_record(res)
+
+    def _owe_record(self, res) -> None:
+        """A faulting response waits for its record, if the fault queue was on (with fqen=0
+        the spec writes none: e.g. requests made before software enabled the queue)."""
+        if self.oracle.model.fq.fqen:
             self._faults.append(res)
 
     def _fault_without_cause(self, res, earlier: frozenset) -> None:
@@ -114,7 +120,7 @@ class IommuScoreboard(uvm_component):
             return
         res.permitted = verdict.permitted
         if not self._match_orphan(res):
-            self._faults.append(res)
+            self._owe_record(res)
 
     def mem_access(self, access) -> None:
         kind, addr, data, ok = access
