@@ -22,6 +22,7 @@ help:
 	@echo "make bench  - throughput figures"
 	@echo "make lint   - verilator --lint-only -Wall over rtl/"
 	@echo "make cov    - line coverage of models/ and scoreboards/ by the unit tests"
+	@echo "make soak   - many seeds of the random-configuration test (SEEDS=N SIM= DUT=)"
 
 venv: $(STAMP)
 
@@ -70,3 +71,9 @@ bench: $(STAMP) check-icarus
 
 clean:
 	rm -rf build results .pytest_cache .coverage htmlcov
+
+# ---- random configurations (docs/random-configurations.md): the soak subset, many seeds of
+# the constrained-random configuration test (SEEDS=N overrides the list's count; SIM= too).
+.PHONY: soak
+soak: $(STAMP) check-icarus
+	@$(VPY) -m tb.regression --subset soak --sim $(SIM) $(if $(DUT),--dut $(DUT)) $(if $(SEEDS),--seeds $(SEEDS))

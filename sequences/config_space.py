@@ -393,6 +393,13 @@ def draw_config(rng: random.Random, features: Optional[DutFeatures] = None, *, s
     return cfg
 
 
+def run_seed(default: int) -> int:
+    """The regression seed of this run (what `make sim SEED=` and the replay line name; cocotb
+    derives each test's own seed from it and the test name), or `default` outside a run."""
+    import os
+    return int(os.environ.get("COCOTB_RANDOM_SEED", default))
+
+
 def draw_bus(seed: int) -> tuple:
     """(mem_stall, rsp_stall) for a seed: the test sets them before the environment is built
     (before the DUT's features are known), from a stream of its own."""

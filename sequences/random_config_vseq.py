@@ -68,7 +68,7 @@ class RandomConfigVseq(RandomTrafficVseq):
     wait_every = 3
 
     async def body(self):
-        seed = self.env.cfg.seed
+        seed = cs.run_seed(self.env.cfg.seed)
         self.cfg: Config = cs.draw_config(random.Random(seed), self.dut, seed=seed)
         self.env.logger.info(self.cfg.summary())
         cfg = self.cfg

@@ -96,6 +96,8 @@ def plan(data: dict, args, dut: DutProfile) -> list[Job]:
         tests = [t for t in tests if args.subset in t.get("subsets", [])]
         if not tests:
             raise UsageError(f"no test is in subset {args.subset!r}")
+    else:
+        tests = [t for t in tests if not t.get("soak_only")]   # `make soak` runs those
     sims = runner.SIMULATORS if args.sim == "all" else (args.sim,)
     for sim in sims:
         if sim not in runner.SIMULATORS:
@@ -112,7 +114,10 @@ def plan(data: dict, args, dut: DutProfile) -> list[Job]:
         raise UsageError(f"simulator {missing[0]} not found; {hint[missing[0]]}")
     jobs = []
     for t in tests:
-        n = args.seeds if args.seeds is not None else (1 if args.subset else t.get("seeds", defaults.get("seeds", 1)))
+        listed = t.get("seeds", defaults.get("seeds", 1))
+        # a subset runs one seed of each entry, but a soak entry its own number
+        n = args.seeds if args.seeds is not None else (
+            1 if args.subset and not t.get("soak_only") else listed)
         seeds = [args.seed] if args.seed is not None else list(range(1, n + 1))
         params = t.get("params", "default")
         policy = args.policy or t.get("policy", DEFAULT_POLICY)
