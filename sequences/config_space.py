@@ -53,7 +53,7 @@ WEIGHTS = {
     "alias": {"none": 2, "bits_15_7": 1, "bits_23_16": 1},      # a pair differing only there
     "n_devices": {3: 1, 4: 2, 5: 2, 6: 1},
     # device kinds (a misconfigured one gives 259)
-    "device": {"host": 4, "pdt": 3, "guest": 3, "g_only": 1, "bare": 1, "shared": 1,
+    "device": {"host": 4, "pdt": 4, "guest": 3, "g_only": 1, "bare": 1, "shared": 1,
                "misconfigured": 2},
     "fs_mode": {"sv39": 3, "sv48": 3, "sv57": 1},
     "g_mode": {"sv39x4": 3, "sv48x4": 3, "sv57x4": 1},
@@ -72,7 +72,7 @@ WEIGHTS = {
     # processes
     "n_processes": {1: 1, 2: 2, 3: 2},
     "process": {"valid": 8, "not_valid": 1, "misconfigured": 1},
-    "process_fs": {"paged": 5, "bare": 1},
+    "process_fs": {"paged": 8, "bare": 1},
     "ens": {False: 1, True: 3},
     "sum": {False: 1, True: 1},
     # first-stage pages
@@ -99,7 +99,7 @@ WEIGHTS = {
     "early": {"none": 3, "off": 1, "off_bare": 1},  # requests under ddtp Off / Bare first
     "updates": {0: 1, 6: 2, 12: 2},
     "fq_log2": {10: 5, 3: 1},                      # 16 records... 8: overflows (fqof)
-    "batches": {10: 1, 14: 2, 18: 1},
+    "batches": {16: 1, 20: 2, 24: 1},
     "bus": {"none": 1, "mem": 1, "mem_rsp": 1},
 }
 
@@ -116,6 +116,7 @@ REQUEST = {
     "target": {"page": 40, "hole": 3, "non_canonical": 1, "no_context": 1, "did_too_wide": 1},
     "pid": {"configured": 12, "absent": 2, "unconfigured": 1, "too_wide": 1},  # PDT devices
     "stray_pid": {False: 30, True: 1},         # a pid on a device without a PDT (260)
+    "page": {"special": 1, "any": 1},          # special: a flaw, U=0 or G=1 (rarer pages)
 }
 BUS = {"none": (0.0, 0.0), "mem": (0.2, 0.0), "mem_rsp": (0.1, 0.2)}
 
@@ -175,6 +176,11 @@ class Page:
     user: bool = True
     glob: bool = False
     flaw: str = "none"
+
+
+    @property
+    def special(self) -> bool:
+        return self.flaw != "none" or not self.user or self.glob
 
 
 @dataclass

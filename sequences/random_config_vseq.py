@@ -337,7 +337,7 @@ class RandomConfigVseq(RandomTrafficVseq):
                 return sp.window + cs.HOLE + rng.randrange(0, SIZE_4K, 8)
             if target == "non_canonical":
                 return sp.window | 1 << 60
-            p = rng.choice(sp.pages)
+            p = self.choose_page(sp.pages)
             return p.va + rng.randrange(0, min(SIZES[p.size], 64 * SIZE_4K), 8)
         if vm is not None:                       # first stage Bare under a G-stage: a GPA
             base = self.cfg.vms[vm].base
@@ -346,10 +346,18 @@ class RandomConfigVseq(RandomTrafficVseq):
             if target == "non_canonical":
                 return base | 1 << 60             # beyond the x4 range: guest-page fault
             r = rng.random()
-            off = cs.G_DATA + rng.randrange(cs.G_DATA_PAGES) * SIZE_4K if r < 0.8 else \
-                cs.G_BIG + rng.randrange(512) * SIZE_4K if r < 0.95 else cs.G_TABLES
+            if r < 0.8:
+                return self.choose_page(self.cfg.vms[vm].pages).va + rng.randrange(0, SIZE_4K, 8)
+            off = cs.G_BIG + rng.randrange(512) * SIZE_4K if r < 0.95 else cs.G_TABLES
             return base + off + rng.randrange(0, SIZE_4K, 8)
         return rng.randrange(1 << 48) & ~7       # both stages Bare
+
+    def choose_page(self, pages: list) -> Page:
+        """A page, now and then one of the rarer ones (a flaw, U=0, G=1)."""
+        special = [p for p in pages if p.special]
+        if special and pick(self.rng, cs.REQUEST["page"]) == "special":
+            return self.rng.choice(special)
+        return self.rng.choice(pages)
 
     # -- updates ----------------------------------------------------------------------------
     async def update_loop(self) -> None:
