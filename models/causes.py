@@ -37,6 +37,8 @@ class Cause(IntEnum):
 
 # Causes the spec still reports when DC.tc.DTF=1 (its fault-cause table).
 REPORTED_DESPITE_DTF = frozenset({256, 257, 258, 259, 268, 272, 273})
+# Causes whose fault record carries the guest-physical address in iotval2.
+GUEST_PAGE_FAULTS = frozenset({20, 21, 23})
 
 
 class TTYP(IntEnum):

@@ -145,6 +145,13 @@ class IommuModel:
         if self.fq.fie and (self.fq.fqmf or self.fq.fqof or new_record):
             self.ipsr |= IPSR_FIP
 
+    def record_observed(self, index: int) -> None:
+        """An IOMMU under test wrote a fault record at `index` (whether and when it writes one
+        is its choice within the spec's rules, so a testbench mirrors it here): fqt moves past
+        it and fip is set as for any new record."""
+        self.fq.fqt = (index + 1) % self.fq.entries
+        self._update_ipsr(new_record=True)
+
     def irq_wires(self) -> tuple[bool, bool]:
         """Levels of the two interrupt wires (vector 0 = irq_cq's, vector 1 = irq_fq's)."""
         wires = [False, False]

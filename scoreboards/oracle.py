@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from models import IommuModel, Memory, Outcome, Reg, Request
+from models.causes import GUEST_PAGE_FAULTS
 from models.command_queue import Command
 from models.device_context import DeviceContext, bits, dc_misconfigured
 from models.process_context import ProcessContext, pc_misconfigured
@@ -380,6 +381,12 @@ class CoherenceOracle:
                 self._complete(scope_of(cmd), doorbell, fence)
         self._account(recount=True)
 
+    @property
+    def epoch(self) -> int:
+        """Moves whenever anything a walk may read or permit changed (stores, register writes,
+        completions): results computed at the same epoch are still valid."""
+        return self._epoch
+
     # -- outcomes -------------------------------------------------------------------------
     def outcomes(self, req: Request) -> frozenset:
         """The set of Outcome the spec permits for `req` now, under the policy."""
@@ -462,7 +469,7 @@ class CoherenceOracle:
             off = req.iova & 0xFFF
             return {(o if o.pa is None else Outcome(o.pa & ~0xFFF | off, None, o.iotval2, o.gpa)): p
                     for o, p in memo[1].items()}
-        results = self._evaluate_walks(req)
+        results, variants = self._evaluate_walks(req)
         if len(self._memo) > 65536:
             self._memo.clear()
         # the single permitted outcome when no path used a stale value (check's fast path)
@@ -471,18 +478,38 @@ class CoherenceOracle:
             out, paths = next(iter(results.items()))
             if not min(paths, key=len):
                 only = out
-        self._memo[key] = (self._epoch, results, only)
+        self._memo[key] = (self._epoch, results, only, variants)
         return results
 
-    def _evaluate_walks(self, req: Request) -> dict:
+    def fault_variants(self, req: Request) -> dict:
+        """{cause: frozenset of (iotval2, dtf)} over every permitted path ending in a fault now:
+        what the fault record may carry in iotval2 (outcomes compare on the cause only, so two
+        paths may differ there), and whether the device context found had DTF=1."""
+        self._evaluate(req)
+        memo = self._memo[(req.did, req.pid, req.priv_s, int(req.ttyp), req.iova >> 12)]
+        off = req.iova & 0xFFC
+        out: dict = {}
+        for o, vs in memo[3].items():
+            # A final G-stage guest-page fault reports the GPA, whose page offset is the IOVA's
+            # (the memo is per page); an implicit access (bit 0) reports a table address.
+            out[int(o.cause)] = frozenset(
+                (v if v & 1 or int(o.cause) not in GUEST_PAGE_FAULTS else v & ~0xFFC | off, dtf)
+                for v, dtf in vs)
+        return out
+
+    def _evaluate_walks(self, req: Request) -> tuple:
         self._t += 1
         results: dict = {}
+        variants: dict = {}
         script: list = []
         n = 0
         while script is not None:
             path = _Path(self, req, script, explain=False)
-            out = self.model.walk(req, item_value=path.hook).outcome
+            walked = self.model.walk(req, item_value=path.hook)
+            out = walked.outcome
             results.setdefault(out, []).append(path.stale_reads())
+            if not out.ok:
+                variants.setdefault(out, set()).add((out.iotval2, walked.dtf))
             self._record(path, req)
             n += 1
             if n >= self.max_paths:
@@ -491,7 +518,7 @@ class CoherenceOracle:
             script = path.next_script()
         if len(results) > 1:
             self._note_reliance(req, results)
-        return results
+        return results, variants
 
     def _key(self, rk: tuple, value: Optional[int]) -> Key:
         kind, tag, width, gpar, _ = rk

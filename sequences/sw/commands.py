@@ -153,6 +153,17 @@ class CommandQueueWriter:
             self.tail_seq += 1
         return out
 
+    def write_raw(self, dw0: int, dw1: int) -> int:
+        """Store one command given as its two doublewords (an encoding decode() may refuse:
+        how a test places an illegal command); returns its slot index."""
+        if self.free_slots() < 1:
+            raise QueueFull(f"no free slot (head seq {self.head_seq}, tail seq {self.tail_seq})")
+        slot = self.tail
+        self.store64(self.base + CQ_ENTRY_BYTES * slot, dw0)
+        self.store64(self.base + CQ_ENTRY_BYTES * slot + 8, dw1)
+        self.tail_seq += 1
+        return slot
+
     def doorbell_write(self) -> RegWrite:
         return RegWrite(Reg.CQT, self.tail, 4)
 

@@ -15,7 +15,7 @@ from pyuvm import ConfigDB, uvm_env
 from models import Reg
 from models import capabilities as capbits
 from models.capabilities import Capabilities
-from scoreboards import CoherenceOracle
+from scoreboards import CoherenceOracle, register_audit
 from sequences.dut_features import DutFeatures, TTYP_NAMES
 from tb.agents.dev.dev_agent import DevAgent
 from tb.agents.mem.hdl_mem_agent import HdlMemAgent
@@ -41,12 +41,15 @@ class IommuEnv(uvm_env):
         self.oracle = CoherenceOracle(policy=self.cfg.policy, svnapot=self.cfg.svnapot)
         self.features = DutFeatures(caps=self.oracle.model.caps, name=self.cfg.dut_name)
         self.capability_line = ""
+        self.dut_caps = 0
 
     def connect_phase(self):
         self.sb.oracle = self.oracle
         self.sb.msi_ranges = list(self.cfg.msi_ranges)
         self.sb.cause_on_port = self.cfg.fault_cause == "port"
         self.sb.on_record_cause = self.cov.record_cause   # causes a port does not carry
+        self.sb.on_race = self.cov.race
+        self.sb.rec.on_record_fields = self.cov.record_fields
         self.cov.oracle = self.oracle
         self.dev.kind = self.cfg.port
         # Coverage first: it decodes a doorbell's commands before the oracle consumes them.
@@ -107,6 +110,7 @@ class IommuEnv(uvm_env):
         axil, cfg = self.reg.driver.axil, self.cfg
         caps = int.from_bytes((await axil.read(int(Reg.CAPABILITIES), 8)).data, "little")
         fctl = int.from_bytes((await axil.read(int(Reg.FCTL), 4)).data, "little")
+        self.dut_caps = caps                  # as read (the model may use fewer bits)
         usable, unchecked = capbits.for_model(caps)
         line = f"DUT {cfg.dut_name} capabilities {caps:#018x} ({capbits.describe(caps)}), fctl {fctl:#x}"
         if unchecked:
@@ -191,6 +195,17 @@ class IommuEnv(uvm_env):
             if not got.is_resolvable or int(got) != int(level):
                 self.sb._fail(f"INTERRUPT {name}={got} at the end of the test, expected {int(level)} "
                               f"(model ipsr={self.oracle.model.ipsr:#x} icvec={self.oracle.model.icvec:#x})")
+
+    async def audit_registers(self) -> None:
+        """Once the DUT is quiet: cqh, cqcsr, fqt, fqcsr and ipsr must read what the model
+        says (scoreboards/register_audit.py); each difference is one failure line."""
+        if not self.cfg.checking:
+            return
+        axil = self.reg.driver.axil
+        got = {r: int.from_bytes((await axil.read(int(r), 4)).data, "little")
+               for r in register_audit.AUDITED}
+        for line in register_audit.audit(self.oracle.model, got, self.sb.rec.maybe_overflowed):
+            self.sb._fail(line)
 
     async def watchdog(self) -> str:
         """Returns (ending the test) with a message when work is pending and nothing moved

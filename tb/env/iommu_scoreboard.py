@@ -22,9 +22,9 @@ from collections import deque
 from pyuvm import uvm_component, uvm_subscriber
 
 from models import Outcome, Reg
-from models.fault_queue import RECORD_BYTES, fault_record
+from models.fault_queue import RECORD_BYTES
 from scoreboards import CoherenceOracle
-from tb.env.doorbell import published_commands
+from scoreboards.fault_records import Fault, FaultRecordChecker
 
 
 class IommuScoreboard(uvm_component):
@@ -35,11 +35,12 @@ class IommuScoreboard(uvm_component):
         self.stale_used = 0
         self._last_cqh = None
         self._earlier: dict[int, frozenset] = {}      # seq_no -> outcomes at earlier moments
-        self._faults: deque = deque(maxlen=4096)      # faulting results awaiting their record
+        self._variants: dict[int, dict] = {}          # seq_no -> fault-record variants then
         self._fence_writes: deque = deque()           # (addr, data) expected, doorbell order
-        self.records_seen = 0
-        self._record = None                           # [addr, dw0, iotval] being received
-        self._orphans: list = []                      # records written before their response
+        self._rec: FaultRecordChecker | None = None
+        self._executed = 0                            # model.completed entries seen
+        self._raced: dict[int, set] = {}              # seq_no -> what changed in its flight
+        self.on_race = None                           # (kind) coverage of in-flight changes
         self.fence_writes_seen = 0
         self.msi_writes_seen = 0
         self.msi_ranges: list = []                    # [lo, hi) where MSIs may be written
@@ -48,22 +49,38 @@ class IommuScoreboard(uvm_component):
         self.on_record_cause = None                   # (cause) when a record names a port-less cause
         self.max_failures_logged = 20
 
+    @property
+    def rec(self) -> FaultRecordChecker:
+        """Pairs and judges the fault records (created once the oracle is connected)."""
+        if self._rec is None:
+            self._rec = FaultRecordChecker(self.oracle, self._fail, self.on_record_cause)
+        return self._rec
+
+    @property
+    def records_seen(self) -> int:
+        return self.rec.records
+
     # -- software actions (called by the env's software facade and the register monitor) --
     def issued(self, item) -> None:
         seq_no, req = item
         self.inflight[seq_no] = req
 
-    def before_change(self) -> None:
-        """Freeze what is permitted now for every request the DUT is working on."""
+    def before_change(self, kind: str = "register_write") -> None:
+        """Freeze what is permitted now for every request the DUT is working on (`kind`: what
+        changes, for the race coverage)."""
         if not self.inflight:
             return
         for seq_no, req in self.inflight.items():
+            self._raced.setdefault(seq_no, set()).add(kind)
             now = self.oracle.outcomes(req)
             self._earlier[seq_no] = self._earlier.get(seq_no, frozenset()) | now
+            if any(not o.ok for o in now):
+                self._variants[seq_no] = _merge(self._variants.get(seq_no),
+                                                self.oracle.fault_variants(req))
 
     def store64(self, pa: int, value: int) -> None:
         if self.oracle.mem.peek(pa, 8) != (value & (2**64 - 1)).to_bytes(8, "little"):
-            self.before_change()       # a store that changes nothing cannot change outcomes
+            self.before_change("store")   # a store that changes nothing cannot change outcomes
         self.oracle.store64(pa, value)
 
     def reg_op(self, op) -> None:
@@ -71,30 +88,48 @@ class IommuScoreboard(uvm_component):
             self.before_change()
             if op.offset in (Reg.CQB, Reg.CQCSR):
                 self._last_cqh = None          # the queue may restart at index 0
-            if op.offset in (Reg.CQT,) and op.size == 4:
-                self._note_doorbell(op.value)
+            if op.offset == Reg.FQCSR:
+                self._fqcsr_write(op.value)
             self.oracle.write_reg(op.offset, op.value, size=op.size)
+            self._note_executed()
+            if op.offset == Reg.FQH:
+                self.rec.head_written(self.oracle.model.fq.fqh)
         elif op.offset == Reg.CQH and op.size == 4 and op.result != self._last_cqh:
             # A new cqh: commands up to the last fence before it completed. Repeated polls
             # of the same value report nothing new and cost nothing.
             self._last_cqh = op.result
-            self.before_change()
+            self.before_change("completion")
             self.oracle.commands_done(op.result)
 
-    def _note_doorbell(self, new_cqt: int) -> None:
-        """Remember the AV data writes of the IOFENCE.C commands this doorbell publishes."""
-        for cmd in published_commands(self.oracle, new_cqt):
-            if cmd is not None and cmd.name == "IOFENCE.C" and cmd.av:
+    def _fqcsr_write(self, value: int) -> None:
+        fq = self.oracle.model.fq
+        if value & 1 and not fq.fqen:
+            self.rec.enabled()
+        elif value & 0x300:                    # W1C fqmf/fqof
+            self.rec.errors_cleared()
+
+    def _note_executed(self) -> None:
+        """Remember the AV data writes of the IOFENCE.C commands the model executed since the
+        last register write (a doorbell, or a cqcsr write that restarts a stopped queue)."""
+        done = self.oracle.model.completed
+        for cmd in done[self._executed:]:
+            if cmd.name == "IOFENCE.C" and cmd.av:
                 self._fence_writes.append((cmd.addr, cmd.data))
+        self._executed = len(done)
 
     # -- DUT side ---------------------------------------------------------------------------
     def translation(self, res) -> None:
         self.checked += 1
         self.inflight.pop(res.seq_no, None)
         earlier = self._earlier.pop(res.seq_no, frozenset())
+        variants = self._variants.pop(res.seq_no, None)
+        raced = self._raced.pop(res.seq_no, None)
+        if raced and self.on_race is not None:
+            for kind in raced:
+                self.on_race(kind + "_in_flight")
         if res.fault and (res.cause is None or not self.cause_on_port):
             res.cause = None                   # whatever the port drove: the record tells
-            self._fault_without_cause(res, earlier)
+            self._fault_without_cause(res, earlier, variants)
             return
         observed = Outcome(None, res.cause) if res.fault else Outcome(res.pa, None)
         verdict = self.oracle.check(res.req, observed, earlier)
@@ -102,25 +137,21 @@ class IommuScoreboard(uvm_component):
             self._fail(verdict.message)
         elif "stale=" in verdict.message:
             self.stale_used += 1
-        if res.fault and not self._match_orphan(res):
-            self._owe_record(res)
+            if self.on_race is not None:
+                self.on_race("stale_used")
+        if res.fault:
+            self.rec.fault(Fault(res.req, res.cause, verdict.permitted,
+                                 _merge(variants, self.oracle.fault_variants(res.req))))
 
-    def _owe_record(self, res) -> None:
-        """A faulting response waits for its record, if the fault queue was on (with fqen=0
-        the spec writes none: e.g. requests made before software enabled the queue)."""
-        if self.oracle.model.fq.fqen:
-            self._faults.append(res)
-
-    def _fault_without_cause(self, res, earlier: frozenset) -> None:
+    def _fault_without_cause(self, res, earlier: frozenset, variants) -> None:
         """The port said "fault" and no more: a fault must be permitted now; which cause is
         checked against the record the IOMMU writes (matched later, or already written)."""
         verdict = self.oracle.check_fault(res.req, earlier)
         if not verdict.ok:
             self._fail(verdict.message)
             return
-        res.permitted = verdict.permitted
-        if not self._match_orphan(res):
-            self._owe_record(res)
+        self.rec.fault(Fault(res.req, None, verdict.permitted,
+                             _merge(variants, self.oracle.fault_variants(res.req))))
 
     def mem_access(self, access) -> None:
         kind, addr, data, ok = access
@@ -130,7 +161,7 @@ class IommuScoreboard(uvm_component):
         fq_lo = fq.base
         fq_hi = fq_lo + fq.entries * RECORD_BYTES
         if fq_lo <= addr < fq_hi:
-            self._record_beat(addr, data)
+            self.rec.write(addr, data)
         elif any(lo <= addr < hi for lo, hi in self.msi_ranges):
             self.msi_writes_seen += 1          # an MSI the profile declares: logged, not judged
             self.logger.info(f"MSI write {addr:#x}<-{int.from_bytes(data, 'little'):#x} "
@@ -138,88 +169,10 @@ class IommuScoreboard(uvm_component):
         else:
             self._fence_write(addr, data)
 
-    @staticmethod
-    def _dw0_of(res) -> int:
-        """DW0 of the record the model would write for this faulting response (the model's
-        encoder; cause 0 when the port did not carry it)."""
-        return fault_record(res.req, Outcome(None, res.cause or 0))[0]
-
-    def _record_beat(self, addr: int, data: bytes) -> None:
-        # A 32-byte record arrives as four 8-byte beats. DW1 must be 0; DW0 (cause and ids)
-        # and DW2 (iotval = the IOVA) identify the faulting response. The record may be
-        # written before the response reaches the device port, so an unmatched record waits
-        # for its response; one still unmatched at the end of the test is a failure.
-        off = (addr - self.oracle.model.fq.base) % RECORD_BYTES
-        word = int.from_bytes(data[:8], "little")
-        if off == 0:
-            self.records_seen += 1
-            self._record = [addr, word, None]
-        elif self._record is None:
-            return
-        elif off == 8 and word != 0:
-            self._fail(f"FAULT-RECORD at {self._record[0]:#x} DW1={word:#x}, expected 0 (reserved)")
-        elif off == 16:
-            self._record[2] = word
-            rec, self._record = tuple(self._record), None
-            if not self._match_record(rec):
-                self._orphans.append(rec)
-
-    def _pairs(self, res, rec) -> bool:
-        """Is `rec` (addr, dw0, iotval) the record of the faulting response `res`? A response
-        without a cause pairs on everything else, and its record's cause must be one the
-        oracle permitted when the response came back."""
-        _, dw0, iotval = rec
-        if res.req.iova != iotval:
-            return False
-        if res.cause is not None:
-            return self._dw0_of(res) == dw0
-        if (self._dw0_of(res) ^ dw0) & ~0xFFF:
-            return False
-        cause = dw0 & 0xFFF
-        if cause not in _fault_causes(res):
-            # Judged as if the port had said it: what was permitted when the answer came back,
-            # and why this cause is not (the oracle's line), then where the cause came from.
-            verdict = self.oracle.check(res.req, Outcome(None, cause), res.permitted)
-            if not verdict.ok:
-                self._fail(verdict.message + f" (cause from the fault record at {rec[0]:#x}; "
-                           f"the port answered a fault without cause)")
-        res.cause = cause                  # what the record said, for the end-of-test rules
-        if self.on_record_cause is not None:
-            self.on_record_cause(cause)
-        return True
-
-    def _match_record(self, rec) -> bool:
-        for i, res in enumerate(self._faults):
-            if self._pairs(res, rec):
-                del self._faults[i]
-                return True
-        return False
-
-    def _match_orphan(self, res) -> bool:
-        for i, rec in enumerate(self._orphans):
-            if self._pairs(res, rec):
-                del self._orphans[i]
-                return True
-        return False
-
     def pending_problems(self) -> list[str]:
-        """End of test: what the DUT still owed. Faults the spec reports whatever DTF says
-        (256-259) must have their record when the queue was on and cannot have overflowed;
-        every IOFENCE.C data write must have happened."""
-        out = []
-        for addr, dw0, iotval in self._orphans[:1]:
-            out.append(f"FAULT-RECORD at {addr:#x} dw0={dw0:#018x} iotval={iotval:#x} matches no faulting "
-                       f"response (cause {dw0 & 0xFFF}, did {dw0 >> 40:#x}, ttyp {(dw0 >> 34) & 0x3F}); "
-                       f"{len(self._orphans)} such record(s)")
-        fq = self.oracle.model.fq
-        always = {256, 257, 258, 259}
-        owed = [r for r in self._faults if (r.cause in always if r.cause is not None
-                                            else _fault_causes(r) <= always)]
-        if owed and fq.fqen and self.records_seen + len(owed) < fq.entries - 1:
-            r = owed[0]
-            cause = r.cause if r.cause is not None else "/".join(map(str, sorted(_fault_causes(r))))
-            out.append(f"FAULT-RECORD missing for {len(owed)} reported fault(s); first: cause "
-                       f"{cause} did={r.req.did:#x} iova={r.req.iova:#x}")
+        """End of test: what the DUT still owed: fault records (scoreboards/fault_records.py
+        says which), every IOFENCE.C data write."""
+        out = self.rec.pending_problems()
         if self._fence_writes:
             a, d = self._fence_writes[0]
             out.append(f"IOFENCE.C data write missing: {len(self._fence_writes)} expected, first "
@@ -251,9 +204,14 @@ class IommuScoreboard(uvm_component):
                 + (f", {self.msi_writes_seen} MSI writes" if self.msi_writes_seen else "")]
 
 
-def _fault_causes(res) -> frozenset:
-    """The causes permitted when a fault without cause came back."""
-    return frozenset(int(o.cause) for o in res.permitted if not o.ok)
+def _merge(a, b) -> dict:
+    """Fault-record variants of two moments, per cause."""
+    if not a:
+        return b
+    out = dict(a)
+    for cause, vs in b.items():
+        out[cause] = out.get(cause, frozenset()) | vs
+    return out
 
 
 class _Sub(uvm_subscriber):

@@ -77,6 +77,7 @@ class IommuBaseTest(uvm_test):
         await vseq.start()
         await self.env.drain()
         self.env.check_interrupts()
+        await self.env.audit_registers()
 
     def extract_phase(self):
         for problem in self.env.sb.pending_problems():

@@ -5,6 +5,7 @@ import pyuvm
 
 import sequences.fault_causes_vseq  # noqa: F401  (registers the sequences with the factory)
 import sequences.guest_update_vseq  # noqa: F401
+import sequences.illegal_command_vseq  # noqa: F401
 import sequences.invalidation_scopes_vseq  # noqa: F401
 import sequences.process_context_vseq  # noqa: F401
 import sequences.random_traffic_vseq  # noqa: F401
@@ -110,3 +111,8 @@ class RandomTrafficNeverOnMapTest(ScenarioTest):
 @pyuvm.test(timeout_time=200, timeout_unit="ms")
 class FencePrPwUnderTrafficTest(ScenarioTest):
     vseq_name = "FencePrPwUnderTrafficVseq"
+
+
+@pyuvm.test(timeout_time=50, timeout_unit="ms")
+class IllegalCommandTest(ScenarioTest):
+    vseq_name = "IllegalCommandVseq"
