@@ -20,7 +20,7 @@ A configuration is:
 - guests (G-stage Sv39x4/Sv48x4/Sv57x4): tables and data at GPAs below 2^32 or in the x4
   range above 2^39 / 2^48 / 2^57 (GPA bits 40:39 / 49:48 / 58:57 non-zero);
 - pages: size (4 KiB, 64 KiB Svnapot, 2 MiB, 1 GiB), R/W/X, U, G and a flaw (A=0, D=0,
-  W without R, reserved bits, PBMT, misaligned superpage, bad NAPOT, reserved bits in a
+  W without R, reserved bits, PBMT, misaligned superpage, bad NAPOT, A, D or U in a
   non-leaf PTE, V=0); G-stage pages likewise;
 - injected bus errors on one implicit read (a non-leaf DDT entry, a device context, a non-leaf
   PDT entry, a process context, a first-stage PTE, a G-stage PTE) and, where the memory can
@@ -50,7 +50,7 @@ WEIGHTS = {
     # directory
     "ddt_mode": {"1lvl": 2, "2lvl": 3, "3lvl": 3},
     "did_width": {"narrow": 1, "wide": 2},
-    "alias": {"none": 2, "bits_15_7": 1, "bits_23_16": 1},      # a pair differing only there
+    "alias": {"none": 2, "bits_15_7": 1, "bits_23_16": 2},      # a pair differing only there
     "n_devices": {3: 1, 4: 2, 5: 2, 6: 1},
     # device kinds (a misconfigured one gives 259)
     "device": {"host": 4, "pdt": 4, "guest": 3, "g_only": 1, "bare": 1, "shared": 1,
@@ -82,13 +82,16 @@ WEIGHTS = {
     "user": {True: 4, False: 1},                # U=0: a supervisor-only page
     "global": {False: 6, True: 1},
     "pte_flaw": {"none": 24, "a0": 2, "d0": 2, "w_no_r": 1, "reserved": 1, "pbmt": 1,
-                 "misaligned": 1, "napot_bad": 1, "nonleaf_reserved": 1, "v0": 1},
+                 "misaligned": 1, "napot_bad": 1, "nonleaf_a": 1, "nonleaf_d": 1,
+                 "nonleaf_u": 1, "v0": 1},
     # G-stage data pages
     "g_perms": {"rwx": 4, "rw": 2, "rx": 1, "r": 1},
     "g_flaw": {"none": 48, "u0": 2, "a0": 1, "d0": 2, "w_no_r": 1, "reserved": 1, "v0": 1},
-    "guest_pa": {"data": 19, "hole": 1},      # a guest page at a GPA the G-stage leaves unmapped
+    # where a guest page points: a G-stage data page, one with a G-stage flaw, or a GPA the
+    # G-stage leaves unmapped
+    "guest_pa": {"data": 14, "g_flawed": 5, "hole": 1},
     # injected errors on implicit reads
-    "inject": {"none": 5, "ddte": 2, "dc": 1, "pdte": 3, "pc": 1, "pte1": 2, "pte2": 2},
+    "inject": {"none": 5, "ddte": 3, "dc": 1, "pdte": 3, "pc": 1, "pte1": 2, "pte2": 2},
     "inject_kind": {"bus_error": 1, "poison": 1},     # poison only where memory carries it
     "pte1_level": {"leaf": 2, "root": 1},
     "pte2_use": {"final": 1, "implicit": 1},           # the data page, or the table region
@@ -130,7 +133,9 @@ INDUCES = {
     "pte_flaw.pbmt": "12/13/15 (PBMT without Svpbmt)",
     "pte_flaw.misaligned": "12/13/15 (superpage PPN not aligned)",
     "pte_flaw.napot_bad": "12/13/15 (N=1 without the 64 KiB encoding)",
-    "pte_flaw.nonleaf_reserved": "12/13/15 (A/D/U in a non-leaf PTE)",
+    "pte_flaw.nonleaf_a": "12/13/15 (A in a non-leaf PTE)",
+    "pte_flaw.nonleaf_d": "12/13/15 (D in a non-leaf PTE)",
+    "pte_flaw.nonleaf_u": "12/13/15 (U in a non-leaf PTE)",
     "pte_flaw.v0": "12/13/15 (V=0)",
     "user.False": "12/13/15 for U-mode requests",
     "perms.x": "13/15 (execute-only)",
@@ -518,7 +523,7 @@ def _draw_space(d: _Drawer, cfg: Config, vm: Optional[int], pscids: set) -> int:
             size = "4k"
         n = counters[size]
         counters[size] += 1
-        if flaw == "nonleaf_reserved":
+        if flaw.startswith("nonleaf_"):
             va = sp.window + SLOT_NONLEAF + counters["nonleaf"] * 0x20_0000
             counters["nonleaf"] += 1
             size = "4k"

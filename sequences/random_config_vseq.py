@@ -33,6 +33,7 @@ SIZES = {"4k": SIZE_4K, "64k": SIZE_64K, "2m": SIZE_2M, "1g": SIZE_1G}
 VM_SPA0, VM_SPA_STEP = 0x4000_0000, 0x100_0000   # per guest: tables, data pages, big page
 VM_TABLES, VM_DATA, VM_BIG = 0x0, 0x20_0000, 0x40_0000
 PPN_LOW4 = 0xF << 10
+NONLEAF = {"nonleaf_a": PTE_A, "nonleaf_d": PTE_D, "nonleaf_u": PTE_U}   # reserved there
 
 # A flaw turns a well-formed leaf PTE into the pattern (config_space.INDUCES says what for).
 FLAWS = {
@@ -153,8 +154,12 @@ class RandomConfigVseq(RandomTrafficVseq):
         base = self.cfg.vms[sp.vm].base
         if size == SIZE_2M:
             return base + cs.G_BIG
-        if pick(rng, cs.WEIGHTS["guest_pa"]) == "hole":
+        where = pick(rng, cs.WEIGHTS["guest_pa"])
+        if where == "hole":
             return base + cs.G_HOLE
+        flawed = [p.va for p in self.cfg.vms[sp.vm].pages if p.flaw != "none"]
+        if where == "g_flawed" and flawed and size == SIZE_4K:
+            return rng.choice(flawed)
         n = cs.G_DATA_PAGES * SIZE_4K // size
         return base + cs.G_DATA + rng.randrange(n) * size
 
@@ -162,9 +167,9 @@ class RandomConfigVseq(RandomTrafficVseq):
         """Store the page's flawed PTE(s) over the well-formed ones map() wrote."""
         if p.flaw == "none":
             return
-        if p.flaw == "nonleaf_reserved":
-            ea = pt.entry_addr(p.va, 1)
-            self.store64(pt.addr_to_pa(ea), self.env.peek64(pt.addr_to_pa(ea)) | PTE_A | PTE_U)
+        if p.flaw.startswith("nonleaf_"):
+            pa = pt.addr_to_pa(pt.entry_addr(p.va, 1))
+            self.store64(pa, self.env.peek64(pa) | NONLEAF[p.flaw])
             return
         first = pt.pte_addr(p.va)
         n = 16 if p.size == "64k" else 1

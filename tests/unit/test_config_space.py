@@ -55,7 +55,7 @@ EVERY = {
     "perms": ["r", "rw", "rx", "rwx", "x"],
     "user": ["True", "False"], "global": ["True"],
     "pte_flaw": ["a0", "d0", "w_no_r", "reserved", "pbmt", "misaligned", "napot_bad",
-                 "nonleaf_reserved", "v0"],
+                 "nonleaf_a", "nonleaf_d", "nonleaf_u", "v0"],
     "g_flaw": ["u0", "a0", "d0", "w_no_r", "reserved", "v0"],
     "inject.where": ["ddte", "dc", "pdte", "pc", "pte1", "pte2"],
     "inject.pte2": ["final", "implicit"], "inject.pte1": ["leaf", "root"],
