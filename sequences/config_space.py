@@ -90,6 +90,9 @@ WEIGHTS = {
     # where a guest page points: a G-stage data page, one with a G-stage flaw, or a GPA the
     # G-stage leaves unmapped
     "guest_pa": {"data": 14, "g_flawed": 5, "hole": 1},
+    # the G-stage leaf mapping a guest's table region (every implicit read of its first-stage
+    # PTEs and PDT goes through it): a flaw there is a guest-page fault with iotval2 bit 0
+    "g_tables_flaw": {"none": 12, "u0": 1, "a0": 1, "w_no_r": 1},
     # injected errors on implicit reads
     "inject": {"none": 5, "ddte": 3, "dc": 1, "pdte": 3, "pc": 1, "pte1": 2, "pte2": 2},
     "inject_kind": {"bus_error": 1, "poison": 1},     # poison only where memory carries it
@@ -143,6 +146,8 @@ INDUCES = {
     "g_flaw.d0": "23 on writes",
     "g_flaw.a0": "20/21/23", "g_flaw.w_no_r": "20/21/23", "g_flaw.reserved": "20/21/23",
     "g_flaw.v0": "20/21/23",
+    "g_tables_flaw.u0": "20/21/23 with iotval2 bit 0 (implicit read)",
+    "g_tables_flaw.a0": "20/21/23 with iotval2 bit 0", "g_tables_flaw.w_no_r": "20/21/23 with iotval2 bit 0",
     "device.misconfigured": "259",
     "process.not_valid": "266", "process.misconfigured": "267",
     "inject.ddte": "257 (non-leaf DDT entry)", "inject.dc": "257 (device context)",
@@ -204,6 +209,7 @@ class Vm:
     gscid: int
     high: bool
     pages: list = field(default_factory=list)    # G-stage 4 KiB data pages (GPA va)
+    tables_flaw: str = "none"                    # of the G-stage leaf of the table region
 
     @property
     def base(self) -> int:
@@ -282,6 +288,7 @@ class Config:
             devs.append(s)
         flaws = Counter(p.flaw for sp in self.spaces for p in sp.pages if p.flaw != "none")
         gflaws = Counter(p.flaw for vm in self.vms for p in vm.pages if p.flaw != "none")
+        gflaws.update(f"tables.{vm.tables_flaw}" for vm in self.vms if vm.tables_flaw != "none")
         inj = ",".join(f"{i.kind}@{i.where}{'.' + i.detail if i.detail else ''}"
                        f"(dev {self.devices[i.device].did:#x})" for i in self.injections)
         return (f"random config seed {self.seed}: ddtp {self.ddt_mode} "
@@ -474,7 +481,8 @@ def _draw_device(d: _Drawer, cfg: Config, did: int, pscids: set, gscids: set) ->
         return dev
     if kind in ("guest", "g_only") or kind == "pdt" and any(d.w["g_mode"].values()) \
             and d.flag("pdt_under_g"):
-        vm = Vm(d("g_mode"), _id(d, "gscid", gscids, 16), d.flag("gpa_high"))
+        vm = Vm(d("g_mode"), _id(d, "gscid", gscids, 16), d.flag("gpa_high"),
+                tables_flaw=d("g_tables_flaw"))
         vm.pages = [Page(vm.base + G_DATA + i * 0x1000, "4k", d("g_perms"), True, False,
                          d("g_flaw")) for i in range(G_DATA_PAGES)]
         cfg.vms.append(vm)

@@ -121,6 +121,7 @@ class RandomConfigVseq(RandomTrafficVseq):
             g = self.page_table(vm.g_mode, gscid=vm.gscid)
             spa = VM_SPA0 + k * VM_SPA_STEP
             g.map(vm.base + cs.G_TABLES, spa + VM_TABLES, SIZE_2M, "rw")
+            self.flaw(g, Page(vm.base + cs.G_TABLES, "2m", "rw", flaw=vm.tables_flaw))
             for i, p in enumerate(vm.pages):
                 g.map(p.va, spa + VM_DATA + i * SIZE_4K, SIZE_4K, p.perms)
                 self.flaw(g, p)
@@ -305,7 +306,7 @@ class RandomConfigVseq(RandomTrafficVseq):
             if all(d.did != did for d in cfg.devices):
                 return Request(did=did, iova=cs.WINDOW0, ttyp=ttyp)
         if target == "did_too_wide" and cfg.ddt_mode != "3lvl":
-            return Request(did=self.ddt.max_did() + 1 + rng.randrange(0x100), iova=cs.WINDOW0,
+            return Request(did=rng.randrange(self.ddt.max_did() + 1, 1 << 24), iova=cs.WINDOW0,
                            ttyp=ttyp)
         i = rng.randrange(len(cfg.devices))
         dev = cfg.devices[i]

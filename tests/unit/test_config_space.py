@@ -57,6 +57,7 @@ EVERY = {
     "pte_flaw": ["a0", "d0", "w_no_r", "reserved", "pbmt", "misaligned", "napot_bad",
                  "nonleaf_a", "nonleaf_d", "nonleaf_u", "v0"],
     "g_flaw": ["u0", "a0", "d0", "w_no_r", "reserved", "v0"],
+    "g_tables_flaw": ["u0", "a0", "w_no_r"],
     "inject.where": ["ddte", "dc", "pdte", "pc", "pte1", "pte2"],
     "inject.pte2": ["final", "implicit"], "inject.pte1": ["leaf", "root"],
     "ttyp": ["read", "write", "exec", "translated"],
