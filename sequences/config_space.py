@@ -585,13 +585,13 @@ def _draw_injections(d: _Drawer, cfg: Config) -> None:
 def _isolate(rng, cfg: Config, i: int) -> None:
     """Give device i a device_id whose upper index bits no other device uses, so the non-leaf
     DDT entry that faults serves it alone."""
-    b0, _, _ = _ddi_bits(cfg.ddt_mode, cfg.extended)
-    limit = {"2lvl": 1 << 16, "3lvl": 1 << 24}[cfg.ddt_mode] >> b0
+    b0, b1, b2 = _ddi_bits(cfg.ddt_mode, cfg.extended)
+    limit = 1 << (b1 + b2)                     # values of the index bits above DDI[0]
     others = {x.did >> b0 for j, x in enumerate(cfg.devices) if j != i}
-    tops = {x.did >> (b0 + 9) for j, x in enumerate(cfg.devices) if j != i}
+    tops = {x.did >> (b0 + b1) for j, x in enumerate(cfg.devices) if j != i}
     for _ in range(1000):
         up = rng.randrange(1, limit)
-        if up not in others and (cfg.ddt_mode != "3lvl" or up >> 9 not in tops):
+        if up not in others and (cfg.ddt_mode != "3lvl" or up >> b1 not in tops):
             cfg.devices[i].did = up << b0 | (cfg.devices[i].did & ((1 << b0) - 1))
             return
 

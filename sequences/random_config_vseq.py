@@ -12,6 +12,7 @@ SEED` prints the same line without a simulator.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from typing import Optional
 
 import cocotb
@@ -222,7 +223,6 @@ class RandomConfigVseq(RandomTrafficVseq):
 
     def misconfigure(self, spec: DeviceContextSpec, how: str) -> DeviceContextSpec:
         """The device context with one rule of the spec broken (cause 259)."""
-        from dataclasses import replace
         f = self.dut
         unsupported = lambda family, table: next(  # noqa: E731
             table[m] for m in family if not f.has(m))
@@ -365,38 +365,25 @@ class RandomConfigVseq(RandomTrafficVseq):
             return self.rng.choice(special)
         return self.rng.choice(pages)
 
-    # -- updates ----------------------------------------------------------------------------
+    # -- updates (RandomTrafficVseq.update_loop picks the kind and issues the invalidations) --
     async def update_loop(self) -> None:
-        rng, cfg, lv = self.rng, self.cfg, self.live
-        for n in range(cfg.updates):
-            await Timer(rng.randint(*self.update_gap_ns), unit="ns")
-            if self.traffic_done:
-                break
-            r = rng.random()
-            if r < 0.6:
-                upd, holders = self.first_stage_change(), ()
-            elif r < 0.85:
-                upd, holders = self.g_stage_change(), self.holders
-            else:
-                await self.dc_toggle()
-                upd = None
-            if upd is not None:
-                self.log_counts[f"{upd.structure}.{upd.kind}"] = \
-                    self.log_counts.get(f"{upd.structure}.{upd.kind}", 0) + 1
-                await self.after_update(upd, list(holders) or None)
-            if n % 4 == 3:
-                await self.drain_fault_queue()
+        cfg, lv = self.cfg, self.live
+        self.n_updates = cfg.updates
+        # what updates may touch: nothing behind an injected error or a misconfiguration
+        self.spaces = [k for k, sp in enumerate(cfg.spaces) if k not in lv.frozen_space
+                       and (sp.vm is None or sp.vm not in lv.frozen_vm)
+                       and any(p.flaw == "none" and p.size == "4k" for p in sp.pages)]
+        self.vms = [k for k, vm in enumerate(cfg.vms) if k not in lv.frozen_vm
+                    and any(p.flaw == "none" for p in vm.pages)] or [None]
+        if cfg.updates and self.spaces:
+            await super().update_loop()
         await self.drain_fault_queue()
 
-    def first_stage_change(self):
+    def first_stage_update(self, k: int):
+        """Map, remap, protect or unmap a well-formed 4 KiB page of space k."""
         rng, cfg, lv = self.rng, self.cfg, self.live
-        pages = [(k, p) for k, sp in enumerate(cfg.spaces) if k not in lv.frozen_space
-                 and (sp.vm is None or sp.vm not in lv.frozen_vm)
-                 for p in sp.pages if p.flaw == "none" and p.size == "4k"]
-        if not pages:
-            return None
-        k, p = rng.choice(pages)
         pt, sp = lv.pt[k], cfg.spaces[k]
+        p = rng.choice([p for p in sp.pages if p.flaw == "none" and p.size == "4k"])
         if pt.lookup(p.va) is None:
             return pt.map(p.va, self.data_pa(sp, SIZE_4K), SIZE_4K, p.perms, user=p.user,
                           global_=p.glob)
@@ -407,16 +394,12 @@ class RandomConfigVseq(RandomTrafficVseq):
             return pt.protect(p.va, pick(rng, cs.WEIGHTS["perms"]))
         return pt.unmap(p.va)
 
-    def g_stage_change(self):
-        rng, cfg, lv = self.rng, self.cfg, self.live
-        vms = [k for k in range(len(cfg.vms)) if k not in lv.frozen_vm]
-        if not vms:
+    def g_stage_update(self, k: int):
+        """The same on a well-formed G-stage data page of guest k."""
+        rng, lv = self.rng, self.live
+        if k is None:                              # no guest to change
             return None
-        k = rng.choice(vms)
-        pages = [p for p in cfg.vms[k].pages if p.flaw == "none"]
-        if not pages:
-            return None
-        p, g = rng.choice(pages), lv.g[k]
+        p, g = rng.choice([p for p in self.cfg.vms[k].pages if p.flaw == "none"]), lv.g[k]
         if g.lookup(p.va) is None:
             return g.map(p.va, lv.spa_data[k] + rng.randrange(64) * SIZE_4K, SIZE_4K, p.perms)
         op = rng.choice(["remap", "remap", "protect", "unmap"])
@@ -425,6 +408,9 @@ class RandomConfigVseq(RandomTrafficVseq):
         if op == "protect":
             return g.protect(p.va, pick(rng, cs.WEIGHTS["g_perms"]))
         return g.unmap(p.va)
+
+    async def context_update(self) -> None:
+        await self.dc_toggle()
 
     async def dc_toggle(self) -> None:
         """A device context turned off and on again the driver's way (V=0, invalidations,
@@ -438,4 +424,4 @@ class RandomConfigVseq(RandomTrafficVseq):
         await self.after_update(self.ddt.invalidate_dc(did))
         await Timer(rng.randint(*self.update_gap_ns), unit="ns")
         await self.after_update(self.ddt.set_dc(did, lv.spec[i]))
-        self.log_counts["ddt.dc"] = self.log_counts.get("ddt.dc", 0) + 1
+        self.log_counts["dc"] = self.log_counts.get("dc", 0) + 1

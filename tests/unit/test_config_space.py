@@ -144,6 +144,18 @@ def test_device_ids_fit_the_mode_and_use_the_high_bits(default_draw):
     assert all(high.values())
 
 
+def test_extended_contexts_with_msi_flat():
+    """capabilities.MSI_FLAT=1: 64-byte device contexts, DDI[0] is 6 bits, so a 1LVL table
+    holds device_ids below 64 and a 2LVL one below 2^15."""
+    f = DutFeatures(caps=Capabilities(capbits.DEFAULT | 1 << capbits.MSI_FLAT))
+    width = {"1lvl": 6, "2lvl": 15, "3lvl": 24}
+    for s in range(60):
+        c = cs.draw_config(random.Random(s), f, seed=s)
+        assert c.extended
+        assert all(d.did < 1 << width[c.ddt_mode] for d in c.devices), (c.ddt_mode, c.devices)
+    assert not cs.draw_config(random.Random(1), seed=1).extended
+
+
 def test_a_ddte_injection_serves_one_device_only(default_draw):
     configs, _ = default_draw
     seen = 0
