@@ -97,7 +97,8 @@ def plan(data: dict, args, dut: DutProfile) -> list[Job]:
         if not tests:
             raise UsageError(f"no test is in subset {args.subset!r}")
     else:
-        tests = [t for t in tests if not t.get("soak_only")]   # `make soak` runs those
+        # long variants run only when asked for (SUBSET=soak or TEST=...), not in the full run
+        tests = [t for t in tests if "soak" not in t.get("subsets", [])]
     sims = runner.SIMULATORS if args.sim == "all" else (args.sim,)
     for sim in sims:
         if sim not in runner.SIMULATORS:
@@ -115,9 +116,9 @@ def plan(data: dict, args, dut: DutProfile) -> list[Job]:
     jobs = []
     for t in tests:
         listed = t.get("seeds", defaults.get("seeds", 1))
-        # a subset runs one seed of each entry, but a soak entry its own number
+        # a subset runs one seed of each entry, but the soak subset each entry's own number
         n = args.seeds if args.seeds is not None else (
-            1 if args.subset and not t.get("soak_only") else listed)
+            1 if args.subset and args.subset != "soak" else listed)
         seeds = [args.seed] if args.seed is not None else list(range(1, n + 1))
         params = t.get("params", "default")
         policy = args.policy or t.get("policy", DEFAULT_POLICY)

@@ -1,5 +1,5 @@
-"""tb/regression.toml's soak entries: `make sim` leaves them out, `make soak` (subset soak)
-runs each with its own seed count unless SEEDS is given, and `make test`'s smoke subset keeps
+"""tb/regression.toml's soak subset: `make sim` leaves it out, `make soak` (subset soak) runs
+each entry with its own seed count unless SEEDS is given, and `make test`'s smoke subset keeps
 out the random-configuration test (make test runs smoke on four DUT set-ups and has a
 10-minute budget)."""
 import argparse
