@@ -571,8 +571,8 @@ def _draw_injections(d: _Drawer, cfg: Config) -> None:
                  and cfg.spaces[x.space].pages and not x.misconfig],
         "pte2": [i for i, x in enumerate(devs) if x.vm is not None and x.kind in ("guest", "g_only")],
     }
-    if not fit[where]:
-        where = "dc"
+    if not fit[where]:                         # not in this configuration: another site
+        where = pick(d.rng, {k: v for k, v in d.w["inject"].items() if fit.get(k)})
     i = d.rng.choice(fit[where])
     detail = {"pte1": lambda: d("pte1_level"), "pte2": lambda: d("pte2_use"),
               "ddte": lambda: str(d.rng.randrange(1, {"2lvl": 2, "3lvl": 3}[cfg.ddt_mode]))
