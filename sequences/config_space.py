@@ -57,7 +57,7 @@ WEIGHTS = {
                "misconfigured": 2},
     "fs_mode": {"sv39": 3, "sv48": 3, "sv57": 1},
     "g_mode": {"sv39x4": 3, "sv48x4": 3, "sv57x4": 1},
-    "gpa_high": {False: 1, True: 1},            # guest GPAs in the x4 range above 2^(n-2)
+    "gpa_high": {False: 1, True: 2},            # guest GPAs in the x4 range above 2^(n-2)
     "pd_mode": {"pd8": 2, "pd17": 2, "pd20": 2},
     "pdt_under_g": {False: 2, True: 1},         # a process directory at GPAs
     "dpe": {False: 2, True: 1},
@@ -73,7 +73,7 @@ WEIGHTS = {
     "n_processes": {1: 1, 2: 2, 3: 2},
     "process": {"valid": 8, "not_valid": 1, "misconfigured": 1},
     "process_fs": {"paged": 8, "bare": 1},
-    "ens": {False: 1, True: 3},
+    "ens": {False: 1, True: 4},
     "sum": {False: 1, True: 1},
     # first-stage pages
     "n_pages": {6: 1, 9: 2, 12: 2},
@@ -100,7 +100,7 @@ WEIGHTS = {
     "pte2_use": {"final": 1, "implicit": 1},           # the data page, or the table region
     # the request mix (each configuration draws one mix, then each request from it)
     "mix": {"balanced": 3, "read_heavy": 1, "write_heavy": 1, "exec_heavy": 1},
-    "supervisor": {0.0: 1, 0.3: 2, 0.6: 1},      # share of requests with a pid asking for S
+    "supervisor": {0.0: 1, 0.3: 2, 0.6: 2},      # share of requests with a pid asking for S
     # the run
     "early": {"none": 3, "off": 1, "off_bare": 1},  # requests under ddtp Off / Bare first
     "updates": {0: 1, 6: 2, 12: 2},
