@@ -483,8 +483,7 @@ def _draw_device(d: _Drawer, cfg: Config, did: int, pscids: set, gscids: set) ->
             and d.flag("pdt_under_g"):
         vm = Vm(d("g_mode"), _id(d, "gscid", gscids, 16), d.flag("gpa_high"),
                 tables_flaw=d("g_tables_flaw"))
-        vm.pages = [Page(vm.base + G_DATA + i * 0x1000, "4k", d("g_perms"), True, False,
-                         d("g_flaw")) for i in range(G_DATA_PAGES)]
+        vm.pages = [_g_page(d, vm.base + G_DATA + i * 0x1000) for i in range(G_DATA_PAGES)]
         cfg.vms.append(vm)
         dev.vm = len(cfg.vms) - 1
     if kind in ("host", "guest"):
@@ -513,6 +512,13 @@ def _draw_device(d: _Drawer, cfg: Config, did: int, pscids: set, gscids: set) ->
         dev.misconfig = d("misconfig")
         dev.space = _draw_space(d, cfg, None, pscids)
     return dev
+
+
+def _g_page(d: _Drawer, gpa: int) -> Page:
+    perms, flaw = d("g_perms"), d("g_flaw")
+    if flaw == "d0" and "w" not in perms:
+        perms = "rw" + ("x" if "x" in perms else "")                # D=0 matters on writes
+    return Page(gpa, "4k", perms, True, False, flaw)
 
 
 def _draw_space(d: _Drawer, cfg: Config, vm: Optional[int], pscids: set) -> int:
@@ -550,6 +556,8 @@ def _draw_space(d: _Drawer, cfg: Config, vm: Optional[int], pscids: set) -> int:
                 continue
             va = sp.window + SLOT_1G
         perms = d("perms")
+        if flaw == "d0" and "w" not in perms:
+            perms = perms.replace("r", "rw") if "r" in perms else "rw"   # D=0 matters on writes
         sp.pages.append(Page(va, size, perms, d.flag("user"), d.flag("global"), flaw))
     cfg.spaces.append(sp)
     return k

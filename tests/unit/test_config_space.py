@@ -173,6 +173,14 @@ def test_a_ddte_injection_serves_one_device_only(default_draw):
     assert seen >= FEW
 
 
+def test_d0_pages_are_writable(default_draw):
+    """D=0 only faults a write, so a D=0 page is given W (else W=0 would fault it first)."""
+    configs, _ = default_draw
+    d0 = [p for p in _pages(configs) if p.flaw == "d0"]
+    d0 += [p for c in configs for vm in c.vms for p in vm.pages if p.flaw == "d0"]
+    assert d0 and all("w" in p.perms for p in d0)
+
+
 def test_weight_zero_excludes_a_value():
     w = {"ddt_mode": {"1lvl": 0, "2lvl": 1, "3lvl": 0},
          "pte_flaw": {"none": 1, "a0": 0, "d0": 5},
