@@ -123,6 +123,7 @@ REQUEST = {
     "pid": {"configured": 12, "absent": 2, "unconfigured": 1, "too_wide": 1},  # PDT devices
     "stray_pid": {False: 30, True: 1},         # a pid on a device without a PDT (260)
     "page": {"special": 1, "any": 1},          # special: a flaw, U=0 or G=1 (rarer pages)
+    "device": {"injected": 1, "any": 3},       # the device (and process) behind an injection
 }
 BUS = {"none": (0.0, 0.0), "mem": (0.2, 0.0), "mem_rsp": (0.1, 0.2)}
 

@@ -63,6 +63,7 @@ class _Live:
         self.frozen_dev: set = set()
         self.frozen_space: set = set()
         self.frozen_vm: set = set()
+        self.injected: list = []     # (device index, pid or None) behind an injected error
 
 
 class RandomConfigVseq(RandomTrafficVseq):
@@ -266,6 +267,7 @@ class RandomConfigVseq(RandomTrafficVseq):
         cfg, lv = self.cfg, self.live
         dev = cfg.devices[inj.device]
         lv.frozen_dev.add(inj.device)
+        pid = None
         if inj.where == "ddte":
             lo, n = self.ddt.ddte_addr(dev.did, int(inj.detail)), 8
         elif inj.where == "dc":
@@ -289,6 +291,7 @@ class RandomConfigVseq(RandomTrafficVseq):
             gpa = vm.base + cs.G_TABLES if inj.detail == "implicit" else \
                 self.rng.choice(vm.pages).va
             lo, n = g.pte_addr(gpa), 8
+        lv.injected.append((inj.device, pid))
         self.env.set_access_fault(lo, lo + n)
 
     # -- traffic ----------------------------------------------------------------------------
@@ -309,9 +312,16 @@ class RandomConfigVseq(RandomTrafficVseq):
             return Request(did=rng.randrange(self.ddt.max_did() + 1, 1 << 24), iova=cs.WINDOW0,
                            ttyp=ttyp)
         i = rng.randrange(len(cfg.devices))
+        injected = self.live.injected
+        if injected and pick(rng, cs.REQUEST["device"]) == "injected":
+            i, inj_pid = rng.choice(injected)
+        else:
+            inj_pid = None
         dev = cfg.devices[i]
         pid, space, vm = None, dev.space, dev.vm
-        if dev.kind == "pdt":
+        if inj_pid is not None:                   # the process whose directory path faults
+            pid, space = inj_pid, next(p.space for p in dev.processes if p.pid == inj_pid)
+        elif dev.kind == "pdt":
             pid, space = self.draw_pid(dev)
         elif pick(rng, cs.REQUEST["stray_pid"]):
             pid = rng.randrange(1 << 20)
