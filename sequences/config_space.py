@@ -22,7 +22,7 @@ A configuration is:
 - pages: size (4 KiB, 64 KiB Svnapot, 2 MiB, 1 GiB), R/W/X, U, G and a flaw (A=0, D=0,
   W without R, reserved bits, PBMT, misaligned superpage, bad NAPOT, A, D or U in a
   non-leaf PTE, V=0); G-stage pages likewise;
-- injected bus errors on one implicit read (a non-leaf DDT entry, a device context, a non-leaf
+- injected bus errors on up to two implicit reads (a non-leaf DDT entry, a device context, a non-leaf
   PDT entry, a process context, a first-stage PTE, a G-stage PTE) and, where the memory can
   carry it, poisoned data (weight 0 here: AXI4 has no poison signal, see docs);
 - the request mix: read/write/exec (translated types where the port carries them), with and
@@ -148,7 +148,8 @@ INDUCES = {
     "g_flaw.a0": "20/21/23", "g_flaw.w_no_r": "20/21/23", "g_flaw.reserved": "20/21/23",
     "g_flaw.v0": "20/21/23",
     "g_tables_flaw.u0": "20/21/23 with iotval2 bit 0 (implicit read)",
-    "g_tables_flaw.a0": "20/21/23 with iotval2 bit 0", "g_tables_flaw.w_no_r": "20/21/23 with iotval2 bit 0",
+    "g_tables_flaw.a0": "20/21/23 with iotval2 bit 0",
+    "g_tables_flaw.w_no_r": "20/21/23 with iotval2 bit 0",
     "device.misconfigured": "259",
     "process.not_valid": "266", "process.misconfigured": "267",
     "inject.ddte": "257 (non-leaf DDT entry)", "inject.dc": "257 (device context)",
@@ -399,7 +400,8 @@ def draw_config(rng: random.Random, features: Optional[DutFeatures] = None, *, s
     used_pscids, used_gscids = set(), set()
     for did in dids:
         cfg.devices.append(_draw_device(d, cfg, did, used_pscids, used_gscids))
-    _draw_injections(d, cfg)
+    for _ in range(2):                         # up to two injections, on two devices
+        _draw_injections(d, cfg)
     cfg.mix = d("mix")
     cfg.ttyp_weights = {k: v for k, v in d.mixes[cfg.mix].items() if v}
     cfg.supervisor = d("supervisor")
@@ -569,19 +571,25 @@ def _draw_injections(d: _Drawer, cfg: Config) -> None:
     if where == "none":
         return
     kind = d("inject_kind")
-    devs = cfg.devices
+    taken = {i.device for i in cfg.injections}
+    devs = [None if j in taken else x for j, x in enumerate(cfg.devices)]
     fit = {
-        "ddte": [i for i, x in enumerate(devs) if cfg.ddt_mode != "1lvl"],
-        "dc": list(range(len(devs))),
-        "pdte": [i for i, x in enumerate(devs) if x.pd_mode in ("pd17", "pd20")
+        "ddte": [i for i, x in enumerate(devs) if x and cfg.ddt_mode != "1lvl"],
+        "dc": [i for i, x in enumerate(devs) if x],
+        "pdte": [i for i, x in enumerate(devs) if x and x.pd_mode in ("pd17", "pd20")
                  and any(p.state == "valid" for p in x.processes)],
-        "pc": [i for i, x in enumerate(devs) if any(p.state == "valid" for p in x.processes)],
-        "pte1": [i for i, x in enumerate(devs) if x.space is not None and x.kind != "shared"
+        "pc": [i for i, x in enumerate(devs)
+               if x and any(p.state == "valid" for p in x.processes)],
+        "pte1": [i for i, x in enumerate(devs) if x and x.space is not None and x.kind != "shared"
                  and cfg.spaces[x.space].pages and not x.misconfig],
-        "pte2": [i for i, x in enumerate(devs) if x.vm is not None and x.kind in ("guest", "g_only")],
+        "pte2": [i for i, x in enumerate(devs)
+                 if x and x.vm is not None and x.kind in ("guest", "g_only")],
     }
     if not fit[where]:                         # not in this configuration: another site
-        where = pick(d.rng, {k: v for k, v in d.w["inject"].items() if fit.get(k)})
+        sites = {k: v for k, v in d.w["inject"].items() if fit.get(k)}
+        if not sites:
+            return
+        where = pick(d.rng, sites)
     i = d.rng.choice(fit[where])
     detail = {"pte1": lambda: d("pte1_level"), "pte2": lambda: d("pte2_use"),
               "ddte": lambda: str(d.rng.randrange(1, {"2lvl": 2, "3lvl": 3}[cfg.ddt_mode]))
