@@ -22,9 +22,9 @@ A configuration is:
 - pages: size (4 KiB, 64 KiB Svnapot, 2 MiB, 1 GiB), R/W/X, U, G and a flaw (A=0, D=0,
   W without R, reserved bits, PBMT, misaligned superpage, bad NAPOT, A, D or U in a
   non-leaf PTE, V=0); G-stage pages likewise;
-- injected bus errors on up to two implicit reads (a non-leaf DDT entry, a device context, a non-leaf
-  PDT entry, a process context, a first-stage PTE, a G-stage PTE) and, where the memory can
-  carry it, poisoned data (weight 0 here: AXI4 has no poison signal, see docs);
+- injected bus errors on up to two implicit reads (a non-leaf DDT entry, a device context, a
+  non-leaf PDT entry, a process context, a first-stage PTE, a G-stage PTE) and, where the
+  memory can carry it, poisoned data (never here: AXI4 has no poison signal, see docs);
 - the request mix: read/write/exec (translated types where the port carries them), with and
   without process_id, U and S privilege, holes, non-canonical addresses, devices without a
   context, device_ids and process_ids too wide;
