@@ -66,7 +66,7 @@ def select(dut: DutProfile, spec: str | None) -> list[str]:
     return [n for n in dut.mutants if n in chosen]
 
 
-def test_jobs(data: dict, dut: DutProfile, sim: str, subset: str | None, tests: str | None,
+def campaign_jobs(data: dict, dut: DutProfile, sim: str, subset: str | None, tests: str | None,
               seed: int) -> list[Job]:
     """The ordinary runs of the campaign, in the regression list's order: the tests named by
     `tests` (comma-separated ids) or those of `subset`, one seed, one simulator. Runs that must
@@ -273,7 +273,7 @@ def main(argv=None) -> int:
             print("\n".join(library_lines(dut, names)))
             return 0
         subset = args.subset or DEFAULT_SUBSET
-        jobs = test_jobs(load_list(), dut, args.sim, subset, args.tests, args.seed)
+        jobs = campaign_jobs(load_list(), dut, args.sim, subset, args.tests, args.seed)
     except (UsageError, ProfileError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
