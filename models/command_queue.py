@@ -30,7 +30,12 @@ class Command:
 
 
 class IllegalCommand(Exception):
-    """The command must set cqcsr.cmd_ill; the message says why."""
+    """The command must set cqcsr.cmd_ill; the message says why, `kind` names the rule
+    (for coverage)."""
+
+    def __init__(self, message: str, kind: str = "") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 def _mask(*ranges: tuple[int, int]) -> int:
@@ -52,34 +57,34 @@ def decode(dw0: int, dw1: int, fctl_wsi: int) -> Command:
     opcode, func3 = bits(cmd, 6, 0), bits(cmd, 9, 7)
     if opcode == OP_IOTINVAL and func3 in (F_VMA, F_GVMA):
         if cmd & _RSVD_IOTINVAL:
-            raise IllegalCommand("IOTINVAL with a reserved bit set (NL and S are unsupported)")
+            raise IllegalCommand("IOTINVAL with a reserved bit set (NL and S are unsupported)", "iotinval.reserved")
         c = Command("IOTINVAL.VMA" if func3 == F_VMA else "IOTINVAL.GVMA", av=bits(cmd, 10, 10),
                     pscid=bits(cmd, 31, 12), pscv=bits(cmd, 32, 32), gv=bits(cmd, 33, 33),
                     gscid=bits(cmd, 59, 44), addr=bits(cmd, 125, 74) << 12)
         if func3 == F_GVMA and c.pscv:
-            raise IllegalCommand("IOTINVAL.GVMA with PSCV=1")
+            raise IllegalCommand("IOTINVAL.GVMA with PSCV=1", "iotinval.gvma_pscv")
         return c
     if opcode == OP_IOFENCE and func3 == F_FENCE_C:
         if cmd & _RSVD_IOFENCE:
-            raise IllegalCommand("IOFENCE.C with a reserved bit set")
+            raise IllegalCommand("IOFENCE.C with a reserved bit set", "iofence.reserved")
         c = Command("IOFENCE.C", av=bits(cmd, 10, 10), wsi=bits(cmd, 11, 11), pr=bits(cmd, 12, 12),
                     pw=bits(cmd, 13, 13), data=bits(cmd, 63, 32), addr=bits(cmd, 125, 64) << 2)
         if c.wsi and not fctl_wsi:
-            raise IllegalCommand("IOFENCE.C with WSI=1 while fctl.WSI=0")
+            raise IllegalCommand("IOFENCE.C with WSI=1 while fctl.WSI=0", "iofence.wsi")
         return c
     if opcode == OP_IODIR and func3 in (F_INVAL_DDT, F_INVAL_PDT):
         if cmd & _RSVD_IODIR:
-            raise IllegalCommand("IODIR with a reserved bit set")
+            raise IllegalCommand("IODIR with a reserved bit set", "iodir.reserved")
         c = Command("IODIR.INVAL_DDT" if func3 == F_INVAL_DDT else "IODIR.INVAL_PDT",
                     pid=bits(cmd, 31, 12), dv=bits(cmd, 33, 33), did=bits(cmd, 63, 40))
         if func3 == F_INVAL_DDT and c.pid:
-            raise IllegalCommand("IODIR.INVAL_DDT with a non-zero PID field (reserved)")
+            raise IllegalCommand("IODIR.INVAL_DDT with a non-zero PID field (reserved)", "iodir.ddt_pid")
         if func3 == F_INVAL_PDT and not c.dv:
-            raise IllegalCommand("IODIR.INVAL_PDT with DV=0")
+            raise IllegalCommand("IODIR.INVAL_PDT with DV=0", "iodir.pdt_dv0")
         return c
     if opcode == OP_ATS:
-        raise IllegalCommand("ATS command while capabilities.ATS is 0")
-    raise IllegalCommand(f"reserved opcode {opcode} / func3 {func3}")
+        raise IllegalCommand("ATS command while capabilities.ATS is 0", "ats")
+    raise IllegalCommand(f"reserved opcode {opcode} / func3 {func3}", "opcode")
 
 
 def encode(c: Command) -> tuple[int, int]:

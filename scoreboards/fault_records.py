@@ -40,6 +40,7 @@ class Fault:
     variants: dict                    # cause -> frozenset((iotval2, dtf)) of permitted walks
     room: bool = False                # the queue was on and had room for its record
     gen: int = 0                      # errors_cleared() count when it came back
+    full: bool = False                # the queue was on and full (by the records seen)
     causes: frozenset = field(init=False)
 
     def __post_init__(self) -> None:
@@ -76,6 +77,7 @@ class FaultRecordChecker:
         self.oracle = oracle
         self.fail = fail
         self.on_record_cause = on_record_cause
+        self.on_record_fields: Optional[Callable[[tuple], None]] = None   # coverage
         self.waiting: list[Fault] = []          # faulting responses awaiting their record
         self.orphans: list[tuple] = []          # (addr, words) written before their response
         self.shared: set = set()                # (dw0, iova page) of records paired
@@ -115,6 +117,7 @@ class FaultRecordChecker:
         needing = sum(1 for f in self.waiting if f.gen == self.gen and f.may_record())
         flt.room = (fq.fqen and not self.maybe_overflowed
                     and self.occupancy() + needing + 1 < fq.entries)
+        flt.full = fq.fqen and self.occupancy() == fq.entries - 1
         if not flt.room and fq.fqen and flt.may_record():
             self.maybe_overflowed = True        # from here a record may be dropped
         for i, (addr, words) in enumerate(self.orphans):
@@ -189,6 +192,8 @@ class FaultRecordChecker:
             if self.on_record_cause is not None:
                 self.on_record_cause(cause)
         self.shared.add((dw0, req.iova >> 12))
+        if self.on_record_fields is not None:
+            self.on_record_fields(words)
         vs = flt.variants.get(cause, frozenset())
         if vs and all(dtf for _, dtf in vs) and cause not in REPORTED_DESPITE_DTF:
             self.fail(f"{where} cause {cause} did={req.did:#x} iova={req.iova:#x} written though "
@@ -202,6 +207,16 @@ class FaultRecordChecker:
                           f"implicit first-stage access; page offset may be 0)")
         return True
 
+    def overflow_certain(self) -> bool:
+        """A reported fault came back while the queue was full, no record of it or of an
+        identical fault was written, and software has not cleared fqof since: fqof must be
+        set (the spec discards the record that finds the queue full and sets fqof)."""
+        return any(f.full and f.gen == self.gen and f.reported() and not self._shares(f)
+                   for f in self.waiting)
+
+    def _shares(self, f: Fault) -> bool:
+        return any((ids_dw0(f.req, c), f.req.iova >> 12) in self.shared for c in f.causes)
+
     # -- end of test ----------------------------------------------------------------------
     def pending_problems(self) -> list[str]:
         out = []
@@ -210,8 +225,7 @@ class FaultRecordChecker:
             out.append(f"FAULT-RECORD at {addr:#x} dw0={dw0:#018x} iotval={words[2]:#x} matches no "
                        f"faulting response (cause {dw0 & 0xFFF}, did {dw0 >> 40:#x}, ttyp "
                        f"{(dw0 >> 34) & 0x3F}); {len(self.orphans)} such record(s)")
-        owed = [f for f in self.waiting if f.room and f.reported()
-                and not any((ids_dw0(f.req, c), f.req.iova >> 12) in self.shared for c in f.causes)]
+        owed = [f for f in self.waiting if f.room and f.reported() and not self._shares(f)]
         if owed:
             out.append(f"FAULT-RECORD missing for {len(owed)} reported fault(s); first: "
                        f"{owed[0].describe()} (the queue was on, had room, and DTF=0)")

@@ -381,6 +381,12 @@ class CoherenceOracle:
                 self._complete(scope_of(cmd), doorbell, fence)
         self._account(recount=True)
 
+    @property
+    def epoch(self) -> int:
+        """Moves whenever anything a walk may read or permit changed (stores, register writes,
+        completions): results computed at the same epoch are still valid."""
+        return self._epoch
+
     # -- outcomes -------------------------------------------------------------------------
     def outcomes(self, req: Request) -> frozenset:
         """The set of Outcome the spec permits for `req` now, under the policy."""

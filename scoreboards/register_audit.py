@@ -23,15 +23,16 @@ def _bits_str(value: int, names: dict) -> str:
     return ",".join(on) or "none"
 
 
-def audit(model, got: dict, overflow_possible: bool) -> list[str]:
+def audit(model, got: dict, overflow_possible: bool, overflow_certain: bool = False) -> list[str]:
     """One line per register whose value differs from what the model says a quiet IOMMU
     reads. `got`: {Reg: value} as read from the DUT (4-byte reads). `overflow_possible`:
     a fault came back when its record might not fit (the record checker's judgement): only
-    then may fqcsr.fqof be set (and fip with it, when fie=1)."""
+    then may fqcsr.fqof be set (and fip with it, when fie=1); `overflow_certain`: a record
+    was due while the queue was full, so fqof must be set."""
     out = []
     want = {r: model.read_reg(r, 4) for r in AUDITED}
     fqcsr_mask = sum(1 << b for b in FQCSR_BITS)
-    if overflow_possible and got[Reg.FQCSR] & FQOF:
+    if overflow_certain or overflow_possible and got[Reg.FQCSR] & FQOF:
         want[Reg.FQCSR] |= FQOF                    # the DUT dropped a record: allowed here
         if want[Reg.FQCSR] & 2:                    # fie
             want[Reg.IPSR] |= IPSR_FIP

@@ -96,6 +96,9 @@ def plan(data: dict, args, dut: DutProfile) -> list[Job]:
         tests = [t for t in tests if args.subset in t.get("subsets", [])]
         if not tests:
             raise UsageError(f"no test is in subset {args.subset!r}")
+    else:
+        # long variants run only when asked for (SUBSET=soak or TEST=...), not in the full run
+        tests = [t for t in tests if "soak" not in t.get("subsets", [])]
     sims = runner.SIMULATORS if args.sim == "all" else (args.sim,)
     for sim in sims:
         if sim not in runner.SIMULATORS:

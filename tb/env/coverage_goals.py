@@ -17,4 +17,21 @@ GOALS = {
                     + ["ddt.dc", "ddt.ddte", "pdt.pc", "pdt.pdte"],
     "iommu.page_size": ["first.4K", "first.64K", "first.2048K", "first.1048576K", "g.4K",
                         "g.2048K"],
+    # crosses (tb/env/cross_bins.py)
+    "iommu.perm": [f"{b}{v}.{p}.{t}" for b in "rwxuad" for v in (0, 1) for p in "US"
+                   for t in ("read", "write", "exec")]
+                  + [f"u1.S.{t}.sum{s}" for t in ("read", "write", "exec") for s in (0, 1)],
+    "iommu.ddt_did": [f"{m}.ddi{n}" for m in ("1LVL", "2LVL", "3LVL") for n in (0, 1, 2)],
+    "iommu.gstage_root": [f"{g}.hi{h}" for g in ("sv39x4", "sv48x4") for h in (0, 1)],
+    "iommu.cause_stage": ["1.pt", "5.pt", "7.pt", "12.first", "13.first", "15.first",
+                          "20.g-final", "21.g-final", "23.g-final", "20.g-implicit",
+                          "21.g-implicit", "23.g-implicit", "256.none", "257.ddt-nonleaf",
+                          "257.ddt-leaf", "258.ddt", "259.ddt", "260.context", "265.pdt-nonleaf",
+                          "265.pdt-leaf", "266.pdt", "267.pdt"],
+    "iommu.record": ["pv0", "pv1", "priv0", "priv1", "ttyp1", "ttyp2", "ttyp3",
+                     "iotval2.implicit", "iotval2.final", "did.wide"],
+    "iommu.command_illegal": ["iotinval.reserved", "iotinval.gvma_pscv", "iofence.reserved",
+                              "iodir.reserved", "iodir.ddt_pid", "iodir.pdt_dv0", "ats", "opcode"],
+    "iommu.race": ["store_in_flight", "completion_in_flight", "register_write_in_flight",
+                   "stale_used"],
 }

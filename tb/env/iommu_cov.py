@@ -8,7 +8,9 @@ from collections import Counter
 from pyuvm import uvm_component
 
 from models import Reg
+from models.command_queue import IllegalCommand
 from tb.env.coverage_goals import GOALS
+from tb.env.cross_bins import record_bins, translation_bins
 from tb.env.doorbell import published_commands
 
 MODES = {0: "Off", 1: "Bare", 2: "1LVL", 3: "2LVL", 4: "3LVL"}
@@ -19,6 +21,7 @@ class IommuCoverage(uvm_component):
         self.oracle = None
         self.bins: Counter = Counter()
         self._names: dict = {}
+        self._xmemo: dict = {}            # page key -> (oracle epoch, cross bins)
 
     def translation(self, res) -> None:
         mode = self.oracle.model.ddtp & 0xF
@@ -34,6 +37,36 @@ class IommuCoverage(uvm_component):
         bins = self.bins
         for name in names:
             bins[name] += 1
+        for name in self._cross(req, mode):
+            bins[name] += 1
+
+    def _cross(self, req, mode: int) -> list:
+        """The cross bins of what the request walks now (the model's trace over current
+        memory), computed once per page and oracle epoch."""
+        key = (req.did, req.pid, req.priv_s, int(req.ttyp), req.iova >> 12)
+        epoch = self.oracle.epoch
+        hit = self._xmemo.get(key)
+        if hit is not None and hit[0] == epoch:
+            return hit[1]
+        if len(self._xmemo) > 65536:
+            self._xmemo.clear()
+        model = self.oracle.model
+        trace: list = []
+        walked = model.walk(req, trace=trace)
+        names = ["iommu." + b for b in translation_bins(req, trace, walked.outcome, mode,
+                                                        model.caps.msi_flat)]
+        self._xmemo[key] = (epoch, names)
+        return names
+
+    def record_fields(self, words: tuple) -> None:
+        """A fault record paired with its response: which fields it exercised."""
+        for b in record_bins(words):
+            self.bins["iommu." + b] += 1
+
+    def race(self, kind: str) -> None:
+        """A response whose request was in flight while memory changed or an invalidation
+        completed (the scoreboard tells)."""
+        self.bins[f"iommu.race.{kind}"] += 1
 
     def record_cause(self, cause: int) -> None:
         """The cause of a fault whose port answer had none, once its fault record named it."""
@@ -49,8 +82,9 @@ class IommuCoverage(uvm_component):
     def _commands(self, new_cqt: int) -> None:
         # Runs before the oracle sees the doorbell (coverage subscribes first).
         for cmd in published_commands(self.oracle, new_cqt):
-            if cmd is None:
+            if isinstance(cmd, IllegalCommand):
                 self.bins["iommu.command.illegal"] += 1
+                self.bins[f"iommu.command_illegal.{cmd.kind}"] += 1
                 continue
             self.bins[f"iommu.command.{cmd.name}"] += 1
             if cmd.name.startswith("IOTINVAL"):

@@ -48,6 +48,8 @@ class IommuEnv(uvm_env):
         self.sb.msi_ranges = list(self.cfg.msi_ranges)
         self.sb.cause_on_port = self.cfg.fault_cause == "port"
         self.sb.on_record_cause = self.cov.record_cause   # causes a port does not carry
+        self.sb.on_race = self.cov.race
+        self.sb.rec.on_record_fields = self.cov.record_fields
         self.cov.oracle = self.oracle
         self.dev.kind = self.cfg.port
         # Coverage first: it decodes a doorbell's commands before the oracle consumes them.
@@ -146,6 +148,11 @@ class IommuEnv(uvm_env):
         self.memory.set_access_fault(lo, hi)
         self.oracle.mem.set_access_fault(lo, hi)
 
+    def delay_reads(self, lo: int, hi: int, ns: int, count: int = 1):
+        """The next `count` IOMMU reads in [lo, hi) are answered `ns` late (data taken on
+        arrival); returns an Event set when the first one arrives (tb/agents/mem/mem_agent.py)."""
+        return self.memory.delay_reads(lo, hi, ns, count)
+
     def peek64(self, pa: int) -> int:
         """What memory holds now (a backdoor read: never faults, whatever ranges are injected)."""
         return self.memory.peek64(pa)
@@ -202,7 +209,9 @@ class IommuEnv(uvm_env):
         axil = self.reg.driver.axil
         got = {r: int.from_bytes((await axil.read(int(r), 4)).data, "little")
                for r in register_audit.AUDITED}
-        for line in register_audit.audit(self.oracle.model, got, self.sb.rec.maybe_overflowed):
+        rec = self.sb.rec
+        for line in register_audit.audit(self.oracle.model, got, rec.maybe_overflowed,
+                                         rec.overflow_certain()):
             self.sb._fail(line)
 
     async def watchdog(self) -> str:

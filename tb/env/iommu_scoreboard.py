@@ -39,6 +39,8 @@ class IommuScoreboard(uvm_component):
         self._fence_writes: deque = deque()           # (addr, data) expected, doorbell order
         self._rec: FaultRecordChecker | None = None
         self._executed = 0                            # model.completed entries seen
+        self._raced: dict[int, set] = {}              # seq_no -> what changed in its flight
+        self.on_race = None                           # (kind) coverage of in-flight changes
         self.fence_writes_seen = 0
         self.msi_writes_seen = 0
         self.msi_ranges: list = []                    # [lo, hi) where MSIs may be written
@@ -63,11 +65,13 @@ class IommuScoreboard(uvm_component):
         seq_no, req = item
         self.inflight[seq_no] = req
 
-    def before_change(self) -> None:
-        """Freeze what is permitted now for every request the DUT is working on."""
+    def before_change(self, kind: str = "register_write") -> None:
+        """Freeze what is permitted now for every request the DUT is working on (`kind`: what
+        changes, for the race coverage)."""
         if not self.inflight:
             return
         for seq_no, req in self.inflight.items():
+            self._raced.setdefault(seq_no, set()).add(kind)
             now = self.oracle.outcomes(req)
             self._earlier[seq_no] = self._earlier.get(seq_no, frozenset()) | now
             if any(not o.ok for o in now):
@@ -76,7 +80,7 @@ class IommuScoreboard(uvm_component):
 
     def store64(self, pa: int, value: int) -> None:
         if self.oracle.mem.peek(pa, 8) != (value & (2**64 - 1)).to_bytes(8, "little"):
-            self.before_change()       # a store that changes nothing cannot change outcomes
+            self.before_change("store")   # a store that changes nothing cannot change outcomes
         self.oracle.store64(pa, value)
 
     def reg_op(self, op) -> None:
@@ -94,7 +98,7 @@ class IommuScoreboard(uvm_component):
             # A new cqh: commands up to the last fence before it completed. Repeated polls
             # of the same value report nothing new and cost nothing.
             self._last_cqh = op.result
-            self.before_change()
+            self.before_change("completion")
             self.oracle.commands_done(op.result)
 
     def _fqcsr_write(self, value: int) -> None:
@@ -119,6 +123,10 @@ class IommuScoreboard(uvm_component):
         self.inflight.pop(res.seq_no, None)
         earlier = self._earlier.pop(res.seq_no, frozenset())
         variants = self._variants.pop(res.seq_no, None)
+        raced = self._raced.pop(res.seq_no, None)
+        if raced and self.on_race is not None:
+            for kind in raced:
+                self.on_race(kind + "_in_flight")
         if res.fault and (res.cause is None or not self.cause_on_port):
             res.cause = None                   # whatever the port drove: the record tells
             self._fault_without_cause(res, earlier, variants)
@@ -129,6 +137,8 @@ class IommuScoreboard(uvm_component):
             self._fail(verdict.message)
         elif "stale=" in verdict.message:
             self.stale_used += 1
+            if self.on_race is not None:
+                self.on_race("stale_used")
         if res.fault:
             self.rec.fault(Fault(res.req, res.cause, verdict.permitted,
                                  _merge(variants, self.oracle.fault_variants(res.req))))

@@ -189,3 +189,24 @@ def test_a_portless_fault_with_a_wrong_cause_in_the_record_fails():
     respond(o, chk, req(), cause=None)
     write(chk, 0, dw0=DW0_21 - 21 + 13)             # read page fault: not permitted here
     assert len(fails) == 1 and "got=fault:13" in fails[0] and "cause from the fault record" in fails[0]
+
+
+def test_a_reported_fault_into_a_full_queue_makes_fqof_certain():
+    o, chk, fails, _ = setup(entries_log2=2)
+    for i in range(3):
+        respond(o, chk, req(iova=VA + 8 * i))
+        write(chk, i, iotval=VA + 8 * i)
+    assert not chk.overflow_certain()
+    respond(o, chk, req(iova=0x4000_5000))           # full: its record must be discarded
+    assert chk.overflow_certain()
+    chk.errors_cleared()                             # software cleared fqof since
+    assert not chk.overflow_certain()
+
+
+def test_an_identical_fault_into_a_full_queue_may_share_a_record():
+    o, chk, fails, _ = setup(entries_log2=2)
+    for i in range(3):
+        respond(o, chk, req(iova=VA + 8 * i))
+        write(chk, i, iotval=VA + 8 * i)
+    respond(o, chk, req(iova=VA + 0x10))             # same DW0 and page as record 0
+    assert not chk.overflow_certain()

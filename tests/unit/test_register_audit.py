@@ -75,3 +75,12 @@ def test_fqof_only_when_a_record_may_not_have_fit():
     assert any("differs in fqof" in line for line in lines)
     got[Reg.IPSR] = 2                           # an overflow with fie=1 also sets fip
     assert audit(o.model, got, True) == []
+
+
+def test_fqof_required_when_a_record_certainly_did_not_fit():
+    o, got = quiet(fie=True)
+    lines = audit(o.model, got, True, overflow_certain=True)
+    assert len(lines) == 2 and "differs in fqof" in lines[0] and "differs in fip" in lines[1]
+    got[Reg.FQCSR] |= 1 << 9
+    got[Reg.IPSR] = 2
+    assert audit(o.model, got, True, overflow_certain=True) == []

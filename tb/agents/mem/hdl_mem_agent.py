@@ -64,6 +64,10 @@ class HdlMemAgent(uvm_component):
         self.alias_message: str | None = None
 
     # -- start-up -------------------------------------------------------------------------
+    def delay_reads(self, lo: int, hi: int, ns: int, count: int = 1):
+        raise RuntimeError("delay_reads needs the AxiRam memory agent (IOMMU_MEMORY=axiram): "
+                           "the HDL memory answers reads without Python")
+
     def attach(self, dut, stall: float = 0.0, rng: random.Random | None = None) -> None:
         u = hdl_memory(dut)
         if u is None:

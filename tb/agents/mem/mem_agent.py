@@ -4,13 +4,16 @@
   oracle), as a hart's stores would;
 - monitor: every implicit read and write the IOMMU makes is published on `ap` as a light tuple
   ("R"|"W", address, data bytes, ok) — reads per 8-byte beat;
-- knobs: per-channel stall probability (back-pressure / latency) and bus-error ranges.
+- knobs: per-channel stall probability (back-pressure / latency), bus-error ranges, and
+  targeted read delays (`delay_reads`: the next reads of an address range are answered late,
+  so a walk can be held between two of its reads while software acts).
 """
 from __future__ import annotations
 
 import logging
 import random
 
+from cocotb.triggers import Event, Timer
 from cocotb.utils import get_sim_time
 from cocotbext.axi import AxiBus, AxiRam
 from pyuvm import uvm_analysis_port, uvm_component
@@ -32,6 +35,33 @@ class MemAgent(uvm_component):
         self.reads = 0
         self.writes = 0
         self.last_access_ns = 0.0
+        self.delays: list = []          # [lo, hi, ns, reads left, Event], see delay_reads
+
+    def delay_reads(self, lo: int, hi: int, ns: int, count: int = 1) -> Event:
+        """The next `count` reads the IOMMU makes in [lo, hi) are answered `ns` late. The data
+        is taken when the read arrives (the memory orders the read then; only the answer
+        travels long), so a store made meanwhile is not seen by it. Returns an Event set
+        when the first such read arrives (the IOMMU then waits for its answer)."""
+        if hi <= lo or ns <= 0 or count <= 0:
+            raise ValueError(f"delay_reads({lo:#x}, {hi:#x}, {ns}, {count}): empty range, "
+                             f"delay or count")
+        ev = Event()
+        self.delays.append([lo, hi, ns, count, ev])
+        return ev
+
+    def cancel_delays(self) -> None:
+        """Forget every delay not used yet."""
+        self.delays.clear()
+
+    def _delay_of(self, address: int) -> int:
+        for d in self.delays:
+            if d[0] <= address < d[1]:
+                d[3] -= 1
+                if d[3] == 0:
+                    self.delays.remove(d)
+                d[4].set()
+                return d[2]
+        return 0
 
     def attach(self, dut, stall: float = 0.0, rng: random.Random | None = None) -> None:
         self.ram = AxiRam(AxiBus.from_prefix(dut, "m_axi"), dut.clk, dut.rst_n,
@@ -50,6 +80,10 @@ class MemAgent(uvm_component):
                 ap.write(("R", address, b"", False))
                 raise
             ap.write(("R", address, data, True))
+            if self.delays:
+                ns = self._delay_of(address)
+                if ns:
+                    await Timer(ns, unit="ns")
             return data
 
         async def _write(address, data):

@@ -1,0 +1,84 @@
+"""Coverage crosses, as plain functions of what a translation walked (the model's trace over
+current memory), of a fault record, and of a command: bin names without the `iommu.` area
+prefix's owner (IommuCoverage counts them). No pyuvm, so they are unit-testable.
+
+Crosses (area: items):
+- perm: each leaf permission bit (R W X U A D, 0 or 1) x privilege (U, S) x request type
+  (read, write, exec), and U=1 pages under S requests x SUM;
+- ddt_did: DDT mode x the highest device_id index field in use (DDI[0..2]);
+- gstage_root: G-stage mode x whether the GPA uses the x4 root's two extra index bits;
+- cause_stage: cause x where the walk stopped (DDT leaf or non-leaf, PDT, first stage, G-stage
+  on an implicit or the final access);
+- record: fault-record fields exercised (PV, PRIV, TTYP, iotval2 kinds, wide device_id);
+- command_illegal: each rule that makes a command illegal.
+"""
+from __future__ import annotations
+
+PERM_BITS = (("r", 1), ("w", 2), ("x", 3), ("u", 4), ("a", 6), ("d", 7))
+REQ_TYPE = {1: "exec", 2: "read", 3: "write", 5: "exec", 6: "read", 7: "write"}
+G_MODES = {8: ("sv39x4", 39), 9: ("sv48x4", 48), 10: ("sv57x4", 57)}
+DDT_MODES = {2: "1LVL", 3: "2LVL", 4: "3LVL"}
+DDT_LEVELS = {2: 1, 3: 2, 4: 3}
+STAGE_BY_CAUSE = {256: "none", 258: "ddt", 259: "ddt", 260: "context", 266: "pdt", 267: "pdt",
+                  12: "first", 13: "first", 15: "first", 1: "pt", 5: "pt", 7: "pt", 274: "pt"}
+
+
+def ddi_top(did: int, extended: bool) -> int:
+    """The highest device-directory index field of `did` that is non-zero (base format:
+    DDI[0]=did[6:0], DDI[1]=[15:7], DDI[2]=[23:16]; extended: [5:0], [14:6], [23:15])."""
+    lo0, lo1 = (6, 15) if extended else (7, 16)
+    return 2 if did >> lo1 else 1 if did >> lo0 else 0
+
+
+def translation_bins(req, trace: list, outcome, ddtp_mode: int, extended: bool) -> list[str]:
+    out = []
+    if ddtp_mode in DDT_MODES:
+        out.append(f"ddt_did.{DDT_MODES[ddtp_mode]}.ddi{ddi_top(req.did, extended)}")
+    kinds = [item.kind for item, _ in trace]
+    dc = next((w for item, w in trace if item.kind == "dc"), None)
+    pc = next((w for item, w in trace if item.kind == "pc"), None)
+    if dc is not None and len(dc) > 1 and (dc[1] >> 60) in G_MODES:
+        gname, width = G_MODES[dc[1] >> 60]
+        if outcome.gpa is not None:
+            out.append(f"gstage_root.{gname}.hi{int(bool(outcome.gpa >> width & 3))}")
+    leaf = None
+    for item, w in trace:
+        if item.kind == "pte1" and w[0] & 1 and w[0] & 0xA:
+            leaf = w[0]
+    rt = REQ_TYPE.get(int(req.ttyp))
+    if leaf is not None and rt is not None:
+        priv = "S" if req.pid is not None and req.priv_s else "U"
+        out += [f"perm.{b}{leaf >> k & 1}.{priv}.{rt}" for b, k in PERM_BITS]
+        if priv == "S" and leaf >> 4 & 1:
+            out.append(f"perm.u1.S.{rt}.sum{pc[0] >> 2 & 1 if pc else 0}")
+    if not outcome.ok:
+        cause = int(outcome.cause)
+        out.append(f"cause_stage.{cause}.{_stage(cause, outcome, kinds, ddtp_mode, dc)}")
+    return out
+
+
+def _stage(cause: int, outcome, kinds: list, ddtp_mode: int, dc) -> str:
+    if cause in (20, 21, 23):
+        return "g-implicit" if outcome.iotval2 & 1 else "g-final"
+    # A read that faulted is not in the trace: count the non-leaf entries read before it.
+    if cause in (257, 268):
+        return "ddt-nonleaf" if kinds.count("ddte") < DDT_LEVELS.get(ddtp_mode, 1) - 1 else "ddt-leaf"
+    if cause in (265, 269):
+        pd_levels = (dc[3] >> 60) if dc is not None and len(dc) > 3 else 1   # PD8 1, PD17 2, PD20 3
+        return "pdt-nonleaf" if kinds.count("pdte") < pd_levels - 1 else "pdt-leaf"
+    return STAGE_BY_CAUSE.get(cause, "other")
+
+
+def record_bins(words: tuple) -> list[str]:
+    dw0, _, iotval, iotval2 = words
+    pv = dw0 >> 32 & 1
+    out = [f"record.pv{pv}", f"record.ttyp{dw0 >> 34 & 0x3F}"]
+    if pv:
+        out.append(f"record.priv{dw0 >> 33 & 1}")
+    if (dw0 & 0xFFF) in (20, 21, 23):
+        out.append("record.iotval2.implicit" if iotval2 & 1 else "record.iotval2.final")
+    if dw0 >> 56:
+        out.append("record.did.wide")
+    if iotval & 0xFFF:
+        out.append("record.iotval.offset")
+    return out

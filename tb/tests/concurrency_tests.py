@@ -1,0 +1,63 @@
+"""Concurrency scenarios (sequences/concurrency_vseq.py, queue_stress_vseq.py,
+ddtp_switch_vseq.py, concurrency_mix_vseq.py): walks that straddle an invalidation and its IOFENCE.C, queues that wrap,
+a fault queue that overflows, ddtp changes under traffic, and a seeded mix of them. Thin test
+classes; tb/regression.toml lists them (module tb.tests.concurrency_tests).
+"""
+from __future__ import annotations
+
+import pyuvm
+
+import sequences.concurrency_mix_vseq  # noqa: F401  (registers the sequences with the factory)
+import sequences.concurrency_vseq  # noqa: F401
+import sequences.ddtp_switch_vseq  # noqa: F401
+import sequences.queue_stress_vseq  # noqa: F401
+from tb.tests.scenario_tests import ScenarioTest
+
+
+class ConcurrencyTest(ScenarioTest):
+    """The seed picks the bus timing as for the scenario tests (ScenarioTest.configure)."""
+
+
+@pyuvm.test(timeout_time=100, timeout_unit="ms")
+class StraddleDdtTest(ConcurrencyTest):
+    vseq_name = "StraddleDdtVseq"
+
+
+@pyuvm.test(timeout_time=100, timeout_unit="ms")
+class StraddlePdtTest(ConcurrencyTest):
+    vseq_name = "StraddlePdtVseq"
+
+
+@pyuvm.test(timeout_time=100, timeout_unit="ms")
+class StraddleLeafTest(ConcurrencyTest):
+    vseq_name = "StraddleLeafVseq"
+
+
+@pyuvm.test(timeout_time=100, timeout_unit="ms")
+class StraddleGLeafTest(ConcurrencyTest):
+    vseq_name = "StraddleGLeafVseq"
+
+
+@pyuvm.test(timeout_time=100, timeout_unit="ms")
+class QueueWrapTest(ConcurrencyTest):
+    vseq_name = "QueueWrapVseq"
+
+
+@pyuvm.test(timeout_time=100, timeout_unit="ms")
+class FaultOverflowTest(ConcurrencyTest):
+    vseq_name = "FaultOverflowVseq"
+
+
+@pyuvm.test(timeout_time=100, timeout_unit="ms")
+class DdtpSwitchTest(ConcurrencyTest):
+    vseq_name = "DdtpSwitchVseq"
+
+
+@pyuvm.test(timeout_time=300, timeout_unit="ms")
+class ConcurrencyMixTest(ConcurrencyTest):
+    vseq_name = "ConcurrencyMixVseq"
+
+
+@pyuvm.test(timeout_time=1000, timeout_unit="ms")
+class ConcurrencyMixSoakTest(ConcurrencyTest):
+    vseq_name = "ConcurrencyMixSoakVseq"

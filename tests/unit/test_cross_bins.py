@@ -1,0 +1,59 @@
+"""Coverage cross bins (tb/env/cross_bins.py) from hand-built walk traces and records.
+Index fields from the spec's DDT layout (base: DDI[0]=did[6:0], DDI[1]=[15:7],
+DDI[2]=[23:16]; extended: [5:0], [14:6], [23:15]); iohgatp.MODE 8 = Sv39x4, 9 = Sv48x4."""
+from models import Outcome, Request, TTYP
+from models.walk_reader import Item
+from tb.env.cross_bins import ddi_top, record_bins, translation_bins
+
+
+def test_ddi_top_base_and_extended_formats():
+    assert [ddi_top(d, False) for d in (0x7F, 0x80, 0xFFFF, 0x1_0000)] == [0, 1, 1, 2]
+    assert [ddi_top(d, True) for d in (0x3F, 0x40, 0x7FFF, 0x8000)] == [0, 1, 1, 2]
+
+
+def dc(iohgatp_mode=0):
+    return (Item("dc", 0x1000, 4, 0, (5,)), (1, iohgatp_mode << 60, 0, 0))
+
+
+def test_gstage_root_uses_the_two_x4_bits():
+    req = Request(did=5, iova=0x1000, ttyp=TTYP.UNTRANSLATED_READ)
+    hi = translation_bins(req, [dc(8)], Outcome(0x8000_0000, None, gpa=1 << 39), 2, False)
+    lo = translation_bins(req, [dc(8)], Outcome(0x8000_0000, None, gpa=(1 << 39) - 1), 2, False)
+    wide = translation_bins(req, [dc(9)], Outcome(0x8000_0000, None, gpa=2 << 48), 2, False)
+    assert "gstage_root.sv39x4.hi1" in hi and "gstage_root.sv39x4.hi0" in lo
+    assert "gstage_root.sv48x4.hi1" in wide
+    assert "ddt_did.1LVL.ddi0" in hi
+
+
+def test_permission_bits_privilege_and_sum():
+    # leaf V R W A D (U=0, X=0) = 0b1100_0111; a supervisor write with a process_id
+    leaf = (0x80000 << 10) | 0xC7
+    trace = [dc(), (Item("pc", 0x2000, 2, 0, (5, 1)), (1 | 1 << 2, 0)),
+             (Item("pte1", 0x3000, 1, 0, ()), (leaf,))]
+    req = Request(did=5, iova=0x1000, ttyp=TTYP.UNTRANSLATED_WRITE, pid=1, priv_s=True)
+    bins = translation_bins(req, trace, Outcome(0x8000_0000, None), 3, False)
+    assert {"perm.r1.S.write", "perm.w1.S.write", "perm.x0.S.write", "perm.u0.S.write",
+            "perm.a1.S.write", "perm.d1.S.write"} <= set(bins)
+    user_leaf = leaf | 0x10
+    bins = translation_bins(req, trace[:2] + [(trace[2][0], (user_leaf,))],
+                            Outcome(None, 15), 3, False)
+    assert "perm.u1.S.write" in bins and "perm.u1.S.write.sum1" in bins
+    assert "cause_stage.15.first" in bins and "ddt_did.2LVL.ddi0" in bins
+
+
+def test_access_fault_stage_on_a_non_leaf_ddt_entry():
+    # 3LVL: two non-leaf entries precede the DC; a fault after one of them is non-leaf
+    req = Request(did=0x1_0000, iova=0, ttyp=TTYP.UNTRANSLATED_READ)
+    one = [(Item("ddte", 0x1000, 1, 2, ()), (1,))]
+    assert "cause_stage.257.ddt-nonleaf" in translation_bins(req, one, Outcome(None, 257), 4, False)
+    two = one + [(Item("ddte", 0x2000, 1, 1, ()), (1,))]
+    assert "cause_stage.257.ddt-leaf" in translation_bins(req, two, Outcome(None, 257), 4, False)
+    assert "ddt_did.3LVL.ddi2" in translation_bins(req, two, Outcome(None, 257), 4, False)
+
+
+def test_record_fields():
+    dw0 = 21 | 7 << 12 | 1 << 32 | 1 << 33 | 2 << 34 | 0x12_3456 << 40
+    assert record_bins((dw0, 0, 0x4000_0010, 0x2_0009)) == [
+        "record.pv1", "record.ttyp2", "record.priv1", "record.iotval2.implicit",
+        "record.did.wide", "record.iotval.offset"]
+    assert record_bins((13 | 3 << 34 | 5 << 40, 0, 0x4000_0000, 0)) == ["record.pv0", "record.ttyp3"]
