@@ -81,6 +81,11 @@ def test_library_size_classes_and_files():
     assert rtl == {m["path"].name for m in LIB.mutants.values()}       # every RTL file has one
 
 
+def test_the_regressions_bug_runs_name_library_mutants():
+    named = {t["mutant"] for t in load_list()["test"] if t.get("mutant")}
+    assert named and named <= LIB.mutants.keys(), named - LIB.mutants.keys()
+
+
 @pytest.mark.parametrize("name", list(LIB.mutants))
 def test_each_library_mutant_applies_to_the_rtl_and_says_what_exposes_it(name):
     m = LIB.mutants[name]
