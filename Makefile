@@ -23,6 +23,7 @@ help:
 	@echo "make bench  - throughput figures"
 	@echo "make lint   - verilator --lint-only -Wall over rtl/"
 	@echo "make cov    - line coverage of models/ and scoreboards/ by the unit tests"
+	@echo "make soak   - the soak subset: many seeds of the long random tests (SEEDS=N SIM= DUT=)"
 
 venv: $(STAMP)
 
@@ -80,3 +81,9 @@ bench: $(STAMP) check-icarus
 
 clean:
 	rm -rf build results .pytest_cache .coverage htmlcov
+
+# ---- the soak subset (docs/random-configurations.md): many seeds of the random-configuration
+# test and the long concurrency mix, each entry its own seed count (SEEDS=N overrides; SIM=, DUT=).
+.PHONY: soak
+soak: $(STAMP) check-icarus
+	@$(VPY) -m tb.regression --subset soak --sim $(SIM) $(if $(DUT),--dut $(DUT)) $(if $(SEEDS),--seeds $(SEEDS))

@@ -152,6 +152,12 @@ class IommuModel:
         self.fq.fqt = (index + 1) % self.fq.entries
         self._update_ipsr(new_record=True)
 
+    def record_write_failed(self) -> None:
+        """An IOMMU under test got a bus error writing a fault record: fqmf is set and the
+        record discarded (fqt stays), fip with fie=1."""
+        self.fq.fqmf = True
+        self._update_ipsr()
+
     def irq_wires(self) -> tuple[bool, bool]:
         """Levels of the two interrupt wires (vector 0 = irq_cq's, vector 1 = irq_fq's)."""
         wires = [False, False]

@@ -144,6 +144,16 @@ class FaultRecordChecker:
                 self._record(slot, words)
             addr, data = addr + n, data[n:]
 
+    def write_failed(self, addr: int) -> None:
+        """A DUT write inside the queue got a bus error: the record is discarded, fqmf set,
+        and every record until software clears it may be dropped."""
+        base = self.fq.base
+        self._beats.pop(base + (addr - base) // RECORD_BYTES * RECORD_BYTES, None)
+        self.oracle.model.record_write_failed()
+        self.maybe_overflowed = True
+        for f in self.waiting:              # the failed record may be any of theirs
+            f.room = False
+
     def _record(self, addr: int, words: tuple) -> None:
         self.records += 1
         fq = self.fq

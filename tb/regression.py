@@ -115,7 +115,10 @@ def plan(data: dict, args, dut: DutProfile) -> list[Job]:
         raise UsageError(f"simulator {missing[0]} not found; {hint[missing[0]]}")
     jobs = []
     for t in tests:
-        n = args.seeds if args.seeds is not None else (1 if args.subset else t.get("seeds", defaults.get("seeds", 1)))
+        listed = t.get("seeds", defaults.get("seeds", 1))
+        # a subset runs one seed of each entry, but the soak subset each entry's own number
+        n = args.seeds if args.seeds is not None else (
+            1 if args.subset and args.subset != "soak" else listed)
         seeds = [args.seed] if args.seed is not None else list(range(1, n + 1))
         params = t.get("params", "default")
         policy = args.policy or t.get("policy", DEFAULT_POLICY)

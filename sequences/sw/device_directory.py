@@ -228,18 +228,23 @@ class DeviceDirectory:
     def set_ddte(self, did: int, level: int, value: int) -> Update:
         """Store a raw value into the non-leaf entry at `level` (1 or 2) on the path of did
         (for tests that break or repoint the directory). The entries above must be valid."""
+        rec = Recorder(self.store64, identity, self._shadow)
+        rec.entry("ddte", self.ddte_addr(did, level), (value,), (0,), level=level, did=did)
+        return self._update(rec, "ddte", did)
+
+    def ddte_addr(self, did: int, level: int) -> int:
+        """Address of the non-leaf entry at `level` (1 or 2) on the path of did (the entries
+        above it must be valid)."""
         self._check_did(did)
         if not 0 < level < self.levels:
-            raise ValueError(f"set_ddte: a {self.mode} DDT has no non-leaf level {level}")
+            raise ValueError(f"a {self.mode} DDT has no non-leaf level {level}")
         idx, a = self.ddi(did), self.root
         for i in range(self.levels - 1, level, -1):
             e = self._shadow.get(a + 8 * idx[i], 0)
             if not e & PTE_V:
-                raise ValueError(f"set_ddte: level {i} entry of device {did:#x} is not valid")
+                raise ValueError(f"level {i} DDT entry of device {did:#x} is not valid")
             a = (e & PPN_FIELD) >> 10 << 12
-        rec = Recorder(self.store64, identity, self._shadow)
-        rec.entry("ddte", a + 8 * idx[level], (value,), (0,), level=level, did=did)
-        return self._update(rec, "ddte", did)
+        return a + 8 * idx[level]
 
     def _update(self, rec: Recorder, kind: str, did: int) -> Update:
         # The invalidation plan tests old values (new ones when the old DC was not valid).

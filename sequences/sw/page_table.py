@@ -161,6 +161,15 @@ class PageTable:
             raise ValueError(f"{va:#x} is not mapped in this {self.mode} table")
         return m.pa
 
+    def entry_addr(self, va: int, level: int) -> int:
+        """Address (in the table's space) of the entry at `level` on the walk of va; the walk
+        must reach that level (no leaf or invalid entry above it)."""
+        self._check_va(va)
+        lvl, ea, _ = self._walk_to(va, level)
+        if lvl != level:
+            raise ValueError(f"the walk of {va:#x} ends above level {level}")
+        return ea
+
     def pte_addr(self, va: int) -> int:
         """Address (in the table's space) of the entry that ends the walk for va."""
         self._check_va(va)

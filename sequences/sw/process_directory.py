@@ -118,18 +118,24 @@ class ProcessDirectory:
     def set_pdte(self, pid: int, level: int, value: int) -> Update:
         """Store a raw value into the non-leaf entry at `level` on the path of pid (tests that
         break or repoint the directory). The entries above must be valid."""
+        rec = Recorder(self.store64, self.addr_to_pa, self._shadow)
+        rec.entry("pdte", self.pdte_addr(pid, level), (value,), (0,), level=level,
+                  did=self.did, pid=pid)
+        return self._update(rec, "pdte", pid)
+
+    def pdte_addr(self, pid: int, level: int) -> int:
+        """Address (in the directory's space: a GPA under a G-stage) of the non-leaf entry at
+        `level` on the path of pid (the entries above it must be valid)."""
         self._check_pid(pid)
         if not 0 < level < self.levels:
-            raise ValueError(f"set_pdte: a {self.mode.upper()} directory has no level {level}")
+            raise ValueError(f"a {self.mode.upper()} directory has no level {level}")
         idx, a = self.pdi(pid), self.root
         for i in range(self.levels - 1, level, -1):
             e = self._shadow.get(a + 8 * idx[i], 0)
             if not e & PTE_V:
-                raise ValueError(f"set_pdte: level {i} entry of process {pid:#x} is not valid")
+                raise ValueError(f"level {i} PDT entry of process {pid:#x} is not valid")
             a = (e & PPN_FIELD) >> 10 << 12
-        rec = Recorder(self.store64, self.addr_to_pa, self._shadow)
-        rec.entry("pdte", a + 8 * idx[level], (value,), (0,), level=level, did=self.did, pid=pid)
-        return self._update(rec, "pdte", pid)
+        return a + 8 * idx[level]
 
     def _update(self, rec: Recorder, kind: str, pid: int) -> Update:
         pc = next((c for c in rec.changes if c.entry == "pc"), None)

@@ -155,11 +155,15 @@ class IommuScoreboard(uvm_component):
 
     def mem_access(self, access) -> None:
         kind, addr, data, ok = access
-        if kind != "W" or not ok:
+        if kind != "W":
             return
         fq = self.oracle.model.fq
         fq_lo = fq.base
         fq_hi = fq_lo + fq.entries * RECORD_BYTES
+        if not ok:                             # a bus error: nothing was written
+            if fq_lo <= addr < fq_hi:
+                self.rec.write_failed(addr)
+            return
         if fq_lo <= addr < fq_hi:
             self.rec.write(addr, data)
         elif any(lo <= addr < hi for lo, hi in self.msi_ranges):

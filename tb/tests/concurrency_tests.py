@@ -10,6 +10,7 @@ import pyuvm
 import sequences.concurrency_mix_vseq  # noqa: F401  (registers the sequences with the factory)
 import sequences.concurrency_vseq  # noqa: F401
 import sequences.ddtp_switch_vseq  # noqa: F401
+import sequences.queue_error_vseq  # noqa: F401
 import sequences.queue_stress_vseq  # noqa: F401
 from tb.tests.scenario_tests import ScenarioTest
 
@@ -61,3 +62,8 @@ class ConcurrencyMixTest(ConcurrencyTest):
 @pyuvm.test(timeout_time=1000, timeout_unit="ms")
 class ConcurrencyMixSoakTest(ConcurrencyTest):
     vseq_name = "ConcurrencyMixSoakVseq"
+
+
+@pyuvm.test(timeout_time=100, timeout_unit="ms")
+class QueueErrorTest(ConcurrencyTest):
+    vseq_name = "QueueErrorVseq"

@@ -210,3 +210,14 @@ def test_an_identical_fault_into_a_full_queue_may_share_a_record():
         write(chk, i, iotval=VA + 8 * i)
     respond(o, chk, req(iova=VA + 0x10))             # same DW0 and page as record 0
     assert not chk.overflow_certain()
+
+
+def test_a_record_write_bus_error_sets_fqmf_and_keeps_the_tail():
+    # The spec: a fault accessing the queue memory sets fqmf; the record is discarded, fqt
+    # stays, and further records are discarded until software clears fqmf (nothing owed).
+    o, chk, fails, _ = setup()
+    respond(o, chk, req())
+    chk.write_failed(FQ)
+    assert o.model.fq.fqmf and o.model.fq.fqt == 0 and chk.tail == 0
+    respond(o, chk, req(iova=0x4000_7000))
+    assert chk.pending_problems() == [] and fails == []

@@ -1,0 +1,437 @@
+"""Constrained-random configurations: each seed draws a whole configuration from
+sequences/config_space.py (ddtp mode and device_id widths, device and process contexts,
+first-stage and G-stage modes, PTE bit patterns, injected bus errors, the request mix, the
+run's shape) within what the DUT supports, builds it through the software layer (sequences/sw)
+and the env facade, then sends the drawn request mix (many in flight, random gaps) while
+software makes updates with their invalidations now and then. The oracle judges every
+response: nothing here computes an expected value.
+
+One INFO line summarises the drawn configuration; `python -m sequences.config_space --show
+SEED` prints the same line without a simulator.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from typing import Optional
+
+import cocotb
+from cocotb.triggers import Timer
+
+from models import Reg, Request
+from sequences import config_space as cs
+from sequences.config_space import Config, Device, Page, pick
+from sequences.dut_features import PID_BITS
+from sequences.random_traffic_vseq import RandomTrafficVseq
+from sequences.sw.commands import iodir_inval_ddt, iotinval_gvma, iotinval_vma
+from sequences.sw.device_directory import (DeviceContextSpec, DeviceDirectory, IOHGATP_MODES,
+                                           IOSATP_MODES, PDT_MODES)
+from sequences.sw.page_allocator import PageAllocator
+from sequences.sw.page_table import SIZE_1G, SIZE_2M, SIZE_4K, SIZE_64K, PageTable
+from sequences.sw.update import PTE_A, PTE_D, PTE_N, PTE_R, PTE_U, PTE_V, PTE_W
+
+SIZES = {"4k": SIZE_4K, "64k": SIZE_64K, "2m": SIZE_2M, "1g": SIZE_1G}
+VM_SPA0, VM_SPA_STEP = 0x4000_0000, 0x100_0000   # per guest: tables, data pages, big page
+VM_TABLES, VM_DATA, VM_BIG = 0x0, 0x20_0000, 0x40_0000
+PPN_LOW4 = 0xF << 10
+NONLEAF = {"nonleaf_a": PTE_A, "nonleaf_d": PTE_D, "nonleaf_u": PTE_U}   # reserved there
+
+# A flaw turns a well-formed leaf PTE into the pattern (config_space.INDUCES says what for).
+FLAWS = {
+    "a0": lambda v: v & ~PTE_A,
+    "d0": lambda v: v & ~PTE_D,
+    "u0": lambda v: v & ~PTE_U,
+    "w_no_r": lambda v: (v | PTE_W) & ~PTE_R,
+    "reserved": lambda v: v | 1 << 54,
+    "pbmt": lambda v: v | 1 << 61,
+    "v0": lambda v: v & ~PTE_V,
+    "misaligned": lambda v: v + (1 << 10),                      # PPN[0] of a superpage
+    "napot_bad": lambda v: (v & ~PPN_LOW4) | 0b0100 << 10 | PTE_N,
+}
+
+
+class _Live:
+    """What the run built: tables and directories by configuration index."""
+
+    def __init__(self) -> None:
+        self.g: dict = {}            # vm index -> G-stage PageTable
+        self.galloc: dict = {}       # vm index -> PageAllocator at GPAs
+        self.spa_data: dict = {}     # vm index -> SPA of its data pages
+        self.pt: dict = {}           # space index -> PageTable
+        self.pd: dict = {}           # device index -> ProcessDirectory
+        self.spec: dict = {}         # device index -> DeviceContextSpec written
+        self.frozen_dev: set = set()
+        self.frozen_space: set = set()
+        self.frozen_vm: set = set()
+        self.injected: list = []     # (device index, pid or None) behind an injected error
+
+
+class RandomConfigVseq(RandomTrafficVseq):
+    batch = (8, 20)
+    wait_every = 3
+
+    async def body(self):
+        seed = cs.run_seed(self.env.cfg.seed)
+        self.cfg: Config = cs.draw_config(random.Random(seed), self.dut, seed=seed)
+        self.env.logger.info(self.cfg.summary())
+        cfg = self.cfg
+        self.n_batches = cfg.batches
+        self.live = _Live()
+        self.log_counts = {}
+        if cfg.early != "none":
+            await self.early_phase(cfg.early)
+        await self.init_iommu(cfg.ddt_mode, fq_log2=cfg.fq_log2)
+        if cfg.extended:                       # 64-byte contexts (MSI_FLAT): a new directory
+            await self.reg_write(Reg.DDTP, 0)  # through Off (xLVL -> xLVL is UNSPECIFIED)
+            self.ddt = DeviceDirectory(cfg.ddt_mode, self.alloc, self.store64, extended=True)
+            await self.reg_write(Reg.DDTP, self.ddt.ddtp())
+        self.build_vms()
+        for k, sp in enumerate(cfg.spaces):
+            self.build_space(k, sp)
+        for i, dev in enumerate(cfg.devices):
+            await self.build_device(i, dev)
+        # The raw stores of the patterns replaced values no walk read: a global invalidation
+        # ends their histories, so only the stored patterns are permitted from now on.
+        await self.run_commands(self.flush_all())
+        for inj in cfg.injections:
+            self.inject(inj)
+        self.holders = [self.ddt] + self.pdts
+        self.traffic_done = False
+        updates = cocotb.start_soon(self.update_loop())
+        await self.traffic_loop()
+        self.traffic_done = True
+        await updates
+        if self.log_counts:
+            self.env.logger.info("random config: updates " + ", ".join(
+                f"{k} {v}" for k, v in sorted(self.log_counts.items())))
+
+    # -- building ---------------------------------------------------------------------------
+    async def early_phase(self, early: str) -> None:
+        """Requests under ddtp Off (256), then, for off_bare, under Bare (pass-through; 260
+        for translated requests); ddtp then goes to the drawn mode (Off/Bare -> xLVL)."""
+        rng = self.rng
+        reqs = [Request(did=rng.randrange(1 << 16), iova=rng.randrange(1 << 48) & ~7,
+                        ttyp=self.draw_ttyp()) for _ in range(rng.randint(4, 12))]
+        await self.translate(reqs)
+        if early == "off_bare":
+            await self.reg_write(Reg.DDTP, 1)
+            await self.translate(reqs)
+
+    def build_vms(self) -> None:
+        lv = self.live
+        for k, vm in enumerate(self.cfg.vms):
+            g = self.page_table(vm.g_mode, gscid=vm.gscid)
+            spa = VM_SPA0 + k * VM_SPA_STEP
+            g.map(vm.base + cs.G_TABLES, spa + VM_TABLES, SIZE_2M, "rw")
+            self.flaw(g, Page(vm.base + cs.G_TABLES, "2m", "rw", flaw=vm.tables_flaw))
+            for i, p in enumerate(vm.pages):
+                g.map(p.va, spa + VM_DATA + i * SIZE_4K, SIZE_4K, p.perms)
+                self.flaw(g, p)
+            g.map(vm.base + cs.G_BIG, spa + VM_BIG, SIZE_2M, "rwx")
+            lv.g[k], lv.spa_data[k] = g, spa + VM_DATA
+            lv.galloc[k] = PageAllocator(vm.base + cs.G_TABLES, SIZE_2M, self.store64,
+                                         addr_to_pa=g.translate, zero=False)
+
+    def build_space(self, k: int, sp: cs.Space) -> None:
+        lv, rng = self.live, self.rng
+        if sp.vm is None:
+            pt = PageTable(sp.mode, self.alloc, self.store64, pscid=sp.pscid)
+        else:
+            g = lv.g[sp.vm]
+            pt = PageTable(sp.mode, lv.galloc[sp.vm], self.store64, addr_to_pa=g.translate,
+                           gscid=self.cfg.vms[sp.vm].gscid, pscid=sp.pscid)
+        lv.pt[k] = pt
+        for p in sp.pages:
+            size = SIZES[p.size]
+            pa = self.data_pa(sp, size)
+            pt.map(p.va, pa, size, p.perms, user=p.user, global_=p.glob)
+            self.flaw(pt, p)
+
+    def data_pa(self, sp: cs.Space, size: int) -> int:
+        """Where a page of the space points: anywhere for a host table; a guest's data pages,
+        big page or (now and then) its G-stage hole for a guest table."""
+        rng = self.rng
+        if sp.vm is None:
+            lo = 0x8000_0000 if size < SIZE_1G else 0x1_0000_0000
+            return rng.randrange(lo, lo + 0x8000_0000, size)
+        base = self.cfg.vms[sp.vm].base
+        if size == SIZE_2M:
+            return base + cs.G_BIG
+        where = pick(rng, cs.WEIGHTS["guest_pa"])
+        if where == "hole":
+            return base + cs.G_HOLE
+        flawed = [p.va for p in self.cfg.vms[sp.vm].pages if p.flaw != "none"]
+        if where == "g_flawed" and flawed and size == SIZE_4K:
+            return rng.choice(flawed)
+        n = cs.G_DATA_PAGES * SIZE_4K // size
+        return base + cs.G_DATA + rng.randrange(n) * size
+
+    def flaw(self, pt: PageTable, p: Page) -> None:
+        """Store the page's flawed PTE(s) over the well-formed ones map() wrote."""
+        if p.flaw == "none":
+            return
+        if p.flaw.startswith("nonleaf_"):
+            pa = pt.addr_to_pa(pt.entry_addr(p.va, 1))
+            self.store64(pa, self.env.peek64(pa) | NONLEAF[p.flaw])
+            return
+        first = pt.pte_addr(p.va)
+        n = 16 if p.size == "64k" else 1
+        for j in range(n):
+            pa = pt.addr_to_pa(first + 8 * j)
+            self.store64(pa, FLAWS[p.flaw](self.env.peek64(pa)))
+
+    async def build_device(self, i: int, dev: Device) -> None:
+        cfg, lv = self.cfg, self.live
+        g_kw = {}
+        if dev.vm is not None:
+            vm = cfg.vms[dev.vm]
+            g_kw = dict(g_mode=vm.g_mode, g_root=lv.g[dev.vm].root, gscid=vm.gscid)
+        fs_kw = {}
+        if dev.space is not None:
+            sp = cfg.spaces[dev.space]
+            fs_kw = dict(fs_mode=sp.mode, fs_root=lv.pt[dev.space].root, pscid=sp.pscid)
+        if dev.kind == "pdt":
+            fs_kw = await self.build_pdt(i, dev)
+        spec = DeviceContextSpec(dtf=dev.dtf, **fs_kw, **g_kw)
+        if dev.misconfig:
+            spec = self.misconfigure(spec, dev.misconfig)
+            lv.frozen_dev.add(i)
+        lv.spec[i] = spec
+        await self.after_update(self.ddt.set_dc(dev.did, spec))
+        if dev.misconfig == "tc_reserved":      # V=0 above; now tc with a reserved bit and V
+            addr = self.ddt.dc_addr(dev.did)
+            self.store64(addr, self.env.peek64(addr) | 1 << 12 | 1)
+
+    async def build_pdt(self, i: int, dev: Device) -> dict:
+        cfg, lv = self.cfg, self.live
+        kw = dict(did=dev.did)
+        if dev.vm is not None:
+            kw.update(alloc=lv.galloc[dev.vm], addr_to_pa=lv.g[dev.vm].translate,
+                      gscid=cfg.vms[dev.vm].gscid)
+        pd = self.process_directory(dev.pd_mode, **kw)
+        lv.pd[i] = pd
+        for p in dev.processes:
+            if p.state == "not_valid":
+                continue
+            fs = {}
+            if p.space is not None:
+                sp = cfg.spaces[p.space]
+                fs = dict(pscid=sp.pscid, fs_mode=sp.mode, fs_root=lv.pt[p.space].root)
+            if p.state == "misconfigured":
+                fs["fs_mode"] = 3                 # a reserved iosatp encoding: 267
+            pd.set_pc(p.pid, ens=p.ens, sum_=p.sum, **fs)
+        return dict(pdtv=True, pdt_mode=dev.pd_mode, pdt_root=pd.root, dpe=dev.dpe)
+
+    def misconfigure(self, spec: DeviceContextSpec, how: str) -> DeviceContextSpec:
+        """The device context with one rule of the spec broken (cause 259)."""
+        f = self.dut
+        unsupported = lambda family, table: next(  # noqa: E731
+            table[m] for m in family if not f.has(m))
+        g_root = self.alloc.alloc_gstage_root()
+        g_on = dict(g_mode=next(m for m in ("sv39x4", "sv48x4", "sv57x4") if f.has(m)),
+                    g_root=g_root, gscid=1) if any(
+            f.has(m) for m in ("sv39x4", "sv48x4", "sv57x4")) else {}
+        changes = {
+            "en_ats": dict(en_ats=True), "en_pri": dict(en_pri=True), "t2gpa": dict(t2gpa=True),
+            "sade": dict(sade=True), "gade": dict(gade=True), "sbe": dict(sbe=True),
+            "sxl": dict(sxl=True), "dpe_without_pdtv": dict(dpe=True),
+            "fs_mode_reserved": dict(fs_mode=3),
+            "fs_mode_unsupported": lambda: dict(fs_mode=unsupported(
+                ("sv39", "sv48", "sv57"), IOSATP_MODES)),
+            "g_mode_reserved": dict(g_mode=5, g_root=g_root, gscid=1),
+            "g_mode_unsupported": lambda: dict(g_mode=unsupported(
+                ("sv39x4", "sv48x4", "sv57x4"), IOHGATP_MODES), g_root=g_root, gscid=1),
+            "g_root_misaligned": dict(g_on, g_root=g_root + SIZE_4K),
+            "pdt_mode_reserved": dict(pdtv=True, pdt_mode=5, pdt_root=spec.fs_root),
+            "pdt_mode_unsupported": lambda: dict(pdtv=True, pdt_root=spec.fs_root,
+                                                 pdt_mode=unsupported(("pd8", "pd17", "pd20"),
+                                                                      PDT_MODES)),
+            "ta_reserved": dict(rcid=1),
+            "tc_reserved": dict(v=False),
+        }[how]
+        return replace(spec, **(changes() if callable(changes) else changes))
+
+    def flush_all(self) -> list:
+        """Every cache: DDT/PDT, host and guest first stages, G-stages."""
+        cmds = [iodir_inval_ddt(), iotinval_vma(), iotinval_gvma()]
+        cmds += [iotinval_vma(gscid=vm.gscid) for vm in self.cfg.vms]
+        return cmds
+
+    def inject(self, inj: cs.Injection) -> None:
+        """A bus error on one implicit read the drawn device makes, from now on (nothing has
+        read it yet, so no cache can hold it). The structures behind it are not updated."""
+        if inj.kind != "bus_error":
+            self.dut.skip(f"poisoned data at a {inj.where}", "the environment's memory has no "
+                          "poison (AXI4 carries none)")
+            return
+        cfg, lv = self.cfg, self.live
+        dev = cfg.devices[inj.device]
+        lv.frozen_dev.add(inj.device)
+        pid = None
+        if inj.where == "ddte":
+            lo, n = self.ddt.ddte_addr(dev.did, int(inj.detail)), 8
+        elif inj.where == "dc":
+            lo, n = self.ddt.dc_addr(dev.did), self.ddt.dc_bytes
+        elif inj.where in ("pdte", "pc"):
+            pd = lv.pd[inj.device]
+            pid = next(p.pid for p in dev.processes if p.state == "valid")
+            addr = pd.pdte_addr(pid, 1) if inj.where == "pdte" else pd.pc_addr(pid)
+            lo, n = pd.addr_to_pa(addr), 8 if inj.where == "pdte" else 16
+        elif inj.where == "pte1":
+            pt = lv.pt[dev.space]
+            lv.frozen_space.add(dev.space)
+            page = self.rng.choice(cfg.spaces[dev.space].pages)
+            ea = pt.pte_addr(page.va) if inj.detail == "leaf" else pt.entry_addr(
+                page.va, pt.levels - 1)
+            lo, n = pt.addr_to_pa(ea), 8
+        else:                                     # pte2
+            vm = cfg.vms[dev.vm]
+            g = lv.g[dev.vm]
+            lv.frozen_vm.add(dev.vm)
+            gpa = vm.base + cs.G_TABLES if inj.detail == "implicit" else \
+                self.rng.choice(vm.pages).va
+            lo, n = g.pte_addr(gpa), 8
+        lv.injected.append((inj.device, pid))
+        self.env.set_access_fault(lo, lo + n)
+
+    # -- traffic ----------------------------------------------------------------------------
+    def draw_ttyp(self) -> int:
+        t = cs.TTYPS[pick(self.rng, self.cfg.ttyp_weights)]
+        return self.rng.choice(t) if isinstance(t, tuple) else t
+
+    def random_request(self) -> Request:
+        cfg, rng = self.cfg, self.rng
+        target = pick(rng, cs.REQUEST["target"])
+        ttyp = self.draw_ttyp()
+        priv = rng.random() < cfg.supervisor
+        if target == "no_context":
+            did = rng.randrange(1 << 24) & self.ddt.max_did()
+            if all(d.did != did for d in cfg.devices):
+                return Request(did=did, iova=cs.WINDOW0, ttyp=ttyp)
+        if target == "did_too_wide" and cfg.ddt_mode != "3lvl":
+            return Request(did=rng.randrange(self.ddt.max_did() + 1, 1 << 24), iova=cs.WINDOW0,
+                           ttyp=ttyp)
+        i = rng.randrange(len(cfg.devices))
+        injected = self.live.injected
+        if injected and pick(rng, cs.REQUEST["device"]) == "injected":
+            i, inj_pid = rng.choice(injected)
+        else:
+            inj_pid = None
+        dev = cfg.devices[i]
+        pid, space, vm = None, dev.space, dev.vm
+        if inj_pid is not None:                   # the process whose directory path faults
+            pid, space = inj_pid, next(p.space for p in dev.processes if p.pid == inj_pid)
+        elif dev.kind == "pdt":
+            pid, space = self.draw_pid(dev)
+        elif pick(rng, cs.REQUEST["stray_pid"]):
+            pid = rng.randrange(1 << 20)
+        va = self.draw_va(space, vm, target, dev.kind)
+        return Request(did=dev.did, iova=va, ttyp=ttyp, pid=pid, priv_s=priv)
+
+    def draw_pid(self, dev: Device) -> tuple:
+        """(pid or None, the space its requests use)."""
+        rng = self.rng
+        how = pick(rng, cs.REQUEST["pid"])
+        bits = PID_BITS[dev.pd_mode]
+        if how == "absent":
+            p0 = next((p for p in dev.processes if p.pid == 0), None)
+            return None, p0.space if dev.dpe and p0 is not None else None
+        if how == "too_wide" and bits < 20:
+            return rng.randrange(1 << bits, 1 << 20), None
+        if how == "unconfigured" or not dev.processes:
+            pid = rng.randrange(1 << bits)
+            if all(p.pid != pid for p in dev.processes):
+                return pid, None
+        p = rng.choice(dev.processes)
+        return p.pid, p.space
+
+    def draw_va(self, space: Optional[int], vm: Optional[int], target: str, kind: str) -> int:
+        rng = self.rng
+        if space is not None:
+            sp = self.cfg.spaces[space]
+            if target == "hole" or not sp.pages:
+                return sp.window + cs.HOLE + rng.randrange(0, SIZE_4K, 8)
+            if target == "non_canonical":
+                return sp.window | 1 << 60
+            p = self.choose_page(sp.pages)
+            return p.va + rng.randrange(0, min(SIZES[p.size], 64 * SIZE_4K), 8)
+        if vm is not None:                       # first stage Bare under a G-stage: a GPA
+            base = self.cfg.vms[vm].base
+            if target == "hole":
+                return base + cs.G_HOLE
+            if target == "non_canonical":
+                return base | 1 << 60             # beyond the x4 range: guest-page fault
+            r = rng.random()
+            if r < 0.8:
+                return self.choose_page(self.cfg.vms[vm].pages).va + rng.randrange(0, SIZE_4K, 8)
+            off = cs.G_BIG + rng.randrange(512) * SIZE_4K if r < 0.95 else cs.G_TABLES
+            return base + off + rng.randrange(0, SIZE_4K, 8)
+        return rng.randrange(1 << 48) & ~7       # both stages Bare
+
+    def choose_page(self, pages: list) -> Page:
+        """A page, now and then one of the rarer ones (a flaw, U=0, G=1)."""
+        special = [p for p in pages if p.special]
+        if special and pick(self.rng, cs.REQUEST["page"]) == "special":
+            return self.rng.choice(special)
+        return self.rng.choice(pages)
+
+    # -- updates (RandomTrafficVseq.update_loop picks the kind and issues the invalidations) --
+    async def update_loop(self) -> None:
+        cfg, lv = self.cfg, self.live
+        self.n_updates = cfg.updates
+        # what updates may touch: nothing behind an injected error or a misconfiguration
+        self.spaces = [k for k, sp in enumerate(cfg.spaces) if k not in lv.frozen_space
+                       and (sp.vm is None or sp.vm not in lv.frozen_vm)
+                       and any(p.flaw == "none" and p.size == "4k" for p in sp.pages)]
+        self.vms = [k for k, vm in enumerate(cfg.vms) if k not in lv.frozen_vm
+                    and any(p.flaw == "none" for p in vm.pages)] or [None]
+        if cfg.updates and self.spaces:
+            await super().update_loop()
+        await self.drain_fault_queue()
+
+    def first_stage_update(self, k: int):
+        """Map, remap, protect or unmap a well-formed 4 KiB page of space k."""
+        rng, cfg, lv = self.rng, self.cfg, self.live
+        pt, sp = lv.pt[k], cfg.spaces[k]
+        p = rng.choice([p for p in sp.pages if p.flaw == "none" and p.size == "4k"])
+        if pt.lookup(p.va) is None:
+            return pt.map(p.va, self.data_pa(sp, SIZE_4K), SIZE_4K, p.perms, user=p.user,
+                          global_=p.glob)
+        op = rng.choice(["remap", "remap", "protect", "unmap"])
+        if op == "remap":
+            return pt.remap(p.va, self.data_pa(sp, SIZE_4K))
+        if op == "protect":
+            return pt.protect(p.va, pick(rng, cs.WEIGHTS["perms"]))
+        return pt.unmap(p.va)
+
+    def g_stage_update(self, k: int):
+        """The same on a well-formed G-stage data page of guest k."""
+        rng, lv = self.rng, self.live
+        if k is None:                              # no guest to change
+            return None
+        p, g = rng.choice([p for p in self.cfg.vms[k].pages if p.flaw == "none"]), lv.g[k]
+        if g.lookup(p.va) is None:
+            return g.map(p.va, lv.spa_data[k] + rng.randrange(64) * SIZE_4K, SIZE_4K, p.perms)
+        op = rng.choice(["remap", "remap", "protect", "unmap"])
+        if op == "remap":
+            return g.remap(p.va, lv.spa_data[k] + rng.randrange(64) * SIZE_4K)
+        if op == "protect":
+            return g.protect(p.va, pick(rng, cs.WEIGHTS["g_perms"]))
+        return g.unmap(p.va)
+
+    async def context_update(self) -> None:
+        await self.dc_toggle()
+
+    async def dc_toggle(self) -> None:
+        """A device context turned off and on again the driver's way (V=0, invalidations,
+        the same context)."""
+        rng, cfg, lv = self.rng, self.cfg, self.live
+        devs = [i for i in range(len(cfg.devices)) if i not in lv.frozen_dev]
+        if not devs:
+            return
+        i = rng.choice(devs)
+        did = cfg.devices[i].did
+        await self.after_update(self.ddt.invalidate_dc(did))
+        await Timer(rng.randint(*self.update_gap_ns), unit="ns")
+        await self.after_update(self.ddt.set_dc(did, lv.spec[i]))
+        self.log_counts["dc"] = self.log_counts.get("dc", 0) + 1
