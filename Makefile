@@ -19,7 +19,7 @@ all: test
 help:
 	@echo "make test   - unit tests, RTL tests and a short regression (what CI runs; DUT= for its regression checks)"
 	@echo "make sim    - the full regression (DUT=name|profile.toml SIM=icarus|verilator|all TEST= SEED= SEEDS= POLICY= WAVES=1)"
-	@echo "make mutate - mutation campaign: kill table by class (MUTANTS=names|classes SIM=icarus|verilator SUBSET= TESTS= SEED= JOBS= DUT= LIST=1)"
+	@echo "make mutate - mutation campaign: kill table by class (MUTANTS=names|classes SIM=icarus|verilator SUBSET= TESTS= SEED= SEEDS= JOBS= DUT= LIST=1)"
 	@echo "make bench  - throughput figures"
 	@echo "make lint   - verilator --lint-only -Wall over rtl/"
 	@echo "make cov    - line coverage of models/ and scoreboards/ by the unit tests"
@@ -68,7 +68,7 @@ sim: $(STAMP) check-icarus
 # The mutation campaign (docs/mutation.md): SIM defaults to icarus here, not all.
 MUTATE_SIM = $(if $(filter file,$(origin SIM)),icarus,$(SIM))
 MUTATE_ARGS = --sim $(MUTATE_SIM) $(if $(DUT),--dut $(DUT)) $(if $(MUTANTS),--mutants $(MUTANTS)) \
-              $(if $(SUBSET),--subset $(SUBSET)) $(if $(TESTS),--tests $(TESTS)) $(if $(SEED),--seed $(SEED)) \
+              $(if $(SUBSET),--subset $(SUBSET)) $(if $(TESTS),--tests $(TESTS)) $(if $(SEED),--seed $(SEED)) $(if $(SEEDS),--seeds $(SEEDS)) \
               $(if $(JOBS),--jobs $(JOBS)) $(if $(filter 1 yes true,$(LIST)),--list)
 
 mutate: $(STAMP) check-icarus

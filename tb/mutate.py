@@ -7,7 +7,8 @@ and results/mutate.xml (JUnit, one case per mutant, a survivor is a failure). Ex
 every mutant is killed; 1 when one survived or could not run; 2 on bad input.
 
     python -m tb.mutate [--dut NAME|PATH] [--sim icarus|verilator] [--mutants NAME|CLASS,...]
-                        [--subset mutate] [--tests ID,...] [--seed N] [--jobs N] [--list]
+                        [--subset mutate] [--tests ID,...] [--seed N | --seeds N] [--jobs N]
+                        [--list]
 """
 from __future__ import annotations
 
@@ -67,12 +68,13 @@ def select(dut: DutProfile, spec: str | None) -> list[str]:
 
 
 def campaign_jobs(data: dict, dut: DutProfile, sim: str, subset: str | None, tests: str | None,
-              seed: int) -> list[Job]:
+              seed: int | None, seeds: int | None = None) -> list[Job]:
     """The ordinary runs of the campaign, in the regression list's order: the tests named by
-    `tests` (comma-separated ids) or those of `subset`, one seed, one simulator. Runs that must
-    fail (negative tests, the regression's own mutant checks) are left out: here a mutant is
-    killed by a test that passes on the real DUT."""
-    base = dict(dut=None, sim=sim, seed=seed, seeds=None, policy=None, waves=False)
+    `tests` (comma-separated ids) or those of `subset`, on one simulator, with `seed` or with
+    seeds 1..`seeds` each. Runs that must fail (negative tests, the regression's own mutant
+    checks) are left out: here a mutant is killed by a test that passes on the real DUT."""
+    base = dict(dut=None, sim=sim, seed=None if seeds else seed, seeds=seeds or None, policy=None,
+                waves=False)
     if tests:
         jobs = []
         for t in dict.fromkeys(x.strip() for x in tests.split(",") if x.strip()):
@@ -168,9 +170,9 @@ def _by_class(results: list[MutantResult]) -> dict[str, list[MutantResult]]:
 def progress_line(r: MutantResult, done: int, total: int) -> str:
     head = f"[{done:>{len(str(total))}}/{total}] {r.verdict:<8} {r.cls}/{r.name}"
     if r.verdict == "KILLED":
-        return f"{head} by {r.test} seed {r.seed} ({r.tests_run} test(s), {r.seconds:.1f} s)"
+        return f"{head} by {r.test} seed {r.seed} ({r.tests_run} run(s), {r.seconds:.1f} s)"
     if r.verdict == "SURVIVED":
-        return f"{head} ({r.tests_run} test(s) passed, {r.seconds:.1f} s)"
+        return f"{head} ({r.tests_run} run(s) passed, {r.seconds:.1f} s)"
     return f"{head}: {_cut(r.error)}"
 
 
@@ -223,7 +225,7 @@ def write_junit(results: list[MutantResult], path: Path) -> None:
             ET.SubElement(case, "system-out").text = (f"killed by {r.test} seed {r.seed}: {r.error}\n"
                                                       f"log: {r.log}")
         elif r.verdict == "SURVIVED":
-            f = ET.SubElement(case, "failure", message=f"SURVIVED: {r.tests_run} test(s) passed on the mutant")
+            f = ET.SubElement(case, "failure", message=f"SURVIVED: {r.tests_run} run(s) passed on the mutant")
             f.text = r.what
         else:
             ET.SubElement(case, "error", message=r.error[:500])
@@ -251,7 +253,8 @@ def main(argv=None) -> int:
     ap.add_argument("--mutants", help="mutant names and/or classes, comma-separated (default: all)")
     ap.add_argument("--subset", help=f"the regression subset whose tests kill (default {DEFAULT_SUBSET})")
     ap.add_argument("--tests", help="test ids of the regression list instead of a subset, comma-separated")
-    ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    ap.add_argument("--seed", type=int, help=f"the seed of every run (default {DEFAULT_SEED})")
+    ap.add_argument("--seeds", type=int, help="seeds 1..N of every test instead of one seed")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--list", action="store_true", help="list the mutants and exit")
     try:
@@ -261,6 +264,11 @@ def main(argv=None) -> int:
     try:
         if args.sim not in ("icarus", "verilator"):
             raise UsageError(f"SIM must be icarus or verilator for a mutation campaign, got {args.sim!r}")
+        if args.seed is not None and args.seeds is not None:
+            raise UsageError("give SEED or SEEDS, not both")
+        if args.seeds is not None and args.seeds < 1:
+            raise UsageError(f"SEEDS must be at least 1, got {args.seeds}")
+        args.seed = DEFAULT_SEED if args.seed is None else args.seed
         if args.seed < 0:
             raise UsageError(f"SEED must be a non-negative integer, got {args.seed}")
         if args.jobs < 1:
@@ -273,13 +281,14 @@ def main(argv=None) -> int:
             print("\n".join(library_lines(dut, names)))
             return 0
         subset = args.subset or DEFAULT_SUBSET
-        jobs = campaign_jobs(load_list(), dut, args.sim, subset, args.tests, args.seed)
+        jobs = campaign_jobs(load_list(), dut, args.sim, subset, args.tests, args.seed, args.seeds)
     except (UsageError, ProfileError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     chosen = f"tests {args.tests}" if args.tests else f"subset {subset}"
+    seeds = f"seeds 1..{args.seeds}" if args.seeds else f"seed {args.seed}"
     print(f"mutation campaign: DUT {dut.name}, {len(names)} mutant(s), {args.sim}, {chosen} "
-          f"({len(jobs)} test(s), seed {args.seed}), {args.jobs} job(s)")
+          f"({len(jobs)} run(s), {seeds}), {args.jobs} job(s)")
     t0 = time.time()
     bad = baseline(jobs, dut, args.jobs)
     t_base = time.time() - t0
@@ -287,7 +296,7 @@ def main(argv=None) -> int:
         print(f"error: the campaign's tests fail on the unmutated DUT, so a failure could not "
               f"tell a mutant: {bad[0]}", file=sys.stderr)
         return 1
-    print(f"baseline: {len(jobs)} test(s) pass on the unmutated DUT ({t_base:.1f} s)")
+    print(f"baseline: {len(jobs)} run(s) pass on the unmutated DUT ({t_base:.1f} s)")
     results = []
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         futs = [pool.submit(run_mutant, n, jobs, dut) for n in names]
@@ -299,7 +308,7 @@ def main(argv=None) -> int:
     n_kill = sum(r.verdict == "KILLED" for r in results)
     n_err = sum(r.verdict == "ERROR" for r in results)
     head = [f"mutation campaign: DUT {dut.name} ({dut.path}), {args.sim}, {chosen}",
-            "tests: " + ", ".join(j.test for j in jobs) + f" (seed {args.seed})", ""]
+            "tests: " + ", ".join(dict.fromkeys(j.test for j in jobs)) + f" ({seeds})", ""]
     tail = ["", f"{len(results)} mutants: {n_kill} killed, {len(results) - n_kill - n_err} survived, "
                 f"{n_err} could not run; {wall:.0f} s (baseline {t_base:.0f} s), {args.jobs} job(s)"]
     surv = survivors(results)

@@ -16,10 +16,10 @@ def test_campaign_kills_one_mutant_and_reports_the_survivor():
                        cwd=ROOT, capture_output=True, text=True, timeout=300)
     out = r.stdout
     assert r.returncode == 1, out[-3000:] + r.stderr[-2000:]
-    assert "baseline: 1 test(s) pass on the unmutated DUT" in out
+    assert "baseline: 1 run(s) pass on the unmutated DUT" in out
     # one progress line per mutant, then the table grouped by class (address-arithmetic first)
     assert "KILLED   queues/fq_interrupt_stuck by SmokeTest seed 1" in out, out
-    assert "SURVIVED address-arithmetic/gstage_root_index_9bit (1 test(s) passed" in out, out
+    assert "SURVIVED address-arithmetic/gstage_root_index_9bit (1 run(s) passed" in out, out
     rows = [ln.split(None, 4) for ln in out.splitlines()
             if ln.startswith(("address-arithmetic ", "queues "))][:2]
     assert [row[:3] for row in rows] == [["address-arithmetic", "gstage_root_index_9bit", "SURVIVED"],

@@ -120,6 +120,9 @@ def test_campaign_uses_only_runs_that_pass_on_the_real_dut():
         campaign_jobs(data, LIB, "icarus", None, "Bug_fq_interrupt_stuck", 1)
     subset = campaign_jobs(data, LIB, "icarus", "bugs", None, 3)
     assert subset and all(not j.must_fail and j.seed == 3 for j in subset)
+    three = campaign_jobs(data, LIB, "icarus", None, "SmokeTest,PscidTagTest", None, seeds=3)
+    assert [(j.test, j.seed) for j in three] == [("SmokeTest", s) for s in (1, 2, 3)] + \
+        [("PscidTagTest", s) for s in (1, 2, 3)]
 
 
 # ---- reporting
@@ -149,8 +152,8 @@ def test_kill_table_groups_by_class_with_rates():
 
 def test_progress_lines_and_survivor_list():
     r = fake_results()
-    assert progress_line(r[0], 1, 12) == "[ 1/12] KILLED   tags/m_tag by PscidTagTest seed 1 (3 test(s), 4.0 s)"
-    assert progress_line(r[1], 2, 12) == "[ 2/12] SURVIVED scope/m_scope (5 test(s) passed, 9.0 s)"
+    assert progress_line(r[0], 1, 12) == "[ 1/12] KILLED   tags/m_tag by PscidTagTest seed 1 (3 run(s), 4.0 s)"
+    assert progress_line(r[1], 2, 12) == "[ 2/12] SURVIVED scope/m_scope (5 run(s) passed, 9.0 s)"
     assert mutate.survivors(r) == ["  scope/m_scope: rule; Exposed by: s",
                                    "  queues/m_q: could not run: build failed: syntax error"]
 
@@ -184,6 +187,8 @@ def test_first_error_line_of_a_log(tmp_path):
     (["--tests", "NoSuchTest"], "unknown test 'NoSuchTest'; known tests: SmokeTest"),
     (["--subset", "smoke", "--tests", "SmokeTest"], "give SUBSET or TESTS, not both"),
     (["--jobs", "0"], "JOBS must be at least 1, got 0"),
+    (["--seed", "2", "--seeds", "3"], "give SEED or SEEDS, not both"),
+    (["--seeds", "0"], "SEEDS must be at least 1, got 0"),
     (["--dut", "nosuch"], "unknown DUT 'nosuch'"),
 ])
 def test_bad_input_exits_2_with_one_line(capsys, args, says):
