@@ -12,13 +12,14 @@ export MAKEFLAGS += CFG_CXXFLAGS_PCH_I=-include
 
 PYTEST_ARGS ?=
 
-.PHONY: all venv test cov sim bench lint clean check-icarus help
+.PHONY: all venv test cov sim mutate bench lint clean check-icarus help
 
 all: test
 
 help:
 	@echo "make test   - unit tests, RTL tests and a short regression (what CI runs; DUT= for its regression checks)"
 	@echo "make sim    - the full regression (DUT=name|profile.toml SIM=icarus|verilator|all TEST= SEED= SEEDS= POLICY= WAVES=1)"
+	@echo "make mutate - mutation campaign: kill table by class (MUTANTS=names|classes SIM=icarus|verilator SUBSET= TESTS= SEED= SEEDS= JOBS= DUT= LIST=1)"
 	@echo "make bench  - throughput figures"
 	@echo "make lint   - verilator --lint-only -Wall over rtl/"
 	@echo "make cov    - line coverage of models/ and scoreboards/ by the unit tests"
@@ -63,6 +64,15 @@ SIM_ARGS = --sim $(SIM) $(if $(DUT),--dut $(DUT)) $(if $(TEST),--test $(TEST)) $
 
 sim: $(STAMP) check-icarus
 	@$(VPY) -m tb.regression $(SIM_ARGS)
+
+# The mutation campaign (docs/mutation.md): SIM defaults to icarus here, not all.
+MUTATE_SIM = $(if $(filter file,$(origin SIM)),icarus,$(SIM))
+MUTATE_ARGS = --sim $(MUTATE_SIM) $(if $(DUT),--dut $(DUT)) $(if $(MUTANTS),--mutants $(MUTANTS)) \
+              $(if $(SUBSET),--subset $(SUBSET)) $(if $(TESTS),--tests $(TESTS)) $(if $(SEED),--seed $(SEED)) $(if $(SEEDS),--seeds $(SEEDS)) \
+              $(if $(JOBS),--jobs $(JOBS)) $(if $(filter 1 yes true,$(LIST)),--list)
+
+mutate: $(STAMP) check-icarus
+	@$(VPY) -m tb.mutate $(MUTATE_ARGS)
 
 bench: $(STAMP) check-icarus
 	$(VPY) tools/bench_model.py

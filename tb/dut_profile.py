@@ -59,7 +59,11 @@ _SCHEMA: dict[str, Any] = {
     "memory": {"msi": (list, [])},
     "mutants": (dict, {}),
 }
-_MUTANT_KEYS = {"what": str, "file": str, "find": str, "replace": str}
+_MUTANT_KEYS = ("what", "file", "find", "replace", "class")
+# The kinds of bug a mutant stands for (docs/mutation.md); `make mutate` groups its table by them.
+MUTANT_CLASSES = ("scope", "tags", "permissions", "address-arithmetic", "directory-indexing",
+                  "causes", "records", "queues", "command-decoding", "ordering", "caching-rules")
+UNCLASSIFIED = "unclassified"             # a mutant without a `class` key
 
 
 @dataclass
@@ -279,17 +283,21 @@ def load(spec: str | os.PathLike | None = None) -> DutProfile:
     mutants = {}
     for mname, m in _get(data, "mutants").items():
         if not isinstance(m, dict):
-            raise err(f"mutants.{mname}", "must be a table with what, file, find, replace")
-        for k, typ in _MUTANT_KEYS.items():
-            if not isinstance(m.get(k), typ):
-                raise err(f"mutants.{mname}.{k}", "is missing or not a string")
+            raise err(f"mutants.{mname}", "must be a table with what, file, find, replace (and class)")
         extra = set(m) - set(_MUTANT_KEYS)
         if extra:
-            raise err(f"mutants.{mname}", f"unknown key {sorted(extra)[0]!r} (known: what, file, find, replace)")
+            raise err(f"mutants.{mname}", f"unknown key {sorted(extra)[0]!r} (known: {', '.join(_MUTANT_KEYS)})")
+        for k in ("what", "file"):
+            if not isinstance(m.get(k), str):
+                raise err(f"mutants.{mname}.{k}", "is missing or not a string")
+        finds, replaces = _edits(m, lambda k, msg: err(f"mutants.{mname}.{k}", msg))
+        cls = m.get("class", UNCLASSIFIED)
+        if cls not in MUTANT_CLASSES and not (cls == UNCLASSIFIED and "class" not in m):
+            raise err(f"mutants.{mname}.class", f"unknown class {cls!r}; known: {', '.join(MUTANT_CLASSES)}")
         target = abspath("mutants", m["file"], base("mutants")).resolve()
         if target not in [s.resolve() for s in sources]:
             raise err(f"mutants.{mname}.file", f"{target} is not one of the DUT's sources")
-        mutants[mname] = {**m, "path": target}
+        mutants[mname] = {**m, "path": target, "class": cls, "edits": list(zip(finds, replaces))}
     return DutProfile(
         path=path, name=name, description=_get(data, "description"), top=top, sources=sources,
         include_dirs=list(dict.fromkeys(includes)), defines=defines, timing=timing,
@@ -298,6 +306,43 @@ def load(spec: str | os.PathLike | None = None) -> DutProfile:
         svnapot=_get(data, "features.svnapot"), max_inflight=max_inflight, capabilities=caps,
         capabilities_must_match=_get(data, "capabilities_must_match"), msi_ranges=msi,
         mutants=mutants)
+
+
+def _edits(m: dict, err) -> tuple[list[str], list[str]]:
+    """A mutant's find/replace pairs: two strings, or two lists of strings of one length (several
+    changes to the one file, made in order)."""
+    find, replace = m.get("find"), m.get("replace")
+    if isinstance(find, str) or isinstance(replace, str):
+        for k, v in (("find", find), ("replace", replace)):
+            if not isinstance(v, str):
+                raise err(k, "is missing or not a string (find and replace are both strings or "
+                             "both lists of strings)")
+        finds, replaces = [find], [replace]
+    else:
+        for k, v in (("find", find), ("replace", replace)):
+            if not (isinstance(v, list) and v and all(isinstance(x, str) for x in v)):
+                raise err(k, "is missing, or not a string or a non-empty list of strings")
+        if len(find) != len(replace):
+            raise err("replace", f"has {len(replace)} entries, find has {len(find)} (one replace per find)")
+        finds, replaces = find, replace
+    for i, f in enumerate(finds):
+        if not f:
+            raise err("find" if len(finds) == 1 else f"find[{i}]", "is empty")
+    return finds, replaces
+
+
+def apply_mutant(text: str, name: str, mutant: dict) -> str:
+    """`text` (the mutant's source file) with the mutant's changes made in order. Each `find`
+    must occur exactly once in the text it is applied to; otherwise ProfileError (one line)."""
+    edits = mutant["edits"]
+    for i, (find, replace) in enumerate(edits):
+        n = text.count(find)
+        if n != 1:
+            which = "the text to change" if len(edits) == 1 else f"find[{i}]"
+            raise ProfileError(f"mutant {name}: {which} occurs {n} times in {mutant['file']} "
+                               f"(must be once); update the profile")
+        text = text.replace(find, replace)
+    return text
 
 
 def from_env() -> DutProfile:

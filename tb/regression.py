@@ -182,12 +182,17 @@ def mutant_sources(dut: DutProfile, name: str) -> list[Path]:
     sources = []
     for src in dut.sources:
         if src.resolve() == target:
-            text = src.read_text()
-            if text.count(m["find"]) != 1:
-                raise UsageError(f"mutant {name}: the text to change occurs {text.count(m['find'])} "
-                                 f"times in {m['file']} (must be once); update {dut.path}")
+            try:
+                text = dut_profile.apply_mutant(src.read_text(), name, m)
+            except ProfileError as e:
+                raise UsageError(f"{e} ({dut.path})") from None
             dst = out_dir / src.name
-            dst.write_text(text.replace(m["find"], m["replace"]))
+            if not dst.is_file() or dst.read_text() != text:
+                # written whole under another name, then renamed: a process building the same
+                # mutant meanwhile reads the old file or the new one, never half of one
+                tmp = dst.with_name(f".{dst.name}.{os.getpid()}")
+                tmp.write_text(text)
+                os.replace(tmp, dst)
             sources.append(dst)
         else:
             sources.append(src)
