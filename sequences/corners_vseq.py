@@ -1,0 +1,95 @@
+"""Directed corners every seed reaches (the random configurations reach them in some seeds):
+- cache tags: device_ids that differ only in DDI[2] (bits 23:16) or in bit 15 of DDI[1], and
+  process_ids that differ only above bit 7, each with its own context and table (a context
+  cache that compares part of the id hands one the other's translation);
+- permissions without hardware A/D update: a write to a leaf with D=0 (read first, so the
+  IOTLB holds the page), a read of a leaf with A=0, a User request (no process_id) to a page
+  with U=0; on the G-stage (first stage Bare): a leaf with U=0 and a written leaf with D=0.
+Requests go in small groups, each waited for, so earlier groups fill the caches that later
+ones look up. The oracle judges every response; the sequence computes nothing.
+"""
+from __future__ import annotations
+
+from models import Request, TTYP
+from sequences.iommu_sw_vseq import IommuSwVseq
+from sequences.sw.device_directory import DeviceContextSpec
+from sequences.sw.page_table import SIZE_4K
+
+IOVA, PA = 0x4000_0000, 0x9000_0000
+PTE_A, PTE_D = 1 << 6, 1 << 7
+RD, WR = TTYP.UNTRANSLATED_READ, TTYP.UNTRANSLATED_WRITE
+ALIAS_DIDS = (0x00_0105, 0x01_0105, 0x00_8105)     # differ in bits 23:16 / bit 15 only
+PD_DID = 0x00_0106
+ALIAS_PIDS = (0x042, 0x142, 0x1_0042)              # differ above bit 7 only
+PERM_DID, G_DID = 0x00_0107, 0x00_0108
+
+
+class CornersVseq(IommuSwVseq):
+    async def body(self):
+        await self.init_iommu("3lvl")
+        fs = self.dut.fs_mode("sv39")
+        await self.alias_devices(fs)
+        await self.alias_processes(fs)
+        await self.permissions(fs)
+        await self.gstage_permissions()
+        # the same requests again, in one batch, with every cache warm
+        await self.translate(self.all_reqs)
+
+    async def rounds(self, reqs: list, n: int = 3) -> None:
+        self.all_reqs = getattr(self, "all_reqs", []) + reqs
+        for _ in range(n):
+            for r in reqs:
+                await self.translate([r])
+
+    async def alias_devices(self, fs: str) -> None:
+        for k, did in enumerate(ALIAS_DIDS):
+            pt = self.page_table(fs, pscid=40 + k)
+            pt.map(IOVA, PA + k * SIZE_4K, perms="rw")
+            await self.after_update(self.ddt.set_dc(did, DeviceContextSpec(
+                fs_mode=fs, fs_root=pt.root, pscid=40 + k)))
+        await self.rounds([Request(did=d, iova=IOVA, ttyp=RD) for d in ALIAS_DIDS])
+
+    async def alias_processes(self, fs: str) -> None:
+        pd_mode = self.dut.pd_mode("pd20")
+        pids = [p for p in ALIAS_PIDS if p < 1 << {"pd8": 8, "pd17": 17, "pd20": 20}[pd_mode]]
+        pd = self.process_directory(pd_mode, did=PD_DID)
+        for k, pid in enumerate(pids):
+            pt = self.page_table(fs, pscid=50 + k)
+            pt.map(IOVA, PA + (8 + k) * SIZE_4K, perms="rw")
+            pd.set_pc(pid, pscid=50 + k, fs_mode=fs, fs_root=pt.root)
+        await self.after_update(self.ddt.set_dc(PD_DID, DeviceContextSpec(
+            pdtv=True, pdt_mode=pd_mode, pdt_root=pd.root)))
+        await self.rounds([Request(did=PD_DID, iova=IOVA, ttyp=RD, pid=p) for p in pids])
+
+    async def permissions(self, fs: str) -> None:
+        pt = self.page_table(fs, pscid=60)
+        for i in range(3):
+            pt.map(IOVA + i * SIZE_4K, PA + (16 + i) * SIZE_4K, perms="rw", user=i != 2)
+        # page 0: D=0 (a write must fault 15); page 1: A=0 (every access faults); page 2: U=0
+        self.clear_bits(pt, IOVA, PTE_D)
+        self.clear_bits(pt, IOVA + SIZE_4K, PTE_A)
+        await self.after_update(self.ddt.set_dc(PERM_DID, DeviceContextSpec(
+            fs_mode=fs, fs_root=pt.root, pscid=60)))
+        await self.rounds([Request(did=PERM_DID, iova=IOVA, ttyp=RD),
+                           Request(did=PERM_DID, iova=IOVA, ttyp=WR),
+                           Request(did=PERM_DID, iova=IOVA + SIZE_4K, ttyp=RD),
+                           Request(did=PERM_DID, iova=IOVA + 2 * SIZE_4K, ttyp=RD)])
+
+    async def gstage_permissions(self) -> None:
+        if not (self.dut.has("sv39x4") or self.dut.has("sv48x4")):
+            return
+        gmode = self.dut.g_mode("sv39x4")
+        g = self.page_table(gmode, gscid=9)
+        g.map(IOVA, PA + 32 * SIZE_4K, perms="rw")                  # D=0 below
+        g.map(IOVA + SIZE_4K, PA + 33 * SIZE_4K, perms="rw", user=False)
+        self.clear_bits(g, IOVA, PTE_D)
+        await self.after_update(self.ddt.set_dc(G_DID, DeviceContextSpec(
+            g_mode=gmode, g_root=g.root, gscid=9)))
+        await self.rounds([Request(did=G_DID, iova=IOVA, ttyp=RD),
+                           Request(did=G_DID, iova=IOVA, ttyp=WR),
+                           Request(did=G_DID, iova=IOVA + SIZE_4K, ttyp=RD)])
+
+    def clear_bits(self, pt, va: int, bits: int) -> None:
+        """Before any request used the page: clear leaf bits with a plain store."""
+        pa = pt.pte_addr(va)
+        self.store64(pa, self.env.peek64(pa) & ~bits)
