@@ -4,7 +4,10 @@
   cache that compares part of the id hands one the other's translation);
 - permissions without hardware A/D update: a write to a leaf with D=0 (read first, so the
   IOTLB holds the page), a read of a leaf with A=0, a User request (no process_id) to a page
-  with U=0; on the G-stage (first stage Bare): a leaf with U=0 and a written leaf with D=0.
+  with U=0; on the G-stage (first stage Bare): a leaf with U=0 and a written leaf with D=0;
+- address ranges: an Sv39 IOVA that is not canonical (bit 38 set, bits 63:39 clear) while
+  the high half is mapped, and Sv39x4 GPAs with bit 41 or 42 set (beyond its 41 bits) whose
+  low bits alias a mapped page: both must fault.
 Requests go in small groups, each waited for, so earlier groups fill the caches that later
 ones look up. The oracle judges every response; the sequence computes nothing.
 """
@@ -65,6 +68,10 @@ class CornersVseq(IommuSwVseq):
         pt = self.page_table(fs, pscid=60)
         for i in range(3):
             pt.map(IOVA + i * SIZE_4K, PA + (16 + i) * SIZE_4K, perms="rw", user=i != 2)
+        high = None
+        if fs == "sv39":                        # the high half: root index 256 + 1
+            high = (1 << 64) - (1 << 38) + IOVA
+            pt.map(high, PA + 20 * SIZE_4K, perms="rw")
         # page 0: D=0 (a write must fault 15); page 1: A=0 (every access faults); page 2: U=0
         self.clear_bits(pt, IOVA, PTE_D)
         self.clear_bits(pt, IOVA + SIZE_4K, PTE_A)
@@ -73,7 +80,10 @@ class CornersVseq(IommuSwVseq):
         await self.rounds([Request(did=PERM_DID, iova=IOVA, ttyp=RD),
                            Request(did=PERM_DID, iova=IOVA, ttyp=WR),
                            Request(did=PERM_DID, iova=IOVA + SIZE_4K, ttyp=RD),
-                           Request(did=PERM_DID, iova=IOVA + 2 * SIZE_4K, ttyp=RD)])
+                           Request(did=PERM_DID, iova=IOVA + 2 * SIZE_4K, ttyp=RD)]
+                          + ([Request(did=PERM_DID, iova=high, ttyp=RD),
+                              Request(did=PERM_DID, iova=(1 << 38) + IOVA, ttyp=RD)]
+                             if high is not None else []))
 
     async def gstage_permissions(self) -> None:
         if not (self.dut.has("sv39x4") or self.dut.has("sv48x4")):
@@ -85,9 +95,11 @@ class CornersVseq(IommuSwVseq):
         self.clear_bits(g, IOVA, PTE_D)
         await self.after_update(self.ddt.set_dc(G_DID, DeviceContextSpec(
             g_mode=gmode, g_root=g.root, gscid=9)))
+        beyond = [1 << 41, 1 << 42] if gmode == "sv39x4" else [1 << 50, 1 << 51]
         await self.rounds([Request(did=G_DID, iova=IOVA, ttyp=RD),
                            Request(did=G_DID, iova=IOVA, ttyp=WR),
-                           Request(did=G_DID, iova=IOVA + SIZE_4K, ttyp=RD)])
+                           Request(did=G_DID, iova=IOVA + SIZE_4K, ttyp=RD)]
+                          + [Request(did=G_DID, iova=b + IOVA, ttyp=RD) for b in beyond])
 
     def clear_bits(self, pt, va: int, bits: int) -> None:
         """Before any request used the page: clear leaf bits with a plain store."""
