@@ -5,6 +5,9 @@
 - permissions without hardware A/D update: a write to a leaf with D=0 (read first, so the
   IOTLB holds the page), a read of a leaf with A=0, a User request (no process_id) to a page
   with U=0; on the G-stage (first stage Bare): a leaf with U=0 and a written leaf with D=0;
+- directory walks: a bus error on a non-leaf DDT entry (257) and on a non-leaf PDT entry
+  (265); an IODIR.INVAL_DDT for a device_id above 16 bits after its context changed;
+  Bare mode, where translated requests are disallowed (260);
 - address ranges: an Sv39 IOVA that is not canonical (bit 38 set, bits 63:39 clear) while
   the high half is mapped, and Sv39x4 GPAs with bit 41 or 42 set (beyond its 41 bits) whose
   low bits alias a mapped page: both must fault.
@@ -13,7 +16,7 @@ ones look up. The oracle judges every response; the sequence computes nothing.
 """
 from __future__ import annotations
 
-from models import Request, TTYP
+from models import Reg, Request, TTYP
 from sequences.iommu_sw_vseq import IommuSwVseq
 from sequences.sw.device_directory import DeviceContextSpec
 from sequences.sw.page_table import SIZE_4K
@@ -25,6 +28,9 @@ ALIAS_DIDS = (0x00_0105, 0x01_0105, 0x00_8105)     # differ in bits 23:16 / bit 
 PD_DID = 0x00_0106
 ALIAS_PIDS = (0x042, 0x142, 0x1_0042)              # differ above bit 7 only
 PERM_DID, G_DID = 0x00_0107, 0x00_0108
+DDT_FAULT_DID = 0x03_0109                          # its own root entry and mid table
+PDT_FAULT_DID, PDT_FAULT_PID = 0x00_010A, 0x2_0042
+DDTP_BUSY = 1 << 4
 
 
 class CornersVseq(IommuSwVseq):
@@ -35,8 +41,11 @@ class CornersVseq(IommuSwVseq):
         await self.alias_processes(fs)
         await self.permissions(fs)
         await self.gstage_permissions()
+        await self.directory_faults(fs)
+        await self.high_did_change(fs)
         # the same requests again, in one batch, with every cache warm
         await self.translate(self.all_reqs)
+        await self.bare_mode()
 
     async def rounds(self, reqs: list, n: int = 3) -> None:
         self.all_reqs = getattr(self, "all_reqs", []) + reqs
@@ -100,6 +109,48 @@ class CornersVseq(IommuSwVseq):
                            Request(did=G_DID, iova=IOVA, ttyp=WR),
                            Request(did=G_DID, iova=IOVA + SIZE_4K, ttyp=RD)]
                           + [Request(did=G_DID, iova=b + IOVA, ttyp=RD) for b in beyond])
+
+    async def directory_faults(self, fs: str) -> None:
+        pt = self.page_table(fs, pscid=70)
+        pt.map(IOVA, PA + 40 * SIZE_4K, perms="rw")
+        await self.after_update(self.ddt.set_dc(DDT_FAULT_DID, DeviceContextSpec(
+            fs_mode=fs, fs_root=pt.root, pscid=70)))
+        entry = self.ddt.ddte_addr(DDT_FAULT_DID, 1)        # the mid-level (non-leaf) entry
+        self.env.set_access_fault(entry, entry + 8)
+        reqs = [Request(did=DDT_FAULT_DID, iova=IOVA, ttyp=RD)]
+        pd_mode = self.dut.pd_mode("pd20")
+        pd = self.process_directory(pd_mode, did=PDT_FAULT_DID)
+        if pd.levels > 1:
+            pd.set_pc(PDT_FAULT_PID, pscid=71, fs_mode=fs, fs_root=pt.root)
+            await self.after_update(self.ddt.set_dc(PDT_FAULT_DID, DeviceContextSpec(
+                pdtv=True, pdt_mode=pd_mode, pdt_root=pd.root)))
+            entry = pd.pdte_addr(PDT_FAULT_PID, pd.levels - 1)   # the first non-leaf below the root
+            self.env.set_access_fault(entry, entry + 8)
+            reqs.append(Request(did=PDT_FAULT_DID, iova=IOVA, ttyp=RD, pid=PDT_FAULT_PID))
+        await self.rounds(reqs, n=2)
+
+    async def high_did_change(self, fs: str) -> None:
+        """The DC of a device above 16 bits of device_id changes (the persona's IODIR
+        DV=1 DID=it + IOFENCE.C); its requests must then use the new context."""
+        pt = self.page_table(fs, pscid=72)
+        pt.map(IOVA, PA + 48 * SIZE_4K, perms="rw")
+        await self.after_update(self.ddt.invalidate_dc(ALIAS_DIDS[1]))     # V=0, IODIR
+        await self.after_update(self.ddt.set_dc(ALIAS_DIDS[1], DeviceContextSpec(
+            fs_mode=fs, fs_root=pt.root, pscid=72)))
+        await self.rounds([Request(did=d, iova=IOVA, ttyp=RD) for d in ALIAS_DIDS], n=2)
+
+    async def bare_mode(self) -> None:
+        """ddtp to Off (same PPN), then Bare, each once busy reads 0: untranslated requests
+        pass through, translated ones are disallowed (260)."""
+        ddtp = self.ddt.ddtp()
+        for mode in (0, 1):
+            await self.reg_write(Reg.DDTP, ddtp & ~0xF | mode)
+            for _ in range(1000):
+                if not await self.reg_read(Reg.DDTP) & DDTP_BUSY:
+                    break
+        await self.translate([Request(did=PERM_DID, iova=IOVA, ttyp=RD),
+                              Request(did=PERM_DID, iova=IOVA, ttyp=TTYP.TRANSLATED_READ),
+                              Request(did=PERM_DID, iova=IOVA, ttyp=TTYP.TRANSLATED_WRITE)])
 
     def clear_bits(self, pt, va: int, bits: int) -> None:
         """Before any request used the page: clear leaf bits with a plain store."""
