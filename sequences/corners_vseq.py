@@ -19,7 +19,8 @@ from __future__ import annotations
 from models import Reg, Request, TTYP
 from sequences.iommu_sw_vseq import IommuSwVseq
 from sequences.sw.device_directory import DeviceContextSpec
-from sequences.sw.page_table import SIZE_4K
+from sequences.sw.page_allocator import PageAllocator
+from sequences.sw.page_table import SIZE_2M, SIZE_4K
 
 IOVA, PA = 0x4000_0000, 0x9000_0000
 PTE_A, PTE_D = 1 << 6, 1 << 7
@@ -31,6 +32,8 @@ PERM_DID, G_DID = 0x00_0107, 0x00_0108
 DDT_FAULT_DID = 0x03_0109                          # its own root entry and mid table
 PDT_FAULT_DID, PDT_FAULT_PID = 0x00_010A, 0x2_0042
 DDTP_BUSY = 1 << 4
+GPD_DID = 0x00_010B
+G_TABLES, SPA_TABLES = 0x1000_0000, 0x0400_0000    # guest-physical table region, its home
 
 
 class CornersVseq(IommuSwVseq):
@@ -127,7 +130,27 @@ class CornersVseq(IommuSwVseq):
             entry = pd.pdte_addr(PDT_FAULT_PID, pd.levels - 1)   # the first non-leaf below the root
             self.env.set_access_fault(entry, entry + 8)
             reqs.append(Request(did=PDT_FAULT_DID, iova=IOVA, ttyp=RD, pid=PDT_FAULT_PID))
+        if self.dut.has("sv39x4") or self.dut.has("sv48x4"):
+            reqs.append(await self.guest_pdt_fault(pd_mode))
         await self.rounds(reqs, n=2)
+
+    async def guest_pdt_fault(self, pd_mode: str) -> Request:
+        """A process directory in guest-physical memory: the G-stage entry mapping its pages
+        answers with a bus error, so reading the PDT fails (265, not the request's own
+        access fault)."""
+        gmode = self.dut.g_mode("sv39x4")
+        g = self.page_table(gmode, gscid=11)
+        g.map(G_TABLES, SPA_TABLES, SIZE_2M, "rw")
+        galloc = PageAllocator(G_TABLES, SIZE_2M, self.store64, addr_to_pa=g.translate, zero=False)
+        pd = self.process_directory(pd_mode, alloc=galloc, addr_to_pa=g.translate,
+                                    did=GPD_DID, gscid=11)
+        pd.set_pc(PDT_FAULT_PID, pscid=73)
+        await self.after_update(self.ddt.set_dc(GPD_DID, DeviceContextSpec(
+            pdtv=True, pdt_mode=pd_mode, pdt_root=pd.root, g_mode=gmode, g_root=g.root,
+            gscid=11)))
+        entry = g.entry_addr(G_TABLES, 1)                    # the 2 MiB G-stage leaf
+        self.env.set_access_fault(entry, entry + 8)
+        return Request(did=GPD_DID, iova=IOVA, ttyp=RD, pid=PDT_FAULT_PID)
 
     async def high_did_change(self, fs: str) -> None:
         """The DC of a device above 16 bits of device_id changes (the persona's IODIR
