@@ -50,6 +50,15 @@ def write(chk, index, dw0=DW0_21, dw1=0, iotval=VA, iotval2=IOTVAL2, beats=8):
         chk.write(addr + k, data[k:k + beats])
 
 
+def full_queue():
+    """4 entries, 3 faults recorded and none consumed: full (fqt == fqh - 1)."""
+    o, chk, fails, _ = setup(entries_log2=2)
+    for i in range(3):
+        respond(o, chk, req(iova=VA + 8 * i))
+        write(chk, i, iotval=VA + 8 * i)
+    return o, chk, fails
+
+
 def test_the_walk_reports_the_implicit_access_gpa():
     o, _, _, _ = setup()
     assert o.fault_variants(req()) == {21: frozenset({(IOTVAL2, False)})}
@@ -152,10 +161,7 @@ def test_records_go_at_the_tail_in_order():
 def test_a_full_queue_takes_no_record_and_later_faults_are_not_owed():
     # 4 entries: full at 3 records (fqt == fqh - 1). The 4th fault had no room: no record is
     # owed for it (an overflow sets fqof), and a record written there is a failure.
-    o, chk, fails, _ = setup(entries_log2=2)
-    for i in range(3):
-        respond(o, chk, req(iova=VA + 8 * i))
-        write(chk, i, iotval=VA + 8 * i)
+    o, chk, fails = full_queue()
     assert fails == [] and chk.occupancy() == 3
     respond(o, chk, req(iova=0x4000_5000))           # no room
     assert chk.maybe_overflowed
@@ -165,10 +171,7 @@ def test_a_full_queue_takes_no_record_and_later_faults_are_not_owed():
 
 
 def test_software_head_and_fqof_clear_make_room_again():
-    o, chk, fails, _ = setup(entries_log2=2)
-    for i in range(3):
-        respond(o, chk, req(iova=VA + 8 * i))
-        write(chk, i, iotval=VA + 8 * i)
+    o, chk, fails = full_queue()
     respond(o, chk, req(iova=0x4000_5000))           # may be dropped
     chk.head_written(3)                              # software consumed the three
     chk.errors_cleared()                             # and cleared fqof
@@ -192,10 +195,7 @@ def test_a_portless_fault_with_a_wrong_cause_in_the_record_fails():
 
 
 def test_a_reported_fault_into_a_full_queue_makes_fqof_certain():
-    o, chk, fails, _ = setup(entries_log2=2)
-    for i in range(3):
-        respond(o, chk, req(iova=VA + 8 * i))
-        write(chk, i, iotval=VA + 8 * i)
+    o, chk, fails = full_queue()
     assert not chk.overflow_certain()
     respond(o, chk, req(iova=0x4000_5000))           # full: its record must be discarded
     assert chk.overflow_certain()
@@ -204,10 +204,7 @@ def test_a_reported_fault_into_a_full_queue_makes_fqof_certain():
 
 
 def test_an_identical_fault_into_a_full_queue_may_share_a_record():
-    o, chk, fails, _ = setup(entries_log2=2)
-    for i in range(3):
-        respond(o, chk, req(iova=VA + 8 * i))
-        write(chk, i, iotval=VA + 8 * i)
+    o, chk, fails = full_queue()
     respond(o, chk, req(iova=VA + 0x10))             # same DW0 and page as record 0
     assert not chk.overflow_certain()
 
