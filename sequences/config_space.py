@@ -102,7 +102,9 @@ WEIGHTS = {
     "mix": {"balanced": 3, "read_heavy": 1, "write_heavy": 1, "exec_heavy": 1},
     "supervisor": {0.0: 1, 0.3: 2, 0.6: 2},      # share of requests with a pid asking for S
     # the run
-    "early": {"none": 3, "off": 1, "off_bare": 1},  # requests under ddtp Off / Bare first
+    # requests under ddtp Off / Bare first: at reset (the fault queue still off: no records),
+    # or with the queues on (256 is recorded)
+    "early": {"none": 4, "off_before_queues": 1, "off": 1, "off_bare": 1},
     "updates": {0: 1, 6: 2, 12: 2},
     "fq_log2": {10: 5, 3: 1},                      # 16 records... 8: overflows (fqof)
     "batches": {16: 1, 20: 2, 24: 1},
@@ -155,7 +157,8 @@ INDUCES = {
     "inject.ddte": "257 (non-leaf DDT entry)", "inject.dc": "257 (device context)",
     "inject.pdte": "265 (non-leaf PDT entry)", "inject.pc": "265 (process context)",
     "inject.pte1": "1/5/7", "inject.pte2": "1/5/7 (265 when translating a PDT address)",
-    "early.off": "256", "target.no_context": "258", "target.did_too_wide": "260",
+    "early.off": "256 (recorded)", "early.off_before_queues": "256 (no fault queue yet)",
+    "target.no_context": "258", "target.did_too_wide": "260",
     "pid.too_wide": "260", "stray_pid.True": "260", "ens.False": "260 for S requests",
     "mix.translated": "260 (no ATS)",
 }

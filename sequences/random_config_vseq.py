@@ -78,13 +78,15 @@ class RandomConfigVseq(RandomTrafficVseq):
         self.n_batches = cfg.batches
         self.live = _Live()
         self.log_counts = {}
-        if cfg.early != "none":
-            await self.early_phase(cfg.early)
+        if cfg.early == "off_before_queues":
+            await self.translate(self.early_requests())     # 256, no fault queue yet
         await self.init_iommu(cfg.ddt_mode, fq_log2=cfg.fq_log2)
         if cfg.extended:                       # 64-byte contexts (MSI_FLAT): a new directory
             await self.reg_write(Reg.DDTP, 0)  # through Off (xLVL -> xLVL is UNSPECIFIED)
             self.ddt = DeviceDirectory(cfg.ddt_mode, self.alloc, self.store64, extended=True)
             await self.reg_write(Reg.DDTP, self.ddt.ddtp())
+        if cfg.early in ("off", "off_bare"):
+            await self.early_phase(cfg.early)
         self.build_vms()
         for k, sp in enumerate(cfg.spaces):
             self.build_space(k, sp)
@@ -106,16 +108,24 @@ class RandomConfigVseq(RandomTrafficVseq):
                 f"{k} {v}" for k, v in sorted(self.log_counts.items())))
 
     # -- building ---------------------------------------------------------------------------
-    async def early_phase(self, early: str) -> None:
-        """Requests under ddtp Off (256), then, for off_bare, under Bare (pass-through; 260
-        for translated requests); ddtp then goes to the drawn mode (Off/Bare -> xLVL)."""
+    def early_requests(self) -> list:
         rng = self.rng
-        reqs = [Request(did=rng.randrange(1 << 16), iova=rng.randrange(1 << 48) & ~7,
+        return [Request(did=rng.randrange(1 << 16), iova=rng.randrange(1 << 48) & ~7,
                         ttyp=self.draw_ttyp()) for _ in range(rng.randint(4, 12))]
+
+    async def early_phase(self, early: str) -> None:
+        """With the queues on: ddtp Off (256, recorded whatever DTF says), for off_bare then
+        Bare (pass-through; 260 for translated requests), then back to the drawn mode. The
+        PPN stays as it is on entering Off, and Bare is entered from Off only (the spec
+        leaves the other transitions UNSPECIFIED); nothing is cached yet."""
+        ddtp = self.ddt.ddtp()
+        reqs = self.early_requests()
+        await self.reg_write(Reg.DDTP, ddtp & ~0xF)
         await self.translate(reqs)
         if early == "off_bare":
-            await self.reg_write(Reg.DDTP, 1)
+            await self.reg_write(Reg.DDTP, ddtp & ~0xF | 1)
             await self.translate(reqs)
+        await self.reg_write(Reg.DDTP, ddtp)
 
     def build_vms(self) -> None:
         lv = self.live

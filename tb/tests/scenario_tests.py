@@ -3,6 +3,7 @@ the base test naming its virtual sequence. tb/regression.toml lists them (module
 tb.tests.scenario_tests) with their policy and RTL parameter set."""
 import pyuvm
 
+import sequences.corners_vseq  # noqa: F401
 import sequences.fault_causes_vseq  # noqa: F401  (registers the sequences with the factory)
 import sequences.guest_update_vseq  # noqa: F401
 import sequences.illegal_command_vseq  # noqa: F401
@@ -116,3 +117,8 @@ class FencePrPwUnderTrafficTest(ScenarioTest):
 @pyuvm.test(timeout_time=50, timeout_unit="ms")
 class IllegalCommandTest(ScenarioTest):
     vseq_name = "IllegalCommandVseq"
+
+
+@pyuvm.test(timeout_time=50, timeout_unit="ms")
+class CornersTest(ScenarioTest):
+    vseq_name = "CornersVseq"

@@ -61,7 +61,7 @@ EVERY = {
     "inject.where": ["ddte", "dc", "pdte", "pc", "pte1", "pte2"],
     "inject.pte2": ["final", "implicit"], "inject.pte1": ["leaf", "root"],
     "ttyp": ["read", "write", "exec", "translated"],
-    "early": ["off", "off_bare"],
+    "early": ["off_before_queues", "off", "off_bare"],
     "fq_log2": ["3"],
     "bus": ["none", "mem", "mem_rsp"],
 }
