@@ -17,6 +17,7 @@ import dataclasses
 import sys
 import time
 import xml.etree.ElementTree as ET
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,14 +74,20 @@ def campaign_jobs(data: dict, dut: DutProfile, sim: str, subset: str | None, tes
     `tests` (comma-separated ids) or those of `subset`, on one simulator, with `seed` or with
     seeds 1..`seeds` each. Runs that must fail (negative tests, the regression's own mutant
     checks) are left out: here a mutant is killed by a test that passes on the real DUT."""
-    base = dict(dut=None, sim=sim, seed=None if seeds else seed, seeds=seeds or None, policy=None,
-                waves=False)
     if tests:
-        jobs = []
-        for t in dict.fromkeys(x.strip() for x in tests.split(",") if x.strip()):
-            jobs += plan(data, argparse.Namespace(**base, test=t, subset=None), dut)
+        ids = list(dict.fromkeys(x.strip() for x in tests.split(",") if x.strip()))
     else:
-        jobs = plan(data, argparse.Namespace(**base, test=None, subset=subset), dut)
+        ids = [t["id"] for t in data.get("test", []) if subset in t.get("subsets", [])]
+        if not ids:
+            raise UsageError(f"no test is in subset {subset!r}")
+    entries = {t["id"]: t for t in data.get("test", [])}
+    jobs = []
+    for t in ids:
+        # neither SEED nor SEEDS given: the entry's `mutate_seeds` (seeds 1..N), else seed 1
+        n = seeds or (None if seed is not None else entries.get(t, {}).get("mutate_seeds"))
+        base = dict(dut=None, sim=sim, seed=None if n else (DEFAULT_SEED if seed is None else seed),
+                    seeds=n, policy=None, waves=False)
+        jobs += plan(data, argparse.Namespace(**base, test=t, subset=None), dut)
     jobs = [j for j in jobs if not j.must_fail and not j.skip]
     if not jobs:
         what = f"tests {tests!r}" if tests else f"subset {subset!r}"
@@ -232,6 +239,18 @@ def write_junit(results: list[MutantResult], path: Path) -> None:
     ET.ElementTree(suite).write(path, encoding="unicode", xml_declaration=True)
 
 
+def tests_line(jobs: list[Job]) -> str:
+    """The campaign's tests in order, with the seeds they run: 'A, B [seeds 1..8] (seed 1)'."""
+    per: dict[str, list[int]] = {}
+    for j in jobs:
+        per.setdefault(j.test, []).append(j.seed)
+    common = Counter(tuple(v) for v in per.values()).most_common(1)[0][0]
+    def seeds(v):
+        return f"seed {v[0]}" if len(v) == 1 else f"seeds {v[0]}..{v[-1]}"
+    return ", ".join(t if tuple(v) == common else f"{t} [{seeds(v)}]" for t, v in per.items()) + \
+        f" ({seeds(common)})"
+
+
 def library_lines(dut: DutProfile, names: list[str]) -> list[str]:
     """`--list`: the chosen mutants, grouped by class: class/name (file): what."""
     out = []
@@ -268,8 +287,7 @@ def main(argv=None) -> int:
             raise UsageError("give SEED or SEEDS, not both")
         if args.seeds is not None and args.seeds < 1:
             raise UsageError(f"SEEDS must be at least 1, got {args.seeds}")
-        args.seed = DEFAULT_SEED if args.seed is None else args.seed
-        if args.seed < 0:
+        if args.seed is not None and args.seed < 0:
             raise UsageError(f"SEED must be a non-negative integer, got {args.seed}")
         if args.jobs < 1:
             raise UsageError(f"JOBS must be at least 1, got {args.jobs}")
@@ -286,9 +304,8 @@ def main(argv=None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     chosen = f"tests {args.tests}" if args.tests else f"subset {subset}"
-    seeds = f"seeds 1..{args.seeds}" if args.seeds else f"seed {args.seed}"
     print(f"mutation campaign: DUT {dut.name}, {len(names)} mutant(s), {args.sim}, {chosen} "
-          f"({len(jobs)} run(s), {seeds}), {args.jobs} job(s)")
+          f"({len(jobs)} run(s)), {args.jobs} job(s)")
     t0 = time.time()
     bad = baseline(jobs, dut, args.jobs)
     t_base = time.time() - t0
@@ -308,7 +325,7 @@ def main(argv=None) -> int:
     n_kill = sum(r.verdict == "KILLED" for r in results)
     n_err = sum(r.verdict == "ERROR" for r in results)
     head = [f"mutation campaign: DUT {dut.name} ({dut.path}), {args.sim}, {chosen}",
-            "tests: " + ", ".join(dict.fromkeys(j.test for j in jobs)) + f" ({seeds})", ""]
+            "tests: " + tests_line(jobs), ""]
     tail = ["", f"{len(results)} mutants: {n_kill} killed, {len(results) - n_kill - n_err} survived, "
                 f"{n_err} could not run; {wall:.0f} s (baseline {t_base:.0f} s), {args.jobs} job(s)"]
     surv = survivors(results)

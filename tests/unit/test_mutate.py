@@ -120,6 +120,12 @@ def test_campaign_uses_only_runs_that_pass_on_the_real_dut():
         campaign_jobs(data, LIB, "icarus", None, "Bug_fq_interrupt_stuck", 1)
     subset = campaign_jobs(data, LIB, "icarus", "bugs", None, 3)
     assert subset and all(not j.must_fail and j.seed == 3 for j in subset)
+    rc = [(j.test, j.seed) for j in campaign_jobs(data, LIB, "icarus", "mutate", None, None)
+          if j.test == "RandomConfigTest"]                  # its mutate_seeds, when no SEED given
+    assert rc == [("RandomConfigTest", s) for s in range(1, 9)]
+    assert [j.seed for j in campaign_jobs(data, LIB, "icarus", None, "RandomConfigTest", 4)] == [4]
+    assert mutate.tests_line(campaign_jobs(data, LIB, "icarus", None, "SmokeTest,RandomConfigTest", None)) == \
+        "SmokeTest, RandomConfigTest [seeds 1..8] (seed 1)"
     three = campaign_jobs(data, LIB, "icarus", None, "SmokeTest,PscidTagTest", None, seeds=3)
     assert [(j.test, j.seed) for j in three] == [("SmokeTest", s) for s in (1, 2, 3)] + \
         [("PscidTagTest", s) for s in (1, 2, 3)]
