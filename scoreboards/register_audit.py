@@ -31,15 +31,12 @@ def audit(model, got: dict, overflow_possible: bool, overflow_certain: bool = Fa
     was due while the queue was full, so fqof must be set."""
     out = []
     want = {r: model.read_reg(r, 4) for r in AUDITED}
-    fqcsr_mask = sum(1 << b for b in FQCSR_BITS)
     if overflow_certain or overflow_possible and got[Reg.FQCSR] & FQOF:
         want[Reg.FQCSR] |= FQOF                    # the DUT dropped a record: allowed here
         if want[Reg.FQCSR] & 2:                    # fie
             want[Reg.IPSR] |= IPSR_FIP
     for reg, names in ((Reg.CQCSR, CQCSR_BITS), (Reg.FQCSR, FQCSR_BITS), (Reg.IPSR, IPSR_BITS)):
         mask = sum(1 << b for b in names)
-        if reg == Reg.FQCSR:
-            mask = fqcsr_mask
         g, w = got[reg] & mask, want[reg] & mask
         if g != w:
             diff = g ^ w

@@ -19,10 +19,10 @@ from models import Reg, Request, TTYP
 from models import capabilities as capbits
 from models.command_queue import encode
 from sequences.iommu_sw_vseq import FENCE_DATA, IommuSwVseq
-from sequences.sw.commands import iofence_c, iotinval_gvma, iotinval_vma
+from sequences.sw.commands import CQCSR_CIE, CQCSR_CQEN, iofence_c, iotinval_gvma, iotinval_vma
 from sequences.sw.device_directory import DeviceContextSpec
 
-CQCSR_CQEN, CQCSR_CIE, CQCSR_CMD_ILL = 1, 2, 1 << 10
+CQCSR_CMD_ILL = 1 << 10
 IPSR_CIP = 1
 IOVA, PA = 0x2000_0000, 0x8100_0000
 

@@ -17,11 +17,12 @@ from models import Reg
 from models.command_queue import encode
 from sequences.iommu_sw_vseq import FENCE_DATA
 from sequences.queue_stress_vseq import QueueBase
-from sequences.sw.commands import FQCSR_FIE, FQCSR_FQEN, FaultQueueReader, iofence_c
+from sequences.sw.commands import (CQCSR_CIE, CQCSR_CQEN, FQCSR_FIE, FQCSR_FQEN, FaultQueueReader,
+                                   iofence_c)
 
 BAD = 0x0F00_0000                 # answers every access with a bus error
 NEW_FQ = 0x0005_0000              # the fault queue's second home
-CQCSR_CQEN, CQCSR_CIE, CQCSR_CQMF = 1, 2, 1 << 8
+CQCSR_CQMF = 1 << 8
 FQCSR_FQMF, FQCSR_FQON = 1 << 8, 1 << 16
 IPSR_CIP, IPSR_FIP = 1, 2
 BIT_NAMES = {(Reg.CQCSR, CQCSR_CQMF): "cqmf", (Reg.FQCSR, FQCSR_FQMF): "fqmf",

@@ -1,6 +1,7 @@
 """The commands a cqt doorbell publishes, decoded from the oracle's copy of the queue
-(shared by the scoreboard, which expects their IOFENCE.C data writes, and coverage). Call it
-before the oracle sees the doorbell: it reads from the model's current tail."""
+(coverage counts them; the scoreboard takes the IOFENCE.C data writes to expect from the
+commands the model executed). Call it before the oracle sees the doorbell: it reads from the
+model's current tail."""
 from __future__ import annotations
 
 from typing import Iterator
