@@ -5,9 +5,12 @@
 - permissions without hardware A/D update: a write to a leaf with D=0 (read first, so the
   IOTLB holds the page), a read of a leaf with A=0, a User request (no process_id) to a page
   with U=0; on the G-stage (first stage Bare): a leaf with U=0 and a written leaf with D=0;
+  Supervisor requests (a process_id with ENS=1) to an execute-only page, a page with A=0 and
+  a page with D=0, read, write and execute each;
 - directory walks: a bus error on a non-leaf DDT entry (257) and on a non-leaf PDT entry
   (265); an IODIR.INVAL_DDT for a device_id above 16 bits after its context changed;
-  Bare mode, where translated requests are disallowed (260);
+  Bare mode, where translated requests are disallowed (260); then a fresh 1LVL directory,
+  where a device_id with DDI[1] bits set does not fit (260) and an empty slot is not valid (258);
 - address ranges: an Sv39 IOVA that is not canonical (bit 38 set, bits 63:39 clear) while
   the high half is mapped, and Sv39x4 GPAs with bit 41 or 42 set (beyond its 41 bits) whose
   low bits alias a mapped page: both must fault.
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 from models import Reg, Request, TTYP
 from sequences.iommu_sw_vseq import IommuSwVseq
+from sequences.sw.commands import iodir_inval_ddt
 from sequences.sw.device_directory import DeviceContextSpec
 from sequences.sw.page_allocator import PageAllocator
 from sequences.sw.page_table import SIZE_2M, SIZE_4K
@@ -33,6 +37,8 @@ DDT_FAULT_DID = 0x03_0109                          # its own root entry and mid 
 PDT_FAULT_DID, PDT_FAULT_PID = 0x00_010A, 0x2_0042
 DDTP_BUSY = 1 << 4
 GPD_DID = 0x00_010B
+SUP_DID, SUP_PID = 0x00_010C, 0x05
+EX = TTYP.UNTRANSLATED_EXEC
 G_TABLES, SPA_TABLES = 0x1000_0000, 0x0400_0000    # guest-physical table region, its home
 
 
@@ -43,12 +49,14 @@ class CornersVseq(IommuSwVseq):
         await self.alias_devices(fs)
         await self.alias_processes(fs)
         await self.permissions(fs)
+        await self.supervisor_permissions(fs)
         await self.gstage_permissions()
         await self.directory_faults(fs)
         await self.high_did_change(fs)
         # the same requests again, in one batch, with every cache warm
         await self.translate(self.all_reqs)
         await self.bare_mode()
+        await self.one_level()
 
     async def rounds(self, reqs: list, n: int = 3) -> None:
         self.all_reqs = getattr(self, "all_reqs", []) + reqs
@@ -96,6 +104,24 @@ class CornersVseq(IommuSwVseq):
                           + ([Request(did=PERM_DID, iova=high, ttyp=RD),
                               Request(did=PERM_DID, iova=(1 << 38) + IOVA, ttyp=RD)]
                              if high is not None else []))
+
+    async def supervisor_permissions(self, fs: str) -> None:
+        """Supervisor pages (U=0): page 0 execute-only, page 1 A=0, page 2 D=0; every request
+        type on each, so R, A and D are each 0 under S requests of every type."""
+        pd_mode = self.dut.pd_mode("pd8")
+        pt = self.page_table(fs, pscid=65)
+        pt.map(IOVA, PA + 24 * SIZE_4K, perms="x", user=False)
+        for i in (1, 2):
+            pt.map(IOVA + i * SIZE_4K, PA + (24 + i) * SIZE_4K, perms="rwx", user=False)
+        self.clear_bits(pt, IOVA + SIZE_4K, PTE_A)
+        self.clear_bits(pt, IOVA + 2 * SIZE_4K, PTE_D)
+        pd = self.process_directory(pd_mode, did=SUP_DID)
+        pd.set_pc(SUP_PID, pscid=65, fs_mode=fs, fs_root=pt.root, ens=True)
+        await self.after_update(self.ddt.set_dc(SUP_DID, DeviceContextSpec(
+            pdtv=True, pdt_mode=pd_mode, pdt_root=pd.root)))
+        await self.rounds(self.dut.sendable(
+            [Request(did=SUP_DID, iova=IOVA + i * SIZE_4K, ttyp=t, pid=SUP_PID, priv_s=True)
+             for i in range(3) for t in (RD, WR, EX)]), n=2)
 
     async def gstage_permissions(self) -> None:
         if not (self.dut.has("sv39x4") or self.dut.has("sv48x4")):
@@ -174,6 +200,20 @@ class CornersVseq(IommuSwVseq):
         await self.translate([Request(did=PERM_DID, iova=IOVA, ttyp=RD),
                               Request(did=PERM_DID, iova=IOVA, ttyp=TTYP.TRANSLATED_READ),
                               Request(did=PERM_DID, iova=IOVA, ttyp=TTYP.TRANSLATED_WRITE)])
+
+    async def one_level(self) -> None:
+        """From Bare to a fresh, empty 1LVL directory (the old directory's entries invalidated):
+        a device_id with DDI[1] bits set does not fit a 1LVL table (260), an empty slot is not
+        valid (258)."""
+        root = self.alloc.alloc_page()
+        await self.reg_write(Reg.DDTP, root >> 12 << 10 | 2)
+        for _ in range(1000):
+            if not await self.reg_read(Reg.DDTP) & DDTP_BUSY:
+                break
+        await self.run_commands([iodir_inval_ddt()])
+        wide = 0x80 if not self.dut.has("msi_flat") else 0x40     # DDI[1] bit 0
+        await self.translate([Request(did=wide | 5, iova=IOVA, ttyp=RD),
+                              Request(did=5, iova=IOVA, ttyp=RD)])
 
     def clear_bits(self, pt, va: int, bits: int) -> None:
         """Before any request used the page: clear leaf bits with a plain store."""
