@@ -115,6 +115,16 @@ def dc_misconfigured(dc: DeviceContext, caps: Capabilities, fctl_be: int, extend
     return None
 
 
+def dir_entry_malformed(entry: int) -> bool:
+    """A valid non-leaf DDT or PDT entry with a reserved bit set ([9:1], [63:54])."""
+    return bool(bits(entry, 9, 1) or bits(entry, 63, 54))
+
+
+def dc_cause(words: tuple, caps: Capabilities, fctl_be: int, extended: bool):
+    """The cause a walk reports for these DC doublewords (258, 259), or None for a good DC."""
+    return _decode_dc(tuple(words), caps, fctl_be, extended)[1]
+
+
 def locate_dc(reader: WalkReader, did: int, mode: int, ppn: int, caps: Capabilities,
               fctl_be: int) -> DeviceContext:
     """Walk the DDT for device `did`; raises Fault(257/258/259/268)."""
@@ -129,7 +139,7 @@ def locate_dc(reader: WalkReader, did: int, mode: int, ppn: int, caps: Capabilit
         (ddte,) = read_or_fault(reader, item, Cause.DDT_LOAD_ACCESS_FAULT, Cause.DDT_DATA_CORRUPTION)
         if not ddte & 1:
             raise Fault(Cause.DDT_NOT_VALID)
-        if bits(ddte, 9, 1) or bits(ddte, 63, 54):
+        if dir_entry_malformed(ddte):
             raise Fault(Cause.DDT_MISCONFIGURED)
         a = bits(ddte, 53, 10) << 12
     size = 64 if extended else 32

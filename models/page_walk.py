@@ -15,7 +15,21 @@ PTE_N = 1 << 63
 PTE_PBMT_SHIFT = 61
 PTE_RSVD = ((1 << 61) - 1) ^ ((1 << 54) - 1)   # bits 60:54 (Svrsw60t59b not implemented)
 
+PTE_PBMT = 3 << PTE_PBMT_SHIFT
+PTE_NONLEAF_RSVD = PTE_D | PTE_A | PTE_U | PTE_N
+
 READ, WRITE, EXEC = "read", "write", "exec"
+
+
+def pte_malformed(pte: int, svnapot: bool = True) -> bool:
+    """Whether a PTE (taken as V=1) is rejected whatever the access: W without R, a reserved
+    bit (N too without Svnapot), PBMT set (Svpbmt is not implemented), or a non-leaf entry
+    with D, A, U or N (reserved in non-leaf entries)."""
+    if pte & PTE_W and not pte & PTE_R or pte & (PTE_RSVD | PTE_PBMT):
+        return True
+    if not svnapot and pte & PTE_N:
+        return True
+    return not pte & (PTE_R | PTE_X) and bool(pte & PTE_NONLEAF_RSVD)
 
 
 class PtFault(Exception):
@@ -41,7 +55,6 @@ def walk(reader: WalkReader, *, kind: str, addr: int, levels: int, root_ppn: int
     svnapot: False for an IOMMU without Svnapot; bit 63 (N) is then reserved and a PTE with it
     set is a page fault (Privileged spec, Sv39: reserved for Svnapot, zero otherwise).
     """
-    rsvd = PTE_RSVD if svnapot else PTE_RSVD | PTE_N
     g_stage = kind == "pte2"
     va_bits = 12 + 9 * levels + (2 if g_stage else 0)
     if g_stage:
@@ -66,13 +79,9 @@ def walk(reader: WalkReader, *, kind: str, addr: int, levels: int, root_ppn: int
             raise PtFault(PtFault.ACCESS)
         except PoisonedData:
             raise PtFault(PtFault.POISON)
-        pbmt = (pte >> PTE_PBMT_SHIFT) & 3
-        if not pte & PTE_V or (pte & PTE_W and not pte & PTE_R) or pte & rsvd or pbmt:
+        if not pte & PTE_V or pte_malformed(pte, svnapot):
             raise PtFault(PtFault.PAGE)
         if not pte & (PTE_R | PTE_X):
-            # Non-leaf: D, A, U, N and PBMT are reserved.
-            if pte & (PTE_D | PTE_A | PTE_U | PTE_N):
-                raise PtFault(PtFault.PAGE)
             a = _ppn(pte) << 12
             continue
         return _leaf(addr, pte, i, access, user, sum_, g_stage), pte

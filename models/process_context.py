@@ -8,7 +8,7 @@ from typing import Callable
 
 from .capabilities import Capabilities
 from .causes import Cause
-from .device_context import PPN_MASK, bits
+from .device_context import PPN_MASK, bits, dir_entry_malformed
 from .walk_reader import Fault, Item, WalkReader, read_or_fault
 
 PD_PID_BITS = {1: 8, 2: 17, 3: 20}      # pdtp.MODE PD8/PD17/PD20 -> process_id width
@@ -57,7 +57,7 @@ def locate_pc(reader: WalkReader, did: int, pid: int, pd_mode: int, pdt_ppn: int
                                 Cause.PDT_LOAD_ACCESS_FAULT, Cause.PDT_DATA_CORRUPTION)
         if not pdte & 1:
             raise Fault(Cause.PDT_NOT_VALID)
-        if bits(pdte, 9, 1) or bits(pdte, 63, 54):
+        if dir_entry_malformed(pdte):
             raise Fault(Cause.PDT_MISCONFIGURED)
         a = bits(pdte, 53, 10) << 12
     addr = a + pdi[0] * 16
@@ -69,6 +69,11 @@ def locate_pc(reader: WalkReader, did: int, pid: int, pd_mode: int, pdt_ppn: int
     if cause is not None:
         raise Fault(cause)
     return pc
+
+
+def pc_cause(ta: int, fsc: int, caps: Capabilities):
+    """The cause a walk reports for these PC doublewords (266, 267), or None for a good PC."""
+    return _decode_pc(ta, fsc, caps)[1]
 
 
 @lru_cache(maxsize=4096)

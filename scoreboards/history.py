@@ -1,0 +1,285 @@
+"""History and pruning: the earlier values a cache may still hold, and when an invalidation
+removes them. A mixin of CoherenceOracle (scoreboards/README.md, "Identity" and "Pruning").
+
+Two sources of earlier values:
+- address history (`_hist`): values an address held before stores replaced them, recorded
+  for addresses with readers (kind and tag of each read, `_readers`);
+- tag cache (`_cache`): values read under a tag wherever they were read, each with the ways
+  (witnesses) it may have been filled.
+"""
+from __future__ import annotations
+
+from collections import deque
+from typing import Optional
+
+from models.command_queue import Command
+from models.device_context import dc_cause, dir_entry_malformed
+from models.page_walk import PTE_G, PTE_R, PTE_X, pte_malformed
+from models.process_context import pc_cause
+
+from .records import CachedValue, OldValue, Pruned, ReadKey, StaleDep, Witness
+from .scope import Key, covers
+
+KILLERS_CAP = 32        # completed scopes remembered per old value
+GRAVE_CAP = 1024        # addresses whose pruned values are kept for messages
+WITNESS_CAP = 4         # ways a cached value may have been filled, kept per value
+DONE_LOG = 256          # completed invalidations remembered (doorbell order)
+
+
+def is_leaf(kind: str, value: int) -> bool:
+    """Command scopes treat a V=0 PTE as a leaf (AV=1 covers it); contexts are leaves."""
+    if kind in ("pte1", "pte2"):
+        return not value & 1 or bool(value & (PTE_R | PTE_X))
+    return True
+
+
+class History:
+    """State: _hist, _readers, _cache, _grave, _done; see CoherenceOracle.__init__."""
+
+    # -- keys and scopes ----------------------------------------------------------------
+    def _key(self, rk: ReadKey, value: Optional[int]) -> Key:
+        if value is None:            # the widest scope a reader could need
+            return Key(rk.kind, rk.tag, rk.width, False, True)
+        glob = rk.kind == "pte1" and (rk.gpar or bool(value & 1 and value & PTE_G))
+        return Key(rk.kind, rk.tag, rk.width, is_leaf(rk.kind, value), glob)
+
+    def _killer(self, cmds, rk: ReadKey, value: Optional[int]):
+        """The completed command of `cmds` ({scope: (fence, completion order)}) that removes
+        this reader's copy, as (scope, fence), or None. For a G-stage translation of a DC/PC
+        pointer both the G-stage entry and the context holding the SPA must go, the context's
+        invalidation no earlier (in queue order) than the first G-stage one: before that, the
+        context could be refilled from the still-cached G-stage entry."""
+        key = self._key(rk, value)
+        owner = rk.owner
+        first = None
+        for c, (f, order, _) in cmds.items():
+            if covers(c, key):
+                if owner is None:
+                    return c, f
+                if first is None or order < first:
+                    first = order
+        if first is None:
+            return None
+        for c, (f, _, last) in cmds.items():
+            if last >= first and covers(c, owner):
+                return c, f
+        return None
+
+    @staticmethod
+    def _add_killer(killers: dict, cmd: Command, fence: int, order: int) -> None:
+        """Remember a completed scope: (first fence, first order, latest order)."""
+        k = killers.get(cmd)
+        killers[cmd] = (fence, order, order) if k is None else (k[0], k[1], order)
+
+    # -- what a cache may hold ----------------------------------------------------------
+    def _erroneous(self, kind: str, words: tuple) -> bool:
+        """A V=1 value the walk rejects on its own (the model's checks)."""
+        v = words[0]
+        if not v & 1:
+            return False
+        caps = self.model.caps
+        if kind in ("ddte", "pdte"):
+            return dir_entry_malformed(v)
+        if kind == "dc":
+            return dc_cause(tuple(words), caps, self.model.fctl & 1, caps.msi_flat) is not None
+        if kind == "pc":
+            return pc_cause(words[0], words[1], caps) is not None
+        if kind in ("pte1", "pte2"):
+            return pte_malformed(v, caps.svnapot)
+        return False
+
+    def _may_cache(self, kind: str, words: tuple) -> bool:
+        p = self.policy
+        if kind not in p.cached:
+            return False
+        valid = bool(words[0] & 1)
+        erroneous = False if p.erroneous_cached or not valid else self._erroneous(kind, words)
+        return p.may_cache(kind, valid, erroneous)
+
+    def _ndw(self, kind: str) -> int:
+        if kind == "dc":
+            return 8 if self.model.caps.msi_flat else 4
+        return 2 if kind in ("pc", "msipte") else 1
+
+    # -- stores and reads -----------------------------------------------------------------
+    def _remember_old(self, pa: int, old: int, seq: int) -> None:
+        """Store #seq replaced `old` at an address with readers: keep the old value."""
+        olds = self._hist.setdefault(pa, [])
+        # An earlier entry with the same value is subsumed by this later one (anything that
+        # removes the later removes the earlier).
+        n = len(olds)
+        olds[:] = [o for o in olds if o.value != old]
+        olds.append(OldValue(old, seq, self._t))
+        self._n_hist += len(olds) - n
+        for e in self._cache_entries_at(pa):
+            e.seq = seq
+        self._account()
+
+    def _record(self, path, req) -> None:
+        """What this walk read: readers of each address, values a cache may now hold."""
+        now = self._t
+        if self._rec_epoch != self._epoch:
+            self._rec_epoch = self._epoch
+            self._rec_done.clear()
+        deps: list = []             # stale values read earlier in this walk
+        for r in path.reads:
+            rk, w, src = r.rk, r.opt.words, r.opt.src
+            if src is None and not deps:
+                # A current value read with no stale value before it, already recorded in this
+                # epoch: nothing a time comparison can tell apart has happened since (every
+                # store that changes memory, register write and command starts a new epoch),
+                # so recording it again would change nothing.
+                sig = (r.pa, rk, w)
+                if sig in self._rec_done:
+                    continue
+                self._rec_done.add(sig)
+            for i in range(r.ndw):
+                self._readers.setdefault(r.pa + 8 * i, {})[rk] = (now, r.pa)
+            if src is None:
+                live, seq = now, 0
+            elif isinstance(src, OldValue):
+                live, seq = src.t_end, src.seq
+            elif isinstance(src, CachedValue):
+                live, seq = src.live_until, src.seq
+            else:
+                continue
+            if self._may_cache(rk.kind, w):
+                key = self._key(rk, w[0])
+                for ck in self._cache_keys(rk):
+                    via = ck[0] == "via"
+                    alt = (StaleDep(key, None, live),) if via else ()
+                    self._insert(ck, w, Witness(live, tuple(d.copy() for d in deps), alt), key,
+                                 rk.owner if via else None, r.pa, seq, now,
+                                 not isinstance(src, CachedValue))
+            if src is not None:
+                deps.append(StaleDep(self._key(rk, w[0]), rk.owner, live))
+        self._account()
+
+    def _insert(self, ck, w, wit: Witness, key: Key, owner, pa: int, seq: int, now: int,
+                in_memory: bool) -> None:
+        entries = self._cache.get(ck)
+        e = entries.get(w) if entries else None
+        if e is not None:
+            for o in e.wits:         # an existing way at least as alive makes this one moot
+                if o.live >= wit.live and all(any(a.key == b.key and a.time == b.time
+                                                  for b in wit.deps) for a in o.deps):
+                    return
+        if (wit.live < now or wit.deps) and self._replay_kills(
+                wit, owner if owner is not None else key):
+            return
+        if e is None:
+            if entries is None:
+                entries = self._cache[ck] = {}
+            entries[w] = CachedValue([wit], key, owner, pa, seq)
+            self._n_cached += 1
+            return
+        if not wit.deps:
+            e.wits = [o for o in e.wits if o.live > wit.live] + [wit]
+        else:
+            e.wits.append(wit)
+            if len(e.wits) > WITNESS_CAP:
+                e.wits.remove(min(e.wits, key=lambda o: o.live))
+        if in_memory and wit.live >= e.live_until:
+            e.pa, e.seq = pa, seq
+
+    def _cache_entries_at(self, pa: int):
+        """Cached values last read at `pa` (to name the store that replaced them)."""
+        readers = self._readers.get(pa)
+        if not readers:
+            return
+        for rk, (_, base) in readers.items():
+            cur = tuple(self.mem.read64(base + 8 * i) for i in range(self._ndw(rk.kind)))
+            for ck in self._cache_keys(rk):
+                entries = self._cache.get(ck)
+                if entries:
+                    for w, e in entries.items():
+                        if e.pa == base and w != cur and not e.seq:
+                            yield e
+
+    # -- completion and pruning -------------------------------------------------------------
+    def _replay_kills(self, wit: Witness, cover_key: Key) -> bool:
+        """Replay the completed commands (queue order): was this fill already invalidated?
+        Only commands issued at or after the oldest time involved matter."""
+        sig = (cover_key, wit.live, tuple((d.key, d.owner, d.time) for d in wit.deps + wit.alt))
+        hit = self._replay_memo.get(sig)
+        if hit is None:
+            start = min([wit.live] + [d.time for d in wit.deps + wit.alt])
+            killed = False
+            for doorbell, cmd in self._done:
+                if doorbell >= start and wit.killed_by(cmd, doorbell, covers(cmd, cover_key)):
+                    killed = True
+                    break
+            hit = self._replay_memo[sig] = (killed, [(d.dead_key, d.dead_owner)
+                                                     for d in wit.deps + wit.alt])
+        else:
+            for d, (k, o) in zip(wit.deps + wit.alt, hit[1]):
+                d.dead_key, d.dead_owner = k, o
+        return hit[0]
+
+    def _bury(self, where, entry: Pruned) -> None:
+        """Keep a pruned value a while (by address or tag key), only to explain a mismatch."""
+        g = self._grave.pop(where, None) or deque(maxlen=2)
+        g.append(entry)
+        self._grave[where] = g
+        if len(self._grave) > GRAVE_CAP:
+            del self._grave[next(iter(self._grave))]
+
+    def _complete(self, cmd: Command, doorbell: int, fence: int) -> None:
+        """A covering scope completed (its IOFENCE.C did): prune what it removed."""
+        self._done.append((doorbell, cmd))
+        self._replay_memo.clear()
+        self._order += 1
+        order = self._order
+        if len(self._done) > DONE_LOG:      # forgetting one only permits more
+            self._done.popleft()
+        # Per-tag cached values read before the doorbell and covered: gone.
+        for ck in list(self._cache):
+            entries = self._cache[ck]
+            for w in list(entries):
+                e = entries[w]
+                covered = covers(cmd, e.owner if e.owner is not None else e.key)
+                e.wits = [o for o in e.wits if not o.killed_by(cmd, doorbell, covered)]
+                if not e.wits:
+                    self._bury(ck, Pruned(entries.pop(w), cmd, fence, w))
+            if not entries:
+                del self._cache[ck]
+        # Per-address old values replaced before the doorbell: gone once every reader of the
+        # address is covered (by this command or an earlier completed one).
+        for pa in list(self._hist):
+            olds = self._hist[pa]
+            readers = self._readers.get(pa, {})
+            keep = []
+            for o in olds:
+                if o.t_end > doorbell:
+                    keep.append(o)
+                    continue
+                cmds = dict(o.killers)
+                self._add_killer(cmds, cmd, fence, order)
+                if all(self._killer(cmds, rk, o.value) for rk in readers):
+                    self._bury(pa, Pruned(o, cmd, fence))
+                    continue
+                self._add_killer(o.killers, cmd, fence, order)
+                if len(o.killers) > KILLERS_CAP:        # forgetting one only permits more
+                    del o.killers[next(iter(o.killers))]
+                keep.append(o)
+            if keep:
+                self._hist[pa] = keep
+            else:
+                del self._hist[pa]
+        # Readers whose every possible copy read before the doorbell is removed.
+        for pa in list(self._readers):
+            rs = self._readers[pa]
+            for rk in [rk for rk, (t, _) in rs.items() if t <= doorbell
+                       and self._killer({cmd: (fence, order, order)}, rk, None)]:
+                del rs[rk]
+            if not rs:
+                del self._readers[pa]
+        self._complete_updates(cmd, doorbell, fence, order)
+
+    def _account(self, recount: bool = False) -> None:
+        if recount:
+            self._n_hist = sum(len(v) for v in self._hist.values())
+            self._n_cached = sum(len(v) for v in self._cache.values())
+        n = self._n_hist + self._n_cached
+        if n > self.max_history:
+            self.max_history = n

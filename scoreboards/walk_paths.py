@@ -1,0 +1,228 @@
+"""Walk-path enumeration: the model's walk run once per combination of permitted values.
+
+At each item the walk reads, the hook offers the current memory value and every earlier value
+still permitted for it (address history and tag cache, see history.py); the walk is replayed
+depth-first over these choice points. A mixin of CoherenceOracle, plus the Path that one run
+of the walk is.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from models import Request
+from models.device_context import DeviceContext, bits
+from models.page_walk import PTE_G, PTE_R, PTE_X
+
+from .records import OldValue, Option, Read, ReadKey
+from .scope import Key
+
+PPN44 = (1 << 44) - 1
+
+
+class Path:
+    """One run of the model's walk in which every item read takes one permitted value.
+
+    `script` fixes the option index at each choice point met so far (depth-first replay)."""
+
+    def __init__(self, oracle, req: Request, script: list, explain: bool):
+        self.o, self.req, self.script, self.explain = oracle, req, script, explain
+        self.pos = 0
+        self.choices: list[tuple[int, int]] = []
+        self.reads: list[Read] = []
+        self.fs_levels = self.g_levels = None
+        self.gpar = False
+        self.pending = None          # (owner Key, GPA page) of a pointer about to be translated
+
+    def hook(self, item, words):
+        kind = item.kind
+        width, gpar, owner = 0, False, None
+        if kind == "pte1":
+            if self.fs_levels is None:
+                self.fs_levels = item.level + 1
+            width, gpar = 12 + 9 * self.fs_levels, self.gpar
+            self.pending = None
+        elif kind == "pte2":
+            if self.g_levels is None:
+                self.g_levels = item.level + 1
+            width = 14 + 9 * self.g_levels
+            if self.pending is not None:
+                okey, gpage = self.pending
+                _, level, vpn = item.tag
+                if ((gpage << 12) & ((1 << width) - 1)) >> (12 + 9 * level) == vpn:
+                    owner = okey
+        rk = ReadKey(kind, item.tag, width, gpar, owner)
+        words = tuple(words)
+        opts = self.o._options(item, words, rk, self.explain)
+        if len(opts) == 1:
+            opt = opts[0]
+        else:
+            idx = self.script[self.pos] if self.pos < len(self.script) else 0
+            self.pos += 1
+            self.choices.append((len(opts), idx))
+            opt = opts[idx]
+        self.reads.append(Read(item.pa, rk, item.ndw, opt))
+        w = opt.words
+        v = w[0]
+        # Context for the reads that follow.
+        if kind == "pte1":
+            if v & 1 and not v & (PTE_R | PTE_X) and v & PTE_G:
+                self.gpar = True
+        elif kind == "dc":
+            self.pending = None
+            if v & 1:
+                dc = DeviceContext.from_words(tuple(w) + (0,) * (7 - len(w)))
+                walks_pdt = dc.pdtv and dc.fsc_mode and (self.req.pid is not None or dc.dpe)
+                if walks_pdt or (not dc.pdtv and dc.fsc_mode):
+                    self.pending = (Key("dc", item.tag), dc.fsc_ppn)
+        elif kind == "pdte":
+            self.pending = (Key("pdte", item.tag), bits(v, 53, 10)) if v & 1 else None
+        elif kind == "pc":
+            fsc = w[1]
+            self.pending = (Key("pc", item.tag), fsc & PPN44) if v & 1 and fsc >> 60 else None
+        elif kind in ("ddte", "msipte"):
+            self.pending = None
+        return w
+
+    def next_script(self) -> Optional[list]:
+        ch = self.choices
+        for k in range(len(ch) - 1, -1, -1):
+            n, idx = ch[k]
+            if idx + 1 < n:
+                return [c[1] for c in ch[:k]] + [idx + 1]
+        return None
+
+    def stale_reads(self) -> list:
+        return [r for r in self.reads if r.opt.src is not None]
+
+
+class WalkPaths:
+    """The options offered at each read, and the depth-first runs over them."""
+
+    def _evaluate_walks(self, req: Request) -> tuple:
+        """({Outcome: [stale reads of each path]}, {faulting Outcome: {(iotval2, dtf)}})."""
+        self._t += 1
+        results: dict = {}
+        variants: dict = {}
+        script: list = []
+        n = 0
+        while script is not None:
+            path = Path(self, req, script, explain=False)
+            walked = self.model.walk(req, item_value=path.hook)
+            out = walked.outcome
+            results.setdefault(out, []).append(path.stale_reads())
+            if not out.ok:
+                variants.setdefault(out, set()).add((out.iotval2, walked.dtf))
+            self._record(path, req)
+            n += 1
+            if n >= self.max_paths:
+                self.truncated += 1
+                break
+            script = path.next_script()
+        if len(results) > 1:
+            self._note_reliance(req, results)
+        return results, variants
+
+    def _explain(self, req: Request, observed) -> str:
+        """Which earlier values would give `observed` (None: any fault), and why each is not
+        permitted: a second search that ignores the policy and the invalidations."""
+        script: list = []
+        best = None
+        n = 0
+        while script is not None and n < self.max_paths:
+            path = Path(self, req, script, explain=True)
+            out = self.model.walk(req, item_value=path.hook).outcome
+            n += 1
+            if out == observed or observed is None and not out.ok:
+                stale = path.stale_reads()
+                if best is None or len(stale) < len(best):
+                    best = stale
+            script = path.next_script()
+        if best is None:
+            return "none: no earlier value of any item the walk reads gives this result"
+        if not best:
+            return "none: the current memory gives this result"
+        return self._describe_stale(best, permitted=False)
+
+    @staticmethod
+    def _cache_keys(rk: ReadKey):
+        yield (rk.kind, rk.tag)
+        if rk.owner is not None:
+            yield ("via", rk.owner.kind, rk.owner.tag, rk.kind, rk.tag)
+
+    def _options(self, item, words: tuple, rk: ReadKey, explain: bool) -> list:
+        opts = [Option(words)]
+        kind = item.kind
+        if not explain:
+            if kind not in self.policy.cached:
+                return opts
+            if not self._hist and rk.owner is None:
+                # Quiet memory (no old values anywhere) and no owner: the only other values
+                # are what a cache of this tag may hold besides the current one.
+                entries = self._cache.get((kind, rk.tag))
+                if not entries or (len(entries) == 1 and words in entries):
+                    return opts
+        seen = {words}
+        hist = self._hist
+        pa = item.pa
+        if explain or pa in hist or (item.ndw > 1 and
+                                     any(pa + 8 * i in hist for i in range(1, item.ndw))):
+            self._add_snapshots(opts, seen, item, words, rk, explain)
+        for ck in self._cache_keys(rk):
+            entries = self._cache.get(ck)
+            if entries:
+                for w, e in entries.items():
+                    if w not in seen:
+                        seen.add(w)
+                        opts.append(Option(w, e))
+            if explain and ck in self._grave:
+                for g in self._grave[ck]:
+                    if g.words not in seen:
+                        seen.add(g.words)
+                        opts.append(Option(g.words, g))
+        return opts
+
+    def _add_snapshots(self, opts, seen, item, words, rk: ReadKey, explain: bool) -> None:
+        kind = item.kind
+        for snap, old in self._snapshots(item.pa, item.ndw, words, grave=explain):
+            if snap in seen:
+                continue
+            if not explain:
+                if not self._may_cache(kind, snap):
+                    continue
+                if isinstance(old, OldValue) and old.killers and self._killer(old.killers, rk,
+                                                                              snap[0]):
+                    continue
+            seen.add(snap)
+            opts.append(Option(snap, old))
+
+    def _snapshots(self, pa: int, ndw: int, cur: tuple, grave: bool):
+        """(words, defining OldValue or Pruned) for every earlier state of the item's
+        doublewords."""
+        if ndw == 1:
+            olds = self._hist.get(pa)
+            for o in reversed(olds or ()):
+                yield (o.value,), o
+            if grave and pa in self._grave:
+                for g in reversed(self._grave[pa]):
+                    yield (g.value.value,), g
+            return
+        per = []
+        for i in range(ndw):
+            lst = [(o.t_end, o.value, o) for o in self._hist.get(pa + 8 * i) or ()]
+            if grave and pa + 8 * i in self._grave:
+                lst += [(g.value.t_end, g.value.value, g) for g in self._grave[pa + 8 * i]]
+            per.append(sorted(lst, key=lambda e: e[0]))
+        if not any(per):
+            return
+        events = sorted((e for lst in per for e in lst), key=lambda e: e[0], reverse=True)
+        for t_ev, _, src in events:
+            out = []
+            for i, lst in enumerate(per):
+                val = cur[i]
+                for t_end, value, _ in lst:             # ascending t_end
+                    if t_end >= t_ev:
+                        val = value
+                        break
+                out.append(val)
+            yield tuple(out), src
+
