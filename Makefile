@@ -18,7 +18,7 @@ all: test
 
 help:
 	@echo "make test   - unit tests, RTL tests and a short regression (what CI runs; DUT= for its regression checks)"
-	@echo "make sim    - the full regression (DUT=name|profile.toml SIM=icarus|verilator|all TEST= SEED= SEEDS= POLICY= WAVES=1)"
+	@echo "make sim    - the full regression (DUT=name|profile.toml SIM=icarus|verilator|all TEST= SEED= SEEDS= POLICY= FILLS=any|demand WAVES=1)"
 	@echo "make mutate - mutation campaign: kill table by class (MUTANTS=names|classes SIM=icarus|verilator SUBSET= TESTS= SEED= SEEDS= JOBS= DUT= LIST=1)"
 	@echo "make bench  - throughput figures"
 	@echo "make lint   - verilator --lint-only -Wall over rtl/"
@@ -59,7 +59,7 @@ lint: $(STAMP)
 
 SIM ?= all
 SIM_ARGS = --sim $(SIM) $(if $(DUT),--dut $(DUT)) $(if $(TEST),--test $(TEST)) $(if $(SEED),--seed $(SEED)) \
-           $(if $(SEEDS),--seeds $(SEEDS)) $(if $(POLICY),--policy $(POLICY)) \
+           $(if $(SEEDS),--seeds $(SEEDS)) $(if $(POLICY),--policy $(POLICY)) $(if $(FILLS),--fills $(FILLS)) \
            $(if $(filter 1 yes true,$(WAVES)),--waves) $(if $(SUBSET),--subset $(SUBSET))
 
 sim: $(STAMP) check-icarus

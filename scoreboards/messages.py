@@ -80,4 +80,4 @@ class Messages:
 
     def _mismatch_head(self, req: Request, observed: str, permitted) -> str:
         return (f"translate {req_str(req)} got={observed} permitted={set_str(permitted)} "
-                f"policy={self.policy.name}")
+                f"policy={self.policy.name} fills={self.policy.fills}")

@@ -34,8 +34,9 @@ class CoherenceOracle(WalkPaths, History, Advice, Messages):
     completion through o.commands_done(cqh)."""
 
     def __init__(self, policy=DEFAULT_POLICY, capabilities: Optional[int] = None,
-                 max_paths: int = 4096, svnapot: bool = True) -> None:
-        self.policy: Policy = get_policy(policy)
+                 max_paths: int = 4096, svnapot: bool = True,
+                 fills: Optional[str] = None) -> None:
+        self.policy: Policy = get_policy(policy, fills)
         self.mem = Memory()
         self.model = IommuModel(self.mem, capabilities=capabilities, svnapot=svnapot)
         self.model.on_command = self._on_command

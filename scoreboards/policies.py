@@ -9,11 +9,16 @@ context, "pte1" first-stage PTE, "pte2" G-stage PTE, "msipte" MSI PTE.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 DIRECTORY_KINDS = frozenset({"ddte", "dc", "pdte", "pc"})
 PAGE_TABLE_KINDS = frozenset({"pte1", "pte2", "msipte"})
 ALL_KINDS = DIRECTORY_KINDS | PAGE_TABLE_KINDS
+
+# When a cache may fill. "any" (the spec's contract, the default): at any time, from any entry
+# a walk could read (prefetch, whole lines of PTEs); "demand": only from entries a request's
+# walk read (an opt-in for a DUT known to fill on demand only: the check is then tighter).
+FILLS = ("any", "demand")
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,8 @@ class Policy:
     # entries, so the spec-derived profiles say True; a profile for hardware that never
     # caches an entry it has rejected (Intel's CM=0 wording) would say False.
     erroneous_cached: bool = True
+    # When a cache may fill: one of FILLS.
+    fills: str = "any"
 
     def may_cache(self, kind: str, valid: bool, erroneous: bool) -> bool:
         """May a cache hold a value of this kind with these properties?"""
@@ -70,12 +77,17 @@ POLICIES: dict[str, Policy] = {p.name: p for p in (
 DEFAULT_POLICY = "riscv-1.0-strict"
 
 
-def get_policy(policy) -> Policy:
-    """A Policy from its name (or a Policy itself); ValueError names the valid ones."""
-    if isinstance(policy, Policy):
-        return policy
-    try:
-        return POLICIES[policy]
-    except (KeyError, TypeError):
-        raise ValueError(f"unknown caching policy {policy!r}; valid policies: "
-                         f"{', '.join(POLICIES)}") from None
+def get_policy(policy, fills=None) -> Policy:
+    """A Policy from its name (or a Policy itself), with its fill mode replaced by `fills` when
+    given; ValueError names the valid ones."""
+    if not isinstance(policy, Policy):
+        try:
+            policy = POLICIES[policy]
+        except (KeyError, TypeError):
+            raise ValueError(f"unknown caching policy {policy!r}; valid policies: "
+                             f"{', '.join(POLICIES)}") from None
+    if fills is not None and fills != policy.fills:
+        if fills not in FILLS:
+            raise ValueError(f"unknown fill mode {fills!r}; valid fill modes: {', '.join(FILLS)}")
+        policy = replace(policy, fills=fills)
+    return policy

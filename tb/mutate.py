@@ -86,7 +86,7 @@ def campaign_jobs(data: dict, dut: DutProfile, sim: str, subset: str | None, tes
         # neither SEED nor SEEDS given: the entry's `mutate_seeds` (seeds 1..N), else seed 1
         n = seeds or (None if seed is not None else entries.get(t, {}).get("mutate_seeds"))
         base = dict(dut=None, sim=sim, seed=None if n else (DEFAULT_SEED if seed is None else seed),
-                    seeds=n, policy=None, waves=False)
+                    seeds=n, policy=None, fills="any", waves=False)
         jobs += plan(data, argparse.Namespace(**base, test=t, subset=None), dut)
     jobs = [j for j in jobs if not j.must_fail and not j.skip]
     if not jobs:

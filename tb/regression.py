@@ -5,7 +5,8 @@ summary table (with what each run skipped and why), one replay command per failu
 non-zero exit on failure.
 
     python -m tb.regression [--dut NAME|PATH] [--sim icarus|verilator|all] [--test NAME]
-                            [--seed N] [--seeds N] [--policy NAME] [--waves] [--subset smoke]
+                            [--seed N] [--seeds N] [--policy NAME] [--fills any|demand]
+                            [--waves] [--subset smoke]
 """
 from __future__ import annotations
 
@@ -53,6 +54,7 @@ class Job:
     dut: str = ""                 # the profile's path (handed to the simulator's Python)
     dut_arg: str = ""             # how the user named the DUT (for the replay line)
     skip: str = ""                # why this run cannot happen on this DUT (reported, not run)
+    fills: str = "any"            # when the oracle lets caches fill (FILLS=demand: on demand only)
 
     @property
     def build_key(self) -> tuple:
@@ -133,7 +135,8 @@ def plan(data: dict, args, dut: DutProfile) -> list[Job]:
                 continue
             jobs += [Job(sim, t["id"], s, params, policy, args.waves, mutant, t.get("expect", ""),
                          bool(mutant or t.get("expect_fail")), t["name"], t.get("module", MODULE),
-                         top=dut.top, dut=str(dut.path), dut_arg=args.dut or "", skip=skip)
+                         top=dut.top, dut=str(dut.path), dut_arg=args.dut or "", skip=skip,
+                         fills=args.fills)
                      for s in seeds]
     return jobs
 
@@ -152,6 +155,7 @@ def run_job(job: Job) -> JobResult:
         n_pass, n_fail, xml = runner.run(job.sim, job.build_dir, job.top, job.module, testcase=job.cls,
                                          seed=job.seed, test_dir=test_dir, waves=job.waves,
                                          extra_env={"IOMMU_POLICY": job.policy, "IOMMU_DUT": job.dut,
+                                                    "IOMMU_FILLS": job.fills,
                                                     "PYTHONWARNINGS": "ignore::DeprecationWarning"})
         ok = n_fail == 0 and n_pass == 1
         msg = "" if ok else "; ".join(runner.failures(xml)) or "no test ran"
@@ -217,6 +221,7 @@ def build_one(key: tuple, dut: DutProfile, waves: bool) -> tuple:
 
 def replay(job: Job) -> str:
     pol = f" POLICY={job.policy}" if job.policy != DEFAULT_POLICY else ""
+    pol += f" FILLS={job.fills}" if job.fills != "any" else ""
     dut = f" DUT={job.dut_arg}" if job.dut_arg else ""
     return f"REPLAY: make sim{dut} SIM={job.sim} TEST={job.test} SEED={job.seed}{pol} WAVES=1"
 
@@ -262,6 +267,7 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int)
     ap.add_argument("--seeds", type=int)
     ap.add_argument("--policy")
+    ap.add_argument("--fills", default="any")
     ap.add_argument("--waves", action="store_true")
     ap.add_argument("--subset")
     ap.add_argument("--jobs", type=int, default=2)
@@ -274,6 +280,9 @@ def main(argv=None) -> int:
             raise UsageError(f"SEED must be a non-negative integer, got {args.seed}")
         if args.seeds is not None and args.seeds < 1:
             raise UsageError(f"SEEDS must be at least 1, got {args.seeds}")
+        from scoreboards.policies import FILLS
+        if args.fills not in FILLS:
+            raise UsageError(f"unknown fill mode FILLS={args.fills!r}; use {' or '.join(FILLS)}")
         if args.policy:
             from scoreboards import POLICIES
             if args.policy not in POLICIES:

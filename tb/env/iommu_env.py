@@ -38,7 +38,8 @@ class IommuEnv(uvm_env):
         self.sb = IommuScoreboard("sb", self)
         self.cov = IommuCoverage("cov", self)
         # The model starts with our RTL's capabilities; start() reads the DUT's and reconfigures.
-        self.oracle = CoherenceOracle(policy=self.cfg.policy, svnapot=self.cfg.svnapot)
+        self.oracle = CoherenceOracle(policy=self.cfg.policy, svnapot=self.cfg.svnapot,
+                                      fills=self.cfg.fills)
         self.features = DutFeatures(caps=self.oracle.model.caps, name=self.cfg.dut_name)
         self.capability_line = ""
         self.dut_caps = 0

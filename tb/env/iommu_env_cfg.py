@@ -9,6 +9,7 @@ from typing import Optional
 @dataclass
 class IommuEnvCfg:
     policy: str = "riscv-1.0-strict"
+    fills: str = "any"                       # when caches may fill: "any" (the spec) or "demand"
     seed: int = 0
     capabilities: Optional[int] = None       # what the DUT should report (the profile's
                                              # declaration); None: whatever it reports

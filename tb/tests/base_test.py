@@ -25,6 +25,7 @@ class IommuBaseTest(uvm_test):
 
     def build_phase(self):
         cfg = IommuEnvCfg(policy=os.environ.get("IOMMU_POLICY", "riscv-1.0-strict"),
+                          fills=os.environ.get("IOMMU_FILLS", "any"),
                           seed=int(cocotb.RANDOM_SEED))
         # The DUT profile the regression chose ($IOMMU_DUT; our own RTL when unset).
         cfg.apply_profile(dut_profile.from_env())
@@ -43,7 +44,7 @@ class IommuBaseTest(uvm_test):
             import cProfile
             prof = cProfile.Profile()
             prof.enable()
-        self.logger.info(f"seed {self.cfg.seed} policy {self.cfg.policy} "
+        self.logger.info(f"seed {self.cfg.seed} policy {self.cfg.policy} fills {self.cfg.fills} "
                          f"sequence {self.vseq_name}")
         await self.env.start(cocotb.top)
         if os.environ.get("IOMMU_GC", "1") == "1":

@@ -109,7 +109,7 @@ def test_check_fails_after_fence_naming_item_store_and_invalidation():
     assert not v.ok
     assert v.message == (
         "MISMATCH translate did=5 pid=- iova=0x4000_1000 got=pa:0x87654000 "
-        "permitted={pa:0x99999000} policy=riscv-1.0-strict "
+        "permitted={pa:0x99999000} policy=riscv-1.0-strict fills=any "
         f"stale=leaf PTE @0x22008 (first stage, pscid 7, level 0, va 0x40001000) changed by "
         f"store #{seq}; IOTINVAL.VMA GV=0 PSCV=1 PSCID=7 AV=1 ADDR=0x40001000 covering it "
         "completed at IOFENCE.C #1")

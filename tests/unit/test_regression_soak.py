@@ -14,7 +14,7 @@ def planner():
     dut, data = dut_profile.load(None), regression.load_list()
 
     def plan(**kw):
-        args = argparse.Namespace(test=None, subset=None, sim="icarus", seed=None, seeds=None,
+        args = argparse.Namespace(test=None, subset=None, sim="icarus", seed=None, seeds=None, fills="any",
                                   policy=None, waves=False, dut=None)
         vars(args).update(kw)
         return [j.test for j in regression.plan(data, args, dut)]
