@@ -76,3 +76,19 @@ def test_memory_errors_in_use():
         mem.read(-8, 8)
     with pytest.raises(ValueError):
         mem.write(-8, bytes(8))
+
+
+def test_page_words_and_written_pages():
+    mem = Memory()
+    assert mem.page_words(0x20) is None                   # never written: reads as zeros
+    assert mem.written_pages() == []
+    mem.write64(0x20008, 0x1122_3344_5566_7788)           # page 0x20, doubleword 1
+    mem.write64(0x5FF8, 7)                                # page 5, last doubleword
+    words = mem.page_words(0x20)
+    assert len(words) == 512
+    assert words[1] == 0x1122_3344_5566_7788
+    assert sum(1 for w in words if w) == 1
+    assert mem.page_words(5)[511] == 7
+    assert mem.written_pages() == [5, 0x20]
+    mem.set_access_fault(0x20000, 0x21000)                # a backdoor: no fault injection
+    assert mem.page_words(0x20)[1] == 0x1122_3344_5566_7788
