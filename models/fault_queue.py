@@ -1,6 +1,8 @@
 """The fault queue: the record format and the rules for writing, overflow and errors."""
 from __future__ import annotations
 
+from typing import Optional
+
 from .memory import AccessFault, Memory
 from .transaction import Outcome, Request
 
@@ -37,16 +39,21 @@ class FaultQueue:
     def base(self) -> int:
         return ((self.fqb >> 10) & ((1 << 44) - 1)) << 12
 
-    def post(self, mem: Memory, record: tuple[int, int, int, int]) -> bool:
-        """Write one record if the queue accepts it; True if it was written."""
+    def post(self, mem: Memory, record: tuple[int, int, int, int],
+             pa_limit: Optional[int] = None) -> bool:
+        """Write one record if the queue accepts it; True if it was written. A record that
+        would reach `pa_limit` (2^PAS) or beyond is an access fault, as a bus error is."""
         if not self.fqen or self.fqmf or self.fqof:
             return False
         if (self.fqt + 1) % self.entries == self.fqh:
             self.fqof = True
             return False
         data = b"".join(w.to_bytes(8, "little") for w in record)
+        addr = self.base + self.fqt * RECORD_BYTES
         try:
-            mem.write(self.base + self.fqt * RECORD_BYTES, data)
+            if pa_limit is not None and addr + RECORD_BYTES > pa_limit:
+                raise AccessFault(f"fault record at {addr:#x} is beyond the physical address space")
+            mem.write(addr, data)
         except AccessFault:
             self.fqmf = True
             return False

@@ -18,8 +18,8 @@ from .translate import WalkResult, translate_request
 from .transaction import Outcome, Request
 from .walk_reader import ItemHook, WalkReader
 
-PPN_FIELD = ((1 << 44) - 1) << 10
-QUEUE_BASE_MASK = PPN_FIELD | 0x1F
+PPN_FIELD = ((1 << 44) - 1) << 10   # PPN [53:10] of ddtp/cqb/fqb; writable: below 2^PAS
+LOG2SZ_FIELD = 0x1F                 # LOG2SZ-1 [4:0] of cqb/fqb
 FCTL_RESET = 0x2            # BE=0 (END=0), WSI=1 (IGS=WSI), GXL=0: all read-only
 ICVEC_MASK = 0x11           # civ and fiv: one writable bit each (two wires)
 ICVEC_RESET = 0x10          # civ=0 -> irq_cq's wire, fiv=1 -> irq_fq's wire
@@ -37,6 +37,7 @@ class IommuModel:
         self.mem = mem
         self.caps = Capabilities(capbits.DEFAULT if capabilities is None else capabilities,
                                  svnapot=svnapot)
+        self._set_pas()
         self.fctl = FCTL_RESET
         self.ddtp = 0
         self.cqb = self.cqh = self.cqt = 0
@@ -50,8 +51,21 @@ class IommuModel:
 
     def set_capabilities(self, value: int, svnapot: bool = True) -> None:
         """Model an IOMMU with another capabilities value (ValueError if the model refuses it).
-        The registers keep their values; call it before programming the IOMMU."""
+        The registers keep their values (PPN bits beyond a smaller PAS read 0 from now on, as
+        WARL); call it before programming the IOMMU."""
         self.caps = Capabilities(value, svnapot=svnapot)
+        self._set_pas()
+        self.ddtp &= self.ppn_field | 0xF
+        self.cqb &= self.ppn_field | LOG2SZ_FIELD
+        self.fq.fqb &= self.ppn_field | LOG2SZ_FIELD
+
+    def _set_pas(self) -> None:
+        """capabilities.PAS: the IOMMU addresses 0 .. 2^PAS - 1 (docs/design.md, "Physical
+        address size"). `pa_limit` bounds every implicit access; `ppn_field` is the writable
+        part of the PPN field [53:10] of ddtp, cqb and fqb (WARL): the bits of addresses below
+        2^PAS."""
+        self.pa_limit = 1 << self.caps.pas
+        self.ppn_field = ((1 << (self.caps.pas - 12)) - 1) << 10
 
     # -- registers -------------------------------------------------------------------------
     def read_reg(self, offset: int, size: int = 8) -> int:
@@ -97,17 +111,17 @@ class IommuModel:
             mode = value & 0xF
             if mode > 4:                           # WARL: an unsupported mode is not taken
                 mode = self.ddtp & 0xF
-            self.ddtp = (value & PPN_FIELD) | mode
+            self.ddtp = (value & self.ppn_field) | mode
         elif base == Reg.CQB:
             if not self.cqen:                      # ignored while the queue is on
-                self.cqb = value & QUEUE_BASE_MASK
+                self.cqb = value & (self.ppn_field | LOG2SZ_FIELD)
                 self.cqt = 0
         elif base == Reg.CQT:
             self.cqt = value & (self._cq_entries() - 1)
             self._run_commands()
         elif base == Reg.FQB:
             if not fq.fqen:
-                fq.fqb = value & QUEUE_BASE_MASK
+                fq.fqb = value & (self.ppn_field | LOG2SZ_FIELD)
                 fq.fqh = 0
         elif base == Reg.FQH:
             fq.fqh = value & (fq.entries - 1)
@@ -177,7 +191,7 @@ class IommuModel:
         while (self.cqen and not self.cq_errors & (CQCSR_CQMF | CQCSR_CMD_TO | CQCSR_CMD_ILL)
                and self.cqh != self.cqt):
             try:
-                raw = self.mem.read(base + 16 * self.cqh, 16)
+                raw = self._implicit_read(base + 16 * self.cqh, 16)
             except AccessFault:
                 self._cq_error(CQCSR_CQMF)
                 return
@@ -190,7 +204,7 @@ class IommuModel:
             if cmd.name == "IOFENCE.C":
                 if cmd.av:
                     try:
-                        self.mem.write(cmd.addr, cmd.data.to_bytes(4, "little"))
+                        self._implicit_write(cmd.addr, cmd.data.to_bytes(4, "little"))
                     except AccessFault:
                         self._cq_error(CQCSR_CQMF)    # the fence does not complete
                         return
@@ -202,6 +216,18 @@ class IommuModel:
                 self.on_command(cmd)
             self.cqh = (self.cqh + 1) % self._cq_entries()
 
+    def _implicit_read(self, pa: int, n: int) -> bytes:
+        """An implicit read of the IOMMU: beyond the physical address space it is an access
+        fault, as a bus error is."""
+        if pa + n > self.pa_limit:
+            raise AccessFault(f"read of {n} bytes at {pa:#x}: beyond PAS={self.caps.pas}")
+        return self.mem.read(pa, n)
+
+    def _implicit_write(self, pa: int, data: bytes) -> None:
+        if pa + len(data) > self.pa_limit:
+            raise AccessFault(f"write of {len(data)} bytes at {pa:#x}: beyond PAS={self.caps.pas}")
+        self.mem.write(pa, data)
+
     def _cq_error(self, bit: int) -> None:
         self.cq_errors |= bit
         self._update_ipsr()
@@ -210,7 +236,7 @@ class IommuModel:
     def walk(self, req: Request, read64: Optional[Callable[[int], int]] = None,
              item_value: Optional[ItemHook] = None, trace: Optional[list] = None) -> WalkResult:
         """The architectural result of `req` over memory (or `read64`), with no side effect."""
-        reader = WalkReader(read64 or self.mem.read64, item_value, trace)
+        reader = WalkReader(read64 or self.mem.read64, item_value, trace, self.pa_limit)
         return translate_request(req, self.ddtp, self.fctl, self.caps, reader)
 
     def translate(self, req: Request) -> Outcome:
@@ -225,6 +251,6 @@ class IommuModel:
             return False
         if result.dtf and int(out.cause) not in REPORTED_DESPITE_DTF:
             return False
-        written = self.fq.post(self.mem, fault_record(req, out))
+        written = self.fq.post(self.mem, fault_record(req, out), self.pa_limit)
         self._update_ipsr(new_record=written)
         return written

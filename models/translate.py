@@ -34,7 +34,11 @@ def translate_request(req: Request, ddtp: int, fctl: int, caps: Capabilities,
     if mode == MODE_OFF:
         return WalkResult(Outcome(None, Cause.ALL_INBOUND_DISALLOWED))
     if mode == MODE_BARE:
-        if ttyp in TRANSLATED or ttyp == TTYP.PCIE_ATS:
+        # ddtp register description: in Bare mode only Untranslated requests are allowed;
+        # Translated requests, Translation requests and PCIe messages are unsupported (260).
+        # (Step 2 of the translation process names only translated and ATS requests; the
+        # register text is the complete rule, and reserved/custom TTYPs are not Untranslated.)
+        if ttyp not in UNTRANSLATED:
             return WalkResult(Outcome(None, Cause.TTYP_DISALLOWED))
         return WalkResult(Outcome(req.iova, None))
     if mode not in DDT_LEVELS:      # unreachable: ddtp.iommu_mode is WARL
@@ -146,13 +150,17 @@ def _extract(x: int, mask: int) -> int:
 def _msi_translate(reader: WalkReader, gpa: int, dc, gscid, ttyp: int) -> Outcome:
     index = _extract(gpa >> 12, dc.msi_addr_mask & MASK52)
     addr = (dc.msi_ppn << 12) | (index * 16)
-    w0, w1 = read_or_fault(reader, Item("msipte", addr, 2, 0, (gscid, gpa >> 12)),
-                           Cause.MSI_PTE_LOAD_ACCESS_FAULT, Cause.MSI_PT_DATA_CORRUPTION)
+    w0, _w1 = read_or_fault(reader, Item("msipte", addr, 2, 0, (gscid, gpa >> 12)),
+                            Cause.MSI_PTE_LOAD_ACCESS_FAULT, Cause.MSI_PT_DATA_CORRUPTION)
     if not w0 & 1:
         raise _fault(Cause.MSI_PTE_NOT_VALID)
     # C=1 is implementation-defined: this model treats it as misconfigured. MRIF mode (M=1)
-    # needs MSI_MRIF, which is 0; M=0 and M=2 are reserved.
-    if w0 >> 63 or bits(w0, 2, 1) != 3 or bits(w0, 9, 3) or bits(w0, 62, 54) or w1:
+    # needs MSI_MRIF, which is 0; M=0 and M=2 are reserved. Basic translate mode (M=3, AIA
+    # "MSI PTE, basic translate mode"): the first doubleword's bits other than V, M, PPN and C
+    # ([9:3] and [62:54]) are reserved; the second doubleword is ignored by the IOMMU (free for
+    # software), so _w1 is never checked. (Only MRIF mode gives the second doubleword fields
+    # and reserved bits.)
+    if w0 >> 63 or bits(w0, 2, 1) != 3 or bits(w0, 9, 3) or bits(w0, 62, 54):
         raise _fault(Cause.MSI_PTE_MISCONFIGURED)
     if ttyp in EXEC:
         raise _fault(Cause.INSTRUCTION_ACCESS_FAULT)

@@ -34,15 +34,23 @@ ItemHook = Callable[[Item, tuple], Sequence[int]]
 
 
 class WalkReader:
+    """pa_limit: the size of the physical address space (2^capabilities.PAS); an item with a
+    byte at or above it is not read and raises AccessFault, as a bus error would (the space
+    the IOMMU can address is 0 .. 2^PAS - 1). None: no limit."""
+
     def __init__(self, read64: Callable[[int], int], item_value: Optional[ItemHook] = None,
-                 trace: Optional[list] = None) -> None:
+                 trace: Optional[list] = None, pa_limit: Optional[int] = None) -> None:
         self.read64 = read64
         self.item_value = item_value
         self.trace = trace
+        self.pa_limit = pa_limit
 
     def read(self, item: Item) -> tuple:
         """The item's doublewords; AccessFault/PoisonedData propagate to the walker."""
         pa = item.pa
+        if self.pa_limit is not None and pa + 8 * item.ndw > self.pa_limit:
+            raise AccessFault(f"{item.kind} at {pa:#x} is beyond the physical address space "
+                              f"(below {self.pa_limit:#x})")
         if item.ndw == 1:
             words = (self.read64(pa),)
         else:

@@ -9,8 +9,14 @@
 // Responses go back to the owner as one-cycle pulses (one per read beat); a SLVERR or DECERR on
 // any beat or on B is reported as err. Beats are counted, not taken from RLAST, so a subordinate
 // that gets RLAST wrong cannot hang the engine.
+// An access at or above 2^PAS (capabilities.PAS) is outside the space the IOMMU addresses: it
+// never reaches the bus and is answered here as a bus error (every read beat err, or err on
+// the write response), so each owner reports it as the access fault it gives a SLVERR
+// (docs/design.md, "Physical address size").
 // Style: docs/design.md, "Simulation speed and the RTL's style" (gated engines).
-module iommu_axi_master (
+module iommu_axi_master #(
+    parameter PAS = 56              // physical address size, 32..56
+) (
     input  wire         clk,
     input  wire         rst_n,
 
@@ -25,7 +31,7 @@ module iommu_axi_master (
     // read 1: command queue
     input  wire         c_rd_valid,
     output wire         c_rd_ready,
-    input  wire [55:0]  c_rd_addr,
+    input  wire [63:0]  c_rd_addr,
     output wire         c_rd_rsp_valid,
     output wire [63:0]  c_rd_rsp_data,
     output wire         c_rd_rsp_err,
@@ -34,7 +40,7 @@ module iommu_axi_master (
     // write 0: fault record
     input  wire         f_wr_valid,
     output wire         f_wr_ready,
-    input  wire [55:0]  f_wr_addr,
+    input  wire [63:0]  f_wr_addr,
     input  wire [255:0] f_wr_data,
     output reg          f_wr_rsp_valid,
     output reg          f_wr_rsp_err,
@@ -92,11 +98,12 @@ module iommu_axi_master (
     localparam [3:0] CACHE      = 4'b0000;
 
     // ================================================================= reads
-    localparam [1:0] R_IDLE = 2'd0, R_ADDR = 2'd1, R_DATA = 2'd2;
+    localparam [1:0] R_IDLE = 2'd0, R_ADDR = 2'd1, R_DATA = 2'd2,
+                     R_LOCAL = 2'd3;   // beyond PAS: error beats answered here
     reg  [1:0]  r_state;
     reg         r_owner;            // 0 translation, 1 command queue
     reg         r_last_grant;       // round-robin: who was served last
-    reg  [55:0] r_addr;
+    reg  [63:0] r_addr;
     reg  [1:0]  r_beats;            // beats still expected after the current one
     reg  [1:0]  r_len;
 
@@ -108,28 +115,31 @@ module iommu_axi_master (
 
     // The address goes out in the grant cycle; if it is not taken then, R_ADDR holds the same
     // values from the registers (AR stays stable while ARVALID is high).
-    wire [55:0] g_addr = r_pick_c ? {c_rd_addr[55:4], 4'b0} : {x_rd_addr[55:3], 3'b0};
+    wire [63:0] g_addr = r_pick_c ? {c_rd_addr[63:4], 4'b0} : {8'b0, x_rd_addr[55:3], 3'b0};
     wire [1:0]  g_len  = r_pick_c ? 2'd1 : 2'd0;
+    // an aligned 8- or 16-byte access starting below 2^PAS ends below it
+    wire        g_oor  = (g_addr >> PAS) != 64'd0;
     assign m_axi_arid    = {3'b0, r_grant ? r_pick_c : r_owner};
-    assign m_axi_araddr  = {8'b0, r_grant ? g_addr : r_addr};
+    assign m_axi_araddr  = r_grant ? g_addr : r_addr;
     assign m_axi_arlen   = {6'b0, r_grant ? g_len : r_len};
     assign m_axi_arsize  = SIZE_8B;
     assign m_axi_arburst = BURST_INCR;
     assign m_axi_arlock  = 1'b0;
     assign m_axi_arcache = CACHE;
     assign m_axi_arprot  = PROT;
-    assign m_axi_arvalid = (r_state == R_ADDR) || r_grant;
+    assign m_axi_arvalid = (r_state == R_ADDR) || (r_grant && !g_oor);
     assign m_axi_rready  = (r_state == R_DATA);
 
-    wire r_beat = m_axi_rvalid && m_axi_rready;
+    wire r_local = r_state == R_LOCAL;                  // one error beat per cycle
+    wire r_beat  = (m_axi_rvalid && m_axi_rready) || r_local;
 
     // Read data goes straight to its owner in the beat's cycle (both owners wait for it).
     assign x_rd_rsp_valid = r_beat && !r_owner;
     assign c_rd_rsp_valid = r_beat &&  r_owner;
     assign x_rd_rsp_data  = m_axi_rdata;
     assign c_rd_rsp_data  = m_axi_rdata;
-    assign x_rd_rsp_err   = m_axi_rresp[1];
-    assign c_rd_rsp_err   = m_axi_rresp[1];
+    assign x_rd_rsp_err   = m_axi_rresp[1] || r_local;
+    assign c_rd_rsp_err   = m_axi_rresp[1] || r_local;
     assign c_rd_rsp_last  = r_beats == 2'd0;
 
     wire r_run = `IOMMU_RUN(!rst_n | r_state != R_IDLE | r_grant);   // else nothing below changes
@@ -138,7 +148,7 @@ module iommu_axi_master (
             r_state        <= R_IDLE;
             r_owner        <= 1'b0;
             r_last_grant   <= 1'b0;
-            r_addr         <= 56'b0;
+            r_addr         <= 64'b0;
             r_beats        <= 2'd0;
             r_len          <= 2'd0;
         end else begin
@@ -149,10 +159,10 @@ module iommu_axi_master (
                     r_addr       <= g_addr;
                     r_len        <= g_len;
                     r_beats      <= g_len;
-                    r_state      <= m_axi_arready ? R_DATA : R_ADDR;
+                    r_state      <= g_oor ? R_LOCAL : m_axi_arready ? R_DATA : R_ADDR;
                 end
                 R_ADDR: if (m_axi_arready) r_state <= R_DATA;
-                R_DATA: if (r_beat) begin
+                R_DATA, R_LOCAL: if (r_beat) begin
                     if (r_beats == 2'd0) r_state <= R_IDLE;
                     else                 r_beats <= r_beats - 2'd1;
                 end
@@ -162,7 +172,8 @@ module iommu_axi_master (
     end
 
     // ================================================================= writes
-    localparam [1:0] W_IDLE = 2'd0, W_XFER = 2'd1, W_RESP = 2'd2;
+    localparam [1:0] W_IDLE = 2'd0, W_XFER = 2'd1, W_RESP = 2'd2,
+                     W_LOCAL = 2'd3;   // beyond PAS: error response answered here
     reg  [1:0]   w_state;
     reg          w_owner;           // 0 fault queue, 1 IOFENCE.C
     reg          w_last_grant;
@@ -175,6 +186,10 @@ module iommu_axi_master (
 
     wire w_pick_c = c_wr_valid && (!f_wr_valid || !w_last_grant);
     wire w_grant  = (w_state == W_IDLE) && (f_wr_valid || c_wr_valid);
+    // a 4-byte store or a 32-byte record, aligned: it ends below 2^PAS if it starts there
+    wire [63:0] w_g_addr = w_pick_c ? {c_wr_addr[63:2], 2'b0} : {f_wr_addr[63:5], 5'b0};
+    wire        w_g_oor  = (w_g_addr >> PAS) != 64'd0;
+    wire        w_local  = w_state == W_LOCAL;
     assign f_wr_ready = w_grant && !w_pick_c;
     assign c_wr_ready = w_grant &&  w_pick_c;
 
@@ -226,14 +241,14 @@ module iommu_axi_master (
                 W_IDLE: if (w_grant) begin
                     w_owner      <= w_pick_c;
                     w_last_grant <= w_pick_c;
-                    w_addr       <= w_pick_c ? {c_wr_addr[63:2], 2'b0} : {8'b0, f_wr_addr[55:5], 5'b0};
+                    w_addr       <= w_g_addr;
                     w_data       <= w_pick_c ? {192'b0, c_wr_data, c_wr_data} : f_wr_data;
                     w_strb       <= w_pick_c ? c_strb : 8'hFF;
                     w_len        <= w_pick_c ? 2'd0 : 2'd3;
                     w_beat       <= 2'd0;
                     w_aw_done    <= 1'b0;
                     w_w_done     <= 1'b0;
-                    w_state      <= W_XFER;
+                    w_state      <= w_g_oor ? W_LOCAL : W_XFER;
                 end
                 W_XFER: begin
                     if (w_aw_fire) w_aw_done <= 1'b1;
@@ -244,13 +259,13 @@ module iommu_axi_master (
                     end
                     if (w_aw_now && w_w_now) w_state <= W_RESP;
                 end
-                W_RESP: if (m_axi_bvalid) begin
+                W_RESP, W_LOCAL: if (m_axi_bvalid || w_local) begin
                     if (w_owner) begin
                         c_wr_rsp_valid <= 1'b1;
-                        c_wr_rsp_err   <= m_axi_bresp[1];
+                        c_wr_rsp_err   <= m_axi_bresp[1] || w_local;
                     end else begin
                         f_wr_rsp_valid <= 1'b1;
-                        f_wr_rsp_err   <= m_axi_bresp[1];
+                        f_wr_rsp_err   <= m_axi_bresp[1] || w_local;
                     end
                     w_state <= W_IDLE;
                 end

@@ -28,7 +28,7 @@ module iommu_cq (
     // command fetch (two beats: DW0 then DW1)
     output wire         rd_valid,
     input  wire         rd_ready,
-    output wire [55:0]  rd_addr,
+    output wire [63:0]  rd_addr,        // the AXI master faults it if beyond PAS
     input  wire         rd_rsp_valid,
     input  wire [63:0]  rd_rsp_data,
     input  wire         rd_rsp_err,
@@ -82,7 +82,7 @@ module iommu_cq (
     reg          abort;                 // cqen dropped during this command
 
     assign rd_valid = (state == S_FETCH);
-    assign rd_addr  = {cqb_ppn, 12'b0} + {20'b0, cqh, 4'b0};
+    assign rd_addr  = {8'b0, cqb_ppn, 12'b0} + {28'b0, cqh, 4'b0};
 
     // ---------------------------------------------------------------- decode
     wire [6:0]  op    = cmd[6:0];

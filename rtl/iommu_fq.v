@@ -38,7 +38,7 @@ module iommu_fq (
     // record write (burst of four beats)
     output wire         wr_valid,
     input  wire         wr_ready,
-    output wire [55:0]  wr_addr,
+    output wire [63:0]  wr_addr,        // the AXI master faults it if beyond PAS
     output wire [255:0] wr_data,
     input  wire         wr_rsp_valid,
     input  wire         wr_rsp_err
@@ -47,7 +47,7 @@ module iommu_fq (
     localparam [1:0] S_IDLE = 2'd0, S_WRITE = 2'd1, S_RESP = 2'd2, S_SETTLE = 2'd3;
     reg  [1:0]   state;
     reg  [255:0] record;
-    reg  [55:0]  addr;
+    reg  [63:0]  addr;
     reg          abort;                 // fqen dropped while the record was being written
 
     wire full = ((fqt + 32'd1) & fq_mask) == fqh;
@@ -66,7 +66,7 @@ module iommu_fq (
         if (!rst_n) begin
             state    <= S_IDLE;
             record   <= 256'b0;
-            addr     <= 56'b0;
+            addr     <= 64'b0;
             abort    <= 1'b0;
             tail_inc <= 1'b0;
             set_fqmf <= 1'b0;
@@ -86,7 +86,7 @@ module iommu_fq (
                             state    <= S_SETTLE;
                         end else begin
                             record <= {flt_iotval2, flt_iotval, 64'b0, dw0};
-                            addr   <= {fqb_ppn, 12'b0} + {19'b0, fqt, 5'b0};
+                            addr   <= {8'b0, fqb_ppn, 12'b0} + {27'b0, fqt, 5'b0};
                             state  <= S_WRITE;
                         end
                     end

@@ -11,7 +11,8 @@ module iommu_regs #(
     parameter SV48   = 1,           // capability bits of the optional features (riscv_iommu)
     parameter SV48X4 = 1,
     parameter PD17   = 1,
-    parameter PD20   = 1
+    parameter PD20   = 1,
+    parameter integer PAS = 56      // capabilities.PAS (32..56)
 ) (
     input  wire        clk,
     input  wire        rst_n,
@@ -68,16 +69,21 @@ module iommu_regs #(
     output wire        irq_fq
 );
 `include "iommu_defs.vh"
-    // capabilities: version 1.0, Sv39, Sv39x4, IGS=WSI, PAS=56, PD8, and by the parameters
-    // Sv48 [10], Sv48x4 [18], PD17 [39], PD20 [40] (all four: 64'h0000_01F8_1006_0610).
-    localparam [63:0] CAPS_FIXED   = 64'h0000_0078_1002_0210;
-    localparam [63:0] CAPABILITIES = CAPS_FIXED |
+    // capabilities: version 1.0, Sv39, Sv39x4, IGS=WSI, PD8, PAS [37:32] from the parameter,
+    // and by the parameters Sv48 [10], Sv48x4 [18], PD17 [39], PD20 [40] (all four, PAS=56:
+    // 64'h0000_01F8_1006_0610).
+    localparam [63:0] CAPS_FIXED   = 64'h0000_0040_1002_0210;
+    localparam [63:0] PAS_FIELD    = {32'd0, PAS};
+    localparam [63:0] CAPABILITIES = CAPS_FIXED | ((PAS_FIELD & 64'h3F) << 32) |
                                      ((SV48   != 0) ? (64'd1 << 10) : 64'd0) |
                                      ((SV48X4 != 0) ? (64'd1 << 18) : 64'd0) |
                                      ((PD17   != 0) ? (64'd1 << 39) : 64'd0) |
                                      ((PD20   != 0) ? (64'd1 << 40) : 64'd0);
     // fctl: BE=0, WSI=1, GXL=0, all fixed.
     localparam [31:0] FCTL = 32'h0000_0002;
+    // PPN [53:10] of ddtp, cqb and fqb is WARL: only the bits of addresses below 2^PAS are
+    // writable (PPN bit i is address bit i+12), the others read 0. PAS=56: all 44.
+    localparam [43:0] PPN_W = {44{1'b1}} >> (56 - PAS);
 
     // word indices (byte offset >> 3)
     localparam [8:0] W_CAPS  = 9'h000;  // 0x000
@@ -237,19 +243,19 @@ module iommu_regs #(
                 if (we_ddtp_lo) begin
                     // WARL: Off..3LVL are taken, 5..15 keep the mode
                     if (dlo[3:0] <= DDTP_3LVL) ddtp_mode <= dlo[3:0];
-                    ddtp_ppn[21:0] <= dlo[31:10];
+                    ddtp_ppn[21:0] <= dlo[31:10] & PPN_W[21:0];
                 end
-                if (we_ddtp_hi) ddtp_ppn[43:22] <= dhi[21:0];
+                if (we_ddtp_hi) ddtp_ppn[43:22] <= dhi[21:0] & PPN_W[43:22];
                 if (we_cqb_lo) begin
                     cqb_log2szm1   <= dlo[4:0];
-                    cqb_ppn[21:0]  <= dlo[31:10];
+                    cqb_ppn[21:0]  <= dlo[31:10] & PPN_W[21:0];
                 end
-                if (we_cqb_hi) cqb_ppn[43:22] <= dhi[21:0];
+                if (we_cqb_hi) cqb_ppn[43:22] <= dhi[21:0] & PPN_W[43:22];
                 if (we_fqb_lo) begin
                     fqb_log2szm1   <= dlo[4:0];
-                    fqb_ppn[21:0]  <= dlo[31:10];
+                    fqb_ppn[21:0]  <= dlo[31:10] & PPN_W[21:0];
                 end
-                if (we_fqb_hi) fqb_ppn[43:22] <= dhi[21:0];
+                if (we_fqb_hi) fqb_ppn[43:22] <= dhi[21:0] & PPN_W[43:22];
                 if (we_icvec) begin
                     civ0 <= dlo[0];
                     fiv0 <= dlo[4];

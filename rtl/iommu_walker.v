@@ -157,8 +157,6 @@ module iommu_walker #(
   wire is_write = r_ttyp == TTYP_UNTRANSLATED_WRITE;
   wire is_untr  = r_ttyp == TTYP_UNTRANSLATED_EXEC || r_ttyp == TTYP_UNTRANSLATED_READ ||
                   r_ttyp == TTYP_UNTRANSLATED_WRITE;
-  wire is_trans = r_ttyp == TTYP_TRANSLATED_EXEC || r_ttyp == TTYP_TRANSLATED_READ ||
-                  r_ttyp == TTYP_TRANSLATED_WRITE || r_ttyp == TTYP_PCIE_ATS;
   wire priv_eff = r_pv & r_priv;   // no process_id => User
   // access, page and guest-page faults of the request's access type
   wire [11:0] c_af  = is_exec  ? CAUSE_INSTRUCTION_ACCESS_FAULT :
@@ -392,7 +390,9 @@ module iommu_walker #(
         S_IDLE: if (st_valid) `WK_ACCEPT
         S_START: begin
           if (ddtp_mode == DDTP_BARE) begin
-            if (is_trans) `WK_FAULT(CAUSE_TTYP_DISALLOWED, 64'd0)
+            // ddtp: in Bare only untranslated requests are allowed; translated, ATS
+            // translation requests and PCIe messages (and reserved/custom types) get 260
+            if (!is_untr) `WK_FAULT(CAUSE_TTYP_DISALLOWED, 64'd0)
             else begin done_pa <= r_iova[55:0]; state <= S_DONE; end
           end else if (!ddtp_walks) `WK_FAULT(CAUSE_ALL_INBOUND_DISALLOWED, 64'd0)
           else if (did_too_wide) `WK_FAULT(CAUSE_TTYP_DISALLOWED, 64'd0)

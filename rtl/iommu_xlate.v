@@ -142,8 +142,6 @@ module iommu_xlate #(
   wire        is_write = s1_ttyp == TTYP_UNTRANSLATED_WRITE;
   wire        is_untr = s1_ttyp == TTYP_UNTRANSLATED_EXEC || s1_ttyp == TTYP_UNTRANSLATED_READ ||
                         s1_ttyp == TTYP_UNTRANSLATED_WRITE;
-  wire        is_trans = s1_ttyp == TTYP_TRANSLATED_EXEC || s1_ttyp == TTYP_TRANSLATED_READ ||
-                         s1_ttyp == TTYP_TRANSLATED_WRITE || s1_ttyp == TTYP_PCIE_ATS;
   wire        did_ok = (ddtp_mode == DDTP_3LVL) ||
                        (ddtp_mode == DDTP_2LVL && s1_did[23:16] == 8'd0) ||
                        (ddtp_mode == DDTP_1LVL && s1_did[23:7] == 17'd0);
@@ -172,7 +170,9 @@ module iommu_xlate #(
                 (!pdtv || pid_ok) &&
                 (!use_pc || (pc_hit && !(priv_eff && !pta[1])));
   wire both_bare = !fs_on && !g_on;
-  wire fast_ok = (ddtp_mode == DDTP_BARE && !is_trans) ||
+  // Bare passes only untranslated requests (ddtp: translated, ATS and PCIe messages are
+  // unsupported); anything else goes to the walker, which answers 260
+  wire fast_ok = (ddtp_mode == DDTP_BARE && is_untr) ||
                  (ctx_ok && (both_bare || (tlb_hit && tlb_perm_ok)));
   wire [55:0] fast_pa = (ddtp_mode == DDTP_BARE || both_bare) ? s1_iova[55:0]
                                                         : {tlb_ppn, s1_iova[11:0]};

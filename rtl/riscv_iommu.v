@@ -17,7 +17,11 @@ module riscv_iommu #(
     parameter SV48X4        = 1,    // G-stage Sv48x4 (iohgatp MODE 9)
     parameter PD17          = 1,    // two-level PDT (pdtp MODE 2)
     parameter PD20          = 1,    // three-level PDT (pdtp MODE 3)
-    parameter SVNAPOT       = 1     // 64 KiB NAPOT PTEs; 0: PTE bit 63 (N) is reserved
+    parameter SVNAPOT       = 1,    // 64 KiB NAPOT PTEs; 0: PTE bit 63 (N) is reserved
+    // Physical address size (capabilities.PAS, 32..56): the IOMMU addresses 0 .. 2^PAS - 1.
+    // ddtp/cqb/fqb keep only the PPN bits below it; an implicit access at or above 2^PAS is
+    // answered as a bus error without reaching m_axi (docs/design.md "Physical address size")
+    parameter PAS           = 56
 ) (
     input  wire        clk,
     input  wire        rst_n,
@@ -120,7 +124,7 @@ module riscv_iommu #(
     wire [63:0]  x_rd_rsp_data;
 
     wire         c_rd_valid, c_rd_ready, c_rd_rsp_valid, c_rd_rsp_err, c_rd_rsp_last;
-    wire [55:0]  c_rd_addr;
+    wire [63:0]  c_rd_addr;
     wire [63:0]  c_rd_rsp_data;
 
     wire         c_wr_valid, c_wr_ready, c_wr_rsp_valid, c_wr_rsp_err;
@@ -128,7 +132,7 @@ module riscv_iommu #(
     wire [31:0]  c_wr_data;
 
     wire         f_wr_valid, f_wr_ready, f_wr_rsp_valid, f_wr_rsp_err;
-    wire [55:0]  f_wr_addr;
+    wire [63:0]  f_wr_addr;
     wire [255:0] f_wr_data;
 
     wire         inv_valid, inv_ready, inv_av, inv_pscv, inv_gv, inv_dv;
@@ -149,7 +153,7 @@ module riscv_iommu #(
 
     // ---------------------------------------------------------------- register file
     iommu_regs #(
-        .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20)
+        .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20), .PAS(PAS)
     ) u_regs (
         .clk(clk), .rst_n(rst_n),
         .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot),
@@ -229,7 +233,7 @@ module riscv_iommu #(
     );
 
     // ---------------------------------------------------------------- AXI master
-    iommu_axi_master u_axi (
+    iommu_axi_master #(.PAS(PAS)) u_axi (
         .clk(clk), .rst_n(rst_n),
         .x_rd_valid(x_rd_valid), .x_rd_ready(x_rd_ready), .x_rd_addr(x_rd_addr),
         .x_rd_rsp_valid(x_rd_rsp_valid), .x_rd_rsp_data(x_rd_rsp_data), .x_rd_rsp_err(x_rd_rsp_err),

@@ -49,10 +49,26 @@ def test_bare_disallows_translated_and_ats(iommu, ttyp):
     assert res(tr(iommu, 1, 0x1000, ttyp)) == (None, 260)
 
 
-def test_bare_passes_pcie_message(iommu):
-    # docs/design.md: messages pass in Bare (only translated and ATS requests are listed)
+@pytest.mark.parametrize("ttyp", [TTYP.PCIE_MSG, 0, 4, 10, 31, 32, 63])
+def test_bare_disallows_everything_but_untranslated(iommu, ttyp):
+    # iommu_registers.adoc, ddtp: "When in Bare mode only Untranslated requests are allowed.
+    # Translated requests, Translation request, and PCIe message transactions are unsupported"
+    # -> "Transaction type disallowed" (cause 260). PCIe message = TTYP 9; 0 (no inbound
+    # transaction), 4 and 10-31 (reserved) and 32-63 (custom) are not Untranslated either.
     iommu.write_reg(Reg.DDTP, BARE)
-    assert tr(iommu, 1, 0x40, TTYP.PCIE_MSG).cause is None
+    assert res(tr(iommu, 1, 0x40, ttyp)) == (None, 260)
+
+
+def test_bare_pcie_message_is_recorded(env):
+    # the 260 of a PCIe message in Bare is a fault like any other: one record, TTYP 9.
+    # DW0 = 260 | 9 << 34 | 1 << 40 = 0x104 | 0x24_0000_0000 | 0x100_0000_0000
+    #     = 0x0000_0124_0000_0104; iotval = the IOVA (the message's address), iotval2 = 0
+    mem, iommu = env
+    iommu.write_reg(Reg.FQB, (0x50000 >> 12) << 10 | 1)        # 4 records at 0x50000
+    iommu.write_reg(Reg.FQCSR, 1, size=4)                      # fqen
+    iommu.write_reg(Reg.DDTP, BARE)
+    assert res(tr(iommu, 1, 0x40, TTYP.PCIE_MSG)) == (None, 260)
+    assert [mem.read64(0x50000 + 8 * i) for i in range(4)] == [0x0000_0124_0000_0104, 0, 0x40, 0]
 
 
 def test_bare_does_not_read_memory(env):

@@ -87,6 +87,48 @@ def test_msi_pte_misconfigured(value):
     assert res(tr(iommu, DID, 0x2800_2ABC, UW)) == (None, 263)
 
 
+@pytest.mark.parametrize("dw1", [
+    0xFFFF_FFFF_FFFF_FFFF,                        # every bit
+    1,                                            # bit 0
+    1 << 63,                                      # bit 63
+    (1 << 60) | (0x8_0000_0000 >> 2) | 0x3FF,     # what an MRIF-mode PTE keeps there
+    0x5AFE_C0DE_0BAD_CAFE,                        # a software tag
+])
+def test_msi_basic_second_doubleword_ignored(dw1):
+    # AIA "MSI PTE, basic translate mode": "The second doubleword is ignored by an IOMMU so is
+    # free for software to use"; only bits of the *first* doubleword other than V, M, PPN, C are
+    # reserved (IOMMU spec MSI_TRANS step "If msipte.M == 3 ... reserved ... set within msipte").
+    # GPA 0x2800_2ABC: (0x28002 & ~0b11) == 0x28000 -> MSI page; I = extract(0x28002, 0b11) = 2,
+    # so the PTE is at MSIPT + 2*16 = 0x70020 and its second doubleword at 0x70028.
+    # SPA = PPN << 12 | A[11:0] = 0x9_1234_5000 | 0xABC.
+    mem, iommu = msi_env()
+    mem.write64(MSIPT + 0x20, pte(0x9_1234_5000, MSI_BASIC))
+    mem.write64(MSIPT + 0x28, dw1)
+    assert res(tr(iommu, DID, 0x2800_2ABC, UW)) == (0x9_1234_5ABC, None)
+    assert res(tr(iommu, DID, 0x2800_2ABC, UR)) == (0x9_1234_5ABC, None)
+    # execute is still refused whatever the second doubleword holds (MSI_TRANS: R=W=U=1, X=0)
+    assert res(tr(iommu, DID, 0x2800_2ABC, UX)) == (None, 1)
+
+
+def test_msi_basic_reserved_first_doubleword_still_checked_with_dw1():
+    # the first doubleword's reserved bits [9:3] still give 263 when the second one is
+    # non-zero too (nothing about the second doubleword excuses the first)
+    mem, iommu = msi_env()
+    mem.write64(MSIPT + 0x20, pte(0x9_1234_5000, MSI_BASIC | (1 << 5)))
+    mem.write64(MSIPT + 0x28, 0x1234)
+    assert res(tr(iommu, DID, 0x2800_2ABC, UW)) == (None, 263)
+
+
+def test_msi_pte_second_doubleword_access_fault():
+    # MSI_TRANS: "Let msipte be the value of sixteen bytes at address (m | (I x 16)). If
+    # accessing msipte violates a PMA or PMP check ... cause = 261": the 16-byte read covers
+    # the second doubleword, even though its value is then ignored.
+    mem, iommu = msi_env()
+    mem.write64(MSIPT + 0x20, pte(0x9_1234_5000, MSI_BASIC))
+    mem.set_access_fault(MSIPT + 0x28, MSIPT + 0x30)
+    assert res(tr(iommu, DID, 0x2800_2ABC, UW)) == (None, 261)
+
+
 def test_msi_pte_access_fault():
     mem, iommu = msi_env()
     mem.write64(MSIPT + 0x20, pte(0x9_1234_5000, MSI_BASIC))

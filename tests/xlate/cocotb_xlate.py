@@ -28,8 +28,12 @@ async def off_and_bare(dut):
     for t in (RD, WR, EX, 9, 6):
         await tb.xlate(5, 0x1234_5000, t)
     tb.set_ddtp(BARE)
-    for t in (RD, WR, EX, 9, 5, 6, 7, 8):
+    # Bare allows only untranslated requests (ddtp register description): translated (5/6/7),
+    # ATS (8), PCIe messages (9) and reserved or custom types (0, 4, 10, 31, 32, 63) get 260
+    for t in (RD, WR, EX, 9, 5, 6, 7, 8, 0, 4, 10, 31, 32, 63):
         await tb.xlate(0xABCDE, 0x00FF_1234_5678, t)
+    for t, want in ((RD, 0x00FF_1234_5678), (9, ("fault", 260)), (0, ("fault", 260))):
+        await tb.xlate(0xABCDE, 0x00FF_1234_5678, t, expect=want)
     assert tb.reads == 0, "Off/Bare must not read memory"
     tb.done()
 
