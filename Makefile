@@ -18,12 +18,13 @@ all: test
 
 help:
 	@echo "make test   - unit tests, RTL tests and a short regression (what CI runs; DUT= for its regression checks)"
-	@echo "make sim    - the full regression (DUT=name|profile.toml SIM=icarus|verilator|all TEST= SEED= SEEDS= POLICY= FILLS=any|demand WAVES=1)"
+	@echo "make sim    - the full regression (DUT=name|profile.toml SIM=icarus|verilator|all TEST= SEED= SEEDS= POLICY= FILLS=any|demand WAVES=1"
+	@echo "              ADVICE=error|warn: undeclared oracle findings fail a run as SEQUENCE (error, default) or are counted (warn))"
 	@echo "make mutate - mutation campaign: kill table by class (MUTANTS=names|classes SIM=icarus|verilator SUBSET= TESTS= SEED= SEEDS= JOBS= DUT= LIST=1)"
 	@echo "make bench  - throughput figures"
 	@echo "make lint   - verilator --lint-only -Wall over rtl/"
 	@echo "make cov    - line coverage of models/ and scoreboards/ by the unit tests"
-	@echo "make soak   - the soak subset: many seeds of the long random tests (SEEDS=N SIM= DUT=)"
+	@echo "make soak   - the soak subset: many seeds of the long random tests (SEEDS=N SIM= DUT= ADVICE=)"
 
 venv: $(STAMP)
 
@@ -60,7 +61,8 @@ lint: $(STAMP)
 SIM ?= all
 SIM_ARGS = --sim $(SIM) $(if $(DUT),--dut $(DUT)) $(if $(TEST),--test $(TEST)) $(if $(SEED),--seed $(SEED)) \
            $(if $(SEEDS),--seeds $(SEEDS)) $(if $(POLICY),--policy $(POLICY)) $(if $(FILLS),--fills $(FILLS)) \
-           $(if $(filter 1 yes true,$(WAVES)),--waves) $(if $(SUBSET),--subset $(SUBSET))
+           $(if $(filter 1 yes true,$(WAVES)),--waves) $(if $(SUBSET),--subset $(SUBSET)) \
+           $(if $(ADVICE),--advice $(ADVICE))
 
 sim: $(STAMP) check-icarus
 	@$(VPY) -m tb.regression $(SIM_ARGS)
@@ -86,4 +88,5 @@ clean:
 # test and the long concurrency mix, each entry its own seed count (SEEDS=N overrides; SIM=, DUT=).
 .PHONY: soak
 soak: $(STAMP) check-icarus
-	@$(VPY) -m tb.regression --subset soak --sim $(SIM) $(if $(DUT),--dut $(DUT)) $(if $(SEEDS),--seeds $(SEEDS))
+	@$(VPY) -m tb.regression --subset soak --sim $(SIM) $(if $(DUT),--dut $(DUT)) $(if $(SEEDS),--seeds $(SEEDS)) \
+	  $(if $(ADVICE),--advice $(ADVICE))

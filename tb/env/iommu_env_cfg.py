@@ -34,6 +34,9 @@ class IommuEnvCfg:
     # checking, any number of fault ranges) or "hdl" (axi_mem_model inside iommu_fast_top, built
     # from tb/hdl/fast_top.f: no Python on the bus; the bench uses it). Default: $IOMMU_MEMORY.
     memory: str = field(default_factory=lambda: os.environ.get("IOMMU_MEMORY", "axiram"))
+    # What the oracle's undeclared findings do at the end of the test (tb/advice.py): "error"
+    # fails the run with the verdict SEQUENCE, "warn" counts them. Default: $IOMMU_ADVICE.
+    advice: str = field(default_factory=lambda: os.environ.get("IOMMU_ADVICE", "error"))
 
     def apply_profile(self, dut) -> None:
         """Take the knobs a DUT profile (tb.dut_profile.DutProfile) sets."""

@@ -1,5 +1,12 @@
 """The one base test. A scenario test is a thin subclass naming its virtual sequence
-(created by name through the factory) and, if it needs to, adjusting the env config."""
+(created by name through the factory), declaring the oracle findings its sequence causes on
+purpose (`expected_findings`, tb/advice.py) and, if it needs to, adjusting the env config.
+
+The end of a run, in order: extract_phase prints the scoreboard and coverage summaries and the
+oracle's findings (expected ones at INFO, undeclared ones as one line each) and writes
+stats.json for the regression; check_phase fails the run on a hang, on the sequence's own
+exception, on a failed RTL check, and last, with ADVICE=error, on undeclared findings (the
+SEQUENCE verdict, worded so the regression can tell it from an RTL failure)."""
 from __future__ import annotations
 
 import gc
@@ -12,13 +19,27 @@ from cocotb.triggers import First
 from cocotb.utils import get_sim_time
 from pyuvm import ConfigDB, uvm_factory, uvm_test
 
-from tb import dut_profile
+from tb import advice, dut_profile
 from tb.env.iommu_env import IommuEnv
 from tb.env.iommu_env_cfg import IommuEnvCfg
 
 
+ADVICE_LOGGED = 20                        # undeclared findings printed one per line, then a count
+ADVICE_KEPT = 100                         # ... and kept in stats.json for the regression
+
+
+def _one_line(e: BaseException) -> str:
+    text = (str(e).strip().splitlines() or [""])[0]
+    return text if isinstance(e, AssertionError) and text else f"{type(e).__name__}: {text}"
+
+
 class IommuBaseTest(uvm_test):
     vseq_name = ""                        # the scenario: a class name registered in the factory
+    # The oracle findings the sequence causes on purpose: regular expressions searched in each
+    # finding's line ("ADVICE <status>: store #n to <item> needs <command>: <detail>"); a
+    # matched finding is printed as "expected advice" and never fails the run. A pattern that
+    # matches nothing in a run is allowed. Say why next to each declaration.
+    expected_findings: tuple = ()
 
     def configure(self, cfg: IommuEnvCfg) -> None:
         """Scenario tests override this to adjust knobs."""
@@ -32,11 +53,23 @@ class IommuBaseTest(uvm_test):
         if os.environ.get("IOMMU_PORT"):
             cfg.port = os.environ["IOMMU_PORT"]      # dev-batch: iommu_bench_top's HDL driver
         self.configure(cfg)
+        # Bad knobs stop the test here with one line (the regression checks them earlier).
+        cfg.advice = advice.check_mode(cfg.advice, "IOMMU_ADVICE")
+        advice.compile_declarations(self.expected_findings,
+                                    f"{type(self).__name__}.expected_findings")
         self.cfg = cfg
+        self.hung = None
+        self.seq_error = None             # the sequence's own exception, re-raised in check_phase
+        self.findings = advice.SortedFindings()
         ConfigDB().set(self, "env", "cfg", cfg)
         self.env = IommuEnv("env", self)
 
     async def run_phase(self):
+        # pyuvm starts run_phase as a task of its own (cocotb.start_soon) and waits only for the
+        # objections to drop: an exception escaping it ends the cocotb test on the spot, and
+        # extract_phase/check_phase never run (no scoreboard summary, no findings in the log).
+        # So the sequence's exception is caught, logged and kept; the phases run; check_phase
+        # raises it again.
         self.raise_objection()
         prof = None
         if os.environ.get("IOMMU_PROFILE"):
@@ -44,6 +77,18 @@ class IommuBaseTest(uvm_test):
             import cProfile
             prof = cProfile.Profile()
             prof.enable()
+        try:
+            await self._run()
+        except Exception as e:            # noqa: BLE001 (any failure of the sequence or the env)
+            self.seq_error = e
+            self.logger.error(f"{_one_line(e)} (the sequence {self.vseq_name} stopped here)")
+        finally:
+            if prof is not None:
+                prof.disable()
+                prof.dump_stats(os.environ["IOMMU_PROFILE"])
+            self.drop_objection()
+
+    async def _run(self) -> None:
         self.logger.info(f"seed {self.cfg.seed} policy {self.cfg.policy} fills {self.cfg.fills} "
                          f"sequence {self.vseq_name}")
         await self.env.start(cocotb.top)
@@ -67,12 +112,7 @@ class IommuBaseTest(uvm_test):
             self.logger.error(self.hung)
         else:
             wd_task.cancel()
-            self.hung = None
             seq_task.result()             # re-raise a sequence's exception here
-        if prof is not None:
-            prof.disable()
-            prof.dump_stats(os.environ["IOMMU_PROFILE"])
-        self.drop_objection()
 
     async def _run_vseq(self, vseq) -> None:
         await vseq.start()
@@ -83,20 +123,47 @@ class IommuBaseTest(uvm_test):
     def extract_phase(self):
         for problem in self.env.sb.pending_problems():
             self.env.sb._fail(problem)
+        self.findings = advice.sort_findings(self.env.oracle.advice(), self.expected_findings)
+        undeclared = self.findings.undeclared
         # Before check_phase (whose assertion ends the phases): the summary and the files the
         # regression collects from the test's directory (the simulator's cwd).
         sb = self.env.sb
         Path("stats.json").write_text(json.dumps({
             "checked": sb.checked, "failures": len(sb.failures), "stale": sb.stale_used,
             "sim_ns": get_sim_time("ns"), "skipped": self.env.features.skipped,
-            "capabilities": self.env.capability_line}))
+            "capabilities": self.env.capability_line, "advice_mode": self.cfg.advice,
+            "advice_count": len(undeclared), "advice": undeclared[:ADVICE_KEPT],
+            "expected_advice": len(self.findings.expected)}))
         for step, why in self.env.features.skipped:
             self.logger.info(f"SKIPPED step {step}: {why}")
         Path("coverage.yml").write_text("".join(f"{k}: {v}\n" for k, v in sorted(self.env.cov.bins.items())))
         for line in self.env.sb.report_lines() + self.env.cov.report_lines():
             self.logger.info(line)
-        for f in self.env.oracle.advice():
-            self.logger.info(f"advice: {f}")
+        self.log_findings()
+
+    def log_findings(self) -> None:
+        """The oracle's findings: expected ones at INFO, each undeclared one as an ERROR line
+        (ADVICE=error) or a WARNING (ADVICE=warn), then one summary line."""
+        f = self.findings
+        for line, _ in f.expected:
+            self.logger.info(f"expected advice: {line}")
+        log = self.logger.error if self.cfg.advice == "error" else self.logger.warning
+        for line in f.undeclared[:ADVICE_LOGGED]:
+            log(f"advice: {line}")
+        if not (f.expected or f.undeclared or self.expected_findings):
+            return
+        n = len(f.undeclared)
+        more = f", {n - ADVICE_LOGGED} of them not printed" if n > ADVICE_LOGGED else ""
+        unseen = (f"; declared, not seen this run (allowed): {', '.join(map(repr, f.unused))}"
+                  if f.unused else "")
+        summary = (f"advice: {len(f.expected)} expected, {n} not in "
+                   f"{type(self).__name__}.expected_findings{more}{unseen}")
+        if not n:
+            self.logger.info(summary)
+        elif self.cfg.advice == "error":
+            log(f"{summary}: the verdict is SEQUENCE if no other check failed")
+        else:
+            log(f"{summary}: counted, not failing the run (ADVICE=warn)")
 
     def check_phase(self):
         sb = self.env.sb
@@ -104,5 +171,9 @@ class IommuBaseTest(uvm_test):
             assert sb.failures, "negative test: the scoreboard was expected to report a failure"
             return
         assert self.hung is None, self.hung
+        if self.seq_error is not None:
+            raise self.seq_error          # the sequence's own check (or a crash), as it was raised
         assert not sb.failures, f"{len(sb.failures)} check(s) failed; first: {sb.failures[0]}"
         assert sb.checked > 0, "no translation was checked"
+        if self.findings.undeclared and self.cfg.advice == "error":
+            raise AssertionError(advice.failure_message(self.findings.undeclared))

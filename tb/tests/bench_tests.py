@@ -29,6 +29,8 @@ class BenchBase(IommuBaseTest):
     def check_phase(self):
         if self.cfg.checking:
             super().check_phase()
+        elif self.seq_error is not None:
+            raise self.seq_error          # unchecked, but a sequence that stopped still fails
 
 
 for _shape in ("Hits", "Sv39Miss", "TwoStage", "Mix"):

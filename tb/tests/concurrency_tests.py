@@ -12,11 +12,13 @@ import sequences.concurrency_vseq  # noqa: F401
 import sequences.ddtp_switch_vseq  # noqa: F401
 import sequences.queue_error_vseq  # noqa: F401
 import sequences.queue_stress_vseq  # noqa: F401
-from tb.tests.scenario_tests import ScenarioTest
+from tb.tests.scenario_tests import GuestUpdateTest
 
 
-class ConcurrencyTest(ScenarioTest):
-    """The seed picks the bus timing as for the scenario tests (ScenarioTest.configure)."""
+class ConcurrencyTest(GuestUpdateTest):
+    """The seed picks the bus timing as for the scenario tests (ScenarioTest.configure).
+    Traffic runs while software updates and invalidates, and walks straddle invalidations on
+    purpose: relied-before-completion findings are expected (GuestUpdateTest)."""
 
 
 @pyuvm.test(timeout_time=100, timeout_unit="ms")

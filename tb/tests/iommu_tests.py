@@ -3,6 +3,7 @@ The regression list (tb/regression.toml) refers to these class names; the policy
 parameter set and the expected outcome of each run are set there."""
 import pyuvm
 
+import sequences.broken_persona_vseq  # noqa: F401
 import sequences.cache_rules_vseq  # noqa: F401  (registers the sequences with the factory)
 import sequences.example_unmap_vseq  # noqa: F401
 import sequences.smoke_vseq  # noqa: F401
@@ -47,3 +48,21 @@ class DcMisconfiguredTest(IommuBaseTest):
 @pyuvm.test(timeout_time=10, timeout_unit="ms")
 class ExampleUnmapTest(IommuBaseTest):
     vseq_name = "ExampleUnmapVseq"
+
+
+# Software mistakes on correct hardware (sequences/broken_persona_vseq.py): none declares the
+# finding its persona causes, so the runs end with the verdict SEQUENCE (tb/regression.toml
+# lists them with expect_verdict = "SEQUENCE"); PteProtectTest is their control.
+@pyuvm.test(timeout_time=10, timeout_unit="ms")
+class PteProtectTest(IommuBaseTest):
+    vseq_name = "PteProtectVseq"
+
+
+@pyuvm.test(timeout_time=10, timeout_unit="ms")
+class PteProtectNeverInvalidateTest(IommuBaseTest):
+    vseq_name = "PteProtectNeverInvalidateVseq"
+
+
+@pyuvm.test(timeout_time=10, timeout_unit="ms")
+class PteProtectWrongPscidTest(IommuBaseTest):
+    vseq_name = "PteProtectWrongPscidVseq"

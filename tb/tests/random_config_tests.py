@@ -4,12 +4,16 @@ import pyuvm
 
 import sequences.random_config_vseq  # noqa: F401  (registers the sequence with the factory)
 from sequences.config_space import draw_bus, run_seed
+from tb.advice import IN_WINDOW
 from tb.tests.base_test import IommuBaseTest
 
 
 @pyuvm.test(timeout_time=200, timeout_unit="ms")
 class RandomConfigTest(IommuBaseTest):
     vseq_name = "RandomConfigVseq"
+    # Random traffic runs while the configuration's devices are updated (a RandomTrafficVseq):
+    # requests in the window between an update and its invalidation's completion are expected.
+    expected_findings = (IN_WINDOW,)
 
     def configure(self, cfg):
         cfg.mem_stall, cfg.rsp_stall = draw_bus(run_seed(cfg.seed))

@@ -11,6 +11,7 @@ import sequences.invalidation_scopes_vseq  # noqa: F401
 import sequences.process_context_vseq  # noqa: F401
 import sequences.random_traffic_vseq  # noqa: F401
 import sequences.two_stage_vseq  # noqa: F401
+from tb.advice import IN_WINDOW
 from tb.tests.base_test import IommuBaseTest
 
 
@@ -28,83 +29,93 @@ class ScenarioTest(IommuBaseTest):
             cfg.rsp_stall = 0.2
 
 
+class GuestUpdateTest(ScenarioTest):
+    """A test whose sequence (built on GuestUpdateBase, sequences/guest_update_vseq.py)
+    translates between an update and the completion of the invalidation the update needs, on
+    purpose (the cycle's "translate before invalidating" step, traffic running while software
+    updates): the stale window is what it checks. The oracle reports each such request as
+    relied-before-completion; those findings are expected. Any other finding (an invalidation
+    missing or never completed) still fails the run with the verdict SEQUENCE."""
+    expected_findings = (IN_WINDOW,)
+
+
 @pyuvm.test(timeout_time=50, timeout_unit="ms")
-class PteUpdateTest(ScenarioTest):
+class PteUpdateTest(GuestUpdateTest):
     vseq_name = "PteUpdateVseq"
 
 
 @pyuvm.test(timeout_time=50, timeout_unit="ms")
-class PteUpdateInvalidateEverythingTest(ScenarioTest):
+class PteUpdateInvalidateEverythingTest(GuestUpdateTest):
     vseq_name = "PteUpdateInvalidateEverythingVseq"
 
 
 @pyuvm.test(timeout_time=50, timeout_unit="ms")
-class PteUpdateNeverOnMapTest(ScenarioTest):
+class PteUpdateNeverOnMapTest(GuestUpdateTest):
     vseq_name = "PteUpdateNeverOnMapVseq"
 
 
 @pyuvm.test(timeout_time=50, timeout_unit="ms")
-class SuperpageTest(ScenarioTest):
+class SuperpageTest(GuestUpdateTest):
     vseq_name = "SuperpageVseq"
 
 
 @pyuvm.test(timeout_time=50, timeout_unit="ms")
-class SuperpageInvalidateEverythingTest(ScenarioTest):
+class SuperpageInvalidateEverythingTest(GuestUpdateTest):
     vseq_name = "SuperpageInvalidateEverythingVseq"
 
 
 @pyuvm.test(timeout_time=50, timeout_unit="ms")
-class DeviceContextTest(ScenarioTest):
+class DeviceContextTest(GuestUpdateTest):
     vseq_name = "DeviceContextVseq"
 
 
 @pyuvm.test(timeout_time=50, timeout_unit="ms")
-class DeviceContextInvalidateEverythingTest(ScenarioTest):
+class DeviceContextInvalidateEverythingTest(GuestUpdateTest):
     vseq_name = "DeviceContextInvalidateEverythingVseq"
 
 
 @pyuvm.test(timeout_time=50, timeout_unit="ms")
-class DdtpModeTest(ScenarioTest):
+class DdtpModeTest(GuestUpdateTest):
     vseq_name = "DdtpModeVseq"
 
 
 @pyuvm.test(timeout_time=50, timeout_unit="ms")
-class ProcessContextTest(ScenarioTest):
+class ProcessContextTest(GuestUpdateTest):
     vseq_name = "ProcessContextVseq"
 
 
 @pyuvm.test(timeout_time=50, timeout_unit="ms")
-class ProcessContextInvalidateEverythingTest(ScenarioTest):
+class ProcessContextInvalidateEverythingTest(GuestUpdateTest):
     vseq_name = "ProcessContextInvalidateEverythingVseq"
 
 
 @pyuvm.test(timeout_time=50, timeout_unit="ms")
-class TwoStageTest(ScenarioTest):
+class TwoStageTest(GuestUpdateTest):
     vseq_name = "TwoStageVseq"
 
 
 @pyuvm.test(timeout_time=50, timeout_unit="ms")
-class InvalidationScopesTest(ScenarioTest):
+class InvalidationScopesTest(GuestUpdateTest):
     vseq_name = "InvalidationScopesVseq"
 
 
 @pyuvm.test(timeout_time=50, timeout_unit="ms")
-class FaultCausesTest(ScenarioTest):
+class FaultCausesTest(GuestUpdateTest):
     vseq_name = "FaultCausesVseq"
 
 
 @pyuvm.test(timeout_time=200, timeout_unit="ms")
-class RandomTrafficTest(ScenarioTest):
+class RandomTrafficTest(GuestUpdateTest):
     vseq_name = "RandomTrafficVseq"
 
 
 @pyuvm.test(timeout_time=200, timeout_unit="ms")
-class RandomTrafficInvalidateEverythingTest(ScenarioTest):
+class RandomTrafficInvalidateEverythingTest(GuestUpdateTest):
     vseq_name = "RandomTrafficInvalidateEverythingVseq"
 
 
 @pyuvm.test(timeout_time=200, timeout_unit="ms")
-class RandomTrafficNeverOnMapTest(ScenarioTest):
+class RandomTrafficNeverOnMapTest(GuestUpdateTest):
     vseq_name = "RandomTrafficNeverOnMapVseq"
 
 
@@ -122,3 +133,8 @@ class IllegalCommandTest(ScenarioTest):
 @pyuvm.test(timeout_time=50, timeout_unit="ms")
 class CornersTest(ScenarioTest):
     vseq_name = "CornersVseq"
+    # The last step (CornersVseq.bare_mode) switches ddtp to Off, then Bare, and checks the
+    # pass-through; the run ends there, with nothing walking the old directory again, so the
+    # IODIR.INVAL_DDT DV=0 a ddtp change needs is left out on purpose (two findings).
+    expected_findings = (r"^ADVICE missing: ddtp write to ddtp \(cached DDT/PDT entries of the old "
+                         r"table\) needs IODIR\.INVAL_DDT DV=0\b",)

@@ -21,7 +21,7 @@ def test_sv39_only_passes_smoke_on_both_simulators():
     for sim in ("icarus", "verilator"):
         assert (f"{sim}: DUT sv39-only capabilities 0x0000007810020210 (v1.0 Sv39 Sv39x4 PD8 "
                 f"IGS=WSI PAS=56), fctl 0x2; no Svnapot (profile); as the profile declares") in r.stdout
-    assert re.search(r"\n22 passed, 0 failed, 0 skipped", r.stdout), r.stdout
+    assert re.search(r"\n22 passed, 0 failed, 0 sequence, 0 skipped", r.stdout), r.stdout
 
 
 def test_declared_capabilities_that_differ_fail_the_run(tmp_path):
@@ -45,7 +45,7 @@ def test_axi_front_passes_smoke_on_both_simulators():
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
     assert "port axi-dma" in r.stdout
     assert "FaultCausesTest: translated read requests: the DUT's device port cannot carry them" in r.stdout
-    assert re.search(r"\n22 passed, 0 failed, 0 skipped", r.stdout), r.stdout
+    assert re.search(r"\n22 passed, 0 failed, 0 sequence, 0 skipped", r.stdout), r.stdout
 
 
 def test_bug_variants_are_caught_through_the_axi_front():
@@ -53,7 +53,8 @@ def test_bug_variants_are_caught_through_the_axi_front():
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
     for ident in ("NegCacheDc_strict_fails", "Bug_iotlb_ignores_pscid", "Bug_ddtc_not_flushed_by_iodir",
                   "Bug_fence_completes_early", "Bug_misconfigured_dc_reported_not_valid",
-                  "Bug_fence_write_wrong_address", "Bug_fq_interrupt_stuck"):
+                  "Bug_fence_write_wrong_address", "Bug_fq_interrupt_stuck",
+                  "Seq_protect_never_invalidated", "Seq_protect_wrong_pscid", "Seq_protect_spec_passes"):
         assert re.search(rf"\nicarus +{ident} +1 PASS ", r.stdout), r.stdout
 
 

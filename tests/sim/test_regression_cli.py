@@ -19,6 +19,7 @@ def regression(*args):
     (["--seed", "-3"], "SEED must be a non-negative integer, got -3"),
     (["--seeds", "0"], "SEEDS must be at least 1, got 0"),
     (["--sim", "modelsim"], "unknown simulator 'modelsim'; use icarus, verilator or all"),
+    (["--advice", "foo"], "ADVICE must be one of error, warn, got 'foo'"),
 ])
 def test_bad_input_is_one_line(args, says):
     r = regression(*args)

@@ -31,7 +31,9 @@ def test_smoke_regression_passes_on_both_simulators():
 def test_broken_rtl_variants_are_caught():
     """Each mutant's run must fail with its expected message (the regression reports that as
     a pass); the full set on both simulators is in `make sim`. A DUT without bug variants
-    lists each of these runs as skipped, with the reason."""
+    lists each of these runs as skipped, with the reason. The broken software personas need
+    no variant: each ends with the SEQUENCE verdict its entry expects (reported as a pass,
+    its finding counted), and their control passes with none."""
     r = regression("--sim", "icarus", "--subset", "bugs")
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
     has_mutants = bool(dut_profile.load(DUT).mutants)
@@ -40,3 +42,6 @@ def test_broken_rtl_variants_are_caught():
                   "Bug_fence_write_wrong_address", "Bug_fq_interrupt_stuck"):
         verdict = "PASS" if has_mutants else "SKIP"
         assert re.search(rf"\nicarus +{ident} +1 {verdict} ", r.stdout), r.stdout
+    for ident in ("Seq_protect_never_invalidated", "Seq_protect_wrong_pscid"):
+        assert re.search(rf"\nicarus +{ident} +1 PASS .*  \(1 advice\)\n", r.stdout), r.stdout
+    assert re.search(r"\nicarus +Seq_protect_spec_passes +1 PASS .*s\n", r.stdout), r.stdout
