@@ -11,7 +11,8 @@ from models.command_queue import Command
 
 from .messages import req_str
 from .records import Finding, OldValue, CachedValue, ReadKey, Update
-from .scope import INVALIDATIONS, covers, describe_cmd, describe_item, needed_command, scope_of
+from .scope import (INVALIDATIONS, covers, describe_cmd, describe_item, needed_command, scope_of,
+                    why_not)
 
 FINDINGS_CAP = 1000     # advice findings kept (the rest are counted)
 UPDATES_CAP = 10000     # open updates tracked for advice (oldest dropped, counted)
@@ -29,6 +30,8 @@ class Advice:
             status = "missing" if state == "none" else "not-completed"
             detail = ("no covering invalidation issued" if state == "none"
                       else f"{state} issued but no later IOFENCE.C has completed")
+            if state == "none":
+                detail += self._uncovering(u)
             if u.relied:
                 detail += f"; request {u.relied} relied on the new value ({u.relied_state})"
             out.append(Finding(u.seq, u.item, u.needed, status, detail))
@@ -38,12 +41,15 @@ class Advice:
         rks = set()
         for rk, (_, base) in readers.items():
             words = (old,) if base == pa else (self.mem.read64(base),)
+            if rk.kind == "msipte" and base != pa and words[0] & 7 == 7:
+                continue        # basic-mode MSI PTE (V=1, M=3): the IOMMU ignores doubleword 1
             if rk.kind in self.policy.cached and (words[0] & 1
                                                   or rk.kind in self.policy.invalid_cached):
                 rks.add(rk)
         if not rks:
             return
-        rk = min(rks, key=lambda r: (r.kind, str(r.tag)))
+        # the most demanding way it may be held names the command (an owner adds its IODIR)
+        rk = min(rks, key=lambda r: (r.kind, r.owner is None, str(r.tag)))
         base = readers[rk][1]
         item = describe_item(self._key(rk, old if base == pa else None), base)
         self._updates.append(Update(seq, pa, item, needed_command(self._key(rk, old), rk.owner),
@@ -53,7 +59,10 @@ class Advice:
             self.findings_dropped += 1
 
     def _note_ddtp_change(self) -> None:
-        keys = {ck for ck in self._cache if ck[0] in ("ddte", "dc", "pdte", "pc")}
+        dirs = ("ddte", "dc", "pdte", "pc")
+        keys = {ck for ck in self._cache if ck[0] in dirs}
+        keys |= {(rk.kind, rk.tag) for rks in self._reach_now().values() for rk in rks
+                 if rk.kind in dirs}
         if not keys:
             return
         rks = {ReadKey(ck[0], ck[1]) for ck in keys}
@@ -71,6 +80,23 @@ class Advice:
                     self._touches(scope_of(cmd), rk, u.old) for rk in u.readers):
                 return describe_cmd(cmd)
         return "none"
+
+    def _uncovering(self, u: Update) -> str:
+        """The invalidations issued since the update that did not cover it, and why."""
+        issued = [(d, c) for d, c in self._done if d >= u.t]
+        issued += [(d, scope_of(c)) for _, c, d, _ in self._pending
+                   if d >= u.t and c.name in INVALIDATIONS]
+        if not issued:
+            return ""
+        rk = min(u.readers, key=lambda r: (r.kind, r.owner is None, str(r.tag)))
+        key = self._key(rk, u.old)
+        reasons = []
+        for _, cmd in issued[-3:]:
+            why = why_not(cmd, key)
+            if why:
+                reasons.append(f"{describe_cmd(cmd)} ({why})")
+        more = f" and {len(issued) - 3} earlier" if len(issued) > 3 else ""
+        return ("; issued but not covering it: " + ", ".join(reasons) + more) if reasons else ""
 
     def _note_reliance(self, req: Request, results: dict) -> None:
         seqs = set()

@@ -15,12 +15,14 @@ from .oracle import CoherenceOracle
 
 
 def _setup(o: CoherenceOracle) -> Request:
+    # In the guidelines' order (tables leaf first, the DC's V last), so set-up leaves nothing
+    # a cache may hold but the current values.
     o.write_reg(Reg.DDTP, (0x10 << 10) | 2)
-    for i, w in enumerate((1, 0, 7 << 12, (8 << 60) | 0x20)):
-        o.store64(0x100a0 + 8 * i, w)
-    o.store64(0x20008, (0x21 << 10) | 1)
-    o.store64(0x21000, (0x22 << 10) | 1)
     o.store64(0x22008, (0x87654 << 10) | 0xD7)
+    o.store64(0x21000, (0x22 << 10) | 1)
+    o.store64(0x20008, (0x21 << 10) | 1)
+    for i, w in reversed(list(enumerate((1, 0, 7 << 12, (8 << 60) | 0x20)))):
+        o.store64(0x100a0 + 8 * i, w)
     return Request(did=5, iova=0x4000_1000, ttyp=TTYP.UNTRANSLATED_READ)
 
 

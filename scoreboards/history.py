@@ -134,7 +134,9 @@ class History:
                     continue
                 self._rec_done.add(sig)
             for i in range(r.ndw):
-                self._readers.setdefault(r.pa + 8 * i, {})[rk] = (now, r.pa)
+                rs = self._readers.setdefault(r.pa + 8 * i, {})
+                if rs.get(rk, (0,))[0] < now:
+                    rs[rk] = (now, r.pa)
             if src is None:
                 live, seq = now, 0
             elif isinstance(src, OldValue):
@@ -245,9 +247,10 @@ class History:
                 del self._cache[ck]
         # Per-address old values replaced before the doorbell: gone once every reader of the
         # address is covered (by this command or an earlier completed one).
+        self._reach_now()
         for pa in list(self._hist):
             olds = self._hist[pa]
-            readers = self._readers.get(pa, {})
+            readers = self._all_readers(pa)
             keep = []
             for o in olds:
                 if o.t_end > doorbell:
@@ -271,7 +274,7 @@ class History:
             rs = self._readers[pa]
             for rk in [rk for rk, (t, _) in rs.items() if t <= doorbell
                        and self._killer({cmd: (fence, order, order)}, rk, None)]:
-                del rs[rk]
+                self._forget_departed(rk, rs.pop(rk)[1])
             if not rs:
                 del self._readers[pa]
         self._complete_updates(cmd, doorbell, fence, order)

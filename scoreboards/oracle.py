@@ -16,6 +16,7 @@ from models.causes import GUEST_PAGE_FAULTS
 from models.command_queue import Command
 
 from .advice import Advice
+from .fills import StructuralReaders
 from .history import History
 from .messages import Messages
 from .policies import DEFAULT_POLICY, Policy, get_policy
@@ -26,7 +27,7 @@ from .walk_paths import WalkPaths
 __all__ = ["CoherenceOracle", "Finding", "Verdict"]
 
 
-class CoherenceOracle(WalkPaths, History, Advice, Messages):
+class CoherenceOracle(WalkPaths, History, StructuralReaders, Advice, Messages):
     """Permitted outcomes of translation requests under a caching policy.
 
     o.mem, o.model: the Memory and the golden IommuModel the oracle owns. Software stores go
@@ -67,12 +68,21 @@ class CoherenceOracle(WalkPaths, History, Advice, Messages):
         self._epoch = 0
         self._memo: dict = {}
         self.memo_hits = 0
+        # Structural readers (fills.py): what walks could read now, kept lazily.
+        self._reach: dict = {}           # address -> {ReadKey: base}
+        self._reach_by_tag: dict = {}    # (kind, tag) -> {base: ReadKey}
+        self._reach_dirty = True
+        self._reach_t = 0                # time of the last change that may have moved them
+        self._departed: dict = {}        # (kind, tag) -> {base: (ReadKey, time it left)}
+        self._reach_pages: set = set()   # page numbers of the table pages walks reach
+        self.reach_updates = 0
 
     # -- software side ------------------------------------------------------------------
     def set_capabilities(self, capabilities: int, svnapot: bool = True) -> None:
         """Judge an IOMMU with these capabilities from now on (the testbench reads them from the
         DUT after reset, before any request). Raises ValueError for a value the model refuses."""
         self.model.set_capabilities(capabilities, svnapot=svnapot)
+        self._reach_changed()
         self._epoch += 1
         self._memo.clear()
         self._replay_memo.clear()
@@ -85,15 +95,21 @@ class CoherenceOracle(WalkPaths, History, Advice, Messages):
         self._stores += 1
         seq = self._stores
         old = self.mem.read64(pa)
-        self.mem.write64(pa, value)
         value &= (1 << 64) - 1
-        if old != value:
-            self._epoch += 1
+        if old == value:
+            self.mem.write64(pa, value)
+            return seq
+        self._epoch += 1
+        reach = self._reach_now().get(pa)          # what could read it before this store
+        self.mem.write64(pa, value)
         readers = self._readers.get(pa)
-        if old != value and readers:
-            # Only an address some evaluated walk has read can be held in a cache.
-            self._remember_old(pa, old, seq)
-            self._note_update(seq, pa, old, readers)
+        if readers or reach:
+            # fills="any": every entry a walk could read may be cached; "demand": only what an
+            # evaluated walk read.
+            if readers or self._contract_fills:
+                self._remember_old(pa, old, seq)
+            self._note_update(seq, pa, old, self._all_readers_for_advice(pa, readers, reach))
+        self._note_structural_store(pa, reach, old, value)
         return seq
 
     def write_reg(self, offset: int, value: int, size: int = 8) -> None:
@@ -104,6 +120,9 @@ class CoherenceOracle(WalkPaths, History, Advice, Messages):
         if base == Reg.DDTP and self.model.read_reg(Reg.DDTP) != self._ddtp_after(offset, value,
                                                                                    size):
             self._note_ddtp_change()
+            self._reach_changed()
+        elif base == Reg.FCTL:
+            self._reach_changed()
         was_on = self.model.cqen
         if int(offset) == Reg.CQCSR and value & 1 and not was_on:
             self._pending.clear()        # cqen 0->1 restarts the queue at index 0

@@ -6,7 +6,7 @@ to an entry an evaluated walk happened to read. `reachable(model)` lists those e
 model's current registers (ddtp, fctl), capabilities and memory, each doubleword address with
 the read keys the oracle's walks give the item there (oracle.py, `_Path.hook`):
 
-    rk = (kind, tag, width, gpar, owner)
+    rk = ReadKey(kind, tag, width, gpar, owner)      (scoreboards/records.py)
 
 kind and tag as models/ builds the Item; width 12+9*levels for pte1, 14+9*levels for pte2, 0
 otherwise; gpar: a non-leaf first-stage PTE above this one has G=1; owner: for the G-stage
@@ -55,6 +55,7 @@ from models.page_walk import PtFault, walk
 from models.process_context import PD_PID_BITS, ProcessContext, pc_misconfigured
 from models.walk_reader import WalkReader
 
+from .records import ReadKey
 from .scope import Key
 
 Reach = dict            # doubleword address -> {read key: address of the item's first doubleword}
@@ -71,7 +72,7 @@ _NONLEAF_MASK = 0xDF | (((1 << 61) - 1) ^ ((1 << 54) - 1)) | (3 << 61) | (1 << 6
 _DIR_NONLEAF_MASK = 0x3FF | (((1 << 64) - 1) ^ ((1 << 54) - 1))
 
 
-def reachable(model, *, invalid: bool = True) -> Reach:
+def reachable(model, *, invalid: bool = True, pages: Optional[set] = None) -> Reach:
     """{doubleword address: {read key: item's first-doubleword address}} of every item the
     model's walk can read for some request, given its current registers and memory.
     invalid=False: only items whose current first doubleword has V=1."""
@@ -80,7 +81,11 @@ def reachable(model, *, invalid: bool = True) -> Reach:
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _Walker(model, invalid).run()
+        w = _Walker(model, invalid)
+        out = w.run()
+        if pages is not None:       # the page numbers of every table page read
+            pages.update(w.pages)
+        return out
     finally:
         if was_enabled:
             gc.enable()
@@ -111,6 +116,7 @@ class _Walker:
         self.out: Reach = {}
         self.done: set = set()                   # tables already listed (same keys again)
         self.gstages: dict = {}                  # G-stage signature -> _GStage
+        self.pages: set = set()                  # page numbers of the table pages read
 
     # -- output ---------------------------------------------------------------------------
     def add(self, pa: int, rk: tuple, base: int) -> None:
@@ -124,6 +130,7 @@ class _Walker:
         """n doublewords of the table at page-aligned `pa`, from the sparse pages; the
         shared zero tuple for an unwritten 4 KiB table (nothing there to follow)."""
         first = pa >> 12
+        self.pages.update(range(first, first + max(1, (n * 8 + 4095) // 4096)))
         if n <= 512:
             page = self.mem.page_words(first)
             if page is None:
@@ -155,7 +162,7 @@ class _Walker:
                 base = pa + i * size
                 words = vals[i * ndw:(i + 1) * ndw]
                 if self.invalid or words[0] & 1:
-                    rk = ("dc", (did,), 0, False, None)
+                    rk = ReadKey("dc", (did,), 0, False, None)
                     for k in range(ndw):
                         self.add(base + 8 * k, rk, base)
                 self.device(did, words)
@@ -167,7 +174,7 @@ class _Walker:
             v = vals[i]
             tag_id = prefix << 9 | i          # device_id >> (b0 + 9 * (level - 1))
             if self.invalid or v & 1:
-                self.add(pa + 8 * i, ("ddte", (level, tag_id), 0, False, None), pa + 8 * i)
+                self.add(pa + 8 * i, ReadKey("ddte", (level, tag_id), 0, False, None), pa + 8 * i)
             if v & _DIR_NONLEAF_MASK == 1:
                 self.ddt(bits(v, 53, 10) << 12, level - 1, tag_id)
 
@@ -220,7 +227,7 @@ class _Walker:
                 ta, fsc = vals[2 * i], vals[2 * i + 1]
                 base = pa + 16 * i
                 if self.invalid or ta & 1:
-                    rk = ("pc", (did, pid), 0, False, None)
+                    rk = ReadKey("pc", (did, pid), 0, False, None)
                     self.add(base, rk, base)
                     self.add(base + 8, rk, base)
                 if not ta & 1:
@@ -236,7 +243,7 @@ class _Walker:
             v = vals[i]
             tag = (did, level, prefix << 9 | i)       # process_id >> (8 + 9 * (level - 1))
             if self.invalid or v & 1:
-                self.add(pa + 8 * i, ("pdte", tag, 0, False, None), pa + 8 * i)
+                self.add(pa + 8 * i, ReadKey("pdte", tag, 0, False, None), pa + 8 * i)
             if v & _DIR_NONLEAF_MASK == 1:
                 self.pdt_page(did, bits(v, 53, 10) << 12, level - 1, tag[2],
                               512 if level > 1 else 256, g, gscid, Key("pdte", tag))
@@ -262,7 +269,7 @@ class _Walker:
         spa, items = hit
         if owner is not None:
             for item in items:
-                self.add(item.pa, ("pte2", item.tag, g.width, False, owner), item.pa)
+                self.add(item.pa, ReadKey("pte2", item.tag, g.width, False, owner), item.pa)
         return spa
 
     def g_tree(self, g: _GStage) -> None:
@@ -310,18 +317,18 @@ class _Walker:
             # every slot V=0 or not (this dominates the cost of a call).
             if len(prefix) == 2:
                 p0, p1 = prefix
-                out.update({a: {(kind, (p0, p1, level, vpn_base | i), width, gpar, None): a}
+                out.update({a: {ReadKey(kind, (p0, p1, level, vpn_base | i), width, gpar, None): a}
                             for i, a in enumerate(addrs)})
             else:
                 (p0,) = prefix
-                out.update({a: {(kind, (p0, level, vpn_base | i), width, gpar, None): a}
+                out.update({a: {ReadKey(kind, (p0, level, vpn_base | i), width, gpar, None): a}
                             for i, a in enumerate(addrs)})
             return
         if not self.invalid and vals is _ZEROS:
             return
         for i, v in enumerate(vals):
             if self.invalid or v & 1:
-                self.add(pa + 8 * i, (kind, prefix + (level, vpn_base | i), width, gpar, None),
+                self.add(pa + 8 * i, ReadKey(kind, prefix + (level, vpn_base | i), width, gpar, None),
                          pa + 8 * i)
 
     # -- MSI page table ---------------------------------------------------------------------------
@@ -351,6 +358,6 @@ class _Walker:
             for k, b in enumerate(positions):
                 if i >> k & 1:
                     page |= 1 << b
-            rk = ("msipte", (gscid, page), 0, False, None)
+            rk = ReadKey("msipte", (gscid, page), 0, False, None)
             self.add(pa, rk, pa)
             self.add(pa + 8, rk, pa)

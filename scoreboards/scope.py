@@ -86,6 +86,50 @@ def covers(cmd: Command, key: Key) -> bool:
     raise ValueError(f"unknown item kind {kind!r}")
 
 
+def why_not(cmd: Command, key: Key) -> str:
+    """Why `cmd` does not cover `key`, in the command table's terms ("" if it does)."""
+    if covers(cmd, key):
+        return ""
+    name, kind, tag = cmd.name, key.kind, key.tag
+    if kind in ("ddte", "dc", "pdte", "pc"):
+        if name in (VMA, GVMA):
+            return "IOTINVAL does not cover directory entries"
+        if name == INVAL_PDT:
+            return ("IODIR.INVAL_PDT covers process contexts only" if kind != "pc"
+                    else f"DID {cmd.did} PID {cmd.pid}, not DID {tag[0]} PID {tag[1]}")
+        if kind == "ddte":
+            return "IODIR.INVAL_DDT with DV=1 never covers non-leaf DDT entries"
+        return f"DID {cmd.did}, not {tag[0]}"
+    if name in (INVAL_DDT, INVAL_PDT):
+        return "IODIR does not cover page-table entries"
+    if kind == "pte1":
+        if name != VMA:
+            return "IOTINVAL.GVMA does not cover first-stage entries"
+        gscid, pscid, level, vpn = tag
+        if cmd.gv and gscid is None:
+            return "GV=1 (a VM's space), the entry is in the host space (GV=0)"
+        if cmd.gv and gscid != cmd.gscid:
+            return f"GSCID {cmd.gscid}, not {gscid}"
+        if not cmd.gv and gscid is not None:
+            return f"GV=0 (the host space), the entry is in GSCID {gscid}'s space (GV=1)"
+        if cmd.pscv and key.glob:
+            return "PSCV=1 spares global entries"
+        if cmd.pscv and pscid != cmd.pscid:
+            return f"PSCID {cmd.pscid}, not {pscid}"
+        if not key.leaf:
+            return "AV=1 spares non-leaf entries"
+        return f"ADDR {cmd.addr:#x} is outside the page at {vpn << (12 + 9 * level):#x}"
+    if name != GVMA:
+        return "IOTINVAL.VMA does not cover G-stage or MSI entries"
+    gscid = tag[0]
+    if gscid != cmd.gscid:
+        return f"GSCID {cmd.gscid}, not {gscid}"
+    if kind == "pte2" and not key.leaf:
+        return "AV=1 spares non-leaf entries"
+    page = tag[1] << 12 if kind == "msipte" else tag[2] << (12 + 9 * tag[1])
+    return f"ADDR {cmd.addr:#x} is outside the page at {page:#x}"
+
+
 def scope_of(cmd: Command) -> Command:
     """The command with the operands its scope ignores cleared (so equal scopes compare equal)."""
     if cmd.name == VMA:

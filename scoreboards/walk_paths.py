@@ -152,12 +152,15 @@ class WalkPaths:
     def _options(self, item, words: tuple, rk: ReadKey, explain: bool) -> list:
         opts = [Option(words)]
         kind = item.kind
+        aliases = ()
         if not explain:
             if kind not in self.policy.cached:
                 return opts
-            if not self._hist and rk.owner is None:
-                # Quiet memory (no old values anywhere) and no owner: the only other values
-                # are what a cache of this tag may hold besides the current one.
+            aliases = self._aliases(kind, rk.tag, item.pa)
+            if not self._hist and rk.owner is None and not aliases:
+                # Quiet memory (no old values anywhere), no owner, no other address with this
+                # tag: the only other values are what a cache of this tag may hold besides
+                # the current one.
                 entries = self._cache.get((kind, rk.tag))
                 if not entries or (len(entries) == 1 and words in entries):
                     return opts
@@ -179,6 +182,8 @@ class WalkPaths:
                     if g.words not in seen:
                         seen.add(g.words)
                         opts.append(Option(g.words, g))
+        if aliases:
+            self._add_aliases(opts, seen, item, rk, aliases)
         return opts
 
     def _add_snapshots(self, opts, seen, item, words, rk: ReadKey, explain: bool) -> None:

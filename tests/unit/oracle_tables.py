@@ -111,6 +111,17 @@ class Sw:
         self.done()
 
 
+def dc_order(words):
+    """(index, doubleword) of a context in the order software stores them: V (word 0) last."""
+    return reversed(list(enumerate(words)))
+
+
+def settle(sw, gscid=3):
+    """Invalidate everything (DDT/PDT, first stage host and VM gscid, G-stage) and fence: the
+    state right after set-up, whatever a cache may have filled from while it was built."""
+    sw.invalidate(inval_ddt(), vma(), vma(gv=1, gscid=gscid), gvma())
+
+
 def sv39_dc(o, sw, did=5, pscid=7, mode=LVL1, gscid=None, groot=0x40000):
     """ddtp in `mode`, DC of `did` with Sv39 first stage at ROOT (and Sv39x4 G-stage at groot
     when gscid is given). Returns the DC address."""
@@ -121,15 +132,16 @@ def sv39_dc(o, sw, did=5, pscid=7, mode=LVL1, gscid=None, groot=0x40000):
         sw.st(DDT, pte(DDT_L1, V))
         dc = DDT_L1 + did * 32
     iohgatp = atp(SV39X4, groot, gscid) if gscid is not None else 0
-    for i, w in enumerate((TC_V, iohgatp, ta(pscid), atp(SV39, ROOT))):
+    for i, w in dc_order((TC_V, iohgatp, ta(pscid), atp(SV39, ROOT))):
         sw.st(dc + 8 * i, w)
     return dc
 
 
 def map4k(sw, va=VA, pa=OLD_PA, flags=LEAF):
-    """Root -> L1 -> L0 for va (Sv39); returns the leaf PTE address."""
-    sw.st(ROOT + ((va >> 30) & 0x1FF) * 8, pte(L1, V))
-    sw.st(L1 + ((va >> 21) & 0x1FF) * 8, pte(L0, V))
+    """Root -> L1 -> L0 for va (Sv39), stored leaf first (each entry before the one linking
+    it, as the spec's guidelines ask); returns the leaf PTE address."""
     leaf = L0 + ((va >> 12) & 0x1FF) * 8
     sw.st(leaf, pte(pa, flags))
+    sw.st(L1 + ((va >> 21) & 0x1FF) * 8, pte(L0, V))
+    sw.st(ROOT + ((va >> 30) & 0x1FF) * 8, pte(L1, V))
     return leaf

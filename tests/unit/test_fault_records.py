@@ -9,7 +9,7 @@ The situation: did 5, Sv39 first stage rooted at GPA 0x20000 under an empty Sv39
 (VPN[2] = 1): the G-stage has no mapping for it, so the walk stops with a read guest-page
 fault (21) on an implicit access: iotval2 = 0x20008 | 1 = 0x20009."""
 from models import Outcome, Reg
-from oracle_tables import DDT, TC_V, VA, Sw, req, sv39_dc
+from oracle_tables import DDT, TC_V, VA, Sw, inval_ddt, req, sv39_dc
 from scoreboards import CoherenceOracle
 from scoreboards.fault_records import Fault, FaultRecordChecker
 
@@ -25,6 +25,7 @@ def setup(entries_log2=2, dtf=False):
     sv39_dc(o, sw, gscid=3)
     if dtf:
         sw.st(DDT + 5 * 32, TC_V | DTF)
+        sw.invalidate(inval_ddt(dv=1, did=5))     # the DC without DTF may have been cached
     o.write_reg(Reg.FQB, ((FQ >> 12) << 10) | (entries_log2 - 1))
     o.write_reg(Reg.FQCSR, 1, size=4)
     fails = []

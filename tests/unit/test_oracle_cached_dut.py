@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from oracle_tables import (LEAF, LVL1, SV39, TC_V, V, Sw, atp, inval_ddt, iofence, pte, req,
+from oracle_tables import (dc_order, LEAF, LVL1, SV39, TC_V, V, Sw, atp, inval_ddt, iofence, pte, req,
                            ta, vma)
 from models import Outcome, Reg
 from scoreboards import CoherenceOracle
@@ -116,7 +116,7 @@ def run(seed, steps, broken=None, policy="riscv-1.0-strict", kinds=ALL_CMDS, evi
     o.write_reg(Reg.DDTP, (DC_BASE >> 12 << 10) | LVL1)
     for did in DIDS:
         root, l1, l0, l0b = tables(did)
-        for i, w in enumerate((TC_V, 0, ta(did), atp(SV39, root))):
+        for i, w in dc_order((TC_V, 0, ta(did), atp(SV39, root))):
             sw.st(DC_BASE + 32 * did + 8 * i, w)
         sw.st(root + 8, pte(l1, V))
         sw.st(l1, pte(l0, V))
@@ -355,7 +355,7 @@ def run2(seed, steps, broken=None, evict=0.1, nva=4, policy="riscv-1.0-strict", 
         for i in range(nva):
             sw.st(b + L0_GPA + 8 * i, pte(0x8000_0000 + (did << 20) + (i << 12), LEAF))
             sw.st(b + L0B_GPA + 8 * i, pte(0x8800_0000 + (did << 20) + (i << 12), LEAF))
-        for i, w in enumerate((TC_V, atp(8, b, did), ta(did), atp(SV39, ROOT_GPA))):
+        for i, w in dc_order((TC_V, atp(8, b, did), ta(did), atp(SV39, ROOT_GPA))):
             sw.st(DC_BASE + 32 * did + 8 * i, w)
     pending, checks, failures, first = [], 0, 0, None
     for _ in range(steps):

@@ -6,10 +6,10 @@ iommu_in_memory_queues.adoc ([[IVMA]], [[IGVMA]], IODIR) and the [[CACHING]] tag
 import pytest
 
 from models.command_queue import Command
-from oracle_tables import (LEAF, LVL1, NEW_PA, OLD_PA, SV39, SV39X4, TC_V, V, Sw, atp, ddtp,
+from oracle_tables import (dc_order, LEAF, LVL1, NEW_PA, OLD_PA, SV39, SV39X4, TC_V, V, Sw, atp, ddtp,
                            gvma, inval_ddt, inval_pdt, pte, req, res, ta, vma)
 from models import Reg
-from scoreboards.scope import Key, covers
+from scoreboards.scope import Key, covers, why_not
 
 VA = 0x4000_1000
 SV39_BITS, SV39X4_BITS = 39, 41
@@ -138,7 +138,7 @@ def test_global_leaf_survives_pscv_invalidation():
     o = CoherenceOracle()
     sw = Sw(o)
     o.write_reg(Reg.DDTP, ddtp(LVL1))
-    for i, w in enumerate((TC_V, 0, ta(7), atp(SV39, 0x20000))):
+    for i, w in dc_order((TC_V, 0, ta(7), atp(SV39, 0x20000))):
         sw.st(0x100a0 + 8 * i, w)
     sw.st(0x20008, pte(0x21000, V))
     sw.st(0x21000, pte(0x22000, V))
@@ -156,7 +156,7 @@ def test_global_non_leaf_makes_the_leaf_global():
     o = CoherenceOracle()
     sw = Sw(o)
     o.write_reg(Reg.DDTP, ddtp(LVL1))
-    for i, w in enumerate((TC_V, 0, ta(7), atp(SV39, 0x20000))):
+    for i, w in dc_order((TC_V, 0, ta(7), atp(SV39, 0x20000))):
         sw.st(0x100a0 + 8 * i, w)
     sw.st(0x20008, pte(0x21000, V | 32))                   # G=1 on the root entry
     sw.st(0x21000, pte(0x22000, V))
@@ -174,7 +174,7 @@ def test_gvma_gv0_covers_every_vm_and_vma_gv1_pscv0_every_pscid():
     o = CoherenceOracle()
     sw = Sw(o)
     o.write_reg(Reg.DDTP, ddtp(LVL1))
-    for i, w in enumerate((TC_V, atp(SV39X4, 0x40000, 3), 0, 0)):
+    for i, w in dc_order((TC_V, atp(SV39X4, 0x40000, 3), 0, 0)):
         sw.st(0x100a0 + 8 * i, w)
     sw.st(0x40008, pte(0x44000, V))
     sw.st(0x44000, pte(0x45000, V))
@@ -185,3 +185,31 @@ def test_gvma_gv0_covers_every_vm_and_vma_gv1_pscv0_every_pscid():
     assert res(o.outcomes(req())) == {(OLD_PA, None), (NEW_PA, None)}
     sw.invalidate(gvma(gv=0, av=1, addr=0x7000_0000))     # GV=0: everything, AV ignored
     assert res(o.outcomes(req())) == {(NEW_PA, None)}
+
+
+@pytest.mark.parametrize("cmd,key,why", [
+    (Command("IOTINVAL.VMA", gv=1, gscid=3), Key("pte1", (None, 7, 0, 0x40001), 39),
+     "GV=1 (a VM's space), the entry is in the host space (GV=0)"),
+    (Command("IOTINVAL.VMA"), Key("pte1", (3, 7, 0, 0x40001), 39),
+     "GV=0 (the host space), the entry is in GSCID 3's space (GV=1)"),
+    (Command("IOTINVAL.VMA", pscv=1, pscid=7), Key("pte1", (None, 7, 0, 0x40001), 39, True, True),
+     "PSCV=1 spares global entries"),
+    (Command("IOTINVAL.VMA", av=1, addr=0x4000_1000), Key("pte1", (None, 7, 1, 0x200), 39, False),
+     "AV=1 spares non-leaf entries"),
+    (Command("IOTINVAL.GVMA", gv=1, gscid=4), Key("pte2", (3, 0, 0x90004), 41),
+     "GSCID 4, not 3"),
+    (Command("IOTINVAL.GVMA", gv=1, gscid=3, av=1, addr=0x9000_5000), Key("pte2", (3, 0, 0x90004), 41),
+     "ADDR 0x90005000 is outside the page at 0x90004000"),
+    (Command("IOTINVAL.VMA"), Key("pte2", (3, 0, 0x90004), 41),
+     "IOTINVAL.VMA does not cover G-stage or MSI entries"),
+    (Command("IODIR.INVAL_DDT", dv=1, did=6), Key("dc", (5,)), "DID 6, not 5"),
+    (Command("IODIR.INVAL_DDT", dv=1, did=5), Key("ddte", (1, 0)),
+     "IODIR.INVAL_DDT with DV=1 never covers non-leaf DDT entries"),
+    (Command("IODIR.INVAL_PDT", dv=1, did=5, pid=4), Key("pc", (5, 3)), "DID 5 PID 4, not DID 5 PID 3"),
+    (Command("IOTINVAL.VMA"), Key("dc", (5,)), "IOTINVAL does not cover directory entries"),
+    (Command("IODIR.INVAL_DDT"), Key("pte1", (None, 7, 0, 0x40001), 39),
+     "IODIR does not cover page-table entries"),
+    (Command("IODIR.INVAL_DDT"), Key("dc", (5,)), ""),
+])
+def test_why_not_names_the_operand_that_misses(cmd, key, why):
+    assert why_not(cmd, key) == why

@@ -4,7 +4,7 @@ model gives for current memory stays permitted."""
 import random
 import time
 
-from oracle_tables import (LEAF, LEAF_RO, LVL1, SV39, TC_V, V, Sw, atp, gvma, inval_ddt,
+from oracle_tables import (dc_order, LEAF, LEAF_RO, LVL1, SV39, TC_V, V, Sw, atp, gvma, inval_ddt,
                            inval_pdt, iofence, pte, req, ta, vma)
 from models import Reg
 from scoreboards import CoherenceOracle
@@ -23,7 +23,7 @@ def build(o, sw):
     for did in DIDS:
         root, l1, l0, l0b = tables(did)
         dc = 0x10000 + 32 * did
-        for i, w in enumerate((TC_V, 0, ta(did), atp(SV39, root))):
+        for i, w in dc_order((TC_V, 0, ta(did), atp(SV39, root))):
             sw.st(dc + 8 * i, w)
         sw.st(root + 8, pte(l1, V))
         sw.st(l1, pte(l0, V))

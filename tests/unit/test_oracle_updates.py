@@ -14,7 +14,7 @@ from typing import Callable
 import pytest
 
 from models import Outcome, Reg
-from oracle_tables import (DDT, DDT_L1, G_LEAF, L0, L1, LEAF, LEAF_RO, LVL1, LVL2, NEW_PA,
+from oracle_tables import (dc_order, settle, DDT, DDT_L1, G_LEAF, L0, L1, LEAF, LEAF_RO, LVL1, LVL2, NEW_PA,
                            OLD_PA, PD8, PD17, ROOT, SV39, SV39X4, TC_PDTV, TC_V, V, VA, WR, Sw,
                            atp, ddtp, gvma, inval_ddt, inval_pdt, map4k, pte, req, res,
                            sv39_dc, ta, vma)
@@ -48,7 +48,7 @@ def two_stage(o, sw, leaf=pte(OLD_PA, G_LEAF)):
     """DC of did 5: first stage Bare, G-stage Sv39x4 (gscid 3) at 0x40000: GPA VA -> leaf
     @0x45008 (root @0x40008 -> 0x44000, level 1 @0x44000 -> 0x45000)."""
     o.write_reg(Reg.DDTP, ddtp(LVL1))
-    for i, w in enumerate((TC_V, atp(SV39X4, 0x40000, 3), 0, 0)):
+    for i, w in dc_order((TC_V, atp(SV39X4, 0x40000, 3), 0, 0)):
         sw.st(DC5 + 8 * i, w)
     sw.st(0x40008, pte(0x44000, V))
     sw.st(0x44000, pte(0x45000, V))
@@ -58,7 +58,7 @@ def two_stage(o, sw, leaf=pte(OLD_PA, G_LEAF)):
 def pd8(o, sw, pc_ta=V | ta(9)):
     """DC of did 5 with PDTV=1, pdtp PD8 at 0x14000; PC of pid 3 @0x14030 -> Sv39 at ROOT."""
     o.write_reg(Reg.DDTP, ddtp(LVL1))
-    for i, w in enumerate((TC_V | TC_PDTV, 0, 0, atp(PD8, 0x14000))):
+    for i, w in dc_order((TC_V | TC_PDTV, 0, 0, atp(PD8, 0x14000))):
         sw.st(DC5 + 8 * i, w)
     sw.st(0x14030, pc_ta)
     sw.st(0x14038, atp(SV39, ROOT))
@@ -68,7 +68,7 @@ def pd8(o, sw, pc_ta=V | ta(9)):
 def pd17(o, sw):
     """pdtp PD17 at 0x14000: pdte @0x14000 -> 0x15000, PC of pid 3 @0x15030 (pscid 9)."""
     o.write_reg(Reg.DDTP, ddtp(LVL1))
-    for i, w in enumerate((TC_V | TC_PDTV, 0, 0, atp(PD17, 0x14000))):
+    for i, w in dc_order((TC_V | TC_PDTV, 0, 0, atp(PD17, 0x14000))):
         sw.st(DC5 + 8 * i, w)
     sw.st(0x14000, pte(0x15000, V))
     sw.st(0x15030, V | ta(9))
@@ -85,7 +85,7 @@ def lvl2(o, sw, ddte=pte(DDT_L1, V)):
     directory page 0x12000 holds a DC of did 5 (pscid 8, ROOT2)."""
     sv39_dc(o, sw, mode=LVL2)
     map4k(sw)
-    for i, w in enumerate((TC_V, 0, ta(8), atp(SV39, ROOT2))):
+    for i, w in dc_order((TC_V, 0, ta(8), atp(SV39, ROOT2))):
         sw.st(0x12000 + 5 * 32 + 8 * i, w)
     second_tables(sw)
     sw.st(DDT, ddte)
@@ -205,6 +205,9 @@ def start(policy, case):
     o = CoherenceOracle(policy=policy)
     sw = Sw(o)
     case.setup(o, sw)
+    # Caches may fill at any time (the contract): whatever they took from the half-built
+    # tables goes with one global invalidation, so each case starts from a settled state.
+    settle(sw)
     r = case.r or req()
     assert res(o.outcomes(r)) == {case.old}, "setup: before the update only the old outcome"
     case.update(o, sw)
@@ -315,7 +318,7 @@ def o7_setup():
     sw.st(0x52008, pte(OLD_PA, LEAF))
     # another root page at SPA 0x53000: a 1 GiB leaf for VA's GiB (GPA 0x4000_0000)
     sw.st(0x53008, pte(0x4000_0000, LEAF))
-    for i, w in enumerate((TC_V, atp(SV39X4, 0x40000, 3), ta(7), atp(SV39, 0x20000))):
+    for i, w in dc_order((TC_V, atp(SV39X4, 0x40000, 3), ta(7), atp(SV39, 0x20000))):
         sw.st(DC5 + 8 * i, w)
     assert res(o.outcomes(req())) == {P_OLD}
     sw.st(0x45000 + 0x20 * 8, pte(0x53000, G_LEAF))       # root GPA now -> SPA 0x53000
@@ -371,7 +374,16 @@ def test_gpa_pointer_iodir_alone_is_not_enough():
     two_stage(o, sw)
     sw.st(DC5 + 24, atp(SV39, 0x20000))
     sw.st(DC5 + 16, ta(7))
-    # keep it simple: root GPA 0x20000 is not mapped in this G-stage -> guest page fault 21
+    # root GPA 0x20000 is not mapped in this G-stage -> guest page fault 21; the old DC (first
+    # stage Bare, VA -> OLD_PA through the G-stage) is valid and may have been cached at any
+    # time, though no request walked it: without IODIR it stays permitted
+    assert res(o.outcomes(req())) == {(None, 21), P_OLD}
+    # a DUT that fills on demand only never held it: only the fault
+    o = CoherenceOracle(fills="demand")
+    sw = Sw(o)
+    two_stage(o, sw)
+    sw.st(DC5 + 24, atp(SV39, 0x20000))
+    sw.st(DC5 + 16, ta(7))
     assert res(o.outcomes(req())) == {(None, 21)}
 
 
@@ -385,7 +397,7 @@ def pdt_under_g_stage(o, sw):
     sw.st(0x44000, pte(0x45000, V))
     sw.st(0x45000 + 0x14 * 8, pte(0x54000, G_LEAF))
     sw.st(0x54030, V | ta(9))
-    for i, w in enumerate((TC_V | TC_PDTV, atp(SV39X4, 0x40000, 3), 0, atp(PD8, 0x14000))):
+    for i, w in dc_order((TC_V | TC_PDTV, atp(SV39X4, 0x40000, 3), 0, atp(PD8, 0x14000))):
         sw.st(DC5 + 8 * i, w)
     assert res(o.outcomes(req(pid=3))) == {(VA, None)}
     sw.st(0x45000 + 0x14 * 8, pte(0x55000, G_LEAF))      # the PDT moves: PC @0x55030 is V=0

@@ -58,7 +58,7 @@ def sv39_pages(exp, prefix, root=ROOT, l1=L1, l0=L0):
 
 
 def setup():
-    o = CoherenceOracle()
+    o = CoherenceOracle(fills="demand")      # its readers: what walks of current memory read
     return o, Sw(o)
 
 
@@ -223,7 +223,7 @@ def test_two_stage_unmapped_table_page_not_reached():
 
 
 def test_msi_flat():
-    o = CoherenceOracle(capabilities=capbits.DEFAULT | 1 << capbits.MSI_FLAT)
+    o = CoherenceOracle(capabilities=capbits.DEFAULT | 1 << capbits.MSI_FLAT, fills="demand")
     sw = Sw(o)
     o.write_reg(Reg.DDTP, ddtp(LVL1))
     # Extended format: 64 DCs of 64 bytes (DDI[0] = bits 5:0); DC 5 at 0x10000 + 5*64.
@@ -379,7 +379,10 @@ class RandomConfig:
             caps |= 1 << capbits.MSI_FLAT
         if rng.random() < 0.2:
             caps |= 1 << capbits.SV57 | 1 << capbits.SV57X4
-        self.o = CoherenceOracle(capabilities=caps)
+        # fills="demand": the oracle's readers are then exactly what its walks of current
+        # memory read (under the contract its walks also take the old values of entries no
+        # walk read, and read through them what is no longer reachable)
+        self.o = CoherenceOracle(capabilities=caps, fills="demand")
         self.caps = self.o.model.caps
         self.ext = self.caps.msi_flat
         self.next_page = 0x100
