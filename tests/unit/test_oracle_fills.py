@@ -168,3 +168,43 @@ def test_advice_names_the_issued_commands_that_did_not_cover_the_update():
         "page at 0x40001000)")
     sw.invalidate(vma(pscv=1, pscid=7))
     assert o.advice() == []
+
+
+@pytest.mark.parametrize("fills", ["any", "demand"])
+@pytest.mark.parametrize("policy", ALL)
+def test_never_read_ddtp_swap(policy, fills):
+    """ddtp moves from the 1LVL table at DDT (DC of did 5: PSCID 7, table A) to one at 0x18000
+    (DC of did 5 @0x180a0: PSCID 8, table B), no IODIR: the device-context cache may still hold
+    the old table's DC (never read by a request). IODIR.INVAL_DDT DV=0 removes it."""
+    o, sw = setup(policy, fills)
+    for i, w in reversed(list(enumerate((TC_V, 0, ta(8), atp(SV39, B[0]))))):
+        sw.st(0x180a0 + 8 * i, w)                        # unreachable while built
+    o.write_reg(Reg.DDTP, ddtp(LVL1, 0x18000))
+    assert res(o.outcomes(req())) == expect(policy, fills, OLD, NEW)
+    [f] = o.advice()
+    assert (f.store, f.needed) == (0, "IODIR.INVAL_DDT DV=0")
+    sw.invalidate(inval_ddt())
+    assert res(o.outcomes(req())) == {NEW}
+
+
+@pytest.mark.parametrize("fills", ["any", "demand"])
+def test_never_read_pdtp_swap(fills):
+    """A DC with PDTV=1 (PD8) moves its pdtp from the PDT at 0x14000 (PC of pid 3: PSCID 9,
+    table A) to one at 0x15000 (PC of pid 3: PSCID 10, table B); IODIR.INVAL_DDT DV=1 DID=5
+    removes the DC and every PC of did 5, so nothing old remains; before it, the old PC (tag
+    (5, 3)) may still be cached."""
+    o = CoherenceOracle(fills=fills)
+    sw = Sw(o)
+    o.write_reg(Reg.DDTP, ddtp(LVL1))
+    tables(sw, A, OLD_PA)
+    tables(sw, B, NEW_PA)
+    for pdt, pscid, t in ((0x14000, 9, A), (0x15000, 10, B)):
+        sw.st(pdt + 16 * 3 + 8, atp(SV39, t[0]))
+        sw.st(pdt + 16 * 3, V | ta(pscid))
+    for i, w in reversed(list(enumerate((TC_V | 1 << 5, 0, 0, atp(1, 0x14000))))):
+        sw.st(DC5 + 8 * i, w)
+    r = req(pid=3)
+    sw.st(DC5 + 24, atp(1, 0x15000))
+    assert res(o.outcomes(r)) == ({OLD, NEW} if fills == "any" else {NEW})
+    sw.invalidate(inval_ddt(dv=1, did=5))
+    assert res(o.outcomes(r)) == {NEW}
