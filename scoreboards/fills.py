@@ -33,10 +33,6 @@ def _is_pointer_pte(v: int) -> bool:
 class StructuralReaders:
     """State: _reach, _reach_by_tag, _reach_dirty, _reach_t, _departed."""
 
-    @property
-    def _contract_fills(self) -> bool:
-        return self.policy.fills == "any"
-
     def _reach_now(self) -> dict:
         """{address: {ReadKey: base}} reachable now (recomputed if a store moved it)."""
         if self._reach_dirty:
@@ -90,6 +86,8 @@ class StructuralReaders:
                 if pa == base:
                     by_tag.setdefault((rk.kind, rk.tag), {})[base] = rk
         self._reach, self._reach_by_tag = new, by_tag
+        # tags with another address to offer: several reachable, or departed ones
+        self._alias_tags = {t for t, bases in by_tag.items() if len(bases) > 1} | set(departed)
         self._reach_dirty = False
 
     def _all_readers(self, pa: int) -> dict:
@@ -121,13 +119,15 @@ class StructuralReaders:
             del d[base]
             if not d:
                 del self._departed[(rk.kind, rk.tag)]
+                b = self._reach_by_tag.get((rk.kind, rk.tag))
+                if not b or len(b) < 2:
+                    self._alias_tags.discard((rk.kind, rk.tag))
 
     def _aliases(self, kind: str, tag: tuple, pa: int):
         """(base, ReadKey, departure time or REACHABLE) of the other addresses a cache with this
         tag may have filled from."""
-        if not self._contract_fills:
+        if (kind, tag) not in self._alias_tags:        # (reach is fresh: see _evaluate_walks)
             return ()
-        self._reach_now()
         here = self._reach_by_tag.get((kind, tag))
         gone = self._departed.get((kind, tag))
         if (not here or (len(here) == 1 and pa in here)) and not gone:

@@ -134,9 +134,7 @@ class History:
                     continue
                 self._rec_done.add(sig)
             for i in range(r.ndw):
-                rs = self._readers.setdefault(r.pa + 8 * i, {})
-                if rs.get(rk, (0,))[0] < now:
-                    rs[rk] = (now, r.pa)
+                self._readers.setdefault(r.pa + 8 * i, {})[rk] = (now, r.pa)
             if src is None:
                 live, seq = now, 0
             elif isinstance(src, OldValue):

@@ -38,6 +38,7 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, Advice, Messages):
                  max_paths: int = 4096, svnapot: bool = True,
                  fills: Optional[str] = None) -> None:
         self.policy: Policy = get_policy(policy, fills)
+        self._contract_fills = self.policy.fills == "any"
         self.mem = Memory()
         self.model = IommuModel(self.mem, capabilities=capabilities, svnapot=svnapot)
         self.model.on_command = self._on_command
@@ -75,6 +76,7 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, Advice, Messages):
         self._reach_t = 0                # time of the last change that may have moved them
         self._departed: dict = {}        # (kind, tag) -> {base: (ReadKey, time it left)}
         self._reach_pages: set = set()   # page numbers of the table pages walks reach
+        self._alias_tags: set = set()    # (kind, tag) with another address to offer
         self.reach_updates = 0
 
     # -- software side ------------------------------------------------------------------

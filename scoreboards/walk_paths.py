@@ -101,6 +101,8 @@ class WalkPaths:
     def _evaluate_walks(self, req: Request) -> tuple:
         """({Outcome: [stale reads of each path]}, {faulting Outcome: {(iotval2, dtf)}})."""
         self._t += 1
+        if self._reach_dirty and self._contract_fills:
+            self._refresh_reach()             # the aliases offered at each read
         results: dict = {}
         variants: dict = {}
         script: list = []
@@ -156,7 +158,8 @@ class WalkPaths:
         if not explain:
             if kind not in self.policy.cached:
                 return opts
-            aliases = self._aliases(kind, rk.tag, item.pa)
+            if self._alias_tags:
+                aliases = self._aliases(kind, rk.tag, item.pa)
             if not self._hist and rk.owner is None and not aliases:
                 # Quiet memory (no old values anywhere), no owner, no other address with this
                 # tag: the only other values are what a cache of this tag may hold besides
