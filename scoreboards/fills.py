@@ -96,18 +96,15 @@ class StructuralReaders:
         readers = self._readers.get(pa)
         if not self._contract_fills:
             return readers or {}
-        rs = self._reach.get(pa)
-        if not rs:
-            return readers or {}
-        out = {rk: (REACHABLE, base) for rk, base in rs.items()}
-        if readers:
-            for rk, v in readers.items():
-                out.setdefault(rk, v)
-        return out
+        return self._merge_readers(readers, self._reach.get(pa))
 
     @staticmethod
-    def _all_readers_for_advice(pa: int, readers, reach) -> dict:
-        out = {rk: (REACHABLE, base) for rk, base in reach.items()} if reach else {}
+    def _merge_readers(readers, reach) -> dict:
+        """Recorded readers {rk: (time, base)} with the reachable ones {rk: base} (time
+        REACHABLE, which wins)."""
+        if not reach:
+            return readers or {}
+        out = {rk: (REACHABLE, base) for rk, base in reach.items()}
         if readers:
             for rk, v in readers.items():
                 out.setdefault(rk, v)

@@ -110,7 +110,7 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, Advice, Messages):
             # evaluated walk read.
             if readers or self._contract_fills:
                 self._remember_old(pa, old, seq)
-            self._note_update(seq, pa, old, self._all_readers_for_advice(pa, readers, reach))
+            self._note_update(seq, pa, old, self._merge_readers(readers, reach))
         self._note_structural_store(pa, reach, old, value)
         return seq
 
