@@ -102,7 +102,9 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, Advice, Messages):
             self.mem.write64(pa, value)
             return seq
         self._epoch += 1
-        reach = self._reach_now().get(pa)          # what could read it before this store
+        if self._reach_dirty:
+            self._refresh_reach()
+        reach = self._reach.get(pa)                 # what could read it before this store
         self.mem.write64(pa, value)
         readers = self._readers.get(pa)
         if readers or reach:

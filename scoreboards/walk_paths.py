@@ -17,6 +17,7 @@ from .records import OldValue, Option, Read, ReadKey
 from .scope import Key
 
 PPN44 = (1 << 44) - 1
+_new_key = tuple.__new__          # a ReadKey without NamedTuple's argument handling (hot path)
 
 
 class Path:
@@ -50,7 +51,7 @@ class Path:
                 _, level, vpn = item.tag
                 if ((gpage << 12) & ((1 << width) - 1)) >> (12 + 9 * level) == vpn:
                     owner = okey
-        rk = ReadKey(kind, item.tag, width, gpar, owner)
+        rk = _new_key(ReadKey, (kind, item.tag, width, gpar, owner))
         words = tuple(words)
         opts = self.o._options(item, words, rk, self.explain)
         if len(opts) == 1:
