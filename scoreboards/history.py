@@ -118,17 +118,18 @@ class History:
     def _record(self, path, req) -> None:
         """What this walk read: readers of each address, values a cache may now hold."""
         now = self._t
-        if self._rec_epoch != self._epoch:
-            self._rec_epoch = self._epoch
+        if self._rec_epoch != self._rec_gen or len(self._rec_done) > 100_000:
+            self._rec_epoch = self._rec_gen
             self._rec_done.clear()
         deps: list = []             # stale values read earlier in this walk
         for r in path.reads:
             rk, w, src = r.rk, r.opt.words, r.opt.src
             if src is None and not deps:
-                # A current value read with no stale value before it, already recorded in this
-                # epoch: nothing a time comparison can tell apart has happened since (every
-                # store that changes memory, register write and command starts a new epoch),
-                # so recording it again would change nothing.
+                # A current value read with no stale value before it, already recorded since
+                # the last doorbell, completion or register write: recorded times are only
+                # ever compared with doorbell times (pruning, witnesses, messages) and with
+                # those events, so recording it again would change nothing. A store does not
+                # matter: one that changes this read changes its words (another signature).
                 sig = (r.pa, rk, w)
                 if sig in self._rec_done:
                     continue

@@ -49,8 +49,11 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, Advice, Messages):
         self._hist: dict[int, list[OldValue]] = {}         # doubleword address -> old values
         self._grave: dict[int, deque] = {}                # recently pruned (for messages)
         self._readers: dict[int, dict] = {}               # address -> {rk: (last read, base)}
-        self._rec_done: set = set()                       # fresh reads recorded this epoch
+        self._rec_done: set = set()       # current reads recorded since the last doorbell etc.
         self._rec_epoch = -1
+        # Moves on what a recorded time is compared with (doorbells, completions, register
+        # writes), not on stores: see History._record.
+        self._rec_gen = 0
         self._cache: dict[tuple, dict] = {}               # tag key -> {words: CachedValue}
         self._done: deque = deque()      # (doorbell time, scope) of completed invalidations
         self._replay_memo: dict = {}
@@ -86,6 +89,7 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, Advice, Messages):
         self.model.set_capabilities(capabilities, svnapot=svnapot)
         self._reach_changed()
         self._epoch += 1
+        self._rec_gen += 1
         self._memo.clear()
         self._replay_memo.clear()
 
@@ -120,6 +124,7 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, Advice, Messages):
         """A software register write, forwarded to the model (doorbells decode commands)."""
         self._t += 1
         self._epoch += 1
+        self._rec_gen += 1
         base = int(offset) & ~7 if size == 4 and int(offset) & 4 else int(offset)
         if base == Reg.DDTP and self.model.read_reg(Reg.DDTP) != self._ddtp_after(offset, value,
                                                                                    size):
@@ -143,6 +148,7 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, Advice, Messages):
         """The model decoded a queued command at the doorbell: it is now pending."""
         self._t += 1
         self._epoch += 1
+        self._rec_gen += 1
         fence = 0
         if cmd.name == FENCE:
             self._fences += 1
@@ -161,6 +167,7 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, Advice, Messages):
         if last < 0:
             return
         self._epoch += 1
+        self._rec_gen += 1
         done, self._pending = self._pending[:last + 1], self._pending[last + 1:]
         fence = done[-1][3]
         for _, cmd, doorbell, _ in done:
