@@ -18,6 +18,12 @@ FINDINGS_CAP = 1000     # advice findings kept (the rest are counted)
 UPDATES_CAP = 10000     # open updates tracked for advice (oldest dropped, counted)
 
 
+def _naming_reader(rks) -> ReadKey:
+    """The way an entry may be held that names its update: the most demanding one (a G-stage
+    entry translating a context's pointer adds that context's IODIR), then a stable order."""
+    return min(rks, key=lambda r: (r.kind, r.owner is None, str(r.tag)))
+
+
 class Advice:
     """State: _updates, _findings, findings_dropped; see CoherenceOracle.__init__."""
 
@@ -48,8 +54,7 @@ class Advice:
                 rks.add(rk)
         if not rks:
             return
-        # the most demanding way it may be held names the command (an owner adds its IODIR)
-        rk = min(rks, key=lambda r: (r.kind, r.owner is None, str(r.tag)))
+        rk = _naming_reader(rks)
         base = readers[rk][1]
         item = describe_item(self._key(rk, old if base == pa else None), base)
         self._updates.append(Update(seq, pa, item, needed_command(self._key(rk, old), rk.owner),
@@ -88,7 +93,7 @@ class Advice:
                    if d >= u.t and c.name in INVALIDATIONS]
         if not issued:
             return ""
-        rk = min(u.readers, key=lambda r: (r.kind, r.owner is None, str(r.tag)))
+        rk = _naming_reader(u.readers)
         key = self._key(rk, u.old)
         reasons = []
         for _, cmd in issued[-3:]:

@@ -17,6 +17,7 @@ import cocotb
 from models import Reg, TTYP
 from models import capabilities as capbits
 from tests.rtl.iommu_harness import IommuHarness
+from tests.unit.tables import atp, pte
 
 PAS = int(os.environ.get("IOMMU_PAS", "56"))
 TOP = 1 << PAS                       # the first address beyond the space
@@ -35,14 +36,6 @@ ACCESS_FAULT = {UX: 1, UR: 5, UW: 7}
 CQMF, FQMF = 1 << 8, 1 << 8
 FQ_BASE = 0x0030_0000
 CQ_BASE = 0x0010_0000
-
-
-def pte(pa, flags):
-    return ((pa >> 12) << 10) | flags
-
-
-def atp(mode, pa, ident=0):
-    return (mode << 60) | (ident << 44) | (pa >> 12)
 
 
 def iofence(av=0, data=0, addr=0) -> bytes:
