@@ -65,6 +65,12 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, Advice, Messages):
         self._n_hist = self._n_cached = 0
         self.findings_dropped = 0
         self.truncated = 0               # outcomes() calls that hit max_paths
+        # keep_walk: each fresh evaluation keeps its first path, which takes the current
+        # value of every item, i.e. the model's walk over current memory, as
+        # last_walk = (req, epoch, trace, WalkResult), for a caller that wants that walk too
+        # (the coverage's crosses: tb/env/checker.py) without walking again.
+        self.keep_walk = False
+        self.last_walk = None
         # Memo of evaluations by request without its page offset: valid while nothing that
         # can change an outcome has happened (a store changing a value, a register write, a
         # doorbell, a completion), i.e. while the epoch is unchanged. Repeated requests to a

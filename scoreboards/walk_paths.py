@@ -108,9 +108,13 @@ class WalkPaths:
         variants: dict = {}
         script: list = []
         n = 0
+        trace = [] if self.keep_walk else None
         while script is not None:
             path = Path(self, req, script, explain=False)
-            walked = self.model.walk(req, item_value=path.hook)
+            walked = self.model.walk(req, item_value=path.hook, trace=trace)
+            if trace is not None:       # the first path: current values only (option 0)
+                self.last_walk = (req, self._epoch, trace, walked)
+                trace = None
             out = walked.outcome
             results.setdefault(out, []).append(path.stale_reads())
             if not out.ok:

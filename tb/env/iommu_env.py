@@ -21,6 +21,7 @@ from tb.agents.dev.dev_agent import DevAgent
 from tb.agents.mem.hdl_mem_agent import HdlMemAgent
 from tb.agents.mem.mem_agent import MemAgent
 from tb.agents.reg.reg_agent import RegAgent
+from tb.env.checker import Elsewhere, check_kind, make_checker, merge_coverage, wire
 from tb.env.iommu_cov import IommuCoverage
 from tb.env.iommu_env_cfg import IommuEnvCfg
 from tb.env.iommu_scoreboard import IommuScoreboard, subscriber
@@ -33,6 +34,7 @@ class IommuEnv(uvm_env):
         self.reg = RegAgent("reg", self)
         if self.cfg.memory not in ("axiram", "hdl"):
             raise ValueError(f"IommuEnvCfg.memory={self.cfg.memory!r}: use 'axiram' or 'hdl'")
+        check_kind(self.cfg.checker)
         self.memory = (HdlMemAgent if self.cfg.memory == "hdl" else MemAgent)("memory", self)
         self.dev = DevAgent("dev", self)
         self.sb = IommuScoreboard("sb", self)
@@ -45,23 +47,35 @@ class IommuEnv(uvm_env):
         self.dut_caps = 0
 
     def connect_phase(self):
-        self.sb.oracle = self.oracle
-        self.sb.msi_ranges = list(self.cfg.msi_ranges)
-        self.sb.cause_on_port = self.cfg.fault_cause == "port"
-        self.sb.on_record_cause = self.cov.record_cause   # causes a port does not carry
-        self.sb.on_race = self.cov.race
-        self.sb.rec.on_record_fields = self.cov.record_fields
-        self.cov.oracle = self.oracle
+        wire(self.sb, self.cov, self.oracle, self.cfg)
         self.dev.kind = self.cfg.port
-        # Coverage first: it decodes a doorbell's commands before the oracle consumes them.
-        self.reg.ap.connect(subscriber("cov_reg", self, self.cov.reg_op).analysis_export)
-        self.reg.ap.connect(subscriber("sb_reg", self, self.sb.reg_op).analysis_export)
+        # Everything is wired: the checker starts (tb/env/checker.py; with checker="process"
+        # a fork takes these objects into the checker process, and this side only ships
+        # events to it).
+        self.checker = make_checker(self.cfg, self.sb, self.cov, self.oracle)
+        if self.checker.remote:
+            self.oracle = self.sb.oracle = self.cov.oracle = Elsewhere()
+        chk = self.checker
+        # One subscriber per port; the checker runs coverage and scoreboard in the order the
+        # two had as subscribers (tb/env/checker.py).
+        self.reg.ap.connect(subscriber("checker_reg", self, chk.reg_op).analysis_export)
         if not self.cfg.checking:
             return                    # the throughput limit: traffic without Python checking
-        self.dev.issued_ap.connect(subscriber("sb_issued", self, self.sb.issued).analysis_export)
-        self.dev.ap.connect(subscriber("sb_dev", self, self.sb.translation).analysis_export)
-        self.dev.ap.connect(subscriber("cov_dev", self, self.cov.translation).analysis_export)
-        self.memory.ap.connect(subscriber("sb_mem", self, self.sb.mem_access).analysis_export)
+        self.dev.issued_ap.connect(subscriber("checker_issued", self, chk.issued).analysis_export)
+        self.dev.ap.connect(subscriber("checker_dev", self, chk.result).analysis_export)
+        self.memory.ap.connect(subscriber("checker_mem", self, chk.mem_access).analysis_export)
+
+    def extract_phase(self):
+        """Before the test's (pyuvm runs extract_phase bottom-up): the checker process's
+        end-of-test state, its coverage merged into this process's coverage component."""
+        final = self.checker.finish()
+        if final is not None:
+            self.sb.adopt(final)
+            merge_coverage(self.cov, final["coverage"])
+
+    def advice(self) -> list:
+        """The oracle's findings (after the run: extract_phase)."""
+        return self.checker.advice()
 
     async def start(self, dut) -> None:
         """Clock, reset, the bus models (AxiRam must start while reset is held; the HDL
@@ -117,10 +131,10 @@ class IommuEnv(uvm_env):
         if unchecked:
             line += f"; not modelled, left unchecked: {', '.join(unchecked)}"
         try:
-            self.oracle.set_capabilities(usable, svnapot=cfg.svnapot)
+            self.checker.set_capabilities(usable, cfg.svnapot)
         except ValueError as e:
             self.sb._fail(f"CAPABILITIES {caps:#x} cannot be modelled: {e}")
-        self.features.caps = Capabilities(self.oracle.model.caps.value, svnapot=cfg.svnapot)
+        self.features.caps = Capabilities(self.checker.caps_value, svnapot=cfg.svnapot)
         if not cfg.svnapot:
             line += "; no Svnapot (profile)"
         if cfg.capabilities is not None:
@@ -136,18 +150,18 @@ class IommuEnv(uvm_env):
         self.logger.info(line)
         if cfg.icvec is not None:
             await axil.write(int(Reg.ICVEC), cfg.icvec.to_bytes(8, "little"))
-            self.oracle.write_reg(Reg.ICVEC, cfg.icvec)
+            self.checker.write_reg(Reg.ICVEC, cfg.icvec)
 
     # -- software facade: what a driver running on a hart does ------------------------------
     def store64(self, pa: int, value: int) -> None:
         """A hart's 64-bit store to memory: visible to the IOMMU from now on."""
-        self.sb.store64(pa, value)
+        self.checker.store64(pa, value)
         self.memory.store64(pa, value)
 
     def set_access_fault(self, lo: int, hi: int) -> None:
         """Make IOMMU accesses to [lo, hi) fail with a bus error (the model predicts it)."""
         self.memory.set_access_fault(lo, hi)
-        self.oracle.mem.set_access_fault(lo, hi)
+        self.checker.set_access_fault(lo, hi)
 
     def delay_reads(self, lo: int, hi: int, ns: int, count: int = 1):
         """The next `count` IOMMU reads in [lo, hi) are answered `ns` late (data taken on
@@ -160,11 +174,17 @@ class IommuEnv(uvm_env):
 
     def permitted(self, req) -> frozenset:
         """The outcomes the spec permits for `req` now, under the run's policy."""
-        return self.oracle.outcomes(req)
+        return self.checker.query("outcomes", req)
 
     def expected_reg(self, offset: int, size: int = 8) -> int:
         """What the golden model says a register reads now."""
-        return self.oracle.model.read_reg(offset, size)
+        return self.checker.query("read_reg", offset, size)
+
+    def wait_checked(self) -> float | None:
+        """Return once every response so far has been judged (the checker process caught up,
+        its failure lines logged); at once when the checking runs in this process. Returns
+        the checker process's CPU seconds so far (None in-process), for the bench."""
+        return self.checker.sync()
 
     # -- device traffic state, for sequences that pace themselves ---------------------------
     @property
@@ -193,14 +213,14 @@ class IommuEnv(uvm_env):
     def check_interrupts(self) -> None:
         """The wired interrupt outputs, once the DUT is quiet, must be at the levels the model's
         ipsr and icvec give (vector 0's output first, then vector 1's)."""
-        want = self.oracle.model.irq_wires()
+        want, ipsr, icvec = self.checker.query("irq")
         for wire, level, name in zip(self.irq, want, self.cfg.irq_outputs):
             if wire is None:
                 continue
             got = wire.value
             if not got.is_resolvable or int(got) != int(level):
                 self.sb._fail(f"INTERRUPT {name}={got} at the end of the test, expected {int(level)} "
-                              f"(model ipsr={self.oracle.model.ipsr:#x} icvec={self.oracle.model.icvec:#x})")
+                              f"(model ipsr={ipsr:#x} icvec={icvec:#x})")
 
     async def audit_registers(self) -> None:
         """Once the DUT is quiet: cqh, cqcsr, fqt, fqcsr and ipsr must read what the model
@@ -210,10 +230,7 @@ class IommuEnv(uvm_env):
         axil = self.reg.driver.axil
         got = {r: int.from_bytes((await axil.read(int(r), 4)).data, "little")
                for r in register_audit.AUDITED}
-        rec = self.sb.rec
-        for line in register_audit.audit(self.oracle.model, got, rec.maybe_overflowed,
-                                         rec.overflow_certain()):
-            self.sb._fail(line)
+        self.checker.audit(got)           # judged where the model is, each difference one line
 
     async def watchdog(self) -> str:
         """Returns (ending the test) with a message when work is pending and nothing moved

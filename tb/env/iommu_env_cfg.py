@@ -37,6 +37,10 @@ class IommuEnvCfg:
     # What the oracle's undeclared findings do at the end of the test (tb/advice.py): "error"
     # fails the run with the verdict SEQUENCE, "warn" counts them. Default: $IOMMU_ADVICE.
     advice: str = field(default_factory=lambda: os.environ.get("IOMMU_ADVICE", "error"))
+    # Where the oracle, the scoreboard's judgement and the coverage that reads the model run
+    # (tb/env/checker.py): "process" (a checker process forked at connect time, fed the
+    # events in order) or "inline" (in the simulator's process). Default: $IOMMU_CHECKER.
+    checker: str = field(default_factory=lambda: os.environ.get("IOMMU_CHECKER", "process"))
 
     def apply_profile(self, dut) -> None:
         """Take the knobs a DUT profile (tb.dut_profile.DutProfile) sets."""

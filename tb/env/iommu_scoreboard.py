@@ -14,6 +14,11 @@
   or a failure;
 - failures are counted (pyuvm's logger.error does not fail a test) and asserted in
   check_phase; each is one ERROR line with everything needed to act.
+
+With the checker process (tb/env/checker.py) this component's copy in the child does the
+judging and sends each failure and log line to the simulator's copy (`fail_sink`,
+`info_sink`), which logs and counts them; at the end the child's counts and what the DUT still
+owes come back (`adopt`).
 """
 from __future__ import annotations
 
@@ -48,6 +53,9 @@ class IommuScoreboard(uvm_component):
         self.cause_on_port = True                     # False: only fault records carry causes
         self.on_record_cause = None                   # (cause) when a record names a port-less cause
         self.max_failures_logged = 20
+        self.fail_sink = None                         # in the checker process: send them over
+        self.info_sink = None
+        self.totals: dict | None = None               # the checker process's final state
 
     @property
     def rec(self) -> FaultRecordChecker:
@@ -58,7 +66,15 @@ class IommuScoreboard(uvm_component):
 
     @property
     def records_seen(self) -> int:
-        return self.rec.records
+        return self.totals["records"] if self.totals is not None else self.rec.records
+
+    def adopt(self, final: dict) -> None:
+        """The end-of-test state the checker process sent (tb/env/checker.py)."""
+        self.totals = final
+        self.checked = final["checked"]
+        self.stale_used = final["stale"]
+        self.fence_writes_seen = final["fence_writes"]
+        self.msi_writes_seen = final["msi_writes"]
 
     # -- software actions (called by the env's software facade and the register monitor) --
     def issued(self, item) -> None:
@@ -168,7 +184,7 @@ class IommuScoreboard(uvm_component):
             self.rec.write(addr, data)
         elif any(lo <= addr < hi for lo, hi in self.msi_ranges):
             self.msi_writes_seen += 1          # an MSI the profile declares: logged, not judged
-            self.logger.info(f"MSI write {addr:#x}<-{int.from_bytes(data, 'little'):#x} "
+            self._info(f"MSI write {addr:#x}<-{int.from_bytes(data, 'little'):#x} "
                              f"({len(data)} bytes)")
         else:
             self._fence_write(addr, data)
@@ -176,6 +192,8 @@ class IommuScoreboard(uvm_component):
     def pending_problems(self) -> list[str]:
         """End of test: what the DUT still owed: fault records (scoreboards/fault_records.py
         says which), every IOFENCE.C data write."""
+        if self.totals is not None:
+            return list(self.totals["problems"])
         out = self.rec.pending_problems()
         if self._fence_writes:
             a, d = self._fence_writes[0]
@@ -194,7 +212,16 @@ class IommuScoreboard(uvm_component):
         self._fail(f"WRITE unexpected memory write {addr:#x}<-{got:#x} ({len(data)} bytes); "
                    f"expected next IOFENCE.C data write: {want}")
 
+    def _info(self, msg: str) -> None:
+        if self.info_sink is not None:
+            self.info_sink(msg)
+        else:
+            self.logger.info(msg)
+
     def _fail(self, msg: str) -> None:
+        if self.fail_sink is not None:
+            self.fail_sink(msg)
+            return
         self.failures.append(msg)
         if len(self.failures) <= self.max_failures_logged:
             self.logger.error(msg)

@@ -123,7 +123,7 @@ class IommuBaseTest(uvm_test):
     def extract_phase(self):
         for problem in self.env.sb.pending_problems():
             self.env.sb._fail(problem)
-        self.findings = advice.sort_findings(self.env.oracle.advice(), self.expected_findings)
+        self.findings = advice.sort_findings(self.env.advice(), self.expected_findings)
         undeclared = self.findings.undeclared
         # Before check_phase (whose assertion ends the phases): the summary and the files the
         # regression collects from the test's directory (the simulator's cwd).

@@ -18,10 +18,13 @@ class BenchBase(IommuBaseTest):
 
     def extract_phase(self):
         super().extract_phase()
-        n, secs = getattr(self.env, "bench_result", (0, 0.0))
+        n, secs, cpu, chk_cpu = getattr(self.env, "bench_result", (0, 0.0, 0.0, None))
         bfm = self.env.dev.bfm
         Path("bench.json").write_text(json.dumps({
             "count": n, "seconds": secs, "checked": self.env.sb.checked, "memory": self.cfg.memory,
+            # CPU seconds of the timed window: the simulator's process (simulator and Python)
+            # and the checker process (None when the checking runs in the simulator's)
+            "cpu_seconds": cpu, "checker_cpu_seconds": chk_cpu, "checker": self.cfg.checker,
             # with the HDL batch driver: cycles and wall time spent in the simulator (whole test)
             "hdl_cycles": getattr(bfm, "hdl_cycles", None),
             "hdl_seconds": getattr(bfm, "hdl_seconds", None)}))
