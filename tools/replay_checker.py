@@ -61,7 +61,7 @@ def replay(setup: dict, batches: list, profile: str | None = None) -> dict:
         for ev in batch:
             t0 = time.perf_counter()
             if ev[0] == checker.QUERY:
-                core.query(ev[2], ev[3])
+                core.query(ev[2], *ev[3])
             else:
                 checker._apply(core, ev)
             name = checker.EVENT_NAMES[ev[0]]

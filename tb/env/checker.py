@@ -181,7 +181,7 @@ class CheckerCore:
             self.sb._fail(line)
 
     # answers
-    def query(self, kind: str, args: tuple):
+    def query(self, kind: str, *args):
         if kind == "outcomes":
             return self.oracle.outcomes(*args)
         if kind == "read_reg":
@@ -289,7 +289,7 @@ def _serve(core: CheckerCore, rx, out, setup: dict) -> None:
                     raise RuntimeError(f"crash requested at event {n} (IOMMU_CHECKER_CRASH_AT)")
                 if ev[0] == QUERY:
                     _, qid, kind, args = ev
-                    out.put(("=", qid, core.query(kind, args)))
+                    out.put(("=", qid, core.query(kind, *args)))
                     if kind == "final":
                         return
                 else:
