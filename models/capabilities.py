@@ -56,6 +56,12 @@ class Capabilities:
             raise ValueError(f"capabilities {v:#x} sets reserved or custom bits")
         if self.sv48 and not self.sv39 or self.sv57 and not self.sv48:
             raise ValueError("capabilities: Sv48 needs Sv39 and Sv57 needs Sv48")
+        # The hash the dataclass would compute, once (walks pass capabilities to memoised
+        # decoders on every read).
+        object.__setattr__(self, "_hash", hash((self.value, self.svnapot)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     sv39 = property(lambda s: _bit(s.value, SV39))
     sv48 = property(lambda s: _bit(s.value, SV48))

@@ -3,7 +3,7 @@ Device-context" and the DC misconfiguration rules)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from .capabilities import Capabilities
 from .causes import Cause
@@ -22,8 +22,8 @@ def bits(v: int, hi: int, lo: int) -> int:
 def ddi_split(did: int, extended: bool) -> tuple[int, int, int]:
     """DDI[0..2]: base format 7/9/8 bits, extended 6/9/9 bits."""
     if extended:
-        return bits(did, 5, 0), bits(did, 14, 6), bits(did, 23, 15)
-    return bits(did, 6, 0), bits(did, 15, 7), bits(did, 23, 16)
+        return did & 0x3F, (did >> 6) & 0x1FF, (did >> 15) & 0x1FF
+    return did & 0x7F, (did >> 7) & 0x1FF, (did >> 16) & 0xFF
 
 
 def did_fits(did: int, mode: int, extended: bool) -> bool:
@@ -45,30 +45,41 @@ class DeviceContext:
     msi_addr_mask: int = 0
     msi_addr_pattern: int = 0
 
-    v = property(lambda s: bits(s.tc, 0, 0))
-    en_ats = property(lambda s: bits(s.tc, 1, 1))
-    en_pri = property(lambda s: bits(s.tc, 2, 2))
-    t2gpa = property(lambda s: bits(s.tc, 3, 3))
-    dtf = property(lambda s: bits(s.tc, 4, 4))
-    pdtv = property(lambda s: bits(s.tc, 5, 5))
-    prpr = property(lambda s: bits(s.tc, 6, 6))
-    gade = property(lambda s: bits(s.tc, 7, 7))
-    sade = property(lambda s: bits(s.tc, 8, 8))
-    dpe = property(lambda s: bits(s.tc, 9, 9))
-    sbe = property(lambda s: bits(s.tc, 10, 10))
-    sxl = property(lambda s: bits(s.tc, 11, 11))
-    gmode = property(lambda s: bits(s.iohgatp, 63, 60))
-    gscid = property(lambda s: bits(s.iohgatp, 59, 44))
-    gppn = property(lambda s: s.iohgatp & PPN_MASK)
-    pscid = property(lambda s: bits(s.ta, 31, 12))
-    fsc_mode = property(lambda s: bits(s.fsc, 63, 60))
-    fsc_ppn = property(lambda s: s.fsc & PPN_MASK)
-    msi_mode = property(lambda s: bits(s.msiptp, 63, 60))
-    msi_ppn = property(lambda s: s.msiptp & PPN_MASK)
+    # The fields, decoded on first use and kept (instances are shared: from_words and
+    # _decode_dc return one instance per value, so a walk reads plain attributes).
+    v = cached_property(lambda s: bits(s.tc, 0, 0))
+    en_ats = cached_property(lambda s: bits(s.tc, 1, 1))
+    en_pri = cached_property(lambda s: bits(s.tc, 2, 2))
+    t2gpa = cached_property(lambda s: bits(s.tc, 3, 3))
+    dtf = cached_property(lambda s: bits(s.tc, 4, 4))
+    pdtv = cached_property(lambda s: bits(s.tc, 5, 5))
+    prpr = cached_property(lambda s: bits(s.tc, 6, 6))
+    gade = cached_property(lambda s: bits(s.tc, 7, 7))
+    sade = cached_property(lambda s: bits(s.tc, 8, 8))
+    dpe = cached_property(lambda s: bits(s.tc, 9, 9))
+    sbe = cached_property(lambda s: bits(s.tc, 10, 10))
+    sxl = cached_property(lambda s: bits(s.tc, 11, 11))
+    gmode = cached_property(lambda s: bits(s.iohgatp, 63, 60))
+    gscid = cached_property(lambda s: bits(s.iohgatp, 59, 44))
+    gppn = cached_property(lambda s: s.iohgatp & PPN_MASK)
+    pscid = cached_property(lambda s: bits(s.ta, 31, 12))
+    fsc_mode = cached_property(lambda s: bits(s.fsc, 63, 60))
+    fsc_ppn = cached_property(lambda s: s.fsc & PPN_MASK)
+    msi_mode = cached_property(lambda s: bits(s.msiptp, 63, 60))
+    msi_ppn = cached_property(lambda s: s.msiptp & PPN_MASK)
 
     @classmethod
     def from_words(cls, words) -> "DeviceContext":
-        return cls(*words[:7])
+        key = tuple(words[:7])
+        dc = _DC_BY_WORDS.get(key)
+        if dc is None:
+            if len(_DC_BY_WORDS) >= 4096:
+                _DC_BY_WORDS.clear()
+            dc = _DC_BY_WORDS[key] = cls(*key)
+        return dc
+
+
+_DC_BY_WORDS: dict = {}
 
 
 def dc_misconfigured(dc: DeviceContext, caps: Capabilities, fctl_be: int, extended: bool) -> str | None:

@@ -19,6 +19,8 @@ PTE_PBMT = 3 << PTE_PBMT_SHIFT
 PTE_NONLEAF_RSVD = PTE_D | PTE_A | PTE_U | PTE_N
 
 READ, WRITE, EXEC = "read", "write", "exec"
+_NEED = {READ: PTE_R, WRITE: PTE_W, EXEC: PTE_X}
+_new_item = tuple.__new__          # an Item without NamedTuple's argument handling (hot path)
 
 
 def pte_malformed(pte: int, svnapot: bool = True) -> bool:
@@ -65,6 +67,8 @@ def walk(reader: WalkReader, *, kind: str, addr: int, levels: int, root_ppn: int
         if top not in (0, (1 << (64 - va_bits + 1)) - 1):
             raise PtFault(PtFault.PAGE)          # not canonical
     a = root_ppn << 12
+    in_space = addr & ((1 << va_bits) - 1)
+    read = reader.read
     for i in range(levels - 1, -1, -1):
         shift = 12 + 9 * i
         width = 11 if g_stage and i == levels - 1 else 9
@@ -72,9 +76,9 @@ def walk(reader: WalkReader, *, kind: str, addr: int, levels: int, root_ppn: int
         pte_pa = a + vpn_i * 8
         if pte_addr_xlate is not None:
             pte_pa = pte_addr_xlate(pte_pa)
-        item = Item(kind, pte_pa, 1, i, tag_prefix + (i, (addr & ((1 << va_bits) - 1)) >> shift))
+        item = _new_item(Item, (kind, pte_pa, 1, i, tag_prefix + (i, in_space >> shift)))
         try:
-            (pte,) = reader.read(item)
+            (pte,) = read(item)
         except AccessFault:
             raise PtFault(PtFault.ACCESS)
         except PoisonedData:
@@ -101,8 +105,7 @@ def _leaf(addr: int, pte: int, level: int, access: str, user: bool, sum_: bool, 
             raise PtFault(PtFault.PAGE)
     elif pte & PTE_U and (not sum_ or access == EXEC):
         raise PtFault(PtFault.PAGE)
-    need = {READ: PTE_R, WRITE: PTE_W, EXEC: PTE_X}[access]
-    if not pte & need:
+    if not pte & _NEED[access]:
         raise PtFault(PtFault.PAGE)
     # No hardware A/D update in this subset: A=0, or D=0 on a write, is a fault.
     if not pte & PTE_A or (access == WRITE and not pte & PTE_D):

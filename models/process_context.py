@@ -3,7 +3,7 @@ Process-context" and the PC misconfiguration rules)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Callable
 
 from .capabilities import Capabilities
@@ -23,12 +23,13 @@ class ProcessContext:
     ta: int
     fsc: int
 
-    v = property(lambda s: bits(s.ta, 0, 0))
-    ens = property(lambda s: bits(s.ta, 1, 1))
-    sum = property(lambda s: bits(s.ta, 2, 2))
-    pscid = property(lambda s: bits(s.ta, 31, 12))
-    fsc_mode = property(lambda s: bits(s.fsc, 63, 60))
-    fsc_ppn = property(lambda s: s.fsc & PPN_MASK)
+    # decoded on first use and kept (_decode_pc returns one instance per value)
+    v = cached_property(lambda s: bits(s.ta, 0, 0))
+    ens = cached_property(lambda s: bits(s.ta, 1, 1))
+    sum = cached_property(lambda s: bits(s.ta, 2, 2))
+    pscid = cached_property(lambda s: bits(s.ta, 31, 12))
+    fsc_mode = cached_property(lambda s: bits(s.fsc, 63, 60))
+    fsc_ppn = cached_property(lambda s: s.fsc & PPN_MASK)
 
 
 def pc_misconfigured(pc: ProcessContext, caps: Capabilities) -> str | None:

@@ -71,25 +71,29 @@ def _translate_with_dc(req: Request, dc, caps: Capabilities, reader: WalkReader)
     supervisor = req.priv_s and pid is not None      # no process_id => User
     g_levels = caps.g_stage_modes()[dc.gmode]
     gscid = dc.gscid if g_levels else None
+    g_walk = pt_gpa = pdt_gpa = None
+    if g_levels:                    # (the closures only exist when there is a G-stage)
+        def g_walk(gpa: int, acc: str) -> int:
+            spa, _ = page_walk.walk(reader, kind="pte2", addr=gpa, levels=g_levels,
+                                    root_ppn=dc.gppn, access=acc, user=True, sum_=False,
+                                    tag_prefix=(gscid,), svnapot=caps.svnapot)
+            return spa
 
-    def g_walk(gpa: int, acc: str) -> int:
-        spa, _ = page_walk.walk(reader, kind="pte2", addr=gpa, levels=g_levels, root_ppn=dc.gppn,
-                                access=acc, user=True, sum_=False, tag_prefix=(gscid,),
-                                svnapot=caps.svnapot)
-        return spa
+        def implicit(gpa: int, access_cause: int, poison_cause: int) -> int:
+            # A G-stage translation made for a PTE or PDT read: checked as an implicit load,
+            # reported with the original access type and iotval2 bit 0 set.
+            try:
+                return g_walk(gpa, page_walk.READ)
+            except PtFault as e:
+                if e.kind == PtFault.PAGE:
+                    raise _fault(guest_page_fault(ttyp), (gpa & ~3) | 1, gpa)
+                raise _fault(access_cause if e.kind == PtFault.ACCESS else poison_cause)
 
-    def implicit(gpa: int, access_cause: int, poison_cause: int) -> int:
-        # A G-stage translation made for a PTE or PDT read: checked as an implicit load,
-        # reported with the original access type and iotval2 bit 0 set.
-        try:
-            return g_walk(gpa, page_walk.READ)
-        except PtFault as e:
-            if e.kind == PtFault.PAGE:
-                raise _fault(guest_page_fault(ttyp), (gpa & ~3) | 1, gpa)
-            raise _fault(access_cause if e.kind == PtFault.ACCESS else poison_cause)
+        def pt_gpa(a):
+            return implicit(a, access_fault(ttyp), Cause.PT_DATA_CORRUPTION)
 
-    pt_gpa = (lambda a: implicit(a, access_fault(ttyp), Cause.PT_DATA_CORRUPTION)) if g_levels else None
-    pdt_gpa = (lambda a: implicit(a, Cause.PDT_LOAD_ACCESS_FAULT, Cause.PDT_DATA_CORRUPTION)) if g_levels else None
+        def pdt_gpa(a):
+            return implicit(a, Cause.PDT_LOAD_ACCESS_FAULT, Cause.PDT_DATA_CORRUPTION)
 
     # Steps 10-16: choose the first-stage table.
     fs_mode, fs_ppn, pscid, sum_ = 0, 0, 0, False

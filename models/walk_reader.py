@@ -47,14 +47,15 @@ class WalkReader:
 
     def read(self, item: Item) -> tuple:
         """The item's doublewords; AccessFault/PoisonedData propagate to the walker."""
-        pa = item.pa
-        if self.pa_limit is not None and pa + 8 * item.ndw > self.pa_limit:
+        _, pa, ndw, _, _ = item
+        if self.pa_limit is not None and pa + 8 * ndw > self.pa_limit:
             raise AccessFault(f"{item.kind} at {pa:#x} is beyond the physical address space "
                               f"(below {self.pa_limit:#x})")
-        if item.ndw == 1:
-            words = (self.read64(pa),)
+        read64 = self.read64
+        if ndw == 1:
+            words = (read64(pa),)
         else:
-            words = tuple(self.read64(pa + 8 * i) for i in range(item.ndw))
+            words = tuple([read64(pa + 8 * i) for i in range(ndw)])
         if self.item_value is not None:
             words = tuple(self.item_value(item, words))
         if self.trace is not None:

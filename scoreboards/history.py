@@ -239,6 +239,12 @@ class History:
             for w in list(entries):
                 e = entries[w]
                 covered = covers(cmd, e.owner if e.owner is not None else e.key)
+                if not covered:
+                    for o in e.wits:
+                        if o.deps or o.alt:
+                            break
+                    else:
+                        continue    # killed_by() would neither change nor remove a way
                 e.wits = [o for o in e.wits if not o.killed_by(cmd, doorbell, covered)]
                 if not e.wits:
                     self._bury(ck, Pruned(entries.pop(w), cmd, fence, w))
@@ -269,10 +275,11 @@ class History:
             else:
                 del self._hist[pa]
         # Readers whose every possible copy read before the doorbell is removed.
+        this = {cmd: (fence, order, order)}
         for pa in list(self._readers):
             rs = self._readers[pa]
             for rk in [rk for rk, (t, _) in rs.items() if t <= doorbell
-                       and self._killer({cmd: (fence, order, order)}, rk, None)]:
+                       and self._killer(this, rk, None)]:
                 self._forget_departed(rk, rs.pop(rk)[1])
             if not rs:
                 del self._readers[pa]

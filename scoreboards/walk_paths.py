@@ -35,23 +35,23 @@ class Path:
         self.pending = None          # (owner Key, GPA page) of a pointer about to be translated
 
     def hook(self, item, words):
-        kind = item.kind
+        kind, pa, ndw, level, tag = item
         width, gpar, owner = 0, False, None
         if kind == "pte1":
             if self.fs_levels is None:
-                self.fs_levels = item.level + 1
+                self.fs_levels = level + 1
             width, gpar = 12 + 9 * self.fs_levels, self.gpar
             self.pending = None
         elif kind == "pte2":
             if self.g_levels is None:
-                self.g_levels = item.level + 1
+                self.g_levels = level + 1
             width = 14 + 9 * self.g_levels
             if self.pending is not None:
                 okey, gpage = self.pending
-                _, level, vpn = item.tag
+                _, level, vpn = tag
                 if ((gpage << 12) & ((1 << width) - 1)) >> (12 + 9 * level) == vpn:
                     owner = okey
-        rk = _new_key(ReadKey, (kind, item.tag, width, gpar, owner))
+        rk = _new_key(ReadKey, (kind, tag, width, gpar, owner))
         words = tuple(words)
         opts = self.o._options(item, words, rk, self.explain)
         if len(opts) == 1:
@@ -61,7 +61,7 @@ class Path:
             self.pos += 1
             self.choices.append((len(opts), idx))
             opt = opts[idx]
-        self.reads.append(Read(item.pa, rk, item.ndw, opt))
+        self.reads.append(Read(pa, rk, ndw, opt))
         w = opt.words
         v = w[0]
         # Context for the reads that follow.
@@ -71,7 +71,7 @@ class Path:
         elif kind == "dc":
             self.pending = None
             if v & 1:
-                dc = DeviceContext.from_words(tuple(w) + (0,) * (7 - len(w)))
+                dc = DeviceContext.from_words(w if len(w) >= 7 else tuple(w) + (0,) * (7 - len(w)))
                 walks_pdt = dc.pdtv and dc.fsc_mode and (self.req.pid is not None or dc.dpe)
                 if walks_pdt or (not dc.pdtv and dc.fsc_mode):
                     self.pending = (Key("dc", item.tag), dc.fsc_ppn)
@@ -165,13 +165,17 @@ class WalkPaths:
                 return opts
             if self._alias_tags:
                 aliases = self._aliases(kind, rk.tag, item.pa)
-            if not self._hist and rk.owner is None and not aliases:
-                # Quiet memory (no old values anywhere), no owner, no other address with this
-                # tag: the only other values are what a cache of this tag may hold besides
-                # the current one.
-                entries = self._cache.get((kind, rk.tag))
-                if not entries or (len(entries) == 1 and words in entries):
-                    return opts
+            if rk.owner is None and not aliases:
+                hist = self._hist
+                pa = item.pa
+                if not hist or not (pa in hist or (item.ndw > 1 and any(
+                        pa + 8 * i in hist for i in range(1, item.ndw)))):
+                    # No old value of this item's doublewords, no owner, no other address
+                    # with this tag: the only other values are what a cache of this tag may
+                    # hold besides the current one.
+                    entries = self._cache.get((kind, rk.tag))
+                    if not entries or (len(entries) == 1 and words in entries):
+                        return opts
         seen = {words}
         hist = self._hist
         pa = item.pa

@@ -46,9 +46,8 @@ def replay(setup: dict, batches: list, profile: str | None = None) -> dict:
     core = checker.CheckerCore(sb, cov, oracle)
     sb.fail_sink = lambda msg: None
     sb.info_sink = lambda msg: None
-    gc.collect()                          # as the checker process: its inherited heap frozen
-    gc.freeze()
-    gc.set_threshold(20000, 20, 20)
+    gc.collect()
+    collect = checker.CheckerGc()         # as the checker process
     spent: dict = {}
     counts: dict = {}
     prof = None
@@ -58,6 +57,7 @@ def replay(setup: dict, batches: list, profile: str | None = None) -> dict:
         prof.enable()
     t_all = time.perf_counter()
     for batch in batches:
+        collect.maybe()
         for ev in batch:
             t0 = time.perf_counter()
             if ev[0] == checker.QUERY:
