@@ -145,6 +145,7 @@ def wire(sb, cov, oracle, cfg) -> None:
 # -- the core: one process's scoreboard, coverage and oracle ---------------------------------
 class CheckerCore:
     remote = False
+    dead = None
 
     def __init__(self, sb, cov, oracle) -> None:
         self.sb, self.cov, self.oracle = sb, cov, oracle

@@ -1,0 +1,76 @@
+"""The checker process on a simulator (tb/env/checker.py): the regression's bug subset (RTL
+mutants caught, broken software personas, negative caching) and the concurrency tests give
+the same results with the checking in a process of its own as in the simulator's process:
+every run's stats.json, coverage.yml, its ERROR/WARNING/INFO lines in order, and its failure
+message. And a checker that crashes fails the run with one CHECKER line."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from tb import runner
+
+ROOT = Path(__file__).resolve().parents[2]
+SUBSETS = (("--subset", "bugs"), ("--test", "ConcurrencyMixTest"), ("--test", "RandomTrafficTest"))
+
+
+def _regression(mode: str, *args, extra_env=None):
+    env = {**os.environ, "IOMMU_CHECKER": mode, **(extra_env or {})}
+    return subprocess.run([sys.executable, "-m", "tb.regression", "--sim", "icarus", *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900, env=env)
+
+
+def _line(text: str) -> str:
+    """A log line without its simulation-time prefix."""
+    return re.sub(r"^\s*[\d.]+ns ", "", text).split("]: ", 1)[-1]
+
+
+def _snapshot() -> dict:
+    """Every run the regression just made (the older stats.json were removed): what it wrote
+    and logged."""
+    out = {}
+    for st in sorted(runner.BUILD_ROOT.glob("icarus*/runs/*/seed*/stats.json")):
+        d = st.parent
+        log = (d / "sim.log").read_text(errors="replace")
+        out[str(d.relative_to(runner.BUILD_ROOT))] = {
+            "stats": json.loads(st.read_text()),
+            "coverage": (d / "coverage.yml").read_text(),
+            "lines": [_line(ln) for ln in log.splitlines()
+                      if re.search(r" (ERROR|WARNING|INFO) ", ln) and "]: " in ln],
+            "failures": runner.failures(d / "results.xml"),
+        }
+    return out
+
+
+def test_results_are_the_same_in_a_checker_process_as_in_process():
+    for args in SUBSETS:
+        snaps = {}
+        for mode in ("inline", "process"):
+            for st in runner.BUILD_ROOT.glob("icarus*/runs/*/seed*/stats.json"):
+                st.unlink()
+            r = _regression(mode, *args)
+            assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
+            snaps[mode] = _snapshot()
+        runs = int(re.search(r"\n(\d+) passed, ", r.stdout).group(1))
+        # (two runs of one test and seed on one build share a directory: the last one stays)
+        assert len(snaps["inline"]) >= max(1, runs // 2), (args, len(snaps["inline"]), runs)
+        assert snaps["inline"].keys() == snaps["process"].keys()
+        for key, want in snaps["inline"].items():
+            got = snaps["process"][key]
+            for part in want:
+                assert got[part] == want[part], f"{args} {key}: {part} differs"
+
+
+def test_a_crashed_checker_is_one_line_and_a_failed_run():
+    r = _regression("process", "--test", "SmokeTest", "--seed", "1",
+                    extra_env={"IOMMU_CHECKER_CRASH_AT": "40"})
+    assert r.returncode == 1, r.stdout[-3000:]
+    assert "CHECKER process crashed at event 40" in r.stdout, r.stdout[-3000:]
+    log = next(runner.BUILD_ROOT.glob("icarus*/runs/SmokeTest/seed1/sim.log")).read_text()
+    errors = [ln for ln in log.splitlines() if " ERROR " in ln]
+    assert len(errors) == 1 and "CHECKER process crashed at event 40 (" in errors[0], errors
+    assert "traceback in checker_crash.log" in errors[0]
