@@ -63,17 +63,18 @@ class Capabilities:
     def __hash__(self) -> int:
         return self._hash
 
-    sv39 = property(lambda s: _bit(s.value, SV39))
-    sv48 = property(lambda s: _bit(s.value, SV48))
-    sv57 = property(lambda s: _bit(s.value, SV57))
-    sv39x4 = property(lambda s: _bit(s.value, SV39X4))
-    sv48x4 = property(lambda s: _bit(s.value, SV48X4))
-    sv57x4 = property(lambda s: _bit(s.value, SV57X4))
-    msi_flat = property(lambda s: _bit(s.value, MSI_FLAT))
-    pd8 = property(lambda s: _bit(s.value, PD8))
-    pd17 = property(lambda s: _bit(s.value, PD17))
-    pd20 = property(lambda s: _bit(s.value, PD20))
-    pas = property(lambda s: (s.value >> PAS_SHIFT) & 0x3F)
+    # decoded on first use and kept (the value never changes; walks read them on every request)
+    sv39 = cached_property(lambda s: _bit(s.value, SV39))
+    sv48 = cached_property(lambda s: _bit(s.value, SV48))
+    sv57 = cached_property(lambda s: _bit(s.value, SV57))
+    sv39x4 = cached_property(lambda s: _bit(s.value, SV39X4))
+    sv48x4 = cached_property(lambda s: _bit(s.value, SV48X4))
+    sv57x4 = cached_property(lambda s: _bit(s.value, SV57X4))
+    msi_flat = cached_property(lambda s: _bit(s.value, MSI_FLAT))
+    pd8 = cached_property(lambda s: _bit(s.value, PD8))
+    pd17 = cached_property(lambda s: _bit(s.value, PD17))
+    pd20 = cached_property(lambda s: _bit(s.value, PD20))
+    pas = cached_property(lambda s: (s.value >> PAS_SHIFT) & 0x3F)
 
     # MODE encoding -> (capability bit, levels); MODE 0 (Bare) is always supported.
     _FIRST_STAGE = {8: (SV39, 3), 9: (SV48, 4), 10: (SV57, 5)}

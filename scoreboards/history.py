@@ -20,6 +20,7 @@ from models.process_context import pc_cause
 from .records import CachedValue, OldValue, Pruned, ReadKey, StaleDep, Witness
 from .scope import Key, covers
 
+_new_key = tuple.__new__          # a Key without NamedTuple's argument handling (hot path)
 KILLERS_CAP = 32        # completed scopes remembered per old value
 GRAVE_CAP = 1024        # addresses whose pruned values are kept for messages
 WITNESS_CAP = 4         # ways a cached value may have been filled, kept per value
@@ -38,10 +39,11 @@ class History:
 
     # -- keys and scopes ----------------------------------------------------------------
     def _key(self, rk: ReadKey, value: Optional[int]) -> Key:
+        kind, tag, width, gpar, _ = rk
         if value is None:            # the widest scope a reader could need
-            return Key(rk.kind, rk.tag, rk.width, False, True)
-        glob = rk.kind == "pte1" and (rk.gpar or bool(value & 1 and value & PTE_G))
-        return Key(rk.kind, rk.tag, rk.width, is_leaf(rk.kind, value), glob)
+            return _new_key(Key, (kind, tag, width, False, True))
+        glob = kind == "pte1" and (gpar or bool(value & 1 and value & PTE_G))
+        return _new_key(Key, (kind, tag, width, is_leaf(kind, value), glob))
 
     def _killer(self, cmds, rk: ReadKey, value: Optional[int]):
         """The completed command of `cmds` ({scope: (fence, completion order)}) that removes
@@ -118,24 +120,31 @@ class History:
     def _record(self, path, req) -> None:
         """What this walk read: readers of each address, values a cache may now hold."""
         now = self._t
-        if self._rec_epoch != self._rec_gen or len(self._rec_done) > 100_000:
+        done = self._rec_done
+        if self._rec_epoch != self._rec_gen or len(done) > 100_000:
             self._rec_epoch = self._rec_gen
-            self._rec_done.clear()
+            done.clear()
+        readers = self._readers
         deps: list = []             # stale values read earlier in this walk
         for r in path.reads:
-            rk, w, src = r.rk, r.opt.words, r.opt.src
+            rk, opt, pa = r.rk, r.opt, r.pa
+            w, src = opt.words, opt.src
             if src is None and not deps:
                 # A current value read with no stale value before it, already recorded since
                 # the last doorbell, completion or register write: recorded times are only
                 # ever compared with doorbell times (pruning, witnesses, messages) and with
                 # those events, so recording it again would change nothing. A store does not
                 # matter: one that changes this read changes its words (another signature).
-                sig = (r.pa, rk, w)
-                if sig in self._rec_done:
+                sig = (pa, rk, w)
+                if sig in done:
                     continue
-                self._rec_done.add(sig)
+                done.add(sig)
+            when = (now, pa)
             for i in range(r.ndw):
-                self._readers.setdefault(r.pa + 8 * i, {})[rk] = (now, r.pa)
+                at = readers.get(pa + 8 * i)
+                if at is None:
+                    at = readers[pa + 8 * i] = {}
+                at[rk] = when
             if src is None:
                 live, seq = now, 0
             elif isinstance(src, OldValue):
@@ -149,8 +158,8 @@ class History:
                 for ck in self._cache_keys(rk):
                     via = ck[0] == "via"
                     alt = (StaleDep(key, None, live),) if via else ()
-                    self._insert(ck, w, Witness(live, tuple(d.copy() for d in deps), alt), key,
-                                 rk.owner if via else None, r.pa, seq, now,
+                    self._insert(ck, w, Witness(live, tuple([d.copy() for d in deps]), alt), key,
+                                 rk.owner if via else None, pa, seq, now,
                                  not isinstance(src, CachedValue))
             if src is not None:
                 deps.append(StaleDep(self._key(rk, w[0]), rk.owner, live))

@@ -197,17 +197,18 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, Advice, Messages):
         """Is `observed` permitted for `req`? `earlier`: outcomes() taken when the request was
         issued (optional): a walk that ran before a later invalidation completed may have used
         what was permitted then."""
+        key = (req.did, req.pid, req.priv_s, int(req.ttyp), req.iova >> 12)
         if not earlier:
             # Fastest case: a memo of this page holds one permitted outcome reached with no
             # stale value, and the DUT returned it (a repeated request in a quiet period).
-            memo = self._memo.get((req.did, req.pid, req.priv_s, int(req.ttyp), req.iova >> 12))
+            memo = self._memo.get(key)
             if memo is not None and memo[0] == self._epoch and memo[2] is not None:
                 only = memo[2]
                 pa = None if only.pa is None else only.pa & ~0xFFF | req.iova & 0xFFF
                 if observed.pa == pa and observed.cause == only.cause:
                     self.memo_hits += 1
                     return Verdict(True, "OK", frozenset((observed,)))
-        results = self._evaluate(req)
+        results = self._evaluate(req, key)
         if not earlier and len(results) == 1 and observed in results:
             paths = results[observed]
             if not min(paths, key=len):
@@ -258,9 +259,11 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, Advice, Messages):
         return Verdict(False, f"MISMATCH {head} stale={why}", permitted)
 
     # -- internals ------------------------------------------------------------------------
-    def _evaluate(self, req: Request) -> dict:
-        """{Outcome: [stale reads of each path giving it]} over every permitted path."""
-        key = (req.did, req.pid, req.priv_s, int(req.ttyp), req.iova >> 12)
+    def _evaluate(self, req: Request, key: Optional[tuple] = None) -> dict:
+        """{Outcome: [stale reads of each path giving it]} over every permitted path. `key`:
+        the memo key of `req`, if the caller has it."""
+        if key is None:
+            key = (req.did, req.pid, req.priv_s, int(req.ttyp), req.iova >> 12)
         memo = self._memo.get(key)
         if memo is not None and memo[0] == self._epoch:
             self.memo_hits += 1

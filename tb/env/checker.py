@@ -93,7 +93,7 @@ class _ModelView:
     def walk(self, req, read64=None, item_value=None, trace=None):
         o = self._oracle
         last = o.last_walk
-        if (last is not None and read64 is None and item_value is None and last[1] == o.epoch
+        if (last is not None and read64 is None and item_value is None and last[1] == o._epoch
                 and (last[0] is req or last[0] == req)):
             if trace is not None:
                 trace.extend(last[2])
@@ -124,7 +124,7 @@ class CoverageView:
 
     @property
     def epoch(self) -> int:
-        return self._oracle.epoch
+        return self._oracle._epoch       # CoherenceOracle.epoch, without its property call
 
     def __getattr__(self, name):
         return getattr(self._oracle, name)
