@@ -10,6 +10,7 @@ from typing import Optional
 
 PAGE = 4096
 _PAGE_DWORDS = struct.Struct("<512Q")
+_unpack_u64 = struct.Struct("<Q").unpack_from       # one little-endian doubleword, no copy
 
 
 class AccessFault(Exception):
@@ -113,8 +114,7 @@ class Memory:
         buf = self._pages.get(pa >> 12)
         if buf is None:
             return 0
-        off = pa & (PAGE - 1)
-        return int.from_bytes(buf[off:off + 8], "little")
+        return _unpack_u64(buf, pa & (PAGE - 1))[0]
 
     def write64(self, pa: int, value: int) -> None:
         self.write(pa, (value & (2**64 - 1)).to_bytes(8, "little"))

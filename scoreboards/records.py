@@ -101,16 +101,15 @@ class Pruned:
     words: tuple = ()         # for a CachedValue: its doublewords
 
 
-@dataclass(slots=True)
-class Option:
+class Option(NamedTuple):
     """One value a read may take: the current memory words (src None), an OldValue, a
-    CachedValue, or (only when explaining a mismatch) a Pruned value."""
+    CachedValue, or (only when explaining a mismatch) a Pruned value. (Tuples: the walk
+    makes one per read; hot paths build them with tuple.__new__.)"""
     words: tuple
     src: Optional[object] = None
 
 
-@dataclass(slots=True)
-class Read:
+class Read(NamedTuple):
     pa: int
     rk: ReadKey
     ndw: int

@@ -17,7 +17,7 @@ from .records import OldValue, Option, Read, ReadKey
 from .scope import Key
 
 PPN44 = (1 << 44) - 1
-_new_key = tuple.__new__          # a ReadKey without NamedTuple's argument handling (hot path)
+_new_key = tuple.__new__          # a ReadKey, Read or Option without NamedTuple's argument handling
 
 
 class Path:
@@ -61,7 +61,7 @@ class Path:
             self.pos += 1
             self.choices.append((len(opts), idx))
             opt = opts[idx]
-        self.reads.append(Read(pa, rk, ndw, opt))
+        self.reads.append(_new_key(Read, (pa, rk, ndw, opt)))
         w = opt.words
         v = w[0]
         # Context for the reads that follow.
@@ -157,7 +157,7 @@ class WalkPaths:
             yield ("via", rk.owner.kind, rk.owner.tag, rk.kind, rk.tag)
 
     def _options(self, item, words: tuple, rk: ReadKey, explain: bool) -> list:
-        opts = [Option(words)]
+        opts = [_new_key(Option, (words, None))]
         kind = item.kind
         aliases = ()
         if not explain:
