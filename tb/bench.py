@@ -5,9 +5,9 @@ a table on stdout and results/bench.json, then the goals: checked hits/s and Sv3
 simulator (GOALS) and, for every shape, checked/limit >= RATIO_GOAL; a figure below its goal
 is flagged in the table and named in the last line.
 
-The checking runs where IommuEnvCfg.checker says ($IOMMU_CHECKER: "process", the default, or
-"inline"; tb/env/checker.py); a checked run's window ends once the checker has judged every
-response. "sim cpu" and "chk cpu" are the CPU microseconds per translation of the simulator's
+The checking runs in a checker process ($IOMMU_CHECKER overrides: "inline" puts it in the
+simulator's process; tb/env/checker.py); a checked run's window ends once the checker has
+judged every response. "sim cpu" and "chk cpu" are the CPU microseconds per translation of the simulator's
 process and of the checker process in that window (medians).
 
 By default the toplevel is iommu_bench_top: the IOMMU's memory is the HDL one (page tables
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 from pathlib import Path
@@ -49,6 +50,9 @@ def one_run(sim: str, bdir: Path, top: str, test: str, check: bool, rep: int,
             memory: str = "hdl", count: int = 0, detail: dict | None = None) -> tuple:
     d = bdir / "bench" / test / f"{'check' if check else 'limit'}{rep}"
     env = {"IOMMU_BENCH_CHECK": "1" if check else "0", "IOMMU_MEMORY": memory,
+           # the checking in its own process unless the caller says otherwise (not "auto":
+           # the figures must not depend on what else the machine is running)
+           "IOMMU_CHECKER": os.environ.get("IOMMU_CHECKER", "process"),
            "IOMMU_PORT": "dev-batch" if top == "iommu_bench_top" else "dev",
            "PYTHONWARNINGS": "ignore::DeprecationWarning"}
     if count:
@@ -91,7 +95,8 @@ def main(argv=None) -> int:
     shapes = args.shape or list(SHAPES)
     rows = []
     top, filelist = TOPS[(args.driver, args.memory)]
-    print(f"driver: {args.driver}, memory: {args.memory} (toplevel {top})")
+    print(f"driver: {args.driver}, memory: {args.memory} (toplevel {top}), checker: "
+          f"{os.environ.get('IOMMU_CHECKER', 'process')}")
     # sim time: share of a checked run's timed window spent in the simulator (the rest is Python)
     print(f"{'simulator':<10} {'traffic':<10} {'checked/s':>10} {'limit/s':>10} {'ratio':>9} "
           f"{'sim time':>9} {'sim cpu':>8} {'chk cpu':>8}")

@@ -1,5 +1,6 @@
 """Where the checking runs: in the simulator's process, or in a checker process of its own
-(`IommuEnvCfg.checker`, default `$IOMMU_CHECKER`, else "process").
+(`IommuEnvCfg.checker`, default `$IOMMU_CHECKER`, else "auto": a checker process when a core
+is idle at connect time, see resolve_kind()).
 
 The checking is everything that needs the oracle: the scoreboard's judgement of every
 response, fault record and DUT write, the coverage hooks that read the oracle's model, and
@@ -45,7 +46,7 @@ from queue import Empty
 from sequences.items import RegOp, TranslationResult
 from scoreboards import register_audit
 
-CHECKER_KINDS = ("process", "inline")
+CHECKER_KINDS = ("auto", "process", "inline")
 CRASH_LOG = "checker_crash.log"          # the child's traceback, in the test's directory
 
 # Event tags (the first item of each tuple the simulator's side ships).
@@ -62,6 +63,27 @@ def check_kind(kind: str, source: str = "IommuEnvCfg.checker") -> str:
     if kind not in CHECKER_KINDS:
         raise ValueError(f"{source}={kind!r}: use one of {', '.join(CHECKER_KINDS)}")
     return kind
+
+
+def idle_cpus() -> int:
+    """CPUs this process may use minus the tasks running on the machine now (this one
+    included): > 0 when a checker process would have a core of its own."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    try:
+        with open("/proc/stat") as f:
+            running = next(int(ln.split()[1]) for ln in f if ln.startswith("procs_running"))
+    except (OSError, ValueError, StopIteration):
+        running = int(os.getloadavg()[0]) + 1
+    return cpus - running
+
+
+def resolve_kind(kind: str) -> str:
+    """"auto": a checker process when a core is idle now (a single simulation: checking in
+    parallel), else in the simulator's process (the regression's two simulations already keep
+    two cores busy, and a process each would only add the cost of shipping and forking)."""
+    if check_kind(kind) != "auto":
+        return kind
+    return "process" if idle_cpus() > 0 else "inline"
 
 
 # -- coverage state across processes --------------------------------------------------------
@@ -146,6 +168,7 @@ def wire(sb, cov, oracle, cfg) -> None:
 class CheckerCore:
     remote = False
     dead = None
+    kind = "inline"
 
     def __init__(self, sb, cov, oracle) -> None:
         self.sb, self.cov, self.oracle = sb, cov, oracle
@@ -335,6 +358,7 @@ def _serve(core: CheckerCore, rx, out, setup: dict) -> None:
 class ProcessChecker:
     """The simulator's side of the checker process (see the module's docstring)."""
     remote = True
+    kind = "process"
     BATCH = 256                 # events per shipment
     FLUSH_S = 0.02              # ... or older than this (wall time), so lines come back soon
     POLL_S = 0.2                # how often a wait for an answer looks at the child's health
@@ -521,7 +545,7 @@ def make_checker(cfg, sb, cov, oracle):
     """The checker cfg.checker asks for, over a wired scoreboard, coverage component and
     oracle (wire())."""
     core = CheckerCore(sb, cov, oracle)
-    if check_kind(cfg.checker) == "inline":
+    if resolve_kind(cfg.checker) == "inline":
         return core
     setup = {k: getattr(cfg, k) for k in SETUP_KEYS}
     return ProcessChecker(core, fail=sb._fail, info=sb.logger.info, cause_on_port=sb.cause_on_port,

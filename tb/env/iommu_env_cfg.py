@@ -39,8 +39,9 @@ class IommuEnvCfg:
     advice: str = field(default_factory=lambda: os.environ.get("IOMMU_ADVICE", "error"))
     # Where the oracle, the scoreboard's judgement and the coverage that reads the model run
     # (tb/env/checker.py): "process" (a checker process forked at connect time, fed the
-    # events in order) or "inline" (in the simulator's process). Default: $IOMMU_CHECKER.
-    checker: str = field(default_factory=lambda: os.environ.get("IOMMU_CHECKER", "process"))
+    # events in order), "inline" (in the simulator's process) or "auto" (a process when a
+    # core is idle at connect time). Results are the same. Default: $IOMMU_CHECKER, else auto.
+    checker: str = field(default_factory=lambda: os.environ.get("IOMMU_CHECKER", "auto"))
 
     def apply_profile(self, dut) -> None:
         """Take the knobs a DUT profile (tb.dut_profile.DutProfile) sets."""

@@ -24,7 +24,7 @@ class BenchBase(IommuBaseTest):
             "count": n, "seconds": secs, "checked": self.env.sb.checked, "memory": self.cfg.memory,
             # CPU seconds of the timed window: the simulator's process (simulator and Python)
             # and the checker process (None when the checking runs in the simulator's)
-            "cpu_seconds": cpu, "checker_cpu_seconds": chk_cpu, "checker": self.cfg.checker,
+            "cpu_seconds": cpu, "checker_cpu_seconds": chk_cpu, "checker": self.env.checker.kind,
             # with the HDL batch driver: cycles and wall time spent in the simulator (whole test)
             "hdl_cycles": getattr(bfm, "hdl_cycles", None),
             "hdl_seconds": getattr(bfm, "hdl_seconds", None)}))

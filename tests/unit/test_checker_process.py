@@ -195,5 +195,17 @@ def test_the_crash_hook_of_the_sim_tests(monkeypatch):
 
 
 def test_unknown_kind_is_refused_with_one_line():
-    with pytest.raises(ValueError, match="IommuEnvCfg.checker='thread': use one of process, inline"):
+    with pytest.raises(ValueError, match="IommuEnvCfg.checker='thread': use one of auto, process, inline"):
         checker.check_kind("thread")
+
+
+def test_auto_takes_a_process_only_with_an_idle_core(monkeypatch):
+    monkeypatch.setattr(checker, "idle_cpus", lambda: 1)
+    assert checker.resolve_kind("auto") == "process"
+    monkeypatch.setattr(checker, "idle_cpus", lambda: 0)
+    assert checker.resolve_kind("auto") == "inline"
+    assert checker.resolve_kind("process") == "process" and checker.resolve_kind("inline") == "inline"
+
+
+def test_idle_cpus_counts_this_process():
+    assert checker.idle_cpus() < len(os.sched_getaffinity(0))
