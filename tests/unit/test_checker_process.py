@@ -118,7 +118,7 @@ def test_events_arrive_in_order_and_queries_see_everything_before_them():
 def test_many_events_in_batches_keep_order():
     pc, _, _ = _start()
     for i in range(3000):
-        pc.issued((i, None))
+        pc.issued((i, Request(did=1, iova=0x1000 * (i % 7), ttyp=TTYP.UNTRANSLATED_READ)))
     log = pc.query("log")
     assert [e[1] for e in log] == list(range(3000))
     pc.finish()
@@ -170,7 +170,7 @@ def test_a_crash_is_one_line_and_later_questions_raise_it(tmp_path, monkeypatch)
 
 def test_a_killed_child_is_one_line_not_a_hang():
     pc, fails, _ = _start()
-    pc.issued((0, None))
+    pc.issued((0, _res(0).req))
     pc.query("log")
     os.kill(pc._proc.pid, signal.SIGKILL)
     pc._proc.join(5)
@@ -180,18 +180,29 @@ def test_a_killed_child_is_one_line_not_a_hang():
     assert time.monotonic() - t0 < 5
     assert len(fails) == 1 and fails[0].startswith("CHECKER process ended unexpectedly (exit code -9)")
     for i in range(2000):                           # a full pipe's worth: never blocks
-        pc.issued((i, None))
+        pc.issued((i, _res(i).req))
     assert pc.finish() is None and len(fails) == 1
 
 
 def test_the_crash_hook_of_the_sim_tests(monkeypatch):
     monkeypatch.setenv("IOMMU_CHECKER_CRASH_AT", "2")
     pc, fails, _ = _start()
-    pc.issued((0, None))
-    pc.issued((1, None))
+    pc.issued((0, _res(0).req))
+    pc.issued((1, _res(1).req))
     with pytest.raises(CheckerError):
         pc.sync()
     assert fails and "crash requested at event 2" in fails[0]
+
+
+def test_requests_arrive_equal_and_shared_between_issue_and_answer():
+    core = checker.CheckerCore(SimpleNamespace(), None, None)
+    seen = []
+    core.issued = lambda item: seen.append(item[1])
+    core.result = lambda res: seen.append(res.req)
+    req = Request(did=3, iova=0x5000, ttyp=TTYP.UNTRANSLATED_WRITE, pid=7, priv_s=True)
+    checker._apply(core, (checker.ISSUED, 0, checker._req_fields(req)))
+    checker._apply(core, (checker.RESULT, 0, checker._req_fields(req), 0, False, 0, 0x9000, 0.0, 1.0))
+    assert seen[0] == req and seen[1] is seen[0] and type(seen[0].ttyp) is TTYP
 
 
 def test_unknown_kind_is_refused_with_one_line():
