@@ -126,7 +126,7 @@ def _builds(dut: DutProfile, jobs: list[Job], mutant: str) -> tuple[dict, str]:
     for j in jobs:
         key = (j.sim, j.params, mutant)
         if key not in out:
-            bdir, _, err = build_one(key, dut, False)
+            bdir, _, err = build_one(key, dut)
             if err:
                 return out, err
             out[key] = bdir

@@ -265,6 +265,7 @@ class _ModInfo:
         self.name, self.path = name, path
         package = name if is_package else name.rpartition(".")[0]
         pyuvm, test_fns = set(), set()
+        cocotb_names, cocotb_test_fns = set(), set()      # import cocotb / from cocotb import test
         self.imports: dict[str, tuple[str, str]] = {}     # local name -> (module, name there)
         self.stars: list[str] = []                        # from X import *
         self.all: list[str] | None = None                 # __all__ as a literal list of names
@@ -274,6 +275,8 @@ class _ModInfo:
                 for a in node.names:
                     if a.name == "pyuvm":
                         pyuvm.add(a.asname or "pyuvm")
+                    elif a.name == "cocotb":
+                        cocotb_names.add(a.asname or "cocotb")
             elif isinstance(node, ast.ImportFrom):
                 base = package
                 for _ in range(node.level - 1):
@@ -282,6 +285,8 @@ class _ModInfo:
                 for a in node.names:
                     if src == "pyuvm" and a.name in ("test", "*"):
                         test_fns.add(a.asname or "test")
+                    elif src == "cocotb" and a.name == "test":
+                        cocotb_test_fns.add(a.asname or "test")
                     elif a.name == "*":
                         self.stars.append(src)
                     else:
@@ -300,9 +305,17 @@ class _ModInfo:
             return ((isinstance(f, ast.Attribute) and f.attr == "test" and isinstance(f.value, ast.Name)
                      and f.value.id in pyuvm) or (isinstance(f, ast.Name) and f.id in test_fns))
 
+        def is_cocotb_test(d) -> bool:                    # @cocotb.test or @cocotb.test(...)
+            f = d.func if isinstance(d, ast.Call) else d
+            return ((isinstance(f, ast.Attribute) and f.attr == "test" and isinstance(f.value, ast.Name)
+                     and f.value.id in cocotb_names) or (isinstance(f, ast.Name) and f.id in cocotb_test_fns))
+
         self.classes: dict[str, bool] = {}                # class -> decorated with @pyuvm.test(...)
-        used = set()
+        used = set()                                      # (and cocotb test functions -> True)
         for n in tree.body:
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if any(is_cocotb_test(d) for d in n.decorator_list):
+                    self.classes[n.name] = True
             if isinstance(n, ast.ClassDef):
                 decs = [d for d in n.decorator_list if isinstance(d, ast.Call) and is_ref(d.func)]
                 used |= {id(d.func) for d in decs}
@@ -311,11 +324,19 @@ class _ModInfo:
                             if isinstance(x, (ast.Attribute, ast.Name)))
 
 
+class _Spec:
+    """Where a module's source is: origin (its .py file, None for a namespace package) and, for
+    a package, the folders its submodules are found in."""
+
+    def __init__(self, origin, locations):
+        self.origin, self.submodule_search_locations = origin, locations
+
+
 def _find(module: str):
     """The module's spec, found without importing anything: importlib.util.find_spec for the
-    top-level name (it imports nothing for one), then each package's folders. find_spec of a
-    dotted name would import the parents: "tb.tests.iommu_tests.SmokeTest" would import
-    iommu_tests, and pyuvm with it. None when not found."""
+    top-level name (it imports nothing for one), then each package's folders read directly (a
+    dotted find_spec would import the parents: "tb.tests.iommu_tests" would import pyuvm; and
+    a namespace package such as tests/ has no parent module to ask). None when not found."""
     parts = module.split(".")
     if not all(p.isidentifier() for p in parts):
         return None
@@ -323,11 +344,26 @@ def _find(module: str):
         spec = importlib.util.find_spec(parts[0])
     except (ImportError, ValueError):
         return None
-    for k in range(1, len(parts)):
-        if spec is None or spec.submodule_search_locations is None:
+    if spec is None:
+        return None
+    spec = _Spec(spec.origin if spec.has_location else None,
+                 list(spec.submodule_search_locations) if spec.submodule_search_locations is not None else None)
+    for part in parts[1:]:
+        if spec.submodule_search_locations is None:
             return None                          # a parent that is not a package
-        spec = importlib.machinery.PathFinder.find_spec(".".join(parts[:k + 1]),
-                                                        list(spec.submodule_search_locations))
+        found = None
+        for d in map(Path, spec.submodule_search_locations):
+            if (d / part / "__init__.py").is_file():
+                found = _Spec(str(d / part / "__init__.py"), [str(d / part)])
+            elif (d / f"{part}.py").is_file():
+                found = _Spec(str(d / f"{part}.py"), None)
+            elif (d / part).is_dir():
+                found = _Spec(None, [str(d / part)])          # a namespace package
+            if found:
+                break
+        if found is None:
+            return None
+        spec = found
     return spec
 
 
