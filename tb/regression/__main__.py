@@ -71,10 +71,11 @@ def check(args) -> dict:
     from tb import dut_profile
     dut = dut_profile.load(knobs.dut)
     data = plan.load_list()
-    plan.plan(data, knobs, dut)
+    n_runs = len(plan.plan(data, knobs, dut))
     if args.name is not None and (not args.name or "/" in args.name or args.name in (".", "..", "latest")):
         raise UsageError(f"NAME must be a plain folder name under results/, got {args.name!r}")
-    return {"waves": waves, "jobs": jobs, "shard": shard}
+    # no more workers than runs: a replay of one run starts no worker process at all
+    return {"waves": waves, "jobs": min(jobs, n_runs) if not shard else jobs, "shard": shard}
 
 
 def pytest_argv(args, v: dict) -> list[str]:
@@ -110,8 +111,7 @@ def main(argv=None) -> int:
     import pytest
     pargs = pytest_argv(args, v)
     if args.list:
-        pargs = [a for a in pargs if a not in ("-n", str(v["jobs"]))] + ["--collect-only"]
-        return _code(pytest.main(pargs), v)
+        return _code(pytest.main(pytest_argv(args, dict(v, jobs=1)) + ["--collect-only"]), v)
     from tb.regression import conftest
     out = (Path(args.results_dir).resolve() if args.results_dir
            else conftest.results_dir_for(args.name or None))

@@ -448,6 +448,33 @@ print(json.dumps(out))
 """
 
 
+def test_cocotb_test_functions_in_a_namespace_package(tmp_path, monkeypatch):
+    """A module of plain cocotb tests (async functions under @cocotb.test) in a folder without
+    __init__.py (tests/sim is one): its functions are tests; an undecorated one is not."""
+    ns = tmp_path / "rl_ns_pkg" / "sub"
+    ns.mkdir(parents=True)
+    (ns / "cases.py").write_text(textwrap.dedent("""
+        import cocotb
+        from cocotb import test as ctest
+
+        @cocotb.test()
+        async def First(dut):
+            pass
+
+        @ctest
+        async def Second(dut):
+            pass
+
+        async def helper(dut):
+            pass
+        """))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert rl.runnable_classes("rl_ns_pkg.sub.cases") == ({"First", "Second"}, False)
+    assert rl.runnable_classes("rl_ns_pkg.sub.missing") == (set(), False)
+    assert rl.runnable_classes("tests.sim.cocotb_farm_cases") == (
+        {"PassingCase", "FailingCase", "HangingCase"}, False)
+
+
 def test_source_reading_agrees_with_cocotb_discovery(reexport_pkg):
     """What the list accepts as runnable from a module is what cocotb 2.1 discovers there
     (imports pyuvm and cocotb, so in a process of its own)."""
