@@ -294,7 +294,7 @@ def _digest(sim: str, toplevel: str, sources: Sequence[Path],
 
 def build(sim: str, toplevel: str, sources: Iterable[str | os.PathLike] | None = None,
           filelist: str | os.PathLike = "rtl/riscv_iommu.f",
-          parameters: Mapping[str, object] | None = None, waves: bool = False,
+          parameters: Mapping[str, object] | None = None, waves: bool = True,
           timing: bool = False, includes: Iterable[str | os.PathLike] = (),
           defines: Mapping[str, object] | None = None,
           extra_args: Sequence[str] = ()) -> Path:
@@ -305,6 +305,9 @@ def build(sim: str, toplevel: str, sources: Iterable[str | os.PathLike] | None =
     this simulator's compiler as they are (a DUT profile's per-simulator args).
     ``timing``: the sources use delays (a clock made in HDL); Verilator then needs --timing.
     A file list can ask for it itself with a line ``// runner: timing``.
+    ``waves``: the wave dumper is compiled in (FST on both simulators) and stays off unless a
+    run asks for it, so every test and the regression share one build per design; a
+    throughput measurement builds without (``waves=False``).
     """
     _require(sim)
     from cocotb_tools.runner import get_runner

@@ -268,7 +268,9 @@ class _Printer:
             self.write(_report.build_line(r.job.sim, r.built[0], r.built[1]))
         reg.results.append(r)
         reg.by_name[report.nodeid.split("::")[-1]] = r
-        reg.durations[report.nodeid] = round(report.duration, 2)
+        # the run's own time, without a build it made (shards split the runs, and a CI
+        # machine keeps its builds)
+        reg.durations[report.nodeid] = round(r.seconds, 2)
         n = len(reg.results)
         total = max(reg.total, n)
         eta = (time.time() - reg.t0) / n * (total - n)
@@ -306,7 +308,9 @@ def summarize(config, write) -> None:
     lines.append(report.totals_line(results, wall)
                  + (f"; {missing} not run (interrupted or stopped early)" if missing > 0 else ""))
     from tb.regression import coverage as cov
-    lines += cov.merge_and_report(results, reg.out)
+    cov_lines = cov.merge_and_report(results, reg.out)
+    # the goals speak of a whole regression: one test's runs show only where the file is
+    lines += cov_lines if not reg.args.test else cov_lines[-1:]
     lines += report.failure_lines(results)
     for line in lines:
         write(line)
