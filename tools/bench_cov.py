@@ -35,14 +35,14 @@ def _time(fn, n: int, repeat: int = 7) -> float:
     return best * 1e6
 
 
-def new_cov(oracle) -> IommuCoverage:
-    cov = IommuCoverage.__new__(IommuCoverage)      # no pyuvm hierarchy needed for the hooks
+def new_cov(oracle, cls=IommuCoverage):
+    cov = cls.__new__(cls)                           # no pyuvm hierarchy needed for the hooks
     cov.build_phase()
     cov.oracle = oracle
     return cov
 
 
-def main(n: int = 20000) -> dict:
+def main(n: int = 20000, cls=IommuCoverage) -> dict:
     o = CoherenceOracle()
     _setup(o)
     for i in range(64):                              # 64 pages in the leaf table at 0x22000
@@ -52,7 +52,7 @@ def main(n: int = 20000) -> dict:
     oks = [TranslationResult(r, i, False, None, 0x87000000 + (i << 12)) for i, r in enumerate(reqs)]
     bad = TranslationResult(Request(did=5, iova=0x4010_0000, ttyp=TTYP.UNTRANSLATED_READ),
                             0, True, 13, 0)
-    cov = new_cov(o)
+    cov = new_cov(o, cls)
     it = iter(range(1 << 62))
     repeat = _time(lambda: cov.translation(oks[next(it) & 63]), n)
     fault = _time(lambda: cov.translation(bad), n)
@@ -66,7 +66,7 @@ def main(n: int = 20000) -> dict:
         cov.translation(oks[next(it) & 63])
 
     fresh_us = _time(fresh, n // 10) - _time(store, n // 10)
-    cov = new_cov(o)
+    cov = new_cov(o, cls)
     for i in range(50000):
         cov.translation(oks[i & 63] if i % 7 else bad)
     t0 = time.perf_counter()

@@ -12,8 +12,8 @@ Crosses (area: items):
 - record: fault-record fields exercised (PV, PRIV, TTYP, iotval2 kinds, wide device_id);
 - command_illegal: each rule that makes a command illegal.
 
-translation_shape() gives the stages and page size of a translation for the covergroup
-iommu.translation (tb/env/covergroups.py).
+translation_shape() gives the stages and page size of a translation, context_modes() the
+modes of its contexts, for the covergroup iommu.translation (tb/env/covergroups.py).
 """
 from __future__ import annotations
 
@@ -131,3 +131,30 @@ def translation_shape(trace: list, outcome, ddtp_mode: int) -> tuple[str, str]:
         return stage, "none"
     level, pte = leaf
     return stage, "64K" if level == 0 and pte & PTE_N else LEVEL_SIZE.get(level, "none")
+
+
+FS_MODE_NAMES = {0: "Bare", 8: "Sv39", 9: "Sv48", 10: "Sv57"}
+G_MODE_NAMES = {0: "Bare", 8: "Sv39x4", 9: "Sv48x4", 10: "Sv57x4"}
+PD_MODE_NAMES = {0: "Bare", 1: "PD8", 2: "PD17", 3: "PD20"}
+
+
+def context_modes(trace: list, outcome) -> tuple:
+    """(first-stage mode, G-stage mode, PDT mode) of the device and process contexts the walk
+    read: first stage 'Bare'/'Sv39'/'Sv48' (with PDTV=1 the PC's; Bare when a translation
+    used no PC), G-stage 'Bare'/'Sv39x4'/'Sv48x4', PDT 'PDTV=0' or pdtp's mode 'Bare'/'PD8'/
+    'PD17'/'PD20'. None for what the walk did not reach (no DC; a fault before the PC)."""
+    dc = pc = None
+    for item, w in trace:
+        if item.kind == "dc":
+            dc = w
+        elif item.kind == "pc":
+            pc = w
+    if dc is None or len(dc) < 4 or (not outcome.ok and int(outcome.cause) in DDT_FAULTS):
+        return None, None, None
+    g = G_MODE_NAMES.get(dc[1] >> 60)
+    if not dc[0] >> 5 & 1:
+        return FS_MODE_NAMES.get(dc[3] >> 60), g, "PDTV=0"
+    pd = PD_MODE_NAMES.get(dc[3] >> 60, "Bare")
+    if pc is not None:
+        return FS_MODE_NAMES.get(pc[1] >> 60), g, pd
+    return ("Bare" if outcome.ok else None), g, pd

@@ -17,7 +17,7 @@ from models import Reg
 from models.command_queue import IllegalCommand
 from tb import coverage_report
 from tb.env.covergroups import MODE_NAMES, Covergroups, empty_counts
-from tb.env.cross_bins import record_bins, translation_bins, translation_shape
+from tb.env.cross_bins import context_modes, record_bins, translation_bins, translation_shape
 from tb.env.doorbell import published_commands
 
 MODES = MODE_NAMES                        # kept for importers of the old name
@@ -55,7 +55,8 @@ class IommuCoverage(uvm_component):
         stage, size = translation_shape(trace, outcome, mode)
         names = tuple(translation_bins(req, trace, outcome, mode, model.caps.msi_flat))
         shape = (MODE_NAMES.get(mode, "?"), stage, size, None if outcome.ok else int(outcome.cause),
-                 int(req.ttyp), "no" if req.pid is None else "yes", names)
+                 int(req.ttyp), "no" if req.pid is None else "yes", names,
+                 context_modes(trace, outcome))
         sid = self._shapes.get(shape)
         if sid is None:
             sid = self._shapes[shape] = len(self._shape_list)
@@ -115,14 +116,14 @@ class IommuCoverage(uvm_component):
         out = {k: Counter(v) for k, v in self.counts.items()}
         xlate, walk, causes = out["translation"], out["walk"], out["fault_cause"]
         for (sid, cause), n in self._xlate.items():
-            mode, stage, size, walk_cause, ttyp, pid, names = self._shape_list[sid]
+            mode, stage, size, walk_cause, ttyp, pid, names, modes = self._shape_list[sid]
             if cause == -1:
                 result, cause = "fault_no_cause", walk_cause
             else:
                 result = "fault" if cause else "success"
                 if cause:
                     causes[cause] += n
-            xlate[(mode, stage, size, cause, ttyp, pid, result)] += n
+            xlate[(mode, stage, size, cause, ttyp, pid, result) + modes] += n
             walk[names] += n
         return out
 
@@ -130,17 +131,15 @@ class IommuCoverage(uvm_component):
         """Feeds the covergroups and writes the per-run file (coverage_report.RUN_FILE)."""
         groups = Covergroups()
         groups.feed(self.samples())
-        self._written = groups.export(Path(path))
-        return self._written
+        self._run = coverage_report.Coverage(groups.database(), 1)
+        return groups.export(Path(path))
 
     def report_lines(self) -> list[str]:
-        """The goal lines and one line per covergroup (coverage_report.summary_lines): of the
-        file write() wrote last, else of the run so far."""
-        path = getattr(self, "_written", None)
-        if path is not None and Path(path).is_file():
-            return coverage_report.summary_lines(coverage_report.load(path))
-        import tempfile
-        with tempfile.TemporaryDirectory() as d:
-            cov = coverage_report.load(self.write(Path(d) / coverage_report.RUN_FILE))
-        self._written = None
-        return coverage_report.summary_lines(cov)
+        """The goal lines and one line per covergroup (coverage_report.summary_lines) of the
+        coverage write() wrote last, else of the run so far."""
+        run = getattr(self, "_run", None)
+        if run is None:
+            groups = Covergroups()
+            groups.feed(self.samples())
+            run = coverage_report.Coverage(groups.database(), 1)
+        return coverage_report.summary_lines(run)

@@ -35,16 +35,16 @@ def run_file(path: Path, **counts) -> Path:
 
 def run_a(tmp_path):
     return run_file(tmp_path / "a.yml",
-                    translation=[(("1LVL", "first", "4K", 0, 2, "no", "success"), 100),
-                                 (("1LVL", "first", "4K", 13, 2, "no", "fault"), 2)],
+                    translation=[(("1LVL", "first", "4K", 0, 2, "no", "success", "Sv39", "Bare", "PDTV=0"), 100),
+                                 (("1LVL", "first", "4K", 13, 2, "no", "fault", "Sv39", "Bare", "PDTV=0"), 2)],
                     fault_cause=[(13, 2)],
                     command=[(("IOTINVAL.VMA", "gv0.av1.pscv1", None), 3)])
 
 
 def run_b(tmp_path):
     return run_file(tmp_path / "b.yml",
-                    translation=[(("1LVL", "first", "4K", 0, 2, "no", "success"), 5),
-                                 (("3LVL", "both", "2M", 21, 3, "yes", "fault"), 1)],
+                    translation=[(("1LVL", "first", "4K", 0, 2, "no", "success", "Sv39", "Bare", "PDTV=0"), 5),
+                                 (("3LVL", "both", "2M", 21, 3, "yes", "fault", "Sv48", "Sv39x4", "PD17"), 1)],
                     fault_cause=[(21, 1)],
                     command=[(("IOTINVAL.VMA", "gv0.av1.pscv1", None), 1),
                              (("IOFENCE.C", "av1.wsi0", "pr1.pw1"), 4)])
@@ -52,7 +52,7 @@ def run_b(tmp_path):
 
 def run_c(tmp_path):
     return run_file(tmp_path / "c.yml",
-                    translation=[(("Off", "none", "none", 256, 2, "no", "fault"), 7)],
+                    translation=[(("Off", "none", "none", 256, 2, "no", "fault", None, None, None), 7)],
                     fault_cause=[(256, 7)], race=[("stale_used", 2)])
 
 
@@ -60,7 +60,7 @@ def run_c(tmp_path):
 def test_counted_hits_equal_sampling_each_time():
     """feed() samples a value once and adds the rest of its count to the bins it hit: the same
     database as sampling it every time through cocotb-coverage's decorators."""
-    value = ("2LVL", "both", "64K", 15, 3, "yes", "fault")
+    value = ("2LVL", "both", "64K", 15, 3, "yes", "fault", "Sv39", "Sv48x4", "PD8")
     groups = cg.Covergroups()
     groups.sample("translation", value, 5)
     bulk = {k: dict(v.detailed_coverage) for k, v in cg.coverage_db.items() if k.startswith("iommu.")
@@ -96,6 +96,23 @@ def test_impossible_translation_bins_are_left_out_and_possible_ones_kept():
     assert ("1LVL", "g", "none", 266) not in bins         # PDT fault without a first stage
 
 
+def test_the_run_file_holds_what_cocotb_coverage_exports(tmp_path):
+    """Covergroups.database() (dumped with PyYAML's C emitter) is the library's own YAML
+    export, item for item; sizes add up after the impossible translation bins are dropped."""
+    import yaml
+    run_a(tmp_path)                                   # leaves the fed database in place
+    cg.coverage_db.export_to_yaml(str(tmp_path / "lib.yml"))
+    lib = yaml.safe_load((tmp_path / "lib.yml").read_text())
+    assert cg.Covergroups.database() == lib
+    assert cr.load(tmp_path / "a.yml").items == lib
+    assert lib[XCROSS]["size"] == 378
+    group = "iommu.translation"
+    assert lib[group]["size"] == sum(lib[p]["size"] for p in lib if p.rsplit(".", 1)[0] == group)
+    assert lib["iommu"]["size"] == sum(lib[g]["size"] for g in lib if g.count(".") == 1)
+    assert lib[group]["coverage"] == cr.load(tmp_path / "a.yml").hit_count(
+        cr.load(tmp_path / "a.yml").group_points(group))[0]
+
+
 # -- merging ----------------------------------------------------------------------------------
 def test_merging_two_run_files_sums_bins_and_crosses(tmp_path):
     a, b = cr.load(run_a(tmp_path)), cr.load(run_b(tmp_path))
@@ -128,6 +145,16 @@ def test_a_merged_file_merges_again_like_the_runs_themselves(tmp_path):
     assert again.bins("iommu.translation.cause")["256"] == 7
     # and the order of the files does not matter
     assert cr.merge_files([files[2], ab]) == three
+
+
+def test_merge_gives_what_cocotb_coverage_merge_gives(tmp_path):
+    from cocotb_coverage.coverage import merge_coverage
+    files = [run_a(tmp_path), run_b(tmp_path), run_c(tmp_path)]
+    merge_coverage(lambda *_: None, str(tmp_path / "lib.yml"), *map(str, files))
+    lib = cr.load(tmp_path / "lib.yml")
+    ours = cr.merge_files(files)
+    assert ours == lib
+    assert ours.items["iommu"]["coverage"] == lib.items["iommu"]["coverage"] > 0
 
 
 def test_missing_files_are_skipped_and_no_file_is_empty(tmp_path):
@@ -184,7 +211,7 @@ def test_report_names_causes_and_lists_bins_hit_and_missed(tmp_path):
     assert "13 read page fault (2)" in text                      # iommu.fault.cause, hit
     assert "266 PDT entry not valid" in text                     # missed
     assert "0 success (100)" in text
-    assert "1LVL.first.4K 0 success (100)" in text                # the translation cross
+    assert "1LVL.first.4K / 0 success (100)" in text                # the translation cross
     assert "12 instruction page fault @ first" in text           # cause x stage, missed
     block = text.split("cross command_x_scope")[1].split("\n  point")[0]
     assert "hit: IOTINVAL.VMA.gv0.av1.pscv1 (3)" in block
@@ -256,6 +283,8 @@ def test_hooks_count_into_the_run_file(tmp_path):
     assert run.bins(XCROSS)["1LVL.first.none.15"] == 2                # no leaf at 0x4010_0000
     assert run.bins("iommu.fault.cause")["15"] == 2                  # the port's and the record's
     assert run.bins("iommu.walk.cause_stage")["15.first"] == 2
+    assert run.bins("iommu.translation.fs_mode") == {"Bare": 0, "Sv39": 5, "Sv48": 0}
+    assert run.bins("iommu.translation.pdt_mode")["PDTV=0"] == 5
     assert run.bins("iommu.walk.ddt_did")["1LVL.ddi0"] == 5
     assert run.bins("iommu.walk.perm")["w1.U.read"] == 3
     assert run.bins("iommu.concurrency.race")["store_in_flight"] == 1

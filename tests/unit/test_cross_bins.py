@@ -3,7 +3,8 @@ Index fields from the spec's DDT layout (base: DDI[0]=did[6:0], DDI[1]=[15:7],
 DDI[2]=[23:16]; extended: [5:0], [14:6], [23:15]); iohgatp.MODE 8 = Sv39x4, 9 = Sv48x4."""
 from models import Outcome, Request, TTYP
 from models.walk_reader import Item
-from tb.env.cross_bins import ddi_top, record_bins, translation_bins, translation_shape
+from tb.env.cross_bins import (context_modes, ddi_top, record_bins, translation_bins,
+                               translation_shape)
 
 
 def test_ddi_top_base_and_extended_formats():
@@ -85,3 +86,16 @@ def test_translation_shape_stages_and_leaf_sizes():
     # no device context used: ddtp Off/Bare, or a DDT fault after the DC was read
     assert translation_shape([], Outcome(None, 256), 0) == ("none", "none")
     assert translation_shape([sv39], Outcome(None, 259), 2) == ("none", "none")
+
+
+def test_context_modes():
+    ok = Outcome(0x8000_0000, None)
+    sv39 = (Item("dc", 0x1000, 4, 0, (5,)), (1, 0, 0, 8 << 60))
+    assert context_modes([sv39], ok) == ("Sv39", "Bare", "PDTV=0")
+    pd17 = (Item("dc", 0x1000, 4, 0, (5,)), (1 | 1 << 5, 9 << 60, 0, 2 << 60))
+    pc48 = (Item("pc", 0x2000, 2, 0, (5, 1)), (1, 9 << 60))
+    assert context_modes([pd17, pc48], ok) == ("Sv48", "Sv48x4", "PD17")
+    assert context_modes([pd17], ok) == ("Bare", "Sv48x4", "PD17")      # no process_id
+    assert context_modes([pd17], Outcome(None, 265)) == (None, "Sv48x4", "PD17")
+    assert context_modes([], Outcome(None, 256)) == (None, None, None)
+    assert context_modes([sv39], Outcome(None, 259)) == (None, None, None)
