@@ -20,7 +20,6 @@ from tb.env.covergroups import MODE_NAMES, Covergroups, empty_counts
 from tb.env.cross_bins import context_modes, record_bins, translation_bins, translation_shape
 from tb.env.doorbell import published_commands
 
-MODES = MODE_NAMES                        # kept for importers of the old name
 _MEMO_MAX = 65536
 
 
