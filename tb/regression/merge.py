@@ -103,7 +103,10 @@ def merge(folders: list[Path], out: Path) -> tuple[list[str], bool]:
                  if (d / coverage_report.RUN_FILE).is_file()]
     if not cov_files:                                  # folders without a merged file: the runs'
         cov_files = run_files(rs)
-    cov = coverage_report.merge_files(cov_files)
+    try:
+        cov = coverage_report.merge_files(cov_files)
+    except ValueError as e:                            # files of different coverage models
+        raise MergeError(f"coverage files do not merge: {e}") from None
     coverage_report.write(cov, out)
     (out / "durations.json").write_text(json.dumps(durations_of(folders), indent=1, sort_keys=True) + "\n")
     wall = sum(r.seconds for r in rs)
