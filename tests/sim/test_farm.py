@@ -172,3 +172,17 @@ def test_merge_refuses_a_folder_that_is_not_results(tmp_path):
                        capture_output=True, text=True, timeout=60)
     assert m.returncode == 2 and m.stderr == (
         f"error: {tmp_path} is not a regression's results folder (no runs/ nor junit.xml)\n")
+
+
+def test_last_failed_reruns_only_the_failures(tmp_path):
+    listing = write_list(tmp_path / "l.toml", [("PassingCase", 2, ""), ("FailingCase", 1, "")])
+    cache = ["-o", f"cache_dir={tmp_path / 'cache'}"]
+    first = regression(listing, tmp_path / "a", "--sim", "icarus", "--jobs", "1", "--", *cache)
+    assert first.returncode == 1 and totals(first.stdout) == "2 passed, 1 failed, 0 sequence, 0 skipped"
+    again = regression(listing, tmp_path / "b", "--sim", "icarus", "--jobs", "1", "--", *cache, "--lf")
+    assert again.returncode == 1, again.stdout + again.stderr
+    assert totals(again.stdout) == "0 passed, 1 failed, 0 sequence, 0 skipped", again.stdout
+    first_fails = write_list(tmp_path / "x.toml", [("FailingCase", 1, ""), ("PassingCase", 2, "")])
+    stop = regression(first_fails, tmp_path / "c", "--sim", "icarus", "--jobs", "1", "--", *cache, "-x")
+    assert stop.returncode == 1, stop.stdout + stop.stderr
+    assert re.search(r"\n0 passed, 1 failed, 0 sequence, 0 skipped in .*; 2 not run", stop.stdout), stop.stdout
