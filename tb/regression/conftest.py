@@ -153,13 +153,27 @@ class Regression:
         self.total = 0
         self.t0 = time.time()
         self.printed_builds: set = set()
+        self.prebuilt = False
+
+    def failed_build(self, key) -> str | None:
+        """The error of a build the controlling process already tried (and printed)."""
+        f = self.out / "build-errors.json"
+        if not f.is_file():
+            return None
+        try:
+            for k, err in json.loads(f.read_text()):
+                if tuple(k) == tuple(key):
+                    return err
+        except (OSError, ValueError):
+            pass
+        return None
 
     def execute(self, job) -> JobResult:
         """Build if needed, run, and leave result.json in the run's folder."""
         if job.skip:
             r = JobResult(job, True, 0.0, job.skip, skipped=True)
         else:
-            err = self.build_errors.get(job.build_key)
+            err = self.build_errors.get(job.build_key) or self.failed_build(job.build_key)
             secs = 0.0
             if err is None:
                 bdir, secs, err = build_one(job.build_key, self.dut)
@@ -252,9 +266,46 @@ class _Printer:
 
     def pytest_collection_finish(self, session):
         self.reg.total = len(session.items)
+        self.build_first([item.nodeid for item in session.items])
 
     def pytest_xdist_node_collection_finished(self, node, ids):
         self.reg.total = len(ids)
+        self.build_first(ids)
+
+    def build_first(self, nodeids) -> None:
+        """Make the builds the selected runs need (after -k, --lf and the shard's split),
+        before any run starts, as many at once as there are workers; one line each."""
+        reg = self.reg
+        if reg.prebuilt:
+            return
+        reg.prebuilt = True
+        wanted = {n.rsplit("[", 1)[-1].rstrip("]") for n in nodeids}
+        keys = sorted({j.build_key for j in reg.jobs if j.ident in wanted and not j.skip})
+        if not keys:
+            return
+        workers = max(1, int(getattr(self.config.option, "numprocesses", None) or 1))
+        from concurrent.futures import ThreadPoolExecutor, as_completed
+        with ThreadPoolExecutor(max_workers=min(workers, len(keys))) as pool:
+            futures = {pool.submit(build_one, key, reg.dut): key for key in keys}
+            for f in as_completed(futures):
+                key = futures[f]
+                _, secs, err = f.result()
+                sim = key[0]
+                if err:
+                    reg.build_errors[key] = err
+                    self.write(f"build {sim:<9} {label(key):<40} FAILED: {err}")
+                elif secs:
+                    self.write(_report.build_line(sim, label(key), secs))
+                    reg.printed_builds.add(label(key) + sim)
+                else:
+                    self.write(f"build {sim:<9} {label(key):<40}   kept")
+                    reg.printed_builds.add(label(key) + sim)
+        if reg.build_errors:
+            try:
+                (reg.out / "build-errors.json").write_text(json.dumps(
+                    [[list(k), e] for k, e in reg.build_errors.items()]))
+            except OSError:
+                pass
 
     def pytest_runtest_logreport(self, report):
         if report.when != "call" and not (report.when == "setup" and report.outcome != "passed"):

@@ -95,7 +95,9 @@ def test_ctrl_c_stops_every_simulator_and_prints_the_partial_summary(tmp_path, j
                          stderr=subprocess.STDOUT, text=True, start_new_session=True,
                          env=dict(os.environ, IOMMU_REGRESSION_LIST=str(listing)))
     deadline = time.time() + 120
-    while time.time() < deadline and not list(out.glob("runs/icarus/HangingCase/seed*/sim.log")):
+    while time.time() < deadline and not (
+            list(out.glob("runs/icarus/HangingCase/seed*/sim.log"))
+            and (out / "runs" / "icarus" / "PassingCase" / "seed1" / "result.json").is_file()):
         time.sleep(0.2)
     time.sleep(1.0)
     assert processes_under(out), "the stuck run should be running"
