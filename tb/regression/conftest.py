@@ -6,12 +6,14 @@ front door (tb/regression/__main__.py); this also runs as
 
     pytest tb/regression --sim icarus --subset smoke -n 2
 
-A run makes its build when it is the first to need it (one per simulator, parameter set and
-bug variant, shared by the workers through a lock, reused by later invocations); its files go
-to <results>/runs/<simulator>/<entry>/seed<n>/, emptied first. The controlling process prints
-one line per finished build and run, and at the end the summary, the coverage and the failures;
-it writes <results>/summary.txt, coverage.{yml,txt} and durations.json, and annotates the JUnit
-file.
+Builds: one per simulator, parameter set and bug variant, keyed by a hash of sources and
+flags and kept in build/ for later invocations. The controlling process makes the ones the
+selected runs need before any run starts (as many at once as there are workers); a run that
+still finds its build missing (its own process, a lock shared with the others) makes it. A run's
+files go to <results>/runs/<simulator>/<entry>/seed<n>/, emptied first. The controlling process
+prints one line per finished build and run, and at the end the summary, the coverage and the
+failures; it writes <results>/summary.txt, coverage.{yml,txt} and durations.json, and annotates
+the JUnit file.
 """
 from __future__ import annotations
 
