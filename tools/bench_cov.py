@@ -19,20 +19,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from models import Request, TTYP  # noqa: E402
 from scoreboards import CoherenceOracle  # noqa: E402
-from scoreboards.bench import _setup  # noqa: E402
+from scoreboards.bench import _setup, _time  # noqa: E402
 from sequences.items import TranslationResult  # noqa: E402
 from tb.env.iommu_cov import IommuCoverage  # noqa: E402
-
-
-def _time(fn, n: int, repeat: int = 7) -> float:
-    fn()
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        best = min(best, (time.perf_counter() - t0) / n)
-    return best * 1e6
 
 
 def new_cov(oracle, cls=IommuCoverage):

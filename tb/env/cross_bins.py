@@ -106,12 +106,7 @@ def translation_shape(trace: list, outcome, ddtp_mode: int) -> tuple[str, str]:
     cause = None if outcome.ok else int(outcome.cause)
     if ddtp_mode not in DDT_MODES or cause in DDT_FAULTS:
         return "none", "none"
-    dc = pc = None
-    for item, w in trace:
-        if item.kind == "dc":
-            dc = w
-        elif item.kind == "pc":
-            pc = w
+    dc, pc = _contexts(trace)
     if dc is None:
         return "none", "none"
     g = len(dc) > 1 and bool(dc[1] >> 60)
@@ -133,6 +128,17 @@ def translation_shape(trace: list, outcome, ddtp_mode: int) -> tuple[str, str]:
     return stage, "64K" if level == 0 and pte & PTE_N else LEVEL_SIZE.get(level, "none")
 
 
+def _contexts(trace: list) -> tuple:
+    """The words of the device context and the process context a walk read (None if not)."""
+    dc = pc = None
+    for item, w in trace:
+        if item.kind == "dc":
+            dc = w
+        elif item.kind == "pc":
+            pc = w
+    return dc, pc
+
+
 FS_MODE_NAMES = {0: "Bare", 8: "Sv39", 9: "Sv48", 10: "Sv57"}
 G_MODE_NAMES = {0: "Bare", 8: "Sv39x4", 9: "Sv48x4", 10: "Sv57x4"}
 PD_MODE_NAMES = {0: "Bare", 1: "PD8", 2: "PD17", 3: "PD20"}
@@ -143,12 +149,7 @@ def context_modes(trace: list, outcome) -> tuple:
     read: first stage 'Bare'/'Sv39'/'Sv48' (with PDTV=1 the PC's; Bare when a translation
     used no PC), G-stage 'Bare'/'Sv39x4'/'Sv48x4', PDT 'PDTV=0' or pdtp's mode 'Bare'/'PD8'/
     'PD17'/'PD20'. None for what the walk did not reach (no DC; a fault before the PC)."""
-    dc = pc = None
-    for item, w in trace:
-        if item.kind == "dc":
-            dc = w
-        elif item.kind == "pc":
-            pc = w
+    dc, pc = _contexts(trace)
     if dc is None or len(dc) < 4 or (not outcome.ok and int(outcome.cause) in DDT_FAULTS):
         return None, None, None
     g = G_MODE_NAMES.get(dc[1] >> 60)
