@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tb import runner
 from tb.dut_profile import ProfileError
-from tb.regression.jobs import REPO, RESULTS, UsageError
+from tb.regression.jobs import REPO, UsageError
 
 DURATIONS = REPO / "tb" / "regression_durations.json"
 WAVES_WORDS = {"": False, "0": False, "no": False, "false": False,
