@@ -12,19 +12,22 @@ export MAKEFLAGS += CFG_CXXFLAGS_PCH_I=-include
 
 PYTEST_ARGS ?=
 
-.PHONY: all venv test cov sim mutate bench lint clean check-icarus help
+.PHONY: all venv test cov sim merge durations list mutate bench lint clean check-icarus help
 
 all: test
 
 help:
 	@echo "make test   - unit tests, RTL tests and a short regression (what CI runs; DUT= for its regression checks)"
 	@echo "make sim    - the full regression (DUT=name|profile.toml SIM=icarus|verilator|all TEST= SEED= SEEDS= POLICY= FILLS=any|demand WAVES=1"
-	@echo "              ADVICE=error|warn: undeclared oracle findings fail a run as SEQUENCE (error, default) or are counted (warn))"
+	@echo "              ADVICE=error|warn JOBS=N SHARD=i/N NAME=results-folder TIMEOUT=s LIST=1 PYTEST_ARGS='-k .. -x --lf ..')"
+	@echo "make merge  - merge the results of shards: RESULTS=\"results/a results/b\" [OUT=folder]"
+	@echo "make durations - record the last run times for SHARD= (tb/regression_durations.json)"
+	@echo "make list   - tests, subsets, policies and DUT profiles"
 	@echo "make mutate - mutation campaign: kill table by class (MUTANTS=names|classes SIM=icarus|verilator SUBSET= TESTS= SEED= SEEDS= JOBS= DUT= LIST=1)"
 	@echo "make bench  - throughput figures"
 	@echo "make lint   - verilator --lint-only -Wall over rtl/"
 	@echo "make cov    - line coverage of models/ and scoreboards/ by the unit tests"
-	@echo "make soak   - the soak subset: many seeds of the long random tests (SEEDS=N SIM= DUT= ADVICE=)"
+	@echo "make soak   - the soak subset: many seeds of the long random tests (SEEDS=N SIM= DUT= ADVICE= JOBS= SHARD=)"
 
 venv: $(STAMP)
 
@@ -59,13 +62,38 @@ lint: $(STAMP)
 	done; echo "lint: clean (5 parameter sets of riscv_iommu, and riscv_iommu_axi)"
 
 SIM ?= all
-SIM_ARGS = --sim $(SIM) $(if $(DUT),--dut $(DUT)) $(if $(TEST),--test $(TEST)) $(if $(SEED),--seed $(SEED)) \
-           $(if $(SEEDS),--seeds $(SEEDS)) $(if $(POLICY),--policy $(POLICY)) $(if $(FILLS),--fills $(FILLS)) \
-           $(if $(filter 1 yes true,$(WAVES)),--waves) $(if $(SUBSET),--subset $(SUBSET)) \
-           $(if $(ADVICE),--advice $(ADVICE))
+JOBS ?= 2
+# make sim's knobs, handed to the regression's front door (tb/regression/__main__.py), which
+# checks them (one line, exit 2) before pytest runs anything.
+SIM_ARGS = --sim $(SIM) --jobs $(JOBS) $(if $(DUT),--dut $(DUT)) $(if $(TEST),--test $(TEST)) \
+           $(if $(SEED),--seed $(SEED)) $(if $(SEEDS),--seeds $(SEEDS)) $(if $(POLICY),--policy $(POLICY)) \
+           $(if $(FILLS),--fills $(FILLS)) $(if $(WAVES),--waves=$(WAVES)) $(if $(SUBSET),--subset $(SUBSET)) \
+           $(if $(ADVICE),--advice $(ADVICE)) $(if $(SHARD),--shard $(SHARD)) $(if $(NAME),--name $(NAME)) $(if $(RESULTS_DIR),--results-dir $(RESULTS_DIR)) \
+           $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(filter 1 yes true,$(LIST)),--list) \
+           $(if $(PYTEST_ARGS),-- $(PYTEST_ARGS))
 
-sim: $(STAMP) check-icarus
+# Icarus is needed unless SIM=verilator.
+NEED_ICARUS = $(if $(filter verilator,$(SIM)),,check-icarus)
+
+# Exit status: 0 all runs ended as expected, 1 a run did not, 2 bad input. GNU make itself
+# exits 2 for any failing recipe; the line it prints ("Error 1" / "Error 2") keeps the
+# regression's code, and so does results/latest/exit-code.
+sim: $(STAMP) $(NEED_ICARUS)
 	@$(VPY) -m tb.regression $(SIM_ARGS)
+
+# `make merge RESULTS="results/a results/b ..."`: the folders of several shards (or machines)
+# into one report: JUnit, coverage, summary (OUT=folder; default results/merged-<time>).
+merge: $(STAMP)
+	@$(VPY) -m tb.regression.merge $(RESULTS) $(if $(OUT),--out $(OUT))
+
+# `make durations`: the run times recorded by the last `make sim` (results/latest, or
+# RESULTS=folder...) become tb/regression_durations.json, which SHARD=i/N splits by.
+durations: $(STAMP)
+	@$(VPY) -m tb.regression.merge $(or $(RESULTS),results/latest) --durations-only
+
+# `make list`: the tests, subsets, policies and DUT profiles there are.
+list: $(STAMP)
+	@$(VPY) -m tb.regression_list
 
 # The mutation campaign (docs/mutation.md): SIM defaults to icarus here, not all.
 MUTATE_SIM = $(if $(filter file,$(origin SIM)),icarus,$(SIM))
@@ -73,7 +101,7 @@ MUTATE_ARGS = --sim $(MUTATE_SIM) $(if $(DUT),--dut $(DUT)) $(if $(MUTANTS),--mu
               $(if $(SUBSET),--subset $(SUBSET)) $(if $(TESTS),--tests $(TESTS)) $(if $(SEED),--seed $(SEED)) $(if $(SEEDS),--seeds $(SEEDS)) \
               $(if $(JOBS),--jobs $(JOBS)) $(if $(filter 1 yes true,$(LIST)),--list)
 
-mutate: $(STAMP) check-icarus
+mutate: $(STAMP) $(if $(filter verilator,$(MUTATE_SIM)),,check-icarus)
 	@$(VPY) -m tb.mutate $(MUTATE_ARGS)
 
 bench: $(STAMP) check-icarus
@@ -87,6 +115,5 @@ clean:
 # ---- the soak subset (docs/random-configurations.md): many seeds of the random-configuration
 # test and the long concurrency mix, each entry its own seed count (SEEDS=N overrides; SIM=, DUT=).
 .PHONY: soak
-soak: $(STAMP) check-icarus
-	@$(VPY) -m tb.regression --subset soak --sim $(SIM) $(if $(DUT),--dut $(DUT)) $(if $(SEEDS),--seeds $(SEEDS)) \
-	  $(if $(ADVICE),--advice $(ADVICE))
+soak:
+	@$(MAKE) --no-print-directory sim SUBSET=soak

@@ -4,6 +4,9 @@ A walk never calls Memory directly. It asks a WalkReader for an item (a DDT entr
 context, a PTE, ...), named by its kind, address and the tag the spec's caches use for it.
 The default reader returns the current memory value; the coherence oracle passes an
 `item_value` hook that may substitute a value the item held earlier (a permitted stale copy).
+When memory cannot deliver the item (a bus error or poisoned data), the hook is still asked,
+with the exception in place of the words: a cache needs no memory read, so the hook returns the
+words a cache may supply or raises the exception (the walk then stops with its fault).
 """
 from __future__ import annotations
 
@@ -30,7 +33,8 @@ class Fault(Exception):
         self.gpa = gpa
 
 
-ItemHook = Callable[[Item, tuple], Sequence[int]]
+# (item, words read, or the AccessFault/PoisonedData the read raised) -> words to use
+ItemHook = Callable[[Item, object], Sequence[int]]
 
 
 class WalkReader:
@@ -52,12 +56,18 @@ class WalkReader:
             raise AccessFault(f"{item.kind} at {pa:#x} is beyond the physical address space "
                               f"(below {self.pa_limit:#x})")
         read64 = self.read64
-        if ndw == 1:
-            words = (read64(pa),)
+        try:
+            if ndw == 1:
+                words = (read64(pa),)
+            else:
+                words = tuple([read64(pa + 8 * i) for i in range(ndw)])
+        except (AccessFault, PoisonedData) as err:
+            if self.item_value is None:
+                raise
+            words = tuple(self.item_value(item, err))      # a cached copy, or it re-raises
         else:
-            words = tuple([read64(pa + 8 * i) for i in range(ndw)])
-        if self.item_value is not None:
-            words = tuple(self.item_value(item, words))
+            if self.item_value is not None:
+                words = tuple(self.item_value(item, words))
         if self.trace is not None:
             self.trace.append((item, words))
         return words

@@ -17,6 +17,7 @@ from models.device_context import dc_cause, dir_entry_malformed
 from models.page_walk import PTE_G, PTE_R, PTE_X, pte_malformed
 from models.process_context import pc_cause
 
+from .napot import napot_leaf
 from .records import CachedValue, OldValue, Pruned, ReadKey, StaleDep, Witness
 from .scope import Key, covers
 
@@ -161,6 +162,9 @@ class History:
                     self._insert(ck, w, Witness(live, tuple([d.copy() for d in deps]), alt), key,
                                  rk.owner if via else None, pa, seq, now,
                                  not isinstance(src, CachedValue))
+                if napot_leaf(w[0]) and self.model.caps.svnapot:
+                    self._napot_record(rk, w, (live, deps), r.pa, seq, now,
+                                       not isinstance(src, CachedValue))
             if src is not None:
                 deps.append(StaleDep(self._key(rk, w[0]), rk.owner, live))
         self._account()
@@ -272,7 +276,9 @@ class History:
                     continue
                 cmds = dict(o.killers)
                 self._add_killer(cmds, cmd, fence, order)
-                if all(self._killer(cmds, rk, o.value) for rk in readers):
+                # a NAPOT value may be held as the entry of any page of its group (napot.py)
+                if all(self._killer(cmds, rk, o.value)
+                       for rk in self._napot_readers(readers, pa, o.value)):
                     self._bury(pa, Pruned(o, cmd, fence))
                     continue
                 self._add_killer(o.killers, cmd, fence, order)

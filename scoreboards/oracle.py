@@ -19,6 +19,7 @@ from .advice import Advice
 from .fills import StructuralReaders
 from .history import History
 from .messages import Messages
+from .napot import NapotGroups
 from .policies import DEFAULT_POLICY, Policy, get_policy
 from .records import Finding, OldValue, Update, Verdict
 from .scope import FENCE, INVALIDATIONS, scope_of
@@ -27,7 +28,7 @@ from .walk_paths import WalkPaths
 __all__ = ["CoherenceOracle", "Finding", "Verdict"]
 
 
-class CoherenceOracle(WalkPaths, History, StructuralReaders, Advice, Messages):
+class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice, Messages):
     """Permitted outcomes of translation requests under a caching policy.
 
     o.mem, o.model: the Memory and the golden IommuModel the oracle owns. Software stores go
@@ -122,7 +123,8 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, Advice, Messages):
             # evaluated walk read.
             if readers or self._contract_fills:
                 self._remember_old(pa, old, seq)
-            self._note_update(seq, pa, old, self._merge_readers(readers, reach))
+            self._note_update(seq, pa, old,
+                              self._napot_readers(self._merge_readers(readers, reach), pa, old))
         self._note_structural_store(pa, reach, old, value)
         return seq
 

@@ -13,10 +13,12 @@ from models import Request
 from models.device_context import DeviceContext, bits
 from models.page_walk import PTE_G, PTE_R, PTE_X
 
+from .napot import PTE_KINDS as NAPOT_KINDS
 from .records import OldValue, Option, Read, ReadKey
 from .scope import Key
 
 PPN44 = (1 << 44) - 1
+FAILED = ("memory failed to deliver the item",)   # the option "no cached copy: the read fails"
 _new_key = tuple.__new__          # a ReadKey, Read or Option without NamedTuple's argument handling
 
 
@@ -35,7 +37,16 @@ class Path:
         self.pending = None          # (owner Key, GPA page) of a pointer about to be translated
 
     def hook(self, item, words):
+        """The value the walk uses for `item`: memory's `words` or a permitted cached one. When
+        memory fails to deliver the item (`words` is the AccessFault or PoisonedData), a cache
+        may still hold it: the first option is then the failure itself (FAILED), raised if
+        chosen."""
         kind, pa, ndw, level, tag = item
+        failed = None
+        if isinstance(words, Exception):
+            failed = words
+            words = tuple(int.from_bytes(self.o.mem.peek(pa + 8 * i, 8), "little")
+                          for i in range(ndw))
         width, gpar, owner = 0, False, None
         if kind == "pte1":
             if self.fs_levels is None:
@@ -53,7 +64,7 @@ class Path:
                     owner = okey
         rk = _new_key(ReadKey, (kind, tag, width, gpar, owner))
         words = tuple(words)
-        opts = self.o._options(item, words, rk, self.explain)
+        opts = self.o._options(item, words, rk, self.explain, failed=failed is not None)
         if len(opts) == 1:
             opt = opts[0]
         else:
@@ -61,6 +72,8 @@ class Path:
             self.pos += 1
             self.choices.append((len(opts), idx))
             opt = opts[idx]
+        if opt.words is FAILED:
+            raise failed
         self.reads.append(_new_key(Read, (pa, rk, ndw, opt)))
         w = opt.words
         v = w[0]
@@ -156,8 +169,12 @@ class WalkPaths:
         if rk.owner is not None:
             yield ("via", rk.owner.kind, rk.owner.tag, rk.kind, rk.tag)
 
-    def _options(self, item, words: tuple, rk: ReadKey, explain: bool) -> list:
-        opts = [_new_key(Option, (words, None))]
+    def _options(self, item, words: tuple, rk: ReadKey, explain: bool,
+                 failed: bool = False) -> list:
+        """The values the read of `item` may take: first memory's `words` (FAILED when memory
+        cannot deliver them: `words` are then what it holds, offered only as old values or
+        cached copies), then the permitted earlier and cached values."""
+        opts = [_new_key(Option, (FAILED if failed else words, None))]
         kind = item.kind
         aliases = ()
         if not explain:
@@ -165,18 +182,19 @@ class WalkPaths:
                 return opts
             if self._alias_tags:
                 aliases = self._aliases(kind, rk.tag, item.pa)
-            if rk.owner is None and not aliases:
+            if rk.owner is None and not aliases and not failed:
                 hist = self._hist
                 pa = item.pa
                 if not hist or not (pa in hist or (item.ndw > 1 and any(
                         pa + 8 * i in hist for i in range(1, item.ndw)))):
-                    # No old value of this item's doublewords, no owner, no other address
-                    # with this tag: the only other values are what a cache of this tag may
-                    # hold besides the current one.
-                    entries = self._cache.get((kind, rk.tag))
-                    if not entries or (len(entries) == 1 and words in entries):
-                        return opts
-        seen = {words}
+                    if not self._napot_group_live(item):
+                        # No old value of this item's doublewords, no owner, no other address
+                        # with this tag, no NAPOT group now or before: the only other values
+                        # are what a cache of this tag may hold besides the current one.
+                        entries = self._cache.get((kind, rk.tag))
+                        if not entries or (len(entries) == 1 and words in entries):
+                            return opts
+        seen = {FAILED} if failed else {words}
         hist = self._hist
         pa = item.pa
         if explain or pa in hist or (item.ndw > 1 and
@@ -196,6 +214,8 @@ class WalkPaths:
                         opts.append(Option(g.words, g))
         if aliases:
             self._add_aliases(opts, seen, item, rk, aliases)
+        if not item.level and kind in NAPOT_KINDS:
+            self._napot_options(opts, seen, item, rk, explain)
         return opts
 
     def _add_snapshots(self, opts, seen, item, words, rk: ReadKey, explain: bool) -> None:

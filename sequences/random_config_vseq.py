@@ -269,7 +269,10 @@ class RandomConfigVseq(RandomTrafficVseq):
 
     def inject(self, inj: cs.Injection) -> None:
         """A bus error on one implicit read the drawn device makes, from now on (nothing has
-        read it yet, so no cache can hold it). The structures behind it are not updated."""
+        read it yet). The structures behind it are not updated. No cache holds the entry,
+        except for a leaf PTE of a 64 KiB page: reading any other PTE of its NAPOT group may
+        fill this page's entry too (Svnapot), so the oracle then permits the translation as
+        well as the access fault."""
         if inj.kind != "bus_error":
             self.dut.skip(f"poisoned data at a {inj.where}", "the environment's memory has no "
                           "poison (AXI4 carries none)")

@@ -103,7 +103,8 @@ def main(argv=None) -> int:
     missed = []
     for sim in sims:
         try:
-            bdir = runner.build(sim, top, filelist=filelist, timing=(args.driver == "batch"))
+            bdir = runner.build(sim, top, filelist=filelist, timing=(args.driver == "batch"),
+                                 waves=False, optimize=True)   # as fast as it compiles
         except (RuntimeError, ValueError) as e:
             print(f"error: {str(e).splitlines()[0]}", file=sys.stderr)
             return 2

@@ -126,7 +126,7 @@ def _builds(dut: DutProfile, jobs: list[Job], mutant: str) -> tuple[dict, str]:
     for j in jobs:
         key = (j.sim, j.params, mutant)
         if key not in out:
-            bdir, _, err = build_one(key, dut, False)
+            bdir, _, err = build_one(key, dut)
             if err:
                 return out, err
             out[key] = bdir
@@ -144,11 +144,12 @@ def run_mutant(name: str, jobs: list[Job], dut: DutProfile) -> MutantResult:
         if err:
             res.verdict, res.error = "ERROR", f"build failed: {err}"
             break
-        run = dataclasses.replace(j, mutant=name, must_fail=False, expect="", build_dir=bdirs[key])
+        run = dataclasses.replace(j, mutant=name, must_fail=False, expect="", build_dir=bdirs[key],
+                                  run_dir=str(RESULTS / "mutate" / name / j.sim / j.test / f"seed{j.seed}"))
         r = run_job(run)
         res.tests_run += 1
         if not r.ok:
-            log = Path(run.build_dir) / "runs" / run.test / f"seed{run.seed}" / "sim.log"
+            log = run.folder / "sim.log"
             res.verdict, res.test, res.seed = "KILLED", run.test, run.seed
             res.error, res.log = first_error(log, r.message), str(log)
             break
@@ -161,7 +162,9 @@ def baseline(jobs: list[Job], dut: DutProfile, workers: int) -> list[str]:
     bdirs, err = _builds(dut, jobs, "")
     if err:
         return [f"build of the unmutated DUT failed: {err}"]
-    runs = [dataclasses.replace(j, build_dir=bdirs[(j.sim, j.params, "")]) for j in jobs]
+    runs = [dataclasses.replace(j, build_dir=bdirs[(j.sim, j.params, "")],
+                                run_dir=str(RESULTS / "mutate" / "baseline" / j.sim / j.test / f"seed{j.seed}"))
+            for j in jobs]
     with ProcessPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(run_job, runs))
     return [f"{r.job.test} seed {r.job.seed}: {r.message}" for r in results if not r.ok]

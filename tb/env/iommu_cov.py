@@ -1,113 +1,163 @@
-"""Functional coverage, reported at the end of a run: translation modes, causes, page sizes,
-commands, register writes. Plain counters keyed `iommu.<area>.<item>` (written as YAML by the
-regression and merged there)."""
+"""Functional coverage of a run: the hooks the environment calls, counting plain tuples while
+the run goes (a response costs one dict look-up and one counter increment), and at the end the
+covergroups of tb/env/covergroups.py (cocotb-coverage) fed from those counts, exported as the
+per-run file (cocotb-coverage's YAML; tb/coverage_report.py merges and reports it).
+
+Hooks (the env, the scoreboard and the sequences call them; names and arguments are a
+contract): translation(res), record_fields(words), race(kind), record_cause(cause),
+reg_op(op), update(update, commands)."""
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 from pyuvm import uvm_component
 
 from models import Reg
 from models.command_queue import IllegalCommand
-from tb.env.coverage_goals import GOALS
-from tb.env.cross_bins import record_bins, translation_bins
+from tb import coverage_report
+from tb.env.covergroups import MODE_NAMES, Covergroups, empty_counts
+from tb.env.cross_bins import context_modes, record_bins, translation_bins, translation_shape
 from tb.env.doorbell import published_commands
 
-MODES = {0: "Off", 1: "Bare", 2: "1LVL", 3: "2LVL", 4: "3LVL"}
+_MEMO_MAX = 65536
 
 
 class IommuCoverage(uvm_component):
     def build_phase(self):
         self.oracle = None
-        self.bins: Counter = Counter()
-        self._names: dict = {}
-        self._xmemo: dict = {}            # page key -> (oracle epoch, cross bins)
+        self.counts = empty_counts()      # sampler name -> Counter of sample tuples
+        self._xmemo: dict = {}            # request page key -> (oracle epoch, walk shape id)
+        self._shapes: dict = {}           # walk shape -> id
+        self._shape_list: list = []       # id -> walk shape
+        self._xlate: dict = {}            # (walk shape id, observed cause) -> responses
 
+    # -- hooks ----------------------------------------------------------------------------
     def translation(self, res) -> None:
-        mode = self.oracle.model.ddtp & 0xF
+        """One device response. What the request walks now (the model's walk over current
+        memory: stages, page size, the cross_bins names) is computed once per page and oracle
+        epoch; the response adds one count to (that shape, the observed cause)."""
         req = res.req
-        key = (mode, int(req.ttyp), req.pid is not None, res.cause if res.fault else None)
-        names = self._names.get(key)
-        if names is None:                 # bin names built once per kind of result
-            names = self._names[key] = (
-                f"iommu.ddtp_mode.{MODES.get(mode, '?')}", f"iommu.ttyp.{key[1]}",
-                f"iommu.pid.{'yes' if key[2] else 'no'}",
-                ("iommu.result.fault_cause_on_record_only" if res.cause is None else
-                 f"iommu.cause.{res.cause}") if res.fault else "iommu.result.success")
-        bins = self.bins
-        for name in names:
-            bins[name] += 1
-        for name in self._cross(req, mode):
-            bins[name] += 1
-
-    def _cross(self, req, mode: int) -> list:
-        """The cross bins of what the request walks now (the model's trace over current
-        memory), computed once per page and oracle epoch."""
-        key = (req.did, req.pid, req.priv_s, int(req.ttyp), req.iova >> 12)
-        epoch = self.oracle.epoch
+        key = (req.did, req.pid, req.priv_s, req.ttyp, req.iova >> 12)
         hit = self._xmemo.get(key)
-        if hit is not None and hit[0] == epoch:
-            return hit[1]
-        if len(self._xmemo) > 65536:
-            self._xmemo.clear()
+        if hit is None or hit[0] != self.oracle.epoch:
+            hit = self._walk(key, req)
+        k = (hit[1], (res.cause if res.cause is not None else -1) if res.fault else 0)
+        x = self._xlate
+        x[k] = x.get(k, 0) + 1
+
+    def _walk(self, key: tuple, req) -> tuple:
         model = self.oracle.model
+        mode = model.ddtp & 0xF
         trace: list = []
-        walked = model.walk(req, trace=trace)
-        names = ["iommu." + b for b in translation_bins(req, trace, walked.outcome, mode,
-                                                        model.caps.msi_flat)]
-        self._xmemo[key] = (epoch, names)
-        return names
+        outcome = model.walk(req, trace=trace).outcome
+        stage, size = translation_shape(trace, outcome, mode)
+        names = tuple(translation_bins(req, trace, outcome, mode, model.caps.msi_flat))
+        shape = (MODE_NAMES.get(mode, "?"), stage, size, None if outcome.ok else int(outcome.cause),
+                 int(req.ttyp), "no" if req.pid is None else "yes", names,
+                 context_modes(trace, outcome))
+        sid = self._shapes.get(shape)
+        if sid is None:
+            sid = self._shapes[shape] = len(self._shape_list)
+            self._shape_list.append(shape)
+        if len(self._xmemo) > _MEMO_MAX:
+            self._xmemo.clear()
+        hit = self._xmemo[key] = (self.oracle.epoch, sid)
+        return hit
 
     def record_fields(self, words: tuple) -> None:
         """A fault record paired with its response: which fields it exercised."""
-        for b in record_bins(words):
-            self.bins["iommu." + b] += 1
+        self.counts["fault_record"][tuple(b.partition(".")[2] for b in record_bins(words))] += 1
 
     def race(self, kind: str) -> None:
         """A response whose request was in flight while memory changed or an invalidation
         completed (the scoreboard tells)."""
-        self.bins[f"iommu.race.{kind}"] += 1
+        self.counts["race"][kind] += 1
 
     def record_cause(self, cause: int) -> None:
         """The cause of a fault whose port answer had none, once its fault record named it."""
-        self.bins[f"iommu.cause.{cause}"] += 1
+        self.counts["fault_cause"][int(cause)] += 1
 
     def reg_op(self, op) -> None:
-        if op.write and op.offset == Reg.CQT:
+        if not op.write:
+            return
+        if op.offset == Reg.CQT:
             self._commands(op.value)
-        if op.write:
-            name = Reg(op.offset).name if op.offset in Reg._value2member_map_ else hex(op.offset)
-            self.bins[f"iommu.reg_write.{name}"] += 1
+        name = Reg(op.offset).name if op.offset in Reg._value2member_map_ else hex(op.offset)
+        self.counts["reg_write"][name] += 1
 
     def _commands(self, new_cqt: int) -> None:
         # Runs before the oracle sees the doorbell (coverage subscribes first).
         for cmd in published_commands(self.oracle, new_cqt):
             if isinstance(cmd, IllegalCommand):
-                self.bins["iommu.command.illegal"] += 1
-                self.bins[f"iommu.command_illegal.{cmd.kind}"] += 1
+                self.counts["illegal"][cmd.kind] += 1
                 continue
-            self.bins[f"iommu.command.{cmd.name}"] += 1
             if cmd.name.startswith("IOTINVAL"):
-                self.bins[f"iommu.inval_scope.{cmd.name}.gv{cmd.gv}.av{cmd.av}.pscv{cmd.pscv}"] += 1
+                scope, prpw = f"gv{cmd.gv}.av{cmd.av}.pscv{cmd.pscv}", None
             elif cmd.name.startswith("IODIR"):
-                self.bins[f"iommu.inval_scope.{cmd.name}.dv{cmd.dv}"] += 1
+                scope, prpw = f"dv{cmd.dv}", None
+            else:
+                scope, prpw = f"av{cmd.av}.wsi{cmd.wsi}", f"pr{cmd.pr}.pw{cmd.pw}"
+            self.counts["command"][(cmd.name, scope, prpw)] += 1
 
     def update(self, update, commands) -> None:
         """A software update and what the persona issued after it: update kind x
-        transition x invalidated or not, and the page sizes the tables used."""
-        kind = f"{update.structure}.{update.kind}"
-        self.bins[f"iommu.update.{kind}"] += 1
-        self.bins[f"iommu.update_transition.{kind}.{update.transition}"] += 1
-        state = "invalidated" if commands else "not-invalidated"
-        self.bins[f"iommu.update_inval.{kind}.{update.transition}.{state}"] += 1
-        if update.page_size:
-            self.bins[f"iommu.page_size.{update.structure}.{update.page_size >> 10}K"] += 1
+        transition x invalidated or not, and the page size the tables used."""
+        size = f"{update.structure}.{update.page_size >> 10}K" if update.page_size else None
+        self.counts["sw_update"][(f"{update.structure}.{update.kind}", update.transition,
+                                  "invalidated" if commands else "not-invalidated", size)] += 1
+
+    # -- across processes (tb/env/checker.py: the checker process samples most hooks) --------
+    def export_state(self) -> dict:
+        """Everything sampled so far, as a picklable value merge_state() adds elsewhere."""
+        return {"counts": {k: dict(v) for k, v in self.counts.items()},
+                "xlate": {(self._shape_list[sid], cause): n
+                          for (sid, cause), n in self._xlate.items()}}
+
+    def merge_state(self, state: dict) -> None:
+        """Adds an export_state() value (another process's samples) into this component."""
+        for name, counts in state["counts"].items():
+            self.counts[name].update(counts)
+        x = self._xlate
+        for (shape, cause), n in state["xlate"].items():
+            sid = self._shapes.get(shape)
+            if sid is None:
+                sid = self._shapes[shape] = len(self._shape_list)
+                self._shape_list.append(shape)
+            x[(sid, cause)] = x.get((sid, cause), 0) + n
+
+    # -- end of run -----------------------------------------------------------------------
+    def samples(self) -> dict:
+        """The counts per sampler of tb/env/covergroups.py, with each translation count
+        expanded into its translation tuple (cause 0 = success; a fault the port gave no cause
+        for takes the cause of the current walk, if it faults), its walk names and its cause."""
+        out = {k: Counter(v) for k, v in self.counts.items()}
+        xlate, walk, causes = out["translation"], out["walk"], out["fault_cause"]
+        for (sid, cause), n in self._xlate.items():
+            mode, stage, size, walk_cause, ttyp, pid, names, modes = self._shape_list[sid]
+            if cause == -1:
+                result, cause = "fault_no_cause", walk_cause
+            else:
+                result = "fault" if cause else "success"
+                if cause:
+                    causes[cause] += n
+            xlate[(mode, stage, size, cause, ttyp, pid, result) + modes] += n
+            walk[names] += n
+        return out
+
+    def write(self, path: Path) -> Path:
+        """Feeds the covergroups and writes the per-run file (coverage_report.RUN_FILE)."""
+        groups = Covergroups()
+        groups.feed(self.samples())
+        self._run = coverage_report.Coverage(groups.database(), 1)
+        return groups.export(Path(path))
 
     def report_lines(self) -> list[str]:
-        lines = []
-        for area, goal in GOALS.items():
-            hit = [g for g in goal if self.bins.get(f"{area}.{g}")]
-            miss = [str(g) for g in goal if not self.bins.get(f"{area}.{g}")]
-            lines.append(f"coverage {area}: {len(hit)}/{len(goal)}"
-                         + (f" (missing {', '.join(miss)})" if miss else ""))
-        return lines
+        """The goal lines and one line per covergroup (coverage_report.summary_lines) of the
+        coverage write() wrote last, else of the run so far."""
+        run = getattr(self, "_run", None)
+        if run is None:
+            groups = Covergroups()
+            groups.feed(self.samples())
+            run = coverage_report.Coverage(groups.database(), 1)
+        return coverage_report.summary_lines(run)

@@ -71,8 +71,7 @@ def test_writes_in_a_declared_msi_range_are_logged_not_failed(tmp_path):
     assert r.returncode == 1, r.stdout[-3000:]
     assert "no message contains 'WRITE unexpected memory write'" in r.stdout, r.stdout
     assert "IOFENCE.C data write missing" in r.stdout, r.stdout
-    logs = (ROOT / "build").glob("icarus-riscv_iommu-*/runs/Bug_fence_write_wrong_address/seed1/sim.log")
-    log = max(logs, key=lambda p: p.stat().st_mtime)          # this run's
+    log = ROOT / "results" / "latest" / "runs" / "icarus" / "Bug_fence_write_wrong_address" / "seed1" / "sim.log"
     assert "MSI write 0x3" in log.read_text()
 
 
@@ -87,6 +86,6 @@ def test_causes_taken_from_records_on_a_dev_port(tmp_path):
     assert r.returncode == 0, r.stdout[-3000:]
     r = regression("--dut", str(f), "--sim", "icarus", "--test", "Bug_misconfigured_dc_reported_not_valid")
     assert r.returncode == 0 and re.search(r"Bug_misconfigured_dc_reported_not_valid +1 PASS", r.stdout), r.stdout
-    logs = (ROOT / "build").glob("icarus-riscv_iommu-*/runs/Bug_misconfigured_dc_reported_not_valid/seed1/sim.log")
-    log = max(logs, key=lambda p: p.stat().st_mtime).read_text()
+    log = (ROOT / "results" / "latest" / "runs" / "icarus" / "Bug_misconfigured_dc_reported_not_valid"
+           / "seed1" / "sim.log").read_text()
     assert "got=fault:258 permitted={fault:259}" in log and "(cause from the fault record at" in log

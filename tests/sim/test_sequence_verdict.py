@@ -11,6 +11,7 @@ correct hardware:
   module of that test, ProtectThenAssertTest).
 The `make test` bugs subset (test_regression_smoke.py) checks the entries' expected verdicts."""
 import dataclasses
+import os
 import re
 import subprocess
 import sys
@@ -54,31 +55,34 @@ def list_without_expectation() -> dict:
     return data
 
 
-def test_an_undeclared_finding_ends_the_run_with_the_sequence_verdict(monkeypatch, capsys):
-    data = list_without_expectation()
-    monkeypatch.setattr(regression, "load_list", lambda *a: data)
-    rc = regression.main(["--sim", "icarus", "--test", ENTRY, "--jobs", "1"])
-    out = capsys.readouterr().out
-    assert rc == 1, out
+def test_an_undeclared_finding_ends_the_run_with_the_sequence_verdict(tmp_path):
+    listing = tmp_path / "list.toml"
+    listing.write_text(f'[[test]]\nid = "{ENTRY}"\nname = "PteProtectNeverInvalidateTest"\n'
+                       f'seeds = 1\nsimulators = ["icarus"]\n')
+    r = subprocess.run([sys.executable, "-m", "tb.regression", "--sim", "icarus", "--test", ENTRY,
+                        "--jobs", "1", "--results-dir", str(tmp_path / "out")], cwd=ROOT,
+                       capture_output=True, text=True, timeout=300,
+                       env=dict(os.environ, IOMMU_REGRESSION_LIST=str(listing)))
+    out = r.stdout
+    assert r.returncode == 1, out + r.stderr
     assert re.search(rf"\nicarus +{ENTRY} +1 SEQUENCE +8 .*  \(1 advice\)\n", out), out
     assert "\n0 passed, 0 failed, 1 sequence, 0 skipped in " in out, out
     assert f"\nSEQUENCE icarus {ENTRY} seed 1: {FINDING}: no covering invalidation issued" in out, out
     assert f"\nREPLAY: make sim SIM=icarus TEST={ENTRY} SEED=1 WAVES=1" in out, out
-    (case,) = ET.parse(ROOT / "results" / "regression.xml").getroot().iter("testcase")
+    (case,) = ET.parse(tmp_path / "out" / "junit.xml").getroot().iter("testcase")
     failure = case.find("failure")
     assert failure.get("type") == "SEQUENCE" and failure.get("message").startswith(FINDING)
 
 
-def test_advice_warn_passes_the_broken_persona_with_the_finding_counted():
+def test_advice_warn_passes_the_broken_persona_with_the_finding_counted(tmp_path):
     r = subprocess.run([sys.executable, "-m", "tb.regression", "--sim", "icarus", "--test", ENTRY,
-                        "--advice", "warn", "--jobs", "1"], cwd=ROOT, capture_output=True, text=True,
-                       timeout=300)
+                        "--advice", "warn", "--jobs", "1", "--results-dir", str(tmp_path)], cwd=ROOT,
+                       capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
     assert re.search(rf"\nicarus +{ENTRY} +1 PASS +8 .*  \(1 advice\)\n", r.stdout), r.stdout
     assert ("\n1 passed, 0 failed, 0 sequence, 0 skipped in " in r.stdout
             and "1 advice in 1 run(s), counted, not failed (ADVICE=warn)" in r.stdout), r.stdout
-    logs = ROOT.glob(f"build/icarus-riscv_iommu-*/runs/{ENTRY}/seed1/sim.log")
-    log = max(logs, key=lambda p: p.stat().st_mtime).read_text()
+    log = (tmp_path / "runs" / "icarus" / ENTRY / "seed1" / "sim.log").read_text()
     assert re.search(rf"WARNING .*advice: {re.escape(FINDING)}", log), log[-3000:]
     assert "advice: 0 expected, 1 not in PteProtectNeverInvalidateTest.expected_findings: counted" in log
 
@@ -88,9 +92,9 @@ def test_an_rtl_failure_wins_over_the_findings_which_stay_in_the_log():
     dut = dut_profile.load(None)
     args = dict(dut=None, sim="icarus", test=ENTRY, seed=1, seeds=None, policy=None, waves=False,
                 subset=None)
-    (job,) = regression.plan(list_without_expectation(), regression.argparse.Namespace(**args), dut)
+    (job,) = regression.plan(list_without_expectation(), regression.namespace(**args), dut)
     job = dataclasses.replace(job, mutant="fq_interrupt_stuck")
-    bdir, _, err = regression.build_one(job.build_key, dut, False)
+    bdir, _, err = regression.build_one(job.build_key, dut)
     assert not err, err
     r = regression.run_job(dataclasses.replace(job, build_dir=bdir))
     assert (r.ok, r.verdict, r.word, r.advice_count) == (False, "FAIL", "FAIL", 1), r

@@ -191,45 +191,43 @@ def test_lines_at_the_end_say_sequence_with_the_first_finding_and_replay():
 
 
 def test_junit_failure_types_and_findings(tmp_path):
+    """pytest writes the JUnit file; the regression then gives each failure its type (FAIL or
+    SEQUENCE), its one-line message and a body with the log and the replay line, and lists the
+    undeclared findings as system-out."""
     f = tmp_path / "r.xml"
-    regression.write_junit([result(), SEQ, RTL, WARN], f)
-    suite = ET.parse(f).getroot()
-    assert suite.get("tests") == "4" and suite.get("failures") == "2"
-    cases = {c.get("name"): c for c in suite.iter("testcase")}
-    ok = cases["T[seed=1]"]
-    assert ok.find("failure") is None and ok.find("system-out") is None
-    seq = cases["PteProtectNeverInvalidateTest[seed=1]"]
+    cases = {"T": result(), "Seq": SEQ, "Bug": RTL, "Warn": WARN}
+    body = "".join(
+        f'<testcase classname="tb.regression.test_runs" name="test_run[{k}]" time="2.0">'
+        + (f'<failure message="pytest text">pytest text</failure>' if not r.ok else "")
+        + '<properties><property name="run" value="/x" /></properties></testcase>'
+        for k, r in cases.items())
+    f.write_text(f'<?xml version="1.0"?><testsuites><testsuite name="pytest" tests="4" failures="2">'
+                 f'{body}</testsuite></testsuites>')
+    RTL.log = "/r/runs/icarus/Bug/seed2/sim.log"
+    RTL.errors = ["0.00ns ERROR  MISMATCH translate did=5"]
+    regression.report.annotate_junit(f, {f"test_run[{k}]": r for k, r in cases.items()})
+    got = {c.get("name"): c for c in ET.parse(f).getroot().iter("testcase")}
+    ok = got["test_run[T]"]
+    assert ok.get("classname") == "icarus.default"
+    assert ok.find("failure") is None and ok.find("system-out") is None and ok.find("properties") is None
+    seq = got["test_run[Seq]"]
     assert [e.tag for e in seq] == ["failure", "system-out"]          # the schema's order
     assert seq.find("failure").get("type") == SEQUENCE
     assert seq.find("failure").get("message") == str(MISSING)
-    assert seq.find("failure").text.startswith("REPLAY: make sim SIM=icarus TEST=PteProtect")
+    assert seq.find("failure").text.splitlines()[-1] == (
+        "REPLAY: make sim SIM=icarus TEST=PteProtectNeverInvalidateTest SEED=1 WAVES=1")
     assert seq.find("system-out").text == str(MISSING)
-    rtl = cases["Bug[seed=2]"]
+    rtl = got["test_run[Bug]"]
     assert rtl.find("failure").get("type") == "FAIL"
+    assert rtl.find("failure").text.splitlines() == [
+        "Bug: 1 check(s) failed; first: MISMATCH translate", "0.00ns ERROR  MISMATCH translate did=5",
+        "log: /r/runs/icarus/Bug/seed2/sim.log", "REPLAY: make sim SIM=icarus TEST=Bug SEED=2 WAVES=1"]
     assert rtl.find("system-out").text.splitlines() == [str(MISSING), str(RELIED), "(3 findings in all)"]
-    warn = cases["PteUpdateTest[seed=1]"]
+    warn = got["test_run[Warn]"]
     assert warn.find("failure") is None and warn.find("system-out").text == str(RELIED)
 
 
 # ---- the regression list
-def write_list(tmp_path, entry: str):
-    f = tmp_path / "list.toml"
-    f.write_text('[[test]]\nname = "SmokeTest"\n' + entry)
-    return f
-
-
-@pytest.mark.parametrize("entry, says", [
-    ('expect_verdict = "sequence"\n', "test SmokeTest: expect_verdict must be FAIL or SEQUENCE, got 'sequence'"),
-    ('expect_verdict = "SEQUENCE"\nmutant = "m"\n',
-     "test SmokeTest: a mutant must be caught by an RTL check (expect_verdict FAIL), not by SEQUENCE"),
-])
-def test_bad_expect_verdict_is_one_line(tmp_path, entry, says):
-    f = write_list(tmp_path, entry)
-    with pytest.raises(UsageError) as e:
-        regression.load_list(f)
-    assert str(e.value) == f"{f}: {says}"
-
-
 def plan(data, **kw):
     args = dict(dut=None, sim="icarus", test=None, seed=None, seeds=None, policy=None, waves=False,
                 subset=None, advice="error")
@@ -261,6 +259,7 @@ def test_mutation_runs_never_fail_on_software_findings():
 
 
 def test_bad_advice_on_the_command_line_is_one_line(capsys):
-    assert regression.main(["--advice", "foo"]) == 2
+    from tb.regression.__main__ import main
+    assert main(["--advice", "foo"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["error: ADVICE must be one of error, warn, got 'foo'"]

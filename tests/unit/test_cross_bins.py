@@ -3,7 +3,8 @@ Index fields from the spec's DDT layout (base: DDI[0]=did[6:0], DDI[1]=[15:7],
 DDI[2]=[23:16]; extended: [5:0], [14:6], [23:15]); iohgatp.MODE 8 = Sv39x4, 9 = Sv48x4."""
 from models import Outcome, Request, TTYP
 from models.walk_reader import Item
-from tb.env.cross_bins import ddi_top, record_bins, translation_bins
+from tb.env.cross_bins import (context_modes, ddi_top, record_bins, translation_bins,
+                               translation_shape)
 
 
 def test_ddi_top_base_and_extended_formats():
@@ -57,3 +58,44 @@ def test_record_fields():
         "record.pv1", "record.ttyp2", "record.priv1", "record.iotval2.implicit",
         "record.did.wide", "record.iotval.offset"]
     assert record_bins((13 | 3 << 34 | 5 << 40, 0, 0x4000_0000, 0)) == ["record.pv0", "record.ttyp3"]
+
+
+def pte(level, value, kind="pte1"):
+    return (Item(kind, 0x3000 + level, 1, level, ()), (value,))
+
+
+def test_translation_shape_stages_and_leaf_sizes():
+    ok = Outcome(0x8000_0000, None)
+    leaf = (0x80000 << 10) | 0xC7
+    sv39 = (Item("dc", 0x1000, 4, 0, (5,)), (1, 0, 0, 8 << 60))
+    assert translation_shape([sv39, pte(2, 1), pte(1, leaf)], ok, 2) == ("first", "2M")
+    assert translation_shape([sv39, pte(0, leaf | 1 << 63)], ok, 3) == ("first", "64K")
+    # both stages: the first stage's leaf, not the G-stage leaves of the implicit walks
+    both = (Item("dc", 0x1000, 4, 0, (5,)), (1, 8 << 60, 0, 8 << 60))
+    trace = [both, pte(2, leaf, "pte2"), pte(0, leaf), pte(1, leaf, "pte2")]
+    assert translation_shape(trace, ok, 4) == ("both", "4K")
+    g_only = (Item("dc", 0x1000, 4, 0, (5,)), (1, 9 << 60, 0, 0))
+    assert translation_shape([g_only, pte(3, leaf, "pte2")], ok, 2) == ("g", "512G")
+    # a page fault on an invalid PTE: no leaf
+    assert translation_shape([sv39, pte(2, 0)], Outcome(None, 13), 2) == ("first", "none")
+    # PDTV=1: the process context's fsc; a PDT fault counts as first stage
+    pdtv = (Item("dc", 0x1000, 4, 0, (5,)), (1 | 1 << 5, 0, 0, 1 << 60))
+    pc_bare = (Item("pc", 0x2000, 2, 0, (5, 1)), (1, 0))
+    assert translation_shape([pdtv, pc_bare], ok, 2) == ("none", "none")
+    assert translation_shape([pdtv], Outcome(None, 266), 2) == ("first", "none")
+    # no device context used: ddtp Off/Bare, or a DDT fault after the DC was read
+    assert translation_shape([], Outcome(None, 256), 0) == ("none", "none")
+    assert translation_shape([sv39], Outcome(None, 259), 2) == ("none", "none")
+
+
+def test_context_modes():
+    ok = Outcome(0x8000_0000, None)
+    sv39 = (Item("dc", 0x1000, 4, 0, (5,)), (1, 0, 0, 8 << 60))
+    assert context_modes([sv39], ok) == ("Sv39", "Bare", "PDTV=0")
+    pd17 = (Item("dc", 0x1000, 4, 0, (5,)), (1 | 1 << 5, 9 << 60, 0, 2 << 60))
+    pc48 = (Item("pc", 0x2000, 2, 0, (5, 1)), (1, 9 << 60))
+    assert context_modes([pd17, pc48], ok) == ("Sv48", "Sv48x4", "PD17")
+    assert context_modes([pd17], ok) == ("Bare", "Sv48x4", "PD17")      # no process_id
+    assert context_modes([pd17], Outcome(None, 265)) == (None, "Sv48x4", "PD17")
+    assert context_modes([], Outcome(None, 256)) == (None, None, None)
+    assert context_modes([sv39], Outcome(None, 259)) == (None, None, None)

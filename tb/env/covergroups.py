@@ -1,0 +1,306 @@
+"""The covergroups of the testbench, defined with cocotb-coverage (CoverPoint / CoverCross in
+its coverage database), fed at the end of a run from the counters IommuCoverage keeps.
+
+Why not sample through the decorators on every response: one sample of iommu.translation
+costs ~270 us in cocotb-coverage 2.0 (each call recounts every bin of each item), where the
+hand-written counters of before cost 2-4 us a response and the counting hooks now ~0.4 us
+(tools/bench_cov.py). So the hooks count plain tuples during the run (IommuCoverage), and
+feed() samples each distinct tuple once through the decorated functions (cocotb-coverage
+matches the bins and the crosses) and then adds the remaining hits of that tuple to the bins
+that sample hit (`_add_hits`; a unit test checks it equals sampling n times). Impossible cross
+bins: ign_bins for the command and update crosses, `translation_possible` for the
+translation cross (`_drop_bins`, see there why). Plain Python, no pyuvm: unit tests and tools
+use it.
+
+Covergroups (items named `iommu.<group>.<point>`; the goal areas of coverage_goals.GOALS
+map onto items through coverage_goals.AREAS):
+- iommu.translation: per device response: ddtp mode, stages (none/first/g/both), page size,
+  cause (0 = success), request type, process_id present, result, the contexts' first-stage,
+  G-stage and PDT modes; cross mode x stage x page size x cause.
+- iommu.walk: what the walk of the request exercised (tb/env/cross_bins.py): permission bits,
+  DDT index width, G-stage root index bits, cause x where the walk stopped.
+- iommu.fault: the cause of each fault (port or fault record), the fault-record fields.
+- iommu.sw_update: each software update: kind, V transition, invalidated or not, their
+  cross, and the page sizes updated.
+- iommu.commands: each command published by a doorbell: command, scope (IOTINVAL GV/AV/PSCV,
+  IODIR DV, IOFENCE.C AV/WSI), their cross, IOFENCE.C PR/PW, and each illegal-command rule.
+- iommu.concurrency: responses whose request raced a store, a completion or a register write.
+- iommu.registers: software register writes.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import yaml
+from cocotb_coverage.coverage import CoverCross, CoverItem, CoverPoint, coverage_db
+
+from tb.env.coverage_goals import GOALS
+
+ROOT = "iommu"
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+# -- bins -------------------------------------------------------------------------------------
+MODES = ["Off", "Bare", "1LVL", "2LVL", "3LVL"]
+MODE_NAMES = dict(enumerate(MODES))                 # ddtp.iommu_mode -> name
+STAGES = ["none", "first", "g", "both"]
+PAGE_SIZES = ["none", "4K", "64K", "2M", "1G", "512G"]
+LEAF_SIZES = PAGE_SIZES[1:]
+FAULT_CAUSES = list(GOALS["iommu.cause"])          # every cause this subset can report over AXI
+XLATE_CAUSES = [0] + FAULT_CAUSES                   # 0: success
+TTYPS = [1, 2, 3, 5, 6, 7, 8, 9]
+FS_MODES = ["Bare", "Sv39", "Sv48"]
+G_MODES = ["Bare", "Sv39x4", "Sv48x4"]
+PDT_MODES = ["PDTV=0", "Bare", "PD8", "PD17", "PD20"]
+RESULTS = ["success", "fault", "fault_no_cause"]    # fault_no_cause: the port carries no cause
+PT_CAUSES = (1, 5, 7, 12, 13, 15, 20, 21, 23)
+UPDATE_KINDS = list(GOALS["iommu.update"])
+TRANSITIONS = ["0->1", "1->0", "change", "none"]
+INVALIDATED = ["invalidated", "not-invalidated"]
+UPDATE_PAGE_SIZES = list(GOALS["iommu.page_size"]) + ["g.64K", "g.1048576K"]
+COMMANDS = list(GOALS["iommu.command"])
+INVAL_SCOPES = [f"gv{g}.av{a}.pscv{p}" for g in (0, 1) for a in (0, 1) for p in (0, 1)]
+DIR_SCOPES = ["dv0", "dv1"]
+FENCE_SCOPES = [f"av{a}.wsi{w}" for a in (0, 1) for w in (0, 1)]
+SCOPES = INVAL_SCOPES + DIR_SCOPES + FENCE_SCOPES
+FENCE_PR_PW = [f"pr{r}.pw{w}" for r in (0, 1) for w in (0, 1)]
+RECORD_FIELDS = list(GOALS["iommu.record"]) + ["ttyp5", "ttyp6", "ttyp7", "iotval.offset"]
+REG_WRITES = ["FCTL", "DDTP", "CQB", "CQT", "FQB", "FQH", "CQCSR", "FQCSR", "IPSR"]
+
+
+def translation_possible(mode: str, stage: str, size: str, cause: int) -> bool:
+    """Whether a bin of mode x stage x size x cause can happen (the others are left out)."""
+    if mode in ("Off", "Bare"):                      # no device context: no stage, no leaf
+        return stage == "none" and size == "none" and cause in ((256,) if mode == "Off" else (0, 260))
+    if cause == 256:                                 # all inbound disallowed: Off only
+        return False
+    if stage == "none":                              # no stage: no page-table or PDT fault
+        return size == "none" and cause not in PT_CAUSES + (265, 266, 267)
+    if cause in (257, 258, 259):                     # a DDT fault leaves no stage known
+        return False
+    if stage == "first" and cause in (20, 21, 23):   # no G-stage
+        return False
+    if stage == "g" and cause in (12, 13, 15, 265, 266, 267):   # no first stage
+        return False
+    if size != "none" and cause in (260, 265, 266, 267):         # faults before any leaf
+        return False
+    if size != "none" and stage != "both" and cause in (1, 5, 7):
+        return False                                 # one stage: its leaf read was the last read
+    return not (size == "none" and cause == 0)       # a success through a stage has a leaf
+
+
+def scope_ignores() -> list[tuple]:
+    ign: list[tuple] = []
+    for c in COMMANDS:
+        if c.startswith("IOTINVAL"):
+            ign += [(c, s) for s in DIR_SCOPES + FENCE_SCOPES]
+        elif c.startswith("IODIR"):
+            ign += [(c, s) for s in INVAL_SCOPES + FENCE_SCOPES]
+        else:
+            ign += [(c, s) for s in INVAL_SCOPES + DIR_SCOPES]
+    ign += [("IOTINVAL.GVMA", s) for s in INVAL_SCOPES if s.endswith("pscv1")]  # illegal
+    ign += [("IODIR.INVAL_PDT", "dv0")]                                          # illegal
+    return ign
+
+
+def update_ignores() -> list[tuple]:
+    """Page-table operations of sequences/sw/page_table.py: a map only makes an entry valid
+    (it refuses a mapped page), an unmap only removes, a split or merge always changes a valid
+    entry, a remap or protect changes one or stores the same value ('none'). Directory
+    updates may be any transition."""
+    only = {"map": ("0->1",), "unmap": ("1->0",), "split": ("change",), "merge": ("change",),
+            "remap": ("change", "none"), "protect": ("change", "none")}
+    return [(f"{st}.{k}", t, None) for st in ("first", "g") for k, keep in only.items()
+            for t in TRANSITIONS if t not in keep]
+
+
+def reset() -> None:
+    """Forget every item under `iommu` (a second definition in the same process starts empty;
+    cocotb-coverage's database is a process-wide singleton)."""
+    for name in [n for n in coverage_db if n == ROOT or n.startswith(ROOT + ".")]:
+        del coverage_db[name]
+
+
+def _member(got, b) -> bool:
+    return b in got
+
+
+class Covergroups:
+    """Defines every item (reset() first) and keeps the decorated sample functions, each with
+    the items it samples, in `self.samplers` (name -> (function, [item names]))."""
+
+    def __init__(self) -> None:
+        reset()
+        self.samplers: dict = {}
+        g = f"{ROOT}.translation"
+        x = (f"{g}.mode", f"{g}.stage", f"{g}.page_size", f"{g}.cause")
+
+        # sample: (mode, stage, size, cause, ttyp, pid, result, fs mode, G mode, PDT mode)
+        @CoverPoint(x[0], xf=lambda s: s[0], bins=MODES)
+        @CoverPoint(x[1], xf=lambda s: s[1], bins=STAGES)
+        @CoverPoint(x[2], xf=lambda s: s[2], bins=PAGE_SIZES)
+        @CoverPoint(x[3], xf=lambda s: s[3], bins=XLATE_CAUSES)
+        @CoverPoint(f"{g}.ttyp", xf=lambda s: s[4], bins=TTYPS)
+        @CoverPoint(f"{g}.pid", xf=lambda s: s[5], bins=["no", "yes"])
+        @CoverPoint(f"{g}.result", xf=lambda s: s[6], bins=RESULTS)
+        @CoverPoint(f"{g}.fs_mode", xf=lambda s: s[7], bins=FS_MODES)
+        @CoverPoint(f"{g}.g_mode", xf=lambda s: s[8], bins=G_MODES)
+        @CoverPoint(f"{g}.pdt_mode", xf=lambda s: s[9], bins=PDT_MODES)
+        @CoverCross(f"{g}.mode_x_stage_x_size_x_cause", items=list(x))
+        def translation(s):
+            pass
+
+        _drop_bins(coverage_db[f"{g}.mode_x_stage_x_size_x_cause"], translation_possible)
+
+        self._keep("translation", translation,
+                   list(x) + [f"{g}.{p}" for p in ("ttyp", "pid", "result", "fs_mode", "g_mode",
+                                                   "pdt_mode", "mode_x_stage_x_size_x_cause")])
+
+        # sample: the bin names of the walk, 'area.bin' (cross_bins.translation_bins)
+        g = f"{ROOT}.walk"
+        walk_areas = ("perm", "ddt_did", "gstage_root", "cause_stage")
+
+        def walk_point(area):
+            return CoverPoint(f"{g}.{area}", rel=lambda names, b, p=area + ".": p + b in names,
+                              bins=list(GOALS[f"iommu.{area}"]), inj=False)
+
+        @walk_point("perm")
+        @walk_point("ddt_did")
+        @walk_point("gstage_root")
+        @walk_point("cause_stage")
+        def walk(s):
+            pass
+
+        self._keep("walk", walk, [f"{g}.{a}" for a in walk_areas])
+
+        g = f"{ROOT}.fault"
+
+        @CoverPoint(f"{g}.cause", bins=FAULT_CAUSES)
+        def fault_cause(cause):
+            pass
+
+        @CoverPoint(f"{g}.record", rel=_member, bins=RECORD_FIELDS, inj=False)
+        def fault_record(fields):
+            pass
+
+        self._keep("fault_cause", fault_cause, [f"{g}.cause"])
+        self._keep("fault_record", fault_record, [f"{g}.record"])
+
+        # sample: (kind, transition, invalidated, page size or None)
+        g = f"{ROOT}.sw_update"
+        u = (f"{g}.kind", f"{g}.transition", f"{g}.invalidated")
+
+        @CoverPoint(u[0], xf=lambda s: s[0], bins=UPDATE_KINDS)
+        @CoverPoint(u[1], xf=lambda s: s[1], bins=TRANSITIONS)
+        @CoverPoint(u[2], xf=lambda s: s[2], bins=INVALIDATED)
+        @CoverPoint(f"{g}.page_size", xf=lambda s: s[3], bins=UPDATE_PAGE_SIZES)
+        @CoverCross(f"{g}.kind_x_transition_x_invalidated", items=list(u),
+                    ign_bins=update_ignores())
+        def sw_update(s):
+            pass
+
+        self._keep("sw_update", sw_update, list(u) + [f"{g}.page_size",
+                                                      f"{g}.kind_x_transition_x_invalidated"])
+
+        # sample: (command, scope, fence pr/pw or None)
+        g = f"{ROOT}.commands"
+        c = (f"{g}.command", f"{g}.scope")
+
+        @CoverPoint(c[0], xf=lambda s: s[0], bins=COMMANDS)
+        @CoverPoint(c[1], xf=lambda s: s[1], bins=SCOPES)
+        @CoverPoint(f"{g}.fence_pr_pw", xf=lambda s: s[2], bins=FENCE_PR_PW)
+        @CoverCross(f"{g}.command_x_scope", items=list(c), ign_bins=scope_ignores())
+        def command(s):
+            pass
+
+        @CoverPoint(f"{g}.illegal", bins=list(GOALS["iommu.command_illegal"]))
+        def illegal(kind):
+            pass
+
+        self._keep("command", command, list(c) + [f"{g}.fence_pr_pw", f"{g}.command_x_scope"])
+        self._keep("illegal", illegal, [f"{g}.illegal"])
+
+        @CoverPoint(f"{ROOT}.concurrency.race", bins=list(GOALS["iommu.race"]))
+        def race(kind):
+            pass
+
+        @CoverPoint(f"{ROOT}.registers.write", bins=REG_WRITES)
+        def reg_write(name):
+            pass
+
+        self._keep("race", race, [f"{ROOT}.concurrency.race"])
+        self._keep("reg_write", reg_write, [f"{ROOT}.registers.write"])
+
+    def _keep(self, name, fn, items) -> None:
+        self.samplers[name] = (fn, items)
+
+    def sample(self, name: str, value, n: int = 1) -> None:
+        """`value` sampled n times: once through cocotb-coverage, then n-1 more hits on the
+        bins that sample hit."""
+        fn, items = self.samplers[name]
+        fn(value)
+        if n > 1:
+            for item in items:
+                _add_hits(coverage_db[item], n - 1)
+
+    def feed(self, counts: dict) -> None:
+        """counts: sampler name -> Counter of sample values."""
+        for name, counter in counts.items():
+            for value, n in counter.items():
+                if n:
+                    self.sample(name, value, n)
+
+    @staticmethod
+    def database() -> dict:
+        """The items under `iommu` as cocotb-coverage's export_to_yaml writes them (item name
+        -> type, size, coverage, cover_percentage, and for points and crosses weight, at_least
+        and 'bins:_hits', a cross bin as its tuple's text), built from the items' public
+        properties: the library dumps with PyYAML's pure-Python emitter (~75 ms a run here),
+        this dict is dumped with the C one."""
+        data = {}
+        for name in sorted((n for n in coverage_db if n == ROOT or n.startswith(ROOT + ".")),
+                           key=str.lower):
+            item = coverage_db[name]
+            a = {"type": str(type(item)), "size": item.size, "coverage": item.coverage,
+                 "cover_percentage": round(item.cover_percentage, 2)}
+            if type(item) is not CoverItem:
+                a["weight"], a["at_least"] = item.weight, item.at_least
+                a["bins:_hits"] = {(str(b) if hasattr(b, "__iter__") else b): n
+                                   for b, n in item.detailed_coverage.items()}
+            data[name] = a
+        return data
+
+    @classmethod
+    def export(cls, path: Path) -> Path:
+        """The per-run file: database() as YAML."""
+        Path(path).write_text(yaml.dump(cls.database(), Dumper=_Dumper, default_flow_style=False))
+        return Path(path)
+
+
+def _drop_bins(cross, possible) -> None:
+    """Removes the cross bins for which possible(*bin) is false. cocotb-coverage's ign_bins
+    does the same, but tests every bin against every ignore pattern: the ~140 patterns the
+    translation cross needs over its 2160 bins cost 65-130 ms per run; this costs ~2 ms. It
+    deletes the bins from the cross's hits (keyed by bin) and shrinks its size, and its
+    covergroup's, with the library's own _update_size (before any sample)."""
+    gone = [b for b in cross.detailed_coverage if not possible(*b)]
+    for b in gone:
+        del cross.detailed_coverage[b]
+    cross._update_size(-cross.weight * len(gone))
+
+
+def _add_hits(item, n: int) -> None:
+    """Adds n hits to each bin the item's last sample hit. In cocotb-coverage 2.0,
+    detailed_coverage of a point without labels and of a cross is the item's own dict of hits
+    (keyed by bin) and new_hits lists the last sample's bins; at_least is 1, so the coverage
+    level does not change with further hits (tests/unit/test_coverage_report.py checks this
+    equals sampling n times)."""
+    hits = item.detailed_coverage
+    for b in item.new_hits:
+        hits[b] += n
+
+
+def empty_counts() -> dict:
+    return {name: Counter() for name in ("translation", "walk", "fault_cause", "fault_record",
+                                         "sw_update", "command", "illegal", "race",
+                                         "reg_write")}
