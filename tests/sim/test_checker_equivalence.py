@@ -18,9 +18,10 @@ ROOT = Path(__file__).resolve().parents[2]
 SUBSETS = (("--subset", "bugs"), ("--test", "ConcurrencyMixTest"), ("--test", "RandomTrafficTest"))
 
 
-def _regression(mode: str, *args, extra_env=None):
+def _regression(mode: str, out: Path, *args, extra_env=None):
     env = {**os.environ, "IOMMU_CHECKER": mode, **(extra_env or {})}
-    return subprocess.run([sys.executable, "-m", "tb.regression", "--sim", "icarus", *args],
+    return subprocess.run([sys.executable, "-m", "tb.regression", "--sim", "icarus",
+                           "--results-dir", str(out / mode), *args],
                           cwd=ROOT, capture_output=True, text=True, timeout=900, env=env)
 
 
@@ -29,16 +30,15 @@ def _line(text: str) -> str:
     return re.sub(r"^\s*[\d.]+ns ", "", text).split("]: ", 1)[-1]
 
 
-def _snapshot() -> dict:
-    """Every run the regression just made (the older stats.json were removed): what it wrote
-    and logged."""
+def _snapshot(results: Path) -> dict:
+    """Every run of one invocation (its results folder): what it wrote and logged."""
     out = {}
-    for st in sorted(runner.BUILD_ROOT.glob("icarus*/runs/*/seed*/stats.json")):
-        d = st.parent
+    for d in sorted(results.glob("runs/icarus/*/seed*")):
         log = (d / "sim.log").read_text(errors="replace")
-        out[str(d.relative_to(runner.BUILD_ROOT))] = {
-            "stats": json.loads(st.read_text()),
-            "coverage": (d / "coverage.yml").read_text(),
+        st, cov = d / "stats.json", d / "coverage.yml"    # (a run failed early writes neither)
+        out[str(d.relative_to(results))] = {
+            "stats": json.loads(st.read_text()) if st.exists() else None,
+            "coverage": cov.read_text() if cov.exists() else None,
             "lines": [_line(ln) for ln in log.splitlines()
                       if re.search(r" (ERROR|WARNING|INFO) ", ln) and "]: " in ln],
             "failures": runner.failures(d / "results.xml"),
@@ -46,18 +46,16 @@ def _snapshot() -> dict:
     return out
 
 
-def test_results_are_the_same_in_a_checker_process_as_in_process():
-    for args in SUBSETS:
+def test_results_are_the_same_in_a_checker_process_as_in_process(tmp_path):
+    for k, args in enumerate(SUBSETS):
         snaps = {}
         for mode in ("inline", "process"):
-            for st in runner.BUILD_ROOT.glob("icarus*/runs/*/seed*/stats.json"):
-                st.unlink()
-            r = _regression(mode, *args)
+            out = tmp_path / str(k)
+            r = _regression(mode, out, *args)
             assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
-            snaps[mode] = _snapshot()
-        runs = int(re.search(r"\n(\d+) passed, ", r.stdout).group(1))
-        # (two runs of one test and seed on one build share a directory: the last one stays)
-        assert len(snaps["inline"]) >= max(1, runs // 2), (args, len(snaps["inline"]), runs)
+            snaps[mode] = _snapshot(out / mode)
+        runs = int(re.search(r"(\d+) passed", r.stdout).group(1))
+        assert len(snaps["inline"]) == runs, (args, len(snaps["inline"]), runs)
         assert snaps["inline"].keys() == snaps["process"].keys()
         for key, want in snaps["inline"].items():
             got = snaps["process"][key]
@@ -65,14 +63,12 @@ def test_results_are_the_same_in_a_checker_process_as_in_process():
                 assert got[part] == want[part], f"{args} {key}: {part} differs"
 
 
-def test_a_crashed_checker_is_one_line_and_a_failed_run():
-    r = _regression("process", "--test", "SmokeTest", "--seed", "1",
+def test_a_crashed_checker_is_one_line_and_a_failed_run(tmp_path):
+    r = _regression("process", tmp_path, "--test", "SmokeTest", "--seed", "1",
                     extra_env={"IOMMU_CHECKER_CRASH_AT": "40"})
     assert r.returncode == 1, r.stdout[-3000:]
     assert "CHECKER process crashed at event 40" in r.stdout, r.stdout[-3000:]
-    # (the newest: other builds, the bug variants', have SmokeTest seed 1 runs of their own)
-    log = max(runner.BUILD_ROOT.glob("icarus*/runs/SmokeTest/seed1/sim.log"),
-              key=lambda p: p.stat().st_mtime).read_text()
+    log = (tmp_path / "process/runs/icarus/SmokeTest/seed1/sim.log").read_text()
     errors = [ln for ln in log.splitlines() if " ERROR " in ln]
     assert len(errors) == 1 and "CHECKER process crashed at event 40 (" in errors[0], errors
     assert "traceback in checker_crash.log" in errors[0]
