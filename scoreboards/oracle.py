@@ -21,11 +21,19 @@ from .history import History
 from .messages import Messages
 from .napot import NapotGroups
 from .policies import DEFAULT_POLICY, Policy, get_policy
-from .records import Finding, OldValue, Update, Verdict
+from .records import Finding, OldValue, Option, Read, Update, Verdict
 from .scope import FENCE, INVALIDATIONS, scope_of
 from .walk_paths import WalkPaths
 
 __all__ = ["CoherenceOracle", "Finding", "Verdict"]
+
+
+class _Reads:
+    """A revalidated evaluation's reads, as _record takes a path's."""
+    __slots__ = ("reads",)
+
+    def __init__(self, reads: list) -> None:
+        self.reads = reads
 
 
 class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice, Messages):
@@ -79,6 +87,15 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
         self._epoch = 0
         self._memo: dict = {}
         self.memo_hits = 0
+        # An entry of an earlier epoch whose evaluation was a single walk with one option at
+        # every read is revalidated instead of walked again (_still_single: same words, still
+        # one option each, same registers) and its reads recorded again at this time, as a
+        # fresh evaluation would. Each fresh evaluation gets a stamp (result_stamp).
+        self.revalidate = True           # False: every epoch change walks again (the tests compare)
+        self.memo_revalidated = 0
+        self._stamps = 0
+        self._single_epoch = -1
+        self._single_ok: set = set()
         # Structural readers (fills.py): what walks could read now, kept lazily.
         self._reach: dict = {}           # address -> {ReadKey: base}
         self._reach_by_tag: dict = {}    # (kind, tag) -> {base: ReadKey}
@@ -267,12 +284,12 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
         if key is None:
             key = (req.did, req.pid, req.priv_s, int(req.ttyp), req.iova >> 12)
         memo = self._memo.get(key)
-        if memo is not None and memo[0] == self._epoch:
+        if memo is not None and (memo[0] == self._epoch or self._revalidate(key, memo)):
             self.memo_hits += 1
             off = req.iova & 0xFFF
             return {(o if o.pa is None else Outcome(o.pa & ~0xFFF | off, None, o.iotval2, o.gpa)): p
                     for o, p in memo[1].items()}
-        results, variants = self._evaluate_walks(req)
+        results, variants, single = self._evaluate_walks(req)
         if len(self._memo) > 65536:
             self._memo.clear()
         # the single permitted outcome when no path used a stale value (check's fast path)
@@ -281,8 +298,35 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
             out, paths = next(iter(results.items()))
             if not min(paths, key=len):
                 only = out
-        self._memo[key] = (self._epoch, results, only, variants)
+        self._stamps += 1
+        m = self.model
+        self._memo[key] = (self._epoch, results, only, variants, self._stamps,
+                           None if single is None else (single, m.ddtp, m.fctl, m.caps))
         return results
+
+    def _revalidate(self, key: tuple, memo: tuple) -> bool:
+        """An entry of an earlier epoch still holds if its evaluation was one walk with one
+        option at every read and that walk would be the same now; its reads are then recorded
+        again at this time (what a fresh evaluation records), and it moves to this epoch."""
+        again = memo[5]
+        if again is None or not self.revalidate:
+            return False
+        reads, ddtp, fctl, caps = again
+        m = self.model
+        if m.ddtp != ddtp or m.fctl != fctl or m.caps is not caps or not self._still_single(reads):
+            return False
+        self._t += 1
+        self._record(_Reads([Read(item.pa, rk, item.ndw, Option(words)) for item, rk, words in reads]),
+                     None)
+        self._memo[key] = (self._epoch,) + memo[1:]
+        self.memo_revalidated += 1
+        return True
+
+    def result_stamp(self, req: Request):
+        """The stamp of the evaluation that gave `req`'s current outcomes (same stamp: same
+        walk over the same memory), or None if none is current."""
+        memo = self._memo.get((req.did, req.pid, req.priv_s, int(req.ttyp), req.iova >> 12))
+        return memo[4] if memo is not None and memo[0] == self._epoch else None
 
     def fault_variants(self, req: Request) -> dict:
         """{cause: frozenset of (iotval2, dtf)} over every permitted path ending in a fault now:

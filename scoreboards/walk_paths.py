@@ -11,6 +11,7 @@ from typing import Optional
 
 from models import Request
 from models.device_context import DeviceContext, bits
+from models.memory import AccessFault, PoisonedData
 from models.page_walk import PTE_G, PTE_R, PTE_X
 
 from .napot import PTE_KINDS as NAPOT_KINDS
@@ -32,6 +33,8 @@ class Path:
         self.pos = 0
         self.choices: list[tuple[int, int]] = []
         self.reads: list[Read] = []
+        self.items: list = []        # the walk's items, one per read (for revalidation)
+        self.failed_read = False     # the walk ended at a read memory did not deliver
         self.fs_levels = self.g_levels = None
         self.gpar = False
         self.pending = None          # (owner Key, GPA page) of a pointer about to be translated
@@ -73,8 +76,10 @@ class Path:
             self.choices.append((len(opts), idx))
             opt = opts[idx]
         if opt.words is FAILED:
+            self.failed_read = True
             raise failed
         self.reads.append(_new_key(Read, (pa, rk, ndw, opt)))
+        self.items.append(item)
         w = opt.words
         v = w[0]
         # Context for the reads that follow.
@@ -113,7 +118,9 @@ class WalkPaths:
     """The options offered at each read, and the depth-first runs over them."""
 
     def _evaluate_walks(self, req: Request) -> tuple:
-        """({Outcome: [stale reads of each path]}, {faulting Outcome: {(iotval2, dtf)}})."""
+        """({Outcome: [stale reads of each path]}, {faulting Outcome: {(iotval2, dtf)}}, the
+        path's reads (_single_reads) if it was the only one and met no choice point, else
+        None)."""
         self._t += 1
         if self._reach_dirty and self._contract_fills:
             self._refresh_reach()             # the aliases offered at each read
@@ -140,7 +147,46 @@ class WalkPaths:
             script = path.next_script()
         if len(results) > 1:
             self._note_reliance(req, results)
-        return results, variants
+        single = n == 1 and not path.choices and not path.failed_read
+        return results, variants, (self._single_reads(path) if single else None)
+
+    def _still_single(self, reads: tuple) -> bool:
+        """Would a fresh evaluation now walk the same single path again, with one option at
+        every read? `reads`: that path's (item, ReadKey, words). True when each item still
+        holds those words (memory delivers them) and is still offered nothing else (no old
+        value, no other cached copy, no alias or NAPOT group: _options' own answer). The walk
+        reads nothing but its items, the registers and the capabilities (checked by the
+        caller), so it would take the same items in the same order to the same outcome."""
+        if self._reach_dirty and self._contract_fills:
+            self._refresh_reach()
+        if self._single_epoch != self._epoch:
+            self._single_epoch = self._epoch
+            self._single_ok = set()
+        ok = self._single_ok            # reads found single at this epoch (shared table entries)
+        read64 = self.mem.read64
+        options = self._options
+        try:
+            for read in reads:
+                if read in ok:
+                    continue
+                item, rk, words = read
+                pa, ndw = item.pa, item.ndw
+                if ndw == 1:
+                    if read64(pa) != words[0]:
+                        return False
+                elif tuple([read64(pa + 8 * i) for i in range(ndw)]) != words:
+                    return False
+                if len(options(item, words, rk, False)) != 1:
+                    return False
+                ok.add(read)
+        except (AccessFault, PoisonedData):
+            return False
+        return True
+
+    @staticmethod
+    def _single_reads(path: Path) -> tuple:
+        """What _still_single needs of a path: its (item, ReadKey, words), kept small."""
+        return tuple([(item, r.rk, r.opt.words) for item, r in zip(path.items, path.reads)])
 
     def _explain(self, req: Request, observed) -> str:
         """Which earlier values would give `observed` (None: any fault), and why each is not

@@ -71,7 +71,7 @@ def replay(setup: dict, batches: list, profile: str | None = None) -> dict:
     if prof is not None:
         prof.disable()
         prof.dump_stats(profile)
-    return {"total": total, "spent": spent, "counts": counts, "sb": sb}
+    return {"total": total, "spent": spent, "counts": counts, "sb": sb, "oracle": oracle}
 
 
 def main(argv=None) -> int:
@@ -85,6 +85,8 @@ def main(argv=None) -> int:
         n = r["counts"][name]
         print(f"{name:16s} {n:8d} events {secs:8.3f} s {1e6 * secs / n:8.1f} us each")
     print(f"total {r['total']:.3f} s; " + "; ".join(r["sb"].report_lines()))
+    o = r["oracle"]
+    print(f"oracle: {o.memo_hits} memo hits, {o.memo_revalidated} of them revalidated")
     return 0
 
 

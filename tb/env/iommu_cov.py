@@ -27,7 +27,7 @@ class IommuCoverage(uvm_component):
     def build_phase(self):
         self.oracle = None
         self.counts = empty_counts()      # sampler name -> Counter of sample tuples
-        self._xmemo: dict = {}            # request page key -> (oracle epoch, walk shape id)
+        self._xmemo: dict = {}            # request page key -> (oracle stamp, walk shape id)
         self._shapes: dict = {}           # walk shape -> id
         self._shape_list: list = []       # id -> walk shape
         self._xlate: dict = {}            # (walk shape id, observed cause) -> responses
@@ -36,17 +36,22 @@ class IommuCoverage(uvm_component):
     def translation(self, res) -> None:
         """One device response. What the request walks now (the model's walk over current
         memory: stages, page size, the cross_bins names) is computed once per page and oracle
-        epoch; the response adds one count to (that shape, the observed cause)."""
+        evaluation; the response adds one count to (that shape, the observed cause)."""
         req = res.req
         key = (req.did, req.pid, req.priv_s, req.ttyp, req.iova >> 12)
         hit = self._xmemo.get(key)
-        if hit is None or hit[0] != self.oracle.epoch:
-            hit = self._walk(key, req)
+        # the oracle's stamp of the evaluation behind this response: the same stamp is the
+        # same walk over the same memory (an evaluation the oracle revalidated keeps it)
+        stamp = self.oracle.result_stamp(req)
+        if stamp is None:
+            stamp = ("epoch", self.oracle.epoch)
+        if hit is None or hit[0] != stamp:
+            hit = self._walk(key, req, stamp)
         k = (hit[1], (res.cause if res.cause is not None else -1) if res.fault else 0)
         x = self._xlate
         x[k] = x.get(k, 0) + 1
 
-    def _walk(self, key: tuple, req) -> tuple:
+    def _walk(self, key: tuple, req, stamp) -> tuple:
         model = self.oracle.model
         mode = model.ddtp & 0xF
         trace: list = []
@@ -62,7 +67,7 @@ class IommuCoverage(uvm_component):
             self._shape_list.append(shape)
         if len(self._xmemo) > _MEMO_MAX:
             self._xmemo.clear()
-        hit = self._xmemo[key] = (self.oracle.epoch, sid)
+        hit = self._xmemo[key] = (stamp, sid)
         return hit
 
     def record_fields(self, words: tuple) -> None:
