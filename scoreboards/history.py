@@ -19,7 +19,7 @@ from models.process_context import pc_cause
 
 from .napot import napot_leaf
 from .records import CachedValue, OldValue, Pruned, ReadKey, StaleDep, Witness
-from .scope import Key, covers
+from .scope import VMA, Key, covers
 
 _new_key = tuple.__new__          # a Key without NamedTuple's argument handling (hot path)
 KILLERS_CAP = 32        # completed scopes remembered per old value
@@ -127,9 +127,10 @@ class History:
             done.clear()
         readers = self._readers
         deps: list = []             # stale values read earlier in this walk
+        may_cache = self._may_cache
         for r in path.reads:
-            rk, opt, pa = r.rk, r.opt, r.pa
-            w, src = opt.words, opt.src
+            pa, rk, ndw, opt = r
+            w, src = opt
             if src is None and not deps:
                 # A current value read with no stale value before it, already recorded since
                 # the last doorbell, completion or register write: recorded times are only
@@ -141,7 +142,7 @@ class History:
                     continue
                 done.add(sig)
             when = (now, pa)
-            for i in range(r.ndw):
+            for i in range(ndw):
                 at = readers.get(pa + 8 * i)
                 if at is None:
                     at = readers[pa + 8 * i] = {}
@@ -154,16 +155,16 @@ class History:
                 live, seq = src.live_until, src.seq
             else:
                 continue
-            if self._may_cache(rk.kind, w):
+            if may_cache(rk.kind, w):
                 key = self._key(rk, w[0])
-                for ck in self._cache_keys(rk):
+                for ck in (((rk.kind, rk.tag),) if rk.owner is None else self._cache_keys(rk)):
                     via = ck[0] == "via"
                     alt = (StaleDep(key, None, live),) if via else ()
                     self._insert(ck, w, Witness(live, tuple([d.copy() for d in deps]), alt), key,
                                  rk.owner if via else None, pa, seq, now,
                                  not isinstance(src, CachedValue))
                 if napot_leaf(w[0]) and self.model.caps.svnapot:
-                    self._napot_record(rk, w, (live, deps), r.pa, seq, now,
+                    self._napot_record(rk, w, (live, deps), pa, seq, now,
                                        not isinstance(src, CachedValue))
             if src is not None:
                 deps.append(StaleDep(self._key(rk, w[0]), rk.owner, live))
@@ -289,9 +290,11 @@ class History:
                 self._hist[pa] = keep
             else:
                 del self._hist[pa]
-        # Readers whose every possible copy read before the doorbell is removed.
+        # Readers whose every possible copy read before the doorbell is removed. (A reader is
+        # judged by its widest key, _key(rk, None): non-leaf and global, which an
+        # IOTINVAL.VMA with AV=1 or PSCV=1 never covers: nothing to look at then.)
         this = {cmd: (fence, order, order)}
-        for pa in list(self._readers):
+        for pa in (() if cmd.name == VMA and (cmd.av or cmd.pscv) else list(self._readers)):
             rs = self._readers[pa]
             for rk in [rk for rk, (t, _) in rs.items() if t <= doorbell
                        and self._killer(this, rk, None)]:

@@ -21,7 +21,7 @@ from .history import History
 from .messages import Messages
 from .napot import NapotGroups
 from .policies import DEFAULT_POLICY, Policy, get_policy
-from .records import Finding, OldValue, Option, Read, Update, Verdict
+from .records import Finding, OldValue, Update, Verdict
 from .scope import FENCE, INVALIDATIONS, scope_of
 from .walk_paths import WalkPaths
 
@@ -221,12 +221,16 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
             # Fastest case: a memo of this page holds one permitted outcome reached with no
             # stale value, and the DUT returned it (a repeated request in a quiet period).
             memo = self._memo.get(key)
-            if memo is not None and memo[0] == self._epoch and memo[2] is not None:
-                only = memo[2]
-                pa = None if only.pa is None else only.pa & ~0xFFF | req.iova & 0xFFF
-                if observed.pa == pa and observed.cause == only.cause:
-                    self.memo_hits += 1
-                    return Verdict(True, "OK", frozenset((observed,)))
+            if memo is not None and memo[2] is not None:
+                if memo[0] == self._epoch or self._revalidate(key, memo):
+                    only = memo[2]
+                    pa = None if only.pa is None else only.pa & ~0xFFF | req.iova & 0xFFF
+                    if observed.pa == pa and observed.cause == only.cause:
+                        self.memo_hits += 1
+                        return Verdict(True, "OK", frozenset((observed,)))
+                else:
+                    memo = None                  # not current: walk again (no second try)
+                    self._memo.pop(key)
         results = self._evaluate(req, key)
         if not earlier and len(results) == 1 and observed in results:
             paths = results[observed]
@@ -311,13 +315,12 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
         again = memo[5]
         if again is None or not self.revalidate:
             return False
-        reads, ddtp, fctl, caps = again
+        single, ddtp, fctl, caps = again
         m = self.model
-        if m.ddtp != ddtp or m.fctl != fctl or m.caps is not caps or not self._still_single(reads):
+        if m.ddtp != ddtp or m.fctl != fctl or m.caps is not caps or not self._still_single(single):
             return False
         self._t += 1
-        self._record(_Reads([Read(item.pa, rk, item.ndw, Option(words)) for item, rk, words in reads]),
-                     None)
+        self._record(_Reads(single[1]), None)
         self._memo[key] = (self._epoch,) + memo[1:]
         self.memo_revalidated += 1
         return True

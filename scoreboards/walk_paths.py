@@ -150,13 +150,13 @@ class WalkPaths:
         single = n == 1 and not path.choices and not path.failed_read
         return results, variants, (self._single_reads(path) if single else None)
 
-    def _still_single(self, reads: tuple) -> bool:
+    def _still_single(self, single: tuple) -> bool:
         """Would a fresh evaluation now walk the same single path again, with one option at
-        every read? `reads`: that path's (item, ReadKey, words). True when each item still
-        holds those words (memory delivers them) and is still offered nothing else (no old
-        value, no other cached copy, no alias or NAPOT group: _options' own answer). The walk
-        reads nothing but its items, the registers and the capabilities (checked by the
-        caller), so it would take the same items in the same order to the same outcome."""
+        every read? `single`: that path's (items, reads) (_single_reads). True when each item
+        still holds the words read (memory delivers them) and is still offered nothing else
+        (no old value, no other cached copy, no alias or NAPOT group: _options' own answer).
+        The walk reads nothing but its items, the registers and the capabilities (checked by
+        the caller), so it would take the same items in the same order to the same outcome."""
         if self._reach_dirty and self._contract_fills:
             self._refresh_reach()
         if self._single_epoch != self._epoch:
@@ -166,11 +166,11 @@ class WalkPaths:
         read64 = self.mem.read64
         options = self._options
         try:
-            for read in reads:
+            for item, read in zip(*single):
                 if read in ok:
                     continue
-                item, rk, words = read
-                pa, ndw = item.pa, item.ndw
+                pa, rk, ndw, opt = read
+                words = opt.words
                 if ndw == 1:
                     if read64(pa) != words[0]:
                         return False
@@ -185,8 +185,8 @@ class WalkPaths:
 
     @staticmethod
     def _single_reads(path: Path) -> tuple:
-        """What _still_single needs of a path: its (item, ReadKey, words), kept small."""
-        return tuple([(item, r.rk, r.opt.words) for item, r in zip(path.items, path.reads)])
+        """What _still_single and _record need of a path: its items and its reads."""
+        return tuple(path.items), tuple(path.reads)
 
     def _explain(self, req: Request, observed) -> str:
         """Which earlier values would give `observed` (None: any fault), and why each is not
