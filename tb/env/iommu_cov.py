@@ -29,6 +29,7 @@ class IommuCoverage(uvm_component):
         self.counts = empty_counts()      # sampler name -> Counter of sample tuples
         self._xmemo: dict = {}            # request page key -> (oracle stamp, walk shape id)
         self._shapes: dict = {}           # walk shape -> id
+        self._sigs: dict = {}             # what a walk shape is computed from -> its id
         self._shape_list: list = []       # id -> walk shape
         self._xlate: dict = {}            # (walk shape id, observed cause) -> responses
 
@@ -56,6 +57,26 @@ class IommuCoverage(uvm_component):
         mode = model.ddtp & 0xF
         trace: list = []
         outcome = model.walk(req, trace=trace).outcome
+        # Everything the shape functions below read, as one tuple: pages with the same
+        # contexts and the same leaf permissions share their shape (computed once). PTEs
+        # count by V R W X U G A D and N only.
+        sig = (mode, model.caps.msi_flat, req.did, int(req.ttyp), req.pid is None, req.priv_s,
+               outcome.cause, outcome.iotval2 & 1 if outcome.iotval2 else None,
+               None if outcome.gpa is None else outcome.gpa >> 39,
+               tuple([(item.kind, item.level, w[0] & 0x80000000000000FF)
+                      if item.kind[0] == "p" and item.kind != "pc" else (item.kind, item.level, w)
+                      for item, w in trace]))
+        sid = self._sigs.get(sig)
+        if sid is None:
+            if len(self._sigs) > _MEMO_MAX:
+                self._sigs.clear()
+            sid = self._sigs[sig] = self._shape_id(req, trace, outcome, mode, model)
+        if len(self._xmemo) > _MEMO_MAX:
+            self._xmemo.clear()
+        hit = self._xmemo[key] = (stamp, sid)
+        return hit
+
+    def _shape_id(self, req, trace: list, outcome, mode: int, model) -> int:
         stage, size = translation_shape(trace, outcome, mode)
         names = tuple(translation_bins(req, trace, outcome, mode, model.caps.msi_flat))
         shape = (MODE_NAMES.get(mode, "?"), stage, size, None if outcome.ok else int(outcome.cause),
@@ -65,10 +86,7 @@ class IommuCoverage(uvm_component):
         if sid is None:
             sid = self._shapes[shape] = len(self._shape_list)
             self._shape_list.append(shape)
-        if len(self._xmemo) > _MEMO_MAX:
-            self._xmemo.clear()
-        hit = self._xmemo[key] = (stamp, sid)
-        return hit
+        return sid
 
     def record_fields(self, words: tuple) -> None:
         """A fault record paired with its response: which fields it exercised."""

@@ -310,3 +310,37 @@ def test_translation_costs_one_counter_per_response_on_a_known_page():
     o.store64(0x22008, (0x99999 << 10) | 0xD7)       # memory changed: walked again
     cov.translation(res)
     assert sum(cov._xlate.values()) == 12 and Counter(cov.samples()["walk"]).total() == 12
+
+
+class _NoMemo(dict):
+    """A signature memo that never remembers: every walk computes its shape."""
+
+    def __setitem__(self, key, value):
+        pass
+
+
+def test_shapes_shared_by_signature_are_the_shapes_walked():
+    """Two pages (different PPNs) for every combination of R W X U G A D, and V=0, requested
+    as read, write and exec by a device without process context: the coverage that shares a
+    walk shape between pages with the same signature counts exactly what the coverage that
+    computes every shape counts, and it did share."""
+    o = CoherenceOracle()
+    _setup(o)                                     # DC of did 5, Sv39 root 0x20000 -> 0x21000 -> 0x22000
+    flags = [f for f in range(0, 256, 2)] + [0]   # every R W X U G A D combination (V=1); V=0
+    pages = [(j, f) for j, f in enumerate(flags + flags)]
+    for j, f in pages:
+        o.store64(0x22000 + 8 * (16 + j), ((0x80000 + j) << 10) | f | (1 if j < len(flags) - 1
+                                                                      or f else 0))
+    shared, walked = cov_on(o), cov_on(o)
+    walked._sigs = _NoMemo()
+    for j, _ in pages:
+        for ttyp in (TTYP.UNTRANSLATED_READ, TTYP.UNTRANSLATED_WRITE, TTYP.UNTRANSLATED_EXEC):
+            req = Request(did=5, iova=0x4001_0000 + 0x1000 * j, ttyp=ttyp)
+            out = o.model.walk(req).outcome
+            res = TranslationResult(req, j, not out.ok, None if out.ok else int(out.cause),
+                                    out.pa or 0)
+            shared.translation(res)
+            walked.translation(res)
+    assert shared.samples() == walked.samples()
+    assert len(shared._sigs) <= 3 * len(flags)    # the second page of each pair was shared
+    assert sum(shared.samples()["walk"].values()) == 3 * len(pages)
