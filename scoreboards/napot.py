@@ -125,10 +125,15 @@ class NapotGroups:
         if item.level or item.kind not in PTE_KINDS or not self.model.caps.svnapot:
             return False
         group = item.pa & ~(8 * GROUP - 1)
-        if max(self.mem.peek(group, 8 * GROUP)[7::8]) >= 0x80:
-            return True
-        hist = self._hist
-        return bool(hist) and any(group + 8 * m in hist for m in range(GROUP))
+        if self._napot_live_epoch != self._epoch:       # memory and histories moved
+            self._napot_live_epoch = self._epoch
+            self._napot_live = {}
+        live = self._napot_live.get(group)
+        if live is None:
+            hist = self._hist
+            live = self._napot_live[group] = max(self.mem.peek(group, 8 * GROUP)[7::8]) >= 0x80 or (
+                bool(hist) and any(group + 8 * m in hist for m in range(GROUP)))
+        return live
 
     def _delivers(self, pa: int) -> bool:
         """Memory returns the doubleword at pa (no injected bus error or poison there)."""

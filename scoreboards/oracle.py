@@ -96,6 +96,8 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
         self._stamps = 0
         self._single_epoch = -1
         self._single_ok: set = set()
+        self._napot_live_epoch = -1
+        self._napot_live: dict = {}      # NAPOT group -> _napot_group_live, at that epoch
         # Structural readers (fills.py): what walks could read now, kept lazily.
         self._reach: dict = {}           # address -> {ReadKey: base}
         self._reach_by_tag: dict = {}    # (kind, tag) -> {base: ReadKey}
