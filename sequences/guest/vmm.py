@@ -251,6 +251,10 @@ class NestedFenceCompletedEarlyVmm(NestedForwardingVmm):
     the guest invalidated."""
     name = "nested-fence-completed-early"
 
+    def __init__(self, *args, **kw) -> None:
+        super().__init__(*args, **kw)
+        self.deferred = False             # forwarded commands the hardware has not been given
+
     async def fence(self, cmd, slot: int) -> None:
         self.reflect_fence(cmd, slot, undone=list(self.unfenced))
         self.deferred = True
@@ -260,7 +264,7 @@ class NestedFenceCompletedEarlyVmm(NestedForwardingVmm):
         await super().run_guest_queue()
 
     async def flush(self) -> None:
-        if getattr(self, "deferred", False):
+        if self.deferred:
             self.deferred = False
             await self.host.run_commands([], fence=True)
             self.unfenced = []
