@@ -6,10 +6,11 @@ guest, the VMM or the hardware (sequences/guest/attribution.py).
 The guest has two devices (guest device_id 3 and 4, host 0x23 and 0x24) with Sv39 tables at
 GPAs (PSCID 7 and 8). Each step is a cycle: translate (warm), the guest's update, translate
 before the guest invalidates (both layers accept the old or the new value, as each policy
-says), the guest's commands through its own queue, translate after. The steps: remap, permission
-down, unmap, map (V 0->1: nothing to invalidate under riscv-1.0-strict; its invalidation under
-caching-mode), the device context made invalid (258) and a new one with another table and PSCID,
-a remap in the new table. The run ends with one line per layer finding and fails on the first.
+says), the guest's commands through its own queue, translate after. The steps: remap,
+permission down, unmap, map (V 0->1: nothing to invalidate under riscv-1.0-strict; its
+invalidation under caching-mode), unmap with the table pruned (a non-leaf PTE: IOTINVAL.VMA
+AV=0), the device context made invalid (258) and a new one with another table and PSCID, a
+remap in the new table. The run ends with one line per layer finding and fails on the first.
 """
 from __future__ import annotations
 
@@ -84,6 +85,12 @@ class ViommuVseq(IommuSwVseq):
                              (13 if r.ttyp == RD else 15))
             await self.cycle(rq, lambda: pt.map(IOVA, data + 0x50 * SIZE_4K + did * SIZE_4K,
                                                 perms="rw"))
+            # a page in a 2 MiB region of its own, unmapped with its table pruned: a non-leaf
+            # PTE removed, so the guest's IOTINVAL.VMA has AV=0
+            far = IOVA + 0x40_0000
+            await g.after_update(pt.map(far, data + (0x58 + did) * SIZE_4K, perms="rw"))
+            await self.cycle(greqs(did, far), lambda: pt.unmap(far, prune=True),
+                             expect=lambda r: 13 if r.ttyp == RD else 15)
         # the device context of guest device 3 replaced: V=0 (258 for its requests), then a new
         # context with another table and PSCID, and a remap in it
         rq3 = greqs(3, IOVA) + greqs(3, IOVA + 2 * SIZE_4K)
