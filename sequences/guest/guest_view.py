@@ -83,9 +83,12 @@ class GuestView:
         layer, why = verdict
         self.mismatches += 1
         if layer != VMM:
-            text = (f"host did={hreq.did:#x} iova={hreq.iova:#x} got="
-                    f"{'fault:%s' % result.cause if result.fault else 'pa:%#x' % result.pa} "
-                    f"permitted={sorted(map(str, host_permitted))}")
+            got = f"fault:{result.cause}" if result.fault else f"pa:{result.pa:#x}"
+            return LayerFinding("MISMATCH", layer, why,
+                                f"host view: did={hreq.did:#x} (guest device {greq.did:#x}) "
+                                f"iova={hreq.iova:#x} ttyp={int(hreq.ttyp)} got={got} permitted="
+                                f"{{{', '.join(sorted(map(str, host_permitted)))}}} (the "
+                                f"scoreboard's MISMATCH line says why)")
         return LayerFinding("MISMATCH", layer, why,
                             f"guest view (policy {self.policy}): {text}")
 

@@ -112,7 +112,7 @@ def test_stale_after_the_guests_fence_is_the_vmms(guest):
 
 def test_what_the_host_rejects_is_the_hardwares(guest):
     f = guest.judge(res(0x4083_0010), frozenset({Outcome(0x4084_3010, None)}))
-    assert f.layer == HARDWARE and "host did=0x23" in f.detail
+    assert f.layer == HARDWARE and "host view: did=0x23 (guest device 0x3)" in f.detail
 
 
 def test_a_result_outside_the_vm_is_the_vmms(guest):
