@@ -46,7 +46,6 @@ SHADOW_PSCID_BASE = 0x100
 class Vmm:
     name = ""
     guest_policy = "riscv-1.0-strict"     # the contract the guest is judged against
-    nested = False
 
     def __init__(self, host, vm: VmMemoryMap, did_map: dict, gscid: int) -> None:
         """host: the host software (an IommuSwVseq after init_iommu)."""
@@ -106,20 +105,21 @@ class Vmm:
             head = (head + 1) % entries
             if cmd.name != FENCE:
                 self.regs[Reg.CQH] = head        # fetched; a fence moves cqh when it completes
-        await self.after_guest_queue()
 
     async def on_guest_command(self, cmd, slot: int) -> None:
         raise NotImplementedError
 
-    async def after_guest_queue(self) -> None:
-        """After the guest's queue is empty (a persona that defers work)."""
-
     async def finish(self) -> None:
         """The end of the test: anything the persona still owes the hardware."""
 
-    def reflect_fence(self, cmd, slot: int, undone: list) -> None:
+    def undone(self) -> list:
+        """Guest commands handled so far whose hardware effect has not completed (what the
+        audit checks when a guest fence completes); none for a persona that waits for each."""
+        return []
+
+    def reflect_fence(self, cmd, slot: int) -> None:
         """Complete the guest's IOFENCE.C: its AV write into guest memory, cqh past it."""
-        self.audit.guest_fence_reflected(slot, undone)
+        self.audit.guest_fence_reflected(slot, self.undone())
         if cmd.av:
             a = cmd.addr & ~7
             old = self.guest_read64(a)
@@ -155,13 +155,12 @@ class Vmm:
 class NestedForwardingVmm(Vmm):
     name = "nested-forwarding"
     guest_policy = "riscv-1.0-strict"
-    nested = True
 
     def __init__(self, host, vm, did_map, gscid, g_mode: str = "sv39x4") -> None:
         super().__init__(host, vm, did_map, gscid)
         self.g_mode = g_mode
         self.g = None
-        self.unfenced: list = []          # guest commands forwarded, no hardware fence yet
+        self.sent: list = []              # (guest command, its hardware Submitted records)
 
     async def start(self) -> None:
         """The VM's G-stage: its RAM window in 2 MiB pages, tagged with the VM's GSCID."""
@@ -214,13 +213,19 @@ class NestedForwardingVmm(Vmm):
                     self.write_host_dc(did, gs)       # before the IODIR that covers it
         host_cmds = self.translate_command(cmd)
         self.audit.forwarded(cmd, host_cmds)
-        self.host.cq.write(host_cmds)
-        self.unfenced.append(cmd)
+        self.sent.append((cmd, self.host.cq.write(host_cmds)))
+
+    def undone(self) -> list:
+        """From the hardware queue's own record: a command is complete once cqh moved past an
+        IOFENCE.C at or after it (CommandQueueWriter.completed)."""
+        cq = self.host.cq
+        self.sent = [(c, subs) for c, subs in self.sent
+                     if not all(cq.completed(x) for x in subs)]
+        return [c for c, _ in self.sent]
 
     async def fence(self, cmd, slot: int) -> None:
         await self.host.run_commands([], fence=True)   # the hardware IOFENCE.C, waited for
-        self.unfenced = []
-        self.reflect_fence(cmd, slot, undone=[])
+        self.reflect_fence(cmd, slot)
 
 
 class NestedGscidNotSubstitutedVmm(NestedForwardingVmm):
@@ -256,7 +261,7 @@ class NestedFenceCompletedEarlyVmm(NestedForwardingVmm):
         self.deferred = False             # forwarded commands the hardware has not been given
 
     async def fence(self, cmd, slot: int) -> None:
-        self.reflect_fence(cmd, slot, undone=list(self.unfenced))
+        self.reflect_fence(cmd, slot)
         self.deferred = True
 
     async def run_guest_queue(self) -> None:
@@ -267,7 +272,6 @@ class NestedFenceCompletedEarlyVmm(NestedForwardingVmm):
         if self.deferred:
             self.deferred = False
             await self.host.run_commands([], fence=True)
-            self.unfenced = []
 
     async def finish(self) -> None:
         await self.flush()
@@ -293,7 +297,7 @@ class ShadowingVmm(Vmm):
         if cmd.name == FENCE:
             await self.host.run_commands([], fence=True)
             self.check_shadows()
-            self.reflect_fence(cmd, slot, undone=[])
+            self.reflect_fence(cmd, slot)
             return
         if cmd.name == VMA:
             for did, (gs, pt) in sorted(self.shadows.items()):
