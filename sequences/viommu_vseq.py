@@ -58,7 +58,7 @@ class ViommuVseq(IommuSwVseq):
             self.vmm, self.view, guest_persona(self.guest_driver_policy or self.vmm.guest_policy),
             GPA_BASE)
         self.env.logger.info(f"vIOMMU: VMM persona {self.vmm.name}, guest policy "
-                         f"{self.vmm.guest_policy}, host policy {self.env.cfg.policy}, {vm}")
+                             f"{self.vmm.guest_policy}, host policy {self.env.cfg.policy}, {vm}")
         await g.init()
         data = g.data
         tables = {}
@@ -83,8 +83,9 @@ class ViommuVseq(IommuSwVseq):
             await self.cycle(rq, lambda: pt.unmap(IOVA),
                              expect=lambda r: r.iova >> 12 != IOVA >> 12 or
                              (13 if r.ttyp == RD else 15))
-            await self.cycle(rq, lambda: pt.map(IOVA, data + 0x50 * SIZE_4K + did * SIZE_4K,
-                                                perms="rw"))
+            back = data + 0x50 * SIZE_4K + did * SIZE_4K
+            await self.cycle(rq, lambda: pt.map(IOVA, back, perms="rw"),
+                             expect=lambda r: r.iova >> 12 != IOVA >> 12 or back | r.iova & 0xFFF)
             # a page in a 2 MiB region of its own, unmapped with its table pruned: a non-leaf
             # PTE removed, so the guest's IOTINVAL.VMA has AV=0
             far = IOVA + 0x40_0000
@@ -99,8 +100,11 @@ class ViommuVseq(IommuSwVseq):
         for i in range(4):
             pt9.map(IOVA + i * SIZE_4K, data + (0x60 + i) * SIZE_4K, perms="rw")
         await self.cycle(rq3, lambda: g.ddt.set_dc(3, DeviceContextSpec(
-            fs_mode="sv39", fs_root=pt9.root, pscid=9)))
-        await self.cycle(rq3, lambda: pt9.remap(IOVA + 2 * SIZE_4K, data + 0x70 * SIZE_4K))
+            fs_mode="sv39", fs_root=pt9.root, pscid=9)),
+            expect=lambda r: data + (0x60 + (r.iova - IOVA >> 12)) * SIZE_4K | r.iova & 0xFFF)
+        await self.cycle(rq3, lambda: pt9.remap(IOVA + 2 * SIZE_4K, data + 0x70 * SIZE_4K),
+                         expect=lambda r: r.iova >> 12 == IOVA >> 12 or
+                         data + 0x70 * SIZE_4K | r.iova & 0xFFF)
         await self.vmm.finish()
         self.report()
 
