@@ -10,8 +10,8 @@ What only the host knows, and the VMM substitutes (VmIdentity):
 - the host device context: the guest's DC with the VM's iohgatp (G-stage root and GSCID), the
   guest's fsc/ta/tc kept, written before the forwarded IODIR;
 - completion: a guest IOFENCE.C completes to the guest (its cqh moves past it, its AV write
-  lands) only after a hardware IOFENCE.C behind every command forwarded for the guest's earlier
-  commands has completed.
+  lands) only after a hardware IOFENCE.C (with the guest's PR/PW) behind every command
+  forwarded for the guest's earlier commands has completed.
 
 ForwardingAudit is plain Python: the VMM reports what it did (`forwarded`, `host_dc_written`,
 `guest_fence_reflected`, `shadow_mismatch`) and the audit records each departure from the rule as

@@ -29,7 +29,7 @@ from cocotb.triggers import Timer
 
 from models import Reg
 from models.command_queue import decode
-from sequences.sw.commands import FENCE, INVAL_DDT, INVAL_PDT, VMA
+from sequences.sw.commands import FENCE, INVAL_DDT, INVAL_PDT, VMA, iofence_c
 from sequences.sw.device_directory import DDT_MODES, DeviceContextSpec
 from sequences.sw.page_table import PageTable
 
@@ -41,6 +41,12 @@ CQ_ENTRY = 16
 DC_BYTES = 32
 CQCSR_CQEN, CQCSR_CQON = 1, 1 << 16
 SHADOW_PSCID_BASE = 0x100
+
+
+def hardware_fence(guest_fence):
+    """The VMM's own IOFENCE.C for a guest's: the guest's PR/PW kept (the guest's reads and
+    writes must be ordered as it asked), no AV (the VMM writes the guest's AV data itself)."""
+    return iofence_c(pr=bool(guest_fence.pr), pw=bool(guest_fence.pw))
 
 
 class Vmm:
@@ -224,7 +230,7 @@ class NestedForwardingVmm(Vmm):
         return [c for c, _ in self.sent]
 
     async def fence(self, cmd, slot: int) -> None:
-        await self.host.run_commands([], fence=True)   # the hardware IOFENCE.C, waited for
+        await self.host.run_commands([hardware_fence(cmd)])   # waited for (cqh past it)
         self.reflect_fence(cmd, slot)
 
 
@@ -295,7 +301,7 @@ class ShadowingVmm(Vmm):
 
     async def on_guest_command(self, cmd, slot: int) -> None:
         if cmd.name == FENCE:
-            await self.host.run_commands([], fence=True)
+            await self.host.run_commands([hardware_fence(cmd)])
             self.check_shadows()
             self.reflect_fence(cmd, slot)
             return
