@@ -26,6 +26,9 @@ map onto items through coverage_goals.AREAS):
   IODIR DV, IOFENCE.C AV/WSI), their cross, IOFENCE.C PR/PW, and each illegal-command rule.
 - iommu.concurrency: responses whose request raced a store, a completion or a register write.
 - iommu.registers: software register writes.
+- iommu.viommu: each virtual-IOMMU run (sequences/viommu_vseq.py): the VMM persona, the policy
+  the guest is judged against, the layer a finding was attributed to (none, guest, VMM,
+  hardware), and their cross (a persona only with its own guest policy).
 """
 from __future__ import annotations
 
@@ -65,6 +68,11 @@ FENCE_SCOPES = [f"av{a}.wsi{w}" for a in (0, 1) for w in (0, 1)]
 SCOPES = INVAL_SCOPES + DIR_SCOPES + FENCE_SCOPES
 FENCE_PR_PW = [f"pr{r}.pw{w}" for r in (0, 1) for w in (0, 1)]
 RECORD_FIELDS = list(GOALS["iommu.record"]) + ["ttyp5", "ttyp6", "ttyp7", "iotval.offset"]
+VIOMMU_PERSONAS = ["nested-forwarding", "nested-gscid-not-substituted",
+                   "nested-did-not-translated", "nested-fence-completed-early", "shadowing",
+                   "shadowing-not-updated"]           # sequences/guest/vmm.py VMM_PERSONAS
+VIOMMU_POLICIES = ["riscv-1.0-strict", "caching-mode"]
+VIOMMU_LAYERS = ["none", "guest", "VMM", "hardware"]
 REG_WRITES = ["FCTL", "DDTP", "CQB", "CQT", "FQB", "FQH", "CQCSR", "FQCSR", "IPSR"]
 
 
@@ -87,6 +95,12 @@ def translation_possible(mode: str, stage: str, size: str, cause: int) -> bool:
     if size != "none" and stage != "both" and cause in (1, 5, 7):
         return False                                 # one stage: its leaf read was the last read
     return not (size == "none" and cause == 0)       # a success through a stage has a leaf
+
+
+def viommu_possible(persona: str, policy: str, layer: str) -> bool:
+    """A nesting persona's guest is judged under riscv-1.0-strict, a shadowing one's under
+    caching-mode."""
+    return policy == ("caching-mode" if persona.startswith("shadowing") else "riscv-1.0-strict")
 
 
 def scope_ignores() -> list[tuple]:
@@ -228,6 +242,20 @@ class Covergroups:
         def reg_write(name):
             pass
 
+        # sample: (VMM persona, guest policy, layer)
+        g = f"{ROOT}.viommu"
+        v = (f"{g}.persona", f"{g}.policy", f"{g}.layer")
+
+        @CoverPoint(v[0], xf=lambda s: s[0], bins=VIOMMU_PERSONAS)
+        @CoverPoint(v[1], xf=lambda s: s[1], bins=VIOMMU_POLICIES)
+        @CoverPoint(v[2], xf=lambda s: s[2], bins=VIOMMU_LAYERS)
+        @CoverCross(f"{g}.persona_x_policy_x_layer", items=list(v))
+        def viommu(s):
+            pass
+
+        _drop_bins(coverage_db[f"{g}.persona_x_policy_x_layer"], viommu_possible)
+        self._keep("viommu", viommu, list(v) + [f"{g}.persona_x_policy_x_layer"])
+
         self._keep("race", race, [f"{ROOT}.concurrency.race"])
         self._keep("reg_write", reg_write, [f"{ROOT}.registers.write"])
 
@@ -303,4 +331,4 @@ def _add_hits(item, n: int) -> None:
 def empty_counts() -> dict:
     return {name: Counter() for name in ("translation", "walk", "fault_cause", "fault_record",
                                          "sw_update", "command", "illegal", "race",
-                                         "reg_write")}
+                                         "reg_write", "viommu")}

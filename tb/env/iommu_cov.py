@@ -5,7 +5,7 @@ per-run file (cocotb-coverage's YAML; tb/coverage_report.py merges and reports i
 
 Hooks (the env, the scoreboard and the sequences call them; names and arguments are a
 contract): translation(res), record_fields(words), race(kind), record_cause(cause),
-reg_op(op), update(update, commands)."""
+reg_op(op), update(update, commands), viommu(persona, policy, layer)."""
 from __future__ import annotations
 
 from collections import Counter
@@ -129,6 +129,11 @@ class IommuCoverage(uvm_component):
         size = f"{update.structure}.{update.page_size >> 10}K" if update.page_size else None
         self.counts["sw_update"][(f"{update.structure}.{update.kind}", update.transition,
                                   "invalidated" if commands else "not-invalidated", size)] += 1
+
+    def viommu(self, persona: str, policy: str, layer: str) -> None:
+        """A virtual-IOMMU run: its VMM persona, the guest's policy, a layer at fault ('none'
+        when neither oracle found anything)."""
+        self.counts["viommu"][(persona, policy, layer)] += 1
 
     # -- across processes (tb/env/checker.py: the checker process samples most hooks) --------
     def export_state(self) -> dict:

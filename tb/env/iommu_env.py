@@ -45,6 +45,7 @@ class IommuEnv(uvm_env):
         self.features = DutFeatures(caps=self.oracle.model.caps, name=self.cfg.dut_name)
         self.capability_line = ""
         self.dut_caps = 0
+        self.layer_advice: list = []      # software findings a sequence adds (add_advice)
 
     def connect_phase(self):
         wire(self.sb, self.cov, self.oracle, self.cfg)
@@ -79,8 +80,14 @@ class IommuEnv(uvm_env):
             merge_coverage(self.cov, final["coverage"])
 
     def advice(self) -> list:
-        """The oracle's findings (after the run: extract_phase)."""
-        return self.checker.advice()
+        """The oracle's findings (after the run: extract_phase), then those a sequence added."""
+        return list(self.checker.advice()) + self.layer_advice
+
+    def add_advice(self, lines) -> None:
+        """Software findings from a checker of the sequence's own (one line each, e.g. the
+        guest layer of a virtual-IOMMU stack): judged at the end of the test like the oracle's
+        (declared or not, the SEQUENCE verdict, ADVICE=warn)."""
+        self.layer_advice.extend(str(x) for x in lines)
 
     async def start(self, dut) -> None:
         """Clock, reset, the bus models (AxiRam must start while reset is held; the HDL

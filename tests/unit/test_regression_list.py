@@ -595,11 +595,11 @@ def test_check_subset_and_test():
     with pytest.raises(ListError) as e:
         check_subset(data, "smok")
     assert e.value.lines == ['unknown subset "smok" (did you mean "smoke"?); known: bugs, concurrency, '
-                             "mutate, random-config, scenarios, smoke, soak"]
+                             "mutate, random-config, scenarios, smoke, soak, viommu"]
     with pytest.raises(ListError) as e:
         check_subset(data, "nightly")
     assert e.value.lines == ['unknown subset "nightly"; known: bugs, concurrency, mutate, random-config, '
-                             "scenarios, smoke, soak"]
+                             "scenarios, smoke, soak, viommu"]
     with pytest.raises(ListError) as e:
         check_test(data, "Bug_fq_interupt_stuck")
     assert e.value.lines == ['unknown test "Bug_fq_interupt_stuck" (did you mean "Bug_fq_interrupt_stuck"?)']
