@@ -26,6 +26,8 @@ map onto items through coverage_goals.AREAS):
   IODIR DV, IOFENCE.C AV/WSI), their cross, IOFENCE.C PR/PW, and each illegal-command rule.
 - iommu.concurrency: responses whose request raced a store, a completion or a register write.
 - iommu.registers: software register writes.
+- iommu.coherence: the software's cache persona x the platform's coherence mode
+  (docs/coherence.md).
 """
 from __future__ import annotations
 
@@ -65,6 +67,8 @@ FENCE_SCOPES = [f"av{a}.wsi{w}" for a in (0, 1) for w in (0, 1)]
 SCOPES = INVAL_SCOPES + DIR_SCOPES + FENCE_SCOPES
 FENCE_PR_PW = [f"pr{r}.pw{w}" for r in (0, 1) for w in (0, 1)]
 RECORD_FIELDS = list(GOALS["iommu.record"]) + ["ttyp5", "ttyp6", "ttyp7", "iotval.offset"]
+CACHE_PERSONAS = ["cleans", "assumes-coherence", "forgets-queue-clean"]
+COHERENCE_MODES = ["coherent", "non-coherent"]
 REG_WRITES = ["FCTL", "DDTP", "CQB", "CQT", "FQB", "FQH", "CQCSR", "FQCSR", "IPSR"]
 
 
@@ -228,6 +232,17 @@ class Covergroups:
         def reg_write(name):
             pass
 
+        # sample: (cache persona, coherence mode)
+        g = f"{ROOT}.coherence"
+        h = (f"{g}.persona", f"{g}.mode")
+
+        @CoverPoint(h[0], xf=lambda s: s[0], bins=CACHE_PERSONAS)
+        @CoverPoint(h[1], xf=lambda s: s[1], bins=COHERENCE_MODES)
+        @CoverCross(f"{g}.persona_x_mode", items=list(h))
+        def coherence(s):
+            pass
+
+        self._keep("coherence", coherence, list(h) + [f"{g}.persona_x_mode"])
         self._keep("race", race, [f"{ROOT}.concurrency.race"])
         self._keep("reg_write", reg_write, [f"{ROOT}.registers.write"])
 
@@ -303,4 +318,4 @@ def _add_hits(item, n: int) -> None:
 def empty_counts() -> dict:
     return {name: Counter() for name in ("translation", "walk", "fault_cause", "fault_record",
                                          "sw_update", "command", "illegal", "race",
-                                         "reg_write")}
+                                         "reg_write", "coherence")}

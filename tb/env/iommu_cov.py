@@ -5,7 +5,7 @@ per-run file (cocotb-coverage's YAML; tb/coverage_report.py merges and reports i
 
 Hooks (the env, the scoreboard and the sequences call them; names and arguments are a
 contract): translation(res), record_fields(words), race(kind), record_cause(cause),
-reg_op(op), update(update, commands)."""
+reg_op(op), update(update, commands), coherence(cache_persona, mode)."""
 from __future__ import annotations
 
 from collections import Counter
@@ -111,6 +111,11 @@ class IommuCoverage(uvm_component):
         size = f"{update.structure}.{update.page_size >> 10}K" if update.page_size else None
         self.counts["sw_update"][(f"{update.structure}.{update.kind}", update.transition,
                                   "invalidated" if commands else "not-invalidated", size)] += 1
+
+    def coherence(self, cache_persona: str, mode: str) -> None:
+        """The software layer's cache persona (sequences/sw/cache_maintenance.py) and the
+        platform's coherence mode of the run (docs/coherence.md)."""
+        self.counts["coherence"][(cache_persona, mode)] += 1
 
     # -- across processes (tb/env/checker.py: the checker process samples most hooks) --------
     def export_state(self) -> dict:
