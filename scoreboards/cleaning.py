@@ -103,6 +103,7 @@ class Cleaning:
                 self._report_clean(seq, pa, self._cq_item(i, a, view),
                                    f"not cleaned before {when}: the IOMMU fetches the "
                                    f"command memory holds ({self._cq_words(a)})")
+                self._clean_reported.update(p[0] for p in pend)   # one finding per entry
         invals = [c for c in cmds if c.name in INVALIDATIONS]
         if not invals:
             return
@@ -117,13 +118,14 @@ class Cleaning:
                     self._report_clean(seq, pa, describe_item(key, item_base),
                                        f"not cleaned before {describe_cmd(cmd)} ({when}): the "
                                        f"IOMMU may refill from memory, which still holds "
-                                       f"{self.mem.read64(pa):#x} there")
+                                       f"{self.mem.read64(pa):#x} at {pa:#x}")
                     break
 
     def _cleaning_findings(self) -> list:
         """The missing-clean findings so far, and the uncleaned stores still due (never
-        cleaned), by store number."""
+        cleaned; one finding per entry, naming its first such store), by store number."""
         out = list(self._clean_findings)
+        named = {f.item for f in out}
         due = [(seq, pa) for pa, (seq, _) in self._uncleaned.items()
                if seq not in self._clean_reported]
         if due:
@@ -139,8 +141,12 @@ class Cleaning:
                     item = describe_item(self._key(rk, view.read64(item_base)), item_base)
                 else:
                     continue                    # not an IOMMU structure: not the oracle's business
-                out.append(self._clean_finding(seq, pa, item, f"never cleaned: the IOMMU still "
-                                               f"reads {self.mem.read64(pa):#x} there"))
+                if item in named:
+                    continue                    # that entry has its finding already
+                named.add(item)
+                out.append(self._clean_finding(seq, pa, item, f"never cleaned: memory, where the "
+                                               f"IOMMU reads, still holds "
+                                               f"{self.mem.read64(pa):#x} at {pa:#x}"))
         return sorted(out, key=lambda f: f.store)
 
     # -- helpers ----------------------------------------------------------------------------

@@ -11,10 +11,19 @@ with a Zicbom cache-block operation:
 
 Both act on the whole naturally aligned block holding `pa` (BLOCK = 64 bytes here, the usual
 Zicbom block size; the platform reports it). What reaches memory is handed, doubleword by
-doubleword in address order, to `write_back(pa, value)` (the testbench: the DUT's memory and
-the oracle's `store64`). Only the doublewords software stored are written back: the other
-bytes of the block hold what memory holds (software never reads IOMMU-written data through
-this model), so writing them again would change nothing.
+doubleword, to `write_back(pa, value)` (the testbench: the DUT's memory and the oracle's
+`store64`). Only the doublewords software stored are written back: the other bytes of the
+block hold what memory holds (software never reads IOMMU-written data through this model), so
+writing them again would change nothing.
+
+A block's write-back is one bus write: the IOMMU sees the whole block change at once. The
+doublewords are handed over in the order software stored them (each at its last store), with
+no simulated time in between, so the oracle is told a sequence of states the IOMMU can never
+tell apart from the atomic one, and the same sequence a coherent platform gives: a device
+context written DW1..DW3 first and tc (V=1) last becomes valid with its fields in place, not
+valid with stale fields (which address order, tc first, would tell). `dirty_blocks()` lists
+the blocks in the order of their last store, so a driver cleaning them in that order cleans a
+new table page before the block holding the entry that links it.
 
 In the `coherent` mode there is no such cache: `HartCache(write_back, coherent=True)` passes
 every store straight to `write_back` and clean/flush do nothing.
@@ -46,7 +55,10 @@ class HartCache:
     def __init__(self, write_back: Callable[[int, int], object], coherent: bool = False) -> None:
         self.write_back = write_back
         self.coherent = coherent
-        self._dirty: dict[int, dict[int, int]] = {}     # block -> {doubleword pa: value}
+        self._dirty: dict[int, dict[int, int]] = {}     # block -> {doubleword pa: value},
+                                                        # in the order of their last store
+        self._last: dict[int, int] = {}                 # block -> number of its last store
+        self._n = 0
         self.cleans = 0                                 # cbo.clean/flush that wrote data back
 
     # -- the hart's side ------------------------------------------------------------------
@@ -58,7 +70,12 @@ class HartCache:
         if self.coherent:
             self.write_back(pa, value)
             return
-        self._dirty.setdefault(block_of(pa), {})[pa] = value
+        block = block_of(pa)
+        words = self._dirty.setdefault(block, {})
+        words.pop(pa, None)                             # its place is its last store's
+        words[pa] = value
+        self._n += 1
+        self._last[block] = self._n
 
     def load64(self, pa: int, memory: Callable[[int], int]) -> int:
         """What the hart reads: its own dirty data, else memory (`memory(pa)`)."""
@@ -68,12 +85,14 @@ class HartCache:
         return memory(pa)
 
     def clean(self, pa: int) -> list:
-        """cbo.clean of the block holding pa: its dirty doublewords go to memory, in address
-        order. Returns them as (pa, value) pairs (empty: the block was clean)."""
+        """cbo.clean of the block holding pa: its dirty doublewords go to memory (in the order
+        they were stored, see the module's docstring). Returns them as (pa, value) pairs
+        (empty: the block was clean)."""
         words = self._dirty.pop(block_of(pa), None)
+        self._last.pop(block_of(pa), None)
         if not words:
             return []
-        out = sorted(words.items())
+        out = list(words.items())
         for a, v in out:
             self.write_back(a, v)
         self.cleans += 1
@@ -86,8 +105,9 @@ class HartCache:
 
     # -- what software (and a test) can ask ------------------------------------------------
     def dirty_blocks(self) -> list:
-        """Addresses of the blocks holding data memory does not have yet, ascending."""
-        return sorted(b for b, w in self._dirty.items() if w)
+        """Addresses of the blocks holding data memory does not have yet, in the order of
+        their last store."""
+        return sorted((b for b, w in self._dirty.items() if w), key=self._last.__getitem__)
 
     def is_dirty(self, pa: int) -> bool:
         return bool(self._dirty.get(block_of(pa)))

@@ -49,6 +49,8 @@ class Job:
     timeout: float = DEFAULT_TIMEOUT    # wall-clock seconds before the run is stopped
     run_dir: str = ""             # the run's own folder (log, results, waves); default under
                                   # its build
+    coherence: str = ""           # the entry's platform ($IOMMU_COHERENCE of the run); "": the
+                                  # caller's environment, else coherent (docs/coherence.md)
 
     @property
     def build_key(self) -> tuple:
@@ -138,7 +140,8 @@ def plan(data: dict, args, dut: DutProfile) -> list[Job]:
                          top=dut.top, dut=str(dut.path), dut_arg=args.dut or "", skip=skip,
                          expect_verdict=verdict,
                          advice=getattr(args, "advice", None) or advice.DEFAULT_MODE,
-                         fills=getattr(args, "fills", "any"), timeout=timeout)
+                         fills=getattr(args, "fills", "any"), timeout=timeout,
+                         coherence=t.get("coherence", ""))
                      for s in seeds]
     return jobs
 

@@ -54,12 +54,11 @@ def test_never_cleaned_device_context():
     o = oracle()
     nums = cached_dc(o)
     assert nums == [1, 2, 3, 4]
-    lines = [str(f) for f in o.advice()]
-    assert lines == [
+    # One finding for the entry, naming its first uncleaned store (#2, ta at +16).
+    assert [str(f) for f in o.advice()] == [
         "ADVICE missing-clean: store #2 to device context of did 5 @0x1000a0 needs cbo.clean "
-        "of block 0x100080: never cleaned: the IOMMU still reads 0x0 there",
-        "ADVICE missing-clean: store #4 to device context of did 5 @0x1000a0 needs cbo.clean "
-        "of block 0x100080: never cleaned: the IOMMU still reads 0x0 there"]
+        "of block 0x100080: never cleaned: memory, where the IOMMU reads, still holds 0x0 at "
+        "0x1000b0"]
 
 
 def test_write_back_keeps_the_store_number():
@@ -114,7 +113,7 @@ def test_missing_clean_is_not_a_missing_invalidation():
     assert [str(f) for f in o.advice()] == [
         "ADVICE missing-clean: store #3 to device context of did 5 @0x1000a0 needs cbo.clean "
         "of block 0x100080: not cleaned before IODIR.INVAL_DDT DV=1 DID=5 (the doorbell (cqt "
-        "write 2)): the IOMMU may refill from memory, which still holds 0x15000 there"]
+        "write 2)): the IOMMU may refill from memory, which still holds 0x15000 at 0x1000b0"]
     # Cleaned only now, after the invalidation completed: the IOMMU sees the change now, and
     # nothing has invalidated it since, a second finding of the other kind.
     o.store64(DC5 + 16, 0x16000)
@@ -135,3 +134,15 @@ def test_coherent_use_is_unchanged():
     for pa, v in ((DC5 + 16, 0x15000), (DC5, 1)):
         assert o.store64(pa, v) in (1, 2)
     assert o.uncleaned() == {} and o.advice() == []
+
+
+def test_one_finding_per_command_entry():
+    o = oracle()
+    o.store_cached(CQ, 1)                                   # #1 IOTINVAL.VMA, dw0
+    o.store_cached(CQ + 8, 0x1000 << 10)                    # #2 dw1: ADDR[63:12] at [125:74]
+    o.write_reg(Reg.CQT, 1, size=4)
+    lines = [str(f) for f in o.advice()]
+    assert len(lines) == 1 and lines[0].startswith(
+        "ADVICE missing-clean: store #1 to command-queue entry 0 @0x10000 (IOTINVAL.VMA GV=0 "
+        "PSCV=0 AV=0 as software wrote it) needs cbo.clean of block 0x10000: not cleaned "
+        "before the doorbell (cqt write 1)")
