@@ -57,7 +57,7 @@ class Cleaning:
         self._t += 1
         self._stores += 1
         value &= (1 << 64) - 1
-        if value == self.mem.read64(pa):
+        if value.to_bytes(8, "little") == self.mem.peek(pa, 8):
             self._uncleaned.pop(pa, None)      # memory already holds it: nothing to clean
         else:
             self._uncleaned[pa] = (self._stores, value)
@@ -75,18 +75,20 @@ class Cleaning:
             return pend[0]
         return None
 
-    def _doorbell_cleans(self, new_cqt: int) -> None:
-        """Before a cqt write reaches the model: the uncleaned stores in the entries it hands
-        over, and in the entries the commands it hands over invalidate."""
+    def _doorbell_cleans(self, first: int, end: int, when: str) -> None:
+        """Before a register write that makes the IOMMU fetch the entries [first, end) (a cqt
+        write hands over those from the old cqt; a cqcsr write restarting the queue those
+        from cqh): the uncleaned stores in those entries, and in the entries their commands
+        (as software wrote them) invalidate."""
         m = self.model
         entries = 1 << ((m.cqb & 0x1F) + 1)
         base = ((m.cqb >> 10) & ((1 << 44) - 1)) << 12
-        new_cqt %= entries
-        if m.cqt == new_cqt:
+        end %= entries
+        if first == end:
             return
         view = self._software_memory()
-        slots, cmds, i = [], [], m.cqt
-        while i != new_cqt:
+        slots, cmds, i = [], [], first
+        while i != end:
             slots.append(i)
             a = base + CQ_ENTRY * i
             try:
@@ -94,7 +96,6 @@ class Cleaning:
             except IllegalCommand:
                 pass
             i = (i + 1) % entries
-        when = f"the doorbell (cqt write {new_cqt})"
         for i in slots:
             a = base + CQ_ENTRY * i
             pend = [self._uncleaned[x] + (x,) for x in (a, a + 8) if x in self._uncleaned]

@@ -168,7 +168,11 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
         elif base == Reg.FCTL:
             self._reach_changed()
         if int(offset) == Reg.CQT and self._uncleaned:
-            self._doorbell_cleans(value)
+            self._doorbell_cleans(self.model.cqt, value, f"the doorbell (cqt write {value})")
+        elif int(offset) == Reg.CQCSR and value & 1 and self._uncleaned:
+            # cqen=1 (with the error bits it clears) makes the IOMMU fetch from cqh again
+            m = self.model
+            self._doorbell_cleans(m.cqh, m.cqt, f"the cqcsr write {value:#x}")
         was_on = self.model.cqen
         if int(offset) == Reg.CQCSR and value & 1 and not was_on:
             self._pending.clear()        # cqen 0->1 restarts the queue at index 0

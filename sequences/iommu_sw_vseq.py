@@ -73,6 +73,13 @@ class IommuSwVseq(IommuBaseVseq):
         self.maintain_caches("device")          # the device may use what was written
         return await super().translate(reqs, wait)
 
+    async def reg_write(self, offset: int, value: int, size: int = 8) -> None:
+        if int(offset) in (Reg.CQT, Reg.CQCSR):
+            # a doorbell, or a cqcsr write that (re)starts fetching: the commands (and
+            # anything else written) reach memory first
+            self.maintain_caches("doorbell")
+        await super().reg_write(offset, value, size)
+
     # -- set-up ---------------------------------------------------------------------------
     async def init_iommu(self, ddt_mode: str = "1lvl", cq_log2: int = 6, fq_log2: int = 6) -> None:
         store = self.store64
@@ -107,8 +114,7 @@ class IommuSwVseq(IommuBaseVseq):
         if not commands:
             return
         self.cq.write(commands)
-        self.maintain_caches("doorbell")        # the commands (and anything else) reach memory
-        await self.reg_write(*self.cq.doorbell_write())
+        await self.reg_write(*self.cq.doorbell_write())     # cleans first (reg_write)
         cqh = await self.wait_cq_idle(self.cq.tail)
         self.cq.update_head(cqh)
 

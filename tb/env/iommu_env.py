@@ -191,7 +191,12 @@ class IommuEnv(uvm_env):
         return self.hart.dirty_blocks()
 
     def set_access_fault(self, lo: int, hi: int) -> None:
-        """Make IOMMU accesses to [lo, hi) fail with a bus error (the model predicts it)."""
+        """Make IOMMU accesses to [lo, hi) fail with a bus error (the model predicts it).
+        Non-coherent: the hart's dirty blocks in the range are written back first (the fault
+        stands for the IOMMU's path to memory; the hart's data got there before it)."""
+        for b in self.hart.dirty_blocks():
+            if lo < b + 64 and b < hi:
+                self.hart.clean(b)
         self.memory.set_access_fault(lo, hi)
         self.checker.set_access_fault(lo, hi)
 

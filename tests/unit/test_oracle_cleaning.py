@@ -146,3 +146,17 @@ def test_one_finding_per_command_entry():
         "ADVICE missing-clean: store #1 to command-queue entry 0 @0x10000 (IOTINVAL.VMA GV=0 "
         "PSCV=0 AV=0 as software wrote it) needs cbo.clean of block 0x10000: not cleaned "
         "before the doorbell (cqt write 1)")
+
+
+def test_a_restart_of_the_queue_fetches_too():
+    o = oracle()
+    o.store64(CQ, 0x7F)                                     # an illegal command, visible:
+    o.write_reg(Reg.CQT, 1, size=4)                         # cmd_ill, cqh stays at 0
+    assert o.model.read_reg(Reg.CQCSR, 4) & 1 << 10
+    o.store_cached(CQ, FENCE)                               # #2: the repair, left in the cache
+    o.write_reg(Reg.CQCSR, 1 | 1 << 10, size=4)             # cqen=1, W1C cmd_ill: fetch again
+    assert [str(f) for f in o.advice()] == [
+        "ADVICE missing-clean: store #2 to command-queue entry 0 @0x10000 (IOFENCE.C as "
+        "software wrote it) needs cbo.clean of block 0x10000: not cleaned before the cqcsr "
+        "write 0x401: the IOMMU fetches the command memory holds (0x7f 0x0, an illegal "
+        "command)"]
