@@ -107,6 +107,23 @@ class Memory:
         buf = self._pages.get(page)
         return None if buf is None else _PAGE_DWORDS.unpack_from(buf)
 
+    def overlay(self, words: dict) -> "Memory":
+        """A view of this memory with the doublewords `words` ({pa: value}, pa 8-byte aligned)
+        in place of what it holds: what memory would hold once they were written (e.g. a
+        hart's cached stores written back). The pages not overlaid are shared with this
+        memory, so the view is for reading; no fault ranges are carried over."""
+        view = Memory()
+        view._pages = dict(self._pages)
+        copied: set = set()
+        for pa, value in words.items():
+            page = pa >> 12
+            if page not in copied:
+                view._pages[page] = bytearray(self._pages.get(page, bytes(PAGE)))
+                copied.add(page)
+            off = pa & (PAGE - 1)
+            view._pages[page][off:off + 8] = (value & (2**64 - 1)).to_bytes(8, "little")
+        return view
+
     # -- word access (the hot path of every walk) ----------------------------------------
     def read64(self, pa: int) -> int:
         if self._faults or self._poison or pa % PAGE > PAGE - 8:

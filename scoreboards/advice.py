@@ -30,7 +30,7 @@ class Advice:
     def advice(self) -> list:
         """Software-sequence findings so far: updates whose needed invalidation is missing,
         not completed, or was completed only after a request relied on the new value."""
-        out = list(self._findings)
+        out = self._cleaning_findings() + list(self._findings)
         for u in self._updates:
             state = self._cover_state(u)
             status = "missing" if state == "none" else "not-completed"

@@ -16,6 +16,7 @@ from models.causes import GUEST_PAGE_FAULTS
 from models.command_queue import Command
 
 from .advice import Advice
+from .cleaning import Cleaning
 from .fills import StructuralReaders
 from .history import History
 from .messages import Messages
@@ -36,7 +37,8 @@ class _Reads:
         self.reads = reads
 
 
-class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice, Messages):
+class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice, Cleaning,
+                      Messages):
     """Permitted outcomes of translation requests under a caching policy.
 
     o.mem, o.model: the Memory and the golden IommuModel the oracle owns. Software stores go
@@ -107,6 +109,10 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
         self._reach_pages: set = set()   # page numbers of the table pages walks reach
         self._alias_tags: set = set()    # (kind, tag) with another address to offer
         self.reach_updates = 0
+        # Stores still in the hart's cache (non-coherent platforms, cleaning.py).
+        self._uncleaned: dict = {}       # doubleword address -> (store number, value)
+        self._clean_findings: list[Finding] = []
+        self._clean_reported: set = set()  # store numbers already in a missing-clean finding
 
     # -- software side ------------------------------------------------------------------
     def set_capabilities(self, capabilities: int, svnapot: bool = True) -> None:
@@ -120,12 +126,16 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
         self._replay_memo.clear()
 
     def store64(self, pa: int, value: int) -> int:
-        """A software store of a doubleword; returns its store sequence number."""
+        """A software store of a doubleword, visible to the IOMMU from now on; returns its
+        store sequence number. On a non-coherent platform: the write-back (cbo.clean/flush)
+        of a store made with store_cached, which keeps that store's number."""
         if pa % 8:
             raise ValueError(f"store64 at {pa:#x}: address must be 8-byte aligned")
         self._t += 1
-        self._stores += 1
-        seq = self._stores
+        seq = self._written_back(pa, value) if self._uncleaned else None
+        if seq is None:                  # a store of its own (not a cached one written back)
+            self._stores += 1
+            seq = self._stores
         old = self.mem.read64(pa)
         value &= (1 << 64) - 1
         if old == value:
@@ -159,6 +169,12 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
             self._reach_changed()
         elif base == Reg.FCTL:
             self._reach_changed()
+        if int(offset) == Reg.CQT and self._uncleaned:
+            self._doorbell_cleans(self.model.cqt, value, f"the doorbell (cqt write {value})")
+        elif int(offset) == Reg.CQCSR and value & 1 and self._uncleaned:
+            # cqen=1 (with the error bits it clears) makes the IOMMU fetch from cqh again
+            m = self.model
+            self._doorbell_cleans(m.cqh, m.cqt, f"the cqcsr write {value:#x}")
         was_on = self.model.cqen
         if int(offset) == Reg.CQCSR and value & 1 and not was_on:
             self._pending.clear()        # cqen 0->1 restarts the queue at index 0

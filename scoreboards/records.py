@@ -148,7 +148,8 @@ class Finding:
     store: int          # store sequence number (0 for a ddtp write)
     item: str
     needed: str
-    status: str         # "missing" | "not-completed" | "relied-before-completion"
+    status: str         # "missing" | "not-completed" | "relied-before-completion" |
+                        # "missing-clean" (cleaning.py)
     detail: str
 
     def __str__(self) -> str:

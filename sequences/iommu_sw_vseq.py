@@ -7,12 +7,18 @@ Subclasses write `body()` with:
     upd = self.ddt.set_dc(5, DeviceContextSpec(fs_mode="sv39", fs_root=pt.root, pscid=7))
     await self.after_update(upd)                 # the persona's invalidations + IOFENCE.C
     results = await self.translate([...])
+
+On a non-coherent platform (IOMMU_COHERENCE=non-coherent, docs/coherence.md) the stores wait
+in the hart's cache; the cache persona (`cache_persona_name`, sequences/sw/cache_maintenance.py)
+decides which dirty blocks are cleaned after an update, before a doorbell and before device
+traffic. The default, `cleans`, cleans them all, so every scenario runs on both platforms.
 """
 from __future__ import annotations
 
 from models import Reg
 from sequences.base_vseq import IommuBaseVseq
-from sequences.sw.commands import CommandQueueWriter, FaultQueueReader, iofence_c
+from sequences.sw.cache_maintenance import cache_persona as make_cache_persona
+from sequences.sw.commands import CQ_ENTRY_BYTES, CommandQueueWriter, FaultQueueReader, iofence_c
 from sequences.sw.device_directory import DeviceDirectory
 from sequences.sw.invalidation_plan import persona as make_persona
 from sequences.sw.page_allocator import PageAllocator
@@ -29,6 +35,7 @@ TABLES_SIZE = 0x0100_0000
 
 class IommuSwVseq(IommuBaseVseq):
     persona_name = "spec"             # which invalidations software issues (sw.invalidation_plan)
+    cache_persona_name = "cleans"     # which cache blocks it cleans (sw.cache_maintenance)
 
     def __init__(self, name: str = "vseq"):
         super().__init__(name)
@@ -43,6 +50,36 @@ class IommuSwVseq(IommuBaseVseq):
     def persona(self):
         return make_persona(self.persona_name)
 
+    @property
+    def cache_persona(self):
+        return make_cache_persona(self.cache_persona_name)
+
+    # -- the hart's cache (non-coherent platforms) -----------------------------------------
+    def maintain_caches(self, moment: str) -> list:
+        """Clean the dirty blocks the cache persona cleans at this moment ("update",
+        "doorbell", "device"); returns them. Nothing is dirty on a coherent platform."""
+        dirty = self.env.dirty_blocks()
+        if not dirty:
+            return []
+        queue = range(0)
+        if self.cq is not None:
+            queue = range(self.cq.base, self.cq.base + CQ_ENTRY_BYTES * self.cq.entries)
+        blocks = self.cache_persona.blocks_to_clean(moment, dirty, queue)
+        for b in blocks:
+            self.env.clean(b)
+        return blocks
+
+    async def translate(self, reqs, wait: bool = True):
+        self.maintain_caches("device")          # the device may use what was written
+        return await super().translate(reqs, wait)
+
+    async def reg_write(self, offset: int, value: int, size: int = 8) -> None:
+        if int(offset) in (Reg.CQT, Reg.CQCSR):
+            # a doorbell, or a cqcsr write that (re)starts fetching: the commands (and
+            # anything else written) reach memory first
+            self.maintain_caches("doorbell")
+        await super().reg_write(offset, value, size)
+
     # -- set-up ---------------------------------------------------------------------------
     async def init_iommu(self, ddt_mode: str = "1lvl", cq_log2: int = 6, fq_log2: int = 6) -> None:
         store = self.store64
@@ -54,6 +91,9 @@ class IommuSwVseq(IommuBaseVseq):
             await self.reg_write(*w)
         self.ddt = DeviceDirectory(ddt_mode, self.alloc, store)
         await self.reg_write(Reg.DDTP, self.ddt.ddtp())
+        cov = getattr(self.env, "cov", None)
+        if cov is not None and hasattr(cov, "coherence"):
+            cov.coherence(self.cache_persona.name, self.env.cfg.coherence)
 
     def page_table(self, mode: str, **kw) -> PageTable:
         return PageTable(mode, self.alloc, self.store64, **kw)
@@ -74,12 +114,15 @@ class IommuSwVseq(IommuBaseVseq):
         if not commands:
             return
         self.cq.write(commands)
-        await self.reg_write(*self.cq.doorbell_write())
+        await self.reg_write(*self.cq.doorbell_write())     # cleans first (reg_write)
         cqh = await self.wait_cq_idle(self.cq.tail)
         self.cq.update_head(cqh)
 
     async def after_update(self, update, holders=()) -> list:
-        """Issue what the persona issues after `update`; returns the commands."""
+        """Issue what the persona issues after `update`; returns the commands. The update's
+        stores are cleaned first (as the cache persona does) so the invalidation follows a
+        globally visible update."""
+        self.maintain_caches("update")
         cmds = self.persona.commands(update, holders or [self.ddt, *self.pdts])
         cov = getattr(self.env, "cov", None)
         if cov is not None:

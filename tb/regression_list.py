@@ -55,7 +55,8 @@ VERDICTS = ("FAIL", SEQUENCE)
 TOP_KEYS = ("defaults", "test")
 DEFAULT_KEYS = ("seeds", "simulators", "timeout")
 TEST_KEYS = ("name", "id", "module", "seeds", "simulators", "params", "policy", "subsets",
-             "expect_fail", "mutant", "expect", "expect_verdict", "mutate_seeds", "timeout")
+             "expect_fail", "mutant", "expect", "expect_verdict", "mutate_seeds", "timeout",
+             "coherence")
 
 
 class ListError(Exception):
@@ -128,6 +129,11 @@ def _subsets(v):
     return f"must be a list of non-empty strings, got {_show(v)}"
 
 
+def _coherence(v):
+    from sequences.sw.hart_cache import MODES
+    return None if v in MODES else f"must be {' or '.join(_show(x) for x in MODES)}, got {_show(v)}"
+
+
 def _verdict(v):
     return None if v in VERDICTS else f"must be {' or '.join(_show(x) for x in VERDICTS)}, got {_show(v)}"
 
@@ -137,7 +143,7 @@ _CHECKS = {
     "mutant": _string, "expect": lambda v: _string(v, empty_ok=True),
     "seeds": _count, "mutate_seeds": _count, "timeout": _timeout,
     "simulators": _simulators, "subsets": _subsets, "expect_fail": _bool,
-    "expect_verdict": _verdict,
+    "expect_verdict": _verdict, "coherence": _coherence,
 }
 
 
@@ -652,7 +658,8 @@ def list_lines(data: dict) -> list[str]:
     rows = [["id", "class", "seeds", "simulators", "subsets", "set"]]
     for t in tests:
         cls = t["name"] if t.get("module", MODULE) == MODULE else f"{t['module'].rpartition('.')[2]}.{t['name']}"
-        extra = [f"{k}={t[k]}" for k in ("params", "policy", "mutant", "timeout") if k in t]
+        extra = [f"{k}={t[k]}" for k in ("params", "policy", "coherence", "mutant", "timeout")
+                 if k in t]
         rows.append([t.get("id", t["name"]), cls, str(t.get("seeds", defaults.get("seeds", 1))),
                      ",".join(t.get("simulators", defaults.get("simulators", SIMULATORS))),
                      ",".join(t.get("subsets", [])) or "-", " ".join(extra)])

@@ -11,11 +11,16 @@ tests and the oracle plus the DUT memory in the testbench.
 - update: Update / EntryChange / Store, the record every operation returns
 - commands: command builders, CommandQueueWriter, FaultQueueReader
 - invalidation_plan: the spec's guideline commands for an Update, and the personas
+- hart_cache: HartCache, the hart's write-back cache of a non-coherent platform
+- cache_maintenance: cache personas (which dirty blocks a driver cleans, and when)
 """
 from .commands import (CommandQueueWriter, FaultQueueReader, FaultRecord, QueueFull, RegWrite,
                        Submitted, iodir_inval_ddt, iodir_inval_pdt, iofence_c, iotinval_gvma,
                        iotinval_vma)
+from .cache_maintenance import (AssumesCoherence, CachePersona, CleansEveryBlock,
+                                ForgetsQueueClean, cache_persona)
 from .device_directory import DeviceContextSpec, DeviceDirectory
+from .hart_cache import HartCache
 from .invalidation_plan import (InvalidateEverything, NeverInvalidateOnMap, Persona,
                                 SpecRecommended, full_flush, guideline_commands, persona,
                                 required_commands, spec_plan)
@@ -31,5 +36,6 @@ __all__ = [
     "QueueFull", "RegWrite", "Submitted", "iotinval_vma", "iotinval_gvma", "iodir_inval_ddt",
     "iodir_inval_pdt", "iofence_c", "Persona", "SpecRecommended", "NeverInvalidateOnMap",
     "InvalidateEverything", "persona", "spec_plan", "required_commands", "guideline_commands",
-    "full_flush",
+    "full_flush", "HartCache", "CachePersona", "CleansEveryBlock", "AssumesCoherence",
+    "ForgetsQueueClean", "cache_persona",
 ]

@@ -51,9 +51,9 @@ CHECKER_KINDS = ("auto", "process", "inline")
 CRASH_LOG = "checker_crash.log"          # the child's traceback, in the test's directory
 
 # Event tags (the first item of each tuple the simulator's side ships).
-ISSUED, RESULT, REG, STORE, MEM, RANGE, CAPS, WREG, AUDIT, QUERY = range(10)
+ISSUED, RESULT, REG, STORE, MEM, RANGE, CAPS, WREG, AUDIT, QUERY, CSTORE = range(11)
 EVENT_NAMES = ("issued", "result", "register op", "store", "memory write", "fault range",
-               "capabilities", "register write", "register audit", "query")
+               "capabilities", "register write", "register audit", "query", "cached store")
 
 
 class CheckerError(RuntimeError):
@@ -189,6 +189,11 @@ class CheckerCore:
     def store64(self, pa: int, value: int) -> None:
         self.sb.store64(pa, value)
 
+    def store_cached(self, pa: int, value: int) -> None:
+        """A store left in the hart's cache (non-coherent): memory, and so every outcome, is
+        unchanged; the oracle keeps it for the advice (scoreboards/cleaning.py)."""
+        self.oracle.store_cached(pa, value)
+
     def mem_access(self, access) -> None:
         self.sb.mem_access(access)
 
@@ -282,6 +287,8 @@ def _apply(core: CheckerCore, ev: tuple) -> None:
         core.reg_op(RegOp(ev[1], ev[2], ev[3], ev[4], ev[5]))
     elif tag == STORE:
         core.store64(ev[1], ev[2])
+    elif tag == CSTORE:
+        core.store_cached(ev[1], ev[2])
     elif tag == MEM:
         core.mem_access(ev[1])
     elif tag == RANGE:
@@ -433,6 +440,9 @@ class ProcessChecker:
 
     def store64(self, pa: int, value: int) -> None:
         self._put((STORE, pa, value))
+
+    def store_cached(self, pa: int, value: int) -> None:
+        self._put((CSTORE, pa, value))
 
     def mem_access(self, access) -> None:
         if access[0] == "W":            # the scoreboard judges writes only

@@ -32,6 +32,11 @@ GOALS = {
                      "iotval2.implicit", "iotval2.final", "did.wide"],
     "iommu.command_illegal": ["iotinval.reserved", "iotinval.gvma_pscv", "iofence.reserved",
                               "iodir.reserved", "iodir.ddt_pid", "iodir.pdt_dv0", "ats", "opcode"],
+    # the coherence subset: the cleaning driver on both platforms, the drivers that skip
+    # cleans on a coherent one (on a non-coherent one they must fail, and the runs that must
+    # fail are left out of the merged coverage)
+    "iommu.coherence": ["cleans.coherent", "cleans.non-coherent", "assumes-coherence.coherent",
+                        "forgets-queue-clean.coherent"],
     "iommu.race": ["store_in_flight", "completion_in_flight", "register_write_in_flight",
                    "stale_used"],
 }
@@ -52,4 +57,5 @@ AREAS = {
     "iommu.record": "iommu.fault.record",
     "iommu.command_illegal": "iommu.commands.illegal",
     "iommu.race": "iommu.concurrency.race",
+    "iommu.coherence": "iommu.coherence.persona_x_mode",
 }

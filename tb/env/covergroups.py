@@ -29,6 +29,8 @@ map onto items through coverage_goals.AREAS):
 - iommu.viommu: each virtual-IOMMU run (sequences/viommu_vseq.py): the VMM persona, the policy
   the guest is judged against, the layer a finding was attributed to (none, guest, VMM,
   hardware), and their cross (a persona only with its own guest policy).
+- iommu.coherence: the software's cache persona x the platform's coherence mode
+  (docs/coherence.md).
 """
 from __future__ import annotations
 
@@ -73,6 +75,8 @@ VIOMMU_PERSONAS = ["nested-forwarding", "nested-gscid-not-substituted",
                    "shadowing-not-updated"]           # sequences/guest/vmm.py VMM_PERSONAS
 VIOMMU_POLICIES = ["riscv-1.0-strict", "caching-mode"]
 VIOMMU_LAYERS = ["none", "guest", "VMM", "hardware"]
+CACHE_PERSONAS = ["cleans", "assumes-coherence", "forgets-queue-clean"]
+COHERENCE_MODES = ["coherent", "non-coherent"]
 REG_WRITES = ["FCTL", "DDTP", "CQB", "CQT", "FQB", "FQH", "CQCSR", "FQCSR", "IPSR"]
 
 
@@ -256,6 +260,17 @@ class Covergroups:
         _drop_bins(coverage_db[f"{g}.persona_x_policy_x_layer"], viommu_possible)
         self._keep("viommu", viommu, list(v) + [f"{g}.persona_x_policy_x_layer"])
 
+        # sample: (cache persona, coherence mode)
+        g = f"{ROOT}.coherence"
+        h = (f"{g}.persona", f"{g}.mode")
+
+        @CoverPoint(h[0], xf=lambda s: s[0], bins=CACHE_PERSONAS)
+        @CoverPoint(h[1], xf=lambda s: s[1], bins=COHERENCE_MODES)
+        @CoverCross(f"{g}.persona_x_mode", items=list(h))
+        def coherence(s):
+            pass
+
+        self._keep("coherence", coherence, list(h) + [f"{g}.persona_x_mode"])
         self._keep("race", race, [f"{ROOT}.concurrency.race"])
         self._keep("reg_write", reg_write, [f"{ROOT}.registers.write"])
 
@@ -331,4 +346,4 @@ def _add_hits(item, n: int) -> None:
 def empty_counts() -> dict:
     return {name: Counter() for name in ("translation", "walk", "fault_cause", "fault_record",
                                          "sw_update", "command", "illegal", "race",
-                                         "reg_write", "viommu")}
+                                         "reg_write", "viommu", "coherence")}

@@ -5,7 +5,8 @@ per-run file (cocotb-coverage's YAML; tb/coverage_report.py merges and reports i
 
 Hooks (the env, the scoreboard and the sequences call them; names and arguments are a
 contract): translation(res), record_fields(words), race(kind), record_cause(cause),
-reg_op(op), update(update, commands), viommu(persona, policy, layer)."""
+reg_op(op), update(update, commands), viommu(persona, policy, layer),
+coherence(cache_persona, mode)."""
 from __future__ import annotations
 
 from collections import Counter
@@ -134,6 +135,11 @@ class IommuCoverage(uvm_component):
         """A virtual-IOMMU run: its VMM persona, the guest's policy, a layer at fault ('none'
         when neither oracle found anything)."""
         self.counts["viommu"][(persona, policy, layer)] += 1
+
+    def coherence(self, cache_persona: str, mode: str) -> None:
+        """The software layer's cache persona (sequences/sw/cache_maintenance.py) and the
+        platform's coherence mode of the run (docs/coherence.md)."""
+        self.counts["coherence"][(cache_persona, mode)] += 1
 
     # -- across processes (tb/env/checker.py: the checker process samples most hooks) --------
     def export_state(self) -> dict:

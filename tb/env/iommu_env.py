@@ -17,6 +17,7 @@ from models import capabilities as capbits
 from models.capabilities import Capabilities
 from scoreboards import CoherenceOracle, register_audit
 from sequences.dut_features import DutFeatures, TTYP_NAMES
+from sequences.sw.hart_cache import HartCache, check_mode as check_coherence
 from tb.agents.dev.dev_agent import DevAgent
 from tb.agents.mem.hdl_mem_agent import HdlMemAgent
 from tb.agents.mem.mem_agent import MemAgent
@@ -35,6 +36,10 @@ class IommuEnv(uvm_env):
         if self.cfg.memory not in ("axiram", "hdl"):
             raise ValueError(f"IommuEnvCfg.memory={self.cfg.memory!r}: use 'axiram' or 'hdl'")
         check_kind(self.cfg.checker)
+        self.cfg.coherence = check_coherence(self.cfg.coherence, "IommuEnvCfg.coherence")
+        # The hart's data cache in front of memory: software stores wait there until cleaned
+        # (non-coherent), or pass straight through (coherent).
+        self.hart = HartCache(self._write_back, coherent=self.cfg.coherence == "coherent")
         self.memory = (HdlMemAgent if self.cfg.memory == "hdl" else MemAgent)("memory", self)
         self.dev = DevAgent("dev", self)
         self.sb = IommuScoreboard("sb", self)
@@ -166,12 +171,39 @@ class IommuEnv(uvm_env):
 
     # -- software facade: what a driver running on a hart does ------------------------------
     def store64(self, pa: int, value: int) -> None:
-        """A hart's 64-bit store to memory: visible to the IOMMU from now on."""
+        """A hart's 64-bit store. Coherent: visible to the IOMMU from now on. Non-coherent: it
+        waits in the hart's cache (the oracle is told, for its advice) until clean()."""
+        if self.hart.coherent:
+            self._write_back(pa, value)
+        else:
+            self.checker.store_cached(pa, value)
+            self.hart.store64(pa, value)
+
+    def _write_back(self, pa: int, value: int) -> None:
+        """A doubleword reaching memory, where the IOMMU reads: the DUT's and the oracle's."""
         self.checker.store64(pa, value)
         self.memory.store64(pa, value)
 
+    def clean(self, pa: int) -> list:
+        """Zicbom cbo.clean of the cache block holding pa: its dirty doublewords reach memory
+        (returned as (pa, value) pairs); nothing in the coherent mode."""
+        return self.hart.clean(pa)
+
+    def flush(self, pa: int) -> list:
+        """Zicbom cbo.flush: as clean, and the block leaves the hart's cache."""
+        return self.hart.flush(pa)
+
+    def dirty_blocks(self) -> list:
+        """The cache blocks holding stores the IOMMU cannot see yet (non-coherent mode)."""
+        return self.hart.dirty_blocks()
+
     def set_access_fault(self, lo: int, hi: int) -> None:
-        """Make IOMMU accesses to [lo, hi) fail with a bus error (the model predicts it)."""
+        """Make IOMMU accesses to [lo, hi) fail with a bus error (the model predicts it).
+        Non-coherent: the hart's dirty blocks in the range are written back first (the fault
+        stands for the IOMMU's path to memory; the hart's data got there before it)."""
+        for b in self.hart.dirty_blocks():
+            if lo < b + 64 and b < hi:
+                self.hart.clean(b)
         self.memory.set_access_fault(lo, hi)
         self.checker.set_access_fault(lo, hi)
 

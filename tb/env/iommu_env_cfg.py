@@ -42,6 +42,11 @@ class IommuEnvCfg:
     # events in order), "inline" (in the simulator's process) or "auto" (a process when a
     # core is idle at connect time). Results are the same. Default: $IOMMU_CHECKER, else auto.
     checker: str = field(default_factory=lambda: os.environ.get("IOMMU_CHECKER", "auto"))
+    # Whether the IOMMU's implicit reads snoop the hart's cache (docs/coherence.md):
+    # "coherent" (a software store is visible at once) or "non-coherent" (it waits in the
+    # hart's write-back cache, sequences/sw/hart_cache.py, until software cleans its block).
+    # Default: $IOMMU_COHERENCE, else coherent.
+    coherence: str = field(default_factory=lambda: os.environ.get("IOMMU_COHERENCE", "coherent"))
 
     def apply_profile(self, dut) -> None:
         """Take the knobs a DUT profile (tb.dut_profile.DutProfile) sets."""

@@ -86,6 +86,13 @@ def knobs(opt) -> "planning.argparse.Namespace":
             timeout = -1.0
         if not timeout > 0:
             raise UsageError(f"TIMEOUT must be a number of seconds > 0, got {opt.timeout!r}")
+    if os.environ.get("IOMMU_COHERENCE"):
+        # the platform of the entries without a `coherence` key (docs/coherence.md)
+        from sequences.sw.hart_cache import check_mode as check_coherence
+        try:
+            check_coherence(os.environ["IOMMU_COHERENCE"])
+        except ValueError as e:
+            raise UsageError(str(e)) from None
     return planning.namespace(dut=opt.dut, sim=opt.sim, test=opt.test, seed=seed, seeds=seeds,
                               policy=opt.policy, fills=opt.fills, waves=bool(opt.waves),
                               subset=opt.subset, advice=adv, timeout=timeout)

@@ -49,6 +49,9 @@ class Job:
     timeout: float = DEFAULT_TIMEOUT    # wall-clock seconds before the run is stopped
     run_dir: str = ""             # the run's own folder (log, results, waves); default under
                                   # its build
+    coherence: str = ""           # the run's platform ($IOMMU_COHERENCE): the entry's key, else
+                                  # the caller's $IOMMU_COHERENCE (make sim COHERENCE=); "":
+                                  # coherent (docs/coherence.md)
 
     @property
     def build_key(self) -> tuple:
@@ -138,7 +141,8 @@ def plan(data: dict, args, dut: DutProfile) -> list[Job]:
                          top=dut.top, dut=str(dut.path), dut_arg=args.dut or "", skip=skip,
                          expect_verdict=verdict,
                          advice=getattr(args, "advice", None) or advice.DEFAULT_MODE,
-                         fills=getattr(args, "fills", "any"), timeout=timeout)
+                         fills=getattr(args, "fills", "any"), timeout=timeout,
+                         coherence=t.get("coherence", os.environ.get("IOMMU_COHERENCE", "")))
                      for s in seeds]
     return jobs
 
@@ -149,6 +153,7 @@ def replay(job: Job) -> str:
     pol += f" FILLS={job.fills}" if job.fills != "any" else ""
     dut = f" DUT={job.dut_arg}" if job.dut_arg else ""
     adv = f" ADVICE={job.advice}" if job.advice != advice.DEFAULT_MODE else ""
+    adv += " COHERENCE=non-coherent" if job.coherence == "non-coherent" else ""
     return f"REPLAY: make sim{dut} SIM={job.sim} TEST={job.test} SEED={job.seed}{pol}{adv} WAVES=1"
 
 

@@ -128,6 +128,8 @@ def run_job(job: Job) -> JobResult:
                                          extra_env={"IOMMU_POLICY": job.policy, "IOMMU_DUT": job.dut,
                                                     "IOMMU_FILLS": job.fills,
                                                     "IOMMU_ADVICE": job.advice,
+                                                    **({"IOMMU_COHERENCE": job.coherence}
+                                                       if job.coherence else {}),
                                                     "PYTHONWARNINGS": "ignore::DeprecationWarning"})
         passed = n_fail == 0 and n_pass == 1
         msg = "" if passed else "; ".join(runner.failures(xml)) or "no test ran"

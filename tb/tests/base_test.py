@@ -19,6 +19,7 @@ from cocotb.triggers import First
 from cocotb.utils import get_sim_time
 from pyuvm import ConfigDB, uvm_factory, uvm_test
 
+from sequences.sw.hart_cache import check_mode as check_coherence
 from tb import advice, dut_profile
 from tb.env.iommu_env import IommuEnv
 from tb.env.iommu_env_cfg import IommuEnvCfg
@@ -55,6 +56,7 @@ class IommuBaseTest(uvm_test):
         self.configure(cfg)
         # Bad knobs stop the test here with one line (the regression checks them earlier).
         cfg.advice = advice.check_mode(cfg.advice, "IOMMU_ADVICE")
+        cfg.coherence = check_coherence(cfg.coherence, "IOMMU_COHERENCE")
         advice.compile_declarations(self.expected_findings,
                                     f"{type(self).__name__}.expected_findings")
         self.cfg = cfg
@@ -90,7 +92,7 @@ class IommuBaseTest(uvm_test):
 
     async def _run(self) -> None:
         self.logger.info(f"seed {self.cfg.seed} policy {self.cfg.policy} fills {self.cfg.fills} "
-                         f"sequence {self.vseq_name}")
+                         f"coherence {self.cfg.coherence} sequence {self.vseq_name}")
         await self.env.start(cocotb.top)
         if os.environ.get("IOMMU_GC", "1") == "1":
             # The run allocates many short-lived objects (results, walk records) next to a large

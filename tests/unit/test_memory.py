@@ -92,3 +92,14 @@ def test_page_words_and_written_pages():
     assert mem.written_pages() == [5, 0x20]
     mem.set_access_fault(0x20000, 0x21000)                # a backdoor: no fault injection
     assert mem.page_words(0x20)[1] == 0x1122_3344_5566_7788
+
+
+def test_overlay_is_a_view_with_doublewords_replaced():
+    from models import Memory
+    m = Memory()
+    m.write64(0x1000, 5)
+    m.write64(0x3000, 7)
+    v = m.overlay({0x1008: 9, 0x2000: 1})
+    assert (v.read64(0x1000), v.read64(0x1008), v.read64(0x2000), v.read64(0x3000)) == (5, 9, 1, 7)
+    assert (m.read64(0x1008), m.read64(0x2000)) == (0, 0)        # the memory is unchanged
+    assert m.page_words(2) is None and v.page_words(2)[0] == 1

@@ -56,3 +56,20 @@ def test_durations_recorded_add_to_the_file(tmp_path):
     f.write_text('{"n[a]": 9.0, "n[old]": 3.0}')
     assert merge.record_durations([d], f) == 2
     assert f.read_text() == '{\n "n[a]": 1.5,\n "n[b]": 2.0,\n "n[old]": 3.0\n}\n'
+
+
+def test_a_bad_coherence_mode_is_one_line(monkeypatch):
+    """IOMMU_COHERENCE (make sim COHERENCE=): checked before anything runs (docs/coherence.md)."""
+    import argparse
+
+    from tb.regression import conftest
+    from tb.regression.jobs import UsageError
+    opt = argparse.Namespace(dut=None, sim="icarus", test=None, seed=None, seeds=None, policy=None,
+                             fills="any", waves=False, subset=None, advice="error", timeout=None)
+    monkeypatch.setenv("IOMMU_COHERENCE", "incoherent")
+    with pytest.raises(UsageError) as e:
+        conftest.knobs(opt)
+    assert str(e.value) == ("IOMMU_COHERENCE must be one of coherent, non-coherent, "
+                            "got 'incoherent'")
+    monkeypatch.setenv("IOMMU_COHERENCE", "non-coherent")
+    assert conftest.knobs(opt).sim == "icarus"

@@ -135,7 +135,8 @@ def test_unknown_keys_with_suggestions(tmp_path):
         f"{f}:7: test \"SmokeTest\": unknown key 'subset' (did you mean 'subsets'?)",
         f"{f}:8: test \"SmokeTest\": unknown key 'expect_verdit' (did you mean 'expect_verdict'?)",
         f"{f}:9: test \"SmokeTest\": unknown key 'colour' (known: name, id, module, seeds, simulators, "
-        "params, policy, subsets, expect_fail, mutant, expect, expect_verdict, mutate_seeds, timeout)",
+        "params, policy, subsets, expect_fail, mutant, expect, expect_verdict, mutate_seeds, timeout, "
+        "coherence)",
     ]
 
 
@@ -594,12 +595,12 @@ def test_check_subset_and_test():
     check_test(data, "Bug_fq_interrupt_stuck")
     with pytest.raises(ListError) as e:
         check_subset(data, "smok")
-    assert e.value.lines == ['unknown subset "smok" (did you mean "smoke"?); known: bugs, concurrency, '
-                             "mutate, random-config, scenarios, smoke, soak, viommu"]
+    assert e.value.lines == ['unknown subset "smok" (did you mean "smoke"?); known: bugs, coherence, '
+                             "concurrency, mutate, random-config, scenarios, smoke, soak, viommu"]
     with pytest.raises(ListError) as e:
         check_subset(data, "nightly")
-    assert e.value.lines == ['unknown subset "nightly"; known: bugs, concurrency, mutate, random-config, '
-                             "scenarios, smoke, soak, viommu"]
+    assert e.value.lines == ['unknown subset "nightly"; known: bugs, coherence, concurrency, mutate, '
+                             "random-config, scenarios, smoke, soak, viommu"]
     with pytest.raises(ListError) as e:
         check_test(data, "Bug_fq_interupt_stuck")
     assert e.value.lines == ['unknown test "Bug_fq_interupt_stuck" (did you mean "Bug_fq_interrupt_stuck"?)']
@@ -666,3 +667,19 @@ def test_front_door_imports_no_simulator_python(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.splitlines() == [f'{bad}:3: test "SmokeTest": module "tb.tests.iommu_tests.SmokeTest" '
                                      "not found", "[]"]
+
+
+def test_coherence_key(tmp_path):
+    """docs/coherence.md: the platform of an entry's runs; a bad name is one line."""
+    f, lines = problems(tmp_path, """
+        [[test]]
+        name = "SmokeTest"
+        coherence = "noncoherent"
+
+        [[test]]
+        id = "ok"
+        name = "SmokeTest"
+        coherence = "non-coherent"
+        """)
+    assert lines == [f"{f}:3: test \"SmokeTest\": 'coherence' must be \"coherent\" or "
+                     f"\"non-coherent\", got \"noncoherent\""]
