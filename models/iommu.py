@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Callable, Optional
 
 from . import capabilities as capbits
+from . import debug_translation as dbg
 from .capabilities import Capabilities
 from .causes import REPORTED_DESPITE_DTF
 from .command_queue import Command, IllegalCommand, decode
@@ -46,6 +47,8 @@ class IommuModel:
         self.fq = FaultQueue()
         self.ipsr = 0
         self.icvec = ICVEC_RESET
+        self.tr_req_iova = self.tr_req_ctl = self.tr_response = 0     # capabilities.DBG
+        self.last_debug: Optional[tuple] = None     # (Request, WalkResult, trace) of the last
         self.completed: list[Command] = []   # commands executed, in order (for tests/oracle)
         self.on_command: Optional[Callable[[Command], None]] = None
 
@@ -94,6 +97,8 @@ class IommuModel:
             Reg.FQB: fq.fqb, Reg.FQH: fq.fqh, Reg.FQT: fq.fqt,
             Reg.CQCSR: self._cqcsr(), Reg.FQCSR: self._fqcsr(),
             Reg.IPSR: self.ipsr, Reg.ICVEC: self.icvec,
+            **({Reg.TR_REQ_IOVA: self.tr_req_iova, Reg.TR_REQ_CTL: self.tr_req_ctl,
+                Reg.TR_RESPONSE: self.tr_response} if self.caps.dbg else {}),
         }.get(base, 0)
 
     def _cqcsr(self) -> int:
@@ -150,6 +155,13 @@ class IommuModel:
             self._update_ipsr()
         elif base == Reg.ICVEC:
             self.icvec = value & ICVEC_MASK
+        elif base == Reg.TR_REQ_IOVA and self.caps.dbg:
+            self.tr_req_iova = value & dbg.IOVA_WRITABLE
+        elif base == Reg.TR_REQ_CTL and self.caps.dbg:
+            go = (value | self.tr_req_ctl) & dbg.GO      # RW1S: a 0 does not clear it
+            self.tr_req_ctl = value & dbg.CTL_WRITABLE & ~dbg.GO | go
+            if go:
+                self._debug_translate()
         # capabilities, fctl, cqh, fqt and registers of absent features: read-only / ignored
 
     def _update_ipsr(self, new_record: bool = False) -> None:
@@ -238,6 +250,18 @@ class IommuModel:
         """The architectural result of `req` over memory (or `read64`), with no side effect."""
         reader = WalkReader(read64 or self.mem.read64, item_value, trace, self.pa_limit)
         return translate_request(req, self.ddtp, self.fctl, self.caps, reader)
+
+    def _debug_translate(self) -> None:
+        """Go/Busy was set: translate as an Untranslated request now (faults are reported to
+        the fault queue as usual), leave the result in tr_response and clear Go/Busy."""
+        req = dbg.request(self.tr_req_iova, self.tr_req_ctl)
+        trace: list = []
+        result = self.walk(req, trace=trace)
+        self.report(req, result)
+        self.tr_response = dbg.response(result.outcome, dbg.range_log2(trace, result.outcome)
+                                        or 12)
+        self.tr_req_ctl &= ~dbg.GO
+        self.last_debug = (req, result, trace)
 
     def translate(self, req: Request) -> Outcome:
         result = self.walk(req)
