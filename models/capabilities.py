@@ -22,10 +22,10 @@ DEFAULT = (VERSION_1_0 | 1 << SV39 | 1 << SV48 | 1 << SV39X4 | 1 << SV48X4
            | IGS_WSI << IGS_SHIFT | 56 << PAS_SHIFT | 1 << PD8 | 1 << PD17 | 1 << PD20)
 
 # Features the model implements beyond the RTL's default set.
-OPTIONAL = {SV57: "Sv57", SV57X4: "Sv57x4", MSI_FLAT: "MSI_FLAT"}
+OPTIONAL = {SV57: "Sv57", SV57X4: "Sv57x4", MSI_FLAT: "MSI_FLAT", DBG: "DBG", HPM: "HPM"}
 UNIMPLEMENTED = {SV32: "Sv32", SVRSW60T59B: "Svrsw60t59b", SVPBMT: "Svpbmt", SV32X4: "Sv32x4",
                  AMO_MRIF: "AMO_MRIF", MSI_MRIF: "MSI_MRIF", AMO_HWAD: "AMO_HWAD", ATS: "ATS",
-                 T2GPA: "T2GPA", END: "END", HPM: "HPM", DBG: "DBG", QOSID: "QOSID", NL: "NL",
+                 T2GPA: "T2GPA", END: "END", QOSID: "QOSID", NL: "NL",
                  S: "S"}
 
 
@@ -71,6 +71,8 @@ class Capabilities:
     sv48x4 = cached_property(lambda s: _bit(s.value, SV48X4))
     sv57x4 = cached_property(lambda s: _bit(s.value, SV57X4))
     msi_flat = cached_property(lambda s: _bit(s.value, MSI_FLAT))
+    dbg = cached_property(lambda s: _bit(s.value, DBG))
+    hpm = cached_property(lambda s: _bit(s.value, HPM))
     pd8 = cached_property(lambda s: _bit(s.value, PD8))
     pd17 = cached_property(lambda s: _bit(s.value, PD17))
     pd20 = cached_property(lambda s: _bit(s.value, PD20))

@@ -8,6 +8,9 @@ from __future__ import annotations
 from typing import Callable, Optional
 
 from . import capabilities as capbits
+from . import debug_translation as dbg
+from . import hpm as hpm_events
+from .hpm import Hpm
 from .capabilities import Capabilities
 from .causes import REPORTED_DESPITE_DTF
 from .command_queue import Command, IllegalCommand, decode
@@ -28,7 +31,8 @@ CQCSR_CQEN, CQCSR_CIE = 1 << 0, 1 << 1
 CQCSR_CQMF, CQCSR_CMD_TO, CQCSR_CMD_ILL, CQCSR_FENCE_W_IP = 1 << 8, 1 << 9, 1 << 10, 1 << 11
 CQCSR_CQON = 1 << 16
 FQCSR_FQEN, FQCSR_FIE, FQCSR_FQMF, FQCSR_FQOF, FQCSR_FQON = 1, 2, 1 << 8, 1 << 9, 1 << 16
-IPSR_CIP, IPSR_FIP = 1, 2
+IPSR_CIP, IPSR_FIP, IPSR_PMIP = 1, 2, 4
+ICVEC_PMIV = 0x100          # pmiv: one writable bit with HPM (two wires)
 
 
 class IommuModel:
@@ -46,6 +50,10 @@ class IommuModel:
         self.fq = FaultQueue()
         self.ipsr = 0
         self.icvec = ICVEC_RESET
+        self.tr_req_iova = self.tr_req_ctl = self.tr_response = 0     # capabilities.DBG
+        self.hpm: Optional[Hpm] = None                                 # capabilities.HPM
+        self._set_hpm()
+        self.last_debug: Optional[tuple] = None     # (Request, WalkResult, trace) of the last
         self.completed: list[Command] = []   # commands executed, in order (for tests/oracle)
         self.on_command: Optional[Callable[[Command], None]] = None
 
@@ -55,9 +63,27 @@ class IommuModel:
         WARL); call it before programming the IOMMU."""
         self.caps = Capabilities(value, svnapot=svnapot)
         self._set_pas()
+        self._set_hpm()
         self.ddtp &= self.ppn_field | 0xF
         self.cqb &= self.ppn_field | LOG2SZ_FIELD
         self.fq.fqb &= self.ppn_field | LOG2SZ_FIELD
+
+    def _set_hpm(self, counters: int = 7, width: int = 64) -> None:
+        """capabilities.HPM: the counters (docs/design.md, "HPM"); None without it."""
+        if not self.caps.hpm:
+            self.hpm = None
+        elif self.hpm is None or (self.hpm.n, self.hpm.width) != (counters, width):
+            self.hpm = Hpm(counters, width, on_overflow=self._pm_overflow)
+
+    def set_hpm_shape(self, counters: int, width: int) -> None:
+        """An IOMMU with `counters` programmable counters of `width` bits (its choice)."""
+        if not self.caps.hpm:
+            raise ValueError("set_hpm_shape: capabilities.HPM is 0")
+        self.hpm = None
+        self._set_hpm(counters, width)
+
+    def _pm_overflow(self) -> None:
+        self.ipsr |= IPSR_PMIP
 
     def _set_pas(self) -> None:
         """capabilities.PAS: the IOMMU addresses 0 .. 2^PAS - 1 (docs/design.md, "Physical
@@ -94,7 +120,18 @@ class IommuModel:
             Reg.FQB: fq.fqb, Reg.FQH: fq.fqh, Reg.FQT: fq.fqt,
             Reg.CQCSR: self._cqcsr(), Reg.FQCSR: self._fqcsr(),
             Reg.IPSR: self.ipsr, Reg.ICVEC: self.icvec,
+            **({Reg.TR_REQ_IOVA: self.tr_req_iova, Reg.TR_REQ_CTL: self.tr_req_ctl,
+                Reg.TR_RESPONSE: self.tr_response} if self.caps.dbg else {}),
+            **(self._hpm_regs() if self.hpm is not None else {}),
         }.get(base, 0)
+
+    def _hpm_regs(self) -> dict:
+        h = self.hpm
+        regs = {Reg.IOCOUNTOVF: h.ovf, Reg.IOCOUNTINH: h.inh, Reg.IOHPMCYCLES: h.cycles}
+        for x in range(1, h.n + 1):
+            regs[Reg.IOHPMCTR1 + 8 * (x - 1)] = h.ctr[x]
+            regs[Reg.IOHPMEVT1 + 8 * (x - 1)] = h.evt[x]
+        return regs
 
     def _cqcsr(self) -> int:
         return (self.cqen * CQCSR_CQEN | self.cie * CQCSR_CIE | self.cq_errors
@@ -146,11 +183,31 @@ class IommuModel:
             fq.fqen, fq.fie = fqen, bool(value & FQCSR_FIE)
             self._update_ipsr()
         elif base == Reg.IPSR:
-            self.ipsr &= ~(value & (IPSR_CIP | IPSR_FIP))
+            self.ipsr &= ~(value & (IPSR_CIP | IPSR_FIP | (IPSR_PMIP if self.hpm else 0)))
             self._update_ipsr()
         elif base == Reg.ICVEC:
-            self.icvec = value & ICVEC_MASK
+            self.icvec = value & (ICVEC_MASK | (ICVEC_PMIV if self.hpm else 0))
+        elif self.hpm is not None and Reg.IOCOUNTINH <= base < Reg.TR_REQ_IOVA:
+            self._write_hpm(base, value)
+        elif base == Reg.TR_REQ_IOVA and self.caps.dbg:
+            self.tr_req_iova = value & dbg.IOVA_WRITABLE
+        elif base == Reg.TR_REQ_CTL and self.caps.dbg:
+            go = (value | self.tr_req_ctl) & dbg.GO      # RW1S: a 0 does not clear it
+            self.tr_req_ctl = value & dbg.CTL_WRITABLE & ~dbg.GO | go
+            if go:
+                self._debug_translate()
         # capabilities, fctl, cqh, fqt and registers of absent features: read-only / ignored
+
+    def _write_hpm(self, base: int, value: int) -> None:
+        h = self.hpm
+        if base == Reg.IOCOUNTINH:
+            h.write_inh(value)
+        elif base == Reg.IOHPMCYCLES:
+            h.write_cycles(value)
+        elif Reg.IOHPMCTR1 <= base < Reg.IOHPMEVT1:
+            h.write_ctr((base - Reg.IOHPMCTR1) // 8 + 1, value)
+        elif Reg.IOHPMEVT1 <= base < Reg.TR_REQ_IOVA:
+            h.write_evt((base - Reg.IOHPMEVT1) // 8 + 1, value)
 
     def _update_ipsr(self, new_record: bool = False) -> None:
         """ipsr bits are set while their condition holds (a W1C does not clear them then)."""
@@ -179,6 +236,8 @@ class IommuModel:
             wires[self.icvec & 1] = True
         if self.ipsr & IPSR_FIP:
             wires[(self.icvec >> 4) & 1] = True
+        if self.ipsr & IPSR_PMIP:
+            wires[(self.icvec >> 8) & 1] = True
         return wires[0], wires[1]
 
     # -- command queue -----------------------------------------------------------------------
@@ -239,10 +298,33 @@ class IommuModel:
         reader = WalkReader(read64 or self.mem.read64, item_value, trace, self.pa_limit)
         return translate_request(req, self.ddtp, self.fctl, self.caps, reader)
 
-    def translate(self, req: Request) -> Outcome:
-        result = self.walk(req)
+    def _debug_translate(self) -> None:
+        """Go/Busy was set: translate as an Untranslated request now (faults are reported to
+        the fault queue as usual), leave the result in tr_response and clear Go/Busy."""
+        req = dbg.request(self.tr_req_iova, self.tr_req_ctl)
+        trace: list = []
+        result = self.walk(req, trace=trace)
         self.report(req, result)
+        if self.hpm is not None:
+            self.count(req, trace)               # counted as an Untranslated request
+        self.tr_response = dbg.response(result.outcome, dbg.range_log2(trace, result.outcome)
+                                        or 12)
+        self.tr_req_ctl &= ~dbg.GO
+        self.last_debug = (req, result, trace)
+
+    def translate(self, req: Request) -> Outcome:
+        trace: Optional[list] = [] if self.hpm is not None else None
+        result = self.walk(req, trace=trace)
+        self.report(req, result)
+        if trace is not None:
+            self.count(req, trace)
         return result.outcome
+
+    def count(self, req: Request, trace: list) -> None:
+        """The HPM events of one request (hpm.request_events: what a cache-free IOMMU counts)."""
+        t, events = hpm_events.request_events(req, trace)
+        for event, n in events:
+            self.hpm.event(event, t, n)
 
     def report(self, req: Request, result: WalkResult) -> bool:
         """Write the fault record the spec calls for, if any; True if one was written."""
