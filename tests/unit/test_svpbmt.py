@@ -278,3 +278,25 @@ def test_oracle_refuses_a_cached_pte_with_a_reserved_pbmt_as_erroneous():
     sw.st(leaf, pte(ot.OLD_PA, ot.LEAF | pbmt(NC)))
     got = {(x.pa, None if x.cause is None else int(x.cause), x.pbmt) for x in o.outcomes(ot.req())}
     assert got == {(None, 13, 0), (ot.OLD_PA, None, NC)}
+
+
+# ---- MSI flat translation (a decision, docs/design.md "Svpbmt"): the MSI PTE carries no PBMT,
+# so it gives PMA as a Bare-less second stage would with PBMT 0; a first stage's NC still wins.
+def test_msi_translation_is_pma_and_the_first_stage_pbmt_overrides_it():
+    from tables import CAP_MSI_FLAT
+    mem, iommu = new(CAPS_PBMT | CAP_MSI_FLAT)
+    msipt = 0x70000
+    # G-stage-only DC: GPA 0x2800_2ABC is an MSI (pattern 0x28000, mask 0b11, I = 2)
+    setup_dc(mem, iommu, DID, ext=True, iohgatp=atp(SV39X4, GROOT, 1),
+             msiptp=atp(1, msipt), mask=0x3, pattern=0x28000)
+    mem.write64(msipt + 0x20, pte(0x9_1234_5000, V | 3 << 1))
+    out = tr(iommu, DID, 0x2800_2ABC)
+    assert res(out) == (0x9_1234_5ABC, None) and out.pbmt == PMA
+    # with a first stage (at SPAs below GPA 1 GiB: the G-stage maps them 1:1 with a 1 GiB leaf)
+    # whose leaf maps VA 0x20_2030_1000 -> GPA 0x2800_2000 with NC
+    mem.write64(GROOT, pte(0, G_LEAF))
+    setup_dc(mem, iommu, DID, ext=True, iohgatp=atp(SV39X4, GROOT, 1), fsc=atp(SV39, S1ROOT),
+             msiptp=atp(1, msipt), mask=0x3, pattern=0x28000)
+    map_va(mem, VA, pte(0x2800_2000, LEAF_URWX) | pbmt(NC), [S1ROOT, S1L1, S1L0])
+    out = tr(iommu, DID, VA)
+    assert res(out) == (0x9_1234_5567, None) and out.pbmt == NC
