@@ -22,8 +22,9 @@ DEFAULT = (VERSION_1_0 | 1 << SV39 | 1 << SV48 | 1 << SV39X4 | 1 << SV48X4
            | IGS_WSI << IGS_SHIFT | 56 << PAS_SHIFT | 1 << PD8 | 1 << PD17 | 1 << PD20)
 
 # Features the model implements beyond the RTL's default set.
-OPTIONAL = {SV57: "Sv57", SV57X4: "Sv57x4", MSI_FLAT: "MSI_FLAT", DBG: "DBG", HPM: "HPM"}
-UNIMPLEMENTED = {SV32: "Sv32", SVRSW60T59B: "Svrsw60t59b", SVPBMT: "Svpbmt", SV32X4: "Sv32x4",
+OPTIONAL = {SV57: "Sv57", SV57X4: "Sv57x4", MSI_FLAT: "MSI_FLAT", SVPBMT: "Svpbmt", DBG: "DBG",
+            HPM: "HPM"}
+UNIMPLEMENTED = {SV32: "Sv32", SVRSW60T59B: "Svrsw60t59b", SV32X4: "Sv32x4",
                  AMO_MRIF: "AMO_MRIF", MSI_MRIF: "MSI_MRIF", AMO_HWAD: "AMO_HWAD", ATS: "ATS",
                  T2GPA: "T2GPA", END: "END", QOSID: "QOSID", NL: "NL",
                  S: "S"}
@@ -56,6 +57,8 @@ class Capabilities:
             raise ValueError(f"capabilities {v:#x} sets reserved or custom bits")
         if self.sv48 and not self.sv39 or self.sv57 and not self.sv48:
             raise ValueError("capabilities: Sv48 needs Sv39 and Sv57 needs Sv48")
+        if self.svpbmt and not self.sv39:
+            raise ValueError("capabilities: Svpbmt needs Sv39 (Privileged spec: Svpbmt depends on Sv39)")
         # The hash the dataclass would compute, once (walks pass capabilities to memoised
         # decoders on every read).
         object.__setattr__(self, "_hash", hash((self.value, self.svnapot)))
@@ -73,6 +76,7 @@ class Capabilities:
     msi_flat = cached_property(lambda s: _bit(s.value, MSI_FLAT))
     dbg = cached_property(lambda s: _bit(s.value, DBG))
     hpm = cached_property(lambda s: _bit(s.value, HPM))
+    svpbmt = cached_property(lambda s: _bit(s.value, SVPBMT))
     pd8 = cached_property(lambda s: _bit(s.value, PD8))
     pd17 = cached_property(lambda s: _bit(s.value, PD17))
     pd20 = cached_property(lambda s: _bit(s.value, PD20))

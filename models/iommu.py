@@ -308,7 +308,7 @@ class IommuModel:
         if self.hpm is not None:
             self.count(req, trace)               # counted as an Untranslated request
         self.tr_response = dbg.response(result.outcome, dbg.range_log2(trace, result.outcome)
-                                        or 12)
+                                        or 12, result.outcome.pbmt)
         self.tr_req_ctl &= ~dbg.GO
         self.last_debug = (req, result, trace)
 

@@ -8,6 +8,7 @@ translation flow maps that to a cause, because the cause depends on what the wal
 from __future__ import annotations
 
 from .memory import AccessFault, PoisonedData
+from .transaction import PBMT_NAMES  # noqa: F401  (re-exported: the names of the types)
 from .walk_reader import Item, WalkReader
 
 PTE_V, PTE_R, PTE_W, PTE_X, PTE_U, PTE_G, PTE_A, PTE_D = (1 << i for i in range(8))
@@ -16,18 +17,40 @@ PTE_PBMT_SHIFT = 61
 PTE_RSVD = ((1 << 61) - 1) ^ ((1 << 54) - 1)   # bits 60:54 (Svrsw60t59b not implemented)
 
 PTE_PBMT = 3 << PTE_PBMT_SHIFT
-PTE_NONLEAF_RSVD = PTE_D | PTE_A | PTE_U | PTE_N
+PTE_NONLEAF_RSVD = PTE_D | PTE_A | PTE_U | PTE_N | PTE_PBMT
+
+# Svpbmt memory types (Privileged spec, "Svpbmt" extension: PTE bits 62:61); 3 is reserved.
+PBMT_PMA, PBMT_NC, PBMT_IO = 0, 1, 2
+
+
+def pte_pbmt(pte: int) -> int:
+    """The PBMT field of a leaf PTE."""
+    return (pte >> PTE_PBMT_SHIFT) & 3
+
+
+def combine_pbmt(first: int, g_stage: int, first_active: bool, g_active: bool) -> int:
+    """The memory type of a two-stage translation (Privileged spec, Svpbmt, two-stage rule):
+    a non-Bare G-stage's non-zero PBMT overrides the PMA (the intermediate attributes), then
+    a non-Bare first stage's non-zero PBMT overrides those. A Bare stage contributes nothing."""
+    out = g_stage if g_active else PBMT_PMA
+    if first_active and first:
+        out = first
+    return out
 
 READ, WRITE, EXEC = "read", "write", "exec"
 _NEED = {READ: PTE_R, WRITE: PTE_W, EXEC: PTE_X}
 _new_item = tuple.__new__          # an Item without NamedTuple's argument handling (hot path)
 
 
-def pte_malformed(pte: int, svnapot: bool = True) -> bool:
+def pte_malformed(pte: int, svnapot: bool = True, svpbmt: bool = False) -> bool:
     """Whether a PTE (taken as V=1) is rejected whatever the access: W without R, a reserved
-    bit (N too without Svnapot), PBMT set (Svpbmt is not implemented), or a non-leaf entry
-    with D, A, U or N (reserved in non-leaf entries)."""
-    if pte & PTE_W and not pte & PTE_R or pte & (PTE_RSVD | PTE_PBMT):
+    bit (N too without Svnapot), PBMT set without Svpbmt, the reserved PBMT value 3, or a
+    non-leaf entry with D, A, U, N or PBMT (reserved in non-leaf entries; Privileged spec,
+    Svpbmt: bits 62-61 of a non-leaf PTE are reserved, and PBMT=3 in a leaf is reserved)."""
+    if pte & PTE_W and not pte & PTE_R or pte & PTE_RSVD:
+        return True
+    pbmt = pte & PTE_PBMT
+    if pbmt and (not svpbmt or pbmt == PTE_PBMT):
         return True
     if not svnapot and pte & PTE_N:
         return True
@@ -48,7 +71,7 @@ def _ppn(pte: int) -> int:
 
 def walk(reader: WalkReader, *, kind: str, addr: int, levels: int, root_ppn: int,
          access: str, user: bool, sum_: bool, tag_prefix: tuple,
-         pte_addr_xlate=None, svnapot: bool = True) -> tuple[int, int]:
+         pte_addr_xlate=None, svnapot: bool = True, svpbmt: bool = False) -> tuple[int, int]:
     """Translate `addr` through one stage; return (output address, leaf PTE).
 
     kind: "pte1" (first stage) or "pte2" (G-stage, 2 extra root index bits, always User).
@@ -56,6 +79,8 @@ def walk(reader: WalkReader, *, kind: str, addr: int, levels: int, root_ppn: int
     (it raises its own fault). tag_prefix: (gscid, pscid) or (gscid,) for cache tags.
     svnapot: False for an IOMMU without Svnapot; bit 63 (N) is then reserved and a PTE with it
     set is a page fault (Privileged spec, Sv39: reserved for Svnapot, zero otherwise).
+    svpbmt: capabilities.Svpbmt; without it PBMT (bits 62:61) is reserved and a PTE with it
+    set is a page fault. The leaf's PBMT is pte_pbmt(leaf PTE).
     """
     g_stage = kind == "pte2"
     va_bits = 12 + 9 * levels + (2 if g_stage else 0)
@@ -83,7 +108,7 @@ def walk(reader: WalkReader, *, kind: str, addr: int, levels: int, root_ppn: int
             raise PtFault(PtFault.ACCESS)
         except PoisonedData:
             raise PtFault(PtFault.POISON)
-        if not pte & PTE_V or pte_malformed(pte, svnapot):
+        if not pte & PTE_V or pte_malformed(pte, svnapot, svpbmt):
             raise PtFault(PtFault.PAGE)
         if not pte & (PTE_R | PTE_X):
             a = _ppn(pte) << 12

@@ -26,15 +26,23 @@ class Request:
 
 @dataclass(frozen=True)
 class Outcome:
-    """pa is None on a fault; cause is None on success. Equality uses (pa, cause) only."""
+    """pa is None on a fault; cause is None on success. Equality uses (pa, cause, pbmt).
+    pbmt: the memory type of a successful translation (Svpbmt: 0 PMA, 1 NC, 2 IO); always 0
+    on a fault and without Svpbmt. Placed last so positional constructions keep working."""
     pa: Optional[int]
     cause: Optional[int]
     iotval2: int = field(default=0, compare=False)
     gpa: Optional[int] = field(default=None, compare=False)
+    pbmt: int = 0
 
     @property
     def ok(self) -> bool:
         return self.cause is None
 
     def __str__(self) -> str:
-        return f"pa:{self.pa:#x}" if self.cause is None else f"fault:{int(self.cause)}"
+        if self.cause is not None:
+            return f"fault:{int(self.cause)}"
+        return f"pa:{self.pa:#x}" + (f"/{PBMT_NAMES.get(self.pbmt, self.pbmt)}" if self.pbmt else "")
+
+
+PBMT_NAMES = {0: "PMA", 1: "NC", 2: "IO", 3: "reserved(3)"}

@@ -11,7 +11,7 @@ from .causes import (EXEC, TRANSLATED, UNTRANSLATED, WRITE, Cause, TTYP, access_
                      guest_page_fault, page_fault)
 from .device_context import (DDT_LEVELS, MODE_BARE, MODE_OFF, PPN_MASK, bits, did_fits,
                              locate_dc)
-from .page_walk import PtFault
+from .page_walk import PBMT_PMA, PtFault, combine_pbmt, pte_pbmt
 from .process_context import PD_PID_BITS, locate_pc
 from .transaction import Outcome, Request
 from .walk_reader import Fault, Item, WalkReader, read_or_fault
@@ -73,17 +73,18 @@ def _translate_with_dc(req: Request, dc, caps: Capabilities, reader: WalkReader)
     gscid = dc.gscid if g_levels else None
     g_walk = pt_gpa = pdt_gpa = None
     if g_levels:                    # (the closures only exist when there is a G-stage)
-        def g_walk(gpa: int, acc: str) -> int:
-            spa, _ = page_walk.walk(reader, kind="pte2", addr=gpa, levels=g_levels,
+        def g_walk(gpa: int, acc: str) -> tuple:
+            spa, leaf = page_walk.walk(reader, kind="pte2", addr=gpa, levels=g_levels,
                                     root_ppn=dc.gppn, access=acc, user=True, sum_=False,
-                                    tag_prefix=(gscid,), svnapot=caps.svnapot)
-            return spa
+                                    tag_prefix=(gscid,), svnapot=caps.svnapot,
+                                    svpbmt=caps.svpbmt)
+            return spa, pte_pbmt(leaf)
 
         def implicit(gpa: int, access_cause: int, poison_cause: int) -> int:
             # A G-stage translation made for a PTE or PDT read: checked as an implicit load,
             # reported with the original access type and iotval2 bit 0 set.
             try:
-                return g_walk(gpa, page_walk.READ)
+                return g_walk(gpa, page_walk.READ)[0]
             except PtFault as e:
                 if e.kind == PtFault.PAGE:
                     raise _fault(guest_page_fault(ttyp), (gpa & ~3) | 1, gpa)
@@ -111,23 +112,31 @@ def _translate_with_dc(req: Request, dc, caps: Capabilities, reader: WalkReader)
     # Step 17: first stage.
     fs_levels = caps.first_stage_modes()[fs_mode]
     gpa = req.iova
+    fs_pbmt = PBMT_PMA
     if fs_levels:
         try:
-            gpa, _ = page_walk.walk(reader, kind="pte1", addr=req.iova, levels=fs_levels,
+            gpa, leaf = page_walk.walk(reader, kind="pte1", addr=req.iova, levels=fs_levels,
                                     root_ppn=fs_ppn, access=access, user=not supervisor,
                                     sum_=sum_, tag_prefix=(gscid, pscid), pte_addr_xlate=pt_gpa,
-                                    svnapot=caps.svnapot)
+                                    svnapot=caps.svnapot, svpbmt=caps.svpbmt)
+            fs_pbmt = pte_pbmt(leaf)
         except PtFault as e:
             raise _fault({PtFault.PAGE: page_fault(ttyp), PtFault.ACCESS: access_fault(ttyp),
                           PtFault.POISON: Cause.PT_DATA_CORRUPTION}[e.kind])
     # Step 18: MSI address translation.
+    # The memory type (Svpbmt): the first stage's non-zero PBMT overrides what the second
+    # stage gives (the G-stage's PBMT, or the PMA when it is Bare; an MSI PTE has no PBMT and
+    # gives the PMA); a Bare first stage leaves it (combine_pbmt).
     if caps.msi_flat and dc.msi_mode == 1 and _is_msi(gpa, dc):
-        return _msi_translate(reader, gpa, dc, gscid, ttyp)
+        out = _msi_translate(reader, gpa, dc, gscid, ttyp)
+        return Outcome(out.pa, None, gpa=gpa,
+                       pbmt=combine_pbmt(fs_pbmt, PBMT_PMA, bool(fs_levels), False))
     # Step 19: G-stage.
     if not g_levels:
-        return Outcome(gpa, None, gpa=gpa)
+        return Outcome(gpa, None, gpa=gpa, pbmt=combine_pbmt(fs_pbmt, PBMT_PMA, bool(fs_levels), False))
     try:
-        return Outcome(g_walk(gpa, access), None, gpa=gpa)
+        spa, g_pbmt = g_walk(gpa, access)
+        return Outcome(spa, None, gpa=gpa, pbmt=combine_pbmt(fs_pbmt, g_pbmt, bool(fs_levels), True))
     except PtFault as e:
         if e.kind == PtFault.PAGE:
             raise _fault(guest_page_fault(ttyp), gpa & ~3, gpa)

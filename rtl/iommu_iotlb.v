@@ -1,7 +1,8 @@
 // IOTLB: fully associative, combined IOVA -> SPA leaf translations.
 // Tag {GV, GSCID, PSCV, PSCID, G, VPN, size}. Only successful walks fill it,
 // so it never holds a fault or a V=0 entry. Permissions are the AND of both
-// stages (w includes D of both leaves), u is the first-stage U bit.
+// stages (w includes D of both leaves), u is the first-stage U bit, pbmt the memory type of
+// the translation (Svpbmt: first-stage PBMT over the G-stage's, as the walker combined them).
 // Size codes: 0 4 KiB, 1 64 KiB (Svnapot), 2 2 MiB, 3 1 GiB, 4 512 GiB.
 // Style: docs/design.md, "Simulation speed and the RTL's style" (per-entry wires).
 module iommu_iotlb #(
@@ -21,6 +22,7 @@ module iommu_iotlb #(
   output            lk_w,
   output            lk_x,
   output            lk_u,
+  output     [1:0]  lk_pbmt,     // the memory type the filling walk found (Svpbmt)
   // fill (drops older entries of the same tags that cover the same IOVA)
   input             fl_en,
   input             fl_gv,
@@ -35,6 +37,7 @@ module iommu_iotlb #(
   input             fl_w,
   input             fl_x,
   input             fl_u,
+  input      [1:0]  fl_pbmt,
   // invalidation (kind 0 IOTINVAL.VMA, 1 IOTINVAL.GVMA; others ignored)
   input             iv_en,
   input      [1:0]  iv_kind,
@@ -51,10 +54,11 @@ module iommu_iotlb #(
       assign lk_hit = 1'b0;
       assign lk_ppn = 44'd0;
       assign {lk_r, lk_w, lk_x, lk_u} = 4'd0;
+      assign lk_pbmt = 2'd0;
       /* verilator lint_off UNUSEDSIGNAL */
       wire unused = &{1'b0, clk, rst_n, lk_gv, lk_gscid, lk_pscv, lk_pscid, lk_vpn,
                       fl_en, fl_gv, fl_gscid, fl_pscv, fl_pscid, fl_g, fl_vpn, fl_size,
-                      fl_ppn, fl_r, fl_w, fl_x, fl_u, iv_en, iv_kind, iv_av, iv_pscv,
+                      fl_ppn, fl_r, fl_w, fl_x, fl_u, fl_pbmt, iv_en, iv_kind, iv_av, iv_pscv,
                       iv_gv, iv_pscid, iv_gscid, iv_addr};
       /* verilator lint_on UNUSEDSIGNAL */
     end else begin : g_tlb
@@ -76,6 +80,7 @@ module iommu_iotlb #(
       reg        pw    [0:ENTRIES-1];
       reg        px    [0:ENTRIES-1];
       reg        pu    [0:ENTRIES-1];
+      reg [1:0]  pbmt  [0:ENTRIES-1];
       reg [IW-1:0] rr;
 
       // Per-entry compare logic as continuous assignments (not a loop in an always block):
@@ -119,11 +124,11 @@ module iommu_iotlb #(
                 (!iv_pscv || (pscv[k] && pscid[k] == iv_pscid && !g[k])) && (!iv_av || iv_va) :
             (iv_kind == INV_IOTINVAL_GVMA) ? gv[k] && (!iv_gv || gscid[k] == iv_gscid) : 1'b0;
         // lookup result and lowest fill candidate, chained from the highest index down
-        wire [51:0] sel;               // {hit, r, w, x, u, size, ppn}
+        wire [53:0] sel;               // {pbmt, hit, r, w, x, u, size, ppn}
         wire [IW:0] cand;              // {found, index}
-        wire [51:0] mine = {1'b1, pr[k], pw[k], px[k], pu[k], sz, ppn[k]};
+        wire [53:0] mine = {pbmt[k], 1'b1, pr[k], pw[k], px[k], pu[k], sz, ppn[k]};
         if (k == ENTRIES - 1) begin : g_last
-          assign sel  = lk_m[k] ? mine : 52'd0;
+          assign sel  = lk_m[k] ? mine : 54'd0;
           /* verilator lint_off WIDTHTRUNC */
           assign cand = fl_cand[k] ? {1'b1, k[IW-1:0]} : {1'b0, {IW{1'b0}}};
           /* verilator lint_on WIDTHTRUNC */
@@ -139,6 +144,7 @@ module iommu_iotlb #(
       wire [2:0]  h_sz  = g_e[0].sel[46:44];
       wire [43:0] h_ppn = g_e[0].sel[43:0];
       assign {lk_hit, lk_r, lk_w, lk_x, lk_u} = g_e[0].sel[51:47];
+      assign lk_pbmt = g_e[0].sel[53:52];
       assign lk_ppn = (h_sz == 3'd1) ? {h_ppn[43:4],  lk_vpn[3:0]}  :
                       (h_sz == 3'd2) ? {h_ppn[43:9],  lk_vpn[8:0]}  :
                       (h_sz == 3'd3) ? {h_ppn[43:18], lk_vpn[17:0]} :
@@ -168,6 +174,7 @@ module iommu_iotlb #(
           pw[victim]    <= fl_w;
           px[victim]    <= fl_x;
           pu[victim]    <= fl_u;
+          pbmt[victim]  <= fl_pbmt;
           if (!fl_free_found)
             rr <= (rr == LAST) ? {IW{1'b0}} : rr + 1'b1;
         end

@@ -12,6 +12,7 @@ module iommu_regs #(
     parameter SV48X4 = 1,
     parameter PD17   = 1,
     parameter PD20   = 1,
+    parameter SVPBMT = 0,           // capabilities.Svpbmt [15]
     parameter integer PAS = 56      // capabilities.PAS (32..56)
 ) (
     input  wire        clk,
@@ -70,7 +71,8 @@ module iommu_regs #(
 );
 `include "iommu_defs.vh"
     // capabilities: version 1.0, Sv39, Sv39x4, IGS=WSI, PD8, PAS [37:32] from the parameter,
-    // and by the parameters Sv48 [10], Sv48x4 [18], PD17 [39], PD20 [40] (all four, PAS=56:
+    // and by the parameters Sv48 [10], Sv48x4 [18], PD17 [39], PD20 [40], Svpbmt [15] (the
+    // first four, PAS=56:
     // 64'h0000_01F8_1006_0610).
     localparam [63:0] CAPS_FIXED   = 64'h0000_0040_1002_0210;
     localparam [63:0] PAS_FIELD    = {32'd0, PAS};
@@ -78,7 +80,8 @@ module iommu_regs #(
                                      ((SV48   != 0) ? (64'd1 << 10) : 64'd0) |
                                      ((SV48X4 != 0) ? (64'd1 << 18) : 64'd0) |
                                      ((PD17   != 0) ? (64'd1 << 39) : 64'd0) |
-                                     ((PD20   != 0) ? (64'd1 << 40) : 64'd0);
+                                     ((PD20   != 0) ? (64'd1 << 40) : 64'd0) |
+                                     ((SVPBMT != 0) ? (64'd1 << 15) : 64'd0);
     // fctl: BE=0, WSI=1, GXL=0, all fixed.
     localparam [31:0] FCTL = 32'h0000_0002;
     // PPN [53:10] of ddtp, cqb and fqb is WARL: only the bits of addresses below 2^PAS are

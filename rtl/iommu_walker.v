@@ -11,7 +11,9 @@ module iommu_walker #(
   parameter SV48X4       = 1,   // unsupported, so a DC or PC using it is misconfigured
   parameter PD17         = 1,
   parameter PD20         = 1,
-  parameter SVNAPOT      = 1    // 0: PTE bit 63 (N) is reserved, any PTE with N=1 faults
+  parameter SVNAPOT      = 1,   // 0: PTE bit 63 (N) is reserved, any PTE with N=1 faults
+  parameter SVPBMT       = 0    // 1: leaf PTEs may carry PBMT [62:61] (0 PMA, 1 NC, 2 IO;
+                                // 3 reserved); 0: PBMT is reserved, any PTE with it faults
 ) (
   input             clk,
   input             rst_n,
@@ -62,6 +64,7 @@ module iommu_walker #(
   output            tlb_fl_w,
   output            tlb_fl_x,
   output            tlb_fl_u,
+  output     [1:0]  tlb_fl_pbmt,
   // result
   output            done_valid,
   input             done_ack,
@@ -69,6 +72,7 @@ module iommu_walker #(
   output reg        done_fault,
   output reg [11:0] done_cause,
   output reg [55:0] done_pa,
+  output     [1:0]  done_pbmt,     // memory type of a success (Svpbmt)
   output            done_report,   // fault to be recorded (after DTF)
   output     [23:0] done_did,
   output            done_pv,
@@ -123,6 +127,7 @@ module iommu_walker #(
   reg        fs_g;
   reg        fR, fW, fX, fU, fD;
   reg [2:0]  fs_size;
+  reg [1:0]  fs_pbmt;      // the first-stage leaf's PBMT (0 when the first stage is Bare)
   // G-stage subroutine
   reg [63:0] g_gpa;
   reg [1:0]  g_pur;        // GP_FINAL, GP_PTE or GP_PDT
@@ -131,6 +136,7 @@ module iommu_walker #(
   reg [55:0] g_spa;
   reg        gR, gW, gX, gD;
   reg [2:0]  g_size;
+  reg [1:0]  g_pbmt;       // the final G-stage leaf's PBMT (0 when the G-stage is Bare)
 
   wire [63:0] tc      = dc[63:0];
   wire [63:0] iohgatp = dc[127:64];
@@ -221,14 +227,20 @@ module iommu_walker #(
   // Without Svnapot, N is reserved like bits [60:54], in a leaf or not (*_n_rsvd is a
   // constant 0 when Svnapot is built)
   wire p_n_rsvd = (SVNAPOT == 0) ? p_n : 1'b0;
-  wire p_bad_common = !p_v || (!p_r && p_w) || rdata[60:54] != 7'd0 || rdata[62:61] != 2'd0 ||
+  // PBMT [62:61]: reserved without Svpbmt; with it, 3 is reserved in a leaf and any non-zero
+  // value in a non-leaf (checked with the non-leaf rules below)
+  wire [1:0] p_pbmt = rdata[62:61];
+  wire p_pbmt_rsvd = (SVPBMT == 0) ? p_pbmt != 2'd0 : p_pbmt == 2'd3;
+  wire p_bad_common = !p_v || (!p_r && p_w) || rdata[60:54] != 7'd0 || p_pbmt_rsvd ||
                       p_n_rsvd;
   wire q_v = g_pte[0], q_r = g_pte[1], q_w = g_pte[2], q_x = g_pte[3], q_u = g_pte[4];
   wire q_a = g_pte[6], q_d = g_pte[7], q_n = g_pte[63];
   wire [43:0] q_ppn = g_pte[53:10];
   wire q_leaf = q_r | q_x;
   wire q_n_rsvd = (SVNAPOT == 0) ? q_n : 1'b0;
-  wire q_bad_common = !q_v || (!q_r && q_w) || g_pte[60:54] != 7'd0 || g_pte[62:61] != 2'd0 ||
+  wire [1:0] q_pbmt = g_pte[62:61];
+  wire q_pbmt_rsvd = (SVPBMT == 0) ? q_pbmt != 2'd0 : q_pbmt == 2'd3;
+  wire q_bad_common = !q_v || (!q_r && q_w) || g_pte[60:54] != 7'd0 || q_pbmt_rsvd ||
                       q_n_rsvd;
   // Level-dependent PTE checks as continuous logic, for the first-stage level (lvl) and the
   // G-stage level (g_lvl): evaluated when their inputs change, not by a call in every state.
@@ -243,11 +255,11 @@ module iommu_walker #(
                        (g_lvl == 3'd3 && q_ppn[26:0] != 27'd0);
   // structural checks shared by both stages
   wire fs_struct_bad = p_bad_common ||
-                       (!p_leaf && (p_d || p_a || p_u || p_n || lvl == 3'd0)) ||
+                       (!p_leaf && (p_d || p_a || p_u || p_n || p_pbmt != 2'd0 || lvl == 3'd0)) ||
                        (p_leaf && fs_misaligned) ||
                        (p_leaf && p_n && !(lvl == 3'd0 && p_ppn[3:0] == 4'b1000));
   wire g_struct_bad  = q_bad_common ||
-                       (!q_leaf && (q_d || q_a || q_u || q_n || g_lvl == 3'd0)) ||
+                       (!q_leaf && (q_d || q_a || q_u || q_n || q_pbmt != 2'd0 || g_lvl == 3'd0)) ||
                        (q_leaf && g_misaligned) ||
                        (q_leaf && q_n && !(g_lvl == 3'd0 && q_ppn[3:0] == 4'b1000));
   // size code of a leaf at this level (IOTLB encoding)
@@ -355,6 +367,10 @@ module iommu_walker #(
   assign tlb_fl_w     = fW & fD & gW & gD;
   assign tlb_fl_x     = fX & gX;
   assign tlb_fl_u     = fU;
+  // Svpbmt, two stages (Privileged spec): a non-zero first-stage PBMT overrides the G-stage's,
+  // which overrides the PMA; a Bare stage leaves its PBMT 0
+  assign done_pbmt    = (fs_pbmt != 2'd0) ? fs_pbmt : g_pbmt;
+  assign tlb_fl_pbmt  = done_pbmt;
 
   // State-machine actions, as macros rather than tasks: a task call costs an event-driven
   // simulator a thread per call (undefined at the end of the module). Each expands to a
@@ -371,7 +387,7 @@ module iommu_walker #(
     r_pc_hit <= st_pc_hit; pc <= st_pc; dc <= st_dc; \
     st_dc_hit_r <= st_dc_hit; st_dc_neg_r <= st_dc_neg; \
     dc_ok <= 1'b0; stale <= inv_apply; ok_fill <= 1'b0; \
-    done_fault <= 1'b0; fs_g <= 1'b0; \
+    done_fault <= 1'b0; fs_g <= 1'b0; fs_pbmt <= 2'd0; g_pbmt <= 2'd0; \
     state <= S_START; end
 `define WK_G_CALL(gpa, pur, back) begin g_gpa <= (gpa); g_pur <= (pur); g_ret <= (back); \
     state <= S_G_START; end
@@ -538,6 +554,7 @@ module iommu_walker #(
           end else if (fs_perm_bad) `WK_FAULT(c_pf, 64'd0)
           else begin
             fs_g <= fs_g | p_g;
+            fs_pbmt <= p_pbmt;
             fR <= p_r; fW <= p_w; fX <= p_x; fU <= p_u; fD <= p_d;
             fs_size <= fs_leaf_size;
             if (g_on) `WK_G_CALL({8'd0, fs_leaf_pa}, GP_FINAL, S_OK)
@@ -578,6 +595,7 @@ module iommu_walker #(
             g_spa <= g_leaf_pa;
             if (g_pur == GP_FINAL) begin
               gR <= q_r; gW <= q_w; gX <= q_x; gD <= q_d; g_size <= g_leaf_size;
+              g_pbmt <= q_pbmt;
             end
             state <= g_ret;
           end

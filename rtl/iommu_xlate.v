@@ -18,7 +18,8 @@ module iommu_xlate #(
   parameter SV48X4        = 1,    // the fast path only uses contexts the walker accepted)
   parameter PD17          = 1,
   parameter PD20          = 1,
-  parameter SVNAPOT       = 1
+  parameter SVNAPOT       = 1,
+  parameter SVPBMT        = 0
 ) (
   input         clk,
   input         rst_n,
@@ -39,6 +40,7 @@ module iommu_xlate #(
   output        dev_rsp_fault,
   output [11:0] dev_rsp_cause,
   output [55:0] dev_rsp_pa,
+  output [1:0]  dev_rsp_pbmt,
   output        mem_rd_valid,
   input         mem_rd_ready,
   output [55:0] mem_rd_addr,
@@ -86,6 +88,7 @@ module iommu_xlate #(
   wire [127:0] pc;
   wire         tlb_hit, tlb_r, tlb_w, tlb_x, tlb_u;
   wire [43:0]  tlb_ppn;
+  wire [1:0]   tlb_pbmt;
 
   // invalidation control: apply once, answer when no older walk is running
   reg  inv_applied;
@@ -106,6 +109,7 @@ module iommu_xlate #(
   wire [51:0]  tlb_fl_vpn;
   wire [2:0]   tlb_fl_size;
   wire [43:0]  tlb_fl_ppn;
+  wire [1:0]   tlb_fl_pbmt;
 
   iommu_ctx_cache #(.ENTRIES(DDTC_ENTRIES), .TAGW(24), .DATAW(256)) u_ddtc (
     .clk(clk), .rst_n(rst_n),
@@ -154,6 +158,7 @@ module iommu_xlate #(
     .lk_gv(g_on), .lk_gscid(iohgatp[59:44]), .lk_pscv(fs_on), .lk_pscid(pscid),
     .lk_vpn(s1_iova[63:12]),
     .lk_hit(tlb_hit), .lk_ppn(tlb_ppn), .lk_r(tlb_r), .lk_w(tlb_w), .lk_x(tlb_x), .lk_u(tlb_u),
+    .lk_pbmt(tlb_pbmt), .fl_pbmt(tlb_fl_pbmt),
     .fl_en(tlb_fl_en), .fl_gv(tlb_fl_gv), .fl_gscid(tlb_fl_gscid), .fl_pscv(tlb_fl_pscv),
     .fl_pscid(tlb_fl_pscid), .fl_g(tlb_fl_g), .fl_vpn(tlb_fl_vpn), .fl_size(tlb_fl_size),
     .fl_ppn(tlb_fl_ppn), .fl_r(tlb_fl_r), .fl_w(tlb_fl_w), .fl_x(tlb_fl_x), .fl_u(tlb_fl_u),
@@ -176,12 +181,15 @@ module iommu_xlate #(
                  (ctx_ok && (both_bare || (tlb_hit && tlb_perm_ok)));
   wire [55:0] fast_pa = (ddtp_mode == DDTP_BARE || both_bare) ? s1_iova[55:0]
                                                         : {tlb_ppn, s1_iova[11:0]};
+  // Bare (ddtp or both stages) is PMA; a hit carries the memory type its walk found
+  wire [1:0]  fast_pbmt = (ddtp_mode == DDTP_BARE || both_bare) ? 2'd0 : tlb_pbmt;
 
   // ---------------- walker ----------------
   wire        wk_st_ready, wk_done, wk_fault, wk_report, wk_pv, wk_priv;
   wire [7:0]  wk_tag;
   wire [11:0] wk_cause;
   wire [55:0] wk_pa;
+  wire [1:0]  wk_pbmt;
   wire [23:0] wk_did;
   wire [19:0] wk_pid;
   wire [5:0]  wk_ttyp;
@@ -192,6 +200,7 @@ module iommu_xlate #(
   reg [7:0]  rsp_tag;
   reg [11:0] rsp_cause;
   reg [55:0] rsp_pa;
+  reg [1:0]  rsp_pbmt;
   reg        f_v, f_pv, f_priv;
   reg [11:0] f_cause;
   reg [23:0] f_did;
@@ -210,7 +219,7 @@ module iommu_xlate #(
 
   iommu_walker #(
     .NEG_CACHE_DC(NEG_CACHE_DC), .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20),
-    .SVNAPOT(SVNAPOT)
+    .SVNAPOT(SVNAPOT), .SVPBMT(SVPBMT)
   ) u_walker (
     .clk(clk), .rst_n(rst_n), .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn),
     .st_valid(disp_go), .st_ready(wk_st_ready),
@@ -227,6 +236,7 @@ module iommu_xlate #(
     .tlb_fl_pscv(tlb_fl_pscv), .tlb_fl_pscid(tlb_fl_pscid), .tlb_fl_g(tlb_fl_g),
     .tlb_fl_vpn(tlb_fl_vpn), .tlb_fl_size(tlb_fl_size), .tlb_fl_ppn(tlb_fl_ppn),
     .tlb_fl_r(tlb_fl_r), .tlb_fl_w(tlb_fl_w), .tlb_fl_x(tlb_fl_x), .tlb_fl_u(tlb_fl_u),
+    .tlb_fl_pbmt(tlb_fl_pbmt), .done_pbmt(wk_pbmt),
     .done_valid(wk_done), .done_ack(wk_take), .done_tag(wk_tag), .done_fault(wk_fault),
     .done_cause(wk_cause), .done_pa(wk_pa), .done_report(wk_report), .done_did(wk_did),
     .done_pv(wk_pv), .done_pid(wk_pid), .done_priv(wk_priv), .done_ttyp(wk_ttyp),
@@ -254,9 +264,10 @@ module iommu_xlate #(
       if (wk_take) begin
         rsp_v <= 1'b1; rsp_tag <= wk_tag; rsp_fault <= wk_fault;
         rsp_cause <= wk_fault ? wk_cause : 12'd0; rsp_pa <= wk_fault ? 56'd0 : wk_pa;
+        rsp_pbmt <= wk_fault ? 2'd0 : wk_pbmt;
       end else if (fast_go) begin
         rsp_v <= 1'b1; rsp_tag <= s1_tag; rsp_fault <= 1'b0; rsp_cause <= 12'd0;
-        rsp_pa <= fast_pa;
+        rsp_pa <= fast_pa; rsp_pbmt <= fast_pbmt;
       end else if (rsp_v && dev_rsp_ready) rsp_v <= 1'b0;
 
       if (wk_take && wk_report) begin
@@ -271,6 +282,7 @@ module iommu_xlate #(
   assign dev_rsp_fault = rsp_fault;
   assign dev_rsp_cause = rsp_cause;
   assign dev_rsp_pa    = rsp_pa;
+  assign dev_rsp_pbmt  = rsp_pbmt;
   assign flt_valid     = f_v;
   assign flt_cause     = f_cause;
   assign flt_did       = f_did;

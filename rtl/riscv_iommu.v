@@ -18,6 +18,10 @@ module riscv_iommu #(
     parameter PD17          = 1,    // two-level PDT (pdtp MODE 2)
     parameter PD20          = 1,    // three-level PDT (pdtp MODE 3)
     parameter SVNAPOT       = 1,    // 64 KiB NAPOT PTEs; 0: PTE bit 63 (N) is reserved
+    // Svpbmt (capabilities bit 15): leaf PTEs may carry PBMT (bits 62:61) and a translation
+    // reports its memory type on dev_rsp_pbmt. 0 (default): PBMT is reserved (a PTE with it
+    // set is a page fault) and dev_rsp_pbmt is always 0 (PMA)
+    parameter SVPBMT        = 0,
     // Physical address size (capabilities.PAS, 32..56): the IOMMU addresses 0 .. 2^PAS - 1.
     // ddtp/cqb/fqb keep only the PPN bits below it; an implicit access at or above 2^PAS is
     // answered as a bus error without reaching m_axi (docs/design.md "Physical address size")
@@ -100,6 +104,7 @@ module riscv_iommu #(
     output wire        dev_rsp_fault,
     output wire [11:0] dev_rsp_cause,
     output wire [55:0] dev_rsp_pa,
+    output wire [1:0]  dev_rsp_pbmt,     // memory type of a success: 0 PMA, 1 NC, 2 IO
 
     // wired interrupts (level)
     output wire        irq_cq,
@@ -153,7 +158,7 @@ module riscv_iommu #(
 
     // ---------------------------------------------------------------- register file
     iommu_regs #(
-        .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20), .PAS(PAS)
+        .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20), .SVPBMT(SVPBMT), .PAS(PAS)
     ) u_regs (
         .clk(clk), .rst_n(rst_n),
         .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot),
@@ -210,7 +215,8 @@ module riscv_iommu #(
     iommu_xlate #(
         .IOTLB_ENTRIES(IOTLB_ENTRIES), .DDTC_ENTRIES(DDTC_ENTRIES),
         .PDTC_ENTRIES(PDTC_ENTRIES), .NEG_CACHE_DC(NEG_CACHE_DC),
-        .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20), .SVNAPOT(SVNAPOT)
+        .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20), .SVNAPOT(SVNAPOT),
+        .SVPBMT(SVPBMT)
     ) u_xlate (
         .clk(clk), .rst_n(rst_n),
         .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn),
@@ -220,6 +226,7 @@ module riscv_iommu #(
         .dev_req_tag(dev_req_tag),
         .dev_rsp_valid(dev_rsp_valid), .dev_rsp_ready(dev_rsp_ready), .dev_rsp_tag(dev_rsp_tag),
         .dev_rsp_fault(dev_rsp_fault), .dev_rsp_cause(dev_rsp_cause), .dev_rsp_pa(dev_rsp_pa),
+        .dev_rsp_pbmt(dev_rsp_pbmt),
         .mem_rd_valid(x_rd_valid), .mem_rd_ready(x_rd_ready), .mem_rd_addr(x_rd_addr),
         .mem_rd_rsp_valid(x_rd_rsp_valid), .mem_rd_rsp_data(x_rd_rsp_data),
         .mem_rd_rsp_err(x_rd_rsp_err),

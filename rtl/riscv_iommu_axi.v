@@ -11,8 +11,9 @@
 //   read (ttyp 2), AW an untranslated write (ttyp 3).
 // - One translation per transaction, for AxADDR: AXI4 bursts do not cross a 4 KiB boundary, so
 //   the whole burst lies in the page of its first byte.
-// - Translated: the transaction leaves on m_dma with AxADDR = the 56-bit PA zero-extended and
-//   AxID/LEN/SIZE/BURST/PROT copied; W beats go down, R beats and B come back with the
+// - Translated: the transaction leaves on m_dma with AxADDR = the 56-bit PA zero-extended,
+//   AxID/LEN/SIZE/BURST/PROT copied and AxCACHE from the memory type (PMA: the device's
+//   AxCACHE; NC: 0011; IO: 0000; see fwd_cache); W beats go down, R beats and B come back with the
 //   target's ID and RESP.
 // - Faulted: nothing goes down. A read is answered with arlen+1 R beats, RRESP=SLVERR, data 0,
 //   rlast on the last; a write has its W beats consumed and gets BRESP=SLVERR. The cause is not
@@ -34,6 +35,7 @@ module riscv_iommu_axi #(
     parameter PD17          = 1,
     parameter PD20          = 1,
     parameter SVNAPOT       = 1,
+    parameter SVPBMT        = 0,
     parameter PAS           = 56,   // physical address size (riscv_iommu)
     parameter DMA_ID_W      = 4,
     parameter MAX_INFLIGHT  = 1
@@ -106,6 +108,7 @@ module riscv_iommu_axi #(
     input  wire [2:0]          s_dma_awsize,
     input  wire [1:0]          s_dma_awburst,
     input  wire [2:0]          s_dma_awprot,
+    input  wire [3:0]          s_dma_awcache,
     input  wire [23:0]         s_dma_aw_stream_id,
     input  wire                s_dma_aw_ss_id_valid,
     input  wire [19:0]         s_dma_aw_substream_id,
@@ -126,6 +129,7 @@ module riscv_iommu_axi #(
     input  wire [2:0]          s_dma_arsize,
     input  wire [1:0]          s_dma_arburst,
     input  wire [2:0]          s_dma_arprot,
+    input  wire [3:0]          s_dma_arcache,
     input  wire [23:0]         s_dma_ar_stream_id,
     input  wire                s_dma_ar_ss_id_valid,
     input  wire [19:0]         s_dma_ar_substream_id,
@@ -145,6 +149,7 @@ module riscv_iommu_axi #(
     output wire [2:0]          m_dma_awsize,
     output wire [1:0]          m_dma_awburst,
     output wire [2:0]          m_dma_awprot,
+    output wire [3:0]          m_dma_awcache,
     output wire                m_dma_awvalid,
     input  wire                m_dma_awready,
     output wire [63:0]         m_dma_wdata,
@@ -162,6 +167,7 @@ module riscv_iommu_axi #(
     output wire [2:0]          m_dma_arsize,
     output wire [1:0]          m_dma_arburst,
     output wire [2:0]          m_dma_arprot,
+    output wire [3:0]          m_dma_arcache,
     output wire                m_dma_arvalid,
     input  wire                m_dma_arready,
     input  wire [DMA_ID_W-1:0] m_dma_rid,
@@ -198,6 +204,8 @@ module riscv_iommu_axi #(
     reg  [2:0]          t_size;
     reg  [1:0]          t_burst;
     reg  [2:0]          t_prot;
+    reg  [3:0]          t_cache;        // the device's AxCACHE
+    reg  [1:0]          t_pbmt;         // the translation's memory type (Svpbmt)
     reg  [23:0]         t_did;
     reg                 t_pv;
     reg  [19:0]         t_pid;
@@ -208,6 +216,7 @@ module riscv_iommu_axi #(
     wire [7:0]  dev_rsp_tag;
     wire [11:0] dev_rsp_cause;
     wire [55:0] dev_rsp_pa;
+    wire [1:0]  dev_rsp_pbmt;
 
     // ---------------------------------------------------------------- address acceptance
     wire idle     = (state == S_IDLE);
@@ -235,6 +244,15 @@ module riscv_iommu_axi #(
     assign m_dma_awsize  = t_size;
     assign m_dma_awburst = t_burst;
     assign m_dma_awprot  = t_prot;
+    // The memory type (Svpbmt) on the forwarded access: PMA keeps the device's AxCACHE (the
+    // platform's PMAs decide, as without Svpbmt); NC is Normal Non-cacheable Bufferable
+    // (0011: no allocation, merging and early write response allowed, as for idempotent
+    // weakly-ordered main memory); IO is Device Non-bufferable (0000: the endpoint answers,
+    // no merging or prefetch, as for non-idempotent strongly-ordered I/O).
+    // docs/dut-interface.md, "Memory types on the AXI front".
+    wire [3:0] fwd_cache = (t_pbmt == 2'd1) ? 4'b0011 : (t_pbmt == 2'd2) ? 4'b0000 : t_cache;
+    assign m_dma_arcache = fwd_cache;
+    assign m_dma_awcache = fwd_cache;
     wire a_go = (state == S_ADDR) && (is_wr ? m_dma_awready : m_dma_arready);
 
     // ---------------------------------------------------------------- W: forwarded or drained
@@ -283,12 +301,14 @@ module riscv_iommu_axi #(
                         state <= S_XREQ; is_wr <= 1'b0; prio_w <= 1'b1;
                         t_id <= s_dma_arid; t_iova <= s_dma_araddr; t_len <= s_dma_arlen;
                         t_size <= s_dma_arsize; t_burst <= s_dma_arburst; t_prot <= s_dma_arprot;
+                        t_cache <= s_dma_arcache;
                         t_did <= s_dma_ar_stream_id; t_pv <= s_dma_ar_ss_id_valid;
                         t_pid <= s_dma_ar_substream_id;
                     end else if (grant_aw) begin
                         state <= S_XREQ; is_wr <= 1'b1; prio_w <= 1'b0;
                         t_id <= s_dma_awid; t_iova <= s_dma_awaddr; t_len <= s_dma_awlen;
                         t_size <= s_dma_awsize; t_burst <= s_dma_awburst; t_prot <= s_dma_awprot;
+                        t_cache <= s_dma_awcache;
                         t_did <= s_dma_aw_stream_id; t_pv <= s_dma_aw_ss_id_valid;
                         t_pid <= s_dma_aw_substream_id;
                     end
@@ -297,6 +317,7 @@ module riscv_iommu_axi #(
                 S_XRSP: if (x_rsp_go) begin
                     err        <= dev_rsp_fault;
                     t_pa       <= dev_rsp_pa;
+                    t_pbmt     <= dev_rsp_pbmt;
                     beats_left <= t_len;
                     // a fault skips the address phase: the data phase is answered here
                     state <= !dev_rsp_fault ? S_ADDR : is_wr ? S_WDATA : S_RDATA;
@@ -318,7 +339,7 @@ module riscv_iommu_axi #(
         .IOTLB_ENTRIES(IOTLB_ENTRIES), .DDTC_ENTRIES(DDTC_ENTRIES),
         .PDTC_ENTRIES(PDTC_ENTRIES), .NEG_CACHE_DC(NEG_CACHE_DC),
         .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20), .SVNAPOT(SVNAPOT),
-        .PAS(PAS)
+        .SVPBMT(SVPBMT), .PAS(PAS)
     ) u_iommu (
         .clk(clk), .rst_n(rst_n),
         .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot),
@@ -352,7 +373,7 @@ module riscv_iommu_axi #(
         .dev_req_tag(8'd0),                  // one request at a time: the tag is not needed
         .dev_rsp_valid(dev_rsp_valid), .dev_rsp_ready(state == S_XRSP),
         .dev_rsp_tag(dev_rsp_tag), .dev_rsp_fault(dev_rsp_fault), .dev_rsp_cause(dev_rsp_cause),
-        .dev_rsp_pa(dev_rsp_pa),
+        .dev_rsp_pa(dev_rsp_pa), .dev_rsp_pbmt(dev_rsp_pbmt),
         .irq_cq(irq_cq), .irq_fq(irq_fq)
     );
 

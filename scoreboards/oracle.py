@@ -243,7 +243,8 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
                 if memo[0] == self._epoch or self._revalidate(key, memo):
                     only = memo[2]
                     pa = None if only.pa is None else only.pa & ~0xFFF | req.iova & 0xFFF
-                    if observed.pa == pa and observed.cause == only.cause:
+                    if (observed.pa == pa and observed.cause == only.cause
+                            and observed.pbmt == only.pbmt):
                         self.memo_hits += 1
                         return Verdict(True, "OK", frozenset((observed,)))
                 else:
@@ -309,7 +310,7 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
         if memo is not None and (memo[0] == self._epoch or self._revalidate(key, memo)):
             self.memo_hits += 1
             off = req.iova & 0xFFF
-            return {(o if o.pa is None else Outcome(o.pa & ~0xFFF | off, None, o.iotval2, o.gpa)): p
+            return {(o if o.pa is None else Outcome(o.pa & ~0xFFF | off, None, o.iotval2, o.gpa, o.pbmt)): p
                     for o, p in memo[1].items()}
         results, variants, single = self._evaluate_walks(req)
         if len(self._memo) > 65536:

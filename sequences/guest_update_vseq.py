@@ -132,6 +132,8 @@ def _matches(out, e) -> bool:
         return out.cause is None
     if e == "fault":
         return out.cause is not None
+    if isinstance(e, tuple) and e[0] == "pbmt":    # ('pbmt', memory type)
+        return out.cause is None and out.pbmt == e[1]
     if isinstance(e, tuple):                       # ('pa', value)
         return out.cause is None and out.pa == e[1]
     if isinstance(e, int):

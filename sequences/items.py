@@ -27,6 +27,8 @@ class TranslationResult:
     seq_no: int = 0          # issue order, used by the scoreboard to order checks
     permitted: frozenset = frozenset()          # set by the scoreboard when cause is None:
                                                 # the outcomes permitted then
+    pbmt: Optional[int] = None                  # memory type on the port (Svpbmt: 0 PMA,
+                                                # 1 NC, 2 IO); None: the port has no such signal
 
 
 class TranslationBatch(uvm_sequence_item):

@@ -33,6 +33,7 @@ G_STAGE_MODES = {"sv39x4": (8, 3), "sv48x4": (9, 4), "sv57x4": (10, 5)}
 
 PERMS = {"r": PTE_R, "rw": PTE_R | PTE_W, "rx": PTE_R | PTE_X, "rwx": PTE_R | PTE_W | PTE_X,
          "x": PTE_X}
+PBMT_SHIFT = 61                # Svpbmt memory type, leaf bits 62:61
 FLAG_MASK = (1 << 10) - 1 | ((1 << 64) - 1) ^ ((1 << 54) - 1)   # everything but PPN[53:10]
 
 
@@ -191,19 +192,22 @@ class PageTable:
         rec.entry("pte", ea, (value,), (0,), level=level, linked=linked, va=va, span=span)
 
     def leaf_value(self, pa: int, perms: str = "rw", user: bool = True, global_: bool = False,
-                   napot: bool = False) -> int:
+                   napot: bool = False, pbmt: int = 0) -> int:
         if perms not in PERMS:
             raise ValueError(f"perms {perms!r}: expected one of {sorted(PERMS)}")
+        if pbmt not in (0, 1, 2, 3):
+            raise ValueError(f"pbmt {pbmt!r}: expected 0 (PMA), 1 (NC), 2 (IO) or 3 (reserved)")
         ppn = pa >> 12
         if napot:
             ppn = (ppn & ~0xF) | 0b1000
         return (ppn << 10 | PTE_V | PERMS[perms] | PTE_A | PTE_D | (PTE_U if user else 0)
-                | (PTE_G if global_ else 0) | (PTE_N if napot else 0))
+                | (PTE_G if global_ else 0) | (PTE_N if napot else 0) | pbmt << PBMT_SHIFT)
 
     def map(self, va: int, pa: int, size: int = SIZE_4K, perms: str = "rw", user: bool = True,
-            global_: bool = False) -> Update:
+            global_: bool = False, pbmt: int = 0) -> Update:
         """Map [va, va+size) to pa. size: 4 KiB, 64 KiB (Svnapot), 2 MiB, 1 GiB, 512 GiB.
-        Missing tables are allocated and filled before the single store that links them."""
+        Missing tables are allocated and filled before the single store that links them.
+        pbmt: the leaf's memory type (Svpbmt: 0 PMA, 1 NC, 2 IO; 3 is reserved)."""
         level, napot = self._size_level(size)
         self._check_va(va)
         if va % size or pa % size:
@@ -229,7 +233,7 @@ class PageTable:
         if any(self._shadow.get(ea, 0) & PTE_V for ea in eas):
             raise ValueError(f"map {va:#x}: already mapped, or a table of smaller pages is "
                              "there (unmap, remap or merge it)")
-        leaf = self.leaf_value(pa, perms, user, global_, napot)
+        leaf = self.leaf_value(pa, perms, user, global_, napot, pbmt)
         for k, ea in enumerate(eas):
             self._pte(rec, ea, leaf, level, va + k * SIZE_4K if napot else va,
                       SIZE_4K if napot else size, linked=not links)
@@ -301,6 +305,20 @@ class PageTable:
             self._pte(rec, ea, new, level, base + k * SIZE_4K if napot else base,
                       SIZE_4K if napot else size)
         return self._update(rec, "protect", base, size, size, note=note)
+
+    def set_pbmt(self, va: int, pbmt: int) -> Update:
+        """Change the memory type (Svpbmt PBMT, leaf bits 62:61) of the page containing va: a
+        leaf change like a permission change (the same invalidation), one store per PTE."""
+        if pbmt not in (0, 1, 2, 3):
+            raise ValueError(f"pbmt {pbmt!r}: expected 0 (PMA), 1 (NC), 2 (IO) or 3 (reserved)")
+        level, eas, v, base, size = self._leaf(va)
+        new = (v & ~(3 << PBMT_SHIFT)) | pbmt << PBMT_SHIFT
+        napot = len(eas) > 1
+        rec = self._recorder()
+        for k, ea in enumerate(eas):
+            self._pte(rec, ea, new, level, base + k * SIZE_4K if napot else base,
+                      SIZE_4K if napot else size)
+        return self._update(rec, "protect", base, size, size, note="pbmt")
 
     def split(self, va: int) -> Update:
         """Demote the superpage containing va: a new next-level table with equivalent

@@ -28,6 +28,9 @@ GOALS = {
                           "21.g-implicit", "23.g-implicit", "256.none", "257.ddt-nonleaf",
                           "257.ddt-leaf", "258.ddt", "259.ddt", "260.context", "265.pdt-nonleaf",
                           "265.pdt-leaf", "266.pdt", "267.pdt"],
+    # Svpbmt: PBMT x stage; both.<first>.<G-stage> is the combination table (subset "pbmt")
+    "iommu.pbmt": [f"{st}.{t}" for st in ("first", "g") for t in ("PMA", "NC", "IO")]
+                  + [f"both.{f}.{g}" for f in ("PMA", "NC", "IO") for g in ("PMA", "NC", "IO")],
     "iommu.record": ["pv0", "pv1", "priv0", "priv1", "ttyp1", "ttyp2", "ttyp3",
                      "iotval2.implicit", "iotval2.final", "did.wide"],
     "iommu.command_illegal": ["iotinval.reserved", "iotinval.gvma_pscv", "iofence.reserved",
@@ -54,6 +57,7 @@ AREAS = {
     "iommu.ddt_did": "iommu.walk.ddt_did",
     "iommu.gstage_root": "iommu.walk.gstage_root",
     "iommu.cause_stage": "iommu.walk.cause_stage",
+    "iommu.pbmt": "iommu.walk.pbmt",
     "iommu.record": "iommu.fault.record",
     "iommu.command_illegal": "iommu.commands.illegal",
     "iommu.race": "iommu.concurrency.race",

@@ -18,7 +18,8 @@ map onto items through coverage_goals.AREAS):
   cause (0 = success), request type, process_id present, result, the contexts' first-stage,
   G-stage and PDT modes; cross mode x stage x page size x cause.
 - iommu.walk: what the walk of the request exercised (tb/env/cross_bins.py): permission bits,
-  DDT index width, G-stage root index bits, cause x where the walk stopped.
+  DDT index width, G-stage root index bits, cause x where the walk stopped, memory type
+  (Svpbmt) x stage.
 - iommu.fault: the cause of each fault (port or fault record), the fault-record fields.
 - iommu.sw_update: each software update: kind, V transition, invalidated or not, their
   cross, and the page sizes updated.
@@ -176,7 +177,7 @@ class Covergroups:
 
         # sample: the bin names of the walk, 'area.bin' (cross_bins.translation_bins)
         g = f"{ROOT}.walk"
-        walk_areas = ("perm", "ddt_did", "gstage_root", "cause_stage")
+        walk_areas = ("perm", "ddt_did", "gstage_root", "cause_stage", "pbmt")
 
         def walk_point(area):
             return CoverPoint(f"{g}.{area}", rel=lambda names, b, p=area + ".": p + b in names,
@@ -186,6 +187,7 @@ class Covergroups:
         @walk_point("ddt_did")
         @walk_point("gstage_root")
         @walk_point("cause_stage")
+        @walk_point("pbmt")
         def walk(s):
             pass
 

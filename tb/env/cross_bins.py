@@ -9,6 +9,9 @@ Crosses (area: items):
 - gstage_root: G-stage mode x whether the GPA uses the x4 root's two extra index bits;
 - cause_stage: cause x where the walk stopped (DDT leaf or non-leaf, PDT, first stage, G-stage
   on an implicit or the final access);
+- pbmt: the memory type (Svpbmt PBMT) of each successful translation x the stages that gave
+  it: first.<type> (first stage only), g.<type> (G-stage only), both.<first>.<G-stage> (the
+  two leaves of a two-stage translation, PMA/NC/IO each: the combination table);
 - record: fault-record fields exercised (PV, PRIV, TTYP, iotval2 kinds, wide device_id);
 - command_illegal: each rule that makes a command illegal.
 
@@ -57,7 +60,32 @@ def translation_bins(req, trace: list, outcome, ddtp_mode: int, extended: bool) 
     if not outcome.ok:
         cause = int(outcome.cause)
         out.append(f"cause_stage.{cause}.{_stage(cause, outcome, kinds, ddtp_mode, dc)}")
+    else:
+        out += pbmt_bins(trace)
     return out
+
+
+PBMT_NAMES = ("PMA", "NC", "IO", "rsvd")
+
+
+def pbmt_bins(trace: list) -> list[str]:
+    """PBMT x stage of a successful translation: the last first-stage leaf and the last
+    G-stage leaf read (the G-stage walk of the final GPA comes after those of the first-stage
+    PTE addresses, so its leaf is the last one)."""
+    fs = g = None
+    for item, w in trace:
+        if w[0] & 1 and w[0] & 0xA:
+            if item.kind == "pte1":
+                fs = PBMT_NAMES[w[0] >> 61 & 3]
+            elif item.kind == "pte2":
+                g = PBMT_NAMES[w[0] >> 61 & 3]
+    if fs is not None and g is not None:
+        return [f"pbmt.both.{fs}.{g}"]
+    if fs is not None:
+        return [f"pbmt.first.{fs}"]
+    if g is not None:
+        return [f"pbmt.g.{g}"]
+    return []
 
 
 def _stage(cause: int, outcome, kinds: list, ddtp_mode: int, dc) -> str:

@@ -27,6 +27,7 @@ from collections import deque
 from pyuvm import uvm_component, uvm_subscriber
 
 from models import Outcome, Reg
+from models.transaction import PBMT_NAMES
 from models.fault_queue import RECORD_BYTES
 from scoreboards import CoherenceOracle
 from scoreboards.fault_records import Fault, FaultRecordChecker
@@ -56,6 +57,8 @@ class IommuScoreboard(uvm_component):
         self.fail_sink = None                         # in the checker process: send them over
         self.info_sink = None
         self.totals: dict | None = None               # the checker process's final state
+        self.pbmt_unchecked = 0                       # successes without a memory type on the port
+        self._pbmt_note = False                       # "not checked" said once
 
     @property
     def rec(self) -> FaultRecordChecker:
@@ -147,10 +150,15 @@ class IommuScoreboard(uvm_component):
             res.cause = None                   # whatever the port drove: the record tells
             self._fault_without_cause(res, earlier, variants)
             return
-        observed = Outcome(None, res.cause) if res.fault else Outcome(res.pa, None)
+        if res.fault:
+            observed = Outcome(None, res.cause)
+        elif res.pbmt is not None:
+            observed = Outcome(res.pa, None, pbmt=res.pbmt)
+        else:
+            observed = Outcome(res.pa, None, pbmt=self._unobserved_pbmt(res, earlier))
         verdict = self.oracle.check(res.req, observed, earlier)
         if not verdict.ok:
-            self._fail(verdict.message)
+            self._fail(verdict.message + _pbmt_note(observed, verdict.permitted))
         elif "stale=" in verdict.message:
             self.stale_used += 1
             if self.on_race is not None:
@@ -158,6 +166,21 @@ class IommuScoreboard(uvm_component):
         if res.fault:
             self.rec.fault(Fault(res.req, res.cause, verdict.permitted,
                                  _merge(variants, self.oracle.fault_variants(res.req))))
+
+    def _unobserved_pbmt(self, res, earlier: frozenset) -> int:
+        """A port without the memory type: take the one a permitted outcome with this address
+        has (the memory type is not checked; said once in the log)."""
+        if not self.oracle.model.caps.svpbmt:
+            return 0                           # without Svpbmt every memory type is PMA
+        self.pbmt_unchecked += 1
+        if not self._pbmt_note:
+            self._pbmt_note = True
+            self._info("PBMT not checked: the device port has no memory-type output "
+                       "(profile key port.pbmt); Svpbmt translations are judged on the address only")
+        for o in self.oracle.outcomes(res.req) | earlier:
+            if o.ok and o.pa == res.pa:
+                return o.pbmt
+        return 0
 
     def _fault_without_cause(self, res, earlier: frozenset, variants) -> None:
         """The port said "fault" and no more: a fault must be permitted now; which cause is
@@ -233,6 +256,17 @@ class IommuScoreboard(uvm_component):
                 f"{self.stale_used} permitted stale results, {self.records_seen} fault records, "
                 f"{self.fence_writes_seen} IOFENCE.C data writes"
                 + (f", {self.msi_writes_seen} MSI writes" if self.msi_writes_seen else "")]
+
+
+def _pbmt_note(observed: Outcome, permitted) -> str:
+    """When the address is permitted but not with the observed memory type: say both by name."""
+    if not observed.ok:
+        return ""
+    same = sorted({o.pbmt for o in permitted if o.ok and o.pa == observed.pa})
+    if not same or observed.pbmt in same:
+        return ""
+    return (f" memory-type: observed={PBMT_NAMES.get(observed.pbmt, observed.pbmt)} expected="
+            + "|".join(PBMT_NAMES.get(p, str(p)) for p in same))
 
 
 def _merge(a, b) -> dict:

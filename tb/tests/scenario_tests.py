@@ -8,6 +8,7 @@ import sequences.fault_causes_vseq  # noqa: F401  (registers the sequences with 
 import sequences.guest_update_vseq  # noqa: F401
 import sequences.illegal_command_vseq  # noqa: F401
 import sequences.invalidation_scopes_vseq  # noqa: F401
+import sequences.pbmt_vseq  # noqa: F401
 import sequences.process_context_vseq  # noqa: F401
 import sequences.random_traffic_vseq  # noqa: F401
 import sequences.two_stage_vseq  # noqa: F401
@@ -92,6 +93,13 @@ class ProcessContextInvalidateEverythingTest(GuestUpdateTest):
 @pyuvm.test(timeout_time=50, timeout_unit="ms")
 class TwoStageTest(GuestUpdateTest):
     vseq_name = "TwoStageVseq"
+
+
+@pyuvm.test(timeout_time=50, timeout_unit="ms")
+class PbmtTest(GuestUpdateTest):
+    """Svpbmt memory types at each stage, combined, remapped (sequences/pbmt_vseq.py); needs
+    the DUT built with Svpbmt (our RTL: the parameter set "pbmt")."""
+    vseq_name = "PbmtVseq"
 
 
 @pyuvm.test(timeout_time=50, timeout_unit="ms")

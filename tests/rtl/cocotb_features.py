@@ -32,6 +32,7 @@ PROFILES = {
     "sv39-only": dict(caps=capbits.DEFAULT & ~(1 << capbits.SV48 | 1 << capbits.SV48X4
                                                | 1 << capbits.PD17 | 1 << capbits.PD20),
                       svnapot=False),
+    "svpbmt": dict(caps=capbits.DEFAULT | 1 << capbits.SVPBMT, svnapot=True),
 }
 # cause numbers (spec table): page fault / guest-page fault by access type, DC and PC
 # misconfigured, PC not valid
@@ -155,7 +156,69 @@ def build(w: World) -> list[tuple]:
     w.set_dc(0x1A, iohgatp=gn, fsc=atp(SV39, 0x1_0000_0000), ta=13 << 12)
     for t in (RD, WR, EX):
         reqs += [("PTE read via G-stage N=1", 0x1A, 0x4000_1234, t, None, OK, GPF[t])]
+    return reqs + build_pbmt(w)
+
+
+NC, IO, RSVD = 1 << 61, 2 << 61, 3 << 61
+
+
+def build_pbmt(w: World) -> list[tuple]:
+    """Svpbmt: PBMT in leaf and non-leaf PTEs of both stages. Expected per profile as
+    (default, sv39-only), and the Svpbmt build's outcome in PBMT_EXPECT (by `what`): without
+    the capability every non-zero PBMT is a (guest-)page fault."""
+    reqs = []
+    r = w.alloc()
+    for i, (what, bits) in enumerate((("PBMT NC leaf", NC), ("PBMT IO leaf", IO),
+                                       ("PBMT=3 leaf", RSVD))):
+        w.map(r, 0x1100_0000 + i * 0x1000, 0x5300_0000 + i * 0x1000, LEAF | bits, 3)
+        for t in (RD, WR):
+            reqs.append((what, 0x1B, 0x1100_0000 + i * 0x1000 + 0x10, t, None, PF[t], PF[t]))
+    # a 2 MiB leaf with IO, and a non-leaf (level-1) PTE with NC
+    w.map(r, 0x1140_0000, 0x5340_0000, LEAF | IO, 3, leaf_level=1)
+    reqs.append(("PBMT IO 2M leaf", 0x1B, 0x1141_2345, RD, None, PF[RD], PF[RD]))
+    va = 0x1180_0000
+    w.map(r, va, 0x5380_0000, LEAF, 3)
+    l1_table = ((w.mem.read64(r + (va >> 30) * 8) >> 10) & ((1 << 44) - 1)) << 12
+    l1 = l1_table + ((va >> 21) & 0x1FF) * 8
+    w.mem.write64(l1, w.mem.read64(l1) | NC)
+    reqs.append(("PBMT NC non-leaf", 0x1B, va, RD, None, PF[RD], PF[RD]))
+    w.set_dc(0x1B, fsc=atp(SV39, r), ta=14 << 12)
+    # G-stage: a G-stage-only DC (GPA 2 GiB + i pages with PBMT), and a two-stage DC whose
+    # first-stage leaf says NC over the G-stage's IO page
+    g, groot = w.make_gstage(SV39X4, gscid=4)
+    for i, bits in enumerate((IO, RSVD, NC)):
+        w.map(groot, 0x8000_0000 + i * 0x1000, 0x5400_0000 + i * 0x1000, LEAF | bits, 3, x4=True)
+    w.set_dc(0x1C, iohgatp=g)
+    for t in (RD, WR):
+        reqs += [("G PBMT IO leaf", 0x1C, 0x8000_0020, t, None, GPF[t], GPF[t]),
+                 ("G PBMT=3 leaf", 0x1C, 0x8000_1020, t, None, GPF[t], GPF[t])]
+    fs_root = w.galloc()                # first-stage tables at GPAs (the G-stage's 1 GiB window)
+    w.map(fs_root, 0x2100_0000, 0x8000_0000, LEAF | NC, 3, guest=True)   # NC over G IO
+    w.map(fs_root, 0x2100_1000, 0x8000_2000, LEAF, 3, guest=True)        # PMA over G NC
+    w.set_dc(0x1D, iohgatp=g, fsc=atp(SV39, fs_root), ta=15 << 12)
+    reqs += [("2-stage NC over G IO", 0x1D, 0x2100_0040, RD, None, PF[RD], PF[RD]),
+             ("2-stage PMA over G NC", 0x1D, 0x2100_1040, RD, None, GPF[RD], GPF[RD])]
     return reqs
+
+
+# the Svpbmt build: OK with the memory type (0 PMA, 1 NC, 2 IO), or a cause
+PBMT_EXPECT = {"PBMT NC leaf": ("ok", 1), "PBMT IO leaf": ("ok", 2), "PBMT IO 2M leaf": ("ok", 2),
+               "PBMT=3 leaf": "pf", "PBMT NC non-leaf": "pf", "G PBMT IO leaf": ("ok", 2),
+               "G PBMT=3 leaf": "gpf", "2-stage NC over G IO": ("ok", 1),
+               "2-stage PMA over G NC": ("ok", 1)}
+
+
+def expected(profile: str, what: str, ttyp: int, exp_default, exp_sv39):
+    """(cause or OK, memory type or None) the scenario expects in this profile."""
+    if profile == "svpbmt" and what in PBMT_EXPECT:
+        e = PBMT_EXPECT[what]
+        if e == "pf":
+            return PF[ttyp], None
+        if e == "gpf":
+            return GPF[ttyp], None
+        return OK, e[1]
+    spec = exp_sv39 if profile == "sv39-only" else exp_default
+    return spec, (0 if spec is OK else None)          # without PBMT bits: PMA
 
 
 @cocotb.test()
@@ -179,19 +242,22 @@ async def features_against_model(dut):
     for rnd in range(2):      # the second round finds the contexts and successes cached
         for what, did, iova, ttyp, pid, exp_default, exp_sv39 in reqs:
             (fault, cause, pa), out = await h.request(did, iova, ttyp, pid=pid)
-            spec = exp_default if profile == "default" else exp_sv39
+            spec, spec_pbmt = expected(profile, what, ttyp, exp_default, exp_sv39)
             model = None if out.cause is None else int(out.cause)
             head = f"{profile} round {rnd} {what}: did={did:#x} iova={iova:#x} ttyp={ttyp} pid={pid}"
             if model != spec:
                 bad.append(f"SCENARIO {head}: model gives {model}, the scenario expects {spec}")
+            if spec_pbmt is not None and out.cause is None and out.pbmt != spec_pbmt:
+                bad.append(f"SCENARIO {head}: model gives memory type {out.pbmt}, the scenario "
+                           f"expects {spec_pbmt}")
             if out.cause is None:
-                ok = not fault and pa == out.pa & PA_MASK
-                exp_s = f"pa:{out.pa & PA_MASK:#x}"
+                ok = not fault and pa == out.pa & PA_MASK and h.last_pbmt == out.pbmt
+                exp_s = f"pa:{out.pa & PA_MASK:#x} pbmt:{out.pbmt}"
             else:
                 ok = fault and cause == int(out.cause)
                 exp_s = f"fault:{int(out.cause)}"
             if not ok:
-                got_s = f"fault:{cause}" if fault else f"pa:{pa:#x}"
+                got_s = f"fault:{cause}" if fault else f"pa:{pa:#x} pbmt:{h.last_pbmt}"
                 bad.append(f"MISMATCH translate {head} got={got_s} expected={exp_s}")
     for line in bad:
         h.log.error(line)

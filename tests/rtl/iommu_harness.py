@@ -206,6 +206,9 @@ class IommuHarness:
             if int(dut.dev_rsp_valid.value) and int(dut.dev_rsp_tag.value) == tag:
                 got = (int(dut.dev_rsp_fault.value), int(dut.dev_rsp_cause.value),
                        int(dut.dev_rsp_pa.value))
+                # the memory type (Svpbmt) of this response, where the top level has the port
+                self.last_pbmt = (int(dut.dev_rsp_pbmt.value) if hasattr(dut, "dev_rsp_pbmt")
+                                  else None)
                 break
         out = self.model.translate(Request(did=did, iova=iova, ttyp=ttyp, pid=pid, priv_s=priv_s))
         return got, out

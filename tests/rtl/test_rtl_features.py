@@ -1,6 +1,6 @@
-"""The feature parameters of riscv_iommu (SV48, SV48X4, PD17, PD20, SVNAPOT) on Icarus and
-Verilator: the sv39-only build (all five 0) and the default build (the one the control tests
-use, so no extra build) run tests.rtl.cocotb_features, which compares the capabilities register
+"""The feature parameters of riscv_iommu (SV48, SV48X4, PD17, PD20, SVNAPOT, SVPBMT) on Icarus
+and Verilator: the sv39-only build (the first five 0), the Svpbmt build and the default build
+(the one the control tests use, so no extra build) run tests.rtl.cocotb_features, which compares the capabilities register
 and every translation with the golden model configured the same way."""
 
 import pytest
@@ -8,7 +8,7 @@ import pytest
 from tb.runner import build, failures, run
 
 SV39_ONLY = dict(SV48=0, SV48X4=0, PD17=0, PD20=0, SVNAPOT=0)
-PROFILES = {"default": {}, "sv39-only": SV39_ONLY}
+PROFILES = {"default": {}, "sv39-only": SV39_ONLY, "svpbmt": dict(SVPBMT=1)}
 
 
 @pytest.mark.parametrize("profile", list(PROFILES))

@@ -201,7 +201,7 @@ def test_requests_arrive_equal_and_shared_between_issue_and_answer():
     core.result = lambda res: seen.append(res.req)
     req = Request(did=3, iova=0x5000, ttyp=TTYP.UNTRANSLATED_WRITE, pid=7, priv_s=True)
     checker._apply(core, (checker.ISSUED, 0, checker._req_fields(req)))
-    checker._apply(core, (checker.RESULT, 0, checker._req_fields(req), 0, False, 0, 0x9000, 0.0, 1.0))
+    checker._apply(core, (checker.RESULT, 0, checker._req_fields(req), 0, False, 0, 0x9000, 0.0, 1.0, None))
     assert seen[0] == req and seen[1] is seen[0] and type(seen[0].ttyp) is TTYP
 
 

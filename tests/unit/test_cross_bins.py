@@ -99,3 +99,23 @@ def test_context_modes():
     assert context_modes([pd17], Outcome(None, 265)) == (None, "Sv48x4", "PD17")
     assert context_modes([], Outcome(None, 256)) == (None, None, None)
     assert context_modes([sv39], Outcome(None, 259)) == (None, None, None)
+
+
+# ---- Svpbmt: PBMT x stage (the leaves of a successful walk) -------------------------------------
+def _leaf_trace(*leaves):
+    from types import SimpleNamespace
+    return [(SimpleNamespace(kind=k), (v,)) for k, v in leaves]
+
+
+def test_pbmt_bins_by_stage():
+    from tb.env.cross_bins import pbmt_bins
+    leaf = 0x1 | 0x2 | 0x40
+    nc, io = 1 << 61, 2 << 61
+    assert pbmt_bins(_leaf_trace(("pte1", leaf | io))) == ["pbmt.first.IO"]
+    assert pbmt_bins(_leaf_trace(("pte2", leaf | nc))) == ["pbmt.g.NC"]
+    # two stages: G-stage leaves of the PTE addresses come first; the last G-stage leaf is the
+    # final GPA's, and the non-leaf (V only) entries do not count
+    trace = _leaf_trace(("pte2", leaf | io), ("pte1", 0x1), ("pte2", leaf), ("pte1", leaf | nc),
+                        ("pte2", leaf | io))
+    assert pbmt_bins(trace) == ["pbmt.both.NC.IO"]
+    assert pbmt_bins(_leaf_trace(("dc", 1))) == []

@@ -164,3 +164,12 @@ def test_range_log2_two_stage_takes_the_smaller():
     assert dbg.range_log2([leaf1], ok) == 21
     assert dbg.range_log2([leaf1, leaf2], ok) == 12
     assert dbg.range_log2([], ok) is None                 # Bare: any size
+
+
+def test_pbmt_of_the_translation_with_svpbmt():
+    """Svpbmt (capabilities bit 15): a first-stage leaf with PBMT=NC (1, bits 62:61) reports
+    PBMT 1 in tr_response [8:7]."""
+    mem, iommu = new(CAPS | CAP_DBG | 1 << 15)
+    setup_dc(mem, iommu, DID, fsc=atp(SV39, ROOT))
+    map_va(mem, VA, 1 << 61 | pte(0x8_0000_5000, LEAF_URW), [ROOT, L1, L0])
+    assert go(iommu, VA, CTL_READ) == 0x8_0000_5 << 10 | 1 << 7

@@ -15,8 +15,10 @@ def test_default_profile_is_our_rtl():
     p = load(None)
     assert p.path == ROOT / "duts" / "riscv_iommu.toml" and p.top == "riscv_iommu" and p.port["kind"] == "dev"
     assert ROOT / "rtl" / "iommu_walker.v" in p.sources
-    assert set(p.params) == {"default", "neg_cache_dc", "no_cache"}
+    assert set(p.params) == {"default", "neg_cache_dc", "no_cache", "pbmt", "pbmt_no_cache"}
     assert p.params["no_cache"] == {"IOTLB_ENTRIES": 0, "DDTC_ENTRIES": 0, "PDTC_ENTRIES": 0}
+    assert p.params["pbmt"] == {"SVPBMT": 1}
+    assert p.port["pbmt"] == "dev_rsp_pbmt"          # the optional memory-type output
     assert p.fault_cause == "port" and p.svnapot
     # the mutation library (docs/mutation.md); the regression's bug tests name six of them
     assert len(p.mutants) >= 40
@@ -123,3 +125,16 @@ def test_extends_merges_tables_and_loops_are_refused(tmp_path):
     (tmp_path / "base.toml").write_text('extends = "child.toml"\n')
     with pytest.raises(ProfileError, match="loops back"):
         load(str(f))
+
+
+def test_port_pbmt_is_optional(tmp_path):
+    # a foreign profile without the key gets the default name; "" says the DUT has no such
+    # output (the scoreboard then does not check memory types)
+    f = tmp_path / "acme.toml"
+    f.write_text('name = "acme"\ntop = "riscv_iommu"\nfilelist = "%s"\nroot = "%s"\n[port]\npbmt = ""\n'
+                 % (ROOT / "rtl" / "riscv_iommu.f", ROOT))
+    assert load(str(f)).port["pbmt"] == ""
+    g = tmp_path / "plain.toml"
+    g.write_text('name = "plain"\ntop = "riscv_iommu"\nfilelist = "%s"\nroot = "%s"\n'
+                 % (ROOT / "rtl" / "riscv_iommu.f", ROOT))
+    assert load(str(g)).port["pbmt"] == "dev_rsp_pbmt"

@@ -72,7 +72,6 @@ def test_other_capabilities_accepted(caps):
     27,  # END
     8,   # Sv32
     16,  # Sv32x4
-    15,  # Svpbmt
     21,  # AMO_MRIF
     23,  # MSI_MRIF
     41,  # QOSID

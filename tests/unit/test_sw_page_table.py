@@ -402,3 +402,23 @@ def test_two_stage_g_stage_changes_under_a_guest_table():
     g.unmap(0x8000_0000)
     out = e.x(0x1ABC)
     assert out.cause == Cause.READ_GUEST_PAGE_FAULT and out.iotval2 == 0x8000_0000 | 1
+
+
+# --------------------------------------------------------------------------------- Svpbmt
+def test_map_with_pbmt_and_set_pbmt():
+    e = make("first")
+    e.iommu.set_capabilities(e.iommu.caps.value | 1 << 15)        # Svpbmt
+    u = e.pt.map(0x4000_1000, 0x8765_4000, pbmt=1)
+    # the leaf of the layout test above with bits 62:61 = 01
+    assert u.stores[0].value == 0x21D9_50D7 | 1 << 61
+    out = e.x(0x4000_1008)
+    assert (out.pa, out.pbmt) == (0x8765_4008, 1)
+    u = e.pt.set_pbmt(0x4000_1000, 2)
+    assert [(s.pa, s.value) for s in u.stores] == [(0x10_2008, 0x21D9_50D7 | 2 << 61)]
+    assert (u.kind, u.note, u.transition) == ("protect", "pbmt", "change")
+    assert e.x(0x4000_1008).pbmt == 2
+    e.pt.remap(0x4000_1000, 0x9999_9000)                            # keeps the memory type
+    out = e.x(0x4000_1008)
+    assert (out.pa, out.pbmt) == (0x9999_9008, 2)
+    with pytest.raises(ValueError, match="pbmt 4"):
+        e.pt.set_pbmt(0x4000_1000, 4)

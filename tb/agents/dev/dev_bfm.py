@@ -23,7 +23,7 @@ TAGS = 256
 
 class DevBfm(PortQueue):
     def __init__(self, dut, max_outstanding: int = 64, rsp_stall: float = 0.0,
-                 rng: Optional[random.Random] = None) -> None:
+                 rng: Optional[random.Random] = None, pbmt_signal: str = "dev_rsp_pbmt") -> None:
         self.clk = dut.clk
         # Cached handles: looking them up per cycle is measurable.
         self.req_valid, self.req_ready = dut.dev_req_valid, dut.dev_req_ready
@@ -32,6 +32,8 @@ class DevBfm(PortQueue):
         self.rsp_valid, self.rsp_ready = dut.dev_rsp_valid, dut.dev_rsp_ready
         self.rsp_tag, self.rsp_fault = dut.dev_rsp_tag, dut.dev_rsp_fault
         self.rsp_cause, self.rsp_pa = dut.dev_rsp_cause, dut.dev_rsp_pa
+        # The memory type (Svpbmt) is optional: a DUT without the output is not checked on it.
+        self.rsp_pbmt = _optional(dut, pbmt_signal)
         self.max_outstanding = max(1, min(max_outstanding, TAGS))
         self.rsp_stall = rsp_stall            # probability of holding dev_rsp_ready low a cycle
         self.rng = rng or random.Random(0)
@@ -126,4 +128,16 @@ class DevBfm(PortQueue):
         callback(TranslationResult(req=req, tag=tag, fault=fault,
                                    cause=int(self.rsp_cause.value) if fault else 0,
                                    pa=0 if fault else int(self.rsp_pa.value),
-                                   issued_ns=t_issue, done_ns=now, seq_no=seq_no))
+                                   issued_ns=t_issue, done_ns=now, seq_no=seq_no,
+                                   pbmt=None if self.rsp_pbmt is None
+                                   else 0 if fault else int(self.rsp_pbmt.value)))
+
+
+def _optional(dut, name: str):
+    """The handle of an optional output, or None when the name is empty or the DUT lacks it."""
+    if not name:
+        return None
+    try:
+        return getattr(dut, name)
+    except AttributeError:
+        return None

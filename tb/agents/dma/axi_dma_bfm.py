@@ -59,6 +59,14 @@ UPSTREAM_DRIVEN = ("awid", "awaddr", "awlen", "awsize", "awburst", "awprot", "aw
                    "arid", "araddr", "arlen", "arsize", "arburst", "arprot", "arvalid", "rready")
 
 
+# AxCACHE on the upstream port (when the DUT has it): what the device asks for, and what the
+# forwarded access carries for each memory type (docs/dut-interface.md, "Memory types on the
+# AXI front"): PMA keeps the device's value, NC is Normal Non-cacheable Bufferable, IO Device
+# Non-bufferable. The device's value is none of the other two, so the type can be told apart.
+DEVICE_CACHE = 0b1111
+CACHE_PBMT = {DEVICE_CACHE: 0, 0b0011: 1, 0b0000: 2}
+
+
 def default_sideband(prefix: str = "s_dma") -> dict:
     return {name: f"{prefix}_{name}" for name in SIDEBAND_NAMES}
 
@@ -69,6 +77,11 @@ def drive_reset_values(dut, prefix: str = "s_dma", down_prefix: str = "m_dma",
     the testbench owns, at 0 / idle: for the env to call while reset is held."""
     for name in UPSTREAM_DRIVEN:
         getattr(dut, f"{prefix}_{name}").value = 0
+    for a in ("ar", "aw"):                       # optional: held at the device's value
+        try:
+            getattr(dut, f"{prefix}_{a}cache").value = DEVICE_CACHE
+        except AttributeError:
+            pass
     for sig in (sideband or default_sideband(prefix)).values():
         getattr(dut, sig).value = 0
     DmaTarget.drive_reset_values(dut, down_prefix)
@@ -350,7 +363,15 @@ class AxiDmaBfm(PortQueue):
                 self._fail(f"{name}: downstream (write, len, size, burst, prot) expected {exp}, "
                            f"got {got}")
             pa = down.addr | (req.iova & 7)
+        pbmt = None                              # not observable without AxCACHE downstream
+        if not fault and down is not None and down.cache is not None:
+            pbmt = CACHE_PBMT.get(down.cache)
+            if pbmt is None:
+                self._fail(f"{name}: downstream AxCACHE {down.cache:#06b} is none of the memory "
+                           f"types' encodings (PMA: the device's {DEVICE_CACHE:#06b}, NC 0b0011, "
+                           f"IO 0b0000)")
         self.data[seq_no] = sent[3] if is_write else rdata
         self.data.pop(seq_no - DATA_KEPT, None)
         callback(TranslationResult(req=req, tag=axid, fault=fault, cause=None if fault else 0,
-                                   pa=pa, issued_ns=t_issue, done_ns=now, seq_no=seq_no))
+                                   pa=pa, issued_ns=t_issue, done_ns=now, seq_no=seq_no,
+                                   pbmt=pbmt))

@@ -44,6 +44,7 @@ class Beat(NamedTuple):
     burst: int
     prot: int
     time_ns: float
+    cache: Optional[int] = None    # AxCACHE, when the port has it (the memory type, Svpbmt)
 
 
 class DmaTarget:
@@ -62,6 +63,13 @@ class DmaTarget:
 
         self.ar = {n: sig("ar" + n) for n in ("id", "addr", "len", "size", "burst", "prot")}
         self.aw = {n: sig("aw" + n) for n in ("id", "addr", "len", "size", "burst", "prot")}
+        # AxCACHE is optional: an AXI front that maps Svpbmt memory types onto it
+        # (docs/dut-interface.md) has it, others need not
+        for a, fields in (("ar", self.ar), ("aw", self.aw)):
+            try:
+                fields["cache"] = sig(a + "cache")
+            except AttributeError:
+                pass
         self.arvalid, self.arready = sig("arvalid"), sig("arready")
         self.awvalid, self.awready = sig("awvalid"), sig("awready")
         self.wdata, self.wstrb, self.wlast = sig("wdata"), sig("wstrb"), sig("wlast")
@@ -116,7 +124,8 @@ class DmaTarget:
         ready.value = 0
         beat = Beat(int(fields["id"].value), int(fields["addr"].value), is_write,
                     int(fields["len"].value), int(fields["size"].value),
-                    int(fields["burst"].value), int(fields["prot"].value), get_sim_time("ns"))
+                    int(fields["burst"].value), int(fields["prot"].value), get_sim_time("ns"),
+                    int(fields["cache"].value) if "cache" in fields else None)
         self.addrs.append(beat)
         if self.on_addr is not None:
             self.on_addr(beat.axid, beat.addr, is_write, beat)
