@@ -13,6 +13,7 @@ module iommu_regs #(
     parameter PD17   = 1,
     parameter PD20   = 1,
     parameter SVPBMT = 0,           // capabilities.Svpbmt [15]
+    parameter DBG    = 0,           // capabilities.DBG [31]: tr_req_iova, tr_req_ctl, tr_response
     parameter integer PAS = 56      // capabilities.PAS (32..56)
 ) (
     input  wire        clk,
@@ -65,6 +66,17 @@ module iommu_regs #(
     input  wire        fq_set_fqmf,
     input  wire        fq_set_fqof,
 
+    // debug translation-request interface (iommu_dbg); dbg_go stays 0 without DBG
+    output wire        dbg_go,
+    output wire [63:0] dbg_iova,
+    output wire [23:0] dbg_did,
+    output wire        dbg_pv,
+    output wire [19:0] dbg_pid,
+    output wire        dbg_priv,
+    output wire [5:0]  dbg_ttyp,
+    input  wire        dbg_done,
+    input  wire [63:0] dbg_rsp,
+
     // wired interrupts (icvec vector 0 and 1)
     output wire        irq_cq,
     output wire        irq_fq
@@ -81,7 +93,8 @@ module iommu_regs #(
                                      ((SV48X4 != 0) ? (64'd1 << 18) : 64'd0) |
                                      ((PD17   != 0) ? (64'd1 << 39) : 64'd0) |
                                      ((PD20   != 0) ? (64'd1 << 40) : 64'd0) |
-                                     ((SVPBMT != 0) ? (64'd1 << 15) : 64'd0);
+                                     ((SVPBMT != 0) ? (64'd1 << 15) : 64'd0) |
+                                     ((DBG    != 0) ? (64'd1 << 31) : 64'd0);
     // fctl: BE=0, WSI=1, GXL=0, all fixed.
     localparam [31:0] FCTL = 32'h0000_0002;
     // PPN [53:10] of ddtp, cqb and fqb is WARL: only the bits of addresses below 2^PAS are
@@ -99,6 +112,9 @@ module iommu_regs #(
     localparam [8:0] W_CSR   = 9'h009;  // 0x048 cqcsr, 0x04C fqcsr
     localparam [8:0] W_IPSR  = 9'h00A;  // 0x050 pqcsr (absent), 0x054 ipsr
     localparam [8:0] W_ICVEC = 9'h05F;  // 0x2F8
+    localparam [8:0] W_TRIOVA = 9'h04B; // 0x258 tr_req_iova
+    localparam [8:0] W_TRCTL  = 9'h04C; // 0x260 tr_req_ctl
+    localparam [8:0] W_TRRSP  = 9'h04D; // 0x268 tr_response
 
     // ---------------------------------------------------------------- state
     reg  [4:0]  cqb_log2szm1;
@@ -110,6 +126,23 @@ module iommu_regs #(
     reg         fqen, fie, fqmf, fqof;
     reg         cip, fip;
     reg         civ0, fiv0;             // the one writable bit of civ and fiv
+    // tr_req_iova vpn, tr_req_ctl fields (reserved and custom read 0), tr_response
+    reg  [51:0] tr_vpn;
+    reg         tr_go, tr_priv, tr_exe, tr_nw, tr_pv;
+    reg  [19:0] tr_pid;
+    reg  [23:0] tr_did;
+    reg  [63:0] tr_rsp;
+    wire [63:0] tr_ctl = {tr_did, 4'b0, 3'b0, tr_pv, tr_pid, 8'b0, tr_nw, tr_exe, tr_priv, tr_go};
+    assign dbg_go   = tr_go;
+    assign dbg_iova = {tr_vpn, 12'b0};
+    assign dbg_did  = tr_did;
+    assign dbg_pv   = tr_pv;
+    assign dbg_pid  = tr_pid;
+    assign dbg_priv = tr_priv & tr_pv;     // privilege only with a process_id
+    // NW=1: read; NW=0: read and write (a write); Exe=1 with NW=1: execute (Exe with NW=0 is
+    // UNSPECIFIED: a write here, as the model)
+    assign dbg_ttyp = !tr_nw ? TTYP_UNTRANSLATED_WRITE : tr_exe ? TTYP_UNTRANSLATED_EXEC
+                                                        : TTYP_UNTRANSLATED_READ;
 
     // 2^LOG2SZ - 1, LOG2SZ = field + 1 (1..32)
     wire [31:0] cq_mask = ~(32'hFFFF_FFFE << cqb_log2szm1);
@@ -144,6 +177,9 @@ module iommu_regs #(
             W_CSR:   rd_word = {fqcsr, cqcsr};
             W_IPSR:  rd_word = {ipsr, 32'b0};
             W_ICVEC: rd_word = {56'b0, 3'b0, fiv0, 3'b0, civ0};
+            W_TRIOVA: rd_word = (DBG != 0) ? {tr_vpn, 12'b0} : 64'b0;
+            W_TRCTL:  rd_word = (DBG != 0) ? tr_ctl : 64'b0;
+            W_TRRSP:  rd_word = (DBG != 0) ? tr_rsp : 64'b0;
             default: rd_word = 64'b0;
         endcase
     end
@@ -184,6 +220,10 @@ module iommu_regs #(
     wire we_fqcsr    = whi && wword == W_CSR;
     wire we_ipsr     = whi && wword == W_IPSR;
     wire we_icvec    = wlo && wword == W_ICVEC;
+    wire we_triova_lo = (DBG != 0) && wlo && wword == W_TRIOVA;
+    wire we_triova_hi = (DBG != 0) && whi && wword == W_TRIOVA;
+    wire we_trctl_lo  = (DBG != 0) && wlo && wword == W_TRCTL;
+    wire we_trctl_hi  = (DBG != 0) && whi && wword == W_TRCTL;
 
     wire cq_enable   = we_cqcsr && dlo[0] && !cqen;  // cqen 0 -> 1
     wire fq_enable   = we_fqcsr && dhi[0] && !fqen;  // fqen 0 -> 1
@@ -206,7 +246,7 @@ module iommu_regs #(
     // One clocked block that only runs when something is active (otherwise every assignment
     // below keeps its value): an idle cycle wakes one process and tests one wire.
     wire reg_run = `IOMMU_RUN(!rst_n | rd_go | rvalid_q | wr_go | bvalid_q | cq_act | fq_act |
-                              ip_act);
+                              ip_act | dbg_done);
     always @(posedge clk) if (reg_run) begin
         if (!rst_n) begin
             rvalid_q     <= 1'b0;
@@ -230,6 +270,11 @@ module iommu_regs #(
             fqmf <= 1'b0; fqof <= 1'b0;
             cip <= 1'b0;
             fip <= 1'b0;
+            tr_vpn <= 52'b0;
+            tr_go <= 1'b0; tr_priv <= 1'b0; tr_exe <= 1'b0; tr_nw <= 1'b0; tr_pv <= 1'b0;
+            tr_pid <= 20'b0;
+            tr_did <= 24'b0;
+            tr_rsp <= 64'b0;
         end else begin
             // read side
             if (rd_go) begin
@@ -263,6 +308,25 @@ module iommu_regs #(
                     civ0 <= dlo[0];
                     fiv0 <= dlo[4];
                 end
+                if (we_triova_lo) tr_vpn[19:0]  <= dlo[31:12];
+                if (we_triova_hi) tr_vpn[51:20] <= dhi;
+                if (we_trctl_lo) begin
+                    tr_priv <= dlo[1];
+                    tr_exe  <= dlo[2];
+                    tr_nw   <= dlo[3];
+                    tr_pid  <= dlo[31:12];
+                end
+                if (we_trctl_hi) begin
+                    tr_pv  <= dhi[0];
+                    tr_did <= dhi[31:8];
+                end
+            end
+            // Go/Busy: RW1S, cleared by the IOMMU when the translation is done
+            if (dbg_done) begin
+                tr_go  <= 1'b0;
+                tr_rsp <= dbg_rsp;
+            end else if (we_trctl_lo && dlo[0]) begin
+                tr_go  <= 1'b1;
             end
             // command queue indices and cqcsr
             if (cq_act) begin

@@ -3,7 +3,7 @@
 // "The RTL as built").
 //
 //   s_axil --> iommu_regs --(config, queue indices, flags)--> iommu_cq, iommu_fq, iommu_xlate
-//   dev_req/dev_rsp <--> iommu_xlate (walks, caches, faults)
+//   dev_req/dev_rsp <--> iommu_dbg (DBG: debug requests) <--> iommu_xlate (walks, caches, faults)
 //   iommu_cq --inv_*--> iommu_xlate ; iommu_xlate --flt_*--> iommu_fq
 //   iommu_xlate, iommu_cq, iommu_fq --> iommu_axi_master --> m_axi
 // Style: docs/design.md, "Simulation speed and the RTL's style" (gated blocks).
@@ -22,6 +22,9 @@ module riscv_iommu #(
     // reports its memory type on dev_rsp_pbmt. 0 (default): PBMT is reserved (a PTE with it
     // set is a page fault) and dev_rsp_pbmt is always 0 (PMA)
     parameter SVPBMT        = 0,
+    // Debug translation-request interface (capabilities bit 31): tr_req_iova, tr_req_ctl and
+    // tr_response translate one IOVA through the datapath (iommu_dbg). 0 (default): absent
+    parameter DBG           = 0,
     // Physical address size (capabilities.PAS, 32..56): the IOMMU addresses 0 .. 2^PAS - 1.
     // ddtp/cqb/fqb keep only the PPN bits below it; an implicit access at or above 2^PAS is
     // answered as a bus error without reaching m_axi (docs/design.md "Physical address size")
@@ -156,9 +159,24 @@ module riscv_iommu #(
     wire [5:0]   flt_ttyp;
     wire [63:0]  flt_iotval, flt_iotval2;
 
+    wire         dbg_go, dbg_pv, dbg_priv, dbg_done;
+    wire [63:0]  dbg_iova, dbg_rsp;
+    wire [23:0]  dbg_did;
+    wire [19:0]  dbg_pid;
+    wire [5:0]   dbg_ttyp;
+
+    // the datapath's side of the device port (iommu_dbg passes the outside through when idle)
+    wire         x_req_valid, x_req_ready, x_req_pv, x_req_priv, x_rsp_valid, x_rsp_ready;
+    wire [23:0]  x_req_did;
+    wire [19:0]  x_req_pid;
+    wire [63:0]  x_req_iova;
+    wire [5:0]   x_req_ttyp;
+    wire [7:0]   x_req_tag;
+
     // ---------------------------------------------------------------- register file
     iommu_regs #(
-        .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20), .SVPBMT(SVPBMT), .PAS(PAS)
+        .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20), .SVPBMT(SVPBMT), .DBG(DBG),
+        .PAS(PAS)
     ) u_regs (
         .clk(clk), .rst_n(rst_n),
         .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot),
@@ -177,8 +195,46 @@ module riscv_iommu #(
         .fqb_ppn(fqb_ppn), .fqh(fqh), .fqt(fqt), .fq_mask(fq_mask), .fqon(fqon),
         .fq_stall(fq_stall), .fq_tail_inc(fq_tail_inc), .fq_set_fqmf(fq_set_fqmf),
         .fq_set_fqof(fq_set_fqof),
+        .dbg_go(dbg_go), .dbg_iova(dbg_iova), .dbg_did(dbg_did), .dbg_pv(dbg_pv),
+        .dbg_pid(dbg_pid), .dbg_priv(dbg_priv), .dbg_ttyp(dbg_ttyp), .dbg_done(dbg_done),
+        .dbg_rsp(dbg_rsp),
         .irq_cq(irq_cq), .irq_fq(irq_fq)
     );
+
+    // ---------------------------------------------------------------- debug requests
+    generate if (DBG != 0) begin : g_dbg
+        iommu_dbg u_dbg (
+            .clk(clk), .rst_n(rst_n),
+            .dbg_go(dbg_go), .dbg_iova(dbg_iova), .dbg_did(dbg_did), .dbg_pv(dbg_pv),
+            .dbg_pid(dbg_pid), .dbg_priv(dbg_priv), .dbg_ttyp(dbg_ttyp), .dbg_done(dbg_done),
+            .dbg_rsp(dbg_rsp),
+            .dev_req_valid(dev_req_valid), .dev_req_ready(dev_req_ready),
+            .dev_req_did(dev_req_did), .dev_req_pv(dev_req_pv), .dev_req_pid(dev_req_pid),
+            .dev_req_priv(dev_req_priv), .dev_req_iova(dev_req_iova),
+            .dev_req_ttyp(dev_req_ttyp), .dev_req_tag(dev_req_tag),
+            .dev_rsp_valid(dev_rsp_valid), .dev_rsp_ready(dev_rsp_ready),
+            .x_req_valid(x_req_valid), .x_req_ready(x_req_ready), .x_req_did(x_req_did),
+            .x_req_pv(x_req_pv), .x_req_pid(x_req_pid), .x_req_priv(x_req_priv),
+            .x_req_iova(x_req_iova), .x_req_ttyp(x_req_ttyp), .x_req_tag(x_req_tag),
+            .x_rsp_valid(x_rsp_valid), .x_rsp_ready(x_rsp_ready), .x_rsp_fault(dev_rsp_fault),
+            .x_rsp_pa(dev_rsp_pa), .x_rsp_pbmt(dev_rsp_pbmt), .xlate_idle(xlate_idle)
+        );
+    end else begin : g_no_dbg
+        assign x_req_valid   = dev_req_valid;
+        assign dev_req_ready = x_req_ready;
+        assign x_req_did     = dev_req_did;
+        assign x_req_pv      = dev_req_pv;
+        assign x_req_pid     = dev_req_pid;
+        assign x_req_priv    = dev_req_priv;
+        assign x_req_iova    = dev_req_iova;
+        assign x_req_ttyp    = dev_req_ttyp;
+        assign x_req_tag     = dev_req_tag;
+        assign dev_rsp_valid = x_rsp_valid;
+        assign x_rsp_ready   = dev_rsp_ready;
+        assign dbg_done      = 1'b0;
+        assign dbg_rsp       = 64'b0;
+        wire unused_dbg = ^{dbg_go, dbg_iova, dbg_did, dbg_pv, dbg_pid, dbg_priv, dbg_ttyp};
+    end endgenerate
 
     // ---------------------------------------------------------------- command queue
     iommu_cq u_cq (
@@ -220,11 +276,11 @@ module riscv_iommu #(
     ) u_xlate (
         .clk(clk), .rst_n(rst_n),
         .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn),
-        .dev_req_valid(dev_req_valid), .dev_req_ready(dev_req_ready),
-        .dev_req_did(dev_req_did), .dev_req_pv(dev_req_pv), .dev_req_pid(dev_req_pid),
-        .dev_req_priv(dev_req_priv), .dev_req_iova(dev_req_iova), .dev_req_ttyp(dev_req_ttyp),
-        .dev_req_tag(dev_req_tag),
-        .dev_rsp_valid(dev_rsp_valid), .dev_rsp_ready(dev_rsp_ready), .dev_rsp_tag(dev_rsp_tag),
+        .dev_req_valid(x_req_valid), .dev_req_ready(x_req_ready),
+        .dev_req_did(x_req_did), .dev_req_pv(x_req_pv), .dev_req_pid(x_req_pid),
+        .dev_req_priv(x_req_priv), .dev_req_iova(x_req_iova), .dev_req_ttyp(x_req_ttyp),
+        .dev_req_tag(x_req_tag),
+        .dev_rsp_valid(x_rsp_valid), .dev_rsp_ready(x_rsp_ready), .dev_rsp_tag(dev_rsp_tag),
         .dev_rsp_fault(dev_rsp_fault), .dev_rsp_cause(dev_rsp_cause), .dev_rsp_pa(dev_rsp_pa),
         .dev_rsp_pbmt(dev_rsp_pbmt),
         .mem_rd_valid(x_rd_valid), .mem_rd_ready(x_rd_ready), .mem_rd_addr(x_rd_addr),

@@ -27,6 +27,7 @@ from collections import deque
 from pyuvm import uvm_component, uvm_subscriber
 
 from models import Outcome, Reg
+from models import debug_translation as dbg
 from models.transaction import PBMT_NAMES
 from models.fault_queue import RECORD_BYTES
 from scoreboards import CoherenceOracle
@@ -103,6 +104,8 @@ class IommuScoreboard(uvm_component):
         self.oracle.store64(pa, value)
 
     def reg_op(self, op) -> None:
+        if op.offset in (Reg.TR_REQ_CTL, Reg.TR_RESPONSE) and self._debug_op(op):
+            return
         if op.write:
             self.before_change()
             if op.offset in (Reg.CQB, Reg.CQCSR):
@@ -119,6 +122,72 @@ class IommuScoreboard(uvm_component):
             self._last_cqh = op.result
             self.before_change("completion")
             self.oracle.commands_done(op.result)
+
+    # -- the debug translation interface (capabilities.DBG) -----------------------------------
+    def _debug_op(self, op) -> bool:
+        """A Go write of tr_req_ctl starts a debug translation: the oracle's model takes the
+        register write without Go (its own translation would write a fault record into the
+        model's queue, which mirrors the DUT's), and what the spec permits is kept from now.
+        The first tr_response read after it is judged: a fault when some permitted outcome
+        is a fault (its record is then owed as for a faulting response), else a translation
+        that some permitted outcome allows (debug_translation.consistent: any range from 4 KiB
+        up to the page's). True when the op was handled here."""
+        if op.offset == Reg.TR_REQ_CTL and op.write:
+            value = op.value
+            if op.size == 4:            # the low half (Go is there), after the high half
+                value = self.oracle.model.read_reg(Reg.TR_REQ_CTL) & ~0xFFFF_FFFF | op.value
+            if not value & dbg.GO or not self.oracle.model.caps.dbg:
+                return False
+            self.before_change()
+            iova = self.oracle.model.read_reg(Reg.TR_REQ_IOVA)
+            self.oracle.write_reg(op.offset, value & ~dbg.GO, size=8)
+            req = dbg.request(iova, value)
+            self._debug = (req, value, self.oracle.outcomes(req),
+                           self.oracle.fault_variants(req), self._debug_range(req))
+            return True
+        if op.offset == Reg.TR_RESPONSE and not op.write and getattr(self, "_debug", None):
+            req, ctl, permitted, variants, max_log2 = self._debug
+            self._debug = None
+            permitted = permitted | self.oracle.outcomes(req)
+            self.checked += 1
+            if dbg.unspecified(ctl):
+                return True
+            value = op.result
+            head = (f"DEBUG tr_response did={req.did:#x} iova={req.iova:#x} "
+                    f"ttyp={int(req.ttyp)} read {value:#x}")
+            if value & dbg.FAULT:
+                if not any(not o.ok for o in permitted):
+                    self._fail(f"{head}: fault=1, expected a translation "
+                               f"({', '.join(str(o) for o in sorted(permitted, key=str))})")
+                    return True
+                self.rec.fault(Fault(req, None, frozenset(o for o in permitted if not o.ok),
+                                     _merge(variants, self.oracle.fault_variants(req))))
+                return True
+            whys = []
+            current, max_log2 = max_log2
+            for o in permitted:
+                if not o.ok:
+                    continue
+                # the size bound is the current walk's page; a stale translation's is unknown
+                why = dbg.consistent(value, req.iova, o.pa, max_log2 if o == current else None)
+                pbmt = (value >> dbg.PBMT_SHIFT) & 3
+                if not why and pbmt != o.pbmt:
+                    why = f"PBMT {PBMT_NAMES[pbmt]}, expected {PBMT_NAMES[o.pbmt]}"
+                if not why:
+                    return True
+                whys.append(f"{o}: {why}")
+            if not whys:
+                whys = [f"only faults are permitted ({', '.join(str(o) for o in permitted)})"]
+            self._fail(f"{head}: " + "; ".join(whys))
+            return True
+        return False
+
+    def _debug_range(self, req) -> tuple:
+        """(the current walk's outcome, log2 of the largest range tr_response may report for
+        it: its page)."""
+        trace: list = []
+        out = self.oracle.model.walk(req, trace=trace).outcome
+        return out, dbg.range_log2(trace, out)
 
     def _fqcsr_write(self, value: int) -> None:
         fq = self.oracle.model.fq

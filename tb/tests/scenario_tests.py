@@ -4,6 +4,7 @@ tb.tests.scenario_tests) with their policy and RTL parameter set."""
 import pyuvm
 
 import sequences.corners_vseq  # noqa: F401
+import sequences.debug_translation_vseq  # noqa: F401
 import sequences.fault_causes_vseq  # noqa: F401  (registers the sequences with the factory)
 import sequences.guest_update_vseq  # noqa: F401
 import sequences.illegal_command_vseq  # noqa: F401
@@ -100,6 +101,13 @@ class PbmtTest(GuestUpdateTest):
     """Svpbmt memory types at each stage, combined, remapped (sequences/pbmt_vseq.py); needs
     the DUT built with Svpbmt (our RTL: the parameter set "pbmt")."""
     vseq_name = "PbmtVseq"
+
+
+@pyuvm.test(timeout_time=50, timeout_unit="ms")
+class DebugTranslationTest(GuestUpdateTest):
+    """The debug translation-request interface (sequences/debug_translation_vseq.py); needs the
+    DUT built with DBG (our RTL: the parameter set "dbg")."""
+    vseq_name = "DebugTranslationVseq"
 
 
 @pyuvm.test(timeout_time=50, timeout_unit="ms")
