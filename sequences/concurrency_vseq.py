@@ -103,6 +103,12 @@ class ConcurrencyBase(GuestUpdateBase):
         await self.env.clock_falling()
         return await self.translate(reqs, wait)
 
+    async def answered(self, results: list, n: int) -> None:
+        """Wait until a batch sent without waiting (send(..., wait=False) returns its results
+        list, filled as responses come back) has all `n` responses."""
+        while len(results) < n:
+            await Timer(self.poll_ns, unit="ns")
+
     async def quiesce(self, poll_ns: int = 200) -> None:
         while self.env.device_busy:
             await Timer(poll_ns, unit="ns")

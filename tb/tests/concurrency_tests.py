@@ -66,6 +66,16 @@ class ConcurrencyMixSoakTest(ConcurrencyTest):
     vseq_name = "ConcurrencyMixSoakVseq"
 
 
+@pyuvm.test(timeout_time=300, timeout_unit="ms")
+class ConcurrencyMixFaultsTest(ConcurrencyTest):
+    """Fault bursts and ddtp switches back to back on a slow bus (the records of a burst
+    lag its requests): the mix must still keep its fault queue from overflowing."""
+    vseq_name = "ConcurrencyMixFaultsVseq"
+
+    def configure(self, cfg):
+        cfg.mem_stall = 0.5
+
+
 @pyuvm.test(timeout_time=100, timeout_unit="ms")
 class QueueErrorTest(ConcurrencyTest):
     vseq_name = "QueueErrorVseq"

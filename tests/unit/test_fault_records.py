@@ -219,3 +219,35 @@ def test_a_record_write_bus_error_sets_fqmf_and_keeps_the_tail():
     assert o.model.fq.fqmf and o.model.fq.fqt == 0 and chk.tail == 0
     respond(o, chk, req(iova=0x4000_7000))
     assert chk.pending_problems() == [] and fails == []
+
+
+def test_answered_faults_still_to_be_recorded_count_against_the_room():
+    # Soak seed 97's overflow, at 4 entries (3 records fit: full when fqt == fqh - 1). Record
+    # A is written at index 0 and consumed (fqh = 1); then B, C, D and E are answered before
+    # any of their records is written. B, C and D fit (indices 1, 2, 3: fqt becomes 0 ==
+    # fqh - 1, full); E's record is due into the full queue, so the spec discards it and sets
+    # fqof. The checker must let B, C, D be owed, E not, and the audit accept fqof (with
+    # fip, fie=1) although the model, which only mirrors records written, has fqof = 0.
+    from scoreboards.register_audit import audit
+    o, chk, fails, _ = setup(entries_log2=2)
+    o.write_reg(Reg.FQCSR, 3, size=4)                # fqen, fie
+    respond(o, chk, req(iova=VA))
+    write(chk, 0)
+    chk.head_written(1)
+    o.write_reg(Reg.FQH, 1, size=4)
+    iovas = [VA + k * 0x1000 for k in (1, 2, 3, 4)]  # B, C, D, E: other pages, no sharing
+    for iova in iovas[:3]:
+        respond(o, chk, req(iova=iova))
+    assert [f.room for f in chk.waiting] == [True, True, True] and not chk.maybe_overflowed
+    respond(o, chk, req(iova=iovas[3]))              # 0 written + 3 due + itself = 4 > 3
+    assert chk.waiting[-1].room is False and chk.maybe_overflowed
+    for index, iova in zip((1, 2, 3), iovas[:3]):
+        write(chk, index, iotval=iova)
+    assert fails == [] and chk.occupancy() == 3 and o.model.fq.fqt == 0
+    assert chk.pending_problems() == []              # E's record is not owed
+    got = {Reg.CQH: o.model.read_reg(Reg.CQH, 4),    # the command queue: not the subject
+           Reg.CQCSR: o.model.read_reg(Reg.CQCSR, 4),
+           Reg.FQT: 0,
+           Reg.FQCSR: 1 | 2 | 1 << 9 | 1 << 16,       # fqen, fie, fqof, fqon
+           Reg.IPSR: 1 << 1}                          # fip
+    assert audit(o.model, got, chk.maybe_overflowed, chk.overflow_certain()) == []
