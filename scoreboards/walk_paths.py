@@ -7,7 +7,6 @@ of the walk is.
 """
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Optional
 
 from models import Request
@@ -22,13 +21,6 @@ from .scope import Key
 PPN44 = (1 << 44) - 1
 FAILED = ("memory failed to deliver the item",)   # the option "no cached copy: the read fails"
 _new_key = tuple.__new__          # a ReadKey, Read or Option without NamedTuple's argument handling
-
-
-@lru_cache(maxsize=4096)
-def _dc_fsc(words: tuple) -> tuple:
-    """(pdtv, fsc mode, dpe, fsc ppn) of a DC's doublewords (a pure function: memoised)."""
-    dc = DeviceContext.from_words(words if len(words) >= 7 else words + (0,) * (7 - len(words)))
-    return dc.pdtv, dc.fsc_mode, dc.dpe, dc.fsc_ppn
 
 
 class Path:
@@ -97,10 +89,11 @@ class Path:
         elif kind == "dc":
             self.pending = None
             if v & 1:
-                pdtv, fsc_mode, dpe, fsc_ppn = _dc_fsc(tuple(w))
-                walks_pdt = pdtv and fsc_mode and (self.req.pid is not None or dpe)
-                if walks_pdt or (not pdtv and fsc_mode):
-                    self.pending = (Key("dc", item.tag), fsc_ppn)
+                # (DeviceContext.from_words keeps one decoded instance per value)
+                dc = DeviceContext.from_words(w if len(w) >= 7 else tuple(w) + (0,) * (7 - len(w)))
+                walks_pdt = dc.pdtv and dc.fsc_mode and (self.req.pid is not None or dc.dpe)
+                if walks_pdt or (not dc.pdtv and dc.fsc_mode):
+                    self.pending = (Key("dc", item.tag), dc.fsc_ppn)
         elif kind == "pdte":
             self.pending = (Key("pdte", item.tag), bits(v, 53, 10)) if v & 1 else None
         elif kind == "pc":
