@@ -62,33 +62,69 @@ class StructuralReaders:
         # V=0 slots only when the policy caches some V=0 entries (a store over a V=0 value
         # leaves nothing else a cache could hold); the pages catch V=0 slots made valid.
         pages: set = set()
-        new = reachable(self.model, invalid=bool(self.policy.invalid_cached), pages=pages)
+        new = reachable(self.model, invalid=bool(self.policy.invalid_cached), pages=pages,
+                        memo=self._reach_memo)
         self._reach_pages = pages
         self.reach_updates += 1
         t = self._reach_t
+        old = self._reach
         readers, departed = self._readers, self._departed
-        # fills="demand": what is no longer reachable was never cached unless a walk read it
-        # (its readers are the walks' own); the structural readers only serve the advice.
-        for pa, rks in (self._reach.items() if self._contract_fills else ()):
+        by_tag, multi = self._reach_by_tag, self._multi_tags
+        # Only the addresses whose keys changed are looked at: a page reached as before has
+        # the same dicts (reachable's memo), so `is` tells the ones to skip.
+        for pa, rks in old.items():
             nrks = new.get(pa)
+            if nrks is rks:
+                continue
             for rk, base in rks.items():
                 if nrks is not None and rk in nrks:
                     continue
-                # Reachable until the change at time t: a copy read up to then may remain.
-                cur = readers.setdefault(pa, {}).get(rk)
-                if cur is None or cur[0] < t:
-                    readers[pa][rk] = (t, base)
+                if self._contract_fills:
+                    # fills="demand": what is no longer reachable was never cached unless a
+                    # walk read it (its readers are the walks' own); the structural readers
+                    # only serve the advice. Reachable until the change at time t: a copy read
+                    # up to then may remain.
+                    cur = readers.setdefault(pa, {}).get(rk)
+                    if cur is None or cur[0] < t:
+                        readers[pa][rk] = (t, base)
+                    if pa == base:
+                        departed.setdefault((rk.kind, rk.tag), {})[base] = (rk, t)
+            for rk, base in rks.items():     # out of the index; put back below if still there
                 if pa == base:
-                    departed.setdefault((rk.kind, rk.tag), {})[base] = (rk, t)
+                    tag = (rk.kind, rk.tag)
+                    bases = by_tag.get(tag)
+                    if bases is not None and bases.pop(base, None) is not None:
+                        if len(bases) < 2:
+                            multi.discard(tag)
+                            if not bases:
+                                del by_tag[tag]
+        for pa, nrks in new.items():
+            if old.get(pa) is nrks:
+                continue
+            for rk, base in nrks.items():
+                if pa == base:
+                    tag = (rk.kind, rk.tag)
+                    bases = by_tag.get(tag)
+                    if bases is None:
+                        by_tag[tag] = {base: rk}
+                    else:
+                        bases[base] = rk
+                        if len(bases) > 1:
+                            multi.add(tag)
+        self._reach = new
+        # tags with another address to offer: several reachable, or departed ones
+        self._alias_tags = multi | set(departed)
+        self._reach_dirty = False
+
+    def _reach_index_rebuilt(self) -> tuple:
+        """(by_tag, alias tags) computed from scratch from the reachable set: what
+        _refresh_reach keeps up to date by difference (the tests compare the two)."""
         by_tag: dict = {}
-        for pa, rks in new.items():
+        for pa, rks in self._reach.items():
             for rk, base in rks.items():
                 if pa == base:
                     by_tag.setdefault((rk.kind, rk.tag), {})[base] = rk
-        self._reach, self._reach_by_tag = new, by_tag
-        # tags with another address to offer: several reachable, or departed ones
-        self._alias_tags = {t for t, bases in by_tag.items() if len(bases) > 1} | set(departed)
-        self._reach_dirty = False
+        return by_tag, {t for t, bases in by_tag.items() if len(bases) > 1} | set(self._departed)
 
     def _all_readers(self, pa: int) -> dict:
         """{ReadKey: (time, base)} of every way `pa` may be held: evaluated walks' reads,

@@ -103,6 +103,8 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
         # Structural readers (fills.py): what walks could read now, kept lazily.
         self._reach: dict = {}           # address -> {ReadKey: base}
         self._reach_by_tag: dict = {}    # (kind, tag) -> {base: ReadKey}
+        self._multi_tags: set = set()    # (kind, tag) reachable at more than one address
+        self._reach_memo: dict = {}      # reach.reachable's pages of the last refresh
         self._reach_dirty = True
         self._reach_t = 0                # time of the last change that may have moved them
         self._departed: dict = {}        # (kind, tag) -> {base: (ReadKey, time it left)}

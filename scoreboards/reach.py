@@ -72,19 +72,30 @@ _NONLEAF_MASK = 0xDF | (((1 << 61) - 1) ^ ((1 << 54) - 1)) | (3 << 61) | (1 << 6
 _DIR_NONLEAF_MASK = 0x3FF | (((1 << 64) - 1) ^ ((1 << 54) - 1))
 
 
-def reachable(model, *, invalid: bool = True, pages: Optional[set] = None) -> Reach:
+def reachable(model, *, invalid: bool = True, pages: Optional[set] = None,
+              memo: Optional[dict] = None) -> Reach:
     """{doubleword address: {read key: item's first-doubleword address}} of every item the
     model's walk can read for some request, given its current registers and memory.
-    invalid=False: only items whose current first doubleword has V=1."""
+    invalid=False: only items whose current first doubleword has V=1.
+
+    memo (invalid=True): a dict the caller keeps between calls. The keys of a page-table
+    page's slots depend on where the page is reached from, not on what it holds, so a page
+    reached the same way as in the previous call gets the same {address: {key: base}} dicts,
+    the very objects (a caller comparing two results may skip an address whose dict `is` the
+    old one). The memo is left holding the pages of this call only. Those dicts are shared:
+    a caller must not change a result's inner dicts."""
     # The result is up to ~10^5 small acyclic dicts and tuples: pausing the cyclic garbage
     # collector while they are built saves about a third of the time.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        w = _Walker(model, invalid)
+        w = _Walker(model, invalid, memo)
         out = w.run()
         if pages is not None:       # the page numbers of every table page read
             pages.update(w.pages)
+        if memo is not None:
+            memo.clear()
+            memo.update(w.memo_used)
         return out
     finally:
         if was_enabled:
@@ -106,7 +117,7 @@ class _GStage:
 
 
 class _Walker:
-    def __init__(self, model, invalid: bool) -> None:
+    def __init__(self, model, invalid: bool, memo: Optional[dict] = None) -> None:
         self.model = model
         self.mem = model.mem
         self.caps = model.caps
@@ -117,6 +128,9 @@ class _Walker:
         self.done: set = set()                   # tables already listed (same keys again)
         self.gstages: dict = {}                  # G-stage signature -> _GStage
         self.pages: set = set()                  # page numbers of the table pages read
+        self.memo = memo if memo is not None else {}    # page signature -> its slots' dicts
+        self.memo_used: dict = {}
+        self.shared: set = set()                 # addresses whose dict is a memo's (copy first)
 
     # -- output ---------------------------------------------------------------------------
     def add(self, pa: int, rk: tuple, base: int) -> None:
@@ -124,7 +138,24 @@ class _Walker:
         if d is None:
             self.out[pa] = {rk: base}
         else:
+            if pa in self.shared:               # the memo's dict: this call's own copy
+                self.shared.discard(pa)
+                d = self.out[pa] = dict(d)
             d[rk] = base
+
+    def whole_page(self, sig: tuple, addrs: range, make) -> bool:
+        """invalid=True, a table page none of whose slots is listed yet: list every slot at
+        once, with the previous call's dicts for the same signature (else make()'s). False
+        when the slots must be added one by one."""
+        if not self.invalid or not self.out.keys().isdisjoint(addrs):
+            return False
+        page = self.memo.get(sig)
+        if page is None:
+            page = make()
+        self.memo_used[sig] = page
+        self.out.update(page)
+        self.shared.update(addrs)
+        return True
 
     def words(self, pa: int, n: int) -> tuple:
         """n doublewords of the table at page-aligned `pa`, from the sparse pages; the
@@ -157,11 +188,22 @@ class _Walker:
             size = 64 if self.ext else 32
             ndw = size // 8
             vals = self.words(pa, 512)
-            for i in range(1 << b0):
+            n = 1 << b0
+
+            def make():
+                page = {}
+                for i in range(n):
+                    base = pa + i * size
+                    rk = ReadKey("dc", (prefix << b0 | i,), 0, False, None)
+                    for k in range(ndw):
+                        page[base + 8 * k] = {rk: base}
+                return page
+            listed = self.whole_page(("dc", pa, prefix, size), range(pa, pa + n * size, 8), make)
+            for i in range(n):
                 did = prefix << b0 | i
                 base = pa + i * size
                 words = vals[i * ndw:(i + 1) * ndw]
-                if self.invalid or words[0] & 1:
+                if not listed and (self.invalid or words[0] & 1):
                     rk = ReadKey("dc", (did,), 0, False, None)
                     for k in range(ndw):
                         self.add(base + 8 * k, rk, base)
@@ -170,10 +212,14 @@ class _Walker:
         # DDI[1] is 9 bits; DDI[2] is what is left of 24 bits (8 base, 9 extended).
         n = 1 << (24 - b0 - 9) if level == 2 else 512
         vals = self.words(pa, n)
+        listed = self.whole_page(
+            ("ddte", pa, level, prefix, n), range(pa, pa + 8 * n, 8),
+            lambda: {pa + 8 * i: {ReadKey("ddte", (level, prefix << 9 | i), 0, False, None):
+                                  pa + 8 * i} for i in range(n)})
         for i in range(n):
             v = vals[i]
             tag_id = prefix << 9 | i          # device_id >> (b0 + 9 * (level - 1))
-            if self.invalid or v & 1:
+            if not listed and (self.invalid or v & 1):
                 self.add(pa + 8 * i, ReadKey("ddte", (level, tag_id), 0, False, None), pa + 8 * i)
             if v & _DIR_NONLEAF_MASK == 1:
                 self.ddt(bits(v, 53, 10) << 12, level - 1, tag_id)
@@ -222,11 +268,21 @@ class _Walker:
         if level == 0:
             vals = self.words(pa, 512)
             modes = self.caps.first_stage_modes()
+
+            def make():
+                page = {}
+                for i in range(n):
+                    base = pa + 16 * i
+                    rk = ReadKey("pc", (did, prefix << 8 | i), 0, False, None)
+                    page[base] = {rk: base}
+                    page[base + 8] = {rk: base}
+                return page
+            listed = self.whole_page(("pc", pa, did, prefix, n), range(pa, pa + 16 * n, 8), make)
             for i in range(n):
                 pid = prefix << 8 | i
                 ta, fsc = vals[2 * i], vals[2 * i + 1]
                 base = pa + 16 * i
-                if self.invalid or ta & 1:
+                if not listed and (self.invalid or ta & 1):
                     rk = ReadKey("pc", (did, pid), 0, False, None)
                     self.add(base, rk, base)
                     self.add(base + 8, rk, base)
@@ -239,10 +295,14 @@ class _Walker:
                                  Key("pc", (did, pid)))
             return
         vals = self.words(pa, n)
+        listed = self.whole_page(
+            ("pdte", pa, did, level, prefix, n), range(pa, pa + 8 * n, 8),
+            lambda: {pa + 8 * i: {ReadKey("pdte", (did, level, prefix << 9 | i), 0, False, None):
+                                  pa + 8 * i} for i in range(n)})
         for i in range(n):
             v = vals[i]
             tag = (did, level, prefix << 9 | i)       # process_id >> (8 + 9 * (level - 1))
-            if self.invalid or v & 1:
+            if not listed and (self.invalid or v & 1):
                 self.add(pa + 8 * i, ReadKey("pdte", tag, 0, False, None), pa + 8 * i)
             if v & _DIR_NONLEAF_MASK == 1:
                 self.pdt_page(did, bits(v, 53, 10) << 12, level - 1, tag[2],
@@ -312,17 +372,17 @@ class _Walker:
         out = self.out
         n = len(vals)
         addrs = range(pa, pa + 8 * n, 8)
-        if self.invalid and out.keys().isdisjoint(addrs):
-            # A page listed for the first time (the usual case): build its keys in one go,
-            # every slot V=0 or not (this dominates the cost of a call).
+        def make():
             if len(prefix) == 2:
                 p0, p1 = prefix
-                out.update({a: {ReadKey(kind, (p0, p1, level, vpn_base | i), width, gpar, None): a}
-                            for i, a in enumerate(addrs)})
-            else:
-                (p0,) = prefix
-                out.update({a: {ReadKey(kind, (p0, level, vpn_base | i), width, gpar, None): a}
-                            for i, a in enumerate(addrs)})
+                return {a: {ReadKey(kind, (p0, p1, level, vpn_base | i), width, gpar, None): a}
+                        for i, a in enumerate(addrs)}
+            (p0,) = prefix
+            return {a: {ReadKey(kind, (p0, level, vpn_base | i), width, gpar, None): a}
+                    for i, a in enumerate(addrs)}
+        # A page listed for the first time (the usual case): its keys in one go, every slot
+        # V=0 or not (this dominates the cost of a call), or the previous call's.
+        if self.whole_page((kind, prefix, pa, level, vpn_base, width, gpar, n), addrs, make):
             return
         if not self.invalid and vals is _ZEROS:
             return

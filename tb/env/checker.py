@@ -382,6 +382,21 @@ def _serve(core: CheckerCore, rx, out, setup: dict) -> None:
         out.join_thread()
 
 
+PIPE_BYTES = 1 << 20
+
+
+def _widen_pipe(fd: int) -> None:
+    """Let the simulator run up to 1 MiB of events ahead of the checker (Linux's default pipe,
+    64 KiB, is about one batch: the simulator blocked in write() while the checker worked
+    through the previous batch, so the two took turns instead of running side by side). The
+    size is a hint: kept at the default where the system refuses it."""
+    try:
+        import fcntl
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):
+        pass
+
+
 class ProcessChecker:
     """The simulator's side of the checker process (see the module's docstring)."""
     remote = True
@@ -404,6 +419,7 @@ class ProcessChecker:
         self._final = None
         ctx = multiprocessing.get_context("fork")
         rx, self._tx = ctx.Pipe(duplex=False)
+        _widen_pipe(self._tx.fileno())
         self._out = ctx.Queue()
         # A write to the pipe of a dead child must fail with EPIPE, not kill the simulator
         # (an embedded interpreter may leave SIGPIPE at its default).

@@ -372,7 +372,7 @@ class RandomConfig:
     4 KiB / 2 MiB / 1 GiB, G bits, invalid entries, aliased table pages, stray garbage, bus
     errors. `targets`: (did, pid, iova) of mapped pages, for requests that get far."""
 
-    def __init__(self, seed):
+    def __init__(self, seed, policy="riscv-1.0-strict"):
         rng = self.rng = random.Random(seed)
         caps = capbits.DEFAULT
         if rng.random() < 0.3:
@@ -382,7 +382,7 @@ class RandomConfig:
         # fills="demand": the oracle's readers are then exactly what its walks of current
         # memory read (under the contract its walks also take the old values of entries no
         # walk read, and read through them what is no longer reachable)
-        self.o = CoherenceOracle(capabilities=caps, fills="demand")
+        self.o = CoherenceOracle(capabilities=caps, fills="demand", policy=policy)
         self.caps = self.o.model.caps
         self.ext = self.caps.msi_flat
         self.next_page = 0x100
