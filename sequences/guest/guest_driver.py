@@ -1,6 +1,7 @@
 """The guest OS's IOMMU driver, running inside a VM on a virtual RISC-V IOMMU: its own DDT (1LVL),
-first-stage page tables and command queue, all in guest-physical memory. It writes IOTINVAL.VMA,
-IODIR.INVAL_DDT and IOFENCE.C into its queue in RISC-V format, rings its (virtual) cqt and polls
+process directories (PD8/PD17/PD20, for devices with PDTV=1), first-stage page tables and command
+queue, all in guest-physical memory. It writes IOTINVAL.VMA, IODIR.INVAL_DDT, IODIR.INVAL_PDT
+and IOFENCE.C into its queue in RISC-V format, rings its (virtual) cqt and polls
 its (virtual) cqh; the VMM persona behind the registers decides what the hardware sees.
 
 Every store goes to the VMM (which places it at the SPA behind the GPA, and may trap it) and to
@@ -16,6 +17,7 @@ from sequences.sw.device_directory import DeviceDirectory
 from sequences.sw.invalidation_plan import Persona
 from sequences.sw.page_allocator import PageAllocator
 from sequences.sw.page_table import PageTable
+from sequences.sw.process_directory import ProcessDirectory
 
 # The guest's physical layout (offsets from the VM's RAM base).
 CQ_OFFSET = 0x1_0000
@@ -65,6 +67,11 @@ class GuestDriver:
     def page_table(self, mode: str, pscid: int) -> PageTable:
         """A first-stage table at GPAs (the guest sees no G-stage: its vIOMMU has none)."""
         return PageTable(mode, self.alloc, self.store64, pscid=pscid)
+
+    def process_directory(self, mode: str, did: int) -> ProcessDirectory:
+        """A PDT of guest device `did` at GPAs (no G-stage in the guest's view: gscid None,
+        so its PC updates call for IODIR.INVAL_PDT and IOTINVAL.VMA GV=0)."""
+        return ProcessDirectory(mode, self.alloc, self.store64, did=did)
 
     # -- commands -------------------------------------------------------------------------
     async def after_update(self, update) -> list:

@@ -72,7 +72,8 @@ SCOPES = INVAL_SCOPES + DIR_SCOPES + FENCE_SCOPES
 FENCE_PR_PW = [f"pr{r}.pw{w}" for r in (0, 1) for w in (0, 1)]
 RECORD_FIELDS = list(GOALS["iommu.record"]) + ["ttyp5", "ttyp6", "ttyp7", "iotval.offset"]
 VIOMMU_PERSONAS = ["nested-forwarding", "nested-gscid-not-substituted",
-                   "nested-did-not-translated", "nested-fence-completed-early", "shadowing",
+                   "nested-did-not-translated", "nested-fence-completed-early",
+                   "nested-dv0-dropped", "shadowing",
                    "shadowing-not-updated"]           # sequences/guest/vmm.py VMM_PERSONAS
 VIOMMU_POLICIES = ["riscv-1.0-strict", "caching-mode"]
 VIOMMU_LAYERS = ["none", "guest", "VMM", "hardware"]
