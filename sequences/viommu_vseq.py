@@ -206,6 +206,9 @@ class ViommuVseq(IommuSwVseq):
                 layers.add(VMM)
             for layer in sorted(layers):
                 cov.viommu(self.vmm.name, self.view.policy, layer)
+            if hasattr(cov, "viommu_feature"):
+                for feature in sorted(self.guest.features):
+                    cov.viommu_feature(self.vmm.name, feature)
         n = len(self.layer_findings) + len(vmm) + len(audit)
         first = self.layer_findings + vmm
         if first:
@@ -320,6 +323,10 @@ class NestedDv0DroppedVseq(ViommuPasidVseq):
 
 class NestedPdtDidNotTranslatedVseq(ViommuPasidVseq):
     vmm_name = "nested-did-not-translated"
+
+
+class ShadowingPdtNotUpdatedVseq(ViommuPasidVseq):
+    vmm_name = "shadowing-pdt-not-updated"
 
 
 class NestedForwardingVseq(ViommuVseq):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from models import Reg
-from sequences.sw.commands import FENCE, CommandQueueWriter
+from sequences.sw.commands import FENCE, INVAL_DDT, INVAL_PDT, CommandQueueWriter
 from sequences.sw.device_directory import DeviceDirectory
 from sequences.sw.invalidation_plan import Persona
 from sequences.sw.page_allocator import PageAllocator
@@ -34,6 +34,9 @@ class GuestDriver:
         self.alloc = self.cq = self.ddt = None
         self.fences = 0
         self.commands = 0
+        self.features: set = set()   # what the guest exercised: 'pdt' (a process context
+                                     # changed, IODIR.INVAL_PDT), 'napot' (a 64 KiB page
+                                     # changed), 'dv0' (an IODIR.INVAL_DDT DV=0 issued)
 
     @property
     def data(self) -> int:
@@ -78,6 +81,10 @@ class GuestDriver:
         """The guest persona's commands for `update`, closed by an IOFENCE.C with an AV write,
         submitted and waited for (cqh past the fence, the AV data in guest memory)."""
         cmds = self.persona.commands(update, [self.ddt])
+        if update.structure == "pdt" and any(c.name == INVAL_PDT for c in cmds):
+            self.features.add("pdt")
+        if update.note == "napot":
+            self.features.add("napot")
         if cmds:
             await self.run_commands(cmds)
         return cmds
@@ -92,6 +99,8 @@ class GuestDriver:
             from sequences.sw.commands import iofence_c
             cmds.append(iofence_c(addr=fence_addr, data=self.fences))
         self.commands += len(cmds)
+        if any(c.name == INVAL_DDT and not c.dv for c in cmds):
+            self.features.add("dv0")
         self.cq.write(cmds)
         await self.reg_write(*self.cq.doorbell_write())
         for _ in range(max_polls):

@@ -328,6 +328,7 @@ class ShadowingVmm(Vmm):
         self.host_pdts: dict = {}        # guest did -> (its guest DC, the host PDT shadowing it)
         self.next_pscid = SHADOW_PSCID_BASE
         self.to_audit: list = []         # ((did, pid), [iova], guest command) since the last fence
+        self.pcs_to_audit: list = []     # (did, pid, guest IODIR.INVAL_PDT) since the last fence
         self.shadow_updates = 0
 
     async def start(self) -> None:
@@ -353,6 +354,7 @@ class ShadowingVmm(Vmm):
             return
         if cmd.name == INVAL_PDT:
             if cmd.did in self.host_pdts:      # else no shadowed PDT: nothing cached for it
+                self.pcs_to_audit.append((cmd.did, cmd.pid, cmd))
                 await self.rebuild_pc(cmd.did, cmd.pid)
             return
         raise ValueError(f"the shadowing VMM does not support {cmd.name} from the guest")
@@ -500,6 +502,40 @@ class ShadowingVmm(Vmm):
                         va, None if got is None else f"to SPA {got[1]:#x} {got[2]}",
                         None if want is None else f"to SPA {want[1]:#x} {want[2]}", cmd)
         self.to_audit = []
+        for did, pid, cmd in self.pcs_to_audit:
+            if did not in self.host_pdts:
+                continue
+            host, guest = self.pc_state(did, pid)
+            if host != guest:
+                self.audit.shadow_pc_mismatch(did, pid, host, guest, cmd)
+        self.pcs_to_audit = []
+
+    def pc_state(self, did: int, pid: int) -> tuple:
+        """(host, guest) text of the process context of (did, pid): 'invalid', or 'valid' with
+        ENS/SUM and the guest table it follows (for the host PC: the guest table its shadow
+        mirrors, or 'not a shadow' when it points at none of the VMM's shadow tables)."""
+        gs, hpdt = self.host_pdts[did]
+        pc = guest_walk.process_context(self.guest_read64, gs.pdt_mode, gs.pdt_root, pid)
+        guest = "invalid" if pc is None else _pc_text(pc.ens, pc.sum, pc.fs_mode, pc.fs_root,
+                                                      pc.pscid)
+        ta, fsc = hpdt.pc_words(pid)
+        if not ta & 1:
+            return "invalid", guest
+        ens, sum_ = bool(ta & 2), bool(ta & 4)
+        if fsc >> 60 == 0:
+            return _pc_text(ens, sum_, "bare", 0, 0), guest
+        sh = self.shadows.get((did, pid))
+        root = (fsc & ((1 << 44) - 1)) << 12
+        if sh is None or sh[1].root != root:
+            return f"valid, not a shadow (its table @{root:#x})", guest
+        sp = sh[0]
+        return _pc_text(ens, sum_, sp.mode, sp.root, sp.pscid), guest
+
+
+def _pc_text(ens: bool, sum_: bool, mode: str, root: int, pscid: int) -> str:
+    if mode == "bare":
+        return f"valid ENS={int(ens)} SUM={int(sum_)} bare"
+    return f"valid ENS={int(ens)} SUM={int(sum_)} {mode} table @{root:#x} PSCID {pscid:#x}"
 
 
 class ShadowingNotUpdatedVmm(ShadowingVmm):
@@ -511,10 +547,20 @@ class ShadowingNotUpdatedVmm(ShadowingVmm):
         return None
 
 
+class ShadowingPdtNotUpdatedVmm(ShadowingVmm):
+    """Hears the guest's IODIR.INVAL_PDT and completes its fence, but leaves the host process
+    context as it was: the hardware keeps translating for a process the guest removed."""
+    name = "shadowing-pdt-not-updated"
+
+    async def rebuild_pc(self, did: int, pid: int) -> None:
+        return None
+
+
 VMM_PERSONAS = {p.name: p for p in (NestedForwardingVmm, NestedGscidNotSubstitutedVmm,
                                     NestedDidNotTranslatedVmm, NestedFenceCompletedEarlyVmm,
                                     NestedDv0DroppedVmm,
-                                    ShadowingVmm, ShadowingNotUpdatedVmm)}
+                                    ShadowingVmm, ShadowingNotUpdatedVmm,
+                                    ShadowingPdtNotUpdatedVmm)}
 
 
 def vmm_persona(name: str):

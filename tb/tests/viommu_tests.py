@@ -70,3 +70,8 @@ class NestedDv0DroppedTest(ViommuTest):
 @pyuvm.test(timeout_time=80, timeout_unit="ms")
 class NestedPdtDidNotTranslatedTest(ViommuTest):
     vseq_name = "NestedPdtDidNotTranslatedVseq"
+
+
+@pyuvm.test(timeout_time=80, timeout_unit="ms")
+class ShadowingPdtNotUpdatedTest(ViommuTest):
+    vseq_name = "ShadowingPdtNotUpdatedVseq"
