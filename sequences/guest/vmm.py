@@ -9,14 +9,20 @@ by the persona:
   GV=1 and the VM's GSCID, host device_id, host DC rebuilt before its IODIR); the guest's
   IOFENCE.C completes (cqh, AV write) only after the hardware's IOFENCE.C did. A guest DC going
   from invalid to valid needs no invalidation under riscv-1.0-strict, so the VMM write-protects
-  the guest's DDT page and mirrors such a DC when the store traps.
-- `shadowing`: no nesting; per guest device a host Sv39 table shadows the guest's (guest IOVA ->
-  SPA through the guest's table and the VM's memory map), tagged with a host PSCID, and the host
-  DC points at it. A shadow entry changes only when the guest invalidates it (IOTINVAL.VMA: the
-  pages it covers are read again from the guest's table; IODIR: the DC and its shadow rebuilt),
-  so the guest-visible contract is caching-mode.
+  the guest's DDT page and mirrors such a DC when the store traps. A guest DC with PDTV=1
+  keeps PDTV and the guest's pdtp: a GPA, as are its PDT pointers and each PC's fsc, all
+  translated by the VM's G-stage in the hardware's walk (nothing of the PDT is copied).
+- `shadowing`: no nesting; per guest address space (a DC's iosatp, or each process context of
+  a guest PDT) a host Sv39/Sv48 table shadows the guest's (guest IOVA -> SPA through the guest's
+  table and the VM's memory map), tagged with a host PSCID of its own; the host DC points at
+  it, or, for a guest DC with PDTV=1, at a host PDT of the guest's mode whose PCs point at the
+  shadows. A guest 64 KiB NAPOT page is shadowed by a NAPOT page. A shadow entry changes only
+  when the guest invalidates it (IOTINVAL.VMA: the pages it covers are read again from the
+  guest's table; IODIR.INVAL_PDT: the host PC and its shadow rebuilt; IODIR.INVAL_DDT: the DC,
+  its host PDT and its shadows rebuilt), so the guest-visible contract is caching-mode.
 Broken forwarders (each a subclass changing one step): `nested-gscid-not-substituted`,
-`nested-did-not-translated`, `nested-fence-completed-early`, `shadowing-not-updated`.
+`nested-did-not-translated`, `nested-fence-completed-early`, `nested-dv0-dropped`,
+`shadowing-not-updated`, `shadowing-pdt-not-updated`.
 
 Every persona reports what it did to a ForwardingAudit (nested) or checks its shadow against the
 guest's table after each guest fence (shadowing): the mistakes the regression's messages name."""
@@ -31,7 +37,7 @@ from models import Reg
 from models.command_queue import decode
 from sequences.sw.commands import FENCE, INVAL_DDT, INVAL_PDT, VMA, iofence_c
 from sequences.sw.device_directory import DDT_MODES, DeviceContextSpec
-from sequences.sw.page_table import SIZE_64K, PageTable
+from sequences.sw.page_table import PageTable
 from sequences.sw.process_directory import ProcessDirectory
 from sequences.sw.update import Update
 
@@ -389,14 +395,15 @@ class ShadowingVmm(Vmm):
         """Make the shadow's page at va what the guest's table says (the host Updates, in
         order). A guest page of another size replaces the shadow's: every shadow page inside
         the new one is unmapped first (16 4 KiB pages under a 64 KiB NAPOT page, 512 under a
-        2 MiB page, whose emptied table is pruned), and a guest NAPOT page is shadowed by a
-        NAPOT page."""
+        2 MiB page); a guest NAPOT page is shadowed by a NAPOT page. Every unmap prunes the
+        shadow tables it empties (so a later superpage finds no empty table in its way; the
+        pages are not reused: the host allocator has room for the scenarios)."""
         want = self.wanted(sp, va)
         cur = pt.lookup(va)
         ups = []
         if cur is not None and (want is None or cur.size != want[3]):
             base = va & ~(cur.size - 1)
-            ups.append(pt.unmap(base))
+            ups.append(pt.unmap(base, prune=True))
             self.mapped[pt].discard(base)
             cur = None
         if want is None:
@@ -405,7 +412,7 @@ class ShadowingVmm(Vmm):
         if cur is None:
             inside = sorted(x for x in self.mapped[pt] if pva <= x < pva + size)
             for x in inside:
-                ups.append(pt.unmap(x, prune=size > SIZE_64K and x == inside[-1]))
+                ups.append(pt.unmap(x, prune=True))
                 self.mapped[pt].discard(x)
             ups.append(pt.map(pva, spa, size, perms))
             self.mapped[pt].add(pva)

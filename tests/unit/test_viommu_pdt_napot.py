@@ -256,3 +256,22 @@ def test_shadow_pc_audit_names_a_host_pc_left_valid():
             assert m.detail == (f"after guest IODIR.INVAL_PDT DV=1 DID=0x3 PID=0x2 the host "
                                 f"process context of guest device 0x3 pid 0x2 is valid ENS=0 "
                                 f"SUM=0 sv39 table @{pt.root:#x} PSCID 0x12, the guest's invalid")
+
+
+def test_shadow_superpage_after_the_small_pages_went():
+    """A guest 4 KiB page unmapped (the shadow's emptied table pruned), then a 2 MiB page over
+    the same region: one map of a 2 MiB shadow leaf (no empty table in its way)."""
+    host, vmm, galloc, gddt, gstore = _stack()
+    pt = PageTable("sv39", galloc, gstore, pscid=7)
+    pt.map(0x1040_0000, GPA + 0x80_0000, perms="rw")
+    gddt.set_dc(3, DeviceContextSpec(fs_mode="sv39", fs_root=pt.root, pscid=7))
+    asyncio.run(vmm.on_guest_command(DDT(3), 0))
+    sp, spt = vmm.shadows[(3, None)]
+    pt.unmap(0x1040_0000, prune=True)
+    (u,) = vmm.sync_page(spt, sp, 0x1040_0000)
+    # its only page: the level-0 table and the level-1 table above it are both pruned
+    assert (u.kind, len(u.freed)) == ("unmap", 2)
+    pt.map(0x1040_0000, GPA + 0x20_0000, 0x20_0000, "rw")
+    (m,) = vmm.sync_page(spt, sp, 0x1040_0000)
+    assert (m.kind, m.page_size) == ("map", 0x20_0000)
+    assert spt.lookup(0x1045_6789) == (0x4025_6789, "rw", 0x20_0000)
