@@ -33,10 +33,11 @@ IOVA = 0x1000_0000
 RD, WR = TTYP.UNTRANSLATED_READ, TTYP.UNTRANSLATED_WRITE
 
 
-def greqs(did: int, va: int, pid=None) -> list:
-    """A read and a write in the page at va (guest device_id; with a process_id: PASID)."""
-    return [Request(did=did, iova=va + 0x10, ttyp=RD, pid=pid),
-            Request(did=did, iova=va + 0x48, ttyp=WR, pid=pid)]
+def greqs(did: int, va: int, pid=None, priv_s: bool = False) -> list:
+    """A read and a write in the page at va (guest device_id; with a process_id: PASID; with
+    priv_s: supervisor requests, which need the process context's ENS)."""
+    return [Request(did=did, iova=va + 0x10, ttyp=RD, pid=pid, priv_s=priv_s),
+            Request(did=did, iova=va + 0x48, ttyp=WR, pid=pid, priv_s=priv_s)]
 
 
 class ViommuVseq(IommuSwVseq):
@@ -225,7 +226,8 @@ class ViommuPasidVseq(ViommuVseq):
     walk); under shadowing a host PDT holds one shadow table per guest process. Steps: a remap
     in process 1's table (IOTINVAL.VMA PSCV=1 PSCID=0x11 AV=1); process 2's PC made invalid
     (IODIR.INVAL_PDT DID=3 PID=2 and IOTINVAL.VMA PSCID=0x12: 266); process 2 valid again on
-    another table (PSCID 0x13); process 1's PC re-pointed at a new table (fsc only, in place);
+    another table (PSCID 0x13) with ENS=1 SUM=1 (its supervisor requests translate, process 1's
+    get 260); process 1's PC re-pointed at a new table (fsc only, in place);
     a 64 KiB Svnapot page in it mapped, remapped, split into 4 KiB pages, merged back and
     unmapped; both device contexts made invalid and one IODIR.INVAL_DDT DV=0 for both (the VMM
     owes the hardware one DV=1 per device of the VM: 258 for every request), then valid again."""
@@ -270,13 +272,17 @@ class ViommuPasidVseq(ViommuVseq):
         # process 2's PC made invalid: IODIR.INVAL_PDT (3, 2) + IOTINVAL.VMA PSCID 0x12
         await self.cycle(p1 + p2, lambda: pdt.invalidate_pc(2),
                          expect=lambda r: r.pid != 2 or 266)
-        # process 2 valid again on another table and PSCID (V 0->1)
+        # process 2 valid again on another table and PSCID (V 0->1), with ENS=1 and SUM=1: its
+        # supervisor requests reach its (U=1) pages; process 1's (ENS=0) get 260
         pt_c = g.page_table("sv39", 0x13)
         for i in range(2):
             pt_c.map(IOVA + i * SIZE_4K, page(0xB0 + i))
             where[2, IOVA + i * SIZE_4K] = page(0xB0 + i)
-        await self.cycle(p2, lambda: pdt.set_pc(2, pscid=0x13, fs_mode="sv39",
-                                                fs_root=pt_c.root), expect=at)
+        s1, s2 = greqs(3, IOVA, 1, priv_s=True), greqs(3, IOVA, 2, priv_s=True)
+        await self.cycle(p2 + s2 + s1, lambda: pdt.set_pc(2, pscid=0x13, fs_mode="sv39",
+                                                          fs_root=pt_c.root, ens=True,
+                                                          sum_=True),
+                         expect=lambda r: 260 if r.pid == 1 else at(r))
         # process 1's PC re-pointed at a new table, PSCID kept (one store of fsc): the guest's
         # IODIR.INVAL_PDT (3, 1) and IOTINVAL.VMA PSCID 0x11
         pt_d = g.page_table("sv39", 0x11)
@@ -304,7 +310,7 @@ class ViommuPasidVseq(ViommuVseq):
                                [iodir_inval_ddt(), iotinval_vma(), iofence_c(pr=True, pw=True)],
                                expect=lambda r: 258)
         await g.after_update(g.ddt.set_dc(4, spec4))
-        await self.cycle(p1 + p2, lambda: g.ddt.set_dc(3, spec3), expect=at)
+        await self.cycle(p1 + p2 + s2, lambda: g.ddt.set_dc(3, spec3), expect=at)
         await self.vmm.finish()
         self.report()
 
