@@ -23,7 +23,8 @@ from sequences.guest.vm_memory import VmMemoryMap
 from sequences.guest.vmm import vmm_persona
 from sequences.iommu_sw_vseq import IommuSwVseq
 from sequences.sw.device_directory import DeviceContextSpec
-from sequences.sw.page_table import SIZE_4K
+from sequences.sw.commands import iodir_inval_ddt, iofence_c, iotinval_vma
+from sequences.sw.page_table import SIZE_4K, SIZE_64K
 
 GPA_BASE, SPA_BASE, VM_SIZE = 0x8000_0000, 0x4000_0000, 0x100_0000
 GSCID = 3
@@ -32,9 +33,11 @@ IOVA = 0x1000_0000
 RD, WR = TTYP.UNTRANSLATED_READ, TTYP.UNTRANSLATED_WRITE
 
 
-def greqs(did: int, va: int) -> list:
-    """A read and a write in the page at va (guest device_id)."""
-    return [Request(did=did, iova=va + 0x10, ttyp=RD), Request(did=did, iova=va + 0x48, ttyp=WR)]
+def greqs(did: int, va: int, pid=None, priv_s: bool = False) -> list:
+    """A read and a write in the page at va (guest device_id; with a process_id: PASID; with
+    priv_s: supervisor requests, which need the process context's ENS)."""
+    return [Request(did=did, iova=va + 0x10, ttyp=RD, pid=pid, priv_s=priv_s),
+            Request(did=did, iova=va + 0x48, ttyp=WR, pid=pid, priv_s=priv_s)]
 
 
 class ViommuVseq(IommuSwVseq):
@@ -47,7 +50,9 @@ class ViommuVseq(IommuSwVseq):
         self.layer_findings: list = []
         self.vmm = self.view = self.guest = None
 
-    async def body(self):
+    async def start_stack(self) -> GuestDriver:
+        """The host software, the VMM persona, the guest layer's oracle and the guest driver
+        (its queue and DDT set up); returns the driver."""
         await self.init_iommu("2lvl")
         vm = VmMemoryMap(GPA_BASE, SPA_BASE, VM_SIZE)
         self.vmm = vmm_persona(self.vmm_name)(self, vm, DID_MAP, GSCID)
@@ -60,6 +65,10 @@ class ViommuVseq(IommuSwVseq):
         self.env.logger.info(f"vIOMMU: VMM persona {self.vmm.name}, guest policy "
                              f"{self.vmm.guest_policy}, host policy {self.env.cfg.policy}, {vm}")
         await g.init()
+        return g
+
+    async def body(self):
+        g = await self.start_stack()
         data = g.data
         tables = {}
         for did, pscid in ((3, 7), (4, 8)):
@@ -119,6 +128,20 @@ class ViommuVseq(IommuSwVseq):
         await self.guest_translate(reqs)               # before the guest's invalidation
         await self.guest.after_update(upd)
         await self.guest_translate(reqs)               # after: only the new value
+        self.check_settled(reqs, upd, expect)
+
+    async def cycle_batch(self, reqs: list, changes: list, commands: list, expect=None) -> None:
+        """A cycle of several guest updates followed by one batch of guest commands of the
+        guest's choosing (e.g. one IODIR.INVAL_DDT DV=0 for the contexts of every device)
+        instead of the persona's commands per update."""
+        await self.guest_translate(reqs)
+        ups = [change() for change in changes]
+        await self.guest_translate(reqs)
+        await self.guest.run_commands(commands)
+        await self.guest_translate(reqs)
+        self.check_settled(reqs, "; ".join(map(str, ups)), expect)
+
+    def check_settled(self, reqs: list, upd, expect) -> None:
         if expect is None:
             return
         for r in reqs:
@@ -129,8 +152,9 @@ class ViommuVseq(IommuSwVseq):
             (out,) = outs
             got = out.cause if out.cause is not None else out.pa
             if got != want:
+                pid = "-" if r.pid is None else f"{r.pid:#x}"
                 raise AssertionError(f"vIOMMU scenario: after '{upd}' guest did={r.did:#x} "
-                                     f"iova={r.iova:#x} ttyp={int(r.ttyp)} settles on {out}, the "
+                                     f"pid={pid} iova={r.iova:#x} ttyp={int(r.ttyp)} settles on {out}, the "
                                      f"scenario meant {want:#x}")
 
     async def settle(self, reqs: list, label: str) -> None:
@@ -183,12 +207,132 @@ class ViommuVseq(IommuSwVseq):
                 layers.add(VMM)
             for layer in sorted(layers):
                 cov.viommu(self.vmm.name, self.view.policy, layer)
+            if hasattr(cov, "viommu_feature"):
+                for feature in sorted(self.guest.features):
+                    cov.viommu_feature(self.vmm.name, feature)
         n = len(self.layer_findings) + len(vmm) + len(audit)
         first = self.layer_findings + vmm
         if first:
             raise AssertionError(f"{first[0]} ({n} finding(s) at the VMM or hardware layer)")
         if audit:
             raise AssertionError(f"VIOMMU AUDIT layer=VMM ({audit[0].name}): {audit[0].detail}")
+
+
+class ViommuPasidVseq(ViommuVseq):
+    """PASID guests (issue 15): guest device 3 has PDTV=1, its PDT (PD17, at GPAs) holding
+    processes 1 and 2 with their own Sv39 tables and PSCIDs (0x11, 0x12); guest device 4 an Sv39
+    table (PSCID 8). Requests carry the process_id. Under nesting the host DC keeps PDTV and the
+    guest's pdtp (a GPA the G-stage translates, as every PDT and first-stage address of the
+    walk); under shadowing a host PDT holds one shadow table per guest process. Steps: a remap
+    in process 1's table (IOTINVAL.VMA PSCV=1 PSCID=0x11 AV=1); process 2's PC made invalid
+    (IODIR.INVAL_PDT DID=3 PID=2 and IOTINVAL.VMA PSCID=0x12: 266); process 2 valid again on
+    another table (PSCID 0x13) with ENS=1 SUM=1 (its supervisor requests translate, process 1's
+    get 260); process 1's PC re-pointed at a new table (fsc only, in place);
+    a 64 KiB Svnapot page in it mapped, remapped, split into 4 KiB pages, merged back and
+    unmapped; both device contexts made invalid and one IODIR.INVAL_DDT DV=0 for both (the VMM
+    owes the hardware one DV=1 per device of the VM: 258 for every request), then valid again."""
+    pdt_mode = "pd17"
+
+    async def body(self):
+        g = await self.start_stack()
+        data = g.data
+
+        def page(n: int) -> int:
+            return data + n * SIZE_4K
+
+        pt4 = g.page_table("sv39", 8)
+        for i in range(2):
+            await g.after_update(pt4.map(IOVA + i * SIZE_4K, page(0x70 + i), perms="rw"))
+        spec4 = DeviceContextSpec(fs_mode="sv39", fs_root=pt4.root, pscid=8)
+        await g.after_update(g.ddt.set_dc(4, spec4))
+        pdt = g.process_directory(self.pdt_mode, 3)
+        where = {}                     # (pid, IOVA page) -> guest PA the scenario expects
+        tables = {}
+        for pid, pscid in ((1, 0x11), (2, 0x12)):
+            pt = g.page_table("sv39", pscid)
+            for i in range(2):
+                await g.after_update(pt.map(IOVA + i * SIZE_4K, page(0x80 + 8 * pid + i)))
+                where[pid, IOVA + i * SIZE_4K] = page(0x80 + 8 * pid + i)
+            await g.after_update(pdt.set_pc(pid, pscid=pscid, fs_mode="sv39", fs_root=pt.root))
+            tables[pid] = pt
+        spec3 = DeviceContextSpec(pdtv=True, pdt_mode=self.pdt_mode, pdt_root=pdt.root)
+        await g.after_update(g.ddt.set_dc(3, spec3))
+
+        def preqs(pid: int) -> list:
+            return greqs(3, IOVA, pid) + greqs(3, IOVA + SIZE_4K, pid)
+
+        def at(r) -> int:
+            return where[r.pid, r.iova & ~0xFFF] | r.iova & 0xFFF
+
+        p1, p2 = preqs(1), preqs(2)
+        await self.settle(p1 + p2 + greqs(4, IOVA), "set up")
+        # a remap in process 1's table; process 2 (same IOVA, another PSCID) is untouched
+        where[1, IOVA] = page(0xA0)
+        await self.cycle(p1 + p2, lambda: tables[1].remap(IOVA, page(0xA0)), expect=at)
+        # process 2's PC made invalid: IODIR.INVAL_PDT (3, 2) + IOTINVAL.VMA PSCID 0x12
+        await self.cycle(p1 + p2, lambda: pdt.invalidate_pc(2),
+                         expect=lambda r: r.pid != 2 or 266)
+        # process 2 valid again on another table and PSCID (V 0->1), with ENS=1 and SUM=1: its
+        # supervisor requests reach its (U=1) pages; process 1's (ENS=0) get 260
+        pt_c = g.page_table("sv39", 0x13)
+        for i in range(2):
+            pt_c.map(IOVA + i * SIZE_4K, page(0xB0 + i))
+            where[2, IOVA + i * SIZE_4K] = page(0xB0 + i)
+        s1, s2 = greqs(3, IOVA, 1, priv_s=True), greqs(3, IOVA, 2, priv_s=True)
+        await self.cycle(p2 + s2 + s1, lambda: pdt.set_pc(2, pscid=0x13, fs_mode="sv39",
+                                                          fs_root=pt_c.root, ens=True,
+                                                          sum_=True),
+                         expect=lambda r: 260 if r.pid == 1 else at(r))
+        # process 1's PC re-pointed at a new table, PSCID kept (one store of fsc): the guest's
+        # IODIR.INVAL_PDT (3, 1) and IOTINVAL.VMA PSCID 0x11
+        pt_d = g.page_table("sv39", 0x11)
+        for i in range(2):
+            pt_d.map(IOVA + i * SIZE_4K, page(0xC0 + i))
+            where[1, IOVA + i * SIZE_4K] = page(0xC0 + i)
+        await self.cycle(p1 + p2, lambda: pdt.set_pc(1, pscid=0x11, fs_mode="sv39",
+                                                     fs_root=pt_d.root), expect=at)
+        # a 64 KiB Svnapot page in process 1's table: pages 0 and 5 of it
+        nap = IOVA + 0x10_0000
+        rq = greqs(3, nap, 1) + greqs(3, nap + 5 * SIZE_4K, 1)
+        a, b = page(0x100), page(0x110)
+        await self.cycle(rq, lambda: pt_d.map(nap, a, SIZE_64K, "rw"),
+                         expect=lambda r: a + (r.iova - nap))
+        await self.cycle(rq, lambda: pt_d.remap(nap, b), expect=lambda r: b + (r.iova - nap))
+        await self.cycle(rq, lambda: pt_d.split(nap), expect=lambda r: b + (r.iova - nap))
+        await self.cycle(rq, lambda: pt_d.merge(nap, SIZE_64K),
+                         expect=lambda r: b + (r.iova - nap))
+        await self.cycle(rq, lambda: pt_d.unmap(nap), expect=lambda r: 13 if r.ttyp == RD else 15)
+        # both device contexts made invalid, then ONE IODIR.INVAL_DDT DV=0 (with IOTINVAL.VMA
+        # GV=0 PSCV=0 AV=0 and a fence with PR=PW=1): the VMM must send DV=1 for 0x23 and 0x24
+        both = p1[:2] + p2[:2] + greqs(4, IOVA)
+        await self.cycle_batch(both, [lambda: g.ddt.invalidate_dc(3),
+                                      lambda: g.ddt.invalidate_dc(4)],
+                               [iodir_inval_ddt(), iotinval_vma(), iofence_c(pr=True, pw=True)],
+                               expect=lambda r: 258)
+        await g.after_update(g.ddt.set_dc(4, spec4))
+        await self.cycle(p1 + p2 + s2, lambda: g.ddt.set_dc(3, spec3), expect=at)
+        await self.vmm.finish()
+        self.report()
+
+
+class NestedPasidVseq(ViommuPasidVseq):
+    vmm_name = "nested-forwarding"
+
+
+class ShadowingPasidVseq(ViommuPasidVseq):
+    vmm_name = "shadowing"
+
+
+class NestedDv0DroppedVseq(ViommuPasidVseq):
+    vmm_name = "nested-dv0-dropped"
+
+
+class NestedPdtDidNotTranslatedVseq(ViommuPasidVseq):
+    vmm_name = "nested-did-not-translated"
+
+
+class ShadowingPdtNotUpdatedVseq(ViommuPasidVseq):
+    vmm_name = "shadowing-pdt-not-updated"
 
 
 class NestedForwardingVseq(ViommuVseq):

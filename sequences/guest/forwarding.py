@@ -14,7 +14,7 @@ What only the host knows, and the VMM substitutes (VmIdentity):
   forwarded for the guest's earlier commands has completed.
 
 ForwardingAudit is plain Python: the VMM reports what it did (`forwarded`, `host_dc_written`,
-`guest_fence_reflected`, `shadow_mismatch`) and the audit records each departure from the rule as
+`guest_fence_reflected`, `shadow_mismatch`, `shadow_pc_mismatch`) and the audit records each departure from the rule as
 a Mistake whose `name` is what the regression looks for."""
 from __future__ import annotations
 
@@ -174,6 +174,14 @@ class ForwardingAudit:
         return [self._note(SHADOW_NOT_UPDATED,
                            f"after guest {cmd_text(after)} the shadow maps iova {iova:#x} "
                            f"{shadow or 'to nothing'}, the guest's table {guest or 'to nothing'}")]
+
+    def shadow_pc_mismatch(self, guest_did: int, pid: int, host: str, guest: str,
+                           after: Command) -> list:
+        """After the guest's IODIR.INVAL_PDT `after` completed, the host process context that
+        shadows (guest_did, pid) says `host` while the guest's PC says `guest`."""
+        return [self._note(SHADOW_NOT_UPDATED,
+                           f"after guest {cmd_text(after)} the host process context of guest "
+                           f"device {guest_did:#x} pid {pid:#x} is {host}, the guest's {guest}")]
 
     def first(self) -> Optional[Mistake]:
         return self.mistakes[0] if self.mistakes else None

@@ -1,6 +1,7 @@
 """The guest OS's IOMMU driver, running inside a VM on a virtual RISC-V IOMMU: its own DDT (1LVL),
-first-stage page tables and command queue, all in guest-physical memory. It writes IOTINVAL.VMA,
-IODIR.INVAL_DDT and IOFENCE.C into its queue in RISC-V format, rings its (virtual) cqt and polls
+process directories (PD8/PD17/PD20, for devices with PDTV=1), first-stage page tables and command
+queue, all in guest-physical memory. It writes IOTINVAL.VMA, IODIR.INVAL_DDT, IODIR.INVAL_PDT
+and IOFENCE.C into its queue in RISC-V format, rings its (virtual) cqt and polls
 its (virtual) cqh; the VMM persona behind the registers decides what the hardware sees.
 
 Every store goes to the VMM (which places it at the SPA behind the GPA, and may trap it) and to
@@ -11,11 +12,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from models import Reg
-from sequences.sw.commands import FENCE, CommandQueueWriter
+from sequences.sw.commands import FENCE, INVAL_DDT, INVAL_PDT, CommandQueueWriter
 from sequences.sw.device_directory import DeviceDirectory
 from sequences.sw.invalidation_plan import Persona
 from sequences.sw.page_allocator import PageAllocator
 from sequences.sw.page_table import PageTable
+from sequences.sw.process_directory import ProcessDirectory
 
 # The guest's physical layout (offsets from the VM's RAM base).
 CQ_OFFSET = 0x1_0000
@@ -32,6 +34,9 @@ class GuestDriver:
         self.alloc = self.cq = self.ddt = None
         self.fences = 0
         self.commands = 0
+        self.features: set = set()   # what the guest exercised: 'pdt' (a process context
+                                     # changed, IODIR.INVAL_PDT), 'napot' (a 64 KiB page
+                                     # changed), 'dv0' (an IODIR.INVAL_DDT DV=0 issued)
 
     @property
     def data(self) -> int:
@@ -66,11 +71,20 @@ class GuestDriver:
         """A first-stage table at GPAs (the guest sees no G-stage: its vIOMMU has none)."""
         return PageTable(mode, self.alloc, self.store64, pscid=pscid)
 
+    def process_directory(self, mode: str, did: int) -> ProcessDirectory:
+        """A PDT of guest device `did` at GPAs (no G-stage in the guest's view: gscid None,
+        so its PC updates call for IODIR.INVAL_PDT and IOTINVAL.VMA GV=0)."""
+        return ProcessDirectory(mode, self.alloc, self.store64, did=did)
+
     # -- commands -------------------------------------------------------------------------
     async def after_update(self, update) -> list:
         """The guest persona's commands for `update`, closed by an IOFENCE.C with an AV write,
         submitted and waited for (cqh past the fence, the AV data in guest memory)."""
         cmds = self.persona.commands(update, [self.ddt])
+        if update.structure == "pdt" and any(c.name == INVAL_PDT for c in cmds):
+            self.features.add("pdt")
+        if update.note == "napot":
+            self.features.add("napot")
         if cmds:
             await self.run_commands(cmds)
         return cmds
@@ -85,6 +99,8 @@ class GuestDriver:
             from sequences.sw.commands import iofence_c
             cmds.append(iofence_c(addr=fence_addr, data=self.fences))
         self.commands += len(cmds)
+        if any(c.name == INVAL_DDT and not c.dv for c in cmds):
+            self.features.add("dv0")
         self.cq.write(cmds)
         await self.reg_write(*self.cq.doorbell_write())
         for _ in range(max_polls):

@@ -29,7 +29,10 @@ map onto items through coverage_goals.AREAS):
 - iommu.registers: software register writes.
 - iommu.viommu: each virtual-IOMMU run (sequences/viommu_vseq.py): the VMM persona, the policy
   the guest is judged against, the layer a finding was attributed to (none, guest, VMM,
-  hardware), and their cross (a persona only with its own guest policy).
+  hardware), and their cross (a persona only with its own guest policy); the guest features
+  a run exercised through its persona (pdt: a guest process context changed and its
+  IODIR.INVAL_PDT; napot: a guest 64 KiB Svnapot page changed; dv0: a guest IODIR.INVAL_DDT
+  DV=0) and their cross with the persona.
 - iommu.coherence: the software's cache persona x the platform's coherence mode
   (docs/coherence.md).
 """
@@ -72,10 +75,13 @@ SCOPES = INVAL_SCOPES + DIR_SCOPES + FENCE_SCOPES
 FENCE_PR_PW = [f"pr{r}.pw{w}" for r in (0, 1) for w in (0, 1)]
 RECORD_FIELDS = list(GOALS["iommu.record"]) + ["ttyp5", "ttyp6", "ttyp7", "iotval.offset"]
 VIOMMU_PERSONAS = ["nested-forwarding", "nested-gscid-not-substituted",
-                   "nested-did-not-translated", "nested-fence-completed-early", "shadowing",
-                   "shadowing-not-updated"]           # sequences/guest/vmm.py VMM_PERSONAS
+                   "nested-did-not-translated", "nested-fence-completed-early",
+                   "nested-dv0-dropped", "shadowing",
+                   "shadowing-not-updated",
+                   "shadowing-pdt-not-updated"]       # sequences/guest/vmm.py VMM_PERSONAS
 VIOMMU_POLICIES = ["riscv-1.0-strict", "caching-mode"]
 VIOMMU_LAYERS = ["none", "guest", "VMM", "hardware"]
+VIOMMU_FEATURES = ["pdt", "napot", "dv0"]           # sequences/guest/guest_driver.py features
 CACHE_PERSONAS = ["cleans", "assumes-coherence", "forgets-queue-clean"]
 COHERENCE_MODES = ["coherent", "non-coherent"]
 REG_WRITES = ["FCTL", "DDTP", "CQB", "CQT", "FQB", "FQH", "CQCSR", "FQCSR", "IPSR"]
@@ -262,6 +268,17 @@ class Covergroups:
         _drop_bins(coverage_db[f"{g}.persona_x_policy_x_layer"], viommu_possible)
         self._keep("viommu", viommu, list(v) + [f"{g}.persona_x_policy_x_layer"])
 
+        # sample: (VMM persona, guest feature)
+        f = (f"{g}.feature_persona", f"{g}.feature")
+
+        @CoverPoint(f[0], xf=lambda s: s[0], bins=VIOMMU_PERSONAS)
+        @CoverPoint(f[1], xf=lambda s: s[1], bins=VIOMMU_FEATURES)
+        @CoverCross(f"{g}.persona_x_feature", items=list(f))
+        def viommu_feature(s):
+            pass
+
+        self._keep("viommu_feature", viommu_feature, list(f) + [f"{g}.persona_x_feature"])
+
         # sample: (cache persona, coherence mode)
         g = f"{ROOT}.coherence"
         h = (f"{g}.persona", f"{g}.mode")
@@ -348,4 +365,5 @@ def _add_hits(item, n: int) -> None:
 def empty_counts() -> dict:
     return {name: Counter() for name in ("translation", "walk", "fault_cause", "fault_record",
                                          "sw_update", "command", "illegal", "race",
-                                         "reg_write", "viommu", "coherence")}
+                                         "reg_write", "viommu", "viommu_feature",
+                                         "coherence")}

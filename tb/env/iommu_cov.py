@@ -6,6 +6,7 @@ per-run file (cocotb-coverage's YAML; tb/coverage_report.py merges and reports i
 Hooks (the env, the scoreboard and the sequences call them; names and arguments are a
 contract): translation(res), record_fields(words), race(kind), record_cause(cause),
 reg_op(op), update(update, commands), viommu(persona, policy, layer),
+viommu_feature(persona, feature),
 coherence(cache_persona, mode)."""
 from __future__ import annotations
 
@@ -135,6 +136,11 @@ class IommuCoverage(uvm_component):
         """A virtual-IOMMU run: its VMM persona, the guest's policy, a layer at fault ('none'
         when neither oracle found anything)."""
         self.counts["viommu"][(persona, policy, layer)] += 1
+
+    def viommu_feature(self, persona: str, feature: str) -> None:
+        """A guest feature a virtual-IOMMU run exercised through its VMM persona ('pdt',
+        'napot', 'dv0': covergroups.VIOMMU_FEATURES)."""
+        self.counts["viommu_feature"][(persona, feature)] += 1
 
     def coherence(self, cache_persona: str, mode: str) -> None:
         """The software layer's cache persona (sequences/sw/cache_maintenance.py) and the

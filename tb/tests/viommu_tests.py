@@ -49,3 +49,29 @@ class ShadowingNotUpdatedTest(ViommuTest):
 @pyuvm.test(timeout_time=50, timeout_unit="ms")
 class ShadowingStrictGuestTest(ViommuTest):
     vseq_name = "ShadowingStrictGuestVseq"
+
+
+# ---- PASID guests (a guest PDT), Svnapot, the guest's IODIR.INVAL_DDT DV=0
+@pyuvm.test(timeout_time=80, timeout_unit="ms")
+class NestedPasidTest(ViommuTest):
+    vseq_name = "NestedPasidVseq"
+
+
+@pyuvm.test(timeout_time=80, timeout_unit="ms")
+class ShadowingPasidTest(ViommuTest):
+    vseq_name = "ShadowingPasidVseq"
+
+
+@pyuvm.test(timeout_time=80, timeout_unit="ms")
+class NestedDv0DroppedTest(ViommuTest):
+    vseq_name = "NestedDv0DroppedVseq"
+
+
+@pyuvm.test(timeout_time=80, timeout_unit="ms")
+class NestedPdtDidNotTranslatedTest(ViommuTest):
+    vseq_name = "NestedPdtDidNotTranslatedVseq"
+
+
+@pyuvm.test(timeout_time=80, timeout_unit="ms")
+class ShadowingPdtNotUpdatedTest(ViommuTest):
+    vseq_name = "ShadowingPdtNotUpdatedVseq"
