@@ -202,6 +202,10 @@ class HpmVseq(GuestUpdateBase):
         await self.send_all(r)
         await self.reg_write(Reg.IOCOUNTINH, (1 << (self.n + 1)) - 1, 4)
         after, _ = await self.read_all()
+        walks = {x: after[x] - before[x] for x in (6, 7, 8) if x <= self.n}
+        self.env.logger.info(f"HPM phase 2 ({sum(len(v) for v in r.values())} requests after "
+                             f"invalidating everything): TLB misses {walks.get(6)}, DDT walks "
+                             f"{walks.get(7)}, PDT walks {walks.get(8)}")
         self.expect("iohpmctr1 inhibited by iocountinh", after[1], before[1])
         self.expect("iohpmctr2 (device A)", after[2], before[2] + len(r["A"]))
 
