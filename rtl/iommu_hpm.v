@@ -78,8 +78,8 @@ module iommu_hpm #(
     reg  [31:0] inh;
     wire        we_inh = we_hi && wword == W_OVF;
     always @(posedge clk) if (`IOMMU_RUN(!rst_n | we_inh)) begin
-        if (!rst_n) inh <= 32'd0;
-        else        inh <= wdata[63:32] & INH_MASK;
+        if (!rst_n)      inh <= 32'd0;
+        else if (we_inh) inh <= wdata[63:32] & INH_MASK;
     end
 
     // ---------------------------------------------------------------- iohpmcycles
