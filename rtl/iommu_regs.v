@@ -3,7 +3,9 @@
 // Every 8-byte word of the 4 KiB page is decoded as two 32-bit halves; a half is written when
 // any of its WSTRB bits is set (only 4- and 8-byte accesses are legal, so a half is always
 // written whole). Reset values and WARL behaviour follow docs/design.md, which the golden model
-// implements too. Absent registers (pq*, HPM, debug, msi_cfg_tbl, qosid) read 0, ignore writes.
+// implements too. Absent registers (pq*, HPM without HPM, debug without DBG, msi_cfg_tbl, qosid)
+// read 0, ignore writes. The HPM registers live in iommu_hpm: writes go out on hpm_*, reads
+// come back on hpm_rdata, an overflow sets ipsr.pmip (hpm_ovf).
 // The queue engines own nothing architectural: they send one-cycle pulses (index increment,
 // error set) and the indices and flags live here.
 // Style: docs/design.md, "Simulation speed and the RTL's style" (one gated block).
@@ -14,6 +16,8 @@ module iommu_regs #(
     parameter PD20   = 1,
     parameter SVPBMT = 0,           // capabilities.Svpbmt [15]
     parameter DBG    = 0,           // capabilities.DBG [31]: tr_req_iova, tr_req_ctl, tr_response
+    parameter HPM    = 0,           // capabilities.HPM [30]: iocountovf..iohpmevt31 (iommu_hpm),
+                                    // ipsr.pmip, one writable bit of icvec.pmiv
     parameter integer PAS = 56      // capabilities.PAS (32..56)
 ) (
     input  wire        clk,
@@ -77,6 +81,15 @@ module iommu_regs #(
     input  wire        dbg_done,
     input  wire [63:0] dbg_rsp,
 
+    // performance monitor (iommu_hpm); the write strobes stay 0 without HPM
+    output wire        hpm_we_lo,
+    output wire        hpm_we_hi,
+    output wire [8:0]  hpm_wword,
+    output wire [63:0] hpm_wdata,
+    output wire [8:0]  hpm_rword,
+    input  wire [63:0] hpm_rdata,
+    input  wire        hpm_ovf,
+
     // wired interrupts (icvec vector 0 and 1)
     output wire        irq_cq,
     output wire        irq_fq
@@ -94,7 +107,8 @@ module iommu_regs #(
                                      ((PD17   != 0) ? (64'd1 << 39) : 64'd0) |
                                      ((PD20   != 0) ? (64'd1 << 40) : 64'd0) |
                                      ((SVPBMT != 0) ? (64'd1 << 15) : 64'd0) |
-                                     ((DBG    != 0) ? (64'd1 << 31) : 64'd0);
+                                     ((DBG    != 0) ? (64'd1 << 31) : 64'd0) |
+                                     ((HPM    != 0) ? (64'd1 << 30) : 64'd0);
     // fctl: BE=0, WSI=1, GXL=0, all fixed.
     localparam [31:0] FCTL = 32'h0000_0002;
     // PPN [53:10] of ddtp, cqb and fqb is WARL: only the bits of addresses below 2^PAS are
@@ -112,6 +126,8 @@ module iommu_regs #(
     localparam [8:0] W_CSR   = 9'h009;  // 0x048 cqcsr, 0x04C fqcsr
     localparam [8:0] W_IPSR  = 9'h00A;  // 0x050 pqcsr (absent), 0x054 ipsr
     localparam [8:0] W_ICVEC = 9'h05F;  // 0x2F8
+    localparam [8:0] W_HPM0  = 9'h00B;  // 0x058 iocountovf/iocountinh .. 0x250 iohpmevt31
+    localparam [8:0] W_HPM1  = 9'h04A;
     localparam [8:0] W_TRIOVA = 9'h04B; // 0x258 tr_req_iova
     localparam [8:0] W_TRCTL  = 9'h04C; // 0x260 tr_req_ctl
     localparam [8:0] W_TRRSP  = 9'h04D; // 0x268 tr_response
@@ -124,8 +140,8 @@ module iommu_regs #(
     reg  [4:0]  fqb_log2szm1;
     reg  [31:0] fqh_q, fqt_q;
     reg         fqen, fie, fqmf, fqof;
-    reg         cip, fip;
-    reg         civ0, fiv0;             // the one writable bit of civ and fiv
+    reg         cip, fip, pmip;
+    reg         civ0, fiv0, pmiv0;      // the one writable bit of civ, fiv and pmiv
     // tr_req_iova vpn, tr_req_ctl fields (reserved and custom read 0), tr_response
     reg  [51:0] tr_vpn;
     reg         tr_go, tr_priv, tr_exe, tr_nw, tr_pv;
@@ -161,7 +177,7 @@ module iommu_regs #(
                          fence_w_ip, cmd_ill, cmd_to, cqmf, 6'b0, cie, cqen};
     wire [31:0] fqcsr = {14'b0, 1'b0 /*busy*/, fqen /*fqon*/, 6'b0,
                          fqof, fqmf, 6'b0, fie, fqen};
-    wire [31:0] ipsr  = {30'b0, fip, cip};
+    wire [31:0] ipsr  = {29'b0, pmip, fip, cip};
 
     // ---------------------------------------------------------------- read side
     reg  [63:0] rd_word;
@@ -176,11 +192,12 @@ module iommu_regs #(
             W_FQHT:  rd_word = {fqt_q, fqh_q};
             W_CSR:   rd_word = {fqcsr, cqcsr};
             W_IPSR:  rd_word = {ipsr, 32'b0};
-            W_ICVEC: rd_word = {56'b0, 3'b0, fiv0, 3'b0, civ0};
+            W_ICVEC: rd_word = {52'b0, 3'b0, pmiv0, 3'b0, fiv0, 3'b0, civ0};
             W_TRIOVA: rd_word = (DBG != 0) ? {tr_vpn, 12'b0} : 64'b0;
             W_TRCTL:  rd_word = (DBG != 0) ? tr_ctl : 64'b0;
             W_TRRSP:  rd_word = (DBG != 0) ? tr_rsp : 64'b0;
-            default: rd_word = 64'b0;
+            default: rd_word = (HPM != 0 && s_axil_araddr[11:3] >= W_HPM0 &&
+                                s_axil_araddr[11:3] <= W_HPM1) ? hpm_rdata : 64'b0;
         endcase
     end
 
@@ -220,6 +237,11 @@ module iommu_regs #(
     wire we_fqcsr    = whi && wword == W_CSR;
     wire we_ipsr     = whi && wword == W_IPSR;
     wire we_icvec    = wlo && wword == W_ICVEC;
+    assign hpm_we_lo  = (HPM != 0) && wlo;
+    assign hpm_we_hi  = (HPM != 0) && whi;
+    assign hpm_wword  = wword;
+    assign hpm_wdata  = s_axil_wdata;
+    assign hpm_rword  = s_axil_araddr[11:3];
     wire we_triova_lo = (DBG != 0) && wlo && wword == W_TRIOVA;
     wire we_triova_hi = (DBG != 0) && whi && wword == W_TRIOVA;
     wire we_trctl_lo  = (DBG != 0) && wlo && wword == W_TRCTL;
@@ -240,7 +262,9 @@ module iommu_regs #(
     // is gone; fip is also set by each record written.
     wire cip_cond = cie & (cqmf | cmd_to | cmd_ill | fence_w_ip);
     wire fip_cond = fie & (fqof | fqmf | fq_tail_inc);
-    wire ip_act   = we_ipsr | (cip_cond & ~cip) | (fip_cond & ~fip);   // else both keep
+    // pmip: set by an HPM overflow (an OF bit going 0 -> 1), cleared by a W1C
+    wire pm_set   = (HPM != 0) && hpm_ovf;
+    wire ip_act   = we_ipsr | (cip_cond & ~cip) | (fip_cond & ~fip) | pm_set;   // else keep
 
     // ---------------------------------------------------------------- all register updates
     // One clocked block that only runs when something is active (otherwise every assignment
@@ -260,6 +284,7 @@ module iommu_regs #(
             fqb_ppn      <= 44'b0;
             civ0         <= 1'b0;
             fiv0         <= 1'b1;
+            pmiv0        <= 1'b0;
             cqh_q <= 32'b0;
             cqt_q <= 32'b0;
             cqen <= 1'b0; cie <= 1'b0;
@@ -270,6 +295,7 @@ module iommu_regs #(
             fqmf <= 1'b0; fqof <= 1'b0;
             cip <= 1'b0;
             fip <= 1'b0;
+            pmip <= 1'b0;
             tr_vpn <= 52'b0;
             tr_go <= 1'b0; tr_priv <= 1'b0; tr_exe <= 1'b0; tr_nw <= 1'b0; tr_pv <= 1'b0;
             tr_pid <= 20'b0;
@@ -307,6 +333,7 @@ module iommu_regs #(
                 if (we_icvec) begin
                     civ0 <= dlo[0];
                     fiv0 <= dlo[4];
+                    if (HPM != 0) pmiv0 <= dlo[8];
                 end
                 if (we_triova_lo) tr_vpn[19:0]  <= dlo[31:12];
                 if (we_triova_hi) tr_vpn[51:20] <= dhi;
@@ -366,13 +393,14 @@ module iommu_regs #(
             if (ip_act) begin
                 cip <= cip_cond | (cip & ~(we_ipsr & dhi[0]));
                 fip <= fip_cond | (fip & ~(we_ipsr & dhi[1]));
+                pmip <= pm_set | (pmip & ~(we_ipsr & dhi[2]));
             end
         end
     end
 
     // wire k = OR of the ipsr bits whose vector is k
-    assign irq_cq = (cip & ~civ0) | (fip & ~fiv0);
-    assign irq_fq = (cip &  civ0) | (fip &  fiv0);
+    assign irq_cq = (cip & ~civ0) | (fip & ~fiv0) | (pmip & ~pmiv0);
+    assign irq_fq = (cip &  civ0) | (fip &  fiv0) | (pmip &  pmiv0);
 
     wire unused_axil = ^{s_axil_awprot, s_axil_arprot, s_axil_awaddr[2:0], s_axil_araddr[2:0]};
 endmodule

@@ -80,7 +80,21 @@ module iommu_walker #(
   output            done_priv,
   output     [5:0]  done_ttyp,
   output     [63:0] done_iova,
-  output reg [63:0] done_iotval2
+  output reg [63:0] done_iotval2,
+  // HPM (iommu_hpm): what this walk did, reported as its result is taken (hpm_valid). A
+  // request that reached a device context (cached or read) missed the IOATC; DDT, PDT and
+  // first-stage walks are reads of those tables; one G-stage walk per G-stage root read.
+  // The GSCID/PSCID are those the device and process contexts gave (valid: that stage on).
+  output            hpm_valid,
+  output reg        hpm_miss,
+  output reg        hpm_ddt,
+  output reg        hpm_pdt,
+  output reg        hpm_fs,
+  output reg [3:0]  hpm_gwalks,     // saturates at 15
+  output reg        hpm_gscv,
+  output reg [15:0] hpm_gscid,
+  output reg        hpm_pscv,
+  output reg [19:0] hpm_pscid
 );
 `include "iommu_defs.vh"
   localparam [4:0] S_IDLE = 5'd0,  S_START = 5'd1,  S_DDT = 5'd2,    S_DDT_CHK = 5'd3,
@@ -326,6 +340,7 @@ module iommu_walker #(
   assign mem_rd_valid = state == S_MEM || pre_rd;
   assign mem_rd_addr  = start_rd ? root_addr : next_rd ? next_addr : rd_addr_q;
   assign done_valid   = state == S_DONE;
+  assign hpm_valid    = state == S_DONE && done_ack;
   assign done_tag     = r_tag;
   assign done_did     = r_did;
   assign done_pv      = r_pv;
@@ -388,6 +403,8 @@ module iommu_walker #(
     st_dc_hit_r <= st_dc_hit; st_dc_neg_r <= st_dc_neg; \
     dc_ok <= 1'b0; stale <= inv_apply; ok_fill <= 1'b0; \
     done_fault <= 1'b0; fs_g <= 1'b0; fs_pbmt <= 2'd0; g_pbmt <= 2'd0; \
+    hpm_miss <= 1'b0; hpm_ddt <= 1'b0; hpm_pdt <= 1'b0; hpm_fs <= 1'b0; hpm_gwalks <= 4'd0; \
+    hpm_gscv <= 1'b0; hpm_pscv <= 1'b0; \
     state <= S_START; end
 `define WK_G_CALL(gpa, pur, back) begin g_gpa <= (gpa); g_pur <= (pur); g_ret <= (back); \
     state <= S_G_START; end
@@ -413,6 +430,11 @@ module iommu_walker #(
           end else if (!ddtp_walks) `WK_FAULT(CAUSE_ALL_INBOUND_DISALLOWED, 64'd0)
           else if (did_too_wide) `WK_FAULT(CAUSE_TTYP_DISALLOWED, 64'd0)
           else if (st_dc_hit_r) begin
+            hpm_miss <= 1'b1;                      // a cached DC: the IOATC missed
+            if (!st_dc_neg_r) begin
+              hpm_gscv <= g_on; hpm_gscid <= gscid;
+              hpm_pscv <= !pdtv && fsc_mode != MODE_BARE; hpm_pscid <= dc_pscid;
+            end
             if (st_dc_neg_r) `WK_FAULT(CAUSE_DDT_NOT_VALID, 64'd0)
             else if (dc_fs_direct) begin
               // The common case in one step (what S_CTX and S_FS would decide): a cached DC
@@ -451,6 +473,10 @@ module iommu_walker #(
           state <= (k == 2'd3) ? S_DC_EVAL : S_DC;
         end
         S_DC_EVAL: begin
+          if (!rd_err && tc[0]) begin              // the IDs of a valid DC (HPM filters)
+            hpm_gscv <= g_on; hpm_gscid <= gscid;
+            hpm_pscv <= !pdtv && fsc_mode != MODE_BARE; hpm_pscid <= dc_pscid;
+          end
           if (rd_err) `WK_FAULT(CAUSE_DDT_LOAD_ACCESS_FAULT, 64'd0)
           else if (!tc[0]) `WK_FAULT(CAUSE_DDT_NOT_VALID, 64'd0)
           else if (dc_bad) `WK_FAULT(CAUSE_DDT_MISCONFIGURED, 64'd0)
@@ -513,6 +539,7 @@ module iommu_walker #(
           else begin
             fs_mode <= pfsc_mode; fs_root <= pfsc_ppn;
             pscid <= pta[31:12]; sum <= pta[2];
+            hpm_pscv <= pfsc_mode != MODE_BARE; hpm_pscid <= pta[31:12];
             state <= S_FS;
           end
         end
@@ -603,6 +630,14 @@ module iommu_walker #(
         // ---- memory read: one outstanding ----
         S_MEM:  if (mem_rd_ready) state <= S_MEMW;
         S_MEMW: if (mem_rd_rsp_valid) begin
+          // HPM: what a successful read walked
+          if (!mem_rd_rsp_err) begin
+            if (ret == S_DDT_CHK || ret == S_DC_ACC) begin hpm_ddt <= 1'b1; hpm_miss <= 1'b1; end
+            if (ret == S_PDT_CHK || ret == S_PC_ACC) hpm_pdt <= 1'b1;
+            if (ret == S_PTE_CHK) hpm_fs <= 1'b1;
+            if (ret == S_G_CHK && g_lvl == g_levels - 3'd1 && hpm_gwalks != 4'd15)
+              hpm_gwalks <= hpm_gwalks + 4'd1;
+          end
           if (ret == S_G_CHK) g_pte <= mem_rd_rsp_data;
           else                rdata <= mem_rd_rsp_data;
           rerr  <= mem_rd_rsp_err;

@@ -70,7 +70,21 @@ module iommu_xlate #(
   input  [23:0] inv_did,
   input  [19:0] inv_pid,
   output        xlate_idle,
-  input         req_hold                                 // accept no new request (fence drain)
+  input         req_hold,                                // accept no new request (fence drain)
+  // HPM (iommu_hpm): a walk finished (iommu_walker's hpm_* outputs, with its request's IDs)
+  output        hpm_wk_valid,
+  output [23:0] hpm_wk_did,
+  output        hpm_wk_pv,
+  output [19:0] hpm_wk_pid,
+  output        hpm_wk_miss,
+  output        hpm_wk_ddt,
+  output        hpm_wk_pdt,
+  output        hpm_wk_fs,
+  output [3:0]  hpm_wk_gwalks,
+  output        hpm_wk_gscv,
+  output [15:0] hpm_wk_gscid,
+  output        hpm_wk_pscv,
+  output [19:0] hpm_wk_pscid
 );
 `include "iommu_defs.vh"
   // ---------------- S1 request register ----------------
@@ -240,7 +254,14 @@ module iommu_xlate #(
     .done_valid(wk_done), .done_ack(wk_take), .done_tag(wk_tag), .done_fault(wk_fault),
     .done_cause(wk_cause), .done_pa(wk_pa), .done_report(wk_report), .done_did(wk_did),
     .done_pv(wk_pv), .done_pid(wk_pid), .done_priv(wk_priv), .done_ttyp(wk_ttyp),
-    .done_iova(wk_iova), .done_iotval2(wk_iotval2));
+    .done_iova(wk_iova), .done_iotval2(wk_iotval2),
+    .hpm_valid(hpm_wk_valid), .hpm_miss(hpm_wk_miss), .hpm_ddt(hpm_wk_ddt),
+    .hpm_pdt(hpm_wk_pdt), .hpm_fs(hpm_wk_fs), .hpm_gwalks(hpm_wk_gwalks),
+    .hpm_gscv(hpm_wk_gscv), .hpm_gscid(hpm_wk_gscid), .hpm_pscv(hpm_wk_pscv),
+    .hpm_pscid(hpm_wk_pscid));
+  assign hpm_wk_did = wk_did;
+  assign hpm_wk_pv  = wk_pv;
+  assign hpm_wk_pid = wk_pid;
 
   wire x_run = `IOMMU_RUN(!rst_n | (dev_req_valid && dev_req_ready) | (s1_v && s1_adv) | wk_take |
                           rsp_v | f_v | inv_valid);

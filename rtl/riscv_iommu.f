@@ -7,6 +7,7 @@ rtl/iommu_cq.v
 rtl/iommu_fq.v
 rtl/iommu_axi_master.v
 rtl/iommu_dbg.v
+rtl/iommu_hpm.v
 // Translation datapath (iommu_xlate and its submodules):
 -f rtl/xlate_files.f
 rtl/riscv_iommu.v

@@ -6,6 +6,7 @@
 //   dev_req/dev_rsp <--> iommu_dbg (DBG: debug requests) <--> iommu_xlate (walks, caches, faults)
 //   iommu_cq --inv_*--> iommu_xlate ; iommu_xlate --flt_*--> iommu_fq
 //   iommu_xlate, iommu_cq, iommu_fq --> iommu_axi_master --> m_axi
+//   requests entering iommu_xlate, walks it finishes --> iommu_hpm (HPM: counters) --> iommu_regs
 // Style: docs/design.md, "Simulation speed and the RTL's style" (gated blocks).
 module riscv_iommu #(
     parameter IOTLB_ENTRIES = 16,
@@ -25,6 +26,11 @@ module riscv_iommu #(
     // Debug translation-request interface (capabilities bit 31): tr_req_iova, tr_req_ctl and
     // tr_response translate one IOVA through the datapath (iommu_dbg). 0 (default): absent
     parameter DBG           = 0,
+    // Hardware performance monitor (capabilities bit 30; iommu_hpm): HPM_COUNTERS programmable
+    // counters iohpmctr1..HPM_COUNTERS (1..31) of HPM_WIDTH bits (32..64), iohpmcycles,
+    // iocountovf, iocountinh, ipsr.pmip. 0 (default): absent, capabilities.HPM = 0
+    parameter HPM_COUNTERS  = 0,
+    parameter HPM_WIDTH     = 64,
     // Physical address size (capabilities.PAS, 32..56): the IOMMU addresses 0 .. 2^PAS - 1.
     // ddtp/cqb/fqb keep only the PPN bits below it; an implicit access at or above 2^PAS is
     // answered as a bus error without reaching m_axi (docs/design.md "Physical address size")
@@ -165,6 +171,16 @@ module riscv_iommu #(
     wire [19:0]  dbg_pid;
     wire [5:0]   dbg_ttyp;
 
+    wire         hpm_we_lo, hpm_we_hi, hpm_ovf;
+    wire [8:0]   hpm_wword, hpm_rword;
+    wire [63:0]  hpm_wdata, hpm_rdata;
+    wire         hpm_wk_valid, hpm_wk_pv, hpm_wk_miss, hpm_wk_ddt, hpm_wk_pdt, hpm_wk_fs;
+    wire         hpm_wk_gscv, hpm_wk_pscv;
+    wire [23:0]  hpm_wk_did;
+    wire [19:0]  hpm_wk_pid, hpm_wk_pscid;
+    wire [3:0]   hpm_wk_gwalks;
+    wire [15:0]  hpm_wk_gscid;
+
     // the datapath's side of the device port (iommu_dbg passes the outside through when idle)
     wire         x_req_valid, x_req_ready, x_req_pv, x_req_priv, x_rsp_valid, x_rsp_ready;
     wire [23:0]  x_req_did;
@@ -176,7 +192,7 @@ module riscv_iommu #(
     // ---------------------------------------------------------------- register file
     iommu_regs #(
         .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20), .SVPBMT(SVPBMT), .DBG(DBG),
-        .PAS(PAS)
+        .HPM(HPM_COUNTERS != 0), .PAS(PAS)
     ) u_regs (
         .clk(clk), .rst_n(rst_n),
         .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot),
@@ -198,8 +214,37 @@ module riscv_iommu #(
         .dbg_go(dbg_go), .dbg_iova(dbg_iova), .dbg_did(dbg_did), .dbg_pv(dbg_pv),
         .dbg_pid(dbg_pid), .dbg_priv(dbg_priv), .dbg_ttyp(dbg_ttyp), .dbg_done(dbg_done),
         .dbg_rsp(dbg_rsp),
+        .hpm_we_lo(hpm_we_lo), .hpm_we_hi(hpm_we_hi), .hpm_wword(hpm_wword),
+        .hpm_wdata(hpm_wdata), .hpm_rword(hpm_rword), .hpm_rdata(hpm_rdata), .hpm_ovf(hpm_ovf),
         .irq_cq(irq_cq), .irq_fq(irq_fq)
     );
+
+    // ---------------------------------------------------------------- performance monitor
+    generate if (HPM_COUNTERS != 0) begin : g_hpm
+        iommu_hpm #(.HPM_COUNTERS(HPM_COUNTERS), .HPM_WIDTH(HPM_WIDTH)) u_hpm (
+            .clk(clk), .rst_n(rst_n),
+            .we_lo(hpm_we_lo), .we_hi(hpm_we_hi), .wword(hpm_wword), .wdata(hpm_wdata),
+            .rword(hpm_rword), .rdata(hpm_rdata), .ovf_irq(hpm_ovf),
+            // a request entering the datapath (device port or debug request): events 1, 2
+            .rq_valid(x_req_valid && x_req_ready), .rq_ttyp(x_req_ttyp), .rq_did(x_req_did),
+            .rq_pv(x_req_pv), .rq_pid(x_req_pid),
+            // a walk finished: events 4..8
+            .wk_valid(hpm_wk_valid), .wk_did(hpm_wk_did), .wk_pv(hpm_wk_pv),
+            .wk_pid(hpm_wk_pid), .wk_miss(hpm_wk_miss), .wk_ddt(hpm_wk_ddt),
+            .wk_pdt(hpm_wk_pdt), .wk_fs(hpm_wk_fs), .wk_gwalks(hpm_wk_gwalks),
+            .wk_gscv(hpm_wk_gscv), .wk_gscid(hpm_wk_gscid), .wk_pscv(hpm_wk_pscv),
+            .wk_pscid(hpm_wk_pscid)
+        );
+    end else begin : g_no_hpm
+        assign hpm_rdata = 64'b0;
+        assign hpm_ovf   = 1'b0;
+        /* verilator lint_off UNUSEDSIGNAL */
+        wire unused_hpm = ^{hpm_we_lo, hpm_we_hi, hpm_wword, hpm_wdata, hpm_rword,
+                            hpm_wk_valid, hpm_wk_did, hpm_wk_pv, hpm_wk_pid, hpm_wk_miss,
+                            hpm_wk_ddt, hpm_wk_pdt, hpm_wk_fs, hpm_wk_gwalks, hpm_wk_gscv,
+                            hpm_wk_gscid, hpm_wk_pscv, hpm_wk_pscid, HPM_WIDTH[0]};
+        /* verilator lint_on UNUSEDSIGNAL */
+    end endgenerate
 
     // ---------------------------------------------------------------- debug requests
     generate if (DBG != 0) begin : g_dbg
@@ -292,7 +337,12 @@ module riscv_iommu #(
         .inv_valid(inv_valid), .inv_ready(inv_ready), .inv_kind(inv_kind), .inv_av(inv_av),
         .inv_pscv(inv_pscv), .inv_gv(inv_gv), .inv_dv(inv_dv), .inv_pscid(inv_pscid),
         .inv_gscid(inv_gscid), .inv_addr(inv_addr), .inv_did(inv_did), .inv_pid(inv_pid),
-        .xlate_idle(xlate_idle), .req_hold(fence_drain)
+        .xlate_idle(xlate_idle), .req_hold(fence_drain),
+        .hpm_wk_valid(hpm_wk_valid), .hpm_wk_did(hpm_wk_did), .hpm_wk_pv(hpm_wk_pv),
+        .hpm_wk_pid(hpm_wk_pid), .hpm_wk_miss(hpm_wk_miss), .hpm_wk_ddt(hpm_wk_ddt),
+        .hpm_wk_pdt(hpm_wk_pdt), .hpm_wk_fs(hpm_wk_fs), .hpm_wk_gwalks(hpm_wk_gwalks),
+        .hpm_wk_gscv(hpm_wk_gscv), .hpm_wk_gscid(hpm_wk_gscid), .hpm_wk_pscv(hpm_wk_pscv),
+        .hpm_wk_pscid(hpm_wk_pscid)
     );
 
     // ---------------------------------------------------------------- AXI master

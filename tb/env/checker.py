@@ -223,6 +223,8 @@ class CheckerCore:
         if kind == "irq":
             m = self.oracle.model
             return tuple(m.irq_wires()), m.ipsr, m.icvec
+        if kind == "hpm_shape":
+            return self.sb.hpm.shape(*args)      # the DUT's HPM shape, as software found it
         if kind == "sync":
             return time.process_time()   # this process's CPU time (the bench's figures)
         if kind == "final":

@@ -224,6 +224,12 @@ class IommuEnv(uvm_env):
         """What the golden model says a register reads now."""
         return self.checker.query("read_reg", offset, size)
 
+    def hpm_shape(self, counters: int, width: int) -> None:
+        """The DUT's performance monitor has `counters` counters of `width` bits (software
+        found them by writing all-ones, capabilities.HPM's WARL registers): the model becomes
+        that IOMMU, at reset values."""
+        self.checker.query("hpm_shape", counters, width)
+
     def wait_checked(self) -> float | None:
         """Return once every response so far has been judged (the checker process caught up,
         its failure lines logged); at once when the checking runs in this process. Returns

@@ -12,6 +12,9 @@
 - every other DUT write is classified: an IOFENCE.C data write (must match a doorbelled
   IOFENCE.C with AV=1, in order), an MSI (an address range the DUT profile declares: logged),
   or a failure;
+- the performance monitor (capabilities.HPM): every answered request is counted in the
+  model and every read of an HPM register judged (scoreboards/hpm_checker.py: events 1/2
+  exact, walk/miss events up to the model's cache-free count, iohpmcycles monotonic);
 - failures are counted (pyuvm's logger.error does not fail a test) and asserted in
   check_phase; each is one ERROR line with everything needed to act.
 
@@ -32,6 +35,7 @@ from models.transaction import PBMT_NAMES
 from models.fault_queue import RECORD_BYTES
 from scoreboards import CoherenceOracle
 from scoreboards.fault_records import Fault, FaultRecordChecker
+from scoreboards.hpm_checker import HpmChecker, hpm_offset
 
 
 class IommuScoreboard(uvm_component):
@@ -60,6 +64,16 @@ class IommuScoreboard(uvm_component):
         self.totals: dict | None = None               # the checker process's final state
         self.pbmt_unchecked = 0                       # successes without a memory type on the port
         self._pbmt_note = False                       # "not checked" said once
+        self._hpm: HpmChecker | None = None
+
+    @property
+    def hpm(self) -> HpmChecker:
+        """Judges the performance monitor (created once the oracle is connected); walk
+        events are exact for a DUT judged under the no-cache policy."""
+        if self._hpm is None:
+            self._hpm = HpmChecker(self.oracle.model, self._fail,
+                                   exact_walks=self.oracle.policy.name == "no-cache")
+        return self._hpm
 
     @property
     def rec(self) -> FaultRecordChecker:
@@ -106,6 +120,14 @@ class IommuScoreboard(uvm_component):
     def reg_op(self, op) -> None:
         if op.offset in (Reg.TR_REQ_CTL, Reg.TR_RESPONSE) and self._debug_op(op):
             return
+        if hpm_offset(op.offset) and self.oracle.model.hpm is not None:
+            # no effect on translations: straight to the model, no epoch
+            if op.write:
+                self.oracle.model.write_reg(op.offset, op.value, size=op.size)
+                self.hpm.written(op.offset, op.size)
+            else:
+                self.hpm.read(op.offset, op.size, op.result)
+            return
         if op.write:
             self.before_change()
             if op.offset in (Reg.CQB, Reg.CQCSR):
@@ -150,6 +172,8 @@ class IommuScoreboard(uvm_component):
             self._debug = None
             permitted = permitted | self.oracle.outcomes(req)
             self.checked += 1
+            if self.oracle.model.hpm is not None:
+                self.hpm.request(req)          # counted as an untranslated request
             if dbg.unspecified(ctl):
                 return True
             value = op.result
@@ -209,6 +233,8 @@ class IommuScoreboard(uvm_component):
     def translation(self, res) -> None:
         self.checked += 1
         self.inflight.pop(res.seq_no, None)
+        if self.oracle.model.hpm is not None:
+            self.hpm.request(res.req)          # the events this request counts in the model
         earlier = self._earlier.pop(res.seq_no, frozenset())
         variants = self._variants.pop(res.seq_no, None)
         raced = self._raced.pop(res.seq_no, None)

@@ -7,6 +7,7 @@ import sequences.corners_vseq  # noqa: F401
 import sequences.debug_translation_vseq  # noqa: F401
 import sequences.fault_causes_vseq  # noqa: F401  (registers the sequences with the factory)
 import sequences.guest_update_vseq  # noqa: F401
+import sequences.hpm_vseq  # noqa: F401
 import sequences.illegal_command_vseq  # noqa: F401
 import sequences.invalidation_scopes_vseq  # noqa: F401
 import sequences.pbmt_vseq  # noqa: F401
@@ -108,6 +109,14 @@ class DebugTranslationTest(GuestUpdateTest):
     """The debug translation-request interface (sequences/debug_translation_vseq.py); needs the
     DUT built with DBG (our RTL: the parameter set "dbg")."""
     vseq_name = "DebugTranslationVseq"
+
+
+@pyuvm.test(timeout_time=50, timeout_unit="ms")
+class HpmTest(GuestUpdateTest):
+    """The performance monitor (sequences/hpm_vseq.py): counters with filters, an overflow,
+    an inhibited counter, iohpmcycles; every HPM read judged by the scoreboard. Needs the DUT
+    built with HPM (our RTL: the parameter set "hpm")."""
+    vseq_name = "HpmVseq"
 
 
 @pyuvm.test(timeout_time=50, timeout_unit="ms")
