@@ -227,6 +227,8 @@ class CheckerCore:
             return self.sb.hpm.shape(*args)      # the DUT's HPM shape, as software found it
         if kind == "sync":
             return time.process_time()   # this process's CPU time (the bench's figures)
+        if kind == "advice":
+            return [str(f) for f in self.oracle.advice()]
         if kind == "final":
             return self.final()
         raise ValueError(f"unknown checker query {kind!r}")
@@ -572,8 +574,17 @@ class ProcessChecker:
         return self._final
 
     def advice(self) -> list:
-        final = self.finish()
-        return list(final["advice"]) if final else []
+        """The oracle's findings so far. Before the end of the test (a sequence judging its
+        own layer) a question like any other: the checker goes on; after finish(), the final
+        state's."""
+        if self._final is not None:
+            return list(self._final["advice"])
+        if self.dead:
+            return []
+        try:
+            return list(self.query("advice"))
+        except CheckerError:
+            return []
 
 
 class Elsewhere:

@@ -75,6 +75,8 @@ class FakeCore:
         if kind == "spin":
             while True:
                 time.sleep(1)
+        if kind == "advice":
+            return [f"ADVICE so far {len(self.log)}"]
         if kind == "final":
             return {"advice": ["ADVICE x"], "log": len(self.log)}
         if kind == "sync":
@@ -220,3 +222,17 @@ def test_auto_takes_a_process_only_with_an_idle_core(monkeypatch):
 
 def test_idle_cpus_counts_this_process():
     assert checker.idle_cpus() < len(os.sched_getaffinity(0))
+
+
+def test_advice_before_the_end_leaves_the_checker_running():
+    """A sequence asks for the findings so far (the vIOMMU stack attributes them to a layer
+    at the end of its body): the child answers and goes on, so the end-of-test questions
+    (interrupts, register audit) still get answers, and the final state comes once after."""
+    pc, fails, _ = _start()
+    pc.store64(0x100, 1)
+    assert pc.advice() == ["ADVICE so far 1"]
+    pc.store64(0x108, 2)
+    assert pc.query("log")[-1] == ("store", 0x108, 2)       # still alive, still in order
+    assert pc.finish()["advice"] == ["ADVICE x"]
+    assert pc.advice() == ["ADVICE x"]                       # the final state's from now on
+    assert fails == [] and pc.dead is None
