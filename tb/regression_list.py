@@ -17,7 +17,8 @@ expect_verdict SEQUENCE with a mutant; and that `name` is a test cocotb can run 
 
 The test class check reads the module's source with `ast` (importing it would import pyuvm and
 cocotb). cocotb 2.1 runs, of a module, the test objects found among its globals; `@pyuvm.test`
-puts the object for class C into the module that defines C, as `__C`. So C is runnable from
+(and tb.tests.uvm_test's @uvm_test, the same without its import-time cost) puts the object for
+class C into the module that defines C, as `__C`. So C is runnable from
 module M when M defines C with @pyuvm.test, or imports the test object `__C` from a module where
 C is runnable (or star-imports it from a module whose literal __all__ names `__C`). Importing
 the class C alone (concurrency_tests imports GuestUpdateTest from scenario_tests) does not make
@@ -261,6 +262,9 @@ class _Where:
 
 # ---- test classes, from the modules' source -----------------------------------------------
 
+UVM_TEST_MODULE = "tb.tests.uvm_test"    # uvm_test: pyuvm.test without its import-time cost
+
+
 class _ModInfo:
     """What the source of one module says: its top-level classes (and whether each has
     @pyuvm.test), its `from X import Y` names, its star imports and its __all__; `dynamic` when
@@ -291,6 +295,8 @@ class _ModInfo:
                 for a in node.names:
                     if src == "pyuvm" and a.name in ("test", "*"):
                         test_fns.add(a.asname or "test")
+                    elif src == UVM_TEST_MODULE and a.name == "uvm_test":
+                        test_fns.add(a.asname or "uvm_test")
                     elif src == "cocotb" and a.name == "test":
                         cocotb_test_fns.add(a.asname or "test")
                     elif a.name == "*":
@@ -307,7 +313,7 @@ class _ModInfo:
                     else:
                         self.dynamic = True
 
-        def is_ref(f) -> bool:                            # pyuvm.test, or test from pyuvm
+        def is_ref(f) -> bool:              # pyuvm.test, test from pyuvm, or our uvm_test
             return ((isinstance(f, ast.Attribute) and f.attr == "test" and isinstance(f.value, ast.Name)
                      and f.value.id in pyuvm) or (isinstance(f, ast.Name) and f.id in test_fns))
 

@@ -422,6 +422,9 @@ def run(sim: str, build_dir: str | os.PathLike, toplevel: str, test_module: str,
     # the model and the oracle included, which doubles a short run's time. Only the test
     # modules' asserts need the richer failure messages.
     env = {"PYTHONHASHSEED": "0",
+           # cocotb starts pytest's assertion rewriting; without this pytest also imports
+           # every installed plugin (xdist, pytest-split, pytest-cov...) in each simulator
+           "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
            "COCOTB_REWRITE_ASSERTION_FILES": os.environ.get("COCOTB_REWRITE_ASSERTION_FILES",
                                                             REWRITE_ASSERTIONS)}
     env.update(extra_env or {})

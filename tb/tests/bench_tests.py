@@ -5,7 +5,7 @@ import json
 import os
 from pathlib import Path
 
-import pyuvm
+from tb.tests.uvm_test import uvm_test
 
 import sequences.bench_vseq  # noqa: F401
 from tb.tests.base_test import IommuBaseTest
@@ -38,4 +38,4 @@ class BenchBase(IommuBaseTest):
 
 for _shape in ("Hits", "Sv39Miss", "TwoStage", "Mix"):
     _cls = type(f"Bench{_shape}Test", (BenchBase,), {"vseq_name": f"Bench{_shape}Vseq"})
-    globals()[_cls.__name__] = pyuvm.test(timeout_time=600, timeout_unit="sec")(_cls)
+    globals()[_cls.__name__] = uvm_test(timeout_time=600, timeout_unit="sec")(_cls)

@@ -5,7 +5,7 @@ classes; tb/regression.toml lists them (module tb.tests.concurrency_tests).
 """
 from __future__ import annotations
 
-import pyuvm
+from tb.tests.uvm_test import uvm_test
 
 import sequences.concurrency_mix_vseq  # noqa: F401  (registers the sequences with the factory)
 import sequences.concurrency_vseq  # noqa: F401
@@ -21,52 +21,52 @@ class ConcurrencyTest(GuestUpdateTest):
     purpose: relied-before-completion findings are expected (GuestUpdateTest)."""
 
 
-@pyuvm.test(timeout_time=100, timeout_unit="ms")
+@uvm_test(timeout_time=100, timeout_unit="ms")
 class StraddleDdtTest(ConcurrencyTest):
     vseq_name = "StraddleDdtVseq"
 
 
-@pyuvm.test(timeout_time=100, timeout_unit="ms")
+@uvm_test(timeout_time=100, timeout_unit="ms")
 class StraddlePdtTest(ConcurrencyTest):
     vseq_name = "StraddlePdtVseq"
 
 
-@pyuvm.test(timeout_time=100, timeout_unit="ms")
+@uvm_test(timeout_time=100, timeout_unit="ms")
 class StraddleLeafTest(ConcurrencyTest):
     vseq_name = "StraddleLeafVseq"
 
 
-@pyuvm.test(timeout_time=100, timeout_unit="ms")
+@uvm_test(timeout_time=100, timeout_unit="ms")
 class StraddleGLeafTest(ConcurrencyTest):
     vseq_name = "StraddleGLeafVseq"
 
 
-@pyuvm.test(timeout_time=100, timeout_unit="ms")
+@uvm_test(timeout_time=100, timeout_unit="ms")
 class QueueWrapTest(ConcurrencyTest):
     vseq_name = "QueueWrapVseq"
 
 
-@pyuvm.test(timeout_time=100, timeout_unit="ms")
+@uvm_test(timeout_time=100, timeout_unit="ms")
 class FaultOverflowTest(ConcurrencyTest):
     vseq_name = "FaultOverflowVseq"
 
 
-@pyuvm.test(timeout_time=100, timeout_unit="ms")
+@uvm_test(timeout_time=100, timeout_unit="ms")
 class DdtpSwitchTest(ConcurrencyTest):
     vseq_name = "DdtpSwitchVseq"
 
 
-@pyuvm.test(timeout_time=300, timeout_unit="ms")
+@uvm_test(timeout_time=300, timeout_unit="ms")
 class ConcurrencyMixTest(ConcurrencyTest):
     vseq_name = "ConcurrencyMixVseq"
 
 
-@pyuvm.test(timeout_time=1000, timeout_unit="ms")
+@uvm_test(timeout_time=1000, timeout_unit="ms")
 class ConcurrencyMixSoakTest(ConcurrencyTest):
     vseq_name = "ConcurrencyMixSoakVseq"
 
 
-@pyuvm.test(timeout_time=300, timeout_unit="ms")
+@uvm_test(timeout_time=300, timeout_unit="ms")
 class ConcurrencyMixFaultsTest(ConcurrencyTest):
     """Fault bursts and ddtp switches back to back on a slow bus (the records of a burst
     lag its requests): the mix must still keep its fault queue from overflowing."""
@@ -76,6 +76,6 @@ class ConcurrencyMixFaultsTest(ConcurrencyTest):
         cfg.mem_stall = 0.5
 
 
-@pyuvm.test(timeout_time=100, timeout_unit="ms")
+@uvm_test(timeout_time=100, timeout_unit="ms")
 class QueueErrorTest(ConcurrencyTest):
     vseq_name = "QueueErrorVseq"

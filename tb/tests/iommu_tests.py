@@ -1,7 +1,7 @@
 """The scenario tests: each a thin subclass of the base test naming its virtual sequence.
 The regression list (tb/regression.toml) refers to these class names; the policy, the RTL
 parameter set and the expected outcome of each run are set there."""
-import pyuvm
+from tb.tests.uvm_test import uvm_test
 
 import sequences.broken_persona_vseq  # noqa: F401
 import sequences.cache_rules_vseq  # noqa: F401  (registers the sequences with the factory)
@@ -10,42 +10,42 @@ import sequences.smoke_vseq  # noqa: F401
 from tb.tests.base_test import IommuBaseTest
 
 
-@pyuvm.test(timeout_time=10, timeout_unit="ms")
+@uvm_test(timeout_time=10, timeout_unit="ms")
 class SmokeTest(IommuBaseTest):
     vseq_name = "SmokeVseq"
 
 
-@pyuvm.test(timeout_time=10, timeout_unit="ms")
+@uvm_test(timeout_time=10, timeout_unit="ms")
 class DcNegativeCacheTest(IommuBaseTest):
     vseq_name = "DcNegativeCacheVseq"
 
 
-@pyuvm.test(timeout_time=10, timeout_unit="ms")
+@uvm_test(timeout_time=10, timeout_unit="ms")
 class DcNegativeCacheInvalidatingTest(IommuBaseTest):
     vseq_name = "DcNegativeCacheInvalidatingVseq"
 
 
-@pyuvm.test(timeout_time=10, timeout_unit="ms")
+@uvm_test(timeout_time=10, timeout_unit="ms")
 class PscidTagTest(IommuBaseTest):
     vseq_name = "PscidTagVseq"
 
 
-@pyuvm.test(timeout_time=10, timeout_unit="ms")
+@uvm_test(timeout_time=10, timeout_unit="ms")
 class DcChangeTest(IommuBaseTest):
     vseq_name = "DcChangeVseq"
 
 
-@pyuvm.test(timeout_time=10, timeout_unit="ms")
+@uvm_test(timeout_time=10, timeout_unit="ms")
 class RemapRoundsTest(IommuBaseTest):
     vseq_name = "RemapRoundsVseq"
 
 
-@pyuvm.test(timeout_time=10, timeout_unit="ms")
+@uvm_test(timeout_time=10, timeout_unit="ms")
 class DcMisconfiguredTest(IommuBaseTest):
     vseq_name = "DcMisconfiguredVseq"
 
 
-@pyuvm.test(timeout_time=10, timeout_unit="ms")
+@uvm_test(timeout_time=10, timeout_unit="ms")
 class ExampleUnmapTest(IommuBaseTest):
     vseq_name = "ExampleUnmapVseq"
 
@@ -53,16 +53,16 @@ class ExampleUnmapTest(IommuBaseTest):
 # Software mistakes on correct hardware (sequences/broken_persona_vseq.py): none declares the
 # finding its persona causes, so the runs end with the verdict SEQUENCE (tb/regression.toml
 # lists them with expect_verdict = "SEQUENCE"); PteProtectTest is their control.
-@pyuvm.test(timeout_time=10, timeout_unit="ms")
+@uvm_test(timeout_time=10, timeout_unit="ms")
 class PteProtectTest(IommuBaseTest):
     vseq_name = "PteProtectVseq"
 
 
-@pyuvm.test(timeout_time=10, timeout_unit="ms")
+@uvm_test(timeout_time=10, timeout_unit="ms")
 class PteProtectNeverInvalidateTest(IommuBaseTest):
     vseq_name = "PteProtectNeverInvalidateVseq"
 
 
-@pyuvm.test(timeout_time=10, timeout_unit="ms")
+@uvm_test(timeout_time=10, timeout_unit="ms")
 class PteProtectWrongPscidTest(IommuBaseTest):
     vseq_name = "PteProtectWrongPscidVseq"

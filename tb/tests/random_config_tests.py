@@ -1,6 +1,6 @@
 """Constrained-random configurations (sequences/random_config_vseq.py): each seed draws a
 whole configuration from sequences/config_space.py, and the bus stalls too."""
-import pyuvm
+from tb.tests.uvm_test import uvm_test
 
 import sequences.random_config_vseq  # noqa: F401  (registers the sequence with the factory)
 from sequences.config_space import draw_bus, run_seed
@@ -8,7 +8,7 @@ from tb.advice import IN_WINDOW
 from tb.tests.base_test import IommuBaseTest
 
 
-@pyuvm.test(timeout_time=200, timeout_unit="ms")
+@uvm_test(timeout_time=200, timeout_unit="ms")
 class RandomConfigTest(IommuBaseTest):
     vseq_name = "RandomConfigVseq"
     # Random traffic runs while the configuration's devices are updated (a RandomTrafficVseq):

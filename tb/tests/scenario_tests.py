@@ -1,7 +1,7 @@
 """Guest-update, invalidation and constrained-random scenario tests: each a thin subclass of
 the base test naming its virtual sequence. tb/regression.toml lists them (module
 tb.tests.scenario_tests) with their policy and RTL parameter set."""
-import pyuvm
+from tb.tests.uvm_test import uvm_test
 
 import sequences.corners_vseq  # noqa: F401
 import sequences.debug_translation_vseq  # noqa: F401
@@ -42,76 +42,76 @@ class GuestUpdateTest(ScenarioTest):
     expected_findings = (IN_WINDOW,)
 
 
-@pyuvm.test(timeout_time=50, timeout_unit="ms")
+@uvm_test(timeout_time=50, timeout_unit="ms")
 class PteUpdateTest(GuestUpdateTest):
     vseq_name = "PteUpdateVseq"
 
 
-@pyuvm.test(timeout_time=50, timeout_unit="ms")
+@uvm_test(timeout_time=50, timeout_unit="ms")
 class PteUpdateInvalidateEverythingTest(GuestUpdateTest):
     vseq_name = "PteUpdateInvalidateEverythingVseq"
 
 
-@pyuvm.test(timeout_time=50, timeout_unit="ms")
+@uvm_test(timeout_time=50, timeout_unit="ms")
 class PteUpdateNeverOnMapTest(GuestUpdateTest):
     vseq_name = "PteUpdateNeverOnMapVseq"
 
 
-@pyuvm.test(timeout_time=50, timeout_unit="ms")
+@uvm_test(timeout_time=50, timeout_unit="ms")
 class SuperpageTest(GuestUpdateTest):
     vseq_name = "SuperpageVseq"
 
 
-@pyuvm.test(timeout_time=50, timeout_unit="ms")
+@uvm_test(timeout_time=50, timeout_unit="ms")
 class SuperpageInvalidateEverythingTest(GuestUpdateTest):
     vseq_name = "SuperpageInvalidateEverythingVseq"
 
 
-@pyuvm.test(timeout_time=50, timeout_unit="ms")
+@uvm_test(timeout_time=50, timeout_unit="ms")
 class DeviceContextTest(GuestUpdateTest):
     vseq_name = "DeviceContextVseq"
 
 
-@pyuvm.test(timeout_time=50, timeout_unit="ms")
+@uvm_test(timeout_time=50, timeout_unit="ms")
 class DeviceContextInvalidateEverythingTest(GuestUpdateTest):
     vseq_name = "DeviceContextInvalidateEverythingVseq"
 
 
-@pyuvm.test(timeout_time=50, timeout_unit="ms")
+@uvm_test(timeout_time=50, timeout_unit="ms")
 class DdtpModeTest(GuestUpdateTest):
     vseq_name = "DdtpModeVseq"
 
 
-@pyuvm.test(timeout_time=50, timeout_unit="ms")
+@uvm_test(timeout_time=50, timeout_unit="ms")
 class ProcessContextTest(GuestUpdateTest):
     vseq_name = "ProcessContextVseq"
 
 
-@pyuvm.test(timeout_time=50, timeout_unit="ms")
+@uvm_test(timeout_time=50, timeout_unit="ms")
 class ProcessContextInvalidateEverythingTest(GuestUpdateTest):
     vseq_name = "ProcessContextInvalidateEverythingVseq"
 
 
-@pyuvm.test(timeout_time=50, timeout_unit="ms")
+@uvm_test(timeout_time=50, timeout_unit="ms")
 class TwoStageTest(GuestUpdateTest):
     vseq_name = "TwoStageVseq"
 
 
-@pyuvm.test(timeout_time=50, timeout_unit="ms")
+@uvm_test(timeout_time=50, timeout_unit="ms")
 class PbmtTest(GuestUpdateTest):
     """Svpbmt memory types at each stage, combined, remapped (sequences/pbmt_vseq.py); needs
     the DUT built with Svpbmt (our RTL: the parameter set "pbmt")."""
     vseq_name = "PbmtVseq"
 
 
-@pyuvm.test(timeout_time=50, timeout_unit="ms")
+@uvm_test(timeout_time=50, timeout_unit="ms")
 class DebugTranslationTest(GuestUpdateTest):
     """The debug translation-request interface (sequences/debug_translation_vseq.py); needs the
     DUT built with DBG (our RTL: the parameter set "dbg")."""
     vseq_name = "DebugTranslationVseq"
 
 
-@pyuvm.test(timeout_time=50, timeout_unit="ms")
+@uvm_test(timeout_time=50, timeout_unit="ms")
 class HpmTest(GuestUpdateTest):
     """The performance monitor (sequences/hpm_vseq.py): counters with filters, an overflow,
     an inhibited counter, iohpmcycles; every HPM read judged by the scoreboard. Needs the DUT
@@ -119,43 +119,43 @@ class HpmTest(GuestUpdateTest):
     vseq_name = "HpmVseq"
 
 
-@pyuvm.test(timeout_time=50, timeout_unit="ms")
+@uvm_test(timeout_time=50, timeout_unit="ms")
 class InvalidationScopesTest(GuestUpdateTest):
     vseq_name = "InvalidationScopesVseq"
 
 
-@pyuvm.test(timeout_time=50, timeout_unit="ms")
+@uvm_test(timeout_time=50, timeout_unit="ms")
 class FaultCausesTest(GuestUpdateTest):
     vseq_name = "FaultCausesVseq"
 
 
-@pyuvm.test(timeout_time=200, timeout_unit="ms")
+@uvm_test(timeout_time=200, timeout_unit="ms")
 class RandomTrafficTest(GuestUpdateTest):
     vseq_name = "RandomTrafficVseq"
 
 
-@pyuvm.test(timeout_time=200, timeout_unit="ms")
+@uvm_test(timeout_time=200, timeout_unit="ms")
 class RandomTrafficInvalidateEverythingTest(GuestUpdateTest):
     vseq_name = "RandomTrafficInvalidateEverythingVseq"
 
 
-@pyuvm.test(timeout_time=200, timeout_unit="ms")
+@uvm_test(timeout_time=200, timeout_unit="ms")
 class RandomTrafficNeverOnMapTest(GuestUpdateTest):
     vseq_name = "RandomTrafficNeverOnMapVseq"
 
 
 # IOFENCE.C PR/PW must complete under sustained traffic (found starved by this test; fixed).
-@pyuvm.test(timeout_time=200, timeout_unit="ms")
+@uvm_test(timeout_time=200, timeout_unit="ms")
 class FencePrPwUnderTrafficTest(ScenarioTest):
     vseq_name = "FencePrPwUnderTrafficVseq"
 
 
-@pyuvm.test(timeout_time=50, timeout_unit="ms")
+@uvm_test(timeout_time=50, timeout_unit="ms")
 class IllegalCommandTest(ScenarioTest):
     vseq_name = "IllegalCommandVseq"
 
 
-@pyuvm.test(timeout_time=50, timeout_unit="ms")
+@uvm_test(timeout_time=50, timeout_unit="ms")
 class CornersTest(ScenarioTest):
     vseq_name = "CornersVseq"
     # The last step (CornersVseq.bare_mode) switches ddtp to Off, then Bare, and checks the

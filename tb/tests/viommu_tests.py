@@ -2,7 +2,7 @@
 virtual IOMMU from each VMM persona, judged at the guest and the host layer. The broken
 forwarders are listed in tb/regression.toml (subset viommu) with the message they must fail
 with."""
-import pyuvm
+from tb.tests.uvm_test import uvm_test
 
 import sequences.viommu_vseq  # noqa: F401  (registers the sequences with the factory)
 from tb.advice import IN_WINDOW
@@ -16,62 +16,62 @@ class ViommuTest(ScenarioTest):
     expected_findings = (IN_WINDOW,)
 
 
-@pyuvm.test(timeout_time=50, timeout_unit="ms")
+@uvm_test(timeout_time=50, timeout_unit="ms")
 class NestedForwardingTest(ViommuTest):
     vseq_name = "NestedForwardingVseq"
 
 
-@pyuvm.test(timeout_time=50, timeout_unit="ms")
+@uvm_test(timeout_time=50, timeout_unit="ms")
 class NestedGscidNotSubstitutedTest(ViommuTest):
     vseq_name = "NestedGscidNotSubstitutedVseq"
 
 
-@pyuvm.test(timeout_time=50, timeout_unit="ms")
+@uvm_test(timeout_time=50, timeout_unit="ms")
 class NestedDidNotTranslatedTest(ViommuTest):
     vseq_name = "NestedDidNotTranslatedVseq"
 
 
-@pyuvm.test(timeout_time=50, timeout_unit="ms")
+@uvm_test(timeout_time=50, timeout_unit="ms")
 class NestedFenceCompletedEarlyTest(ViommuTest):
     vseq_name = "NestedFenceCompletedEarlyVseq"
 
 
-@pyuvm.test(timeout_time=50, timeout_unit="ms")
+@uvm_test(timeout_time=50, timeout_unit="ms")
 class ShadowingTest(ViommuTest):
     vseq_name = "ShadowingVseq"
 
 
-@pyuvm.test(timeout_time=50, timeout_unit="ms")
+@uvm_test(timeout_time=50, timeout_unit="ms")
 class ShadowingNotUpdatedTest(ViommuTest):
     vseq_name = "ShadowingNotUpdatedVseq"
 
 
-@pyuvm.test(timeout_time=50, timeout_unit="ms")
+@uvm_test(timeout_time=50, timeout_unit="ms")
 class ShadowingStrictGuestTest(ViommuTest):
     vseq_name = "ShadowingStrictGuestVseq"
 
 
 # ---- PASID guests (a guest PDT), Svnapot, the guest's IODIR.INVAL_DDT DV=0
-@pyuvm.test(timeout_time=80, timeout_unit="ms")
+@uvm_test(timeout_time=80, timeout_unit="ms")
 class NestedPasidTest(ViommuTest):
     vseq_name = "NestedPasidVseq"
 
 
-@pyuvm.test(timeout_time=80, timeout_unit="ms")
+@uvm_test(timeout_time=80, timeout_unit="ms")
 class ShadowingPasidTest(ViommuTest):
     vseq_name = "ShadowingPasidVseq"
 
 
-@pyuvm.test(timeout_time=80, timeout_unit="ms")
+@uvm_test(timeout_time=80, timeout_unit="ms")
 class NestedDv0DroppedTest(ViommuTest):
     vseq_name = "NestedDv0DroppedVseq"
 
 
-@pyuvm.test(timeout_time=80, timeout_unit="ms")
+@uvm_test(timeout_time=80, timeout_unit="ms")
 class NestedPdtDidNotTranslatedTest(ViommuTest):
     vseq_name = "NestedPdtDidNotTranslatedVseq"
 
 
-@pyuvm.test(timeout_time=80, timeout_unit="ms")
+@uvm_test(timeout_time=80, timeout_unit="ms")
 class ShadowingPdtNotUpdatedTest(ViommuTest):
     vseq_name = "ShadowingPdtNotUpdatedVseq"

@@ -8,7 +8,7 @@ This file is also the cocotb test module of the two negative tests (run in the s
 """
 from __future__ import annotations
 
-import pyuvm
+from tb.tests.uvm_test import uvm_test
 import pytest
 
 from models import Reg, Request, TTYP
@@ -41,12 +41,12 @@ class _HdlTest(IommuBaseTest):
         cfg.memory = "hdl"
 
 
-@pyuvm.test(timeout_time=1, timeout_unit="ms")
+@uvm_test(timeout_time=1, timeout_unit="ms")
 class HdlStoreAliasTest(_HdlTest):
     vseq_name = "HdlStoreAliasVseq"
 
 
-@pyuvm.test(timeout_time=1, timeout_unit="ms")
+@uvm_test(timeout_time=1, timeout_unit="ms")
 class HdlReadAliasTest(_HdlTest):
     vseq_name = "HdlReadAliasVseq"
 

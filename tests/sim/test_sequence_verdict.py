@@ -18,7 +18,7 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import pyuvm
+from tb.tests.uvm_test import uvm_test
 
 from sequences.broken_persona_vseq import PteProtectNeverInvalidateVseq, accesses
 from tb import dut_profile, regression, runner
@@ -41,7 +41,7 @@ class ProtectThenAssertVseq(PteProtectNeverInvalidateVseq):
         assert all(r.fault for r in again), "scenario: writes must fault after the downgrade"
 
 
-@pyuvm.test(timeout_time=10, timeout_unit="ms")
+@uvm_test(timeout_time=10, timeout_unit="ms")
 class ProtectThenAssertTest(IommuBaseTest):
     vseq_name = "ProtectThenAssertVseq"
 

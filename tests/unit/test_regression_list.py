@@ -349,7 +349,8 @@ PKG = "rl_reexport_pkg"
 
 @pytest.fixture
 def reexport_pkg(tmp_path, monkeypatch):
-    """A package of test modules: `a` defines tests A and A2 (and base class Base); `b` imports
+    """A package of test modules: `a` defines tests A, A2 (pyuvm.test) and A3 (our uvm_test),
+    and base class Base; `b` imports
     the classes A and Base; `c` imports the test object __A (what cocotb discovers); `d`
     star-imports a module whose __all__ names __A, `e` one without __all__; `built` makes its
     tests in a loop."""
@@ -359,6 +360,7 @@ def reexport_pkg(tmp_path, monkeypatch):
     (pkg / "a.py").write_text(textwrap.dedent("""
         import pyuvm
         from pyuvm import test as pyuvm_test
+        from tb.tests.uvm_test import uvm_test
 
         class Base(pyuvm.uvm_test):
             pass
@@ -369,6 +371,10 @@ def reexport_pkg(tmp_path, monkeypatch):
 
         @pyuvm_test(timeout_time=1, timeout_unit="ms")
         class A2(Base):
+            pass
+
+        @uvm_test(timeout_time=1, timeout_unit="ms")
+        class A3(Base):
             pass
         """))
     (pkg / "b.py").write_text(f"from {PKG}.a import A, Base  # noqa: F401\n")
@@ -392,7 +398,7 @@ def reexport_pkg(tmp_path, monkeypatch):
 
 
 def test_reexported_classes(tmp_path, reexport_pkg):
-    assert rl.runnable_classes(f"{PKG}.a") == ({"A", "A2"}, False)
+    assert rl.runnable_classes(f"{PKG}.a") == ({"A", "A2", "A3"}, False)
     assert rl.runnable_classes(f"{PKG}.b") == (set(), False)
     assert rl.runnable_classes(f"{PKG}.c") == ({"A"}, False)
     assert rl.runnable_classes(f"{PKG}.d") == ({"A"}, False)
