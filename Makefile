@@ -67,10 +67,10 @@ SIM ?= all
 JOBS ?= 2
 # make sim's knobs, handed to the regression's front door (tb/regression/__main__.py), which
 # checks them (one line, exit 2) before pytest runs anything.
-SIM_ARGS = --sim $(SIM) --jobs $(JOBS) $(if $(DUT),--dut $(DUT)) $(if $(TEST),--test $(TEST)) \
+SIM_ARGS = --sim $(SIM) --jobs $(JOBS) $(if $(DUT),--dut '$(DUT)') $(if $(TEST),--test '$(TEST)') \
            $(if $(SEED),--seed $(SEED)) $(if $(SEEDS),--seeds $(SEEDS)) $(if $(POLICY),--policy $(POLICY)) \
            $(if $(FILLS),--fills $(FILLS)) $(if $(WAVES),--waves=$(WAVES)) $(if $(SUBSET),--subset $(SUBSET)) \
-           $(if $(ADVICE),--advice $(ADVICE)) $(if $(SHARD),--shard $(SHARD)) $(if $(NAME),--name $(NAME)) $(if $(RESULTS_DIR),--results-dir $(RESULTS_DIR)) \
+           $(if $(ADVICE),--advice $(ADVICE)) $(if $(SHARD),--shard $(SHARD)) $(if $(NAME),--name '$(NAME)') $(if $(RESULTS_DIR),--results-dir $(RESULTS_DIR)) \
            $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(filter 1 yes true,$(LIST)),--list) \
            $(if $(PYTEST_ARGS),-- $(PYTEST_ARGS))
 
@@ -99,7 +99,7 @@ list: $(STAMP)
 
 # The mutation campaign (docs/mutation.md): SIM defaults to icarus here, not all.
 MUTATE_SIM = $(if $(filter file,$(origin SIM)),icarus,$(SIM))
-MUTATE_ARGS = --sim $(MUTATE_SIM) $(if $(DUT),--dut $(DUT)) $(if $(MUTANTS),--mutants $(MUTANTS)) \
+MUTATE_ARGS = --sim $(MUTATE_SIM) $(if $(DUT),--dut '$(DUT)') $(if $(MUTANTS),--mutants $(MUTANTS)) \
               $(if $(SUBSET),--subset $(SUBSET)) $(if $(TESTS),--tests $(TESTS)) $(if $(SEED),--seed $(SEED)) $(if $(SEEDS),--seeds $(SEEDS)) \
               $(if $(JOBS),--jobs $(JOBS)) $(if $(filter 1 yes true,$(LIST)),--list)
 

@@ -359,6 +359,14 @@ class ShadowingNotUpdatedVseq(ViommuVseq):
     vmm_name = "shadowing-not-updated"
 
 
+class NestedForgetsUnmapGuestVseq(ViommuVseq):
+    """A guest driver that leaves its unmaps and remaps without IOTINVAL.VMA, on a correct
+    nesting VMM: the hardware keeps the guest's old translations as the spec allows; the guest
+    is at fault."""
+    vmm_name = "nested-forwarding"
+    guest_driver_policy = "forgets-unmap"
+
+
 class ShadowingStrictGuestVseq(ViommuVseq):
     """A guest driver written for riscv-1.0-strict (nothing after a map) on a shadowing VMM whose
     contract is caching-mode: its maps never reach the shadow. The guest is at fault."""

@@ -151,7 +151,14 @@ def load(path: Path) -> Coverage:
     return Coverage(data, 1)
 
 
-def merge_files(paths: list[Path]) -> Coverage:
+# Items that say how a failure was attributed (the vIOMMU stack's persona x policy x layer): a
+# run that must fail (a broken DUT or persona) hits them as intended, so the regression merges
+# these items from such runs too, and nothing else of theirs (tb/regression/coverage.py).
+ATTRIBUTION_ITEMS = ("iommu.viommu.persona", "iommu.viommu.policy", "iommu.viommu.layer",
+                     "iommu.viommu.persona_x_policy_x_layer")
+
+
+def merge_files(paths: list[Path], attribution_only: tuple = ()) -> Coverage:
     """Merge per-run files and merged files: hits summed per bin, then each item's coverage,
     size and percentage, and its covergroups', recomputed from the bins (cocotb-coverage's
     merge_coverage gives the same database, tests/unit/test_coverage_report.py checks it; it
@@ -159,11 +166,15 @@ def merge_files(paths: list[Path]) -> Coverage:
     against 0.6 s here with the C loader). A path that does not exist is skipped (a run that
     ended before writing its file); no file at all gives an empty Coverage. Files whose items
     have different bins (written by another version of tb/env/covergroups.py) raise
-    ValueError."""
+    ValueError. `attribution_only`: files of which only ATTRIBUTION_ITEMS are merged (they do
+    not count in the number of files merged)."""
     files = [Path(p) for p in paths if Path(p).is_file()]
+    partial = {Path(p) for p in attribution_only if Path(p).is_file()}
     merged: dict = {}
-    for f in files:
+    for f in files + sorted(partial - set(files)):
         for name, attrs in load(f).items.items():
+            if f in partial and name not in ATTRIBUTION_ITEMS:
+                continue
             mine = merged.get(name)
             if mine is None:
                 merged[name] = {k: (dict(v) if k == HITS else v) for k, v in attrs.items()}

@@ -108,10 +108,17 @@ def translation_possible(mode: str, stage: str, size: str, cause: int) -> bool:
     return not (size == "none" and cause == 0)       # a success through a stage has a leaf
 
 
+VIOMMU_CORRECT = ("nested-forwarding", "shadowing")     # the VMM personas that make no mistake
+
+
 def viommu_possible(persona: str, policy: str, layer: str) -> bool:
     """A nesting persona's guest is judged under riscv-1.0-strict, a shadowing one's under
-    caching-mode."""
-    return policy == ("caching-mode" if persona.startswith("shadowing") else "riscv-1.0-strict")
+    caching-mode. A correct VMM is never the layer at fault (its runs end with no finding, or
+    with the guest's or the hardware's); a broken one always is (its mistake fails the run, even
+    one with no visible effect: the audit names it)."""
+    if policy != ("caching-mode" if persona.startswith("shadowing") else "riscv-1.0-strict"):
+        return False
+    return (layer == "VMM") != (persona in VIOMMU_CORRECT)
 
 
 def scope_ignores() -> list[tuple]:
@@ -271,7 +278,9 @@ class Covergroups:
         # sample: (VMM persona, guest feature)
         f = (f"{g}.feature_persona", f"{g}.feature")
 
-        @CoverPoint(f[0], xf=lambda s: s[0], bins=VIOMMU_PERSONAS)
+        # the guest features count for the correct VMMs only (a broken one's run stops at its
+        # mistake: what it exercised before says nothing of the stack)
+        @CoverPoint(f[0], xf=lambda s: s[0], bins=list(VIOMMU_CORRECT))
         @CoverPoint(f[1], xf=lambda s: s[1], bins=VIOMMU_FEATURES)
         @CoverCross(f"{g}.persona_x_feature", items=list(f))
         def viommu_feature(s):

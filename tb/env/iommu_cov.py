@@ -61,11 +61,11 @@ class IommuCoverage(uvm_component):
         outcome = model.walk(req, trace=trace).outcome
         # Everything the shape functions below read, as one tuple: pages with the same
         # contexts and the same leaf permissions share their shape (computed once). PTEs
-        # count by V R W X U G A D and N only.
+        # count by V R W X U G A D, N and PBMT (the memory type bins) only.
         sig = (mode, model.caps.msi_flat, req.did, int(req.ttyp), req.pid is None, req.priv_s,
                outcome.cause, outcome.iotval2 & 1 if outcome.iotval2 else None,
                None if outcome.gpa is None else outcome.gpa >> 39,
-               tuple([(item.kind, item.level, w[0] & 0x80000000000000FF)
+               tuple([(item.kind, item.level, w[0] & 0xE0000000000000FF)
                       if item.kind[0] == "p" and item.kind != "pc" else (item.kind, item.level, w)
                       for item, w in trace]))
         sid = self._sigs.get(sig)

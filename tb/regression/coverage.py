@@ -8,12 +8,13 @@ from pathlib import Path
 from tb.regression.run_one import JobResult
 
 
-def run_files(results: list[JobResult]) -> list[Path]:
+def run_files(results: list[JobResult], must_fail: bool = False) -> list[Path]:
     """The coverage files of the runs that count: ordinary runs that ran (a run on a bug variant
-    or one that must fail exercises a broken DUT or a broken persona)."""
+    or one that must fail exercises a broken DUT or a broken persona). must_fail=True: those of
+    the runs that must fail instead (their failure-attribution items count)."""
     out = []
     for r in results:
-        if r.skipped or r.job.must_fail or r.job.mutant:
+        if r.skipped or bool(r.job.must_fail or r.job.mutant) != must_fail:
             continue
         f = Path(r.job.run_dir or r.job.folder) / "coverage.yml"
         if f.is_file():
@@ -24,7 +25,8 @@ def run_files(results: list[JobResult]) -> list[Path]:
 def merge_and_report(results: list[JobResult], out: Path) -> list[str]:
     """Merge the runs' coverage into `out` and return the summary lines."""
     from tb import coverage_report
-    cov = coverage_report.merge_files(run_files(results))
+    cov = coverage_report.merge_files(run_files(results),
+                                      attribution_only=run_files(results, must_fail=True))
     try:
         written = coverage_report.write(cov, out)
     except OSError:

@@ -101,10 +101,12 @@ def merge(folders: list[Path], out: Path) -> tuple[list[str], bool]:
     n, fails, skips = merge_junit(junits, out / "junit.xml")
     cov_files = [d / coverage_report.RUN_FILE for d in folders
                  if (d / coverage_report.RUN_FILE).is_file()]
+    partial = []
     if not cov_files:                                  # folders without a merged file: the runs'
         cov_files = run_files(rs)
+        partial = run_files(rs, must_fail=True)
     try:
-        cov = coverage_report.merge_files(cov_files)
+        cov = coverage_report.merge_files(cov_files, attribution_only=partial)
     except ValueError as e:                            # files of different coverage models
         raise MergeError(f"coverage files do not merge: {e}") from None
     coverage_report.write(cov, out)

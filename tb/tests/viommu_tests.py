@@ -51,6 +51,11 @@ class ShadowingStrictGuestTest(ViommuTest):
     vseq_name = "ShadowingStrictGuestVseq"
 
 
+@uvm_test(timeout_time=50, timeout_unit="ms")
+class NestedForgetsUnmapGuestTest(ViommuTest):
+    vseq_name = "NestedForgetsUnmapGuestVseq"
+
+
 # ---- PASID guests (a guest PDT), Svnapot, the guest's IODIR.INVAL_DDT DV=0
 @uvm_test(timeout_time=80, timeout_unit="ms")
 class NestedPasidTest(ViommuTest):

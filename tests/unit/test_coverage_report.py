@@ -344,3 +344,58 @@ def test_shapes_shared_by_signature_are_the_shapes_walked():
     assert shared.samples() == walked.samples()
     assert len(shared._sigs) <= 3 * len(flags)    # the second page of each pair was shared
     assert sum(shared.samples()["walk"].values()) == 3 * len(pages)
+
+
+def test_pages_of_other_memory_types_do_not_share_a_shape():
+    """Svpbmt: pages alike but for their PBMT (PMA, NC, IO) have shapes of their own; the
+    memory type bins count each (the signature once kept only V..D and N: every page counted
+    as the first type seen)."""
+    from models import capabilities as capbits
+    o = CoherenceOracle(capabilities=capbits.DEFAULT | 1 << capbits.SVPBMT)
+    _setup(o)
+    for j, pbmt in enumerate((0, 1, 2, 1)):          # PMA, NC, IO, NC again
+        o.store64(0x22000 + 8 * (16 + j), ((0x80000 + j) << 10) | 0xD7 | pbmt << 61)
+    shared, walked = cov_on(o), cov_on(o)
+    walked._sigs = _NoMemo()
+    for j in range(4):
+        req = Request(did=5, iova=0x4001_0000 + 0x1000 * j, ttyp=TTYP.UNTRANSLATED_READ)
+        out = o.model.walk(req).outcome
+        assert out.ok
+        res = TranslationResult(req, j, False, None, out.pa)
+        shared.translation(res)
+        walked.translation(res)
+    assert shared.samples() == walked.samples()
+    assert len(shared._sigs) == 3
+    pbmt = Counter()
+    for names, n in shared.samples()["walk"].items():    # (the bins a walk hit) -> count
+        pbmt.update({b: n for b in names if b.startswith("pbmt.")})
+    assert pbmt == {"pbmt.first.PMA": 1, "pbmt.first.NC": 2, "pbmt.first.IO": 1}
+
+
+def test_runs_that_must_fail_count_only_for_the_failure_attribution(tmp_path):
+    """A broken persona's run (it must fail) hits its persona x policy x layer bin: merged from
+    it; its translations (a broken stack's) are not. The impossible bins are gone: a correct
+    VMM is never the layer at fault, a broken one always is."""
+    good = run_file(tmp_path / "good.yml",
+                    viommu=[(("nested-forwarding", "riscv-1.0-strict", "none"), 1)],
+                    translation=[(("1LVL", "first", "4K", 0, 2, "no", "success", "Sv39", "Bare", "PDTV=0"), 3)])
+    bad = run_file(tmp_path / "bad.yml",
+                   viommu=[(("nested-gscid-not-substituted", "riscv-1.0-strict", "VMM"), 1)],
+                   translation=[(("1LVL", "first", "4K", 0, 2, "no", "success", "Sv39", "Bare", "PDTV=0"), 50)])
+    cross = "iommu.viommu.persona_x_policy_x_layer"
+    m = cr.merge_files([good], attribution_only=[bad])
+    assert m.files == 1
+    assert m.bins(cross)["nested-gscid-not-substituted.riscv-1.0-strict.VMM"] == 1
+    assert m.bins(cross)["nested-forwarding.riscv-1.0-strict.none"] == 1
+    assert m.bins("iommu.viommu.layer") == {"none": 1, "guest": 0, "VMM": 1, "hardware": 0}
+    assert m.bins(XCROSS)["1LVL.first.4K.0"] == 3               # not the broken run's 50
+    # 8 personas: the 2 correct ones with none/guest/hardware, the 6 broken ones with VMM
+    assert set(m.bins(cross)) == (
+        {f"{p}.{pol}.{layer}" for p, pol in (("nested-forwarding", "riscv-1.0-strict"),
+                                             ("shadowing", "caching-mode"))
+         for layer in ("none", "guest", "hardware")}
+        | {f"{p}.riscv-1.0-strict.VMM" for p in ("nested-gscid-not-substituted",
+                                                 "nested-did-not-translated",
+                                                 "nested-fence-completed-early", "nested-dv0-dropped")}
+        | {f"{p}.caching-mode.VMM" for p in ("shadowing-not-updated", "shadowing-pdt-not-updated")})
+    assert cr.merge_files([good]).bins(cross)["nested-gscid-not-substituted.riscv-1.0-strict.VMM"] == 0
