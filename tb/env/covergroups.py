@@ -343,8 +343,12 @@ class Covergroups:
 
     @classmethod
     def export(cls, path: Path) -> Path:
-        """The per-run file: database() as YAML."""
-        Path(path).write_text(yaml.dump(cls.database(), Dumper=_Dumper, default_flow_style=False))
+        """The per-run file: database() as YAML, and its JSON twin for the regression's merge
+        (tb/coverage_report.py FAST_FILE), written after it."""
+        from tb.coverage_report import FAST_FILE, to_json
+        db = cls.database()
+        Path(path).write_text(yaml.dump(db, Dumper=_Dumper, default_flow_style=False))
+        Path(path).with_name(FAST_FILE).write_text(to_json(db))
         return Path(path)
 
 

@@ -399,3 +399,25 @@ def test_runs_that_must_fail_count_only_for_the_failure_attribution(tmp_path):
                                                  "nested-fence-completed-early", "nested-dv0-dropped")}
         | {f"{p}.caching-mode.VMM" for p in ("shadowing-not-updated", "shadowing-pdt-not-updated")})
     assert cr.merge_files([good]).bins(cross)["nested-gscid-not-substituted.riscv-1.0-strict.VMM"] == 0
+
+
+def test_the_json_twin_reads_as_the_yaml_file(tmp_path):
+    """A run writes coverage.yml and coverage.json (read by the merge: PyYAML is ~50x slower);
+    both give the same database, integer bins included; a twin older than its coverage.yml
+    (the YAML edited or rewritten since) is not used."""
+    import os
+    import yaml
+    d = tmp_path / "run"
+    d.mkdir()
+    f = run_file(d / cr.RUN_FILE, translation=[(("1LVL", "first", "4K", 13, 2, "no", "fault", "Sv39",
+                                                  "Bare", "PDTV=0"), 2)], fault_cause=[(13, 2)])
+    twin = d / cr.FAST_FILE
+    assert twin.is_file()
+    from_yaml = cr.Coverage(yaml.load(f.read_text(), Loader=cr._Loader), 1)
+    assert cr.load(f) == from_yaml
+    assert cr.load(f).items["iommu.fault.cause"][cr.HITS][13] == 2    # an integer bin stays one
+    twin.write_text(twin.read_text().replace('[13, 2]', '[13, 99]'))
+    assert cr.load(f).bins("iommu.fault.cause")["13"] == 99      # (the twin is what is read)
+    st = f.stat()
+    os.utime(twin, ns=(st.st_atime_ns, st.st_mtime_ns - 10**9))  # older than the YAML
+    assert cr.load(f) == from_yaml
