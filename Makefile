@@ -44,8 +44,11 @@ check-icarus:
 
 # DUT=<name or profile>: the tests that run the regression use that DUT (the others test the
 # model, the oracle and our own RTL's blocks).
+# TEST_JOBS: pytest-xdist workers (the simulations and the unit tests on both cores; builds
+# are shared safely between them); TEST_JOBS=1 runs everything in one process.
+TEST_JOBS ?= 2
 test: $(STAMP) check-icarus
-	$(if $(DUT),IOMMU_TEST_DUT=$(DUT)) $(VPY) -m pytest tests $(PYTEST_ARGS)
+	$(if $(DUT),IOMMU_TEST_DUT=$(DUT)) $(VPY) -m pytest tests $(if $(filter-out 1,$(TEST_JOBS)),-n $(TEST_JOBS)) $(PYTEST_ARGS)
 
 cov: $(STAMP)
 	$(VPY) -m pytest tests/unit -q --cov=models --cov=scoreboards --cov-report=term-missing:skip-covered
