@@ -27,7 +27,7 @@ help:
 	@echo "make bench  - throughput figures"
 	@echo "make lint   - verilator --lint-only -Wall over rtl/"
 	@echo "make cov    - line coverage of models/ and scoreboards/ by the unit tests"
-	@echo "make soak   - the soak subset: many seeds of the long random tests (SEEDS=N SIM= DUT= ADVICE= JOBS= SHARD=)"
+	@echo "make soak   - the soak subset: many seeds of the long random tests (SEEDS=N SIM= DUT= ADVICE= JOBS= SHARD= NAME= RESUME=1)"
 
 venv: $(STAMP)
 
@@ -75,6 +75,7 @@ SIM_ARGS = --sim $(SIM) --jobs $(JOBS) $(if $(DUT),--dut '$(DUT)') $(if $(TEST),
            $(if $(FILLS),--fills $(FILLS)) $(if $(WAVES),--waves=$(WAVES)) $(if $(SUBSET),--subset $(SUBSET)) \
            $(if $(ADVICE),--advice $(ADVICE)) $(if $(SHARD),--shard $(SHARD)) $(if $(NAME),--name '$(NAME)') $(if $(RESULTS_DIR),--results-dir $(RESULTS_DIR)) \
            $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(filter 1 yes true,$(LIST)),--list) \
+           $(if $(filter 1 yes true,$(RESUME)),--resume) \
            $(if $(PYTEST_ARGS),-- $(PYTEST_ARGS))
 
 # Icarus is needed unless SIM=verilator.

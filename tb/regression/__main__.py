@@ -41,6 +41,7 @@ def parse(argv):
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--name")
     ap.add_argument("--results-dir")
+    ap.add_argument("--resume", action="store_true")
     ap.add_argument("pytest_args", nargs="*")
     args = ap.parse_args(argv)
     return args
@@ -74,6 +75,8 @@ def check(args) -> dict:
     n_runs = len(plan.plan(data, knobs, dut))
     if args.name is not None and (not args.name or "/" in args.name or args.name in (".", "..", "latest")):
         raise UsageError(f"NAME must be a plain folder name under results/, got {args.name!r}")
+    if args.resume and not (args.name or args.results_dir):
+        raise UsageError("RESUME=1 continues a results folder: name it with NAME= (or RESULTS_DIR=)")
     # no more workers than runs: a replay of one run starts no worker process at all
     return {"waves": waves, "jobs": min(jobs, n_runs) if not shard else jobs, "shard": shard}
 
@@ -88,6 +91,8 @@ def pytest_argv(args, v: dict) -> list[str]:
             out += [f"--{opt}", str(val)]
     if v["waves"]:
         out.append("--waves")
+    if getattr(args, "resume", False):
+        out.append("--resume")
     if v["jobs"] > 1:
         out += ["-n", str(v["jobs"])]
     if v["shard"]:

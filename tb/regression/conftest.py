@@ -49,6 +49,8 @@ def pytest_addoption(parser):
     g.addoption("--advice", default=advice.DEFAULT_MODE, help="error or warn")
     g.addoption("--timeout", help="wall-clock seconds per run (default: the list's)")
     g.addoption("--results", help="the results folder (default results/<timestamp>)")
+    g.addoption("--resume", action="store_true",
+                help="keep the runs that already passed in the results folder (same code)")
 
 
 def _int(value, name: str, low: int):
@@ -141,6 +143,47 @@ def prepare_results(out: Path) -> None:
             pass
 
 
+def _same_run(a, b) -> bool:
+    """The same run: every field of the job but where it was built and run and its limits."""
+    from dataclasses import asdict
+    loose = ("build_dir", "run_dir", "timeout", "waves")
+    da, db = asdict(a), asdict(b)
+    return all(da.get(k) == db.get(k) for k in set(da) | set(db) if k not in loose)
+
+
+CODE_FILE = "code.txt"      # the code a results folder's runs ran (RESUME=1 checks it)
+
+
+def code_stamp() -> str:
+    """The commit checked out, and a digest of the uncommitted changes to tracked files (the
+    results and build folders are not tracked): runs made under the same stamp ran the same
+    code."""
+    import hashlib
+    import subprocess
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=planning.REPO, capture_output=True,
+                              text=True, timeout=30).stdout.strip()
+        diff = subprocess.run(["git", "diff", "HEAD", "--binary"], cwd=planning.REPO,
+                              capture_output=True, timeout=60).stdout
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (no git)"
+    if not head:
+        return "unknown (not a git checkout)"
+    return head + (f" + uncommitted changes {hashlib.sha1(diff).hexdigest()[:12]}" if diff else "")
+
+
+def stamp_results(out: Path, resume: bool) -> None:
+    """Write the code stamp of a results folder; to resume one, it must be the same."""
+    f = out / CODE_FILE
+    now = code_stamp()
+    if resume and f.is_file():
+        was = f.read_text().strip()
+        if was != now:
+            raise UsageError(f"RESUME=1: {out} holds runs of {was}, the code now is {now}; "
+                             f"resume on the same code, or start a new folder")
+    f.write_text(now + "\n")
+
+
 class Regression:
     """The plan of this process, and (in the controlling process) what has been reported."""
 
@@ -163,6 +206,7 @@ class Regression:
         self.t0 = time.time()
         self.printed_builds: set = set()
         self.prebuilt = False
+        self.resume = bool(config.getoption("resume"))
 
     def failed_build(self, key) -> str | None:
         """The error of a build the controlling process already tried (and printed)."""
@@ -177,8 +221,21 @@ class Regression:
             pass
         return None
 
+    def earlier(self, job) -> JobResult | None:
+        """RESUME=1: the result this run left in the folder, if it ended as expected."""
+        f = Path(job.run_dir) / "result.json"
+        try:
+            r = JobResult.from_json(f.read_text())
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+        return r if r.ok and not r.skipped and _same_run(r.job, job) else None
+
     def execute(self, job) -> JobResult:
         """Build if needed, run, and leave result.json in the run's folder."""
+        if self.resume:
+            r = self.earlier(job)
+            if r is not None:
+                return r
         if job.skip:
             r = JobResult(job, True, 0.0, job.skip, skipped=True)
         else:
@@ -213,6 +270,7 @@ def pytest_configure(config):
         try:
             if not config.getoption("collectonly"):
                 prepare_results(reg.out)
+                stamp_results(reg.out, reg.resume)
         except UsageError as e:
             raise pytest.UsageError(str(e)) from None
         os.environ[RESULTS_ENV] = str(reg.out)     # the workers start after this, with it

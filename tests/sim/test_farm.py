@@ -188,3 +188,30 @@ def test_last_failed_reruns_only_the_failures(tmp_path):
     stop = regression(first_fails, tmp_path / "c", "--sim", "icarus", "--jobs", "1", "--", *cache, "-x")
     assert stop.returncode == 1, stop.stdout + stop.stderr
     assert re.search(r"\n0 passed, 1 failed, 0 sequence, 0 skipped in .*; 2 not run", stop.stdout), stop.stdout
+
+
+def test_resume_keeps_the_runs_that_passed_and_refuses_other_code(tmp_path):
+    """RESUME=1 on a results folder: the runs that passed there are kept (not run again, their
+    results counted), the others run; a folder made by other code is refused with one line."""
+    listing = write_list(tmp_path / "l.toml", [("PassingCase", 2, ""), ("FailingCase", 1, "")])
+    out = tmp_path / "out"
+    first = regression(listing, out, "--sim", "icarus", "--jobs", "1")
+    assert first.returncode == 1, first.stdout + first.stderr
+    passed = out / "runs" / "icarus" / "PassingCase" / "seed1" / "sim.log"
+    failed = out / "runs" / "icarus" / "FailingCase" / "seed1" / "sim.log"
+    t_pass, t_fail = passed.stat().st_mtime_ns, failed.stat().st_mtime_ns
+    again = regression(listing, out, "--sim", "icarus", "--jobs", "1", "--resume")
+    assert again.returncode == 1, again.stdout + again.stderr
+    assert "\n2 passed, 1 failed, 0 sequence, 0 skipped in " in again.stdout
+    assert passed.stat().st_mtime_ns == t_pass          # kept
+    assert failed.stat().st_mtime_ns != t_fail          # run again
+    (out / "code.txt").write_text("0123abc\n")          # runs of other code
+    other = regression(listing, out, "--sim", "icarus", "--jobs", "1", "--resume")
+    assert other.returncode == 2
+    errors = [ln for ln in other.stderr.splitlines() if ln.strip()]
+    assert len(errors) == 1 and "holds runs of 0123abc, the code now is" in errors[0], other.stderr
+    assert "Traceback" not in other.stdout + other.stderr
+    no_name = subprocess.run([sys.executable, "-m", "tb.regression", "--sim", "icarus", "--resume"],
+                             cwd=ROOT, capture_output=True, text=True, timeout=120,
+                             env=dict(os.environ, IOMMU_REGRESSION_LIST=str(listing)))
+    assert no_name.returncode == 2 and "RESUME=1 continues a results folder" in no_name.stderr
