@@ -65,6 +65,9 @@ def _av_match(cmd: Command, key: Key, level: int, vpn: int) -> bool:
     return (key.leaf or bool(cmd.nl)) and _range_match(cmd, key.width, 12 + 9 * level, vpn)
 
 
+NL0_SPARES = "AV=1 with NL=0 spares non-leaf entries (NL=1 or AV=0 covers them)"
+
+
 def covers(cmd: Command, key: Key) -> bool:
     """Does `cmd` (once complete) remove cached copies of the item `key`?"""
     name, kind, tag = cmd.name, key.kind, key.tag
@@ -140,7 +143,7 @@ def why_not(cmd: Command, key: Key) -> str:
         if cmd.pscv and pscid != cmd.pscid:
             return f"PSCID {cmd.pscid}, not {pscid}"
         if not key.leaf and not cmd.nl:
-            return "AV=1 spares non-leaf entries"
+            return NL0_SPARES
         return _outside(cmd, vpn << (12 + 9 * level))
     if name != GVMA:
         return "IOTINVAL.VMA does not cover G-stage or MSI entries"
@@ -148,7 +151,7 @@ def why_not(cmd: Command, key: Key) -> str:
     if gscid != cmd.gscid:
         return f"GSCID {cmd.gscid}, not {gscid}"
     if kind == "pte2" and not key.leaf and not cmd.nl:
-        return "AV=1 spares non-leaf entries"
+        return NL0_SPARES
     page = tag[1] << 12 if kind == "msipte" else tag[2] << (12 + 9 * tag[1])
     return _outside(cmd, page)
 
