@@ -127,3 +127,44 @@ def test_model_queue(caps, words, ill):
 def test_capabilities_names():
     assert capbits.NL == 42 and capbits.S == 43
     assert "NL S" in capbits.describe(CAPS | CAP_NL | CAP_S)
+
+
+# ------------------------------------------------------------------ the software builders
+def test_builders_and_napot_cover():
+    from sequences.sw.commands import iotinval_gvma, iotinval_vma, napot_cover
+    c = iotinval_vma(pscid=7, addr=0x4000_0000, size=0x4000)
+    assert (c.av, c.s, c.nl, c.addr) == (1, 1, 0, 0x4000_1000)
+    assert encode(c) == VMA_S
+    assert iotinval_vma(pscid=7, addr=0x4000_1000, nl=True) == decode(*VMA_NL, 0, nl=True)
+    assert iotinval_vma(addr=0x4000_1000, size=0x1000).s == 0          # one page: S=0
+    g = iotinval_gvma(gscid=3, addr=0x4000_0000, size=0x20_0000, nl=True)
+    assert encode(g) == GVMA_NL_S
+    with pytest.raises(ValueError):
+        iotinval_vma(addr=0x4000_1000, size=0x4000)                      # not aligned
+    with pytest.raises(ValueError):
+        iotinval_vma(nl=True)                                            # AV=0 ignores NL
+    assert napot_cover(0x4000_0000, 0x4000_4000) == (0x4000_0000, 0x4000)
+    assert napot_cover(0x4000_1000, 0x4000_3000) == (0x4000_0000, 0x4000)
+    # two pages either side of a 2 MiB boundary (0x401F_F000, 0x4020_0000) agree above bit 22
+    # only: the smallest NAPOT block holding both is 4 MiB
+    assert napot_cover(0x401F_F000, 0x4020_1000) == (0x4000_0000, 0x40_0000)
+
+
+def test_plan_ranges_and_what_covers_what():
+    from sequences.sw.commands import iotinval_vma
+    from sequences.sw.invalidation_plan import covers, ranged, simplify
+    pages = [iotinval_vma(pscid=7, addr=0x4000_0000 + 0x1000 * i) for i in range(4)]
+    assert ranged(pages) == [iotinval_vma(pscid=7, addr=0x4000_0000, size=0x4000)]
+    assert ranged(pages[:1]) == pages[:1]                                # one page stays S=0
+    other = iotinval_vma(pscid=8, addr=0x4000_0000)
+    assert ranged(pages[:2] + [other]) == [iotinval_vma(pscid=7, addr=0x4000_0000, size=0x2000),
+                                           other]
+    rng = iotinval_vma(pscid=7, addr=0x4000_0000, size=0x4000)
+    assert covers(rng, pages[2]) and not covers(pages[2], rng)
+    # the page ADDR names with S=0 is not the S=1 range at the same ADDR
+    same_addr = iotinval_vma(pscid=7, addr=0x4000_1000)
+    assert rng.addr == same_addr.addr and not covers(same_addr, rng)
+    assert simplify([same_addr, rng]) == [rng]
+    nl = iotinval_vma(pscid=7, addr=0x4000_1000, nl=True)
+    assert covers(nl, same_addr) and not covers(same_addr, nl)
+    assert covers(iotinval_vma(pscid=7), nl)                              # AV=0 covers all
