@@ -14,13 +14,20 @@ asserts where the oracle must have settled):
    the page ADDR names, does not);
 5. a level-1 non-leaf PTE re-pointed to a new level-0 table with other pages: AV=1 NL=0 over
    the range (leaves only: the cached non-leaf entry may survive, so the oracle still permits
-   the old pages), then AV=1 NL=1 S=1 over the 2 MiB (everything on the way: settled).
-A DUT without capabilities.S (or NL, for step 5) skips the steps, with the reason.
+   the old pages), then AV=1 NL=1 S=1 over the 2 MiB (everything on the way: settled); then
+   a page of step 1 remapped and invalidated by AV=1 NL=1 S=0 (one page, all levels);
+6. a G-stage-only device (Sv39x4, GSCID 4): two 4 KiB G-stage pages remapped, one
+   IOTINVAL.GVMA GV=1 AV=1 S=1 over the 8 KiB; one remapped, IOTINVAL.GVMA AV=1 NL=1 (our
+   RTL drops every entry of the GSCID for any GVMA: these judge the oracle's scope and a
+   DUT that matches GPAs).
+A DUT without capabilities.S skips the scenario, without NL step 5 and the NL=1 GVMA, without
+Sv39x4 step 6, each with the reason.
 """
 from __future__ import annotations
 
 from sequences.guest_update_vseq import GuestUpdateBase, req
-from sequences.sw.commands import iotinval_vma
+from sequences.sw.commands import iotinval_gvma, iotinval_vma
+from sequences.sw.device_directory import DeviceContextSpec
 from sequences.sw.page_table import SIZE_2M
 
 DID, PSCID = 0x15, 9
@@ -28,6 +35,8 @@ BASE = 0x4000_0000                # four 4 KiB pages
 SP = BASE + SIZE_2M               # a 2 MiB superpage
 NLR = BASE + 2 * SIZE_2M          # the 2 MiB region whose level-1 entry is re-pointed
 PA = 0x2000_0000                  # data pages (SPAs)
+G_DID, GSCID = 0x16, 4
+GPA = 0x6000_0000                 # G-stage-only device: two GPA pages
 
 
 class IotinvalNlSVseq(GuestUpdateBase):
@@ -38,8 +47,11 @@ class IotinvalNlSVseq(GuestUpdateBase):
         self.pt = await self.host_device(DID, "sv39", PSCID)
         await self.four_pages()
         await self.superpage()
-        if self.dut.need("nl", "IOTINVAL NL=1 after a non-leaf PTE change (step 5)"):
+        nl = self.dut.need("nl", "IOTINVAL NL=1 (steps 5 and 6's NL=1 command)")
+        if nl:
             await self.non_leaf()
+        if self.dut.need("sv39x4", "the G-stage ranges (step 6)"):
+            await self.g_stage(nl)
 
     async def invalidate(self, *cmds) -> None:
         """Explicit commands + IOFENCE.C after stores (cleaned first on a non-coherent
@@ -127,3 +139,36 @@ class IotinvalNlSVseq(GuestUpdateBase):
         # NL=1 over the 2 MiB: the non-leaf entry on the way goes too
         await self.invalidate(self.range_cmd(NLR, SIZE_2M, nl=True))
         await self.settle(reqs, lambda r: ("pa", PA + 0xC0_0000 + (r.iova - NLR)), "NL=1 over 2 MiB")
+        # a leaf remapped (page 0 of step 1: the page table's own view of NLR is stale now),
+        # AV=1 NL=1 S=0: the page's entries of every level
+        q = [req(DID, BASE + 0x10, "r")]
+        await self.translate(q)
+        pt.remap(BASE, PA + 0xE0_0000)
+        await self.translate(q)
+        await self.invalidate(iotinval_vma(pscid=PSCID, addr=BASE, nl=True))
+        await self.settle(q, lambda r: ("pa", PA + 0xE0_0010), "NL=1 S=0")
+
+    # -- 6: IOTINVAL.GVMA with S and NL -------------------------------------------------------
+    async def g_stage(self, nl: bool) -> None:
+        g = self.page_table("sv39x4", gscid=GSCID)
+        for i in range(2):
+            g.map(GPA + 0x1000 * i, PA + 0x100_0000 + 0x1000 * i, perms="rw")
+        await self.after_update(self.ddt.set_dc(G_DID, DeviceContextSpec(
+            g_mode="sv39x4", g_root=g.root, gscid=GSCID)))
+        reqs = [req(G_DID, GPA + 0x1000 * i + 0x20, t) for i in range(2) for t in "rw"]
+
+        def at(base):
+            return lambda r: ("pa", PA + base + (r.iova - GPA))
+
+        await self.settle(reqs, at(0x100_0000), "G-stage pages mapped")
+        for i in range(2):
+            g.remap(GPA + 0x1000 * i, PA + 0x110_0000 + 0x1000 * i)
+        await self.translate(reqs)
+        await self.invalidate(iotinval_gvma(gscid=GSCID, addr=GPA, size=0x2000))
+        await self.settle(reqs, at(0x110_0000), "GVMA S=1 over 8 KiB")
+        if not nl:
+            return
+        g.remap(GPA, PA + 0x120_0000)
+        await self.translate(reqs[:2])
+        await self.invalidate(iotinval_gvma(gscid=GSCID, addr=GPA, nl=True))
+        await self.settle(reqs[:2], at(0x120_0000), "GVMA NL=1")
