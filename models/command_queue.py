@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 from .device_context import bits
 
@@ -27,6 +28,8 @@ class Command:
     dv: int = 0
     did: int = 0
     pid: int = 0
+    nl: int = 0           # IOTINVAL NL[34] (capabilities.NL): AV=1 also drops non-leaf PTEs
+    s: int = 0            # IOTINVAL S[73] (capabilities.S): AV=1 ADDR is a NAPOT range
 
 
 class IllegalCommand(Exception):
@@ -46,21 +49,33 @@ def _mask(*ranges: tuple[int, int]) -> int:
 
 
 # Reserved bits of each command, as positions in the 128-bit command. NL (34) and S (73)
-# are reserved because capabilities.NL and capabilities.S are 0.
-_RSVD_IOTINVAL = _mask((11, 11), (34, 34), (43, 35), (73, 60), (127, 126))
+# are reserved unless capabilities.NL (bit 42) / capabilities.S (bit 43) is 1 (spec chapter
+# "IOMMU Extensions": "When the capabilities.NL bit is 0, bit 34 remains reserved", likewise
+# bit 73 for S; a reserved bit set makes the command illegal, cmd_ill).
+_NL_BIT, _S_BIT = 34, 73
+_RSVD_IOTINVAL = _mask((11, 11), (43, 35), (72, 60), (127, 126))
 _RSVD_IOFENCE = _mask((31, 14), (127, 126))
 _RSVD_IODIR = _mask((11, 10), (32, 32), (39, 34), (127, 64))
 
 
-def decode(dw0: int, dw1: int, fctl_wsi: int) -> Command:
+def decode(dw0: int, dw1: int, fctl_wsi: int, *, nl: bool = False, s: bool = False) -> Command:
+    """One command; `nl` and `s` are capabilities.NL and capabilities.S (without them bits 34
+    and 73 of IOTINVAL are reserved)."""
     cmd = dw1 << 64 | dw0
     opcode, func3 = bits(cmd, 6, 0), bits(cmd, 9, 7)
     if opcode == OP_IOTINVAL and func3 in (F_VMA, F_GVMA):
         if cmd & _RSVD_IOTINVAL:
-            raise IllegalCommand("IOTINVAL with a reserved bit set (NL and S are unsupported)", "iotinval.reserved")
+            raise IllegalCommand("IOTINVAL with a reserved bit set", "iotinval.reserved")
+        if cmd >> _NL_BIT & 1 and not nl:
+            raise IllegalCommand("IOTINVAL with NL=1 while capabilities.NL is 0 (bit 34 reserved)",
+                                 "iotinval.reserved")
+        if cmd >> _S_BIT & 1 and not s:
+            raise IllegalCommand("IOTINVAL with S=1 while capabilities.S is 0 (bit 73 reserved)",
+                                 "iotinval.reserved")
         c = Command("IOTINVAL.VMA" if func3 == F_VMA else "IOTINVAL.GVMA", av=bits(cmd, 10, 10),
                     pscid=bits(cmd, 31, 12), pscv=bits(cmd, 32, 32), gv=bits(cmd, 33, 33),
-                    gscid=bits(cmd, 59, 44), addr=bits(cmd, 125, 74) << 12)
+                    gscid=bits(cmd, 59, 44), addr=bits(cmd, 125, 74) << 12,
+                    nl=bits(cmd, 34, 34), s=bits(cmd, 73, 73))
         if func3 == F_GVMA and c.pscv:
             raise IllegalCommand("IOTINVAL.GVMA with PSCV=1", "iotinval.gvma_pscv")
         return c
@@ -91,7 +106,8 @@ def encode(c: Command) -> tuple[int, int]:
     """The two doublewords of a command (the inverse of decode, for software layers)."""
     if c.name.startswith("IOTINVAL"):
         v = (OP_IOTINVAL | (F_GVMA if c.name.endswith("GVMA") else F_VMA) << 7 | c.av << 10
-             | c.pscid << 12 | c.pscv << 32 | c.gv << 33 | c.gscid << 44 | (c.addr >> 12) << 74)
+             | c.pscid << 12 | c.pscv << 32 | c.gv << 33 | c.nl << 34 | c.gscid << 44
+             | c.s << 73 | (c.addr >> 12) << 74)
     elif c.name == "IOFENCE.C":
         v = (OP_IOFENCE | c.av << 10 | c.wsi << 11 | c.pr << 12 | c.pw << 13 | c.data << 32
              | (c.addr >> 2) << 64)
@@ -101,3 +117,32 @@ def encode(c: Command) -> tuple[int, int]:
     else:
         raise ValueError(f"unknown command name {c.name!r}")
     return v & (2**64 - 1), v >> 64
+
+
+# ------------------------------------------------------------------ address ranges (S)
+ADDR_BITS = 52            # the ADDR operand: IOVA/GPA[63:12]
+
+
+def napot_range(c: Command) -> Optional[tuple[int, int]]:
+    """The addresses an address-specific IOTINVAL names, as (base, log2 of the size in bytes).
+
+    S=0 (or S ignored): the 4 KiB page of ADDR. S=1 (Address Range Invalidation extension):
+    ADDR[63:12] is a NAPOT operand; if its lowest 0 bit is at X the range is 2^(X+1) * 4 KiB,
+    based at ADDR with bits X..0 of the operand cleared (X=0: 8 KiB). MSB 0 and all other
+    bits 1: the whole address space (2^64 bytes). All bits 1: UNSPECIFIED -> None."""
+    op = (c.addr >> 12) & ((1 << ADDR_BITS) - 1)
+    if not c.s:
+        return op << 12, 12
+    if op == (1 << ADDR_BITS) - 1:
+        return None
+    x = ((op + 1) & ~op).bit_length() - 1        # the lowest 0 bit of the operand
+    return (op >> (x + 1)) << (x + 1 + 12), x + 1 + 12
+
+
+def napot_operand(base: int, size: int) -> int:
+    """ADDR (as a byte address, ADDR[63:12] << 12) encoding the NAPOT range [base, base+size)
+    with S=1: size a power of two >= 8 KiB, base aligned to it."""
+    if size < 0x2000 or size & (size - 1) or base % size:
+        raise ValueError(f"S=1 needs a power-of-two size >= 8 KiB and an aligned base, got "
+                         f"base {base:#x} size {size:#x}")
+    return base | (size // 2 - 1) & ~0xFFF

@@ -256,7 +256,7 @@ class IommuModel:
                 return
             try:
                 cmd = decode(int.from_bytes(raw[:8], "little"), int.from_bytes(raw[8:], "little"),
-                             (self.fctl >> 1) & 1)
+                             (self.fctl >> 1) & 1, nl=self.caps.nl, s=self.caps.s)
             except IllegalCommand:
                 self._cq_error(CQCSR_CMD_ILL)
                 return

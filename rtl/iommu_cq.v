@@ -9,7 +9,10 @@
 // (cqh, error bits, the fence's store) are dropped; an invalidation already handed over still
 // completes, which is always safe.
 // Style: docs/design.md, "Simulation speed and the RTL's style" (one gated block).
-module iommu_cq (
+module iommu_cq #(
+    parameter NL = 0,                   // capabilities.NL: IOTINVAL bit 34 is the NL operand
+    parameter S  = 0                    // capabilities.S: IOTINVAL bit 73 is the S operand
+) (
     input  wire         clk,
     input  wire         rst_n,
 
@@ -55,6 +58,7 @@ module iommu_cq (
     output wire [51:0]  inv_addr,
     output wire [23:0]  inv_did,
     output wire [19:0]  inv_pid,
+    output wire [51:0]  inv_amask,      // IOTINVAL S=1: ADDR bits outside the match (range)
     input  wire         xlate_idle,
     // IOFENCE.C PR/PW: while draining, no new device request is accepted, so the requests
     // processed before the fence finish and the fence completes under continuous traffic
@@ -90,9 +94,9 @@ module iommu_cq (
 
     // IOTINVAL.VMA / .GVMA: AV[10] rsvd[11] PSCID[31:12] PSCV[32] GV[33] NL[34] rsvd[43:35]
     // GSCID[59:44] rsvd[72:60] S[73] ADDR[63:12] at [125:74] rsvd[127:126]. NL and S are
-    // reserved here (their capabilities are 0).
-    wire iotinval_ok = (func3 == 3'd0 || func3 == 3'd1) && !cmd[11] && !cmd[34] &&
-                       cmd[43:35] == 9'b0 && cmd[72:60] == 13'b0 && !cmd[73] &&
+    // reserved unless their capabilities (parameters NL, S) are 1.
+    wire iotinval_ok = (func3 == 3'd0 || func3 == 3'd1) && !cmd[11] && (NL != 0 || !cmd[34]) &&
+                       cmd[43:35] == 9'b0 && cmd[72:60] == 13'b0 && (S != 0 || !cmd[73]) &&
                        cmd[127:126] == 2'b0 && !(func3 == 3'd1 && cmd[32]);
     // IOFENCE.C: AV[10] WSI[11] PR[12] PW[13] rsvd[31:14] DATA[63:32] ADDR[63:2] at [125:64]
     wire iofence_ok  = func3 == 3'd0 && cmd[31:14] == 18'b0 && cmd[127:126] == 2'b0 &&
@@ -125,6 +129,12 @@ module iommu_cq (
     assign inv_addr  = cmd[125:74];
     assign inv_did   = cmd[63:40];
     assign inv_pid   = cmd[31:12];
+    // S=1 (AV=1): ADDR is a NAPOT operand; with its lowest 0 bit at X the range is 2^(X+1)
+    // pages, i.e. ADDR bits X..0 are left out of the match: ADDR ^ (ADDR + 1) sets exactly
+    // bits X..0 (all ones, UNSPECIFIED by the spec, gives all bits: a global flush). NL needs
+    // nothing here: the IOTLB holds leaves only.
+    wire [51:0] addr_inc = cmd[125:74] + 52'd1;
+    assign inv_amask = (S != 0 && cmd[73]) ? (cmd[125:74] ^ addr_inc) : 52'd0;
 
     assign wr_valid  = (state == S_STORE) && cqon && !abort;  // no store for an aborted fence
     assign wr_addr   = {cmd[125:64], 2'b00};

@@ -6,7 +6,8 @@
 // Size codes: 0 4 KiB, 1 64 KiB (Svnapot), 2 2 MiB, 3 1 GiB, 4 512 GiB.
 // Style: docs/design.md, "Simulation speed and the RTL's style" (per-entry wires).
 module iommu_iotlb #(
-  parameter ENTRIES = 16
+  parameter ENTRIES = 16,
+  parameter S       = 0          // IOTINVAL S operand: iv_amask leaves ADDR bits out (a range)
 ) (
   input             clk,
   input             rst_n,
@@ -46,7 +47,8 @@ module iommu_iotlb #(
   input             iv_gv,
   input      [19:0] iv_pscid,
   input      [15:0] iv_gscid,
-  input      [51:0] iv_addr
+  input      [51:0] iv_addr,
+  input      [51:0] iv_amask     // S=1: the VPN bits the NAPOT range leaves out (0: one page)
 );
 `include "iommu_defs.vh"
   generate
@@ -59,7 +61,7 @@ module iommu_iotlb #(
       wire unused = &{1'b0, clk, rst_n, lk_gv, lk_gscid, lk_pscv, lk_pscid, lk_vpn,
                       fl_en, fl_gv, fl_gscid, fl_pscv, fl_pscid, fl_g, fl_vpn, fl_size,
                       fl_ppn, fl_r, fl_w, fl_x, fl_u, fl_pbmt, iv_en, iv_kind, iv_av, iv_pscv,
-                      iv_gv, iv_pscid, iv_gscid, iv_addr};
+                      iv_gv, iv_pscid, iv_gscid, iv_addr, iv_amask};
       /* verilator lint_on UNUSEDSIGNAL */
     end else begin : g_tlb
       localparam IW = (ENTRIES > 1) ? $clog2(ENTRIES) : 1;
@@ -108,9 +110,22 @@ module iommu_iotlb #(
         wire fl_va = ev[51:27] == fl_vpn[51:27] && (!s4 || ev[26:18] == fl_vpn[26:18]) &&
                      (!s3 || ev[17:9] == fl_vpn[17:9]) && (!s2 || ev[8:4] == fl_vpn[8:4]) &&
                      (!s1 || ev[3:0] == fl_vpn[3:0]);
-        wire iv_va = ev[51:27] == iv_addr[51:27] && (!s4 || ev[26:18] == iv_addr[26:18]) &&
-                     (!s3 || ev[17:9] == iv_addr[17:9]) && (!s2 || ev[8:4] == iv_addr[8:4]) &&
-                     (!s1 || ev[3:0] == iv_addr[3:0]);
+        wire iv_va;
+        if (S != 0) begin : g_range
+          // the entry's page and the NAPOT range overlap exactly when they agree above the
+          // larger of the two (both are naturally aligned powers of two): compare the bits
+          // neither the entry's size nor the range leaves out
+          wire [51:0] e_out = {25'd0, !s4 ? 9'h1FF : 9'd0, !s3 ? 9'h1FF : 9'd0,
+                               !s2 ? 5'h1F : 5'd0, !s1 ? 4'hF : 4'd0};
+          assign iv_va = ((ev ^ iv_addr) & ~(e_out | iv_amask)) == 52'd0;
+        end else begin : g_page
+          assign iv_va = ev[51:27] == iv_addr[51:27] && (!s4 || ev[26:18] == iv_addr[26:18]) &&
+                         (!s3 || ev[17:9] == iv_addr[17:9]) && (!s2 || ev[8:4] == iv_addr[8:4]) &&
+                         (!s1 || ev[3:0] == iv_addr[3:0]);
+          /* verilator lint_off UNUSEDSIGNAL */
+          wire unused_amask = &{1'b0, iv_amask};
+          /* verilator lint_on UNUSEDSIGNAL */
+        end
         assign lk_m[k] = v[k] && (gv[k] == lk_gv) && (!lk_gv || gscid[k] == lk_gscid) &&
                          (pscv[k] == lk_pscv) && (!lk_pscv || pscid[k] == lk_pscid) && lk_va;
         assign fl_ovl[k] = v[k] && (gv[k] == fl_gv) && (!fl_gv || gscid[k] == fl_gscid) &&

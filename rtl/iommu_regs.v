@@ -16,6 +16,8 @@ module iommu_regs #(
     parameter PD20   = 1,
     parameter SVPBMT = 0,           // capabilities.Svpbmt [15]
     parameter DBG    = 0,           // capabilities.DBG [31]: tr_req_iova, tr_req_ctl, tr_response
+    parameter NL     = 0,           // capabilities.NL [42]: IOTINVAL NL operand
+    parameter S      = 0,           // capabilities.S [43]: IOTINVAL S operand (address range)
     parameter HPM    = 0,           // capabilities.HPM [30]: iocountovf..iohpmevt31 (iommu_hpm),
                                     // ipsr.pmip, one writable bit of icvec.pmiv
     parameter integer PAS = 56      // capabilities.PAS (32..56)
@@ -108,7 +110,9 @@ module iommu_regs #(
                                      ((PD20   != 0) ? (64'd1 << 40) : 64'd0) |
                                      ((SVPBMT != 0) ? (64'd1 << 15) : 64'd0) |
                                      ((DBG    != 0) ? (64'd1 << 31) : 64'd0) |
-                                     ((HPM    != 0) ? (64'd1 << 30) : 64'd0);
+                                     ((HPM    != 0) ? (64'd1 << 30) : 64'd0) |
+                                     ((NL     != 0) ? (64'd1 << 42) : 64'd0) |
+                                     ((S      != 0) ? (64'd1 << 43) : 64'd0);
     // fctl: BE=0, WSI=1, GXL=0, all fixed.
     localparam [31:0] FCTL = 32'h0000_0002;
     // PPN [53:10] of ddtp, cqb and fqb is WARL: only the bits of addresses below 2^PAS are

@@ -19,7 +19,8 @@ module iommu_xlate #(
   parameter PD17          = 1,
   parameter PD20          = 1,
   parameter SVNAPOT       = 1,
-  parameter SVPBMT        = 0
+  parameter SVPBMT        = 0,
+  parameter S             = 0     // IOTINVAL S operand: inv_amask widens an AV=1 match
 ) (
   input         clk,
   input         rst_n,
@@ -69,6 +70,7 @@ module iommu_xlate #(
   input  [51:0] inv_addr,
   input  [23:0] inv_did,
   input  [19:0] inv_pid,
+  input  [51:0] inv_amask,
   output        xlate_idle,
   input         req_hold,                                // accept no new request (fence drain)
   // HPM (iommu_hpm): a walk finished (iommu_walker's hpm_* outputs, with its request's IDs)
@@ -167,7 +169,7 @@ module iommu_xlate #(
                        (fsc_mode == MODE_PD8 && s1_pid[19:8] == 12'd0) ||
                        (fsc_mode == MODE_PD17 && s1_pid[19:17] == 3'd0);
 
-  iommu_iotlb #(.ENTRIES(IOTLB_ENTRIES)) u_iotlb (
+  iommu_iotlb #(.ENTRIES(IOTLB_ENTRIES), .S(S)) u_iotlb (
     .clk(clk), .rst_n(rst_n),
     .lk_gv(g_on), .lk_gscid(iohgatp[59:44]), .lk_pscv(fs_on), .lk_pscid(pscid),
     .lk_vpn(s1_iova[63:12]),
@@ -177,7 +179,7 @@ module iommu_xlate #(
     .fl_pscid(tlb_fl_pscid), .fl_g(tlb_fl_g), .fl_vpn(tlb_fl_vpn), .fl_size(tlb_fl_size),
     .fl_ppn(tlb_fl_ppn), .fl_r(tlb_fl_r), .fl_w(tlb_fl_w), .fl_x(tlb_fl_x), .fl_u(tlb_fl_u),
     .iv_en(inv_apply), .iv_kind(inv_kind), .iv_av(inv_av), .iv_pscv(inv_pscv), .iv_gv(inv_gv),
-    .iv_pscid(inv_pscid), .iv_gscid(inv_gscid), .iv_addr(inv_addr));
+    .iv_pscid(inv_pscid), .iv_gscid(inv_gscid), .iv_addr(inv_addr), .iv_amask(inv_amask));
 
   wire tlb_perm_ok =
       (is_exec ? tlb_x : is_write ? tlb_w : tlb_r) &&

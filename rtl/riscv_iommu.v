@@ -31,6 +31,13 @@ module riscv_iommu #(
     // iocountovf, iocountinh, ipsr.pmip. 0 (default): absent, capabilities.HPM = 0
     parameter HPM_COUNTERS  = 0,
     parameter HPM_WIDTH     = 64,
+    // IOTINVAL extensions (iommu_extensions.adoc). NL (capabilities bit 42): the NL operand
+    // (command bit 34) is accepted; the IOTLB holds leaf translations only and no non-leaf PTE
+    // is cached, so NL=1 removes nothing more. S (capabilities bit 43): the S operand (bit 73)
+    // makes ADDR a NAPOT range, matched against every IOTLB entry's page (superpages that
+    // overlap the range included). 0 (default): the bit is reserved, the command illegal
+    parameter NL            = 0,
+    parameter S             = 0,
     // Physical address size (capabilities.PAS, 32..56): the IOMMU addresses 0 .. 2^PAS - 1.
     // ddtp/cqb/fqb keep only the PPN bits below it; an implicit access at or above 2^PAS is
     // answered as a bus error without reaching m_axi (docs/design.md "Physical address size")
@@ -154,6 +161,7 @@ module riscv_iommu #(
     wire [19:0]  inv_pscid, inv_pid;
     wire [15:0]  inv_gscid;
     wire [51:0]  inv_addr;
+    wire [51:0]  inv_amask;     // S=1: the ADDR bits the range leaves out (0: one page)
     wire [23:0]  inv_did;
     wire         xlate_idle;
     wire         fence_drain;
@@ -192,7 +200,7 @@ module riscv_iommu #(
     // ---------------------------------------------------------------- register file
     iommu_regs #(
         .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20), .SVPBMT(SVPBMT), .DBG(DBG),
-        .HPM(HPM_COUNTERS != 0), .PAS(PAS)
+        .HPM(HPM_COUNTERS != 0), .NL(NL), .S(S), .PAS(PAS)
     ) u_regs (
         .clk(clk), .rst_n(rst_n),
         .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot),
@@ -282,7 +290,7 @@ module riscv_iommu #(
     end endgenerate
 
     // ---------------------------------------------------------------- command queue
-    iommu_cq u_cq (
+    iommu_cq #(.NL(NL), .S(S)) u_cq (
         .clk(clk), .rst_n(rst_n),
         .cqon(cqon), .cq_stall(cq_stall), .fctl_wsi(1'b1), .cqb_ppn(cqb_ppn),
         .cqh(cqh), .cqt(cqt),
@@ -296,6 +304,7 @@ module riscv_iommu #(
         .inv_valid(inv_valid), .inv_ready(inv_ready), .inv_kind(inv_kind), .inv_av(inv_av),
         .inv_pscv(inv_pscv), .inv_gv(inv_gv), .inv_dv(inv_dv), .inv_pscid(inv_pscid),
         .inv_gscid(inv_gscid), .inv_addr(inv_addr), .inv_did(inv_did), .inv_pid(inv_pid),
+        .inv_amask(inv_amask),
         .xlate_idle(xlate_idle), .fence_drain(fence_drain)
     );
 
@@ -317,7 +326,7 @@ module riscv_iommu #(
         .IOTLB_ENTRIES(IOTLB_ENTRIES), .DDTC_ENTRIES(DDTC_ENTRIES),
         .PDTC_ENTRIES(PDTC_ENTRIES), .NEG_CACHE_DC(NEG_CACHE_DC),
         .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20), .SVNAPOT(SVNAPOT),
-        .SVPBMT(SVPBMT)
+        .SVPBMT(SVPBMT), .S(S)
     ) u_xlate (
         .clk(clk), .rst_n(rst_n),
         .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn),
@@ -337,6 +346,7 @@ module riscv_iommu #(
         .inv_valid(inv_valid), .inv_ready(inv_ready), .inv_kind(inv_kind), .inv_av(inv_av),
         .inv_pscv(inv_pscv), .inv_gv(inv_gv), .inv_dv(inv_dv), .inv_pscid(inv_pscid),
         .inv_gscid(inv_gscid), .inv_addr(inv_addr), .inv_did(inv_did), .inv_pid(inv_pid),
+        .inv_amask(inv_amask),
         .xlate_idle(xlate_idle), .req_hold(fence_drain),
         .hpm_wk_valid(hpm_wk_valid), .hpm_wk_did(hpm_wk_did), .hpm_wk_pv(hpm_wk_pv),
         .hpm_wk_pid(hpm_wk_pid), .hpm_wk_miss(hpm_wk_miss), .hpm_wk_ddt(hpm_wk_ddt),

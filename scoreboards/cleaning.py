@@ -92,7 +92,8 @@ class Cleaning:
             slots.append(i)
             a = base + CQ_ENTRY * i
             try:
-                cmds.append(decode(view.read64(a), view.read64(a + 8), m.fctl >> 1 & 1))
+                cmds.append(decode(view.read64(a), view.read64(a + 8), m.fctl >> 1 & 1,
+                                   nl=m.caps.nl, s=m.caps.s))
             except IllegalCommand:
                 pass
             i = (i + 1) % entries
@@ -182,7 +183,8 @@ class Cleaning:
     def _cq_item(self, index: int, pa: int, view) -> str:
         try:
             what = describe_cmd(decode(view.read64(pa), view.read64(pa + 8),
-                                       self.model.fctl >> 1 & 1))
+                                       self.model.fctl >> 1 & 1, nl=self.model.caps.nl,
+                                       s=self.model.caps.s))
         except IllegalCommand:
             what = "an illegal command"
         return f"command-queue entry {index} @{pa:#x} ({what} as software wrote it)"
@@ -190,6 +192,7 @@ class Cleaning:
     def _cq_words(self, pa: int) -> str:
         dw0, dw1 = self.mem.read64(pa), self.mem.read64(pa + 8)
         try:
-            return describe_cmd(decode(dw0, dw1, self.model.fctl >> 1 & 1))
+            return describe_cmd(decode(dw0, dw1, self.model.fctl >> 1 & 1,
+                                       nl=self.model.caps.nl, s=self.model.caps.s))
         except IllegalCommand:
             return f"{dw0:#x} {dw1:#x}, an illegal command"

@@ -9,9 +9,16 @@ a non-leaf entry above it).
 Scopes (iommu_in_memory_queues.adoc, tables IVMA / IGVMA / IODIR):
 - IOTINVAL.VMA: first-stage PTEs only. GV=0 acts on host spaces (tag GSCID None), GV=1 on the
   VM spaces of GSCID. PSCV=1 restricts to PSCID and spares global entries. AV=1 restricts to
-  leaf entries that map ADDR (non-leaf entries survive).
+  leaf entries that map ADDR (non-leaf entries survive), unless NL=1.
 - IOTINVAL.GVMA: G-stage PTEs and MSI PTEs. GV=0 all; GV=1 AV=0 those of GSCID; GV=1 AV=1 the
-  leaf entries mapping GPA=ADDR under GSCID.
+  leaf entries mapping GPA=ADDR under GSCID (non-leaf ones too with NL=1).
+- The extensions (iommu_extensions.adoc; decoded only with capabilities.NL / .S): NL=1 with
+  AV=1 also removes the non-leaf PTEs of every level on the path to the address (range);
+  S=1 with AV=1 makes ADDR a NAPOT range (models.command_queue.napot_range) and removes every
+  entry whose page overlaps it (a superpage partly inside the range included: it maps an
+  address of the range). AV=0 ignores NL and S; GVMA GV=0 ignores AV, NL and S. S=1 with an
+  all-ones ADDR is UNSPECIFIED: the oracle takes it to cover nothing (the old values stay
+  permitted) and the advice names it.
 - IODIR.INVAL_DDT: DV=0 every DDT and PDT entry, leaf and non-leaf; DV=1 the DC of DID and
   every PDT entry (leaf and non-leaf) of DID. Never a non-leaf DDT entry with DV=1.
 - IODIR.INVAL_PDT (DV=1): the PC of (DID, PID) only.
@@ -21,7 +28,7 @@ from __future__ import annotations
 
 from typing import NamedTuple, Optional
 
-from models.command_queue import Command
+from models.command_queue import Command, napot_range
 
 VMA, GVMA = "IOTINVAL.VMA", "IOTINVAL.GVMA"
 INVAL_DDT, INVAL_PDT = "IODIR.INVAL_DDT", "IODIR.INVAL_PDT"
@@ -37,9 +44,28 @@ class Key(NamedTuple):
     glob: bool = False      # pte1: global translation
 
 
-def _addr_match(addr: int, width: int, level: int, vpn: int) -> bool:
-    shift = 12 + 9 * level
-    return ((addr & ((1 << width) - 1)) >> shift) == vpn
+def _range_match(cmd: Command, width: int, shift: int, vpn: int) -> bool:
+    """Does the page of 2^shift bytes numbered `vpn` (in a `width`-bit space) overlap the
+    addresses cmd names (its ADDR page, or with S=1 its NAPOT range)? Two naturally aligned
+    power-of-two blocks overlap exactly when one contains the other, i.e. when they agree
+    above the larger size."""
+    r = napot_range(cmd)
+    if r is None:
+        return False
+    base, size = r
+    if size >= width:
+        return True
+    top = max(size, shift)
+    return (base & ((1 << width) - 1)) >> top == (vpn << shift) >> top
+
+
+def _av_match(cmd: Command, key: Key, level: int, vpn: int) -> bool:
+    """AV=1: the entry is of the kind the command removes (leaf, or any with NL=1) and its
+    page overlaps the command's address (range)."""
+    return (key.leaf or bool(cmd.nl)) and _range_match(cmd, key.width, 12 + 9 * level, vpn)
+
+
+NL0_SPARES = "AV=1 with NL=0 spares non-leaf entries (NL=1 or AV=0 covers them)"
 
 
 def covers(cmd: Command, key: Key) -> bool:
@@ -64,7 +90,7 @@ def covers(cmd: Command, key: Key) -> bool:
             return False
         if cmd.pscv and (key.glob or pscid != cmd.pscid):
             return False
-        if cmd.av and not (key.leaf and _addr_match(cmd.addr, key.width, level, vpn)):
+        if cmd.av and not _av_match(cmd, key, level, vpn):
             return False
         return True
     if kind == "pte2":
@@ -75,14 +101,14 @@ def covers(cmd: Command, key: Key) -> bool:
         gscid, level, vpn = tag
         if gscid != cmd.gscid:
             return False
-        return not cmd.av or (key.leaf and _addr_match(cmd.addr, key.width, level, vpn))
+        return not cmd.av or _av_match(cmd, key, level, vpn)
     if kind == "msipte":
         if name != GVMA:
             return False
         if not cmd.gv:
             return True
         gscid, gppn = tag
-        return gscid == cmd.gscid and (not cmd.av or gppn == cmd.addr >> 12)
+        return gscid == cmd.gscid and (not cmd.av or _range_match(cmd, 64, 12, gppn))
     raise ValueError(f"unknown item kind {kind!r}")
 
 
@@ -116,18 +142,28 @@ def why_not(cmd: Command, key: Key) -> str:
             return "PSCV=1 spares global entries"
         if cmd.pscv and pscid != cmd.pscid:
             return f"PSCID {cmd.pscid}, not {pscid}"
-        if not key.leaf:
-            return "AV=1 spares non-leaf entries"
-        return f"ADDR {cmd.addr:#x} is outside the page at {vpn << (12 + 9 * level):#x}"
+        if not key.leaf and not cmd.nl:
+            return NL0_SPARES
+        return _outside(cmd, vpn << (12 + 9 * level))
     if name != GVMA:
         return "IOTINVAL.VMA does not cover G-stage or MSI entries"
     gscid = tag[0]
     if gscid != cmd.gscid:
         return f"GSCID {cmd.gscid}, not {gscid}"
-    if kind == "pte2" and not key.leaf:
-        return "AV=1 spares non-leaf entries"
+    if kind == "pte2" and not key.leaf and not cmd.nl:
+        return NL0_SPARES
     page = tag[1] << 12 if kind == "msipte" else tag[2] << (12 + 9 * tag[1])
-    return f"ADDR {cmd.addr:#x} is outside the page at {page:#x}"
+    return _outside(cmd, page)
+
+
+def _outside(cmd: Command, page: int) -> str:
+    if not cmd.s:
+        return f"ADDR {cmd.addr:#x} is outside the page at {page:#x}"
+    r = napot_range(cmd)
+    if r is None:
+        return "S=1 with an all-ones ADDR is UNSPECIFIED (taken to cover nothing)"
+    return (f"the range {r[0]:#x}+{1 << r[1]:#x} (S=1 ADDR {cmd.addr:#x}) is outside the page "
+            f"at {page:#x}")
 
 
 def scope_of(cmd: Command) -> Command:
@@ -135,11 +171,13 @@ def scope_of(cmd: Command) -> Command:
     if cmd.name == VMA:
         return Command(VMA, av=cmd.av, pscv=cmd.pscv, gv=cmd.gv,
                        pscid=cmd.pscid if cmd.pscv else 0, gscid=cmd.gscid if cmd.gv else 0,
-                       addr=cmd.addr if cmd.av else 0)
+                       addr=cmd.addr if cmd.av else 0, nl=cmd.nl if cmd.av else 0,
+                       s=cmd.s if cmd.av else 0)
     if cmd.name == GVMA:
         if not cmd.gv:
             return Command(GVMA)
-        return Command(GVMA, av=cmd.av, gv=1, gscid=cmd.gscid, addr=cmd.addr if cmd.av else 0)
+        return Command(GVMA, av=cmd.av, gv=1, gscid=cmd.gscid, addr=cmd.addr if cmd.av else 0,
+                       nl=cmd.nl if cmd.av else 0, s=cmd.s if cmd.av else 0)
     if cmd.name == INVAL_DDT:
         return Command(INVAL_DDT, dv=cmd.dv, did=cmd.did if cmd.dv else 0)
     if cmd.name == INVAL_PDT:
@@ -169,18 +207,27 @@ def describe_cmd(cmd: Command) -> str:
             s += f" PSCID={cmd.pscid}"
         s += f" AV={cmd.av}"
         if cmd.av:
-            s += f" ADDR={cmd.addr:#x}"
+            s += f" ADDR={cmd.addr:#x}" + _ext(cmd)
         return s
     if n == GVMA:
         if not cmd.gv:
             return f"{n} GV=0"
         s = f"{n} GV=1 GSCID={cmd.gscid} AV={cmd.av}"
-        return s + (f" ADDR={cmd.addr:#x}" if cmd.av else "")
+        return s + (f" ADDR={cmd.addr:#x}" + _ext(cmd) if cmd.av else "")
     if n == INVAL_DDT:
         return f"{n} DV=0" if not cmd.dv else f"{n} DV=1 DID={cmd.did}"
     if n == INVAL_PDT:
         return f"{n} DID={cmd.did} PID={cmd.pid}"
     return n
+
+
+def _ext(cmd: Command) -> str:
+    """The extension operands of an AV=1 IOTINVAL, only when set (NL=1, S=1 with its range)."""
+    out = " NL=1" if cmd.nl else ""
+    if cmd.s:
+        r = napot_range(cmd)
+        out += " S=1 (UNSPECIFIED range)" if r is None else f" S=1 (range {r[0]:#x}+{1 << r[1]:#x})"
+    return out
 
 
 def describe_item(key: Key, pa: Optional[int] = None) -> str:

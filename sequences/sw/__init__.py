@@ -21,8 +21,9 @@ from .cache_maintenance import (AssumesCoherence, CachePersona, CleansEveryBlock
                                 ForgetsQueueClean, cache_persona)
 from .device_directory import DeviceContextSpec, DeviceDirectory
 from .hart_cache import HartCache
-from .invalidation_plan import (InvalidateEverything, NeverInvalidateOnMap, Persona,
-                                SpecRecommended, full_flush, guideline_commands, persona,
+from .invalidation_plan import (InvalidateEverything, NeverInvalidateOnMap, NonLeafNl0,
+                                NonLeafRange, Persona, RangeInvalidate, SpecRecommended,
+                                full_flush, guideline_commands, persona, ranged,
                                 required_commands, spec_plan)
 from .page_allocator import OutOfPages, PageAllocator
 from .page_table import (SIZE_1G, SIZE_2M, SIZE_4K, SIZE_64K, SIZE_512G, Mapping, PageTable)
@@ -37,5 +38,6 @@ __all__ = [
     "iodir_inval_pdt", "iofence_c", "Persona", "SpecRecommended", "NeverInvalidateOnMap",
     "InvalidateEverything", "persona", "spec_plan", "required_commands", "guideline_commands",
     "full_flush", "HartCache", "CachePersona", "CleansEveryBlock", "AssumesCoherence",
-    "ForgetsQueueClean", "cache_persona",
+    "ForgetsQueueClean", "cache_persona", "RangeInvalidate", "NonLeafRange", "NonLeafNl0",
+    "ranged",
 ]

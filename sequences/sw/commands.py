@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, NamedTuple, Optional
 
 from models import Reg
-from models.command_queue import Command, encode
+from models.command_queue import Command, encode, napot_operand
 
 from .update import Store64
 
@@ -34,20 +34,46 @@ FQCSR_FQEN, FQCSR_FIE = 1, 2
 
 
 # ------------------------------------------------------------------------------ builders
+def _addr_operands(addr: Optional[int], size: Optional[int], nl: bool) -> dict:
+    """AV/ADDR/NL/S of an IOTINVAL: `size` (bytes, a power of two >= 8 KiB with `addr` aligned
+    to it) asks for S=1 and the NAPOT range [addr, addr+size) (capabilities.S); size 4 KiB or
+    None is the page of addr. `nl` asks for NL=1 (capabilities.NL). Both need an address."""
+    if addr is None:
+        if size is not None or nl:
+            raise ValueError("IOTINVAL: NL and S (a size) need an address (AV=0 ignores them)")
+        return {"av": 0, "addr": 0}
+    if size is None or size == 0x1000:
+        return {"av": 1, "addr": addr & ~0xFFF, "nl": int(nl)}
+    return {"av": 1, "addr": napot_operand(addr, size), "nl": int(nl), "s": 1}
+
+
 def iotinval_vma(*, gscid: Optional[int] = None, pscid: Optional[int] = None,
-                 addr: Optional[int] = None) -> Command:
-    """IOTINVAL.VMA: GV=1 with gscid, PSCV=1 with pscid, AV=1 with addr (ADDR[63:12])."""
+                 addr: Optional[int] = None, size: Optional[int] = None,
+                 nl: bool = False) -> Command:
+    """IOTINVAL.VMA: GV=1 with gscid, PSCV=1 with pscid, AV=1 with addr (ADDR[63:12]); with
+    a size > 4 KiB S=1 over [addr, addr+size), with nl NL=1 (the extensions' operands)."""
     return Command(VMA, gv=int(gscid is not None), gscid=gscid or 0,
                    pscv=int(pscid is not None), pscid=pscid or 0,
-                   av=int(addr is not None), addr=(addr or 0) & ~0xFFF)
+                   **_addr_operands(addr, size, nl))
 
 
-def iotinval_gvma(*, gscid: Optional[int] = None, addr: Optional[int] = None) -> Command:
-    """IOTINVAL.GVMA: GV=1 with gscid (else every VM), AV=1 with addr (only with a gscid)."""
+def iotinval_gvma(*, gscid: Optional[int] = None, addr: Optional[int] = None,
+                  size: Optional[int] = None, nl: bool = False) -> Command:
+    """IOTINVAL.GVMA: GV=1 with gscid (else every VM), AV=1 with addr (only with a gscid);
+    size and nl as for iotinval_vma."""
     if addr is not None and gscid is None:
         raise ValueError("IOTINVAL.GVMA: an address needs a GSCID (GV=0 ignores AV)")
     return Command(GVMA, gv=int(gscid is not None), gscid=gscid or 0,
-                   av=int(addr is not None), addr=(addr or 0) & ~0xFFF)
+                   **_addr_operands(addr, size, nl))
+
+
+def napot_cover(lo: int, hi: int) -> tuple[int, int]:
+    """The smallest NAPOT block (base, size >= 4 KiB) containing the bytes lo..hi-1: what one
+    S=1 invalidation names to cover several pages (it may name more than asked for)."""
+    size = 0x1000
+    while lo // size != (hi - 1) // size:
+        size *= 2
+    return lo - lo % size, size
 
 
 def iodir_inval_ddt(did: Optional[int] = None) -> Command:

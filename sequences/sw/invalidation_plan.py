@@ -6,7 +6,7 @@ Per entry changed (tested on the old value, as the guidelines say; on the new va
 old one was not valid, which only the caching-mode persona asks about):
 - first-stage PTE: IOTINVAL.VMA, GV=1 GSCID under an active G-stage else GV=0; PSCV=1 PSCID
   unless the translation is global (PSCV=1 spares global entries); AV=1 ADDR for a leaf, AV=0
-  for a non-leaf entry (NL is not supported);
+  for a non-leaf entry (the base spec; the "nl-range" persona uses the NL and S extensions);
 - G-stage PTE: IOTINVAL.GVMA GV=1 GSCID, AV=1 ADDR=GPA for a leaf, AV=0 for a non-leaf; then
   IODIR.INVAL_DDT DV=1 for each device whose DC or PDT holds a GPA inside the changed range;
 - non-leaf DDT entry: IODIR.INVAL_DDT DV=0;
@@ -29,8 +29,10 @@ from typing import Iterable, Optional
 
 from models.command_queue import Command
 
+from models.command_queue import napot_operand, napot_range
+
 from .commands import (FENCE, GVMA, INVAL_DDT, INVAL_PDT, VMA, iodir_inval_ddt, iodir_inval_pdt,
-                       iofence_c, iotinval_gvma, iotinval_vma)
+                       iofence_c, iotinval_gvma, iotinval_vma, napot_cover)
 from .device_directory import DeviceContextSpec
 from .update import PTE_G, PTE_R, PTE_W, PTE_X, EntryChange, Update
 
@@ -85,15 +87,27 @@ def commands_for_change(update: Update, c: EntryChange, holders=()) -> list:
 
 
 # --------------------------------------------------------------------------- whole updates
+def _addr_covers(wide: Command, narrow: Command) -> bool:
+    """AV=1 `wide` names every address (range) and every entry kind `narrow` names: its
+    range (napot_range: ADDR's page, or the S=1 NAPOT range) holds narrow's, and NL=1
+    unless narrow has NL=0."""
+    if not narrow.av or narrow.nl > wide.nl:
+        return False
+    w, n = napot_range(wide), napot_range(narrow)
+    if w is None or n is None:
+        return False
+    return w[1] >= n[1] and w[0] >> w[1] == n[0] >> w[1] if w[1] < 64 else True
+
+
 def covers(wide: Command, narrow: Command) -> bool:
     """Does `wide` invalidate everything `narrow` does (per the command tables)?"""
     if wide.name == VMA and narrow.name == VMA:
         return (wide.gv == narrow.gv and (not wide.gv or wide.gscid == narrow.gscid)
                 and (not wide.pscv or (narrow.pscv and wide.pscid == narrow.pscid))
-                and (not wide.av or (narrow.av and wide.addr == narrow.addr)))
+                and (not wide.av or _addr_covers(wide, narrow)))
     if wide.name == GVMA and narrow.name == GVMA:
         return not wide.gv or (narrow.gv and wide.gscid == narrow.gscid
-                               and (not wide.av or (narrow.av and wide.addr == narrow.addr)))
+                               and (not wide.av or _addr_covers(wide, narrow)))
     if wide.name == INVAL_DDT and narrow.name in (INVAL_DDT, INVAL_PDT):
         return not wide.dv or (narrow.dv and wide.did == narrow.did)
     if wide.name == INVAL_PDT and narrow.name == INVAL_PDT:
@@ -229,11 +243,97 @@ class InvalidateEverything(Persona):
         return cmds
 
 
-PERSONAS = {p.name: p for p in (SpecRecommended, NeverInvalidateOnMap, InvalidateEverything)}
+# ---- personas using the NL / S extensions (only for an IOMMU whose capabilities have them:
+# without them the bits are reserved and the commands illegal)
+def ranged(commands: Iterable[Command]) -> list:
+    """The address-specific IOTINVALs (AV=1, S=0) of one scope (command, GV/GSCID, PSCV/PSCID,
+    NL) merged into one S=1 command naming the smallest NAPOT range that holds all their
+    pages (capabilities.S); one page alone stays S=0. Other commands are kept, in order."""
+    groups: dict = {}
+    order: list = []
+    for c in commands:
+        if c.name in (VMA, GVMA) and c.av and not c.s:
+            k = (c.name, c.gv, c.gscid, c.pscv, c.pscid, c.nl)
+            if k not in groups:
+                groups[k] = []
+                order.append(k)
+            groups[k].append(c)
+        else:
+            order.append(c)
+    out = []
+    for item in order:
+        if isinstance(item, Command):
+            out.append(item)
+            continue
+        cs = groups[item]
+        lo, hi = min(c.addr for c in cs), max(c.addr for c in cs) + 0x1000
+        if hi - lo == 0x1000:
+            out.append(cs[0])
+            continue
+        base, size = napot_cover(lo, hi)
+        c = cs[0]
+        out.append(Command(c.name, av=1, gv=c.gv, gscid=c.gscid, pscv=c.pscv, pscid=c.pscid,
+                           nl=c.nl, s=1, addr=napot_operand(base, size)))
+    return simplify(out)
+
+
+def _nonleaf_ranged(update: Update, c: EntryChange, holders, nl: bool) -> list:
+    """The commands for one change where a valid non-leaf PTE changed: instead of AV=0, AV=1
+    over the entry's whole span (S=1) with NL as given. NL=1 removes the non-leaf entry and
+    every leaf under it (the guideline's effect, narrower than AV=0); NL=0 leaves the cached
+    non-leaf entry, which still leads to the old table: a software mistake."""
+    out = commands_for_change(update, c, holders)
+    v = _tested(c)
+    if c.entry != "pte" or v[0] & (PTE_R | PTE_X) or not c.span:
+        return out
+    base = c.va - c.va % c.span
+    if update.structure == "first":
+        pscid = None if v[0] & PTE_G or update.global_ else update.pscid
+        return [iotinval_vma(gscid=update.gscid, pscid=pscid, addr=base, size=c.span, nl=nl)]
+    gscid = 0 if update.gscid is None else update.gscid
+    return [iotinval_gvma(gscid=gscid, addr=base, size=c.span, nl=nl)] + out[1:]
+
+
+class RangeInvalidate(SpecRecommended):
+    """The guideline commands, the per-page ones of one scope replaced by a single S=1
+    invalidation of the NAPOT range holding them (the Address Range Invalidation extension:
+    one command for a multi-page unmap or a superpage instead of one per page)."""
+    name = "range-s"
+
+    def select(self, update: Update, holders=()) -> list:
+        return ranged(required_commands(update, holders))
+
+
+class NonLeafRange(Persona):
+    """As range-s, and a changed non-leaf PTE invalidated by AV=1 NL=1 S=1 over its span
+    (both extensions) instead of AV=0."""
+    name = "nl-range"
+    nl = True
+
+    def select(self, update: Update, holders=()) -> list:
+        cmds = []
+        for c in update.linked_changes:
+            if c.valid_changed:
+                cmds += _nonleaf_ranged(update, c, holders, self.nl)
+        return ranged(simplify(cmds))
+
+
+class NonLeafNl0(NonLeafRange):
+    """The mistake: a changed non-leaf PTE invalidated by AV=1 NL=0 S=1 over its span. The
+    leaves under it go, the cached non-leaf entry stays and keeps leading to the old table,
+    so the old translations stay permitted (the advice names the store and why the command
+    missed it: 'AV=1 with NL=0 spares non-leaf entries')."""
+    name = "nl0-after-nonleaf"
+    nl = False
+
+
+PERSONAS = {p.name: p for p in (SpecRecommended, NeverInvalidateOnMap, InvalidateEverything,
+                                RangeInvalidate, NonLeafRange, NonLeafNl0)}
 
 
 def persona(name: str, **kw) -> Persona:
-    """A persona by name: 'spec', 'never-invalidate-on-map', 'invalidate-everything'."""
+    """A persona by name: 'spec', 'never-invalidate-on-map', 'invalidate-everything', and for
+    an IOMMU with the extensions 'range-s' (S), 'nl-range' and 'nl0-after-nonleaf' (NL, S)."""
     try:
         return PERSONAS[name](**kw)
     except KeyError:

@@ -24,7 +24,8 @@ map onto items through coverage_goals.AREAS):
 - iommu.sw_update: each software update: kind, V transition, invalidated or not, their
   cross, and the page sizes updated.
 - iommu.commands: each command published by a doorbell: command, scope (IOTINVAL GV/AV/PSCV,
-  IODIR DV, IOFENCE.C AV/WSI), their cross, IOFENCE.C PR/PW, and each illegal-command rule.
+  IODIR DV, IOFENCE.C AV/WSI), their cross, IOFENCE.C PR/PW, each illegal-command rule, and
+  the NL/S operands of address-specific IOTINVALs (inval_ext).
 - iommu.concurrency: responses whose request raced a store, a completion or a register write.
 - iommu.registers: software register writes.
 - iommu.viommu: each virtual-IOMMU run (sequences/viommu_vseq.py): the VMM persona, the policy
@@ -72,6 +73,8 @@ INVAL_SCOPES = [f"gv{g}.av{a}.pscv{p}" for g in (0, 1) for a in (0, 1) for p in 
 DIR_SCOPES = ["dv0", "dv1"]
 FENCE_SCOPES = [f"av{a}.wsi{w}" for a in (0, 1) for w in (0, 1)]
 SCOPES = INVAL_SCOPES + DIR_SCOPES + FENCE_SCOPES
+INVAL_EXT = [f"{c}.nl{n}.s{s}" for c in ("IOTINVAL.VMA", "IOTINVAL.GVMA") for n in (0, 1)
+             for s in (0, 1)]
 FENCE_PR_PW = [f"pr{r}.pw{w}" for r in (0, 1) for w in (0, 1)]
 RECORD_FIELDS = list(GOALS["iommu.record"]) + ["ttyp5", "ttyp6", "ttyp7", "iotval.offset"]
 VIOMMU_PERSONAS = ["nested-forwarding", "nested-gscid-not-substituted",
@@ -253,6 +256,14 @@ class Covergroups:
         self._keep("command", command, list(c) + [f"{g}.fence_pr_pw", f"{g}.command_x_scope"])
         self._keep("illegal", illegal, [f"{g}.illegal"])
 
+        # address-specific IOTINVALs (AV=1; GVMA with GV=1) by the extension operands NL and
+        # S (capabilities.NL / .S; both 0 on an IOMMU without them)
+        @CoverPoint(f"{g}.inval_ext", bins=INVAL_EXT)
+        def inval_ext(b):
+            pass
+
+        self._keep("inval_ext", inval_ext, [f"{g}.inval_ext"])
+
         @CoverPoint(f"{ROOT}.concurrency.race", bins=list(GOALS["iommu.race"]))
         def race(kind):
             pass
@@ -377,6 +388,7 @@ def _add_hits(item, n: int) -> None:
 
 def empty_counts() -> dict:
     return {name: Counter() for name in ("translation", "walk", "fault_cause", "fault_record",
-                                         "sw_update", "command", "illegal", "race",
+                                         "sw_update", "command", "illegal", "inval_ext",
+                                         "race",
                                          "reg_write", "viommu", "viommu_feature",
                                          "coherence")}

@@ -19,7 +19,8 @@ def published_commands(oracle, new_cqt: int) -> Iterator[Command | IllegalComman
     while i != new_cqt % entries:
         raw = oracle.mem.peek(base + 16 * i, 16)
         try:
-            yield decode(int.from_bytes(raw[:8], "little"), int.from_bytes(raw[8:], "little"), 1)
+            yield decode(int.from_bytes(raw[:8], "little"), int.from_bytes(raw[8:], "little"), 1,
+                         nl=model.caps.nl, s=model.caps.s)
         except IllegalCommand as e:
             yield e
             return

@@ -119,6 +119,8 @@ class IommuCoverage(uvm_component):
                 continue
             if cmd.name.startswith("IOTINVAL"):
                 scope, prpw = f"gv{cmd.gv}.av{cmd.av}.pscv{cmd.pscv}", None
+                if cmd.av and (cmd.gv or cmd.name == "IOTINVAL.VMA"):
+                    self.counts["inval_ext"][f"{cmd.name}.nl{cmd.nl}.s{cmd.s}"] += 1
             elif cmd.name.startswith("IODIR"):
                 scope, prpw = f"dv{cmd.dv}", None
             else:

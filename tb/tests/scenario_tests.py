@@ -10,6 +10,7 @@ import sequences.guest_update_vseq  # noqa: F401
 import sequences.hpm_vseq  # noqa: F401
 import sequences.illegal_command_vseq  # noqa: F401
 import sequences.invalidation_scopes_vseq  # noqa: F401
+import sequences.iotinval_nl_s_vseq  # noqa: F401
 import sequences.pbmt_vseq  # noqa: F401
 import sequences.process_context_vseq  # noqa: F401
 import sequences.random_traffic_vseq  # noqa: F401
@@ -117,6 +118,14 @@ class HpmTest(GuestUpdateTest):
     an inhibited counter, iohpmcycles; every HPM read judged by the scoreboard. Needs the DUT
     built with HPM (our RTL: the parameter set "hpm")."""
     vseq_name = "HpmVseq"
+
+
+@uvm_test(timeout_time=50, timeout_unit="ms")
+class IotinvalNlSTest(GuestUpdateTest):
+    """The IOTINVAL extensions (sequences/iotinval_nl_s_vseq.py): S=1 NAPOT ranges over 4 KiB
+    pages and a superpage, NL=0 then NL=1 after a non-leaf PTE change. Needs the DUT built with
+    NL and S (our RTL: the parameter set "nl_s")."""
+    vseq_name = "IotinvalNlSVseq"
 
 
 @uvm_test(timeout_time=50, timeout_unit="ms")

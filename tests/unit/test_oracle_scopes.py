@@ -195,7 +195,7 @@ def test_gvma_gv0_covers_every_vm_and_vma_gv1_pscv0_every_pscid():
     (Command("IOTINVAL.VMA", pscv=1, pscid=7), Key("pte1", (None, 7, 0, 0x40001), 39, True, True),
      "PSCV=1 spares global entries"),
     (Command("IOTINVAL.VMA", av=1, addr=0x4000_1000), Key("pte1", (None, 7, 1, 0x200), 39, False),
-     "AV=1 spares non-leaf entries"),
+     "AV=1 with NL=0 spares non-leaf entries (NL=1 or AV=0 covers them)"),
     (Command("IOTINVAL.GVMA", gv=1, gscid=4), Key("pte2", (3, 0, 0x90004), 41),
      "GSCID 4, not 3"),
     (Command("IOTINVAL.GVMA", gv=1, gscid=3, av=1, addr=0x9000_5000), Key("pte2", (3, 0, 0x90004), 41),

@@ -59,7 +59,8 @@ def test_default_capabilities_fields(iommu):
 
 @pytest.mark.parametrize("caps", [CAPS | CAP_SV57, CAPS | CAP_SV57 | CAP_SV57X4,
                                   CAPS | CAP_MSI_FLAT, CAPS_NO_PD20, CAPS | 1 << 31,    # DBG
-                                  CAPS | 1 << 30])                                      # HPM
+                                  CAPS | 1 << 30,                                       # HPM
+                                  CAPS | 1 << 42, CAPS | 1 << 43, CAPS | 3 << 42])      # NL, S
 def test_other_capabilities_accepted(caps):
     iommu = IommuModel(Memory(), capabilities=caps)
     assert iommu.read_reg(Reg.CAPABILITIES) == caps
@@ -75,8 +76,6 @@ def test_other_capabilities_accepted(caps):
     21,  # AMO_MRIF
     23,  # MSI_MRIF
     41,  # QOSID
-    42,  # NL
-    43,  # S
 ])
 def test_unimplemented_capability_rejected(bit):
     with pytest.raises(ValueError):

@@ -8,7 +8,8 @@ import pytest
 from models import Reg, Request, TTYP
 from sequences.sw import (SIZE_1G, SIZE_2M, CommandQueueWriter, DeviceContextSpec,
                           DeviceDirectory, InvalidateEverything, NeverInvalidateOnMap,
-                          PageAllocator, PageTable, ProcessDirectory, SpecRecommended)
+                          NonLeafNl0, NonLeafRange, PageAllocator, PageTable, ProcessDirectory,
+                          RangeInvalidate, SpecRecommended)
 
 scoreboards = pytest.importorskip("scoreboards")
 
@@ -16,12 +17,12 @@ HOST, GUEST, PDT_DEV = 0x1234, 0x1235, 0x1236
 RD = TTYP.UNTRANSLATED_READ
 
 
-def scenario(policy, who, holders=True):
+def scenario(policy, who, holders=True, caps=None):
     """Host (Sv39, PSCID 5) and guest (Sv39 at GPAs under Sv39x4 GSCID 3) tables taken
     through every page-table operation, a PDT at GPAs with PC changes, a G-stage page moved
     under the directory pointers, a device torn down. Requests are evaluated before and after
     each change (so a negative-caching policy sees V=0 entries read). Returns the advice."""
-    o = scoreboards.CoherenceOracle(policy=policy)
+    o = scoreboards.CoherenceOracle(policy=policy, capabilities=caps)
     st = o.store64
     # the oracle's memory starts zeroed: pages need not be zeroed again (keeps this fast)
     alloc = PageAllocator(0x10_0000, 0x20_0000, st, zero=False)
@@ -111,3 +112,58 @@ def test_g_stage_change_without_the_directory_invalidation_is_reported():
     # command it wants varies between runs, so only the item is checked)
     advice = scenario("riscv-1.0-strict", SpecRecommended(), holders=False)
     assert advice and all("G-stage" in a.item for a in advice)
+
+
+# ---- the NL / S extensions (issue 16): the same scenario on an IOMMU with capabilities.NL/S
+CAPS_NL_S = 0x0000_01F8_1006_0610 | 1 << 42 | 1 << 43
+
+
+@pytest.mark.parametrize("who", [RangeInvalidate(), NonLeafRange()])
+def test_range_and_nl_personas_are_clean(who):
+    assert scenario("riscv-1.0-strict", who, caps=CAPS_NL_S) == []
+
+
+def host_merge(who):
+    """Host Sv39 (PSCID 5): 4 KiB pages under one level-1 entry, merged into a 2 MiB page (a
+    non-leaf PTE becomes a leaf), with nothing wider issued afterwards."""
+    o = scoreboards.CoherenceOracle(capabilities=CAPS_NL_S)
+    st = o.store64
+    alloc = PageAllocator(0x10_0000, 0x20_0000, st, zero=False)
+    ddt = DeviceDirectory("1lvl", PageAllocator(0x1_0000, 0x1_0000, st, zero=False), st)
+    cq = CommandQueueWriter(0x6_0000, 6, st, o.write_reg)
+    cq.enable()
+    o.write_reg(Reg.DDTP, ddt.ddtp())
+    host = PageTable("sv39", alloc, st, pscid=5)
+
+    def do(update):
+        cmds = who.commands(update)
+        if cmds:
+            cq.submit(cmds)
+            o.commands_done(o.model.read_reg(Reg.CQH, 4))
+        return cmds
+
+    do(ddt.set_dc(7, DeviceContextSpec(fs_mode="sv39", fs_root=host.root, pscid=5)))
+    do(host.map(0x4020_0000, 0x9000_0000, SIZE_2M))
+    do(host.split(0x4020_0000))
+    o.outcomes(Request(7, 0x4020_1000, RD))
+    cmds = do(host.merge(0x4020_0000, SIZE_2M))
+    o.outcomes(Request(7, 0x4020_1000, RD))
+    return cmds, o.advice()
+
+
+def test_nl_range_merge_is_one_command_and_clean():
+    cmds, advice = host_merge(NonLeafRange())
+    assert advice == []
+    # IOTINVAL.VMA PSCV=1 PSCID=5 AV=1 NL=1 S=1 over the 2 MiB at 0x4020_0000 (ADDR[63:12] =
+    # 0x402FF: lowest 0 bit at X=8, 2^9 pages), then IOFENCE.C
+    assert [c.name for c in cmds] == ["IOTINVAL.VMA", "IOFENCE.C"]
+    c = cmds[0]
+    assert (c.av, c.nl, c.s, c.pscv, c.pscid, c.addr) == (1, 1, 1, 1, 5, 0x402F_F000)
+
+
+def test_nl0_after_a_non_leaf_change_is_reported():
+    # merge changes a non-leaf PTE: AV=1 NL=0 over its span leaves the cached non-leaf entry
+    cmds, advice = host_merge(NonLeafNl0())
+    assert cmds[0].nl == 0 and cmds[0].s == 1
+    assert advice and all("non-leaf PTE" in a.item for a in advice)
+    assert any("NL=0 spares non-leaf entries" in str(a) for a in advice), advice
