@@ -18,7 +18,8 @@ module iommu_regs #(
     parameter DBG    = 0,           // capabilities.DBG [31]: tr_req_iova, tr_req_ctl, tr_response
     parameter HPM    = 0,           // capabilities.HPM [30]: iocountovf..iohpmevt31 (iommu_hpm),
                                     // ipsr.pmip, one writable bit of icvec.pmiv
-    parameter integer PAS = 56      // capabilities.PAS (32..56)
+    parameter integer PAS = 56,     // capabilities.PAS (32..56)
+    parameter MSI_FLAT = 0          // capabilities.MSI_FLAT [22] (extended DCs: iommu_walker)
 ) (
     input  wire        clk,
     input  wire        rst_n,
@@ -108,7 +109,8 @@ module iommu_regs #(
                                      ((PD20   != 0) ? (64'd1 << 40) : 64'd0) |
                                      ((SVPBMT != 0) ? (64'd1 << 15) : 64'd0) |
                                      ((DBG    != 0) ? (64'd1 << 31) : 64'd0) |
-                                     ((HPM    != 0) ? (64'd1 << 30) : 64'd0);
+                                     ((HPM    != 0) ? (64'd1 << 30) : 64'd0) |
+                                     ((MSI_FLAT != 0) ? (64'd1 << 22) : 64'd0);
     // fctl: BE=0, WSI=1, GXL=0, all fixed.
     localparam [31:0] FCTL = 32'h0000_0002;
     // PPN [53:10] of ddtp, cqb and fqb is WARL: only the bits of addresses below 2^PAS are

@@ -34,7 +34,11 @@ module riscv_iommu #(
     // Physical address size (capabilities.PAS, 32..56): the IOMMU addresses 0 .. 2^PAS - 1.
     // ddtp/cqb/fqb keep only the PPN bits below it; an implicit access at or above 2^PAS is
     // answered as a bus error without reaching m_axi (docs/design.md "Physical address size")
-    parameter PAS           = 56
+    parameter PAS           = 56,
+    // MSI address translation in flat mode (capabilities.MSI_FLAT [22]): extended 64-byte
+    // device contexts (msiptp, msi_addr_mask, msi_addr_pattern) and MSI PTEs in basic
+    // (write-through) mode. 0 (default): base 32-byte DCs (docs/design.md "MSI in the RTL")
+    parameter MSI_FLAT      = 0
 ) (
     input  wire        clk,
     input  wire        rst_n,
@@ -192,7 +196,7 @@ module riscv_iommu #(
     // ---------------------------------------------------------------- register file
     iommu_regs #(
         .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20), .SVPBMT(SVPBMT), .DBG(DBG),
-        .HPM(HPM_COUNTERS != 0), .PAS(PAS)
+        .HPM(HPM_COUNTERS != 0), .PAS(PAS), .MSI_FLAT(MSI_FLAT)
     ) u_regs (
         .clk(clk), .rst_n(rst_n),
         .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot),
@@ -317,7 +321,7 @@ module riscv_iommu #(
         .IOTLB_ENTRIES(IOTLB_ENTRIES), .DDTC_ENTRIES(DDTC_ENTRIES),
         .PDTC_ENTRIES(PDTC_ENTRIES), .NEG_CACHE_DC(NEG_CACHE_DC),
         .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20), .SVNAPOT(SVNAPOT),
-        .SVPBMT(SVPBMT)
+        .SVPBMT(SVPBMT), .MSI_FLAT(MSI_FLAT)
     ) u_xlate (
         .clk(clk), .rst_n(rst_n),
         .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn),
