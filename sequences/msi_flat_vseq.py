@@ -21,11 +21,28 @@ oracle settled on what it meant (`expect`):
 - device 0x22, two stages (Sv39 over Sv39x4, GSCID 10): IOVAs whose first-stage leaf gives an
   interrupt file's GPA: the MSI check is made on the final GPA.
 A DUT without MSI_FLAT skips the scenario, with the reason.
+
+Interrupts as MSIs (capabilities.IGS = MSI or BOTH; with BOTH, fctl.WSI is written 0 first):
+msi_cfg_tbl vector 3 for the command queue (civ) and 6 for the fault queue (fiv), fie=1 from
+the start, so the first fault record of the scenario above sends vector 6's message. Then:
+ipsr.fip cleared and a fault: a second message; vector 6 masked, fip cleared, a fault: the
+message is held (the registers read meanwhile: a DUT sending it now fails), unmasked: sent;
+cie=1 and an illegal command: cmd_ill raises cip and vector 3's message goes out; the command
+repaired, cmd_ill and cip cleared. The scoreboard matches every message the DUT writes against
+the model's (address, data, masking) and owes none at the end. A DUT with wired interrupts
+only skips that part, with the reason.
 """
 from __future__ import annotations
 
+from cocotb.triggers import Timer
+
+from models import Reg
+from models import capabilities as capbits
+from models.command_queue import encode
 from sequences.guest_update_vseq import GuestUpdateBase, req
-from sequences.sw.commands import iotinval_gvma
+from sequences.iommu_sw_vseq import FENCE_DATA
+from sequences.sw.commands import (CQCSR_CIE, CQCSR_CQEN, FQCSR_FIE, FQCSR_FQEN, iofence_c,
+                                   iotinval_gvma)
 from sequences.sw.device_directory import DeviceContextSpec
 from sequences.sw.page_allocator import PageAllocator
 from sequences.sw.page_table import SIZE_2M, SIZE_4K, PageTable
@@ -37,6 +54,11 @@ G_DATA = 0x4000_0000              # ordinary guest memory (GPA) and where it liv
 SPA_DATA = 0x4800_0000
 G_TABLES, SPA_TABLES = 0x6000_0000, 0x2600_0000   # the guest's first-stage tables (two stages)
 IOVA = 0x7000_0000
+IRQ_BASE = 0x0004_0000           # where the IOMMU's interrupt messages land (an IMSIC page)
+CQ_VEC, FQ_VEC = 3, 6
+IPSR_CIP, IPSR_FIP = 1, 2
+CQCSR_CMD_ILL = 1 << 10
+FQCSR_FQOF = 1 << 9
 # MSI PTE fields (basic translate mode)
 V, M_BASIC, M_MRIF, C = 1, 3 << 1, 1 << 1, 1 << 63
 
@@ -55,11 +77,89 @@ def msi_pte(spa: int) -> int:
     return V | M_BASIC | (spa >> 12) << 10
 
 
-class MsiFlatVseq(GuestUpdateBase):
+# -- interrupts as MSIs ---------------------------------------------------------------------
+def _vec(v: int) -> tuple:
+    return Reg.MSI_CFG_TBL + 16 * v, Reg.MSI_CFG_TBL + 16 * v + 8, Reg.MSI_CFG_TBL + 16 * v + 12
+
+
+class _MsiInterrupts:
+    """Interrupts as MSIs (the second part of MsiFlatVseq)."""
+
+    async def program_vectors(self) -> None:
+        """Before the queues and ddtp (fctl may only change while the IOMMU is off): fctl.WSI = 0
+        with IGS=BOTH, vectors CQ_VEC and FQ_VEC programmed and unmasked, icvec pointing at them."""
+        if self.dut.caps.igs == capbits.IGS_BOTH:
+            await self.reg_write(Reg.FCTL, 0, 4)
+        for v in (CQ_VEC, FQ_VEC):
+            a, d, c = _vec(v)
+            await self.reg_write(a, IRQ_BASE + 0x10 * v)
+            await self.reg_write(d, 0x100 + v, 4)
+            await self.reg_write(c, 0, 4)
+        await self.reg_write(Reg.ICVEC, FQ_VEC << 4 | CQ_VEC)
+
+    async def wait_ipsr(self, bit: int, what: str) -> None:
+        for _ in range(2000):
+            if await self.reg_read(Reg.IPSR, 4) & bit:
+                return
+        raise AssertionError(f"INTERRUPT {what}: ipsr bit {bit:#x} never set")
+
+    async def fault_edge(self, what: str) -> None:
+        """The fault queue emptied (fqof cleared), ipsr.fip cleared, then a faulting request (a
+        guest-page fault: a record): fip 0 -> 1."""
+        self.fq.consume(await self.reg_read(Reg.FQT, 4))
+        await self.reg_write(*self.fq.head_write())
+        await self.reg_write(Reg.FQCSR, FQCSR_FQEN | FQCSR_FIE | FQCSR_FQOF, 4)
+        await self.reg_write(Reg.IPSR, IPSR_FIP, 4)
+        await self.translate([req(0x21, (PATTERN | 0x1) << 12, "w")])
+        await self.wait_ipsr(IPSR_FIP, what)
+        await Timer(400, "ns")                      # room for the message (or a wrong one)
+
+    async def interrupts(self) -> None:
+        _a, _d, ctl = _vec(FQ_VEC)
+        await self.fault_edge("fault after fip cleared")                     # message
+        await self.reg_write(ctl, 1, 4)                                      # mask FQ_VEC
+        await self.fault_edge("fault while the vector is masked")            # held
+        if await self.reg_read(ctl, 4) != 1:
+            raise AssertionError("INTERRUPT msi_vec_ctl M reads 0 after writing 1")
+        await self.reg_write(ctl, 0, 4)                                      # unmask: sent now
+        await Timer(400, "ns")
+        await self.reg_read(Reg.IPSR, 4)
+        # the command queue: cie=1, an illegal command raises cmd_ill and cip
+        cq = self.cq
+        await self.reg_write(Reg.CQCSR, CQCSR_CQEN | CQCSR_CIE, 4)
+        slot = cq.write_raw(0x7F, 0)                                        # opcode 127: illegal
+        self.fences += 1
+        cq.write([iofence_c(addr=FENCE_DATA + 4 * (self.fences % 1024), data=self.fences)])
+        await self.reg_write(*cq.doorbell_write())
+        for _ in range(2000):
+            if await self.reg_read(Reg.CQCSR, 4) & CQCSR_CMD_ILL:
+                break
+        else:
+            raise AssertionError("INTERRUPT an illegal command did not set cqcsr.cmd_ill")
+        await self.wait_ipsr(IPSR_CIP, "cmd_ill with cie=1")
+        await Timer(400, "ns")
+        cq.update_head(slot)
+        dw0, dw1 = encode(iotinval_gvma())
+        self.store64(cq.base + 16 * slot, dw0)
+        self.store64(cq.base + 16 * slot + 8, dw1)
+        await self.reg_write(Reg.CQCSR, CQCSR_CQEN | CQCSR_CIE | CQCSR_CMD_ILL, 4)
+        await self.reg_write(Reg.IPSR, IPSR_CIP, 4)
+        cq.update_head(await self.wait_cq_idle(cq.tail))
+        await self.reg_read(Reg.IPSR, 4)
+
+
+class MsiFlatVseq(_MsiInterrupts, GuestUpdateBase):
     async def body(self):
         if not self.dut.need("msi_flat", "MSI flat-mode translation (the whole msi scenario)"):
             return
+        self.irq = self.dut.caps.igs != capbits.IGS_WSI
+        if self.irq:
+            await self.program_vectors()
+        else:
+            self.dut.skip("interrupts as MSIs", "capabilities.IGS is WSI (wired interrupts only)")
         await self.init_iommu("1lvl")
+        if self.irq:
+            await self.reg_write(Reg.FQCSR, FQCSR_FQEN | FQCSR_FIE, 4)
         # the MSI page table: 8 PTEs of 16 bytes in one page (the second doubleword is the
         # software's: the IOMMU ignores it in basic mode)
         self.msi_root = self.alloc.alloc_page()
@@ -67,6 +167,8 @@ class MsiFlatVseq(GuestUpdateBase):
             self.set_pte(i, msi_pte(IMSIC + i * SIZE_4K), tag=0xC0DE_0000 + i)
         await self.g_only()
         await self.two_stage()
+        if self.irq:
+            await self.interrupts()
 
     def set_pte(self, index: int, w0: int, tag: int = 0) -> None:
         a = self.msi_root + 16 * index
