@@ -48,8 +48,8 @@ class Capabilities:
         bad = [name for pos, name in UNIMPLEMENTED.items() if _bit(v, pos)]
         if bad:
             raise ValueError(f"capabilities: the model does not implement {', '.join(bad)}; clear those bits")
-        if (v >> IGS_SHIFT) & 3 != IGS_WSI:
-            raise ValueError("capabilities.IGS must be 1 (WSI): the model implements wired interrupts only")
+        if (v >> IGS_SHIFT) & 3 == 3:
+            raise ValueError("capabilities.IGS 3 is reserved")
         if not 32 <= self.pas <= 56:
             raise ValueError(f"capabilities.PAS must be 32..56, got {self.pas}")
         if v & ~((1 << 44) - 1) or v & (0x3 << 12 | 1 << 20):
@@ -75,6 +75,7 @@ class Capabilities:
     msi_flat = cached_property(lambda s: _bit(s.value, MSI_FLAT))
     dbg = cached_property(lambda s: _bit(s.value, DBG))
     hpm = cached_property(lambda s: _bit(s.value, HPM))
+    igs = cached_property(lambda s: (s.value >> IGS_SHIFT) & 3)    # IGS_MSI / IGS_WSI / IGS_BOTH
     svpbmt = cached_property(lambda s: _bit(s.value, SVPBMT))
     nl = cached_property(lambda s: _bit(s.value, NL))     # IOTINVAL NL operand (bit 34)
     s = cached_property(lambda s: _bit(s.value, S))       # IOTINVAL S operand (bit 73)
@@ -138,13 +139,13 @@ def difference(got: int, want: int) -> str:
 
 def for_model(value: int) -> tuple[int, list[str]]:
     """The value the model can judge with, and what it leaves unchecked: bits of features the
-    model does not implement are cleared (their registers and commands are not exercised), IGS
-    becomes WSI (the model delivers wired interrupts only), reserved and custom bits go."""
+    model does not implement are cleared (their registers and commands are not exercised),
+    reserved and custom bits go; IGS 3 (reserved) becomes WSI."""
     v = value & ((1 << 44) - 1) & ~(0x3 << 12 | 1 << 20)
     dropped = [name for pos, name in UNIMPLEMENTED.items() if _bit(v, pos)]
     for pos in UNIMPLEMENTED:
         v &= ~(1 << pos)
-    if (v >> IGS_SHIFT) & 3 != IGS_WSI:
+    if (v >> IGS_SHIFT) & 3 == 3:
         dropped.append(f"IGS={_IGS[(v >> IGS_SHIFT) & 3]} (modelled as WSI)")
         v = v & ~(3 << IGS_SHIFT) | IGS_WSI << IGS_SHIFT
     if value != v and not dropped:

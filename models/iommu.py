@@ -16,6 +16,7 @@ from .causes import REPORTED_DESPITE_DTF
 from .command_queue import Command, IllegalCommand, decode
 from .fault_queue import FaultQueue, fault_record
 from .memory import AccessFault, Memory
+from .msi_interrupts import MsiTable
 from .registers import Reg, locate
 from .translate import WalkResult, translate_request
 from .transaction import Outcome, Request
@@ -33,6 +34,28 @@ CQCSR_CQON = 1 << 16
 FQCSR_FQEN, FQCSR_FIE, FQCSR_FQMF, FQCSR_FQOF, FQCSR_FQON = 1, 2, 1 << 8, 1 << 9, 1 << 16
 IPSR_CIP, IPSR_FIP, IPSR_PMIP = 1, 2, 4
 ICVEC_PMIV = 0x100          # pmiv: one writable bit with HPM (two wires)
+FCTL_WSI = 0x2
+ICVEC_MASK_MSI = 0xFF       # IGS=MSI/BOTH: civ and fiv select any of the 16 vectors
+ICVEC_PMIV_MSI = 0xF00      # and pmiv with HPM
+IPSR_VECTOR_SHIFT = {IPSR_CIP: 0, IPSR_FIP: 4, IPSR_PMIP: 8}   # ipsr bit -> its icvec field
+CAUSE_MSI_WRITE_ACCESS_FAULT = 273
+
+
+def _edges(method):
+    """Run a public entry point and then send the MSIs of the ipsr bits it took from 0 to 1
+    (only the outermost call looks: an edge is one message however the calls nest)."""
+    def wrapper(self, *args, **kwargs):
+        if self._edge_depth:
+            return method(self, *args, **kwargs)
+        before = self.ipsr
+        self._edge_depth = 1
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self._edge_depth = 0
+            self._interrupt_edges(before)
+    wrapper.__name__, wrapper.__doc__ = method.__name__, method.__doc__
+    return wrapper
 
 
 class IommuModel:
@@ -42,7 +65,8 @@ class IommuModel:
         self.caps = Capabilities(capbits.DEFAULT if capabilities is None else capabilities,
                                  svnapot=svnapot)
         self._set_pas()
-        self.fctl = FCTL_RESET
+        self._edge_depth = 0
+        self.msi: Optional[MsiTable] = None                 # capabilities.IGS = MSI or BOTH
         self.ddtp = 0
         self.cqb = self.cqh = self.cqt = 0
         self.cqen = self.cie = False
@@ -53,6 +77,7 @@ class IommuModel:
         self.tr_req_iova = self.tr_req_ctl = self.tr_response = 0     # capabilities.DBG
         self.hpm: Optional[Hpm] = None                                 # capabilities.HPM
         self._set_hpm()
+        self._set_igs()
         self.last_debug: Optional[tuple] = None     # (Request, WalkResult, trace) of the last
         self.completed: list[Command] = []   # commands executed, in order (for tests/oracle)
         self.on_command: Optional[Callable[[Command], None]] = None
@@ -64,9 +89,26 @@ class IommuModel:
         self.caps = Capabilities(value, svnapot=svnapot)
         self._set_pas()
         self._set_hpm()
+        self._set_igs()
         self.ddtp &= self.ppn_field | 0xF
         self.cqb &= self.ppn_field | LOG2SZ_FIELD
         self.fq.fqb &= self.ppn_field | LOG2SZ_FIELD
+
+    def _set_igs(self) -> None:
+        """capabilities.IGS: fctl.WSI reads 1 with WSI only, resets to 0 (MSI) otherwise and is
+        writable with BOTH; msi_cfg_tbl exists unless IGS is WSI."""
+        igs = self.caps.igs
+        self.fctl = FCTL_RESET if igs == capbits.IGS_WSI else FCTL_RESET & ~FCTL_WSI
+        if igs == capbits.IGS_WSI:
+            self.msi = None
+        elif self.msi is None:
+            self.msi = MsiTable()
+        self.icvec &= self._icvec_mask()
+
+    def _icvec_mask(self) -> int:
+        if self.caps.igs == capbits.IGS_WSI:
+            return ICVEC_MASK | (ICVEC_PMIV if self.hpm else 0)
+        return ICVEC_MASK_MSI | (ICVEC_PMIV_MSI if self.hpm else 0)
 
     def _set_hpm(self, counters: int = 7, width: int = 64) -> None:
         """capabilities.HPM: the counters (docs/design.md, "HPM"); None without it."""
@@ -101,6 +143,7 @@ class IommuModel:
             return value
         return (value >> (8 * (int(offset) - base))) & 0xFFFF_FFFF
 
+    @_edges
     def write_reg(self, offset: int, value: int, size: int = 8) -> None:
         base, width = locate(int(offset), size)
         if not 0 <= value < 1 << (8 * size):
@@ -123,7 +166,8 @@ class IommuModel:
             **({Reg.TR_REQ_IOVA: self.tr_req_iova, Reg.TR_REQ_CTL: self.tr_req_ctl,
                 Reg.TR_RESPONSE: self.tr_response} if self.caps.dbg else {}),
             **(self._hpm_regs() if self.hpm is not None else {}),
-        }.get(base, 0)
+        }.get(base, 0) if not (self.msi is not None and Reg.MSI_CFG_TBL <= base) \
+            else self.msi.read(base)
 
     def _hpm_regs(self) -> dict:
         h = self.hpm
@@ -186,7 +230,12 @@ class IommuModel:
             self.ipsr &= ~(value & (IPSR_CIP | IPSR_FIP | (IPSR_PMIP if self.hpm else 0)))
             self._update_ipsr()
         elif base == Reg.ICVEC:
-            self.icvec = value & (ICVEC_MASK | (ICVEC_PMIV if self.hpm else 0))
+            self.icvec = value & self._icvec_mask()
+        elif base == Reg.FCTL and self.caps.igs == capbits.IGS_BOTH:
+            self.fctl = self.fctl & ~FCTL_WSI | value & FCTL_WSI     # WSI: the one writable bit
+        elif self.msi is not None and base >= Reg.MSI_CFG_TBL:
+            for v in self.msi.write(base, value):
+                self._send_msi(v)
         elif self.hpm is not None and Reg.IOCOUNTINH <= base < Reg.TR_REQ_IOVA:
             self._write_hpm(base, value)
         elif base == Reg.TR_REQ_IOVA and self.caps.dbg:
@@ -216,6 +265,7 @@ class IommuModel:
         if self.fq.fie and (self.fq.fqmf or self.fq.fqof or new_record):
             self.ipsr |= IPSR_FIP
 
+    @_edges
     def record_observed(self, index: int) -> None:
         """An IOMMU under test wrote a fault record at `index` (whether and when it writes one
         is its choice within the spec's rules, so a testbench mirrors it here): fqt moves past
@@ -223,6 +273,7 @@ class IommuModel:
         self.fq.fqt = (index + 1) % self.fq.entries
         self._update_ipsr(new_record=True)
 
+    @_edges
     def record_write_failed(self) -> None:
         """An IOMMU under test got a bus error writing a fault record: fqmf is set and the
         record discarded (fqt stays), fip with fie=1."""
@@ -230,15 +281,40 @@ class IommuModel:
         self._update_ipsr()
 
     def irq_wires(self) -> tuple[bool, bool]:
-        """Levels of the two interrupt wires (vector 0 = irq_cq's, vector 1 = irq_fq's)."""
+        """Levels of the two interrupt wires (vector 0 = irq_cq's, vector 1 = irq_fq's; with
+        16 vectors (IGS=BOTH) vectors 2..15 have no wire). Both 0 while fctl.WSI = 0."""
         wires = [False, False]
-        if self.ipsr & IPSR_CIP:
-            wires[self.icvec & 1] = True
-        if self.ipsr & IPSR_FIP:
-            wires[(self.icvec >> 4) & 1] = True
-        if self.ipsr & IPSR_PMIP:
-            wires[(self.icvec >> 8) & 1] = True
+        if not self.fctl & FCTL_WSI:
+            return False, False
+        for bit, shift in IPSR_VECTOR_SHIFT.items():
+            v = (self.icvec >> shift) & 0xF
+            if self.ipsr & bit and v < 2:
+                wires[v] = True
         return wires[0], wires[1]
+
+    # -- interrupts as MSIs (docs/design.md, "Interrupts as MSIs") ---------------------------
+    def _interrupt_edges(self, before: int) -> None:
+        rising = self.ipsr & ~before
+        if not rising or self.msi is None or self.fctl & FCTL_WSI:
+            return
+        for bit, shift in IPSR_VECTOR_SHIFT.items():
+            if rising & bit:
+                v = (self.icvec >> shift) & 0xF
+                if self.msi.due(v):
+                    self._send_msi(v)
+
+    def _send_msi(self, vector: int) -> None:
+        """The message of `vector`: a 4-byte write of msi_data to msi_addr; a failed write is
+        reported with cause 273 (TTYP 0, iotval = the address)."""
+        addr, data = self.msi.message(vector)
+        try:
+            self._implicit_write(addr, data)
+        except AccessFault:
+            written = self.fq.post(self.mem, (CAUSE_MSI_WRITE_ACCESS_FAULT, 0, addr, 0),
+                                   self.pa_limit)
+            self._update_ipsr(new_record=written)
+            return
+        self.msi.sent.append((vector, addr, int.from_bytes(data, "little")))
 
     # -- command queue -----------------------------------------------------------------------
     def _cq_entries(self) -> int:
@@ -312,6 +388,7 @@ class IommuModel:
         self.tr_req_ctl &= ~dbg.GO
         self.last_debug = (req, result, trace)
 
+    @_edges
     def translate(self, req: Request) -> Outcome:
         trace: Optional[list] = [] if self.hpm is not None else None
         result = self.walk(req, trace=trace)
@@ -320,12 +397,14 @@ class IommuModel:
             self.count(req, trace)
         return result.outcome
 
+    @_edges
     def count(self, req: Request, trace: list) -> None:
         """The HPM events of one request (hpm.request_events: what a cache-free IOMMU counts)."""
         t, events = hpm_events.request_events(req, trace)
         for event, n in events:
             self.hpm.event(event, t, n)
 
+    @_edges
     def report(self, req: Request, result: WalkResult) -> bool:
         """Write the fault record the spec calls for, if any; True if one was written."""
         out = result.outcome

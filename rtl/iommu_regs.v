@@ -20,7 +20,10 @@ module iommu_regs #(
     parameter S      = 0,           // capabilities.S [43]: IOTINVAL S operand (address range)
     parameter HPM    = 0,           // capabilities.HPM [30]: iocountovf..iohpmevt31 (iommu_hpm),
                                     // ipsr.pmip, one writable bit of icvec.pmiv
-    parameter integer PAS = 56      // capabilities.PAS (32..56)
+    parameter integer PAS = 56,     // capabilities.PAS (32..56)
+    parameter MSI_FLAT = 0,         // capabilities.MSI_FLAT [22] (extended DCs: iommu_walker)
+    parameter IGS    = 1            // capabilities.IGS [29:28]: 1 WSI (wires only), 0 MSI,
+                                    // 2 BOTH (fctl.WSI selects); with MSI: msi_cfg_tbl, 16 vectors
 ) (
     input  wire        clk,
     input  wire        rst_n,
@@ -92,6 +95,14 @@ module iommu_regs #(
     input  wire [63:0] hpm_rdata,
     input  wire        hpm_ovf,
 
+    // interrupts as MSIs (IGS 0 or 2, fctl.WSI = 0): one 4-byte write per message, to
+    // riscv_iommu's 4-byte write port (shared with IOFENCE.C); msi_wr_* stay 0 with IGS = 1
+    output wire        msi_wr_valid,
+    input  wire        msi_wr_ready,
+    output wire [63:0] msi_wr_addr,
+    output wire [31:0] msi_wr_data,
+    input  wire        msi_wr_rsp_valid,
+
     // wired interrupts (icvec vector 0 and 1)
     output wire        irq_cq,
     output wire        irq_fq
@@ -101,9 +112,10 @@ module iommu_regs #(
     // and by the parameters Sv48 [10], Sv48x4 [18], PD17 [39], PD20 [40], Svpbmt [15] (the
     // first four, PAS=56:
     // 64'h0000_01F8_1006_0610).
-    localparam [63:0] CAPS_FIXED   = 64'h0000_0040_1002_0210;
+    localparam [63:0] CAPS_FIXED   = 64'h0000_0040_0002_0210;   // and IGS [29:28]
     localparam [63:0] PAS_FIELD    = {32'd0, PAS};
-    localparam [63:0] CAPABILITIES = CAPS_FIXED | ((PAS_FIELD & 64'h3F) << 32) |
+    localparam [63:0] IGS_FIELD    = {62'd0, IGS[1:0]};
+    localparam [63:0] CAPABILITIES = CAPS_FIXED | ((PAS_FIELD & 64'h3F) << 32) | (IGS_FIELD << 28) |
                                      ((SV48   != 0) ? (64'd1 << 10) : 64'd0) |
                                      ((SV48X4 != 0) ? (64'd1 << 18) : 64'd0) |
                                      ((PD17   != 0) ? (64'd1 << 39) : 64'd0) |
@@ -112,9 +124,13 @@ module iommu_regs #(
                                      ((DBG    != 0) ? (64'd1 << 31) : 64'd0) |
                                      ((HPM    != 0) ? (64'd1 << 30) : 64'd0) |
                                      ((NL     != 0) ? (64'd1 << 42) : 64'd0) |
-                                     ((S      != 0) ? (64'd1 << 43) : 64'd0);
-    // fctl: BE=0, WSI=1, GXL=0, all fixed.
-    localparam [31:0] FCTL = 32'h0000_0002;
+                                     ((S      != 0) ? (64'd1 << 43) : 64'd0) |
+                                     ((MSI_FLAT != 0) ? (64'd1 << 22) : 64'd0);
+    // fctl: BE=0, GXL=0 fixed; WSI 1 with IGS=WSI, 0 with IGS=MSI, writable (reset 0) with BOTH
+    localparam MSI_IRQ = IGS != 1;       // msi_cfg_tbl and 16 vectors
+    reg         fctl_wsi_q;
+    wire        fctl_wsi = (IGS == 1) ? 1'b1 : (IGS == 2) ? fctl_wsi_q : 1'b0;
+    wire [31:0] FCTL = {30'b0, fctl_wsi, 1'b0};
     // PPN [53:10] of ddtp, cqb and fqb is WARL: only the bits of addresses below 2^PAS are
     // writable (PPN bit i is address bit i+12), the others read 0. PAS=56: all 44.
     localparam [43:0] PPN_W = {44{1'b1}} >> (56 - PAS);
@@ -135,6 +151,7 @@ module iommu_regs #(
     localparam [8:0] W_TRIOVA = 9'h04B; // 0x258 tr_req_iova
     localparam [8:0] W_TRCTL  = 9'h04C; // 0x260 tr_req_ctl
     localparam [8:0] W_TRRSP  = 9'h04D; // 0x268 tr_response
+    // 0x300..0x3FF msi_cfg_tbl: word 0x60 + 2x msi_addr_x, 0x61 + 2x {msi_vec_ctl_x, msi_data_x}
 
     // ---------------------------------------------------------------- state
     reg  [4:0]  cqb_log2szm1;
@@ -145,7 +162,19 @@ module iommu_regs #(
     reg  [31:0] fqh_q, fqt_q;
     reg         fqen, fie, fqmf, fqof;
     reg         cip, fip, pmip;
-    reg         civ0, fiv0, pmiv0;      // the one writable bit of civ, fiv and pmiv
+    reg         civ0, fiv0, pmiv0;      // the one writable bit of civ, fiv and pmiv (WSI only)
+    reg  [2:0]  civ_hi, fiv_hi, pmiv_hi; // their upper bits with MSI (16 vectors), else 0
+    wire [3:0]  civ = {civ_hi, civ0}, fiv = {fiv_hi, fiv0}, pmiv = {pmiv_hi, pmiv0};
+    // msi_cfg_tbl (MSI_IRQ): ADDR [55:2], data, M; a message due per vector (pend); the
+    // sender's one message in flight (msi_busy)
+    /* verilator lint_off UNUSEDSIGNAL */
+    /* verilator lint_off UNDRIVEN */
+    reg  [53:0] mt_addr [0:15];
+    reg  [31:0] mt_data [0:15];
+    reg  [15:0] mt_m, pend;
+    reg         msi_busy;
+    /* verilator lint_on UNDRIVEN */
+    /* verilator lint_on UNUSEDSIGNAL */
     // tr_req_iova vpn, tr_req_ctl fields (reserved and custom read 0), tr_response
     reg  [51:0] tr_vpn;
     reg         tr_go, tr_priv, tr_exe, tr_nw, tr_pv;
@@ -196,12 +225,17 @@ module iommu_regs #(
             W_FQHT:  rd_word = {fqt_q, fqh_q};
             W_CSR:   rd_word = {fqcsr, cqcsr};
             W_IPSR:  rd_word = {ipsr, 32'b0};
-            W_ICVEC: rd_word = {52'b0, 3'b0, pmiv0, 3'b0, fiv0, 3'b0, civ0};
+            W_ICVEC: rd_word = {52'b0, pmiv, fiv, civ};
             W_TRIOVA: rd_word = (DBG != 0) ? {tr_vpn, 12'b0} : 64'b0;
             W_TRCTL:  rd_word = (DBG != 0) ? tr_ctl : 64'b0;
             W_TRRSP:  rd_word = (DBG != 0) ? tr_rsp : 64'b0;
             default: rd_word = (HPM != 0 && s_axil_araddr[11:3] >= W_HPM0 &&
-                                s_axil_araddr[11:3] <= W_HPM1) ? hpm_rdata : 64'b0;
+                                s_axil_araddr[11:3] <= W_HPM1) ? hpm_rdata :
+                               (MSI_IRQ && s_axil_araddr[11:8] == 4'h3) ?
+                               (s_axil_araddr[3] ? {31'b0, mt_m[s_axil_araddr[7:4]],
+                                                    mt_data[s_axil_araddr[7:4]]}
+                                                 : {8'b0, mt_addr[s_axil_araddr[7:4]], 2'b0}) :
+                               64'b0;
         endcase
     end
 
@@ -241,6 +275,9 @@ module iommu_regs #(
     wire we_fqcsr    = whi && wword == W_CSR;
     wire we_ipsr     = whi && wword == W_IPSR;
     wire we_icvec    = wlo && wword == W_ICVEC;
+    wire we_fctl     = (IGS == 2) && wlo && wword == W_FCTL;
+    wire we_mt       = MSI_IRQ && wr_go && wword[8:5] == 4'b0011;   // 0x300..0x3FF
+    wire [3:0] mt_i  = wword[4:1];
     assign hpm_we_lo  = (HPM != 0) && wlo;
     assign hpm_we_hi  = (HPM != 0) && whi;
     assign hpm_wword  = wword;
@@ -269,12 +306,31 @@ module iommu_regs #(
     // pmip: set by an HPM overflow (an OF bit going 0 -> 1), cleared by a W1C
     wire pm_set   = (HPM != 0) && hpm_ovf;
     wire ip_act   = we_ipsr | (cip_cond & ~cip) | (fip_cond & ~fip) | pm_set;   // else keep
+    // MSIs: an ipsr bit going 0 -> 1 makes its vector's message due (fctl.WSI = 0)
+    wire msi_on   = MSI_IRQ && !fctl_wsi;
+    wire cip_rise = cip_cond & ~cip;
+    wire fip_rise = fip_cond & ~fip;
+    wire pm_rise  = pm_set & ~pmip;
+    // the lowest due, unmasked vector goes out first
+    wire [15:0] mt_ready = pend & ~mt_m;
+    reg  [3:0]  mt_sel;
+    integer     mq;
+    always @(*) begin
+        mt_sel = 4'd0;
+        for (mq = 15; mq >= 0; mq = mq - 1)
+            if (mt_ready[mq]) mt_sel = mq[3:0];
+    end
+    assign msi_wr_valid = MSI_IRQ && !msi_busy && mt_ready != 16'd0;
+    assign msi_wr_addr  = {8'b0, mt_addr[mt_sel], 2'b0};
+    assign msi_wr_data  = mt_data[mt_sel];
+    wire msi_take = msi_wr_valid && msi_wr_ready;
+    wire msi_act  = msi_take | (MSI_IRQ && msi_wr_rsp_valid);
 
     // ---------------------------------------------------------------- all register updates
     // One clocked block that only runs when something is active (otherwise every assignment
     // below keeps its value): an idle cycle wakes one process and tests one wire.
     wire reg_run = `IOMMU_RUN(!rst_n | rd_go | rvalid_q | wr_go | bvalid_q | cq_act | fq_act |
-                              ip_act | dbg_done);
+                              ip_act | dbg_done | msi_act);
     always @(posedge clk) if (reg_run) begin
         if (!rst_n) begin
             rvalid_q     <= 1'b0;
@@ -289,6 +345,9 @@ module iommu_regs #(
             civ0         <= 1'b0;
             fiv0         <= 1'b1;
             pmiv0        <= 1'b0;
+            civ_hi <= 3'b0; fiv_hi <= 3'b0; pmiv_hi <= 3'b0;
+            fctl_wsi_q   <= 1'b0;
+            mt_m <= 16'b0; pend <= 16'b0; msi_busy <= 1'b0;
             cqh_q <= 32'b0;
             cqt_q <= 32'b0;
             cqen <= 1'b0; cie <= 1'b0;
@@ -338,6 +397,21 @@ module iommu_regs #(
                     civ0 <= dlo[0];
                     fiv0 <= dlo[4];
                     if (HPM != 0) pmiv0 <= dlo[8];
+                    if (MSI_IRQ) begin
+                        civ_hi <= dlo[3:1];
+                        fiv_hi <= dlo[7:5];
+                        if (HPM != 0) pmiv_hi <= dlo[11:9];
+                    end
+                end
+                if (we_fctl) fctl_wsi_q <= dlo[1];
+                if (we_mt) begin
+                    if (!wword[0]) begin                       // msi_addr_x
+                        if (wlo) mt_addr[mt_i][29:0]  <= dlo[31:2];
+                        if (whi) mt_addr[mt_i][53:30] <= dhi[23:0];
+                    end else begin                             // msi_data_x, msi_vec_ctl_x
+                        if (wlo) mt_data[mt_i] <= dlo;
+                        if (whi) mt_m[mt_i]    <= dhi[0];
+                    end
                 end
                 if (we_triova_lo) tr_vpn[19:0]  <= dlo[31:12];
                 if (we_triova_hi) tr_vpn[51:20] <= dhi;
@@ -399,12 +473,26 @@ module iommu_regs #(
                 fip <= fip_cond | (fip & ~(we_ipsr & dhi[1]));
                 pmip <= pm_set | (pmip & ~(we_ipsr & dhi[2]));
             end
+            // MSIs: a due message waits while its vector is masked (one per vector); the
+            // sender takes the lowest unmasked one, one at a time (a bus error on the write is
+            // not reported: docs/design.md "Interrupts as MSIs in the RTL")
+            if (MSI_IRQ && (msi_take || (ip_act && msi_on))) begin
+                pend <= (pend & ~(msi_take ? (16'd1 << mt_sel) : 16'd0))
+                        | ((msi_on && cip_rise) ? (16'd1 << civ)  : 16'd0)
+                        | ((msi_on && fip_rise) ? (16'd1 << fiv)  : 16'd0)
+                        | ((msi_on && pm_rise)  ? (16'd1 << pmiv) : 16'd0);
+            end
+            if (MSI_IRQ) begin
+                if (msi_take)              msi_busy <= 1'b1;
+                else if (msi_wr_rsp_valid) msi_busy <= 1'b0;
+            end
         end
     end
 
-    // wire k = OR of the ipsr bits whose vector is k
-    assign irq_cq = (cip & ~civ0) | (fip & ~fiv0) | (pmip & ~pmiv0);
-    assign irq_fq = (cip &  civ0) | (fip &  fiv0) | (pmip &  pmiv0);
+    // wire k = OR of the ipsr bits whose vector is k (k = 0, 1; with 16 vectors (IGS=BOTH)
+    // vectors 2..15 have no wire); both 0 while fctl.WSI = 0
+    assign irq_cq = fctl_wsi & ((cip & civ == 4'd0) | (fip & fiv == 4'd0) | (pmip & pmiv == 4'd0));
+    assign irq_fq = fctl_wsi & ((cip & civ == 4'd1) | (fip & fiv == 4'd1) | (pmip & pmiv == 4'd1));
 
     wire unused_axil = ^{s_axil_awprot, s_axil_arprot, s_axil_awaddr[2:0], s_axil_araddr[2:0]};
 endmodule

@@ -12,8 +12,10 @@ module iommu_walker #(
   parameter PD17         = 1,
   parameter PD20         = 1,
   parameter SVNAPOT      = 1,   // 0: PTE bit 63 (N) is reserved, any PTE with N=1 faults
-  parameter SVPBMT       = 0    // 1: leaf PTEs may carry PBMT [62:61] (0 PMA, 1 NC, 2 IO;
+  parameter SVPBMT       = 0,   // 1: leaf PTEs may carry PBMT [62:61] (0 PMA, 1 NC, 2 IO;
                                 // 3 reserved); 0: PBMT is reserved, any PTE with it faults
+  parameter MSI_FLAT     = 0,   // 1: extended 64-byte DCs and MSI flat-mode translation
+  parameter DCW          = (MSI_FLAT != 0) ? 448 : 256   // cached DC width (iommu_xlate)
 ) (
   input             clk,
   input             rst_n,
@@ -31,7 +33,7 @@ module iommu_walker #(
   input      [7:0]  st_tag,
   input             st_dc_hit,
   input             st_dc_neg,
-  input      [255:0] st_dc,
+  input      [DCW-1:0] st_dc,
   input             st_pc_hit,
   input      [127:0] st_pc,
   input             inv_apply,     // an invalidation took effect: drop this walk's fills
@@ -46,7 +48,7 @@ module iommu_walker #(
   // cache fills
   output            ddtc_fl_en,
   output            ddtc_fl_neg,
-  output     [255:0] ddtc_fl_data,
+  output     [DCW-1:0] ddtc_fl_data,
   output            pdtc_fl_en,
   output     [127:0] pdtc_fl_data,
   output     [23:0] fl_did,
@@ -103,7 +105,8 @@ module iommu_walker #(
                    S_PC_ACC = 5'd12, S_PC_CHK = 5'd13, S_PC_USE = 5'd14, S_FS = 5'd15,
                    S_PTE_ADDR = 5'd16, S_PTE_RD = 5'd17, S_PTE_CHK = 5'd18,
                    S_G_START = 5'd19, S_G_ADDR = 5'd20, S_G_CHK = 5'd21,
-                   S_MEM = 5'd22, S_MEMW = 5'd23, S_OK = 5'd24, S_DONE = 5'd25;
+                   S_MEM = 5'd22, S_MEMW = 5'd23, S_OK = 5'd24, S_DONE = 5'd25,
+                   S_MSI_RD = 5'd26, S_MSI_ACC = 5'd27, S_MSI_CHK = 5'd28;
   localparam [2:0] SZ_NONE = 3'd7;   // a Bare stage: no size limit
   // what the G-stage subroutine translates (g_pur)
   localparam [1:0] GP_FINAL = 2'd0,  // the final GPA: the request's own access
@@ -123,11 +126,12 @@ module iommu_walker #(
   reg        ok_fill;      // the walk translated (S_OK or a first-stage leaf): it may fill
   reg        st_dc_hit_r, st_dc_neg_r;   // what the DC cache held at dispatch (for S_START)
   // contexts
-  reg [255:0] dc;          // {fsc, ta, iohgatp, tc}
+  reg [DCW-1:0] dc;        // {fsc, ta, iohgatp, tc}; extended: {pattern, mask, msiptp} above
+  reg        dc_w7;        // extended DC: its reserved eighth doubleword was not 0
   reg [127:0] pc;          // {fsc, ta}
   reg        dc_ok;        // a valid DC was located: its DTF applies
   reg        rd_err;       // any bus error over a multi-doubleword read
-  reg [1:0]  k;
+  reg [2:0]  k;
   // walk
   reg [55:0] a;            // current table base (SPA or GPA)
   reg [2:0]  lvl;
@@ -151,6 +155,9 @@ module iommu_walker #(
   reg        gR, gW, gX, gD;
   reg [2:0]  g_size;
   reg [1:0]  g_pbmt;       // the final G-stage leaf's PBMT (0 when the G-stage is Bare)
+  // MSI translation (MSI_FLAT): the GPA an MSI PTE translates, and the PTE's first doubleword
+  reg [63:0] msi_gpa;
+  reg [63:0] msi_w0;
 
   wire [63:0] tc      = dc[63:0];
   wire [63:0] iohgatp = dc[127:64];
@@ -189,9 +196,18 @@ module iommu_walker #(
   // ---- DDT ----
   wire [1:0] ddt_levels = (ddtp_mode == DDTP_3LVL) ? 2'd3 : (ddtp_mode == DDTP_2LVL) ? 2'd2 : 2'd1;
   wire ddtp_walks   = ddtp_mode == DDTP_1LVL || ddtp_mode == DDTP_2LVL || ddtp_mode == DDTP_3LVL;
-  wire did_too_wide = (ddtp_mode == DDTP_1LVL && r_did[23:7] != 17'd0) ||
+  // DDI split: base DCs [6:0] [15:7] [23:16]; extended (MSI_FLAT) [5:0] [14:6] [23:15]
+  wire did_too_wide_base = (ddtp_mode == DDTP_1LVL && r_did[23:7] != 17'd0) ||
                       (ddtp_mode == DDTP_2LVL && r_did[23:16] != 8'd0);
+  wire did_too_wide_ext  = (ddtp_mode == DDTP_1LVL && r_did[23:6] != 18'd0) ||
+                           (ddtp_mode == DDTP_2LVL && r_did[23:15] != 9'd0);
+  wire did_too_wide = (MSI_FLAT != 0) ? did_too_wide_ext : did_too_wide_base;
   wire [8:0] ddi = (lvl == 3'd2) ? {1'b0, r_did[23:16]} : r_did[15:7];
+  wire [8:0] ddi_ext = (lvl == 3'd2) ? r_did[23:15] : r_did[14:6];
+  wire [8:0] ddi_sel = (MSI_FLAT != 0) ? ddi_ext : ddi;
+  wire [55:0] dc_off_base = {44'd0, r_did[6:0], 5'd0};
+  wire [55:0] dc_off = (MSI_FLAT != 0) ? {44'd0, r_did[5:0], 6'd0} : dc_off_base;
+  wire [2:0]  dc_last_k = (MSI_FLAT != 0) ? 3'd7 : 3'd3;
   wire dir_rsvd = rdata[9:1] != 9'd0 || rdata[63:54] != 10'd0;   // non-leaf DDT/PDT entry
 
   // DC checks for the capabilities iommu_regs reports (no ATS/T2GPA/AMO_HWAD/END/QOSID,
@@ -216,7 +232,62 @@ module iommu_walker #(
       fsc[59:44] != 16'd0 ||
       !gmode_ok ||
       (g_on && gppn[1:0] != 2'd0) ||
-      dta[11:0] != 12'd0 || dta[63:32] != 32'd0;
+      dta[11:0] != 12'd0 || dta[63:32] != 32'd0 ||
+      msi_dc_bad;
+
+  // ---- MSI flat mode (MSI_FLAT) ----
+  // msiptp: PPN [43:0], reserved [59:44], MODE [63:60] (0 Off, 1 Flat). msi_addr_mask and
+  // msi_addr_pattern: [51:0], with bits [51:MGPAW-12] reserved too (MGPAW = 50 with Sv48x4,
+  // 41 with Sv39x4 only), so an MSI GPA page number has at most MGPAW-12 bits.
+  wire        msi_dc_bad;
+  wire        msi_on;          // msiptp.MODE is Flat
+  wire [43:0] msi_ppn;
+  wire [51:0] msi_mask, msi_pattern;
+  generate if (MSI_FLAT != 0) begin : g_msi
+    wire [63:0] msiptp = dc[319:256];
+    wire [63:0] mmask  = dc[383:320];
+    wire [63:0] mpat   = dc[447:384];
+    wire [63:0] m_rsvd = (SV48X4 != 0) ? {{26{1'b1}}, 38'd0} : {{35{1'b1}}, 29'd0};
+    assign msi_on      = msiptp[63:60] == 4'd1;
+    assign msi_ppn     = msiptp[43:0];
+    assign msi_mask    = mmask[51:0];
+    assign msi_pattern = mpat[51:0];
+    assign msi_dc_bad  = msiptp[59:44] != 16'd0 || msiptp[63:61] != 3'd0 ||
+                         (msiptp[63:60] != 4'd0 && !g_on) ||   // Off while iohgatp is Bare
+                         ((mmask | mpat) & m_rsvd) != 64'd0 || dc_w7;
+  end else begin : g_no_msi
+    assign msi_on = 1'b0; assign msi_ppn = 44'd0;
+    assign msi_mask = 52'd0; assign msi_pattern = 52'd0; assign msi_dc_bad = 1'b0;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire unused_msi = &{1'b0, dc_w7, msi_w0, msi_gpa};
+    /* verilator lint_on UNUSEDSIGNAL */
+  end endgenerate
+  // The final GPA (first stage Bare: the IOVA; else the first-stage leaf's address) is an MSI
+  // address when its page number matches the pattern where the mask is 0 (any access type:
+  // the spec recognises accesses, not writes only; an execute faults after the PTE read).
+  wire [63:0] fin_gpa = (state == S_FS) ? r_iova : {8'd0, fs_leaf_pa};
+  wire        msi_hit = msi_on && ((fin_gpa[63:12] ^ msi_pattern) & ~msi_mask) == 52'd0;
+  // Interrupt-file number: the GPA page number's bits under the mask, packed to the right
+  // (the spec's extract()); the MSI PTE (16 bytes) is at (msiptp.PPN << 12) | (index << 4).
+  reg  [51:0] msi_idx;
+  integer     mi;
+  reg  [5:0]  mj;
+  always @* begin
+    msi_idx = 52'd0;
+    mj = 6'd0;
+    for (mi = 0; mi < 52; mi = mi + 1)
+      if (msi_mask[mi]) begin
+        msi_idx[mj] = msi_gpa[12 + mi];
+        mj = mj + 6'd1;
+      end
+  end
+  wire [51:0] msi_index = msi_idx;
+  wire [55:0] msi_pte_a = {msi_ppn, 12'd0} | {msi_index, 4'd0};
+  // MSI PTE, basic translate mode: V [0], M [2:1] = 3, PPN [53:10], C [63] (0: C=1 is
+  // implementation-defined, treated as misconfigured as the model does); [9:3] and [62:54]
+  // reserved; M=1 (MRIF) needs MSI_MRIF (absent), 0 and 2 are reserved: all misconfigured
+  wire msi_pte_bad = msi_w0[63] || msi_w0[2:1] != 2'd3 || msi_w0[9:3] != 7'd0 ||
+                     msi_w0[62:54] != 9'd0;
 
   // ---- PDT ----
   wire pid_too_wide = r_pv && ((fsc_mode == MODE_PD8  && r_pid[19:8] != 12'd0) ||
@@ -450,11 +521,11 @@ module iommu_walker #(
           end else begin
             a   <= {ddtp_ppn, 12'd0};
             lvl <= {1'b0, ddt_levels} - 3'd1;
-            k   <= 2'd0; rd_err <= 1'b0;
+            k   <= 3'd0; rd_err <= 1'b0; dc_w7 <= 1'b0;
             state <= (ddt_levels == 2'd1) ? S_DC : S_DDT;
           end
         end
-        S_DDT: `WK_MEM_READ(a + {44'd0, ddi, 3'd0}, S_DDT_CHK)
+        S_DDT: `WK_MEM_READ(a + {44'd0, ddi_sel, 3'd0}, S_DDT_CHK)
         S_DDT_CHK: begin
           if (rerr) `WK_FAULT(CAUSE_DDT_LOAD_ACCESS_FAULT, 64'd0)
           else if (!rdata[0]) `WK_FAULT(CAUSE_DDT_NOT_VALID, 64'd0)
@@ -465,12 +536,14 @@ module iommu_walker #(
             state <= (lvl == 3'd1) ? S_DC : S_DDT;
           end
         end
-        S_DC: `WK_MEM_READ(a + {44'd0, r_did[6:0], 5'd0} + {51'd0, k, 3'd0}, S_DC_ACC)
+        S_DC: `WK_MEM_READ(a + dc_off + {50'd0, k, 3'd0}, S_DC_ACC)
         S_DC_ACC: begin
-          dc <= {rdata, dc[255:64]};
+          // extended: doublewords 0..6 are the DC, the eighth is reserved (must be 0)
+          if (MSI_FLAT != 0 && k == 3'd7) dc_w7 <= rdata != 64'd0;
+          else dc <= {rdata, dc[DCW-1:64]};
           rd_err <= rd_err | rerr;
-          k <= k + 2'd1;
-          state <= (k == 2'd3) ? S_DC_EVAL : S_DC;
+          k <= k + 3'd1;
+          state <= (k == dc_last_k) ? S_DC_EVAL : S_DC;
         end
         S_DC_EVAL: begin
           if (!rd_err && tc[0]) begin              // the IDs of a valid DC (HPM filters)
@@ -494,7 +567,7 @@ module iommu_walker #(
             else begin
               a   <= {fsc_ppn, 12'd0};
               lvl <= fsc_mode[2:0] - 3'd1;             // PD8/PD17/PD20: 1/2/3 levels
-              k   <= 2'd0; rd_err <= 1'b0;
+              k   <= 3'd0; rd_err <= 1'b0;
               state <= S_PDT_ADDR;
             end
           end else begin
@@ -525,8 +598,8 @@ module iommu_walker #(
         S_PC_ACC: begin
           pc <= {rdata, pc[127:64]};
           rd_err <= rd_err | rerr;
-          k <= k + 2'd1;
-          state <= (k == 2'd1) ? S_PC_CHK : S_PC_RD;
+          k <= k + 3'd1;
+          state <= (k == 3'd1) ? S_PC_CHK : S_PC_RD;
         end
         S_PC_CHK: begin
           if (rd_err) `WK_FAULT(CAUSE_PDT_LOAD_ACCESS_FAULT, 64'd0)
@@ -548,7 +621,8 @@ module iommu_walker #(
           if (fs_mode == MODE_BARE) begin
             fR <= 1'b1; fW <= 1'b1; fX <= 1'b1; fU <= 1'b0; fD <= 1'b1;
             fs_size <= SZ_NONE;
-            `WK_G_CALL(r_iova, GP_FINAL, S_OK)
+            if (msi_hit) begin msi_gpa <= fin_gpa; k <= 3'd0; rd_err <= 1'b0; state <= S_MSI_RD; end
+            else `WK_G_CALL(r_iova, GP_FINAL, S_OK)
           end else if (fs_noncanon) `WK_FAULT(c_pf, 64'd0)
           else begin
             a   <= {fs_root, 12'd0};
@@ -584,7 +658,8 @@ module iommu_walker #(
             fs_pbmt <= p_pbmt;
             fR <= p_r; fW <= p_w; fX <= p_x; fU <= p_u; fD <= p_d;
             fs_size <= fs_leaf_size;
-            if (g_on) `WK_G_CALL({8'd0, fs_leaf_pa}, GP_FINAL, S_OK)
+            if (msi_hit) begin msi_gpa <= fin_gpa; k <= 3'd0; rd_err <= 1'b0; state <= S_MSI_RD; end
+            else if (g_on) `WK_G_CALL({8'd0, fs_leaf_pa}, GP_FINAL, S_OK)
             else begin
               g_spa <= fs_leaf_pa;
               gR <= 1'b1; gW <= 1'b1; gX <= 1'b1; gD <= 1'b1; g_size <= SZ_NONE;
@@ -592,6 +667,25 @@ module iommu_walker #(
               ok_fill <= 1'b1;
               state <= S_DONE;
             end
+          end
+        end
+        // ---- MSI translation (step 18): both doublewords of the MSI PTE, then its checks ----
+        S_MSI_RD: `WK_MEM_READ(msi_pte_a | {52'd0, k[0], 3'd0}, S_MSI_ACC)
+        S_MSI_ACC: begin
+          if (k == 3'd0) msi_w0 <= rdata;    // the second doubleword is ignored in basic mode
+          rd_err <= rd_err | rerr;
+          k <= k + 3'd1;
+          state <= (k == 3'd1) ? S_MSI_CHK : S_MSI_RD;
+        end
+        S_MSI_CHK: begin
+          if (rd_err) `WK_FAULT(CAUSE_MSI_PTE_LOAD_ACCESS_FAULT, 64'd0)
+          else if (!msi_w0[0]) `WK_FAULT(CAUSE_MSI_PTE_NOT_VALID, 64'd0)
+          else if (msi_pte_bad) `WK_FAULT(CAUSE_MSI_PTE_MISCONFIGURED, 64'd0)
+          else if (is_exec) `WK_FAULT(CAUSE_INSTRUCTION_ACCESS_FAULT, 64'd0)
+          else begin
+            // write-through: the PTE's PPN with the GPA's page offset; not put in the IOTLB
+            done_pa <= {msi_w0[53:10], msi_gpa[11:0]};
+            state   <= S_DONE;
           end
         end
         // ---- G-stage subroutine: g_gpa -> g_spa ----

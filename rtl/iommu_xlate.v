@@ -20,7 +20,8 @@ module iommu_xlate #(
   parameter PD20          = 1,
   parameter SVNAPOT       = 1,
   parameter SVPBMT        = 0,
-  parameter S             = 0     // IOTINVAL S operand: inv_amask widens an AV=1 match
+  parameter S             = 0,    // IOTINVAL S operand: inv_amask widens an AV=1 match
+  parameter MSI_FLAT      = 0     // extended 64-byte DCs: the DDT cache keeps 7 doublewords
 ) (
   input         clk,
   input         rst_n,
@@ -100,7 +101,10 @@ module iommu_xlate #(
 
   // ---------------- caches ----------------
   wire         dc_hit, dc_neg, pc_hit, pc_neg_unused;
-  wire [255:0] dc;
+  // a DC as cached: {fsc, ta, iohgatp, tc}, and {msi_addr_pattern, msi_addr_mask, msiptp}
+  // above it in the extended format (its eighth doubleword is reserved: 0 in a valid DC)
+  localparam integer DCW = (MSI_FLAT != 0) ? 448 : 256;
+  wire [DCW-1:0] dc;
   wire [127:0] pc;
   wire         tlb_hit, tlb_r, tlb_w, tlb_x, tlb_u;
   wire [43:0]  tlb_ppn;
@@ -115,7 +119,7 @@ module iommu_xlate #(
 
   // walker fill ports
   wire         ddtc_fl_en, ddtc_fl_neg, pdtc_fl_en;
-  wire [255:0] ddtc_fl_data;
+  wire [DCW-1:0] ddtc_fl_data;
   wire [127:0] pdtc_fl_data;
   wire [23:0]  fl_did;
   wire [19:0]  fl_pid;
@@ -127,7 +131,7 @@ module iommu_xlate #(
   wire [43:0]  tlb_fl_ppn;
   wire [1:0]   tlb_fl_pbmt;
 
-  iommu_ctx_cache #(.ENTRIES(DDTC_ENTRIES), .TAGW(24), .DATAW(256)) u_ddtc (
+  iommu_ctx_cache #(.ENTRIES(DDTC_ENTRIES), .TAGW(24), .DATAW(DCW)) u_ddtc (
     .clk(clk), .rst_n(rst_n),
     .lk_tag(s1_did), .lk_hit(dc_hit), .lk_neg(dc_neg), .lk_data(dc),
     .fl_en(ddtc_fl_en), .fl_tag(fl_did), .fl_neg(ddtc_fl_neg), .fl_data(ddtc_fl_data),
@@ -146,6 +150,12 @@ module iommu_xlate #(
 
   // ---------------- S1 decode of the cached contexts ----------------
   wire [63:0] tc = dc[63:0], iohgatp = dc[127:64], dta = dc[191:128], fsc = dc[255:192];
+  generate if (MSI_FLAT != 0) begin : g_dc_msi
+    // the MSI fields only matter to the walker (MSI translations are never in the IOTLB)
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire unused_msi = &{1'b0, dc[DCW-1:256]};
+    /* verilator lint_on UNUSEDSIGNAL */
+  end endgenerate
   wire [63:0] pta = pc[63:0], pfsc = pc[127:64];
   wire        pdtv = tc[5], dpe = tc[9];
   wire [3:0]  fsc_mode = fsc[63:60];      // iosatp.MODE (PDTV=0) or pdtp.MODE (PDTV=1)
@@ -235,7 +245,7 @@ module iommu_xlate #(
 
   iommu_walker #(
     .NEG_CACHE_DC(NEG_CACHE_DC), .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20),
-    .SVNAPOT(SVNAPOT), .SVPBMT(SVPBMT)
+    .SVNAPOT(SVNAPOT), .SVPBMT(SVPBMT), .MSI_FLAT(MSI_FLAT)
   ) u_walker (
     .clk(clk), .rst_n(rst_n), .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn),
     .st_valid(disp_go), .st_ready(wk_st_ready),

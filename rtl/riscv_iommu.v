@@ -41,7 +41,15 @@ module riscv_iommu #(
     // Physical address size (capabilities.PAS, 32..56): the IOMMU addresses 0 .. 2^PAS - 1.
     // ddtp/cqb/fqb keep only the PPN bits below it; an implicit access at or above 2^PAS is
     // answered as a bus error without reaching m_axi (docs/design.md "Physical address size")
-    parameter PAS           = 56
+    parameter PAS           = 56,
+    // MSI address translation in flat mode (capabilities.MSI_FLAT [22]): extended 64-byte
+    // device contexts (msiptp, msi_addr_mask, msi_addr_pattern) and MSI PTEs in basic
+    // (write-through) mode. 0 (default): base 32-byte DCs (docs/design.md "MSI in the RTL")
+    parameter MSI_FLAT      = 0,
+    // Interrupt generation (capabilities.IGS): 1 (default) wired only (irq_cq, irq_fq); 0 MSI
+    // only; 2 both, fctl.WSI selects (reset 0: MSI). With MSI: msi_cfg_tbl (16 vectors), one
+    // 4-byte message write per ipsr 0 -> 1 edge on m_axi (AWID 3, as IOFENCE.C data)
+    parameter IGS           = 1
 ) (
     input  wire        clk,
     input  wire        rst_n,
@@ -151,6 +159,28 @@ module riscv_iommu #(
     wire         c_wr_valid, c_wr_ready, c_wr_rsp_valid, c_wr_rsp_err;
     wire [63:0]  c_wr_addr;
     wire [31:0]  c_wr_data;
+    // the 4-byte write port of the AXI master, shared by IOFENCE.C data (q_wr_*, iommu_cq)
+    // and interrupt messages (i_wr_*, iommu_regs); IOFENCE.C first, one write at a time (the
+    // master has one write outstanding), the response to the one that was granted
+    wire         q_wr_valid, q_wr_ready, q_wr_rsp_valid, q_wr_rsp_err;
+    wire [63:0]  q_wr_addr;
+    wire [31:0]  q_wr_data;
+    wire         i_wr_valid, i_wr_ready, i_wr_rsp_valid;
+    wire [63:0]  i_wr_addr;
+    wire [31:0]  i_wr_data;
+    reg          w4_msi;                 // the write in flight is an interrupt message
+    wire         w4_pick_msi = i_wr_valid && !q_wr_valid;
+    assign c_wr_valid     = q_wr_valid || i_wr_valid;
+    assign c_wr_addr      = w4_pick_msi ? i_wr_addr : q_wr_addr;
+    assign c_wr_data      = w4_pick_msi ? i_wr_data : q_wr_data;
+    assign q_wr_ready     = c_wr_ready && !w4_pick_msi;
+    assign i_wr_ready     = c_wr_ready &&  w4_pick_msi;
+    assign q_wr_rsp_valid = c_wr_rsp_valid && !w4_msi;
+    assign q_wr_rsp_err   = c_wr_rsp_err;
+    assign i_wr_rsp_valid = c_wr_rsp_valid &&  w4_msi;
+    always @(posedge clk)
+        if (!rst_n) w4_msi <= 1'b0;
+        else if (c_wr_valid && c_wr_ready) w4_msi <= w4_pick_msi;
 
     wire         f_wr_valid, f_wr_ready, f_wr_rsp_valid, f_wr_rsp_err;
     wire [63:0]  f_wr_addr;
@@ -200,7 +230,7 @@ module riscv_iommu #(
     // ---------------------------------------------------------------- register file
     iommu_regs #(
         .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20), .SVPBMT(SVPBMT), .DBG(DBG),
-        .HPM(HPM_COUNTERS != 0), .NL(NL), .S(S), .PAS(PAS)
+        .HPM(HPM_COUNTERS != 0), .NL(NL), .S(S), .PAS(PAS), .MSI_FLAT(MSI_FLAT), .IGS(IGS)
     ) u_regs (
         .clk(clk), .rst_n(rst_n),
         .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot),
@@ -224,6 +254,8 @@ module riscv_iommu #(
         .dbg_rsp(dbg_rsp),
         .hpm_we_lo(hpm_we_lo), .hpm_we_hi(hpm_we_hi), .hpm_wword(hpm_wword),
         .hpm_wdata(hpm_wdata), .hpm_rword(hpm_rword), .hpm_rdata(hpm_rdata), .hpm_ovf(hpm_ovf),
+        .msi_wr_valid(i_wr_valid), .msi_wr_ready(i_wr_ready), .msi_wr_addr(i_wr_addr),
+        .msi_wr_data(i_wr_data), .msi_wr_rsp_valid(i_wr_rsp_valid),
         .irq_cq(irq_cq), .irq_fq(irq_fq)
     );
 
@@ -299,8 +331,8 @@ module riscv_iommu #(
         .rd_valid(c_rd_valid), .rd_ready(c_rd_ready), .rd_addr(c_rd_addr),
         .rd_rsp_valid(c_rd_rsp_valid), .rd_rsp_data(c_rd_rsp_data), .rd_rsp_err(c_rd_rsp_err),
         .rd_rsp_last(c_rd_rsp_last),
-        .wr_valid(c_wr_valid), .wr_ready(c_wr_ready), .wr_addr(c_wr_addr), .wr_data(c_wr_data),
-        .wr_rsp_valid(c_wr_rsp_valid), .wr_rsp_err(c_wr_rsp_err),
+        .wr_valid(q_wr_valid), .wr_ready(q_wr_ready), .wr_addr(q_wr_addr), .wr_data(q_wr_data),
+        .wr_rsp_valid(q_wr_rsp_valid), .wr_rsp_err(q_wr_rsp_err),
         .inv_valid(inv_valid), .inv_ready(inv_ready), .inv_kind(inv_kind), .inv_av(inv_av),
         .inv_pscv(inv_pscv), .inv_gv(inv_gv), .inv_dv(inv_dv), .inv_pscid(inv_pscid),
         .inv_gscid(inv_gscid), .inv_addr(inv_addr), .inv_did(inv_did), .inv_pid(inv_pid),
@@ -326,7 +358,7 @@ module riscv_iommu #(
         .IOTLB_ENTRIES(IOTLB_ENTRIES), .DDTC_ENTRIES(DDTC_ENTRIES),
         .PDTC_ENTRIES(PDTC_ENTRIES), .NEG_CACHE_DC(NEG_CACHE_DC),
         .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20), .SVNAPOT(SVNAPOT),
-        .SVPBMT(SVPBMT), .S(S)
+        .SVPBMT(SVPBMT), .S(S), .MSI_FLAT(MSI_FLAT)
     ) u_xlate (
         .clk(clk), .rst_n(rst_n),
         .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn),

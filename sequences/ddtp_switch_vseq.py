@@ -70,7 +70,7 @@ class DdtpSwitcher:
         if via_bare:
             await self.write_ddtp(old.ddtp() & ~0xF | DDTP_BARE, "after entering Bare from Off")
         await self.flush_all()
-        new = DeviceDirectory(mode, self.alloc, self.store64)
+        new = DeviceDirectory(mode, self.alloc, self.store64, extended=self.ddt.extended)
         for did in old.devices():
             spec = old.get_dc(did)
             if did in self.flip:

@@ -299,7 +299,7 @@ class DdtpModeVseq(GuestUpdateBase):
             if via_bare:
                 await self.reg_write(Reg.DDTP, 1)                       # Bare (from Off)
                 await self.settle(rq, lambda r: "ok", "Bare")
-            new = DeviceDirectory(mode, self.alloc, self.store64)
+            new = DeviceDirectory(mode, self.alloc, self.store64, extended=self.ddt.extended)
             for did, spec in specs.items():
                 new.set_dc(did, spec)
             self.ddt = new

@@ -89,7 +89,9 @@ class IommuSwVseq(IommuBaseVseq):
         self.fq = FaultQueueReader(FQ_BASE, fq_log2, self.env.peek64)
         for w in self.cq.setup_writes() + self.fq.setup_writes():
             await self.reg_write(*w)
-        self.ddt = DeviceDirectory(ddt_mode, self.alloc, store)
+        # extended (64-byte) DCs when the DUT reports MSI_FLAT: the format follows the capability
+        self.ddt = DeviceDirectory(ddt_mode, self.alloc, store,
+                                   extended=self.dut.has("msi_flat"))
         await self.reg_write(Reg.DDTP, self.ddt.ddtp())
         cov = getattr(self.env, "cov", None)
         if cov is not None and hasattr(cov, "coherence"):

@@ -152,6 +152,10 @@ class IommuEnv(uvm_env):
         except ValueError as e:
             self.sb._fail(f"CAPABILITIES {caps:#x} cannot be modelled: {e}")
         self.features.caps = Capabilities(self.checker.caps_value, svnapot=cfg.svnapot)
+        if (self.checker.caps_value >> capbits.IGS_SHIFT) & 3 == capbits.IGS_BOTH:
+            # fctl.WSI's reset value is the DUT's choice (UNSPECIFIED): the model takes the one
+            # read (WSI is fctl's one writable bit with IGS=BOTH)
+            self.checker.write_reg(Reg.FCTL, fctl & 0x2, 4)
         if not cfg.svnapot:
             line += "; no Svnapot (profile)"
         if cfg.capabilities is not None:

@@ -11,7 +11,10 @@
 - every fault record the DUT writes must match a faulting response (cause, ids, iotval);
 - every other DUT write is classified: an IOFENCE.C data write (must match a doorbelled
   IOFENCE.C with AV=1, in order), an MSI (an address range the DUT profile declares: logged),
-  or a failure;
+  an interrupt message of the IOMMU (capabilities.IGS = MSI/BOTH with fctl.WSI = 0: a 4-byte
+  write to an msi_cfg_tbl address; it must match a message the model sent, in any order
+  between vectors; one the model has not sent by the next register read is a failure, and so
+  is a model message the DUT never sent by the end of the test), or a failure;
 - the performance monitor (capabilities.HPM): every answered request is counted in the
   model and every read of an HPM register judged (scoreboards/hpm_checker.py: events 1/2
   exact, walk/miss events up to the model's cache-free count, iohpmcycles monotonic);
@@ -55,6 +58,10 @@ class IommuScoreboard(uvm_component):
         self.fence_writes_seen = 0
         self.msi_writes_seen = 0
         self.msi_ranges: list = []                    # [lo, hi) where MSIs may be written
+        self._irq_due: list = []                      # (vector, addr, data) the model sent
+        self._irq_model_seen = 0                      # model.msi.sent entries taken
+        self._irq_early: list = []                    # (addr, data) the DUT sent, unmatched
+        self.irq_msis_seen = 0
         self.inflight: dict = {}                      # seq_no -> Request, accepted, unanswered
         self.cause_on_port = True                     # False: only fault records carry causes
         self.on_record_cause = None                   # (cause) when a record names a port-less cause
@@ -93,6 +100,7 @@ class IommuScoreboard(uvm_component):
         self.stale_used = final["stale"]
         self.fence_writes_seen = final["fence_writes"]
         self.msi_writes_seen = final["msi_writes"]
+        self.irq_msis_seen = final.get("irq_msis", 0)
 
     # -- software actions (called by the env's software facade and the register monitor) --
     def issued(self, item) -> None:
@@ -118,6 +126,8 @@ class IommuScoreboard(uvm_component):
         self.oracle.store64(pa, value)
 
     def reg_op(self, op) -> None:
+        if not op.write and self._irq_early:
+            self._irq_settle(final=False)
         if op.offset in (Reg.TR_REQ_CTL, Reg.TR_RESPONSE) and self._debug_op(op):
             return
         if hpm_offset(op.offset) and self.oracle.model.hpm is not None:
@@ -300,6 +310,8 @@ class IommuScoreboard(uvm_component):
             return
         if fq_lo <= addr < fq_hi:
             self.rec.write(addr, data)
+        elif self._irq_message(addr, data):
+            pass
         elif any(lo <= addr < hi for lo, hi in self.msi_ranges):
             self.msi_writes_seen += 1          # an MSI the profile declares: logged, not judged
             self._info(f"MSI write {addr:#x}<-{int.from_bytes(data, 'little'):#x} "
@@ -307,12 +319,73 @@ class IommuScoreboard(uvm_component):
         else:
             self._fence_write(addr, data)
 
+    # -- interrupt messages (IGS = MSI or BOTH) ------------------------------------------------
+    def _irq_take_model(self) -> None:
+        sent = self.oracle.model.msi.sent
+        while self._irq_model_seen < len(sent):
+            self._irq_due.append(sent[self._irq_model_seen])
+            self._irq_model_seen += 1
+
+    def _irq_match(self, addr: int, got: int) -> bool:
+        for i, (_v, a, d) in enumerate(self._irq_due):
+            if (a, d) == (addr, got):
+                del self._irq_due[i]
+                self.irq_msis_seen += 1
+                return True
+        return False
+
+    def _irq_message(self, addr: int, data: bytes) -> bool:
+        """A DUT write that is an interrupt message: True when it was taken here (matched
+        against the model's messages, or kept until the next register read)."""
+        msi = self.oracle.model.msi
+        if msi is None or len(data) != 4:
+            return False
+        got = int.from_bytes(data, "little")
+        self._irq_take_model()
+        if self._irq_match(addr, got):
+            return True
+        if addr in msi.addr:
+            self._irq_early.append((addr, got))   # the model may send it a little later
+            return True
+        return False
+
+    def _irq_settle(self, final: bool) -> list[str]:
+        """DUT messages the model has not sent by now (a register read, or the end) fail."""
+        self._irq_take_model()
+        msi = self.oracle.model.msi
+        lines = []
+        for addr, got in list(self._irq_early):
+            if self._irq_match(addr, got):
+                self._irq_early.remove((addr, got))
+                continue
+            vs = [v for v in range(len(msi.addr)) if msi.addr[v] == addr]
+            state = ", ".join(f"vector {v}: data {msi.data[v]:#x} M={int(msi.masked[v])}"
+                              f"{' held' if msi.held[v] else ''}" for v in vs)
+            lines.append(f"INTERRUPT unexpected MSI write {addr:#x}<-{got:#x}: the model sent no "
+                         f"such message ({state}; ipsr={self.oracle.model.ipsr:#x} "
+                         f"icvec={self.oracle.model.icvec:#x})")
+        self._irq_early.clear()
+        if not final:
+            for line in lines:
+                self._fail(line)
+            return []
+        return lines
+
+    def _irq_problems(self) -> list[str]:
+        if self.oracle.model.msi is None:
+            return []
+        out = self._irq_settle(final=True)
+        for v, a, d in self._irq_due:
+            out.append(f"INTERRUPT MSI missing: vector {v} message {a:#x}<-{d:#x} (the model "
+                       f"sent it; the DUT wrote nothing there)")
+        return out
+
     def pending_problems(self) -> list[str]:
         """End of test: what the DUT still owed: fault records (scoreboards/fault_records.py
         says which), every IOFENCE.C data write."""
         if self.totals is not None:
             return list(self.totals["problems"])
-        out = self.rec.pending_problems()
+        out = self.rec.pending_problems() + self._irq_problems()
         if self._fence_writes:
             a, d = self._fence_writes[0]
             out.append(f"IOFENCE.C data write missing: {len(self._fence_writes)} expected, first "
@@ -350,7 +423,8 @@ class IommuScoreboard(uvm_component):
         return [f"scoreboard: {self.checked} translations checked, {len(self.failures)} failures, "
                 f"{self.stale_used} permitted stale results, {self.records_seen} fault records, "
                 f"{self.fence_writes_seen} IOFENCE.C data writes"
-                + (f", {self.msi_writes_seen} MSI writes" if self.msi_writes_seen else "")]
+                + (f", {self.msi_writes_seen} MSI writes" if self.msi_writes_seen else "")
+                + (f", {self.irq_msis_seen} interrupt messages" if self.irq_msis_seen else "")]
 
 
 def _pbmt_note(observed: Outcome, permitted) -> str:

@@ -9,6 +9,7 @@ import sequences.fault_causes_vseq  # noqa: F401  (registers the sequences with 
 import sequences.guest_update_vseq  # noqa: F401
 import sequences.hpm_vseq  # noqa: F401
 import sequences.illegal_command_vseq  # noqa: F401
+import sequences.msi_flat_vseq  # noqa: F401
 import sequences.invalidation_scopes_vseq  # noqa: F401
 import sequences.iotinval_nl_s_vseq  # noqa: F401
 import sequences.pbmt_vseq  # noqa: F401
@@ -110,6 +111,14 @@ class DebugTranslationTest(GuestUpdateTest):
     """The debug translation-request interface (sequences/debug_translation_vseq.py); needs the
     DUT built with DBG (our RTL: the parameter set "dbg")."""
     vseq_name = "DebugTranslationVseq"
+
+
+@uvm_test(timeout_time=50, timeout_unit="ms")
+class MsiFlatTest(GuestUpdateTest):
+    """MSI address translation in flat mode (sequences/msi_flat_vseq.py): extended device
+    contexts, an MSI page table, requests to interrupt files and MSI PTE faults; needs the DUT
+    built with MSI_FLAT (our RTL: the parameter set "msi")."""
+    vseq_name = "MsiFlatVseq"
 
 
 @uvm_test(timeout_time=50, timeout_unit="ms")
