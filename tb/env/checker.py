@@ -238,6 +238,7 @@ class CheckerCore:
         return {"problems": sb.pending_problems(), "checked": sb.checked,
                 "stale": sb.stale_used, "records": sb.records_seen,
                 "fence_writes": sb.fence_writes_seen, "msi_writes": sb.msi_writes_seen,
+                "ad_writes": sb.ad_writes_seen,
                 "advice": [str(f) for f in self.oracle.advice()],
                 "coverage": coverage_state(self.cov)}
 

@@ -54,6 +54,7 @@ class IommuScoreboard(uvm_component):
         self.on_race = None                           # (kind) coverage of in-flight changes
         self.fence_writes_seen = 0
         self.msi_writes_seen = 0
+        self.ad_writes_seen = 0                       # hardware A/D updates (AMO_HWAD)
         self.msi_ranges: list = []                    # [lo, hi) where MSIs may be written
         self.inflight: dict = {}                      # seq_no -> Request, accepted, unanswered
         self.cause_on_port = True                     # False: only fault records carry causes
@@ -93,6 +94,7 @@ class IommuScoreboard(uvm_component):
         self.stale_used = final["stale"]
         self.fence_writes_seen = final["fence_writes"]
         self.msi_writes_seen = final["msi_writes"]
+        self.ad_writes_seen = final.get("ad_writes", 0)
 
     # -- software actions (called by the env's software facade and the register monitor) --
     def issued(self, item) -> None:
@@ -304,8 +306,25 @@ class IommuScoreboard(uvm_component):
             self.msi_writes_seen += 1          # an MSI the profile declares: logged, not judged
             self._info(f"MSI write {addr:#x}<-{int.from_bytes(data, 'little'):#x} "
                              f"({len(data)} bytes)")
+        elif self._is_ad_update(addr, data):
+            self._ad_write(addr, data)
         else:
             self._fence_write(addr, data)
+
+    def _is_ad_update(self, addr: int, data: bytes) -> bool:
+        """With capabilities.AMO_HWAD every 8-byte write that is not the next IOFENCE.C data
+        write is judged as a hardware A/D update of a PTE."""
+        if not self.oracle.model.caps.amo_hwad or len(data) != 8 or addr % 8:
+            return False
+        got = int.from_bytes(data, "little")
+        return not (self._fence_writes and self._fence_writes[0] == (addr, got))
+
+    def _ad_write(self, addr: int, data: bytes) -> None:
+        self.ad_writes_seen += 1
+        verdict = self.oracle.ad_write(addr, int.from_bytes(data, "little"),
+                                       list(self.inflight.values()))
+        if not verdict.ok:
+            self._fail(verdict.message)
 
     def pending_problems(self) -> list[str]:
         """End of test: what the DUT still owed: fault records (scoreboards/fault_records.py
@@ -350,7 +369,8 @@ class IommuScoreboard(uvm_component):
         return [f"scoreboard: {self.checked} translations checked, {len(self.failures)} failures, "
                 f"{self.stale_used} permitted stale results, {self.records_seen} fault records, "
                 f"{self.fence_writes_seen} IOFENCE.C data writes"
-                + (f", {self.msi_writes_seen} MSI writes" if self.msi_writes_seen else "")]
+                + (f", {self.msi_writes_seen} MSI writes" if self.msi_writes_seen else "")
+                + (f", {self.ad_writes_seen} A/D updates" if self.ad_writes_seen else "")]
 
 
 def _pbmt_note(observed: Outcome, permitted) -> str:
