@@ -55,13 +55,14 @@ cov: $(STAMP)
 # the "hpm" set, and one 64-bit counter and 31 32-bit counters for the shape's extremes).
 LINT_SETS = "" "-GIOTLB_ENTRIES=0 -GDDTC_ENTRIES=0 -GPDTC_ENTRIES=0" "-GNEG_CACHE_DC=1 -GIOTLB_ENTRIES=2 -GDDTC_ENTRIES=2 -GPDTC_ENTRIES=2" \
             "-GSV48=0 -GSV48X4=0 -GPD17=0 -GPD20=0 -GSVNAPOT=0" "-GPAS=40" "-GSVPBMT=1" "-GDBG=1" \
-            "-GHPM_COUNTERS=8 -GHPM_WIDTH=40" "-GHPM_COUNTERS=1 -GHPM_WIDTH=64" "-GHPM_COUNTERS=31 -GHPM_WIDTH=32 -GDBG=1"
+            "-GHPM_COUNTERS=8 -GHPM_WIDTH=40" "-GHPM_COUNTERS=1 -GHPM_WIDTH=64" "-GHPM_COUNTERS=31 -GHPM_WIDTH=32 -GDBG=1" \
+            "-GAMO_HWAD=1" "-GAMO_HWAD=1 -GIOTLB_ENTRIES=0 -GDDTC_ENTRIES=0 -GPDTC_ENTRIES=0"
 
 lint: $(STAMP)
 	@verilator --lint-only -Wall -f rtl/riscv_iommu_axi.f --top-module riscv_iommu_axi || exit 1
 	@for p in $(LINT_SETS); do \
 	  verilator --lint-only -Wall $$p -f rtl/riscv_iommu.f --top-module riscv_iommu || exit 1; \
-	done; echo "lint: clean (10 parameter sets of riscv_iommu, and riscv_iommu_axi)"
+	done; echo "lint: clean (12 parameter sets of riscv_iommu, and riscv_iommu_axi)"
 
 SIM ?= all
 JOBS ?= 2

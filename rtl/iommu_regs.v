@@ -15,6 +15,7 @@ module iommu_regs #(
     parameter PD17   = 1,
     parameter PD20   = 1,
     parameter SVPBMT = 0,           // capabilities.Svpbmt [15]
+    parameter AMO_HWAD = 0,         // capabilities.AMO_HWAD [24]: DC.tc.SADE/GADE supported
     parameter DBG    = 0,           // capabilities.DBG [31]: tr_req_iova, tr_req_ctl, tr_response
     parameter HPM    = 0,           // capabilities.HPM [30]: iocountovf..iohpmevt31 (iommu_hpm),
                                     // ipsr.pmip, one writable bit of icvec.pmiv
@@ -107,6 +108,7 @@ module iommu_regs #(
                                      ((PD17   != 0) ? (64'd1 << 39) : 64'd0) |
                                      ((PD20   != 0) ? (64'd1 << 40) : 64'd0) |
                                      ((SVPBMT != 0) ? (64'd1 << 15) : 64'd0) |
+                                     ((AMO_HWAD != 0) ? (64'd1 << 24) : 64'd0) |
                                      ((DBG    != 0) ? (64'd1 << 31) : 64'd0) |
                                      ((HPM    != 0) ? (64'd1 << 30) : 64'd0);
     // fctl: BE=0, WSI=1, GXL=0, all fixed.
