@@ -52,7 +52,8 @@ cov: $(STAMP)
 
 # Lint every parameter set the regression and the tests build (defaults, no caches, negative
 # DC caching, the sv39-only feature profile, a 40-bit physical address space, Svpbmt, DBG, HPM:
-# the "hpm" set, and one 64-bit counter and 31 32-bit counters for the shape's extremes).
+# the "hpm" set, and one 64-bit counter and 31 32-bit counters for the shape's extremes;
+# AMO_HWAD: the "ad" set, and without caches).
 LINT_SETS = "" "-GIOTLB_ENTRIES=0 -GDDTC_ENTRIES=0 -GPDTC_ENTRIES=0" "-GNEG_CACHE_DC=1 -GIOTLB_ENTRIES=2 -GDDTC_ENTRIES=2 -GPDTC_ENTRIES=2" \
             "-GSV48=0 -GSV48X4=0 -GPD17=0 -GPD20=0 -GSVNAPOT=0" "-GPAS=40" "-GSVPBMT=1" "-GDBG=1" \
             "-GHPM_COUNTERS=8 -GHPM_WIDTH=40" "-GHPM_COUNTERS=1 -GHPM_WIDTH=64" "-GHPM_COUNTERS=31 -GHPM_WIDTH=32 -GDBG=1" \
