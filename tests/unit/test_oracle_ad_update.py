@@ -99,3 +99,54 @@ def test_pte_changed_by_software_cas_must_fail():
     v = o.ad_write(LEAF_PTE, 0x21D9_5057, [req()])
     assert not v.ok
     assert "pte @0x22008" in v.message and "got=0x21d95057" in v.message
+
+
+# ---- the scoreboard's routing of DUT writes (tb/env/iommu_scoreboard.py, mem_access) ----
+def scoreboard(tc=TC_V | TC_SADE):
+    from tb.env.iommu_scoreboard import IommuScoreboard
+    o, sw = setup(tc=tc)
+    scoreboard.n += 1
+    sb = IommuScoreboard(f"sb_ad{scoreboard.n}", None)
+    sb.build_phase()
+    sb.oracle = o
+    fails: list = []
+    sb.fail_sink = fails.append
+    return sb, fails
+
+
+scoreboard.n = 0
+
+
+def test_scoreboard_accepts_the_update_of_a_request_in_flight():
+    sb, fails = scoreboard()
+    sb.issued((1, req()))
+    sb.mem_access(("W", LEAF_PTE, (0x21D9_5057).to_bytes(8, "little"), True))
+    assert fails == [] and sb.ad_writes_seen == 1
+    assert sb.oracle.mem.read64(LEAF_PTE) == 0x21D9_5057
+
+
+def test_scoreboard_rejects_d_on_a_read_in_one_line():
+    sb, fails = scoreboard()
+    sb.issued((1, req()))
+    sb.mem_access(("W", LEAF_PTE, (0x21D9_50D7).to_bytes(8, "little"), True))
+    assert fails == ["AD-UPDATE pte @0x22008 expected=0x21d95057 got=0x21d950d7 "
+                     "(memory held 0x21d95017; only A may be set)"]
+
+
+def test_scoreboard_rejects_an_update_under_sade_zero():
+    sb, fails = scoreboard(tc=TC_V)
+    sb.issued((1, req()))
+    sb.mem_access(("W", LEAF_PTE, (0x21D9_5057).to_bytes(8, "little"), True))
+    assert len(fails) == 1 and fails[0].startswith("AD-UPDATE pte @0x22008 expected=no write")
+
+
+def test_scoreboard_without_amo_hwad_keeps_the_old_classification():
+    from tb.env.iommu_scoreboard import IommuScoreboard
+    o = CoherenceOracle()                      # default capabilities: AMO_HWAD = 0
+    sb = IommuScoreboard("sb_ad_off", None)
+    sb.build_phase()
+    sb.oracle = o
+    fails: list = []
+    sb.fail_sink = fails.append
+    sb.mem_access(("W", LEAF_PTE, (0x21D9_5057).to_bytes(8, "little"), True))
+    assert len(fails) == 1 and fails[0].startswith("WRITE unexpected memory write 0x22008")
