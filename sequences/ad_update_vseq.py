@@ -7,7 +7,9 @@ of the original access type stays).
 Devices:
 - 0x41: first stage only (Sv39, PSCID 21), SADE=1: pages with A=D=0 read then written, written
   first, A=1 D=0 read then written, and a read-only A=0 page written (page fault 15: the
-  permission check comes first, no update) then read;
+  permission check comes first, no update) then read; and a page whose leaf software remaps
+  while the walk's read of it is held (the walk read A=0 and must not write that old value:
+  compare with memory, walk again, update the new leaf);
 - 0x42: first stage only (Sv39, PSCID 22), SADE=0: the same kinds of leaves fault 13/15;
 - 0x43: G-stage only (Sv39x4, GSCID 7), GADE=1: G-stage leaves with A=D=0 read and written;
 - 0x44: G-stage only (Sv39x4, GSCID 8), GADE=0: guest-page faults 21/23;
@@ -18,6 +20,9 @@ Devices:
 A DUT without AMO_HWAD (capabilities bit 24) skips the whole scenario, with the reason.
 """
 from __future__ import annotations
+
+import cocotb
+from cocotb.triggers import First, Timer
 
 from sequences.guest_update_vseq import GuestUpdateBase, req
 from sequences.sw.device_directory import DeviceContextSpec
@@ -68,6 +73,28 @@ class AdUpdateVseq(GuestUpdateBase):
         mix = [req(did, v + 0x80, t) for v in va for t in "rw"]
         await self.translate(mix)
         await self.translate(mix)
+        if sade:
+            await self.changed_under_walk(did, pt, base + 4 * SIZE_4K,
+                                          DATA + 0x8_0000, DATA + 0x9_0000)
+
+    async def changed_under_walk(self, did: int, pt, va: int, pa: int, new_pa: int) -> None:
+        """The leaf (A=0) is read by the walk, answered late; meanwhile software remaps it (A
+        still 0) and invalidates. An IOMMU whose A/D update compares with memory finds the PTE
+        changed and walks again (it then sets A in the new leaf); one that writes back what it
+        read would store the old PPN with A=1: the scoreboard's AD-UPDATE check fails it."""
+        await self.after_update(pt.map(va, pa, perms="rw", ad=""))
+        leaf = pt.pte_addr(va)
+        held = self.env.delay_reads(leaf, leaf + 8, 3000)
+        r = req(did, va + 0x20, "r")
+        await self.env.clock_falling()
+        task = cocotb.start_soon(self.translate([r]))
+        await First(held.wait(), Timer(50_000, unit="ns"))
+        if not held.is_set():
+            raise AssertionError(f"the walk of did={did:#x} iova={va:#x} never read its leaf "
+                                 f"@{leaf:#x} within 50 us")
+        await self.after_update(pt.remap(va, new_pa))
+        await task
+        await self.settle([r], ("pa", new_pa + 0x20), "PTE remapped under the walk")
 
     async def g_stage(self, did: int, gade: bool) -> None:
         gscid = 7 + (did - 0x43)
