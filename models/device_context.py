@@ -108,7 +108,7 @@ def dc_misconfigured(dc: DeviceContext, caps: Capabilities, fctl_be: int, extend
         return f"iohgatp.MODE {dc.gmode} is reserved or unsupported"
     if dc.gmode != 0 and dc.gppn & 3:
         return "iohgatp.PPN is not 16 KiB aligned"
-    if dc.gade or dc.sade:
+    if (dc.gade or dc.sade) and not caps.amo_hwad:
         return "GADE/SADE set but capabilities.AMO_HWAD is 0"
     if dc.sbe != fctl_be:
         return "SBE differs from fctl.BE and capabilities.END is 0"

@@ -80,6 +80,7 @@ class IommuModel:
         self._set_igs()
         self.last_debug: Optional[tuple] = None     # (Request, WalkResult, trace) of the last
         self.completed: list[Command] = []   # commands executed, in order (for tests/oracle)
+        self.ad_writes: list = []     # hardware A/D updates made by translate(): (pa, old, new)
         self.on_command: Optional[Callable[[Command], None]] = None
 
     def set_capabilities(self, value: int, svnapot: bool = True) -> None:
@@ -369,17 +370,29 @@ class IommuModel:
 
     # -- translation -----------------------------------------------------------------------
     def walk(self, req: Request, read64: Optional[Callable[[int], int]] = None,
-             item_value: Optional[ItemHook] = None, trace: Optional[list] = None) -> WalkResult:
-        """The architectural result of `req` over memory (or `read64`), with no side effect."""
-        reader = WalkReader(read64 or self.mem.read64, item_value, trace, self.pa_limit)
+             item_value: Optional[ItemHook] = None, trace: Optional[list] = None,
+             ad_cas=None) -> WalkResult:
+        """The architectural result of `req` over memory (or `read64`), with no side effect
+        unless `ad_cas` is given: the hardware A/D updates (DC.tc.SADE/GADE) are then made
+        through it; without it they are only listed in the result's ad_writes."""
+        reader = WalkReader(read64 or self.mem.read64, item_value, trace, self.pa_limit, ad_cas)
         return translate_request(req, self.ddtp, self.fctl, self.caps, reader)
+
+    def _ad_cas(self, pa: int, old: int, new: int) -> bool:
+        """The IOMMU's atomic A/D update of a PTE in memory: written only if it still holds
+        `old`. Each update made is appended to self.ad_writes as (pa, old, new)."""
+        if self.mem.read64(pa) != old:
+            return False
+        self.mem.write64(pa, new)
+        self.ad_writes.append((pa, old, new))
+        return True
 
     def _debug_translate(self) -> None:
         """Go/Busy was set: translate as an Untranslated request now (faults are reported to
         the fault queue as usual), leave the result in tr_response and clear Go/Busy."""
         req = dbg.request(self.tr_req_iova, self.tr_req_ctl)
         trace: list = []
-        result = self.walk(req, trace=trace)
+        result = self.walk(req, trace=trace, ad_cas=self._ad_cas)
         self.report(req, result)
         if self.hpm is not None:
             self.count(req, trace)               # counted as an Untranslated request
@@ -391,7 +404,7 @@ class IommuModel:
     @_edges
     def translate(self, req: Request) -> Outcome:
         trace: Optional[list] = [] if self.hpm is not None else None
-        result = self.walk(req, trace=trace)
+        result = self.walk(req, trace=trace, ad_cas=self._ad_cas)
         self.report(req, result)
         if trace is not None:
             self.count(req, trace)

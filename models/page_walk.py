@@ -71,7 +71,8 @@ def _ppn(pte: int) -> int:
 
 def walk(reader: WalkReader, *, kind: str, addr: int, levels: int, root_ppn: int,
          access: str, user: bool, sum_: bool, tag_prefix: tuple,
-         pte_addr_xlate=None, svnapot: bool = True, svpbmt: bool = False) -> tuple[int, int]:
+         pte_addr_xlate=None, svnapot: bool = True, svpbmt: bool = False,
+         ad: bool = False, pte_addr_store=None) -> tuple[int, int]:
     """Translate `addr` through one stage; return (output address, leaf PTE).
 
     kind: "pte1" (first stage) or "pte2" (G-stage, 2 extra root index bits, always User).
@@ -81,7 +82,30 @@ def walk(reader: WalkReader, *, kind: str, addr: int, levels: int, root_ppn: int
     set is a page fault (Privileged spec, Sv39: reserved for Svnapot, zero otherwise).
     svpbmt: capabilities.Svpbmt; without it PBMT (bits 62:61) is reserved and a PTE with it
     set is a page fault. The leaf's PBMT is pte_pbmt(leaf PTE).
+    ad: hardware A/D update enabled for this stage (DC.tc.SADE for the first stage, GADE for
+    the G-stage; both need capabilities.AMO_HWAD). A leaf with A=0, or D=0 for a write, is then
+    updated (A set, and D too for a write; D is never set for a read or execute) through
+    reader.ad_update, after every other check passed (Privileged spec, translation step for
+    A/D: the PTE is compared with memory and updated atomically; if it changed, the walk
+    restarts). Without it, such a leaf is a page fault. pte_addr_store: for a first stage
+    under an active G-stage, maps the leaf PTE's GPA to an SPA as an implicit *store* (the
+    A/D update is a write: G-stage W is needed, and the G-stage leaf's A/D are set in turn).
     """
+    for _ in range(64):
+        try:
+            return _walk(reader, kind, addr, levels, root_ppn, access, user, sum_, tag_prefix,
+                         pte_addr_xlate, svnapot, svpbmt, ad, pte_addr_store)
+        except _Restart:
+            continue
+    raise RuntimeError("A/D update: the PTE kept changing under 64 walk restarts")
+
+
+class _Restart(Exception):
+    """The A/D compare-and-swap found a different PTE in memory: walk again."""
+
+
+def _walk(reader, kind, addr, levels, root_ppn, access, user, sum_, tag_prefix,
+          pte_addr_xlate, svnapot, svpbmt, ad, pte_addr_store) -> tuple[int, int]:
     g_stage = kind == "pte2"
     va_bits = 12 + 9 * levels + (2 if g_stage else 0)
     if g_stage:
@@ -98,7 +122,7 @@ def walk(reader: WalkReader, *, kind: str, addr: int, levels: int, root_ppn: int
         shift = 12 + 9 * i
         width = 11 if g_stage and i == levels - 1 else 9
         vpn_i = (addr >> shift) & ((1 << width) - 1)
-        pte_pa = a + vpn_i * 8
+        pte_gpa = pte_pa = a + vpn_i * 8
         if pte_addr_xlate is not None:
             pte_pa = pte_addr_xlate(pte_pa)
         item = _new_item(Item, (kind, pte_pa, 1, i, tag_prefix + (i, in_space >> shift)))
@@ -113,7 +137,18 @@ def walk(reader: WalkReader, *, kind: str, addr: int, levels: int, root_ppn: int
         if not pte & (PTE_R | PTE_X):
             a = _ppn(pte) << 12
             continue
-        return _leaf(addr, pte, i, access, user, sum_, g_stage), pte
+        out = _leaf(addr, pte, i, access, user, sum_, g_stage)
+        need = PTE_A | PTE_D if access == WRITE else PTE_A
+        if pte & need != need:
+            if not ad:
+                raise PtFault(PtFault.PAGE)      # SADE/GADE=0: no hardware A/D update
+            new = pte | need
+            if pte_addr_store is not None:
+                pte_pa = pte_addr_store(pte_gpa)  # the update is an implicit store
+            if not reader.ad_update(pte_pa, pte, new):
+                raise _Restart()
+            pte = new
+        return out, pte
     raise PtFault(PtFault.PAGE)                  # ran out of levels
 
 
@@ -132,9 +167,7 @@ def _leaf(addr: int, pte: int, level: int, access: str, user: bool, sum_: bool, 
         raise PtFault(PtFault.PAGE)
     if not pte & _NEED[access]:
         raise PtFault(PtFault.PAGE)
-    # No hardware A/D update in this subset: A=0, or D=0 on a write, is a fault.
-    if not pte & PTE_A or (access == WRITE and not pte & PTE_D):
-        raise PtFault(PtFault.PAGE)
+    # A=0, or D=0 on a write: checked by the caller (a fault, or the hardware update).
     if pte & PTE_N:
         return (ppn & ~0xF) << 12 | (addr & 0xFFFF)
     span = 12 + 9 * level

@@ -21,6 +21,9 @@ from .walk_reader import Fault, Item, WalkReader, read_or_fault
 class WalkResult:
     outcome: Outcome
     dtf: bool = False     # the located DC had DTF=1 (suppresses most fault reports)
+    # Hardware A/D updates the walk made (or, without side effects, would make): (pa, old, new)
+    # in order. A first-stage update stays even when the final G-stage walk then faults.
+    ad_writes: tuple = ()
 
 
 def _fault(cause: int, iotval2: int = 0, gpa=None) -> Fault:
@@ -50,9 +53,10 @@ def translate_request(req: Request, ddtp: int, fctl: int, caps: Capabilities,
     except Fault as f:
         return WalkResult(Outcome(None, f.cause))
     try:
-        return WalkResult(_translate_with_dc(req, dc, caps, reader), bool(dc.dtf))
+        out = _translate_with_dc(req, dc, caps, reader)
     except Fault as f:
-        return WalkResult(Outcome(None, f.cause, f.iotval2, f.gpa), bool(dc.dtf))
+        out = Outcome(None, f.cause, f.iotval2, f.gpa)
+    return WalkResult(out, bool(dc.dtf), tuple(reader.ad_log))
 
 
 def _translate_with_dc(req: Request, dc, caps: Capabilities, reader: WalkReader) -> Outcome:
@@ -71,27 +75,35 @@ def _translate_with_dc(req: Request, dc, caps: Capabilities, reader: WalkReader)
     supervisor = req.priv_s and pid is not None      # no process_id => User
     g_levels = caps.g_stage_modes()[dc.gmode]
     gscid = dc.gscid if g_levels else None
-    g_walk = pt_gpa = pdt_gpa = None
+    g_walk = pt_gpa = pdt_gpa = pt_gpa_store = None
     if g_levels:                    # (the closures only exist when there is a G-stage)
+        gade = bool(dc.gade)
+
         def g_walk(gpa: int, acc: str) -> tuple:
             spa, leaf = page_walk.walk(reader, kind="pte2", addr=gpa, levels=g_levels,
                                     root_ppn=dc.gppn, access=acc, user=True, sum_=False,
                                     tag_prefix=(gscid,), svnapot=caps.svnapot,
-                                    svpbmt=caps.svpbmt)
+                                    svpbmt=caps.svpbmt, ad=gade)
             return spa, pte_pbmt(leaf)
 
-        def implicit(gpa: int, access_cause: int, poison_cause: int) -> int:
+        def implicit(gpa: int, access_cause: int, poison_cause: int,
+                     acc: str = page_walk.READ) -> int:
             # A G-stage translation made for a PTE or PDT read: checked as an implicit load,
-            # reported with the original access type and iotval2 bit 0 set.
+            # reported with the original access type and iotval2 bit 0 set; for a first-stage
+            # A/D update, an implicit store (G-stage W needed, D set with GADE) with bit 1 set.
             try:
-                return g_walk(gpa, page_walk.READ)[0]
+                return g_walk(gpa, acc)[0]
             except PtFault as e:
                 if e.kind == PtFault.PAGE:
-                    raise _fault(guest_page_fault(ttyp), (gpa & ~3) | 1, gpa)
+                    bits_ = 3 if acc == page_walk.WRITE else 1
+                    raise _fault(guest_page_fault(ttyp), (gpa & ~3) | bits_, gpa)
                 raise _fault(access_cause if e.kind == PtFault.ACCESS else poison_cause)
 
         def pt_gpa(a):
             return implicit(a, access_fault(ttyp), Cause.PT_DATA_CORRUPTION)
+
+        def pt_gpa_store(a):
+            return implicit(a, access_fault(ttyp), Cause.PT_DATA_CORRUPTION, page_walk.WRITE)
 
         def pdt_gpa(a):
             return implicit(a, Cause.PDT_LOAD_ACCESS_FAULT, Cause.PDT_DATA_CORRUPTION)
@@ -118,7 +130,8 @@ def _translate_with_dc(req: Request, dc, caps: Capabilities, reader: WalkReader)
             gpa, leaf = page_walk.walk(reader, kind="pte1", addr=req.iova, levels=fs_levels,
                                     root_ppn=fs_ppn, access=access, user=not supervisor,
                                     sum_=sum_, tag_prefix=(gscid, pscid), pte_addr_xlate=pt_gpa,
-                                    svnapot=caps.svnapot, svpbmt=caps.svpbmt)
+                                    svnapot=caps.svnapot, svpbmt=caps.svpbmt,
+                                    ad=bool(dc.sade), pte_addr_store=pt_gpa_store)
             fs_pbmt = pte_pbmt(leaf)
         except PtFault as e:
             raise _fault({PtFault.PAGE: page_fault(ttyp), PtFault.ACCESS: access_fault(ttyp),

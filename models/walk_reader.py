@@ -43,11 +43,25 @@ class WalkReader:
     the IOMMU can address is 0 .. 2^PAS - 1). None: no limit."""
 
     def __init__(self, read64: Callable[[int], int], item_value: Optional[ItemHook] = None,
-                 trace: Optional[list] = None, pa_limit: Optional[int] = None) -> None:
+                 trace: Optional[list] = None, pa_limit: Optional[int] = None,
+                 ad_cas: Optional[Callable[[int, int, int], bool]] = None) -> None:
         self.read64 = read64
         self.item_value = item_value
         self.trace = trace
         self.pa_limit = pa_limit
+        # Hardware A/D update (DC.tc.SADE/GADE): ad_cas(pa, old, new) performs the atomic
+        # compare-and-swap in memory and says whether memory still held `old` (False: the
+        # walk restarts). None: a walk without side effects; the update is taken as done.
+        # ad_log: every update the walk made (or would make), as (pa, old, new), in order.
+        self.ad_cas = ad_cas
+        self.ad_log: list = []
+
+    def ad_update(self, pa: int, old: int, new: int) -> bool:
+        """One A/D update of the PTE at `pa`; False if memory no longer held `old`."""
+        if self.ad_cas is not None and not self.ad_cas(pa, old, new):
+            return False
+        self.ad_log.append((pa, old, new))
+        return True
 
     def read(self, item: Item) -> tuple:
         """The item's doublewords; AccessFault/PoisonedData propagate to the walker."""

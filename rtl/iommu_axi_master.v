@@ -6,6 +6,8 @@
 //   read  1: command queue, one 16-byte command (two beats)    ARID 1
 //   write 0: fault queue, one 32-byte record (burst of four)   AWID 2
 //   write 1: IOFENCE.C data, 4 bytes (one beat, WSTRB by addr) AWID 3
+//   write 2: translation datapath, 8 bytes (one beat): hardware A/D updates of PTEs
+//            (AMO_HWAD builds only; tied off otherwise)   AWID 4; granted before the others
 // Responses go back to the owner as one-cycle pulses (one per read beat); a SLVERR or DECERR on
 // any beat or on B is reported as err. Beats are counted, not taken from RLAST, so a subordinate
 // that gets RLAST wrong cannot hang the engine.
@@ -52,6 +54,14 @@ module iommu_axi_master #(
     input  wire [31:0]  c_wr_data,
     output reg          c_wr_rsp_valid,
     output reg          c_wr_rsp_err,
+
+    // write 2: translation datapath (A/D update of a PTE)
+    input  wire         x_wr_valid,
+    output wire         x_wr_ready,
+    input  wire [55:0]  x_wr_addr,
+    input  wire [63:0]  x_wr_data,
+    output reg          x_wr_rsp_valid,
+    output reg          x_wr_rsp_err,
 
     // AXI4 master
     output wire [3:0]   m_axi_awid,
@@ -175,7 +185,7 @@ module iommu_axi_master #(
     localparam [1:0] W_IDLE = 2'd0, W_XFER = 2'd1, W_RESP = 2'd2,
                      W_LOCAL = 2'd3;   // beyond PAS: error response answered here
     reg  [1:0]   w_state;
-    reg          w_owner;           // 0 fault queue, 1 IOFENCE.C
+    reg  [1:0]   w_owner;           // 0 fault queue, 1 IOFENCE.C, 2 translation (A/D)
     reg          w_last_grant;
     reg  [63:0]  w_addr;
     reg  [255:0] w_data;            // beats in order, beat 0 in [63:0]
@@ -184,16 +194,20 @@ module iommu_axi_master #(
     reg  [1:0]   w_beat;
     reg          w_aw_done, w_w_done;
 
-    wire w_pick_c = c_wr_valid && (!f_wr_valid || !w_last_grant);
-    wire w_grant  = (w_state == W_IDLE) && (f_wr_valid || c_wr_valid);
-    // a 4-byte store or a 32-byte record, aligned: it ends below 2^PAS if it starts there
-    wire [63:0] w_g_addr = w_pick_c ? {c_wr_addr[63:2], 2'b0} : {f_wr_addr[63:5], 5'b0};
+    // the walker waits on its A/D write: it goes first; the queues share round-robin
+    wire w_pick_x = x_wr_valid;
+    wire w_pick_c = !w_pick_x && c_wr_valid && (!f_wr_valid || !w_last_grant);
+    wire w_grant  = (w_state == W_IDLE) && (f_wr_valid || c_wr_valid || x_wr_valid);
+    // a 4- or 8-byte store or a 32-byte record, aligned: it ends below 2^PAS if it starts there
+    wire [63:0] w_g_addr = w_pick_x ? {8'b0, x_wr_addr[55:3], 3'b0} :
+                           w_pick_c ? {c_wr_addr[63:2], 2'b0} : {f_wr_addr[63:5], 5'b0};
     wire        w_g_oor  = (w_g_addr >> PAS) != 64'd0;
     wire        w_local  = w_state == W_LOCAL;
-    assign f_wr_ready = w_grant && !w_pick_c;
+    assign f_wr_ready = w_grant && !w_pick_c && !w_pick_x;
     assign c_wr_ready = w_grant &&  w_pick_c;
+    assign x_wr_ready = w_grant &&  w_pick_x;
 
-    assign m_axi_awid    = {3'b001, w_owner};
+    assign m_axi_awid    = (w_owner == 2'd2) ? 4'd4 : {3'b001, w_owner[0]};
     assign m_axi_awaddr  = w_addr;
     assign m_axi_awlen   = {6'b0, w_len};
     assign m_axi_awsize  = SIZE_8B;
@@ -216,12 +230,12 @@ module iommu_axi_master #(
     // the 4-byte IOFENCE.C store goes on the lanes its address selects
     wire [7:0] c_strb = c_wr_addr[2] ? 8'hF0 : 8'h0F;
 
-    wire w_run = `IOMMU_RUN(!rst_n | f_wr_rsp_valid | c_wr_rsp_valid | w_state != W_IDLE |
-                            w_grant);
+    wire w_run = `IOMMU_RUN(!rst_n | f_wr_rsp_valid | c_wr_rsp_valid | x_wr_rsp_valid |
+                            w_state != W_IDLE | w_grant);
     always @(posedge clk) if (w_run) begin
         if (!rst_n) begin
             w_state        <= W_IDLE;
-            w_owner        <= 1'b0;
+            w_owner        <= 2'd0;
             w_last_grant   <= 1'b0;
             w_addr         <= 64'b0;
             w_data         <= 256'b0;
@@ -234,17 +248,21 @@ module iommu_axi_master #(
             f_wr_rsp_err   <= 1'b0;
             c_wr_rsp_valid <= 1'b0;
             c_wr_rsp_err   <= 1'b0;
+            x_wr_rsp_valid <= 1'b0;
+            x_wr_rsp_err   <= 1'b0;
         end else begin
             if (f_wr_rsp_valid) f_wr_rsp_valid <= 1'b0;
             if (c_wr_rsp_valid) c_wr_rsp_valid <= 1'b0;
+            if (x_wr_rsp_valid) x_wr_rsp_valid <= 1'b0;
             case (w_state)
                 W_IDLE: if (w_grant) begin
-                    w_owner      <= w_pick_c;
-                    w_last_grant <= w_pick_c;
+                    w_owner      <= w_pick_x ? 2'd2 : {1'b0, w_pick_c};
+                    if (!w_pick_x) w_last_grant <= w_pick_c;
                     w_addr       <= w_g_addr;
-                    w_data       <= w_pick_c ? {192'b0, c_wr_data, c_wr_data} : f_wr_data;
-                    w_strb       <= w_pick_c ? c_strb : 8'hFF;
-                    w_len        <= w_pick_c ? 2'd0 : 2'd3;
+                    w_data       <= w_pick_x ? {192'b0, x_wr_data} :
+                                    w_pick_c ? {192'b0, c_wr_data, c_wr_data} : f_wr_data;
+                    w_strb       <= w_pick_x ? 8'hFF : w_pick_c ? c_strb : 8'hFF;
+                    w_len        <= (w_pick_x || w_pick_c) ? 2'd0 : 2'd3;
                     w_beat       <= 2'd0;
                     w_aw_done    <= 1'b0;
                     w_w_done     <= 1'b0;
@@ -260,7 +278,10 @@ module iommu_axi_master #(
                     if (w_aw_now && w_w_now) w_state <= W_RESP;
                 end
                 W_RESP, W_LOCAL: if (m_axi_bvalid || w_local) begin
-                    if (w_owner) begin
+                    if (w_owner == 2'd2) begin
+                        x_wr_rsp_valid <= 1'b1;
+                        x_wr_rsp_err   <= m_axi_bresp[1] || w_local;
+                    end else if (w_owner == 2'd1) begin
                         c_wr_rsp_valid <= 1'b1;
                         c_wr_rsp_err   <= m_axi_bresp[1] || w_local;
                     end else begin
@@ -276,5 +297,6 @@ module iommu_axi_master #(
 
     // one transaction outstanding per direction: IDs and RLAST carry no information we need
     wire unused_axi = ^{m_axi_bid, m_axi_rid, m_axi_rlast, m_axi_rresp[0], m_axi_bresp[0],
-                        x_rd_addr[2:0], c_rd_addr[3:0], f_wr_addr[4:0], c_wr_addr[1:0]};
+                        x_rd_addr[2:0], c_rd_addr[3:0], f_wr_addr[4:0], c_wr_addr[1:0],
+                        x_wr_addr[2:0]};
 endmodule

@@ -15,6 +15,7 @@ module iommu_regs #(
     parameter PD17   = 1,
     parameter PD20   = 1,
     parameter SVPBMT = 0,           // capabilities.Svpbmt [15]
+    parameter AMO_HWAD = 0,         // capabilities.AMO_HWAD [24]: DC.tc.SADE/GADE supported
     parameter DBG    = 0,           // capabilities.DBG [31]: tr_req_iova, tr_req_ctl, tr_response
     parameter NL     = 0,           // capabilities.NL [42]: IOTINVAL NL operand
     parameter S      = 0,           // capabilities.S [43]: IOTINVAL S operand (address range)
@@ -121,6 +122,7 @@ module iommu_regs #(
                                      ((PD17   != 0) ? (64'd1 << 39) : 64'd0) |
                                      ((PD20   != 0) ? (64'd1 << 40) : 64'd0) |
                                      ((SVPBMT != 0) ? (64'd1 << 15) : 64'd0) |
+                                     ((AMO_HWAD != 0) ? (64'd1 << 24) : 64'd0) |
                                      ((DBG    != 0) ? (64'd1 << 31) : 64'd0) |
                                      ((HPM    != 0) ? (64'd1 << 30) : 64'd0) |
                                      ((NL     != 0) ? (64'd1 << 42) : 64'd0) |

@@ -15,7 +15,9 @@ module iommu_walker #(
   parameter SVPBMT       = 0,   // 1: leaf PTEs may carry PBMT [62:61] (0 PMA, 1 NC, 2 IO;
                                 // 3 reserved); 0: PBMT is reserved, any PTE with it faults
   parameter MSI_FLAT     = 0,   // 1: extended 64-byte DCs and MSI flat-mode translation
-  parameter DCW          = (MSI_FLAT != 0) ? 448 : 256   // cached DC width (iommu_xlate)
+  parameter DCW          = (MSI_FLAT != 0) ? 448 : 256,  // cached DC width (iommu_xlate)
+  parameter AMO_HWAD     = 0    // 1: DC.tc.SADE/GADE honoured (hardware A/D update through
+                                // mem_wr_*); 0: they are reserved (DC misconfigured)
 ) (
   input             clk,
   input             rst_n,
@@ -45,6 +47,13 @@ module iommu_walker #(
   input             mem_rd_rsp_valid,
   input      [63:0] mem_rd_rsp_data,
   input             mem_rd_rsp_err,
+  // memory writes: hardware A/D updates of PTEs (AMO_HWAD; never valid otherwise)
+  output            mem_wr_valid,
+  input             mem_wr_ready,
+  output     [55:0] mem_wr_addr,
+  output     [63:0] mem_wr_data,
+  input             mem_wr_rsp_valid,
+  input             mem_wr_rsp_err,
   // cache fills
   output            ddtc_fl_en,
   output            ddtc_fl_neg,
@@ -99,21 +108,27 @@ module iommu_walker #(
   output reg [19:0] hpm_pscid
 );
 `include "iommu_defs.vh"
-  localparam [4:0] S_IDLE = 5'd0,  S_START = 5'd1,  S_DDT = 5'd2,    S_DDT_CHK = 5'd3,
-                   S_DC = 5'd4,    S_DC_ACC = 5'd5, S_DC_EVAL = 5'd6, S_CTX = 5'd7,
-                   S_PDT_ADDR = 5'd8, S_PDT_RD = 5'd9, S_PDT_CHK = 5'd10, S_PC_RD = 5'd11,
-                   S_PC_ACC = 5'd12, S_PC_CHK = 5'd13, S_PC_USE = 5'd14, S_FS = 5'd15,
-                   S_PTE_ADDR = 5'd16, S_PTE_RD = 5'd17, S_PTE_CHK = 5'd18,
-                   S_G_START = 5'd19, S_G_ADDR = 5'd20, S_G_CHK = 5'd21,
-                   S_MEM = 5'd22, S_MEMW = 5'd23, S_OK = 5'd24, S_DONE = 5'd25,
-                   S_MSI_RD = 5'd26, S_MSI_ACC = 5'd27, S_MSI_CHK = 5'd28;
+  localparam [5:0] S_IDLE = 6'd0,  S_START = 6'd1,  S_DDT = 6'd2,    S_DDT_CHK = 6'd3,
+                   S_DC = 6'd4,    S_DC_ACC = 6'd5, S_DC_EVAL = 6'd6, S_CTX = 6'd7,
+                   S_PDT_ADDR = 6'd8, S_PDT_RD = 6'd9, S_PDT_CHK = 6'd10, S_PC_RD = 6'd11,
+                   S_PC_ACC = 6'd12, S_PC_CHK = 6'd13, S_PC_USE = 6'd14, S_FS = 6'd15,
+                   S_PTE_ADDR = 6'd16, S_PTE_RD = 6'd17, S_PTE_CHK = 6'd18,
+                   S_G_START = 6'd19, S_G_ADDR = 6'd20, S_G_CHK = 6'd21,
+                   S_MEM = 6'd22, S_MEMW = 6'd23, S_OK = 6'd24, S_DONE = 6'd25,
+                   S_MSI_RD = 6'd26, S_MSI_ACC = 6'd27, S_MSI_CHK = 6'd28,
+                   // hardware A/D update (AMO_HWAD): the first-stage PTE's SPA known (S_AD_FS),
+                   // read the PTE again (S_AD_RD), compare (S_AD_CMP), write (S_AD_WR, S_AD_WW)
+                   S_AD_FS = 6'd29, S_AD_RD = 6'd30, S_AD_CMP = 6'd31, S_AD_WR = 6'd32,
+                   S_AD_WW = 6'd33;
   localparam [2:0] SZ_NONE = 3'd7;   // a Bare stage: no size limit
   // what the G-stage subroutine translates (g_pur)
   localparam [1:0] GP_FINAL = 2'd0,  // the final GPA: the request's own access
                    GP_PTE   = 2'd1,  // a first-stage PTE address: an implicit load
-                   GP_PDT   = 2'd2;  // a PDT address: an implicit load, PDT access faults
+                   GP_PDT   = 2'd2,  // a PDT address: an implicit load, PDT access faults
+                   GP_PTE_ST = 2'd3; // a first-stage PTE address for its A/D update: an
+                                     // implicit store (G-stage W; D set with GADE)
 
-  reg [4:0]  state, ret, g_ret;
+  reg [5:0]  state, ret, g_ret;
   // request
   reg [23:0] r_did;
   reg        r_pv, r_priv;
@@ -158,6 +173,11 @@ module iommu_walker #(
   // MSI translation (MSI_FLAT): the GPA an MSI PTE translates, and the PTE's first doubleword
   reg [63:0] msi_gpa;
   reg [63:0] msi_w0;
+  // A/D update in progress: PTE address (SPA), the value the walk used, the value to write,
+  // and which stage's PTE (1: G-stage, back to S_G_CHK; 0: first stage, back to S_PTE_CHK)
+  reg [55:0] ad_addr;
+  reg [63:0] ad_old, ad_new;
+  reg        ad_g;
 
   wire [63:0] tc      = dc[63:0];
   wire [63:0] iohgatp = dc[127:64];
@@ -178,6 +198,8 @@ module iommu_walker #(
   wire [3:0]  pfsc_mode = pfsc[63:60];
   wire [43:0] pfsc_ppn  = pfsc[43:0];
   wire        g_on      = gmode != MODE_BARE;
+  wire        sade      = AMO_HWAD != 0 && tc[8];
+  wire        gade      = AMO_HWAD != 0 && tc[7];
   wire [2:0]  g_levels  = (gmode == MODE_SV48X4) ? 3'd4 : 3'd3;
 
   wire is_exec  = r_ttyp == TTYP_UNTRANSLATED_EXEC;
@@ -223,7 +245,7 @@ module iommu_walker #(
       tc[63:32] != 32'd0 || tc[23:12] != 12'd0 ||
       tc[1] || tc[2] || tc[6] ||           // EN_ATS, EN_PRI, PRPR without ATS
       tc[3] ||                             // T2GPA without the capability
-      tc[7] || tc[8] ||                    // GADE, SADE without AMO_HWAD
+      (AMO_HWAD == 0 && (tc[7] || tc[8])) ||   // GADE, SADE without AMO_HWAD
       tc[10] ||                            // SBE != fctl.BE
       tc[11] ||                            // SXL=1 with GXL=0 read-only
       (pdtv  && !pdtp_mode_ok) ||
@@ -380,17 +402,23 @@ module iommu_walker #(
                       (fsc_mode == MODE_SV39 || fsc_mode == MODE_SV48) && dc_canon;
   wire [8:0] dc_idx_top = (fsc_mode == MODE_SV48) ? r_iova[47:39] : r_iova[38:30];
   wire fs_perm_bad = (priv_eff ? (p_u && (is_exec || !sum)) : !p_u) ||
-                     (is_exec ? !p_x : is_write ? !p_w : !p_r) ||
-                     !p_a || (is_write && !p_d);
+                     (is_exec ? !p_x : is_write ? !p_w : !p_r);
+  // A=0, or D=0 for a write: a page fault, or (SADE) the A/D update; checked last
+  wire fs_ad_need  = !p_a || (is_write && !p_d);
+  wire [63:0] fs_ad_new = rdata | {56'd0, is_write, 7'h40};
 
   // G-stage
   wire g_range_bad = (gmode == MODE_SV39X4) ? g_gpa[63:41] != 23'd0 : g_gpa[63:50] != 14'd0;
   wire [10:0] g_idx = (g_lvl == g_levels - 3'd1) ? g_gpa[12 + 9*g_lvl +: 11]
                                                  : {2'b00, g_gpa[12 + 9*g_lvl +: 9]};
+  wire g_store    = g_pur == GP_PTE_ST || (g_pur == GP_FINAL && is_write);
   wire g_perm_bad = !q_u ||
-                    ((g_pur != GP_FINAL) ? !q_r : (is_exec ? !q_x : is_write ? !q_w : !q_r)) ||
-                    !q_a || (g_pur == GP_FINAL && is_write && !q_d);
-  wire [63:0] g_iotval2 = {g_gpa[63:2], 1'b0, g_pur != GP_FINAL};
+                    ((g_pur == GP_PTE_ST) ? !q_w :
+                     (g_pur != GP_FINAL) ? !q_r : (is_exec ? !q_x : is_write ? !q_w : !q_r));
+  wire g_ad_need  = !q_a || (g_store && !q_d);
+  wire [63:0] g_ad_new = g_pte | {56'd0, g_store, 7'h40};
+  // bit 0: an implicit access (a first-stage PTE or PDT address); bit 1: it was a store
+  wire [63:0] g_iotval2 = {g_gpa[63:2], g_pur == GP_PTE_ST, g_pur != GP_FINAL};
 
   /* verilator lint_off UNUSEDSIGNAL */
   wire unused = &{1'b0, tc[31:24], g_pte[9:8], g_pte[5]};   // custom DC bits; G-stage RSW and G
@@ -410,6 +438,9 @@ module iommu_walker #(
   reg  [55:0] rd_addr_q;
   assign mem_rd_valid = state == S_MEM || pre_rd;
   assign mem_rd_addr  = start_rd ? root_addr : next_rd ? next_addr : rd_addr_q;
+  assign mem_wr_valid = state == S_AD_WR;
+  assign mem_wr_addr  = ad_addr;
+  assign mem_wr_data  = ad_new;
   assign done_valid   = state == S_DONE;
   assign hpm_valid    = state == S_DONE && done_ack;
   assign done_tag     = r_tag;
@@ -652,8 +683,13 @@ module iommu_walker #(
               ret       <= S_PTE_CHK;
               state     <= mem_rd_ready ? S_MEMW : S_MEM;
             end
-          end else if (fs_perm_bad) `WK_FAULT(c_pf, 64'd0)
-          else begin
+          end else if (fs_perm_bad || (fs_ad_need && !sade)) `WK_FAULT(c_pf, 64'd0)
+          else if (fs_ad_need) begin
+            // SADE: update A (and D for a write) in memory, then check this PTE again
+            ad_old <= rdata; ad_new <= fs_ad_new; ad_g <= 1'b0;
+            if (g_on) `WK_G_CALL({8'd0, a + {44'd0, fs_idx, 3'd0}}, GP_PTE_ST, S_AD_FS)
+            else begin ad_addr <= rd_addr_q; state <= S_AD_RD; end
+          end else begin
             fs_g <= fs_g | p_g;
             fs_pbmt <= p_pbmt;
             fR <= p_r; fW <= p_w; fX <= p_x; fU <= p_u; fD <= p_d;
@@ -711,8 +747,12 @@ module iommu_walker #(
             g_a   <= {q_ppn, 12'd0};
             g_lvl <= g_lvl - 3'd1;
             state <= S_G_ADDR;
-          end else if (g_perm_bad) `WK_FAULT(c_gpf, g_iotval2)
-          else begin
+          end else if (g_perm_bad || (g_ad_need && !gade)) `WK_FAULT(c_gpf, g_iotval2)
+          else if (g_ad_need) begin
+            // GADE: update A (and D for a store) in memory, then check this PTE again
+            ad_addr <= rd_addr_q; ad_old <= g_pte; ad_new <= g_ad_new; ad_g <= 1'b1;
+            state <= S_AD_RD;
+          end else begin
             g_spa <= g_leaf_pa;
             if (g_pur == GP_FINAL) begin
               gR <= q_r; gW <= q_w; gX <= q_x; gD <= q_d; g_size <= g_leaf_size;
@@ -732,10 +772,36 @@ module iommu_walker #(
             if (ret == S_G_CHK && g_lvl == g_levels - 3'd1 && hpm_gwalks != 4'd15)
               hpm_gwalks <= hpm_gwalks + 4'd1;
           end
-          if (ret == S_G_CHK) g_pte <= mem_rd_rsp_data;
+          // an A/D re-read lands in g_pte too: rdata keeps the first-stage PTE
+          if (ret == S_G_CHK || ret == S_AD_CMP) g_pte <= mem_rd_rsp_data;
           else                rdata <= mem_rd_rsp_data;
           rerr  <= mem_rd_rsp_err;
           state <= ret;
+        end
+        // ---- hardware A/D update (AMO_HWAD) ----
+        // The first-stage PTE's address translated as an implicit store: its SPA is g_spa.
+        // (ad_* again: a G-stage A/D update on the way may have used them)
+        S_AD_FS: begin
+          ad_addr <= g_spa; ad_old <= rdata; ad_new <= fs_ad_new; ad_g <= 1'b0;
+          state <= S_AD_RD;
+        end
+        // Read-check-write: the PTE is read again and written only if it still holds the
+        // value the walk used; otherwise that stage's walk starts again (the Privileged
+        // spec's "return to step 2"). With one AXI master and no exclusive access the window
+        // between this read and the write is not closed (docs/design.md, "Hardware A/D update").
+        S_AD_RD: `WK_MEM_READ(ad_addr, S_AD_CMP)
+        S_AD_CMP: begin
+          if (rerr) `WK_FAULT(c_af, 64'd0)
+          else if (g_pte != ad_old) begin
+            if (ad_g) state <= S_G_START;        // the G-stage walk again
+            else begin fs_g <= 1'b0; state <= S_FS; end   // the first-stage walk again
+          end else state <= S_AD_WR;
+        end
+        S_AD_WR: if (mem_wr_ready) state <= S_AD_WW;
+        S_AD_WW: if (mem_wr_rsp_valid) begin
+          if (mem_wr_rsp_err) `WK_FAULT(c_af, 64'd0)
+          else if (ad_g) begin g_pte <= ad_new; state <= S_G_CHK; end
+          else begin rdata <= ad_new; state <= S_PTE_CHK; end
         end
         S_OK: begin
           done_pa <= g_spa;

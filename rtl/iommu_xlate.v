@@ -21,7 +21,8 @@ module iommu_xlate #(
   parameter SVNAPOT       = 1,
   parameter SVPBMT        = 0,
   parameter S             = 0,    // IOTINVAL S operand: inv_amask widens an AV=1 match
-  parameter MSI_FLAT      = 0     // extended 64-byte DCs: the DDT cache keeps 7 doublewords
+  parameter MSI_FLAT      = 0,    // extended 64-byte DCs: the DDT cache keeps 7 doublewords
+  parameter AMO_HWAD      = 0     // hardware A/D update (the walker writes PTEs on mem_wr_*)
 ) (
   input         clk,
   input         rst_n,
@@ -49,6 +50,12 @@ module iommu_xlate #(
   input         mem_rd_rsp_valid,
   input  [63:0] mem_rd_rsp_data,
   input         mem_rd_rsp_err,
+  output        mem_wr_valid,     // A/D updates (AMO_HWAD); never valid otherwise
+  input         mem_wr_ready,
+  output [55:0] mem_wr_addr,
+  output [63:0] mem_wr_data,
+  input         mem_wr_rsp_valid,
+  input         mem_wr_rsp_err,
   output        flt_valid,
   input         flt_ready,
   output [11:0] flt_cause,
@@ -245,7 +252,7 @@ module iommu_xlate #(
 
   iommu_walker #(
     .NEG_CACHE_DC(NEG_CACHE_DC), .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20),
-    .SVNAPOT(SVNAPOT), .SVPBMT(SVPBMT), .MSI_FLAT(MSI_FLAT)
+    .SVNAPOT(SVNAPOT), .SVPBMT(SVPBMT), .MSI_FLAT(MSI_FLAT), .AMO_HWAD(AMO_HWAD)
   ) u_walker (
     .clk(clk), .rst_n(rst_n), .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn),
     .st_valid(disp_go), .st_ready(wk_st_ready),
@@ -256,6 +263,9 @@ module iommu_xlate #(
     .mem_rd_valid(mem_rd_valid), .mem_rd_ready(mem_rd_ready), .mem_rd_addr(mem_rd_addr),
     .mem_rd_rsp_valid(mem_rd_rsp_valid), .mem_rd_rsp_data(mem_rd_rsp_data),
     .mem_rd_rsp_err(mem_rd_rsp_err),
+    .mem_wr_valid(mem_wr_valid), .mem_wr_ready(mem_wr_ready), .mem_wr_addr(mem_wr_addr),
+    .mem_wr_data(mem_wr_data), .mem_wr_rsp_valid(mem_wr_rsp_valid),
+    .mem_wr_rsp_err(mem_wr_rsp_err),
     .ddtc_fl_en(ddtc_fl_en), .ddtc_fl_neg(ddtc_fl_neg), .ddtc_fl_data(ddtc_fl_data),
     .pdtc_fl_en(pdtc_fl_en), .pdtc_fl_data(pdtc_fl_data), .fl_did(fl_did), .fl_pid(fl_pid),
     .tlb_fl_en(tlb_fl_en), .tlb_fl_gv(tlb_fl_gv), .tlb_fl_gscid(tlb_fl_gscid),

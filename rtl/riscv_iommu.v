@@ -23,6 +23,10 @@ module riscv_iommu #(
     // reports its memory type on dev_rsp_pbmt. 0 (default): PBMT is reserved (a PTE with it
     // set is a page fault) and dev_rsp_pbmt is always 0 (PMA)
     parameter SVPBMT        = 0,
+    // Hardware A/D update (capabilities bit 24, AMO_HWAD): DC.tc.SADE/GADE make the walker set
+    // A (and D for a write) in PTEs through m_axi (AWID 4; read-check-write, docs/design.md
+    // "Hardware A/D update"). 0 (default): SADE/GADE are reserved (DC misconfigured)
+    parameter AMO_HWAD      = 0,
     // Debug translation-request interface (capabilities bit 31): tr_req_iova, tr_req_ctl and
     // tr_response translate one IOVA through the datapath (iommu_dbg). 0 (default): absent
     parameter DBG           = 0,
@@ -151,6 +155,9 @@ module riscv_iommu #(
     wire         x_rd_valid, x_rd_ready, x_rd_rsp_valid, x_rd_rsp_err;
     wire [55:0]  x_rd_addr;
     wire [63:0]  x_rd_rsp_data;
+    wire         x_wr_valid, x_wr_ready, x_wr_rsp_valid, x_wr_rsp_err;
+    wire [55:0]  x_wr_addr;
+    wire [63:0]  x_wr_data;
 
     wire         c_rd_valid, c_rd_ready, c_rd_rsp_valid, c_rd_rsp_err, c_rd_rsp_last;
     wire [63:0]  c_rd_addr;
@@ -230,7 +237,7 @@ module riscv_iommu #(
     // ---------------------------------------------------------------- register file
     iommu_regs #(
         .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20), .SVPBMT(SVPBMT), .DBG(DBG),
-        .HPM(HPM_COUNTERS != 0), .NL(NL), .S(S), .PAS(PAS), .MSI_FLAT(MSI_FLAT), .IGS(IGS)
+        .AMO_HWAD(AMO_HWAD), .HPM(HPM_COUNTERS != 0), .NL(NL), .S(S), .PAS(PAS), .MSI_FLAT(MSI_FLAT), .IGS(IGS)
     ) u_regs (
         .clk(clk), .rst_n(rst_n),
         .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot),
@@ -358,7 +365,7 @@ module riscv_iommu #(
         .IOTLB_ENTRIES(IOTLB_ENTRIES), .DDTC_ENTRIES(DDTC_ENTRIES),
         .PDTC_ENTRIES(PDTC_ENTRIES), .NEG_CACHE_DC(NEG_CACHE_DC),
         .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20), .SVNAPOT(SVNAPOT),
-        .SVPBMT(SVPBMT), .S(S), .MSI_FLAT(MSI_FLAT)
+        .SVPBMT(SVPBMT), .S(S), .MSI_FLAT(MSI_FLAT), .AMO_HWAD(AMO_HWAD)
     ) u_xlate (
         .clk(clk), .rst_n(rst_n),
         .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn),
@@ -372,6 +379,9 @@ module riscv_iommu #(
         .mem_rd_valid(x_rd_valid), .mem_rd_ready(x_rd_ready), .mem_rd_addr(x_rd_addr),
         .mem_rd_rsp_valid(x_rd_rsp_valid), .mem_rd_rsp_data(x_rd_rsp_data),
         .mem_rd_rsp_err(x_rd_rsp_err),
+        .mem_wr_valid(x_wr_valid), .mem_wr_ready(x_wr_ready), .mem_wr_addr(x_wr_addr),
+        .mem_wr_data(x_wr_data), .mem_wr_rsp_valid(x_wr_rsp_valid),
+        .mem_wr_rsp_err(x_wr_rsp_err),
         .flt_valid(flt_valid), .flt_ready(flt_ready), .flt_cause(flt_cause), .flt_did(flt_did),
         .flt_pv(flt_pv), .flt_pid(flt_pid), .flt_priv(flt_priv), .flt_ttyp(flt_ttyp),
         .flt_iotval(flt_iotval), .flt_iotval2(flt_iotval2),
@@ -399,6 +409,8 @@ module riscv_iommu #(
         .f_wr_rsp_valid(f_wr_rsp_valid), .f_wr_rsp_err(f_wr_rsp_err),
         .c_wr_valid(c_wr_valid), .c_wr_ready(c_wr_ready), .c_wr_addr(c_wr_addr), .c_wr_data(c_wr_data),
         .c_wr_rsp_valid(c_wr_rsp_valid), .c_wr_rsp_err(c_wr_rsp_err),
+        .x_wr_valid(x_wr_valid), .x_wr_ready(x_wr_ready), .x_wr_addr(x_wr_addr),
+        .x_wr_data(x_wr_data), .x_wr_rsp_valid(x_wr_rsp_valid), .x_wr_rsp_err(x_wr_rsp_err),
         .m_axi_awid(m_axi_awid), .m_axi_awaddr(m_axi_awaddr), .m_axi_awlen(m_axi_awlen),
         .m_axi_awsize(m_axi_awsize), .m_axi_awburst(m_axi_awburst), .m_axi_awlock(m_axi_awlock),
         .m_axi_awcache(m_axi_awcache), .m_axi_awprot(m_axi_awprot),

@@ -36,6 +36,7 @@ module riscv_iommu_axi #(
     parameter PD20          = 1,
     parameter SVNAPOT       = 1,
     parameter SVPBMT        = 0,
+    parameter AMO_HWAD      = 0,
     parameter PAS           = 56,   // physical address size (riscv_iommu)
     parameter DMA_ID_W      = 4,
     parameter MAX_INFLIGHT  = 1
@@ -339,7 +340,7 @@ module riscv_iommu_axi #(
         .IOTLB_ENTRIES(IOTLB_ENTRIES), .DDTC_ENTRIES(DDTC_ENTRIES),
         .PDTC_ENTRIES(PDTC_ENTRIES), .NEG_CACHE_DC(NEG_CACHE_DC),
         .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20), .SVNAPOT(SVNAPOT),
-        .SVPBMT(SVPBMT), .PAS(PAS)
+        .SVPBMT(SVPBMT), .AMO_HWAD(AMO_HWAD), .PAS(PAS)
     ) u_iommu (
         .clk(clk), .rst_n(rst_n),
         .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot),

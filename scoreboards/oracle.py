@@ -15,6 +15,7 @@ from models import IommuModel, Memory, Outcome, Reg, Request
 from models.causes import GUEST_PAGE_FAULTS
 from models.command_queue import Command
 
+from .ad_updates import AdUpdates
 from .advice import Advice
 from .cleaning import Cleaning
 from .fills import StructuralReaders
@@ -38,7 +39,7 @@ class _Reads:
 
 
 class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice, Cleaning,
-                      Messages):
+                      Messages, AdUpdates):
     """Permitted outcomes of translation requests under a caching policy.
 
     o.mem, o.model: the Memory and the golden IommuModel the oracle owns. Software stores go

@@ -8,7 +8,8 @@ store's address to the SPA written (identity by default), so one class serves bo
 Driver discipline, kept by every operation:
 - a new table is allocated zeroed and filled completely before the one store that links it;
 - every PTE change is one 64-bit store (a 64 KiB NAPOT page is 16 PTEs, so 16 stores);
-- leaves carry A=1 and D=1, so the IOMMU never needs to update A/D (no AMO_HWAD here);
+- leaves carry A=1 and D=1 unless map(..., ad=...) says otherwise (a scenario of hardware A/D
+  update, AMO_HWAD, maps leaves with A=0 or D=0 on purpose);
 - nothing is freed while it may still be cached: pages unlinked by an operation are listed in
   `Update.freed` and returned with `reclaim(update)` once the invalidation has completed.
 
@@ -192,7 +193,7 @@ class PageTable:
         rec.entry("pte", ea, (value,), (0,), level=level, linked=linked, va=va, span=span)
 
     def leaf_value(self, pa: int, perms: str = "rw", user: bool = True, global_: bool = False,
-                   napot: bool = False, pbmt: int = 0) -> int:
+                   napot: bool = False, pbmt: int = 0, ad: str = "ad") -> int:
         if perms not in PERMS:
             raise ValueError(f"perms {perms!r}: expected one of {sorted(PERMS)}")
         if pbmt not in (0, 1, 2, 3):
@@ -200,14 +201,16 @@ class PageTable:
         ppn = pa >> 12
         if napot:
             ppn = (ppn & ~0xF) | 0b1000
-        return (ppn << 10 | PTE_V | PERMS[perms] | PTE_A | PTE_D | (PTE_U if user else 0)
+        return (ppn << 10 | PTE_V | PERMS[perms] | (PTE_A if "a" in ad else 0)
+                | (PTE_D if "d" in ad else 0) | (PTE_U if user else 0)
                 | (PTE_G if global_ else 0) | (PTE_N if napot else 0) | pbmt << PBMT_SHIFT)
 
     def map(self, va: int, pa: int, size: int = SIZE_4K, perms: str = "rw", user: bool = True,
-            global_: bool = False, pbmt: int = 0) -> Update:
+            global_: bool = False, pbmt: int = 0, ad: str = "ad") -> Update:
         """Map [va, va+size) to pa. size: 4 KiB, 64 KiB (Svnapot), 2 MiB, 1 GiB, 512 GiB.
         Missing tables are allocated and filled before the single store that links them.
-        pbmt: the leaf's memory type (Svpbmt: 0 PMA, 1 NC, 2 IO; 3 is reserved)."""
+        pbmt: the leaf's memory type (Svpbmt: 0 PMA, 1 NC, 2 IO; 3 is reserved).
+        ad: which of the leaf's A and D bits are set ("ad", "a", "d" or "")."""
         level, napot = self._size_level(size)
         self._check_va(va)
         if va % size or pa % size:
@@ -233,7 +236,7 @@ class PageTable:
         if any(self._shadow.get(ea, 0) & PTE_V for ea in eas):
             raise ValueError(f"map {va:#x}: already mapped, or a table of smaller pages is "
                              "there (unmap, remap or merge it)")
-        leaf = self.leaf_value(pa, perms, user, global_, napot, pbmt)
+        leaf = self.leaf_value(pa, perms, user, global_, napot, pbmt, ad)
         for k, ea in enumerate(eas):
             self._pte(rec, ea, leaf, level, va + k * SIZE_4K if napot else va,
                       SIZE_4K if napot else size, linked=not links)

@@ -239,6 +239,7 @@ class CheckerCore:
                 "stale": sb.stale_used, "records": sb.records_seen,
                 "fence_writes": sb.fence_writes_seen, "msi_writes": sb.msi_writes_seen,
                 "irq_msis": sb.irq_msis_seen,
+                "ad_writes": sb.ad_writes_seen,
                 "advice": [str(f) for f in self.oracle.advice()],
                 "coverage": coverage_state(self.cov)}
 

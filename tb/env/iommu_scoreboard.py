@@ -57,6 +57,7 @@ class IommuScoreboard(uvm_component):
         self.on_race = None                           # (kind) coverage of in-flight changes
         self.fence_writes_seen = 0
         self.msi_writes_seen = 0
+        self.ad_writes_seen = 0                       # hardware A/D updates (AMO_HWAD)
         self.msi_ranges: list = []                    # [lo, hi) where MSIs may be written
         self._irq_due: list = []                      # (vector, addr, data) the model sent
         self._irq_model_seen = 0                      # model.msi.sent entries taken
@@ -101,6 +102,7 @@ class IommuScoreboard(uvm_component):
         self.fence_writes_seen = final["fence_writes"]
         self.msi_writes_seen = final["msi_writes"]
         self.irq_msis_seen = final.get("irq_msis", 0)
+        self.ad_writes_seen = final.get("ad_writes", 0)
 
     # -- software actions (called by the env's software facade and the register monitor) --
     def issued(self, item) -> None:
@@ -316,6 +318,8 @@ class IommuScoreboard(uvm_component):
             self.msi_writes_seen += 1          # an MSI the profile declares: logged, not judged
             self._info(f"MSI write {addr:#x}<-{int.from_bytes(data, 'little'):#x} "
                              f"({len(data)} bytes)")
+        elif self._is_ad_update(addr, data):
+            self._ad_write(addr, data)
         else:
             self._fence_write(addr, data)
 
@@ -380,6 +384,21 @@ class IommuScoreboard(uvm_component):
                        f"sent it; the DUT wrote nothing there)")
         return out
 
+    def _is_ad_update(self, addr: int, data: bytes) -> bool:
+        """With capabilities.AMO_HWAD every 8-byte write that is not the next IOFENCE.C data
+        write is judged as a hardware A/D update of a PTE."""
+        if not self.oracle.model.caps.amo_hwad or len(data) != 8 or addr % 8:
+            return False
+        got = int.from_bytes(data, "little")
+        return not (self._fence_writes and self._fence_writes[0] == (addr, got))
+
+    def _ad_write(self, addr: int, data: bytes) -> None:
+        self.ad_writes_seen += 1
+        verdict = self.oracle.ad_write(addr, int.from_bytes(data, "little"),
+                                       list(self.inflight.values()))
+        if not verdict.ok:
+            self._fail(verdict.message)
+
     def pending_problems(self) -> list[str]:
         """End of test: what the DUT still owed: fault records (scoreboards/fault_records.py
         says which), every IOFENCE.C data write."""
@@ -424,7 +443,8 @@ class IommuScoreboard(uvm_component):
                 f"{self.stale_used} permitted stale results, {self.records_seen} fault records, "
                 f"{self.fence_writes_seen} IOFENCE.C data writes"
                 + (f", {self.msi_writes_seen} MSI writes" if self.msi_writes_seen else "")
-                + (f", {self.irq_msis_seen} interrupt messages" if self.irq_msis_seen else "")]
+                + (f", {self.irq_msis_seen} interrupt messages" if self.irq_msis_seen else "")
+                + (f", {self.ad_writes_seen} A/D updates" if self.ad_writes_seen else "")]
 
 
 def _pbmt_note(observed: Outcome, permitted) -> str:

@@ -3,6 +3,7 @@ the base test naming its virtual sequence. tb/regression.toml lists them (module
 tb.tests.scenario_tests) with their policy and RTL parameter set."""
 from tb.tests.uvm_test import uvm_test
 
+import sequences.ad_update_vseq  # noqa: F401
 import sequences.corners_vseq  # noqa: F401
 import sequences.debug_translation_vseq  # noqa: F401
 import sequences.fault_causes_vseq  # noqa: F401  (registers the sequences with the factory)
@@ -104,6 +105,14 @@ class PbmtTest(GuestUpdateTest):
     """Svpbmt memory types at each stage, combined, remapped (sequences/pbmt_vseq.py); needs
     the DUT built with Svpbmt (our RTL: the parameter set "pbmt")."""
     vseq_name = "PbmtVseq"
+
+
+@uvm_test(timeout_time=50, timeout_unit="ms")
+class AdUpdateTest(GuestUpdateTest):
+    """Hardware A/D update (sequences/ad_update_vseq.py): leaves with A=0/D=0 under SADE/GADE
+    1 and 0; every PTE write the DUT makes judged by the scoreboard. Needs the DUT built with
+    AMO_HWAD (our RTL: the parameter set "ad")."""
+    vseq_name = "AdUpdateVseq"
 
 
 @uvm_test(timeout_time=50, timeout_unit="ms")

@@ -1,0 +1,84 @@
+"""Hardware A/D updates (capabilities.AMO_HWAD, DC.tc.SADE/GADE): judging the IOMMU's writes
+to PTEs. A mixin of CoherenceOracle.
+
+An A/D update is the only write the IOMMU makes to a page table. It is permitted when a
+request the IOMMU is working on reaches, through a permitted walk (current values or earlier
+values the policy still permits), a leaf PTE whose A is 0, or whose D is 0 for a write, and
+the device context enables the update for that stage (the model's walk lists the updates it
+would make: WalkResult.ad_writes). The written value must be the PTE's current memory value
+with only A (and D where the request needed it) added: the update is a compare-and-swap
+against memory, never a write of a cached value, and the IOMMU never clears A or D.
+
+An accepted write changes the oracle's memory as the IOMMU changed it; it is not a software
+store: no history, no reliance, no advice (software owes no invalidation for it).
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+from models import Request
+from models.page_walk import PTE_A, PTE_D
+
+from .records import Verdict
+
+AD = PTE_A | PTE_D
+
+
+class AdUpdates:
+    """What the IOMMU may write to a PTE, and the judging of what it wrote."""
+
+    def ad_permitted(self, req: Request) -> dict:
+        """{PTE address: (value the walk read, A/D bits it may add)} over every permitted walk
+        of `req` now (each path run without side effects)."""
+        from .walk_paths import Path
+        out: dict = {}
+        script: list = []
+        n = 0
+        while script is not None and n < self.max_paths:
+            path = Path(self, req, script, explain=False)
+            walked = self.model.walk(req, item_value=path.hook)
+            for pa, old, new in walked.ad_writes:
+                seen = out.setdefault(pa, {})
+                seen[old] = seen.get(old, 0) | (new & ~old & AD)
+            n += 1
+            script = path.next_script()
+        return out
+
+    def ad_write(self, pa: int, value: int, requests: Iterable[Request]) -> Verdict:
+        """The IOMMU wrote `value` to the doubleword at `pa` while working on `requests`: is it
+        an A/D update the spec permits? If so, memory takes it (an IOMMU write, not a store)."""
+        cur = self.mem.read64(pa)
+        value &= (1 << 64) - 1
+        allowed = 0
+        why = []
+        for req in requests:
+            for old, bits in self.ad_permitted(req).get(pa, {}).items():
+                if (old ^ cur) & ~AD:
+                    why.append(f"did={req.did} read {old:#x}, memory now {cur:#x}")
+                    continue
+                allowed |= bits
+        if not allowed:
+            reason = ("; ".join(why[:2]) + ": the PTE changed since (compare-and-swap fails)"
+                      if why else "no request in flight needs an A/D update of it "
+                      "(A and D set as needed, SADE/GADE=0, or not a leaf any walk reaches)")
+            return Verdict(False, f"AD-UPDATE pte @{pa:#x} expected=no write (value {cur:#x}) "
+                           f"got={value:#x}: {reason}", frozenset())
+        want = cur | allowed
+        if value & ~AD != cur & ~AD or value & cur != cur or value & ~want:
+            return Verdict(False, f"AD-UPDATE pte @{pa:#x} expected={want:#x}"
+                           f"{' (or with A only)' if allowed == AD and not cur & PTE_A else ''} "
+                           f"got={value:#x} (memory held {cur:#x}; only A"
+                           f"{'/D' if allowed & PTE_D else ''} may be set)", frozenset())
+        self._ad_written(pa, value)
+        return Verdict(True, f"OK A/D update @{pa:#x} {cur:#x}->{value:#x}", frozenset())
+
+    def _ad_written(self, pa: int, value: int) -> None:
+        """Memory as the IOMMU left it: outcomes may change (a SADE=0 device sharing the
+        table now sees A=1), so every memoised result is dropped; nothing is remembered as a
+        software update."""
+        if self.mem.read64(pa) == value:
+            return
+        self.mem.write64(pa, value)
+        self._epoch += 1
+        self._rec_gen += 1
+        self._memo.clear()
