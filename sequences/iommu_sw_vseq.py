@@ -100,6 +100,18 @@ class IommuSwVseq(IommuBaseVseq):
     def page_table(self, mode: str, **kw) -> PageTable:
         return PageTable(mode, self.alloc, self.store64, **kw)
 
+    def guest_page_table(self, gscid: int, pscid: int, gpa_tables: int, spa_tables: int,
+                         mode: str = "sv39") -> tuple[PageTable, PageTable]:
+        """A VM's first-stage table at GPAs: a G-stage (Sv39x4, tagged gscid) whose one 2 MiB
+        page maps the guest's table region gpa_tables -> spa_tables, and the guest's table
+        (tagged pscid) allocated in that region. Returns (G-stage table, guest table)."""
+        g = self.page_table("sv39x4", gscid=gscid)
+        g.map(gpa_tables, spa_tables, 2 << 20, "rw")
+        galloc = PageAllocator(gpa_tables, 2 << 20, self.store64, addr_to_pa=g.translate,
+                               zero=False)
+        return g, PageTable(mode, galloc, self.store64, addr_to_pa=g.translate, gscid=gscid,
+                            pscid=pscid)
+
     def process_directory(self, mode: str, **kw) -> ProcessDirectory:
         """A PDT (pd8/pd17/pd20); kept so G-stage changes under it get their IODIR."""
         pdt = ProcessDirectory(mode, kw.pop("alloc", self.alloc), self.store64, **kw)

@@ -44,8 +44,7 @@ from sequences.iommu_sw_vseq import FENCE_DATA
 from sequences.sw.commands import (CQCSR_CIE, CQCSR_CQEN, FQCSR_FIE, FQCSR_FQEN, iofence_c,
                                    iotinval_gvma)
 from sequences.sw.device_directory import DeviceContextSpec
-from sequences.sw.page_allocator import PageAllocator
-from sequences.sw.page_table import SIZE_2M, SIZE_4K, PageTable
+from sequences.sw.page_table import SIZE_4K
 
 MASK = 0x16                       # page-number bits 1, 2, 4: eight interrupt files
 PATTERN = 0x2_8000                # GPA 0x2800_0000 (bits under the mask are ignored)
@@ -246,11 +245,7 @@ class MsiFlatVseq(_MsiInterrupts, GuestUpdateBase):
     # -- two stages -------------------------------------------------------------------------
     async def two_stage(self) -> None:
         did, gscid = 0x22, 10
-        g = self.page_table("sv39x4", gscid=gscid)
-        g.map(G_TABLES, SPA_TABLES, SIZE_2M, "rw")
-        galloc = PageAllocator(G_TABLES, SIZE_2M, self.store64, addr_to_pa=g.translate, zero=False)
-        guest = PageTable("sv39", galloc, self.store64, addr_to_pa=g.translate, gscid=gscid,
-                          pscid=3)
+        g, guest = self.guest_page_table(gscid, 3, G_TABLES, SPA_TABLES)
         for i in range(4):
             guest.map(IOVA + i * SIZE_4K, msi_gpa(2 * i), perms="rw")
         guest.map(IOVA + 4 * SIZE_4K, msi_gpa(1), perms="r")        # read-only

@@ -18,8 +18,7 @@ from __future__ import annotations
 
 from sequences.guest_update_vseq import GuestUpdateBase, req
 from sequences.sw.device_directory import DeviceContextSpec
-from sequences.sw.page_allocator import PageAllocator
-from sequences.sw.page_table import SIZE_2M, SIZE_4K, PageTable
+from sequences.sw.page_table import SIZE_4K
 
 PMA, NC, IO, RSVD = 0, 1, 2, 3
 NAMES = {PMA: "PMA", NC: "NC", IO: "IO", RSVD: "reserved"}
@@ -103,11 +102,7 @@ class PbmtVseq(GuestUpdateBase):
     # -- two stages ---------------------------------------------------------------------------
     async def two_stage(self) -> None:
         did, gscid = 0x33, 6
-        g = self.page_table("sv39x4", gscid=gscid)
-        g.map(G_TABLES, SPA_TABLES, SIZE_2M, "rw")
-        galloc = PageAllocator(G_TABLES, SIZE_2M, self.store64, addr_to_pa=g.translate, zero=False)
-        guest = PageTable("sv39", galloc, self.store64, addr_to_pa=g.translate, gscid=gscid,
-                          pscid=12)
+        g, guest = self.guest_page_table(gscid, 12, G_TABLES, SPA_TABLES)
         want = {}
         k = 0
         for fs in (PMA, NC, IO):
