@@ -180,11 +180,14 @@ def load(path: Path) -> Coverage:
     return Coverage(data, 1)
 
 
-# Items that say how a failure was attributed (the vIOMMU stack's persona x policy x layer): a
-# run that must fail (a broken DUT or persona) hits them as intended, so the regression merges
-# these items from such runs too, and nothing else of theirs (tb/regression/coverage.py).
+# Items that say which broken software a run exercised and how its failure was attributed (the
+# vIOMMU stack's persona x policy x layer; the cache persona x coherence mode): a run that must
+# fail (a broken DUT or persona) hits them as intended, so the regression merges these items
+# from such runs too, and nothing else of theirs (tb/regression/coverage.py).
 ATTRIBUTION_ITEMS = ("iommu.viommu.persona", "iommu.viommu.policy", "iommu.viommu.layer",
-                     "iommu.viommu.persona_x_policy_x_layer")
+                     "iommu.viommu.persona_x_policy_x_layer",
+                     "iommu.coherence.persona", "iommu.coherence.mode",
+                     "iommu.coherence.persona_x_mode")
 
 
 def merge_files(paths: list[Path], attribution_only: tuple = ()) -> Coverage:

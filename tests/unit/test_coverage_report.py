@@ -421,3 +421,15 @@ def test_the_json_twin_reads_as_the_yaml_file(tmp_path):
     st = f.stat()
     os.utime(twin, ns=(st.st_atime_ns, st.st_mtime_ns - 10**9))  # older than the YAML
     assert cr.load(f) == from_yaml
+
+
+def test_a_broken_cache_persona_counts_for_its_mode_bin(tmp_path):
+    """A cache persona's run that must fail (assumes-coherence on a non-coherent platform) hits
+    persona x mode as intended: merged from it, so the cross can close."""
+    good = run_file(tmp_path / "good.yml", coherence=[(("cleans", "non-coherent"), 1)])
+    bad = run_file(tmp_path / "bad.yml", coherence=[(("assumes-coherence", "non-coherent"), 1)])
+    m = cr.merge_files([good], attribution_only=[bad])
+    cross = m.bins("iommu.coherence.persona_x_mode")
+    assert cross["assumes-coherence.non-coherent"] == 1 and cross["cleans.non-coherent"] == 1
+    assert cr.merge_files([good]).bins("iommu.coherence.persona_x_mode")[
+        "assumes-coherence.non-coherent"] == 0
