@@ -90,19 +90,32 @@ def test_a_run_is_emptied_first_and_a_stuck_run_is_stopped_by_its_limit(tmp_path
 def test_ctrl_c_stops_every_simulator_and_prints_the_partial_summary(tmp_path, jobs):
     listing = write_list(tmp_path / "l.toml", [("PassingCase", 1, ""), ("HangingCase", 2, "")])
     out = tmp_path / "out"
+    # a terminal starts the regression with SIGINT at its default (this test's own process
+    # may have inherited it ignored, and a child would inherit that)
     p = subprocess.Popen([sys.executable, "-m", "tb.regression", "--results-dir", str(out),
                           "--sim", "icarus", "--jobs", jobs], cwd=ROOT, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
                          env=dict(os.environ, IOMMU_REGRESSION_LIST=str(listing)))
-    deadline = time.time() + 120
-    while time.time() < deadline and not (
-            list(out.glob("runs/icarus/HangingCase/seed*/sim.log"))
-            and (out / "runs" / "icarus" / "PassingCase" / "seed1" / "result.json").is_file()):
-        time.sleep(0.2)
-    time.sleep(1.0)
-    assert processes_under(out), "the stuck run should be running"
-    os.killpg(p.pid, signal.SIGINT)                   # what a terminal's Ctrl-C does
-    text, _ = p.communicate(timeout=60)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and not (
+                list(out.glob("runs/icarus/HangingCase/seed*/sim.log"))
+                and (out / "runs" / "icarus" / "PassingCase" / "seed1" / "result.json").is_file()):
+            time.sleep(0.2)
+        time.sleep(1.0)
+        assert processes_under(out), "the stuck run should be running"
+        os.killpg(p.pid, signal.SIGINT)                   # what a terminal's Ctrl-C does
+        text, _ = p.communicate(timeout=60)
+    finally:                           # a failed check leaves nothing running for later tests
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+        for pid in processes_under(out):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
     assert p.returncode == 130, text
     assert re.search(r"\n1 passed, 0 failed, 0 sequence, 0 skipped in .*; 2 not run", text), text
     assert "Traceback" not in text and len(text.splitlines()) < 40, text
