@@ -1,6 +1,7 @@
 """`make sim`: the regression's front door. Checks the knobs and the list (one line per problem,
 exit 2), then runs pytest over tb/regression with them: exit 0 when every run ended as its
-entry expects, 1 when one did not, 2 for bad input, 130 after Ctrl-C.
+entry expects, 1 when one did not, 2 for bad input, 130 after Ctrl-C, 143 after SIGTERM (a CI
+job cancelled: handled as Ctrl-C, every simulator stopped and the partial summary printed).
 
     python -m tb.regression [--dut NAME|PATH] [--sim icarus|verilator|all] [--test ID]
         [--seed N] [--seeds N] [--policy NAME] [--fills any|demand] [--waves] [--subset NAME]
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -127,16 +129,39 @@ def main(argv=None) -> int:
         return 2
     pargs += ["--results", str(out), "--junitxml", str(out / "junit.xml")]
     os.environ["PYTHONHASHSEED"] = "0"
+    terminated = _stop_on_sigterm(v["jobs"] > 1)
     try:
         code = _code(pytest.main(pargs), v)
     except KeyboardInterrupt:
         runner.stop_all()
         code = 130
+    if terminated and code == 130:
+        code = 143
     try:                        # make turns every failure into 2: the real code stays here
         (out / "exit-code").write_text(f"{code}\n")
     except OSError:
         pass
     return code
+
+
+def _stop_on_sigterm(workers: bool) -> list:
+    """SIGTERM (what a CI service sends a cancelled job) takes the Ctrl-C path: the simulators
+    run in sessions of their own and would outlive a plain termination. With workers, the
+    process group gets the SIGINT a terminal's Ctrl-C would give it (each worker stops its own
+    simulators); alone, this process raises KeyboardInterrupt. Returns a list that holds the
+    signal number once it came."""
+    got: list = []
+
+    def on_term(signum, frame):
+        got.append(signum)
+        if workers:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)      # the group's SIGINT is enough
+            os.killpg(os.getpgrp(), signal.SIGINT)
+        else:
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_term)
+    return got
 
 
 def _code(rc, v) -> int:
