@@ -86,8 +86,18 @@ def test_a_run_is_emptied_first_and_a_stuck_run_is_stopped_by_its_limit(tmp_path
     assert processes_under(tmp_path) == []
 
 
+def _interrupt(pid: int, how: str) -> None:
+    if how == "ctrl-c":
+        os.killpg(pid, signal.SIGINT)          # what a terminal's Ctrl-C does: the whole group
+    else:
+        os.kill(pid, signal.SIGTERM)           # a CI service cancelling the job: the process only
+
+
+@pytest.mark.parametrize("how,code", [("ctrl-c", 130), ("sigterm", 143)])
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_ctrl_c_stops_every_simulator_and_prints_the_partial_summary(tmp_path, jobs):
+def test_ctrl_c_stops_every_simulator_and_prints_the_partial_summary(tmp_path, jobs, how, code):
+    """Ctrl-C, or SIGTERM to the regression's process (a CI job cancelled): every simulator
+    (each in a session of its own) is stopped, the partial summary printed, exit 130 or 143."""
     listing = write_list(tmp_path / "l.toml", [("PassingCase", 1, ""), ("HangingCase", 2, "")])
     out = tmp_path / "out"
     # a terminal starts the regression with SIGINT at its default (this test's own process
@@ -105,7 +115,7 @@ def test_ctrl_c_stops_every_simulator_and_prints_the_partial_summary(tmp_path, j
             time.sleep(0.2)
         time.sleep(1.0)
         assert processes_under(out), "the stuck run should be running"
-        os.killpg(p.pid, signal.SIGINT)                   # what a terminal's Ctrl-C does
+        _interrupt(p.pid, how)
         text, _ = p.communicate(timeout=60)
     finally:                           # a failed check leaves nothing running for later tests
         if p.poll() is None:
@@ -116,47 +126,10 @@ def test_ctrl_c_stops_every_simulator_and_prints_the_partial_summary(tmp_path, j
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-    assert p.returncode == 130, text
+    assert p.returncode == code, text
     assert re.search(r"\n1 passed, 0 failed, 0 sequence, 0 skipped in .*; 2 not run", text), text
     assert "Traceback" not in text and len(text.splitlines()) < 40, text
-    time.sleep(0.5)
-    assert processes_under(tmp_path) == []
-
-
-@pytest.mark.parametrize("jobs", ["1", "2"])
-def test_sigterm_stops_every_simulator_like_ctrl_c(tmp_path, jobs):
-    """A CI service cancels a job with SIGTERM to the regression's process: every simulator
-    (in sessions of their own) is stopped, the partial summary printed, exit 143."""
-    listing = write_list(tmp_path / "l.toml", [("PassingCase", 1, ""), ("HangingCase", 2, "")])
-    out = tmp_path / "out"
-    p = subprocess.Popen([sys.executable, "-m", "tb.regression", "--results-dir", str(out),
-                          "--sim", "icarus", "--jobs", jobs], cwd=ROOT, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, text=True, start_new_session=True,
-                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-                         env=dict(os.environ, IOMMU_REGRESSION_LIST=str(listing)))
-    try:
-        deadline = time.time() + 120
-        while time.time() < deadline and not (
-                list(out.glob("runs/icarus/HangingCase/seed*/sim.log"))
-                and (out / "runs" / "icarus" / "PassingCase" / "seed1" / "result.json").is_file()):
-            time.sleep(0.2)
-        time.sleep(1.0)
-        assert processes_under(out), "the stuck run should be running"
-        os.kill(p.pid, signal.SIGTERM)                    # the process only, not its group
-        text, _ = p.communicate(timeout=60)
-    finally:
-        if p.poll() is None:
-            os.killpg(p.pid, signal.SIGKILL)
-            p.wait()
-        for pid in processes_under(out):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-    assert p.returncode == 143, text
-    assert re.search(r"\n1 passed, 0 failed, 0 sequence, 0 skipped in .*; 2 not run", text), text
-    assert "Traceback" not in text and len(text.splitlines()) < 40, text
-    assert (out / "exit-code").read_text() == "143\n"
+    assert (out / "exit-code").read_text() == f"{code}\n"
     time.sleep(0.5)
     assert processes_under(tmp_path) == []
 
