@@ -117,7 +117,8 @@ class IommuEnv(uvm_env):
         if cfg.memory == "axiram" and not hasattr(dut, "m_axi_arvalid"):
             raise RuntimeError(f"IommuEnvCfg.memory='axiram' needs m_axi on the toplevel "
                                f"({dut._name} has none: set IOMMU_MEMORY=hdl)")
-        self.memory.attach(dut, stall=cfg.mem_stall, rng=random.Random(self.rng.random()))
+        self.memory.attach(dut, stall=cfg.mem_stall, rng=random.Random(self.rng.random()),
+                           clock_ns=cfg.clock_ns)
         self.reg.driver.attach(dut)
         await ClockCycles(dut.clk, 5)
         dut.rst_n.value = 1

@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 import random
 
-from cocotb.triggers import Event, Timer
+import cocotb
+from cocotb.triggers import Event, RisingEdge, Timer
 from cocotb.utils import get_sim_time
 from cocotbext.axi import AxiBus, AxiRam
 from pyuvm import uvm_analysis_port, uvm_component
@@ -23,8 +24,34 @@ from tb.agents.mem.dut_memory import PA_SPACE, AxiMemoryView
 
 
 def _stall_pattern(rng: random.Random, p: float):
+    """The stall of each cycle: independent, with probability p."""
     while True:
         yield int(rng.random() < p)
+
+
+def stall_runs(pattern):
+    """The per-cycle values of `pattern` as (value, cycles) runs: the same sequence, grouped."""
+    value, n = next(pattern), 1
+    for v in pattern:
+        if v == value:
+            n += 1
+        else:
+            yield value, n
+            value, n = v, 1
+
+
+async def drive_pause(channel, clock, clock_ns: float, pattern) -> None:
+    """Set `channel.pause` to the pattern's value of every cycle, right after each rising
+    edge as cocotbext-axi's own pause generator does, but waking once per run of equal values
+    instead of once per cycle: a run of n > 1 cycles waits on a timer to the middle of its
+    last cycle, then on the edge. (cocotbext-axi's generator is a coroutine resumed at every
+    edge of each of the five channels: over half of all coroutine resumptions of a run.)"""
+    edge = RisingEdge(clock)
+    for value, n in stall_runs(pattern):
+        channel.pause = value
+        if n > 1:
+            await Timer(int(round((n - 0.5) * clock_ns * 1000)), unit="ps")
+        await edge
 
 
 class MemAgent(uvm_component):
@@ -63,7 +90,8 @@ class MemAgent(uvm_component):
                 return d[2]
         return 0
 
-    def attach(self, dut, stall: float = 0.0, rng: random.Random | None = None) -> None:
+    def attach(self, dut, stall: float = 0.0, rng: random.Random | None = None,
+               clock_ns: float = 10.0) -> None:
         self.ram = AxiRam(AxiBus.from_prefix(dut, "m_axi"), dut.clk, dut.rst_n,
                           reset_active_level=False, size=PA_SPACE, mem=AxiMemoryView(self.mem))
         for log in (self.ram.write_if.log, self.ram.read_if.log):
@@ -102,7 +130,8 @@ class MemAgent(uvm_component):
             rng = rng or random.Random(0)
             for ch in (read_if.ar_channel, read_if.r_channel, write_if.aw_channel,
                        write_if.w_channel, write_if.b_channel):
-                ch.set_pause_generator(_stall_pattern(random.Random(rng.random()), stall))
+                cocotb.start_soon(drive_pause(ch, dut.clk, clock_ns,
+                                              _stall_pattern(random.Random(rng.random()), stall)))
 
     # -- backdoor ---------------------------------------------------------------------------
     def store64(self, pa: int, value: int) -> None:
