@@ -89,6 +89,30 @@ class Expectation:
 class MrifWrites:
     def __init__(self, oracle) -> None:
         self.oracle = oracle
+        self._processed: list = []   # Expectations answered by the IOMMU, update not yet seen
+
+    # -- IOFENCE.C PW=1 (docs/design.md, "IOFENCE.C PR and PW") ------------------------------
+    def processed(self, exp: Expectation) -> None:
+        """The IOMMU has processed this MSI write (it answered the device's request): from now
+        on an IOFENCE.C with PW=1 that completes must find its MRIF update committed."""
+        self._processed.append(exp)
+
+    def fence_completed(self, pw: bool) -> list:
+        """An IOFENCE.C completed (cqh moved past it, or its AV write was seen). With PW=1,
+        "all previous write requests from devices that have already been processed by the
+        IOMMU" are committed: each processed MSI write that every permitted MSI PTE value
+        records must have had its MRIF update seen by now. Returns the failed Verdicts; the
+        writes judged are forgotten (PW=0 keeps them for a later fence)."""
+        if not pw:
+            return []
+        out = []
+        for exp in self._processed:
+            if not exp.updated and not self.check_silent(exp).ok:
+                out.append(Verdict(False, f"MISMATCH IOFENCE.C PW=1 completed before the MRIF "
+                                   f"update of the {exp.head()} it had processed "
+                                   f"({'; '.join(str(e) for e in exp.recorded)})"))
+        self._processed = []
+        return out
 
     def expect(self, req: Request, data: int, size: int = 4,
                earlier: frozenset = frozenset()) -> Expectation:

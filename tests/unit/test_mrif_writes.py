@@ -175,3 +175,27 @@ def test_check_update_bad_use():
         mw.check_update(mw.expect(R, 70), MRIF_A + 0x10, 0x40)
     with pytest.raises(ValueError, match="not aligned"):
         mw.check_update(mw.expect(R, 70), MRIF_A + 0x11, 0x40, size=4, read_value=0)
+
+
+def test_iofence_pw_commits_processed_msi_writes():
+    # IOMMU "IOMMU Command-queue Fence commands": PW=1 asks that "all previous write requests
+    # from devices that have already been processed by the IOMMU be committed"; an MSI write
+    # to an MRIF page is committed by its MRIF update, which the IOMMU itself makes
+    o, sw, mw = setup(first=msi_mrif.encode_pte(MRIF_A, NOTICE, NID))
+    late, done = mw.expect(R, 70), mw.expect(R, 71)
+    mw.processed(late)
+    mw.processed(done)
+    assert mw.check_update(done, MRIF_A + 0x10, 0x80, read_value=0).ok    # 71: bit 7
+    assert mw.fence_completed(pw=False) == []          # PW=0 orders nothing: kept
+    (v,) = mw.fence_completed(pw=True)
+    assert not v.ok and "IOFENCE.C PW=1 completed before the MRIF update" in v.message
+    assert "data=0x46" in v.message                    # identity 70, the late one
+    assert mw.fence_completed(pw=True) == []           # judged once
+
+
+def test_iofence_pw_with_a_stale_flat_pte_permits_no_update():
+    # while the flat PTE may still be used, the write may have gone to the flat address
+    o, sw, mw = setup()
+    store_pte(sw, *msi_mrif.encode_pte(MRIF_A, NOTICE, NID))
+    mw.processed(mw.expect(R, 70))
+    assert mw.fence_completed(pw=True) == []
