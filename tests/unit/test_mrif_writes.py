@@ -199,3 +199,45 @@ def test_iofence_pw_with_a_stale_flat_pte_permits_no_update():
     store_pte(sw, *msi_mrif.encode_pte(MRIF_A, NOTICE, NID))
     mw.processed(mw.expect(R, 70))
     assert mw.fence_completed(pw=True) == []
+
+
+def test_torn_pte_between_the_two_stores_is_permitted_until_invalidated():
+    # software stores doubleword 0 (mode M=1, MRIF A) before doubleword 1: the IOMMU may read
+    # the PTE in between (it may read at any time), seeing dw1 = 0: NPPN 0, NID 0, i.e. a
+    # notice of 0 at address 0. That value stays usable until the IOTINVAL.GVMA completes.
+    o, sw, mw = setup()
+    w0, w1 = msi_mrif.encode_pte(MRIF_A, NOTICE, NID)
+    sw.st(PTE_AT, w0)
+    sw.st(PTE_AT + 8, w1)
+    targets = {x.mrif for x in o.outcomes(R) if x.mrif}
+    assert targets == {msi_mrif.MrifTarget(MRIF_A, 0, 0), target(MRIF_A)}
+    exp = mw.expect(R, 70)
+    assert mw.check_update(exp, MRIF_A + 0x10, 0x40, read_value=0).ok
+    assert mw.check_notice(exp, 0, 0).ok
+    sw.invalidate(gvma(gv=1, av=1, gscid=3, addr=IOVA))
+    assert {x.mrif for x in o.outcomes(R)} == {target(MRIF_A)}
+
+
+def test_no_cache_policy_permits_only_the_current_pte():
+    # policy no-cache: a cache-less IOMMU uses the PTE in memory now, so right after the
+    # switch only the MRIF target is permitted, invalidation or not
+    o = CoherenceOracle(policy="no-cache", capabilities=CAPS)
+    sw = Sw(o)
+    o.write_reg(Reg.DDTP, ddtp(LVL1))
+    sw.st(PTE_AT, FLAT)
+    words = (TC_V, atp(SV39X4, 0x40000, 3), 0, 0, atp(1, MSIPT), 0x3, 0x28000, 0)
+    for i, w in dc_order(words):
+        sw.st(DDT + 5 * 64 + 8 * i, w)
+    assert modes(o) == {f"flat:{FLAT_PA:#x}"}
+    store_pte(sw, *msi_mrif.encode_pte(MRIF_A, NOTICE, NID))
+    assert modes(o) == {f"mrif:{MRIF_A:#x}"}
+    assert not MrifWrites(o).check_silent(MrifWrites(o).expect(R, 70)).ok
+
+
+def test_missing_invalidation_is_advice():
+    # the switch without IOTINVAL.GVMA is a software finding naming the MSI PTE
+    o, sw, mw = setup()
+    store_pte(sw, *msi_mrif.encode_pte(MRIF_A, NOTICE, NID))
+    o.outcomes(R)
+    found = [f for f in o.advice() if "MSI PTE @0x70020" in f.item]
+    assert found and found[-1].needed == "IOTINVAL.GVMA GV=1 GSCID=3 AV=1 ADDR=0x28002000"
