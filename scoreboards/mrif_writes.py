@@ -14,6 +14,7 @@ target giving one permitted effect (models/msi_mrif.py has the rules):
     v = mw.check_update(exp, pa, operand, amo=True)               # ... or its AMOOR
     v = mw.check_notice(exp, addr, data)         # the IOMMU's notice MSI
     v = mw.check_silent(exp)                     # the IOMMU made no MRIF update for it
+    v = mw.check_fault(exp, cause)               # a fault record the IOMMU wrote for it
 
 Each returns a Verdict (records.Verdict): ok, and a one-line message naming the MSI PTE
 (address, GSCID, GPA page), the identity and where its pending bit is.
@@ -23,7 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from models import Request
+from models import Cause, Request
+from models.memory import AccessFault, PoisonedData
 from models import msi_mrif
 from models.msi_mrif import MrifTarget
 
@@ -75,6 +77,7 @@ class Expectation:
     effects: frozenset               # Effect per permitted MRIF target
     others: frozenset                # permitted outcomes without an MRIF target
     pte: str                         # the MSI PTE the walk over current memory reads
+    causes: frozenset = frozenset()  # fault causes a record for this write may carry
     updated: set = field(default_factory=set)     # Effects whose update was seen
 
     @property
@@ -122,7 +125,48 @@ class MrifWrites:
         outcomes = self.oracle.outcomes(req) | frozenset(earlier)
         effects = permitted_effects(outcomes, req.iova & 0xFFF, data, size)
         others = frozenset(o for o in outcomes if o.mrif is None)
-        return Expectation(req, data, size, effects, others, self._pte(req))
+        causes = {int(o.cause) for o in others if o.cause is not None}
+        for e in effects:
+            if e.action == msi_mrif.RECORDED:
+                causes |= self._failures(e)
+        return Expectation(req, data, size, effects, others, self._pte(req), frozenset(causes))
+
+    def _failures(self, e: Effect) -> set:
+        """The causes the update or the notice of `e` meets in the oracle's memory now: 264 /
+        271 for the MRIF doubleword (bus error or beyond PAS / poisoned data), 273 for the
+        notice address (docs/design.md, "MSI MRIF mode": the model's choice of cause)."""
+        out = set()
+        limit = self.oracle.model.pa_limit
+        mem = self.oracle.mem
+        if e.pending_pa + 8 > limit:
+            out.add(int(Cause.MRIF_ACCESS_FAULT))
+        else:
+            try:
+                mem.read(e.pending_pa, 8)
+            except AccessFault:
+                out.add(int(Cause.MRIF_ACCESS_FAULT))
+            except PoisonedData:
+                out.add(int(Cause.MSI_MRIF_DATA_CORRUPTION))
+        if not out:
+            addr = e.target.notice_addr
+            try:
+                if addr + 4 > limit:
+                    raise AccessFault("beyond PAS")
+                mem.read(addr, 4)
+            except AccessFault:
+                out.add(int(Cause.MSI_WRITE_ACCESS_FAULT))
+            except PoisonedData:
+                pass                 # poison matters to reads only; the notice is a write
+        return out
+
+    def check_fault(self, exp: Expectation, cause: int) -> Verdict:
+        """The IOMMU reported `cause` for this MSI write (its record, or 273's TTYP-0 record
+        for the notice): permitted when a permitted outcome faults with it or a permitted
+        MRIF update or notice meets it in memory now."""
+        if int(cause) in exp.causes:
+            return Verdict(True, "OK")
+        return Verdict(False, f"UNEXPECTED fault {int(cause)} for {exp.head()}: permitted "
+                       f"causes {sorted(exp.causes) or 'none'} ({self._permitted(exp)})")
 
     def _pte(self, req: Request) -> str:
         """The MSI PTE the model's walk over current memory reads for `req`, in spec terms."""
