@@ -264,3 +264,20 @@ def test_debug_interface_gives_260():
     iommu.write_reg(Reg.TR_REQ_CTL, DID << 40 | 1 << 3 | 1)
     assert iommu.read_reg(Reg.TR_RESPONSE) & 1 == 1
     assert _record(mem, 1)[:3] == (260, 2, DID)
+
+
+def test_dtf_suppresses_264_but_not_273():
+    # cause table "Reported if DTF is 1?": 264 No, 273 Yes
+    mem, iommu = new(CAPS | CAP_MSI_FLAT | CAP_MSI_MRIF)
+    setup_dc(mem, iommu, DID, tc=1 | 1 << 4, ext=True, iohgatp=atp(SV39X4, 0x40000, 1),
+             msiptp=atp(1, MSIPT), mask=0x3, pattern=0x28000)          # V | DTF
+    mem.write64(PTE_AT, W0)
+    mem.write64(PTE_AT + 8, W1)
+    enable_fq(iommu)
+    mem.set_access_fault(MRIF + 0x10, MRIF + 0x18)
+    assert res(write(iommu, 70).outcome) == (None, 264)
+    assert iommu.read_reg(Reg.FQT, size=4) == 0                       # not reported
+    mem.clear_faults()
+    mem.set_access_fault(NOTICE, NOTICE + 4)
+    write(iommu, 70)
+    assert iommu.read_reg(Reg.FQT, size=4) == 1 and _record(mem)[0] == 273
