@@ -23,9 +23,9 @@ DEFAULT = (VERSION_1_0 | 1 << SV39 | 1 << SV48 | 1 << SV39X4 | 1 << SV48X4
 
 # Features the model implements beyond the RTL's default set.
 OPTIONAL = {SV57: "Sv57", SV57X4: "Sv57x4", MSI_FLAT: "MSI_FLAT", SVPBMT: "Svpbmt", DBG: "DBG",
-            HPM: "HPM", NL: "NL", S: "S", AMO_HWAD: "AMO_HWAD"}
-UNIMPLEMENTED = {SV32: "Sv32", SVRSW60T59B: "Svrsw60t59b", SV32X4: "Sv32x4",
-                 AMO_MRIF: "AMO_MRIF", MSI_MRIF: "MSI_MRIF", ATS: "ATS",
+            HPM: "HPM", NL: "NL", S: "S", AMO_HWAD: "AMO_HWAD",
+            MSI_MRIF: "MSI_MRIF", AMO_MRIF: "AMO_MRIF"}
+UNIMPLEMENTED = {SV32: "Sv32", SVRSW60T59B: "Svrsw60t59b", SV32X4: "Sv32x4", ATS: "ATS",
                  T2GPA: "T2GPA", END: "END", QOSID: "QOSID"}
 
 
@@ -73,6 +73,10 @@ class Capabilities:
     sv48x4 = cached_property(lambda s: _bit(s.value, SV48X4))
     sv57x4 = cached_property(lambda s: _bit(s.value, SV57X4))
     msi_flat = cached_property(lambda s: _bit(s.value, MSI_FLAT))
+    # MRIF-mode MSI PTEs (reached only through msiptp, i.e. with MSI_FLAT's extended DC) and
+    # their atomic update (AMOOR); docs/design.md "MSI MRIF mode"
+    msi_mrif = cached_property(lambda s: _bit(s.value, MSI_MRIF))
+    amo_mrif = cached_property(lambda s: _bit(s.value, AMO_MRIF))
     dbg = cached_property(lambda s: _bit(s.value, DBG))
     hpm = cached_property(lambda s: _bit(s.value, HPM))
     igs = cached_property(lambda s: (s.value >> IGS_SHIFT) & 3)    # IGS_MSI / IGS_WSI / IGS_BOTH

@@ -9,10 +9,11 @@ from typing import Callable, Optional
 
 from . import capabilities as capbits
 from . import debug_translation as dbg
+from . import msi_mrif
 from . import hpm as hpm_events
 from .hpm import Hpm
 from .capabilities import Capabilities
-from .causes import REPORTED_DESPITE_DTF
+from .causes import REPORTED_DESPITE_DTF, WRITE, Cause
 from .command_queue import Command, IllegalCommand, decode
 from .fault_queue import FaultQueue, fault_record
 from .memory import AccessFault, Memory
@@ -81,6 +82,8 @@ class IommuModel:
         self.last_debug: Optional[tuple] = None     # (Request, WalkResult, trace) of the last
         self.completed: list[Command] = []   # commands executed, in order (for tests/oracle)
         self.ad_writes: list = []     # hardware A/D updates made by translate(): (pa, old, new)
+        self.mrif_updates: list = []  # MRIF updates made by msi_write(): msi_mrif.MrifUpdate
+        self.notices: list = []       # notice MSIs sent by msi_write(): (address, data)
         self.on_command: Optional[Callable[[Command], None]] = None
 
     def set_capabilities(self, value: int, svnapot: bool = True) -> None:
@@ -393,6 +396,9 @@ class IommuModel:
         req = dbg.request(self.tr_req_iova, self.tr_req_ctl)
         trace: list = []
         result = self.walk(req, trace=trace, ad_cas=self._ad_cas)
+        if result.outcome.mrif is not None:      # an MRIF-mode MSI PTE: the debug spec's 260
+            result = WalkResult(Outcome(None, Cause.TTYP_DISALLOWED), result.dtf,
+                                result.ad_writes)
         self.report(req, result)
         if self.hpm is not None:
             self.count(req, trace)               # counted as an Untranslated request
@@ -409,6 +415,56 @@ class IommuModel:
         if trace is not None:
             self.count(req, trace)
         return result.outcome
+
+    @_edges
+    def msi_write(self, req: Request, data: int, size: int = 4) -> "msi_mrif.MsiWrite":
+        """A device write of `size` bytes of `data` (its little-endian value) at req.iova, with
+        its effects when the address is an MSI page whose PTE is in MRIF mode (docs/design.md,
+        "MSI MRIF mode"): the translation as translate() gives it (faults reported), then, for
+        an MRIF target, the write aborted, discarded, or recorded (the pending bit set in the
+        MRIF, then the notice MSI). Other writes are only translated (action "translated"; the
+        device's data is not written: the model keeps no device memory traffic)."""
+        if int(req.ttyp) not in WRITE:
+            raise ValueError(f"msi_write: req.ttyp {int(req.ttyp)} is not a write (3 or 7)")
+        if size not in (1, 2, 4, 8) or not 0 <= data < 1 << (8 * size):
+            raise ValueError(f"msi_write: data {data:#x} does not fit a {size}-byte write")
+        trace: Optional[list] = [] if self.hpm is not None else None
+        result = self.walk(req, trace=trace, ad_cas=self._ad_cas)
+        out = result.outcome
+        done = msi_mrif.MsiWrite(out, "translated" if out.ok else "fault")
+        if out.mrif is not None:
+            done = self._mrif_write(out, req.iova & 0xFFF, data, size)
+            if not done.outcome.ok:
+                result = WalkResult(done.outcome, result.dtf, result.ad_writes)
+        self.report(req, result)
+        if trace is not None:
+            self.count(req, trace)
+        return done
+
+    def _mrif_write(self, out: Outcome, offset: int, data: int, size: int):
+        action, identity = msi_mrif.classify_write(offset, data, size)
+        if action != msi_mrif.RECORDED:
+            return msi_mrif.MsiWrite(out, action)
+        update, cause = msi_mrif.record(
+            lambda pa: int.from_bytes(self._implicit_read(pa, 8), "little"),
+            lambda pa, v: self._implicit_write(pa, v.to_bytes(8, "little")),
+            out.mrif, identity, self.caps.amo_mrif)
+        if cause is not None:
+            return msi_mrif.MsiWrite(Outcome(None, cause, gpa=out.gpa), "fault", identity)
+        self.mrif_updates.append(update)
+        addr, payload = msi_mrif.notice_message(out.mrif)
+        try:
+            self._implicit_write(addr, payload)
+        except AccessFault:
+            # The spec names no cause for a failed notice MSI: reported as the IOMMU's own
+            # MSIs are (273, TTYP 0, iotval = the address); the MSI itself was recorded.
+            written = self.fq.post(self.mem, (CAUSE_MSI_WRITE_ACCESS_FAULT, 0, addr, 0),
+                                   self.pa_limit)
+            self._update_ipsr(new_record=written)
+            return msi_mrif.MsiWrite(out, msi_mrif.RECORDED, identity, update, None)
+        notice = (addr, int.from_bytes(payload, "little"))
+        self.notices.append(notice)
+        return msi_mrif.MsiWrite(out, msi_mrif.RECORDED, identity, update, notice)
 
     @_edges
     def count(self, req: Request, trace: list) -> None:

@@ -26,14 +26,18 @@ class Request:
 
 @dataclass(frozen=True)
 class Outcome:
-    """pa is None on a fault; cause is None on success. Equality uses (pa, cause, pbmt).
+    """pa is None on a fault; cause is None on success. Equality uses (pa, cause, pbmt, mrif).
     pbmt: the memory type of a successful translation (Svpbmt: 0 PMA, 1 NC, 2 IO); always 0
-    on a fault and without Svpbmt. Placed last so positional constructions keep working."""
+    on a fault and without Svpbmt. Placed last so positional constructions keep working.
+    mrif: for an access to a page whose MSI PTE is in MRIF mode (capabilities.MSI_MRIF), the
+    PTE's MrifTarget (models/msi_mrif.py); pa is then None: the IOMMU handles the access
+    itself (IommuModel.msi_write) instead of passing it to memory. None otherwise."""
     pa: Optional[int]
     cause: Optional[int]
     iotval2: int = field(default=0, compare=False)
     gpa: Optional[int] = field(default=None, compare=False)
     pbmt: int = 0
+    mrif: Optional[object] = None
 
     @property
     def ok(self) -> bool:
@@ -42,6 +46,8 @@ class Outcome:
     def __str__(self) -> str:
         if self.cause is not None:
             return f"fault:{int(self.cause)}"
+        if self.mrif is not None:
+            return str(self.mrif)
         return f"pa:{self.pa:#x}" + (f"/{PBMT_NAMES.get(self.pbmt, self.pbmt)}" if self.pbmt else "")
 
 

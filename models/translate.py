@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import page_walk
+from . import msi_mrif, page_walk
 from .capabilities import Capabilities
 from .causes import (EXEC, TRANSLATED, UNTRANSLATED, WRITE, Cause, TTYP, access_fault,
                      guest_page_fault, page_fault)
@@ -141,7 +141,9 @@ def _translate_with_dc(req: Request, dc, caps: Capabilities, reader: WalkReader)
     # stage gives (the G-stage's PBMT, or the PMA when it is Bare; an MSI PTE has no PBMT and
     # gives the PMA); a Bare first stage leaves it (combine_pbmt).
     if caps.msi_flat and dc.msi_mode == 1 and _is_msi(gpa, dc):
-        out = _msi_translate(reader, gpa, dc, gscid, ttyp)
+        out = _msi_translate(reader, gpa, dc, gscid, ttyp, caps)
+        if out.mrif is not None:
+            return out          # handled by the IOMMU: no address, so no memory type
         return Outcome(out.pa, None, gpa=gpa,
                        pbmt=combine_pbmt(fs_pbmt, PBMT_PMA, bool(fs_levels), False))
     # Step 19: G-stage.
@@ -173,19 +175,29 @@ def _extract(x: int, mask: int) -> int:
     return out
 
 
-def _msi_translate(reader: WalkReader, gpa: int, dc, gscid, ttyp: int) -> Outcome:
+def _msi_translate(reader: WalkReader, gpa: int, dc, gscid, ttyp: int,
+                   caps: Capabilities) -> Outcome:
     index = _extract(gpa >> 12, dc.msi_addr_mask & MASK52)
     addr = (dc.msi_ppn << 12) | (index * 16)
-    w0, _w1 = read_or_fault(reader, Item("msipte", addr, 2, 0, (gscid, gpa >> 12)),
+    w0, w1 = read_or_fault(reader, Item("msipte", addr, 2, 0, (gscid, gpa >> 12)),
                             Cause.MSI_PTE_LOAD_ACCESS_FAULT, Cause.MSI_PT_DATA_CORRUPTION)
     if not w0 & 1:
         raise _fault(Cause.MSI_PTE_NOT_VALID)
     # C=1 is implementation-defined: this model treats it as misconfigured. MRIF mode (M=1)
-    # needs MSI_MRIF, which is 0; M=0 and M=2 are reserved. Basic translate mode (M=3, AIA
+    # needs MSI_MRIF (without it, 263); M=0 and M=2 are reserved. Basic translate mode (M=3, AIA
     # "MSI PTE, basic translate mode"): the first doubleword's bits other than V, M, PPN and C
     # ([9:3] and [62:54]) are reserved; the second doubleword is ignored by the IOMMU (free for
-    # software), so _w1 is never checked. (Only MRIF mode gives the second doubleword fields
+    # software), so w1 is not checked there. (Only MRIF mode gives the second doubleword fields
     # and reserved bits.)
+    if caps.msi_mrif and not w0 >> 63 and bits(w0, 2, 1) == msi_mrif.M_MRIF:
+        # MRIF mode (docs/design.md "MSI MRIF mode"): both doublewords hold fields and
+        # reserved bits; execute is refused after the PTE checks, as in basic mode.
+        target = msi_mrif.decode_pte(w0, w1)
+        if target is None:
+            raise _fault(Cause.MSI_PTE_MISCONFIGURED)
+        if ttyp in EXEC:
+            raise _fault(Cause.INSTRUCTION_ACCESS_FAULT)
+        return Outcome(None, None, gpa=gpa, mrif=target)
     if w0 >> 63 or bits(w0, 2, 1) != 3 or bits(w0, 9, 3) or bits(w0, 62, 54):
         raise _fault(Cause.MSI_PTE_MISCONFIGURED)
     if ttyp in EXEC:

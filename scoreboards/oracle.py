@@ -247,7 +247,7 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
                     only = memo[2]
                     pa = None if only.pa is None else only.pa & ~0xFFF | req.iova & 0xFFF
                     if (observed.pa == pa and observed.cause == only.cause
-                            and observed.pbmt == only.pbmt):
+                            and observed.pbmt == only.pbmt and observed.mrif == only.mrif):
                         self.memo_hits += 1
                         return Verdict(True, "OK", frozenset((observed,)))
                 else:
