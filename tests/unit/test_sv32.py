@@ -269,3 +269,14 @@ def test_gxl_change_ignored_while_fault_queue_on():
     enable_fq(iommu)
     iommu.write_reg(FCTL, 0x4, 4)
     assert iommu.read_reg(FCTL, 4) == 0x2
+
+
+def test_capability_helpers():
+    # the mode tables by SXL/GXL (MODE 8 -> 2 levels), and the bits kept for the model
+    from models.capabilities import Capabilities, for_model
+    c = Capabilities(CAPS32)
+    assert c.first_stage_modes(1) == {0: 0, 8: 2}
+    assert c.g_stage_modes(1) == {0: 0, 8: 2}
+    assert c.first_stage_modes(0) == {0: 0, 8: 3, 9: 4}       # Sv39, Sv48 of CAPS
+    assert Capabilities(CAPS | SV32X4_CAP).first_stage_modes(1) == {0: 0}
+    assert for_model(CAPS32) == (CAPS32, [])
