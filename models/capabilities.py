@@ -24,9 +24,9 @@ DEFAULT = (VERSION_1_0 | 1 << SV39 | 1 << SV48 | 1 << SV39X4 | 1 << SV48X4
 # Features the model implements beyond the RTL's default set.
 OPTIONAL = {SV57: "Sv57", SV57X4: "Sv57x4", MSI_FLAT: "MSI_FLAT", SVPBMT: "Svpbmt", DBG: "DBG",
             HPM: "HPM", NL: "NL", S: "S", AMO_HWAD: "AMO_HWAD",
-            MSI_MRIF: "MSI_MRIF", AMO_MRIF: "AMO_MRIF"}
-UNIMPLEMENTED = {SV32: "Sv32", SVRSW60T59B: "Svrsw60t59b", SV32X4: "Sv32x4", ATS: "ATS",
-                 T2GPA: "T2GPA", END: "END", QOSID: "QOSID"}
+            MSI_MRIF: "MSI_MRIF", AMO_MRIF: "AMO_MRIF", SV32: "Sv32", SV32X4: "Sv32x4",
+            SVRSW60T59B: "Svrsw60t59b", END: "END", QOSID: "QOSID"}
+UNIMPLEMENTED = {ATS: "ATS", T2GPA: "T2GPA"}
 
 
 def _bit(value: int, pos: int) -> bool:
@@ -40,6 +40,10 @@ class Capabilities:
     reserved)."""
     value: int
     svnapot: bool = True
+    # QOSID: the widths of RCID and MCID the IOMMU implements (its choice, at most 12; the
+    # WARL width of iommu_qosid's fields and the DC.ta check). Ignored without QOSID.
+    rcid_bits: int = 12
+    mcid_bits: int = 12
 
     def __post_init__(self) -> None:
         v = self.value
@@ -58,9 +62,16 @@ class Capabilities:
             raise ValueError("capabilities: Sv48 needs Sv39 and Sv57 needs Sv48")
         if self.svpbmt and not self.sv39:
             raise ValueError("capabilities: Svpbmt needs Sv39 (Privileged spec: Svpbmt depends on Sv39)")
+        if self.svrsw60t59b and not self.sv39:
+            raise ValueError("capabilities: Svrsw60t59b needs Sv39 (Privileged spec: Svrsw60t59b "
+                             "depends on Sv39)")
+        if not (0 <= self.rcid_bits <= 12 and 0 <= self.mcid_bits <= 12):
+            raise ValueError(f"QoS ID widths must be 0..12 bits, got RCID {self.rcid_bits}, "
+                             f"MCID {self.mcid_bits}")
         # The hash the dataclass would compute, once (walks pass capabilities to memoised
         # decoders on every read).
-        object.__setattr__(self, "_hash", hash((self.value, self.svnapot)))
+        object.__setattr__(self, "_hash", hash((self.value, self.svnapot, self.rcid_bits,
+                                                self.mcid_bits)))
 
     def __hash__(self) -> int:
         return self._hash
@@ -88,11 +99,27 @@ class Capabilities:
     pd17 = cached_property(lambda s: _bit(s.value, PD17))
     pd20 = cached_property(lambda s: _bit(s.value, PD20))
     pas = cached_property(lambda s: (s.value >> PAS_SHIFT) & 0x3F)
+    sv32 = cached_property(lambda s: _bit(s.value, SV32))
+    sv32x4 = cached_property(lambda s: _bit(s.value, SV32X4))
+    svrsw60t59b = cached_property(lambda s: _bit(s.value, SVRSW60T59B))   # PTE bits 60:59 for software
+    end = cached_property(lambda s: _bit(s.value, END))       # both endiannesses: fctl.BE writable
+    qosid = cached_property(lambda s: _bit(s.value, QOSID))   # iommu_qosid, DC.ta.RCID/MCID
+
+    # fctl.GXL (docs/design.md, "Sv32 and Sv32x4"): writable when the IOMMU has a 32-bit scheme
+    # (Sv32 or Sv32x4) and a 64-bit one (Sv39.. or Sv39x4..); hardwired 1 with only 32-bit
+    # schemes; hardwired 0 otherwise (the default).
+    _has32 = cached_property(lambda s: s.sv32 or s.sv32x4)
+    _has64 = cached_property(lambda s: s.sv39 or s.sv39x4 or s.sv48x4 or s.sv57x4)
+    gxl_writable = cached_property(lambda s: s._has32 and s._has64)
+    gxl_fixed = cached_property(lambda s: int(s._has32 and not s._has64))  # GXL's value when RO
 
     # MODE encoding -> (capability bit, levels); MODE 0 (Bare) is always supported.
     _FIRST_STAGE = {8: (SV39, 3), 9: (SV48, 4), 10: (SV57, 5)}
     _G_STAGE = {8: (SV39X4, 3), 9: (SV48X4, 4), 10: (SV57X4, 5)}
     _PDT = {1: (PD8, 1), 2: (PD17, 2), 3: (PD20, 3)}
+    # DC.tc.SXL=1 / fctl.GXL=1 encodings: Sv32 and Sv32x4 are 2-level walks of 4-byte PTEs.
+    _FIRST_STAGE_32 = {8: (SV32, 2)}
+    _G_STAGE_32 = {8: (SV32X4, 2)}
 
     def _supported(self, table: dict) -> dict[int, int]:
         return {0: 0, **{mode: levels for mode, (bit, levels) in table.items() if _bit(self.value, bit)}}
@@ -100,15 +127,18 @@ class Capabilities:
     @cached_property
     def _modes(self) -> tuple:
         return (self._supported(self._FIRST_STAGE), self._supported(self._G_STAGE),
-                self._supported(self._PDT))
+                self._supported(self._PDT), self._supported(self._FIRST_STAGE_32),
+                self._supported(self._G_STAGE_32))
 
-    def first_stage_modes(self) -> dict[int, int]:
-        """iosatp/fsc MODE encoding -> number of levels, for the supported SXL=0 modes."""
-        return self._modes[0]
+    def first_stage_modes(self, sxl: int = 0) -> dict[int, int]:
+        """iosatp/fsc MODE encoding -> number of levels, for the supported modes of DC.tc.SXL
+        (0: Sv39/48/57; 1: Sv32)."""
+        return self._modes[3] if sxl else self._modes[0]
 
-    def g_stage_modes(self) -> dict[int, int]:
-        """iohgatp MODE encoding -> number of levels, for the supported GXL=0 modes."""
-        return self._modes[1]
+    def g_stage_modes(self, gxl: int = 0) -> dict[int, int]:
+        """iohgatp MODE encoding -> number of levels, for the supported modes of fctl.GXL
+        (0: Sv39x4/48x4/57x4; 1: Sv32x4)."""
+        return self._modes[4] if gxl else self._modes[1]
 
     def pd_modes(self) -> dict[int, int]:
         """pdtp MODE encoding -> number of PDT levels."""

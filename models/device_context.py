@@ -63,6 +63,8 @@ class DeviceContext:
     gscid = cached_property(lambda s: bits(s.iohgatp, 59, 44))
     gppn = cached_property(lambda s: s.iohgatp & PPN_MASK)
     pscid = cached_property(lambda s: bits(s.ta, 31, 12))
+    rcid = cached_property(lambda s: bits(s.ta, 51, 40))    # QOSID: QoS IDs of the device
+    mcid = cached_property(lambda s: bits(s.ta, 63, 52))
     fsc_mode = cached_property(lambda s: bits(s.fsc, 63, 60))
     fsc_ppn = cached_property(lambda s: s.fsc & PPN_MASK)
     msi_mode = cached_property(lambda s: bits(s.msiptp, 63, 60))
@@ -82,11 +84,19 @@ class DeviceContext:
 _DC_BY_WORDS: dict = {}
 
 
-def dc_misconfigured(dc: DeviceContext, caps: Capabilities, fctl_be: int, extended: bool) -> str | None:
-    """The first DC rule the context breaks, or None (any rule gives cause 259)."""
+def dc_misconfigured(dc: DeviceContext, caps: Capabilities, fctl_be: int, extended: bool,
+                     gxl: int = 0) -> str | None:
+    """The first DC rule the context breaks, or None (any rule gives cause 259). fctl_be and
+    gxl: fctl.BE and fctl.GXL."""
     if dc.tc & ~((1 << 12) - 1) & ~(0xFF << 24):
         return "reserved bit set in tc"
-    if dc.ta & ((1 << 12) - 1) or dc.ta >> 32:
+    if caps.qosid:
+        # QoS ID extension: ta[51:40] RCID and ta[63:52] MCID; [39:32] stays reserved
+        if dc.ta & ((1 << 12) - 1) or bits(dc.ta, 39, 32):
+            return "reserved bit set in ta"
+        if dc.rcid >> caps.rcid_bits or dc.mcid >> caps.mcid_bits:
+            return "RCID or MCID wider than the IOMMU supports"
+    elif dc.ta & ((1 << 12) - 1) or dc.ta >> 32:
         return "reserved bit set in ta"
     if bits(dc.fsc, 59, 44):
         return "reserved bit set in fsc"
@@ -100,17 +110,19 @@ def dc_misconfigured(dc: DeviceContext, caps: Capabilities, fctl_be: int, extend
     else:
         if dc.dpe:
             return "DPE set with PDTV=0"
-        if dc.fsc_mode not in caps.first_stage_modes():
-            return f"iosatp.MODE {dc.fsc_mode} is reserved or unsupported"
-    if dc.sxl:
-        return "SXL=1 but Sv32 is not supported and fctl.GXL is not writable"
-    if dc.gmode not in caps.g_stage_modes():
-        return f"iohgatp.MODE {dc.gmode} is reserved or unsupported"
+        if dc.fsc_mode not in caps.first_stage_modes(dc.sxl):
+            return f"iosatp.MODE {dc.fsc_mode} is reserved or unsupported (SXL={dc.sxl})"
+    if gxl and not dc.sxl:
+        return "SXL=0 while fctl.GXL=1 (SXL must be 1)"
+    if dc.sxl and not gxl and not caps.gxl_writable:
+        return "SXL=1 while fctl.GXL is 0 and not writable (SXL must be 0)"
+    if dc.gmode not in caps.g_stage_modes(gxl):
+        return f"iohgatp.MODE {dc.gmode} is reserved or unsupported (GXL={gxl})"
     if dc.gmode != 0 and dc.gppn & 3:
         return "iohgatp.PPN is not 16 KiB aligned"
     if (dc.gade or dc.sade) and not caps.amo_hwad:
         return "GADE/SADE set but capabilities.AMO_HWAD is 0"
-    if dc.sbe != fctl_be:
+    if dc.sbe != fctl_be and not caps.end:
         return "SBE differs from fctl.BE and capabilities.END is 0"
     if extended:
         if bits(dc.msiptp, 59, 44):
@@ -119,7 +131,8 @@ def dc_misconfigured(dc: DeviceContext, caps: Capabilities, fctl_be: int, extend
             return f"msiptp.MODE {dc.msi_mode} is neither Off nor Flat"
         if dc.msi_mode != 0 and dc.gmode == 0:
             return "msiptp.MODE is not Off while iohgatp is Bare"
-        mgpaw = 59 if caps.sv57x4 else 50 if caps.sv48x4 else 41 if caps.sv39x4 else caps.pas
+        mgpaw = (59 if caps.sv57x4 else 50 if caps.sv48x4 else 41 if caps.sv39x4
+                 else 34 if caps.sv32x4 else caps.pas)
         rsvd = ((1 << 64) - 1) ^ ((1 << (mgpaw - 12)) - 1)   # [63:52] and [51:MGPAW-12]
         if (dc.msi_addr_mask | dc.msi_addr_pattern) & rsvd:
             return "reserved bit set in msi_addr_mask/msi_addr_pattern"
@@ -131,14 +144,21 @@ def dir_entry_malformed(entry: int) -> bool:
     return bool(bits(entry, 9, 1) or bits(entry, 63, 54))
 
 
-def dc_cause(words: tuple, caps: Capabilities, fctl_be: int, extended: bool):
-    """The cause a walk reports for these DC doublewords (258, 259), or None for a good DC."""
-    return _decode_dc(tuple(words), caps, fctl_be, extended)[1]
+def dc_cause(words: tuple, caps: Capabilities, fctl_be: int, extended: bool, gxl: int = 0):
+    """The cause a walk reports for these DC doublewords (258, 259), or None for a good DC.
+    The words are the DC's values (already in the byte order of fctl.BE)."""
+    return _decode_dc(tuple(words), caps, fctl_be, extended, gxl)[1]
+
+
+def bswap64(x: int) -> int:
+    """A doubleword read little-endian, as the big-endian value of the same 8 bytes."""
+    return int.from_bytes(x.to_bytes(8, "little"), "big")
 
 
 def locate_dc(reader: WalkReader, did: int, mode: int, ppn: int, caps: Capabilities,
-              fctl_be: int) -> DeviceContext:
-    """Walk the DDT for device `did`; raises Fault(257/258/259/268)."""
+              fctl_be: int, gxl: int = 0) -> DeviceContext:
+    """Walk the DDT for device `did`; raises Fault(257/258/259/268). With fctl.BE=1 every DDT
+    doubleword is big-endian in memory (the reader still names raw memory values)."""
     extended = caps.msi_flat
     ddi = ddi_split(did, extended)
     levels = DDT_LEVELS[mode]
@@ -148,6 +168,8 @@ def locate_dc(reader: WalkReader, did: int, mode: int, ppn: int, caps: Capabilit
         shift = (6 if extended else 7) + 9 * (i - 1)
         item = Item("ddte", a + ddi[i] * 8, 1, i, (i, did >> shift))
         (ddte,) = read_or_fault(reader, item, Cause.DDT_LOAD_ACCESS_FAULT, Cause.DDT_DATA_CORRUPTION)
+        if fctl_be:
+            ddte = bswap64(ddte)
         if not ddte & 1:
             raise Fault(Cause.DDT_NOT_VALID)
         if dir_entry_malformed(ddte):
@@ -156,18 +178,20 @@ def locate_dc(reader: WalkReader, did: int, mode: int, ppn: int, caps: Capabilit
     size = 64 if extended else 32
     item = Item("dc", a + ddi[0] * size, size // 8, 0, (did,))
     words = read_or_fault(reader, item, Cause.DDT_LOAD_ACCESS_FAULT, Cause.DDT_DATA_CORRUPTION)
-    dc, cause = _decode_dc(tuple(words), caps, fctl_be, extended)
+    if fctl_be:
+        words = [bswap64(w) for w in words]
+    dc, cause = _decode_dc(tuple(words), caps, fctl_be, extended, gxl)
     if cause is not None:
         raise Fault(cause)
     return dc
 
 
 @lru_cache(maxsize=4096)
-def _decode_dc(words: tuple, caps: Capabilities, fctl_be: int, extended: bool):
+def _decode_dc(words: tuple, caps: Capabilities, fctl_be: int, extended: bool, gxl: int = 0):
     """(DC, None) or (DC, cause): a pure function of the words, so it is memoised."""
     dc = DeviceContext.from_words(words + (0,) * (7 - len(words)))
     if not dc.v:
         return dc, Cause.DDT_NOT_VALID
-    if extended and words[7] or dc_misconfigured(dc, caps, fctl_be, extended):
+    if extended and words[7] or dc_misconfigured(dc, caps, fctl_be, extended, gxl):
         return dc, Cause.DDT_MISCONFIGURED
     return dc, None

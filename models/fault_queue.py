@@ -40,15 +40,16 @@ class FaultQueue:
         return ((self.fqb >> 10) & ((1 << 44) - 1)) << 12
 
     def post(self, mem: Memory, record: tuple[int, int, int, int],
-             pa_limit: Optional[int] = None) -> bool:
+             pa_limit: Optional[int] = None, order: str = "little") -> bool:
         """Write one record if the queue accepts it; True if it was written. A record that
-        would reach `pa_limit` (2^PAS) or beyond is an access fault, as a bus error is."""
+        would reach `pa_limit` (2^PAS) or beyond is an access fault, as a bus error is.
+        order: "big" with fctl.BE=1 (each doubleword big-endian)."""
         if not self.fqen or self.fqmf or self.fqof:
             return False
         if (self.fqt + 1) % self.entries == self.fqh:
             self.fqof = True
             return False
-        data = b"".join(w.to_bytes(8, "little") for w in record)
+        data = b"".join(w.to_bytes(8, order) for w in record)
         addr = self.base + self.fqt * RECORD_BYTES
         try:
             if pa_limit is not None and addr + RECORD_BYTES > pa_limit:

@@ -15,6 +15,7 @@ from .hpm import Hpm
 from .capabilities import Capabilities
 from .causes import REPORTED_DESPITE_DTF, WRITE, Cause
 from .command_queue import Command, IllegalCommand, decode
+from .endian import native_trace
 from .fault_queue import FaultQueue, fault_record
 from .memory import AccessFault, Memory
 from .msi_interrupts import MsiTable
@@ -25,7 +26,8 @@ from .walk_reader import ItemHook, WalkReader
 
 PPN_FIELD = ((1 << 44) - 1) << 10   # PPN [53:10] of ddtp/cqb/fqb; writable: below 2^PAS
 LOG2SZ_FIELD = 0x1F                 # LOG2SZ-1 [4:0] of cqb/fqb
-FCTL_RESET = 0x2            # BE=0 (END=0), WSI=1 (IGS=WSI), GXL=0: all read-only
+FCTL_RESET = 0x2            # BE=0, WSI=1 (IGS=WSI), GXL=0 (capabilities.gxl_fixed with Sv32 only)
+FCTL_BE, FCTL_GXL = 0x1, 0x4     # writable with END / with both 32- and 64-bit schemes
 ICVEC_MASK = 0x11           # civ and fiv: one writable bit each (two wires)
 ICVEC_RESET = 0x10          # civ=0 -> irq_cq's wire, fiv=1 -> irq_fq's wire
 
@@ -76,6 +78,7 @@ class IommuModel:
         self.ipsr = 0
         self.icvec = ICVEC_RESET
         self.tr_req_iova = self.tr_req_ctl = self.tr_response = 0     # capabilities.DBG
+        self.iommu_qosid = 0        # capabilities.QOSID: RCID [11:0], MCID [27:16]; reset 0
         self.hpm: Optional[Hpm] = None                                 # capabilities.HPM
         self._set_hpm()
         self._set_igs()
@@ -97,12 +100,14 @@ class IommuModel:
         self.ddtp &= self.ppn_field | 0xF
         self.cqb &= self.ppn_field | LOG2SZ_FIELD
         self.fq.fqb &= self.ppn_field | LOG2SZ_FIELD
+        self.iommu_qosid &= self._qosid_mask() if self.caps.qosid else 0
 
     def _set_igs(self) -> None:
         """capabilities.IGS: fctl.WSI reads 1 with WSI only, resets to 0 (MSI) otherwise and is
         writable with BOTH; msi_cfg_tbl exists unless IGS is WSI."""
         igs = self.caps.igs
-        self.fctl = FCTL_RESET if igs == capbits.IGS_WSI else FCTL_RESET & ~FCTL_WSI
+        self.fctl = ((FCTL_RESET if igs == capbits.IGS_WSI else FCTL_RESET & ~FCTL_WSI)
+                     | self.caps.gxl_fixed << 2)
         if igs == capbits.IGS_WSI:
             self.msi = None
         elif self.msi is None:
@@ -113,6 +118,33 @@ class IommuModel:
         if self.caps.igs == capbits.IGS_WSI:
             return ICVEC_MASK | (ICVEC_PMIV if self.hpm else 0)
         return ICVEC_MASK_MSI | (ICVEC_PMIV_MSI if self.hpm else 0)
+
+    def set_qosid_widths(self, rcid_bits: int, mcid_bits: int) -> None:
+        """An IOMMU whose RCID and MCID are `rcid_bits` and `mcid_bits` wide (its choice, 0..12):
+        the writable bits of iommu_qosid's fields and the widest legal DC.ta.RCID/MCID."""
+        if not self.caps.qosid:
+            raise ValueError("set_qosid_widths: capabilities.QOSID is 0")
+        self.caps = Capabilities(self.caps.value, self.caps.svnapot, rcid_bits, mcid_bits)
+        self.iommu_qosid &= self._qosid_mask()
+
+    def _qosid_mask(self) -> int:
+        return (1 << self.caps.rcid_bits) - 1 | ((1 << self.caps.mcid_bits) - 1) << 16
+
+    def _write_fctl(self, value: int) -> None:
+        """WSI is writable with IGS=BOTH. BE (END=1) and GXL (capabilities.gxl_writable) change
+        only while ddtp.iommu_mode is Off and both queues are off: the spec leaves a change at
+        any other time UNSPECIFIED, and the model then keeps the old value."""
+        new = self.fctl
+        if self.caps.igs == capbits.IGS_BOTH:
+            new = new & ~FCTL_WSI | value & FCTL_WSI
+        if self.ddtp & 0xF == 0 and not self.cqen and not self.fq.fqen:
+            m = (FCTL_BE if self.caps.end else 0) | (FCTL_GXL if self.caps.gxl_writable else 0)
+            new = new & ~m | value & m
+        self.fctl = new
+
+    def _order(self) -> str:
+        """The byte order of the queues, fault records, IOFENCE.C data and MSIs (fctl.BE)."""
+        return "big" if self.fctl & FCTL_BE else "little"
 
     def _set_hpm(self, counters: int = 7, width: int = 64) -> None:
         """capabilities.HPM: the counters (docs/design.md, "HPM"); None without it."""
@@ -169,6 +201,7 @@ class IommuModel:
             Reg.IPSR: self.ipsr, Reg.ICVEC: self.icvec,
             **({Reg.TR_REQ_IOVA: self.tr_req_iova, Reg.TR_REQ_CTL: self.tr_req_ctl,
                 Reg.TR_RESPONSE: self.tr_response} if self.caps.dbg else {}),
+            **({Reg.IOMMU_QOSID: self.iommu_qosid} if self.caps.qosid else {}),
             **(self._hpm_regs() if self.hpm is not None else {}),
         }.get(base, 0) if not (self.msi is not None and Reg.MSI_CFG_TBL <= base) \
             else self.msi.read(base)
@@ -235,8 +268,10 @@ class IommuModel:
             self._update_ipsr()
         elif base == Reg.ICVEC:
             self.icvec = value & self._icvec_mask()
-        elif base == Reg.FCTL and self.caps.igs == capbits.IGS_BOTH:
-            self.fctl = self.fctl & ~FCTL_WSI | value & FCTL_WSI     # WSI: the one writable bit
+        elif base == Reg.FCTL:
+            self._write_fctl(value)
+        elif base == Reg.IOMMU_QOSID and self.caps.qosid:
+            self.iommu_qosid = value & self._qosid_mask()        # WARL: the implemented widths
         elif self.msi is not None and base >= Reg.MSI_CFG_TBL:
             for v in self.msi.write(base, value):
                 self._send_msi(v)
@@ -312,10 +347,10 @@ class IommuModel:
         reported with cause 273 (TTYP 0, iotval = the address)."""
         addr, data = self.msi.message(vector)
         try:
-            self._implicit_write(addr, data)
+            self._implicit_write(addr, data if self._order() == "little" else data[::-1])
         except AccessFault:
             written = self.fq.post(self.mem, (CAUSE_MSI_WRITE_ACCESS_FAULT, 0, addr, 0),
-                                   self.pa_limit)
+                                   self.pa_limit, self._order())
             self._update_ipsr(new_record=written)
             return
         self.msi.sent.append((vector, addr, int.from_bytes(data, "little")))
@@ -335,7 +370,8 @@ class IommuModel:
                 self._cq_error(CQCSR_CQMF)
                 return
             try:
-                cmd = decode(int.from_bytes(raw[:8], "little"), int.from_bytes(raw[8:], "little"),
+                order = self._order()
+                cmd = decode(int.from_bytes(raw[:8], order), int.from_bytes(raw[8:], order),
                              (self.fctl >> 1) & 1, nl=self.caps.nl, s=self.caps.s)
             except IllegalCommand:
                 self._cq_error(CQCSR_CMD_ILL)
@@ -343,7 +379,7 @@ class IommuModel:
             if cmd.name == "IOFENCE.C":
                 if cmd.av:
                     try:
-                        self._implicit_write(cmd.addr, cmd.data.to_bytes(4, "little"))
+                        self._implicit_write(cmd.addr, cmd.data.to_bytes(4, self._order()))
                     except AccessFault:
                         self._cq_error(CQCSR_CQMF)    # the fence does not complete
                         return
@@ -379,7 +415,7 @@ class IommuModel:
         unless `ad_cas` is given: the hardware A/D updates (DC.tc.SADE/GADE) are then made
         through it; without it they are only listed in the result's ad_writes."""
         reader = WalkReader(read64 or self.mem.read64, item_value, trace, self.pa_limit, ad_cas)
-        return translate_request(req, self.ddtp, self.fctl, self.caps, reader)
+        return translate_request(req, self.ddtp, self.fctl, self.caps, reader, self.iommu_qosid)
 
     def _ad_cas(self, pa: int, old: int, new: int) -> bool:
         """The IOMMU's atomic A/D update of a PTE in memory: written only if it still holds
@@ -402,8 +438,9 @@ class IommuModel:
         self.report(req, result)
         if self.hpm is not None:
             self.count(req, trace)               # counted as an Untranslated request
-        self.tr_response = dbg.response(result.outcome, dbg.range_log2(trace, result.outcome)
-                                        or 12, result.outcome.pbmt)
+        # 4-byte or big-endian PTEs: report 4 KiB, which the spec always allows
+        size = dbg.range_log2(trace, result.outcome) if result.plain_ptes else None
+        self.tr_response = dbg.response(result.outcome, size or 12, result.outcome.pbmt)
         self.tr_req_ctl &= ~dbg.GO
         self.last_debug = (req, result, trace)
 
@@ -469,6 +506,8 @@ class IommuModel:
     @_edges
     def count(self, req: Request, trace: list) -> None:
         """The HPM events of one request (hpm.request_events: what a cache-free IOMMU counts)."""
+        if self.caps.end:           # the filters read the DC/PC from the trace: as values
+            trace = native_trace(trace, self.fctl & FCTL_BE)
         t, events = hpm_events.request_events(req, trace)
         for event, n in events:
             self.hpm.event(event, t, n)
@@ -481,6 +520,6 @@ class IommuModel:
             return False
         if result.dtf and int(out.cause) not in REPORTED_DESPITE_DTF:
             return False
-        written = self.fq.post(self.mem, fault_record(req, out), self.pa_limit)
+        written = self.fq.post(self.mem, fault_record(req, out), self.pa_limit, self._order())
         self._update_ipsr(new_record=written)
         return written

@@ -14,7 +14,8 @@ from .walk_reader import Item, WalkReader
 PTE_V, PTE_R, PTE_W, PTE_X, PTE_U, PTE_G, PTE_A, PTE_D = (1 << i for i in range(8))
 PTE_N = 1 << 63
 PTE_PBMT_SHIFT = 61
-PTE_RSVD = ((1 << 61) - 1) ^ ((1 << 54) - 1)   # bits 60:54 (Svrsw60t59b not implemented)
+PTE_RSVD = ((1 << 61) - 1) ^ ((1 << 54) - 1)   # bits 60:54
+PTE_RSVD_SVRSW = ((1 << 59) - 1) ^ ((1 << 54) - 1)   # bits 58:54: Svrsw60t59b gives 60:59 to software
 
 PTE_PBMT = 3 << PTE_PBMT_SHIFT
 PTE_NONLEAF_RSVD = PTE_D | PTE_A | PTE_U | PTE_N | PTE_PBMT
@@ -42,12 +43,15 @@ _NEED = {READ: PTE_R, WRITE: PTE_W, EXEC: PTE_X}
 _new_item = tuple.__new__          # an Item without NamedTuple's argument handling (hot path)
 
 
-def pte_malformed(pte: int, svnapot: bool = True, svpbmt: bool = False) -> bool:
+def pte_malformed(pte: int, svnapot: bool = True, svpbmt: bool = False,
+                  svrsw: bool = False) -> bool:
     """Whether a PTE (taken as V=1) is rejected whatever the access: W without R, a reserved
     bit (N too without Svnapot), PBMT set without Svpbmt, the reserved PBMT value 3, or a
     non-leaf entry with D, A, U, N or PBMT (reserved in non-leaf entries; Privileged spec,
-    Svpbmt: bits 62-61 of a non-leaf PTE are reserved, and PBMT=3 in a leaf is reserved)."""
-    if pte & PTE_W and not pte & PTE_R or pte & PTE_RSVD:
+    Svpbmt: bits 62-61 of a non-leaf PTE are reserved, and PBMT=3 in a leaf is reserved).
+    svrsw: capabilities.Svrsw60t59b; bits 60:59 of every PTE (leaf or not, either stage) are
+    then software's and ignored (Privileged spec, "Svrsw60t59b")."""
+    if pte & PTE_W and not pte & PTE_R or pte & (PTE_RSVD_SVRSW if svrsw else PTE_RSVD):
         return True
     pbmt = pte & PTE_PBMT
     if pbmt and (not svpbmt or pbmt == PTE_PBMT):
@@ -72,7 +76,8 @@ def _ppn(pte: int) -> int:
 def walk(reader: WalkReader, *, kind: str, addr: int, levels: int, root_ppn: int,
          access: str, user: bool, sum_: bool, tag_prefix: tuple,
          pte_addr_xlate=None, svnapot: bool = True, svpbmt: bool = False,
-         ad: bool = False, pte_addr_store=None) -> tuple[int, int]:
+         ad: bool = False, pte_addr_store=None, svrsw: bool = False,
+         big_endian: bool = False, sv32: bool = False) -> tuple[int, int]:
     """Translate `addr` through one stage; return (output address, leaf PTE).
 
     kind: "pte1" (first stage) or "pte2" (G-stage, 2 extra root index bits, always User).
@@ -90,11 +95,19 @@ def walk(reader: WalkReader, *, kind: str, addr: int, levels: int, root_ppn: int
     restarts). Without it, such a leaf is a page fault. pte_addr_store: for a first stage
     under an active G-stage, maps the leaf PTE's GPA to an SPA as an implicit *store* (the
     A/D update is a write: G-stage W is needed, and the G-stage leaf's A/D are set in turn).
+    svrsw: capabilities.Svrsw60t59b (PTE bits 60:59 ignored). big_endian: the table's PTEs are
+    big-endian in memory (fctl.BE for the G-stage, DC.tc.SBE for the first stage); the reader
+    still names raw memory values, and an A/D update writes the PTE in the same byte order.
+    sv32: Sv32 (kind "pte1", DC.tc.SXL=1) or Sv32x4 (kind "pte2", fctl.GXL=1): 4-byte PTEs,
+    levels must be 2 (models/sv32_walk.py); the leaf returned is then a 32-bit PTE.
     """
+    one = _walk
+    if sv32:
+        from .sv32_walk import walk_sv32 as one
     for _ in range(64):
         try:
-            return _walk(reader, kind, addr, levels, root_ppn, access, user, sum_, tag_prefix,
-                         pte_addr_xlate, svnapot, svpbmt, ad, pte_addr_store)
+            return one(reader, kind, addr, levels, root_ppn, access, user, sum_, tag_prefix,
+                       pte_addr_xlate, svnapot, svpbmt, ad, pte_addr_store, svrsw, big_endian)
         except _Restart:
             continue
     raise RuntimeError("A/D update: the PTE kept changing under 64 walk restarts")
@@ -104,8 +117,12 @@ class _Restart(Exception):
     """The A/D compare-and-swap found a different PTE in memory: walk again."""
 
 
+def _bswap64(x: int) -> int:
+    return int.from_bytes(x.to_bytes(8, "little"), "big")
+
+
 def _walk(reader, kind, addr, levels, root_ppn, access, user, sum_, tag_prefix,
-          pte_addr_xlate, svnapot, svpbmt, ad, pte_addr_store) -> tuple[int, int]:
+          pte_addr_xlate, svnapot, svpbmt, ad, pte_addr_store, svrsw, be) -> tuple[int, int]:
     g_stage = kind == "pte2"
     va_bits = 12 + 9 * levels + (2 if g_stage else 0)
     if g_stage:
@@ -132,7 +149,9 @@ def _walk(reader, kind, addr, levels, root_ppn, access, user, sum_, tag_prefix,
             raise PtFault(PtFault.ACCESS)
         except PoisonedData:
             raise PtFault(PtFault.POISON)
-        if not pte & PTE_V or pte_malformed(pte, svnapot, svpbmt):
+        if be:
+            pte = _bswap64(pte)
+        if not pte & PTE_V or pte_malformed(pte, svnapot, svpbmt, svrsw):
             raise PtFault(PtFault.PAGE)
         if not pte & (PTE_R | PTE_X):
             a = _ppn(pte) << 12
@@ -145,7 +164,8 @@ def _walk(reader, kind, addr, levels, root_ppn, access, user, sum_, tag_prefix,
             new = pte | need
             if pte_addr_store is not None:
                 pte_pa = pte_addr_store(pte_gpa)  # the update is an implicit store
-            if not reader.ad_update(pte_pa, pte, new):
+            if not (reader.ad_update(pte_pa, _bswap64(pte), _bswap64(new)) if be
+                    else reader.ad_update(pte_pa, pte, new)):
                 raise _Restart()
             pte = new
         return out, pte

@@ -37,6 +37,11 @@ class Outcome:
     iotval2: int = field(default=0, compare=False)
     gpa: Optional[int] = field(default=None, compare=False)
     pbmt: int = 0
+    # QOSID: the QoS IDs the IOMMU gives the IO bridge with a successful translation (DC.ta's
+    # RCID/MCID, or iommu_qosid's in Bare mode); 0 without QOSID and on faults. Not compared:
+    # they are not part of the address translation an oracle judges.
+    rcid: int = field(default=0, compare=False)
+    mcid: int = field(default=0, compare=False)
     mrif: Optional[object] = None
 
     @property

@@ -3,14 +3,14 @@ register values, the capabilities and a WalkReader. No caches, no side effects: 
 calls it for translate(), the coherence oracle calls it with substituted item values."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import msi_mrif, page_walk
 from .capabilities import Capabilities
 from .causes import (EXEC, TRANSLATED, UNTRANSLATED, WRITE, Cause, TTYP, access_fault,
                      guest_page_fault, page_fault)
-from .device_context import (DDT_LEVELS, MODE_BARE, MODE_OFF, PPN_MASK, bits, did_fits,
-                             locate_dc)
+from .device_context import (DDT_LEVELS, MODE_BARE, MODE_OFF, PPN_MASK, bits, bswap64,
+                             did_fits, locate_dc)
 from .page_walk import PBMT_PMA, PtFault, combine_pbmt, pte_pbmt
 from .process_context import PD_PID_BITS, locate_pc
 from .transaction import Outcome, Request
@@ -24,6 +24,9 @@ class WalkResult:
     # Hardware A/D updates the walk made (or, without side effects, would make): (pa, old, new)
     # in order. A first-stage update stays even when the final G-stage walk then faults.
     ad_writes: tuple = ()
+    # The walk's PTEs were 8-byte little-endian (no Sv32/Sv32x4, fctl.BE=0, SBE=0): the raw
+    # words of a trace are the PTEs themselves (debug_translation.range_log2 relies on it).
+    plain_ptes: bool = True
 
 
 def _fault(cause: int, iotval2: int = 0, gpa=None) -> Fault:
@@ -31,7 +34,10 @@ def _fault(cause: int, iotval2: int = 0, gpa=None) -> Fault:
 
 
 def translate_request(req: Request, ddtp: int, fctl: int, caps: Capabilities,
-                      reader: WalkReader) -> WalkResult:
+                      reader: WalkReader, qosid: int = 0) -> WalkResult:
+    """qosid: the iommu_qosid register (capabilities.QOSID): the QoS IDs of every request in
+    Bare mode; otherwise a successful translation carries DC.ta's RCID/MCID (Outcome.rcid,
+    Outcome.mcid; 0 without QOSID and on faults)."""
     mode = ddtp & 0xF
     ttyp = int(req.ttyp)
     if mode == MODE_OFF:
@@ -43,23 +49,31 @@ def translate_request(req: Request, ddtp: int, fctl: int, caps: Capabilities,
         # register text is the complete rule, and reserved/custom TTYPs are not Untranslated.)
         if ttyp not in UNTRANSLATED:
             return WalkResult(Outcome(None, Cause.TTYP_DISALLOWED))
+        if caps.qosid:
+            return WalkResult(Outcome(req.iova, None, rcid=qosid & 0xFFF,
+                                      mcid=(qosid >> 16) & 0xFFF))
         return WalkResult(Outcome(req.iova, None))
     if mode not in DDT_LEVELS:      # unreachable: ddtp.iommu_mode is WARL
         raise ValueError(f"ddtp.iommu_mode {mode} is not a supported mode")
     if not did_fits(req.did, mode, caps.msi_flat):
         return WalkResult(Outcome(None, Cause.TTYP_DISALLOWED))
     try:
-        dc = locate_dc(reader, req.did, mode, (ddtp >> 10) & PPN_MASK, caps, fctl & 1)
+        dc = locate_dc(reader, req.did, mode, (ddtp >> 10) & PPN_MASK, caps, fctl & 1,
+                       (fctl >> 2) & 1)
     except Fault as f:
         return WalkResult(Outcome(None, f.cause))
     try:
-        out = _translate_with_dc(req, dc, caps, reader)
+        out = _translate_with_dc(req, dc, caps, reader, fctl)
+        if caps.qosid:
+            out = replace(out, rcid=dc.rcid, mcid=dc.mcid)
     except Fault as f:
         out = Outcome(None, f.cause, f.iotval2, f.gpa)
-    return WalkResult(out, bool(dc.dtf), tuple(reader.ad_log))
+    return WalkResult(out, bool(dc.dtf), tuple(reader.ad_log),
+                      not (fctl & 5 or dc.sxl or dc.sbe))
 
 
-def _translate_with_dc(req: Request, dc, caps: Capabilities, reader: WalkReader) -> Outcome:
+def _translate_with_dc(req: Request, dc, caps: Capabilities, reader: WalkReader,
+                       fctl: int = 0) -> Outcome:
     ttyp = int(req.ttyp)
     pid = req.pid
     # Step 7: ATS is not implemented, so EN_ATS is 0 in every valid DC.
@@ -73,17 +87,25 @@ def _translate_with_dc(req: Request, dc, caps: Capabilities, reader: WalkReader)
         raise _fault(Cause.TTYP_DISALLOWED)
     access = page_walk.EXEC if ttyp in EXEC else page_walk.WRITE if ttyp in WRITE else page_walk.READ
     supervisor = req.priv_s and pid is not None      # no process_id => User
-    g_levels = caps.g_stage_modes()[dc.gmode]
+    gxl = (fctl >> 2) & 1
+    g_levels = caps.g_stage_modes(gxl)[dc.gmode]
     gscid = dc.gscid if g_levels else None
     g_walk = pt_gpa = pdt_gpa = pt_gpa_store = None
     if g_levels:                    # (the closures only exist when there is a G-stage)
         gade = bool(dc.gade)
+        # DC.tc.SXL=1 (a 32-bit guest): a GPA with bits above 33 is a guest-page fault even
+        # under an SvNx4 G-stage (fctl.GXL=0); Sv32x4 (GXL=1) checks that in its walk.
+        gpa34 = bool(dc.sxl) and not gxl
+        g_be = bool(fctl & 1)
 
         def g_walk(gpa: int, acc: str) -> tuple:
+            if gpa34 and gpa >> 34:
+                raise PtFault(PtFault.PAGE)
             spa, leaf = page_walk.walk(reader, kind="pte2", addr=gpa, levels=g_levels,
                                     root_ppn=dc.gppn, access=acc, user=True, sum_=False,
                                     tag_prefix=(gscid,), svnapot=caps.svnapot,
-                                    svpbmt=caps.svpbmt, ad=gade)
+                                    svpbmt=caps.svpbmt, ad=gade, svrsw=caps.svrsw60t59b,
+                                    big_endian=g_be, sv32=bool(gxl))
             return spa, pte_pbmt(leaf)
 
         def implicit(gpa: int, access_cause: int, poison_cause: int,
@@ -116,13 +138,14 @@ def _translate_with_dc(req: Request, dc, caps: Capabilities, reader: WalkReader)
         if pid is None and dc.dpe:
             pid = 0
         if pid is not None and dc.fsc_mode:
-            pc = locate_pc(reader, req.did, pid, dc.fsc_mode, dc.fsc_ppn, caps, pdt_gpa)
+            pc = locate_pc(reader, req.did, pid, dc.fsc_mode, dc.fsc_ppn, caps, pdt_gpa,
+                           dc.sxl, dc.sbe)
             if supervisor and not pc.ens:
                 raise _fault(Cause.TTYP_DISALLOWED)
             fs_mode, fs_ppn, pscid, sum_ = pc.fsc_mode, pc.fsc_ppn, pc.pscid, bool(pc.sum)
 
     # Step 17: first stage.
-    fs_levels = caps.first_stage_modes()[fs_mode]
+    fs_levels = caps.first_stage_modes(dc.sxl)[fs_mode]
     gpa = req.iova
     fs_pbmt = PBMT_PMA
     if fs_levels:
@@ -131,7 +154,9 @@ def _translate_with_dc(req: Request, dc, caps: Capabilities, reader: WalkReader)
                                     root_ppn=fs_ppn, access=access, user=not supervisor,
                                     sum_=sum_, tag_prefix=(gscid, pscid), pte_addr_xlate=pt_gpa,
                                     svnapot=caps.svnapot, svpbmt=caps.svpbmt,
-                                    ad=bool(dc.sade), pte_addr_store=pt_gpa_store)
+                                    ad=bool(dc.sade), pte_addr_store=pt_gpa_store,
+                                    svrsw=caps.svrsw60t59b, big_endian=bool(dc.sbe),
+                                    sv32=bool(dc.sxl))
             fs_pbmt = pte_pbmt(leaf)
         except PtFault as e:
             raise _fault({PtFault.PAGE: page_fault(ttyp), PtFault.ACCESS: access_fault(ttyp),
@@ -141,7 +166,7 @@ def _translate_with_dc(req: Request, dc, caps: Capabilities, reader: WalkReader)
     # stage gives (the G-stage's PBMT, or the PMA when it is Bare; an MSI PTE has no PBMT and
     # gives the PMA); a Bare first stage leaves it (combine_pbmt).
     if caps.msi_flat and dc.msi_mode == 1 and _is_msi(gpa, dc):
-        out = _msi_translate(reader, gpa, dc, gscid, ttyp, caps)
+        out = _msi_translate(reader, gpa, dc, gscid, ttyp, caps, fctl & 1)
         if out.mrif is not None:
             return out          # handled by the IOMMU: no address, so no memory type
         return Outcome(out.pa, None, gpa=gpa,
@@ -176,11 +201,13 @@ def _extract(x: int, mask: int) -> int:
 
 
 def _msi_translate(reader: WalkReader, gpa: int, dc, gscid, ttyp: int,
-                   caps: Capabilities) -> Outcome:
+                   caps: Capabilities, be: int = 0) -> Outcome:
     index = _extract(gpa >> 12, dc.msi_addr_mask & MASK52)
     addr = (dc.msi_ppn << 12) | (index * 16)
     w0, w1 = read_or_fault(reader, Item("msipte", addr, 2, 0, (gscid, gpa >> 12)),
                             Cause.MSI_PTE_LOAD_ACCESS_FAULT, Cause.MSI_PT_DATA_CORRUPTION)
+    if be:                  # fctl.BE: the MSI page table is big-endian
+        w0, w1 = bswap64(w0), bswap64(w1)
     if not w0 & 1:
         raise _fault(Cause.MSI_PTE_NOT_VALID)
     # C=1 is implementation-defined: this model treats it as misconfigured. MRIF mode (M=1)

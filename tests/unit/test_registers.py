@@ -63,7 +63,9 @@ def test_default_capabilities_fields(iommu):
                                   CAPS | 1 << 42, CAPS | 1 << 43, CAPS | 3 << 42,        # NL, S
                                   CAPS | 1 << 24,                                       # AMO_HWAD
                                   CAPS | CAP_MSI_FLAT | 1 << 23,                        # MSI_MRIF
-                                  CAPS | CAP_MSI_FLAT | 1 << 23 | 1 << 21])             # +AMO_MRIF
+                                  CAPS | CAP_MSI_FLAT | 1 << 23 | 1 << 21,             # +AMO_MRIF
+                                  CAPS | 1 << 8, CAPS | 1 << 16, CAPS | 1 << 14,         # Sv32, Sv32x4, Svrsw60t59b
+                                  CAPS | 1 << 27, CAPS | 1 << 41])                      # END, QOSID
 def test_other_capabilities_accepted(caps):
     iommu = IommuModel(Memory(), capabilities=caps)
     assert iommu.read_reg(Reg.CAPABILITIES) == caps
@@ -72,10 +74,6 @@ def test_other_capabilities_accepted(caps):
 @pytest.mark.parametrize("bit", [
     25,  # ATS
     26,  # T2GPA
-    27,  # END
-    8,   # Sv32
-    16,  # Sv32x4
-    41,  # QOSID
 ])
 def test_unimplemented_capability_rejected(bit):
     with pytest.raises(ValueError):
