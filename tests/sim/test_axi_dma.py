@@ -51,3 +51,19 @@ def test_mutant_forwarding_iova_is_caught(sim):
     assert n_fail == 1 and "MISMATCH" in fails[0], \
         f"{sim}: the front forwarding the IOVA should fail sv39_translations with a MISMATCH, " \
         f"got {n_pass} passed, {fails}"
+
+
+# riscv_iommu_axi passes every feature parameter of riscv_iommu through (tests/sim/
+# cocotb_axi_features.py works out the capabilities of each build by hand)
+AXI_FEATURES = {"default": {},
+                "all": dict(SVPBMT=1, AMO_HWAD=1, DBG=1, HPM_COUNTERS=8, HPM_WIDTH=40, NL=1, S=1,
+                            MSI_FLAT=1, IGS=2)}
+
+
+@pytest.mark.parametrize("features", list(AXI_FEATURES))
+def test_axi_features(sim, features):
+    bdir = runner.build(sim, TOP, filelist=FILELIST, parameters=AXI_FEATURES[features])
+    n_pass, n_fail, xml = runner.run(sim, bdir, TOP, "tests.sim.cocotb_axi_features", seed=1,
+                                     extra_env={"IOMMU_AXI_FEATURES": features},
+                                     test_dir=bdir / "axi_features" / features)
+    assert (n_pass, n_fail) == (1, 0), _report(sim, xml, n_fail)
