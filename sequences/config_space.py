@@ -123,7 +123,7 @@ WEIGHTS = {
     "hpm_event": {1: 3, 2: 1, 4: 1, 5: 1, 6: 1, 7: 1, 8: 1},
     "hpm_filter": {"none": 3, "did": 2, "did_dmask": 1, "pid": 1, "idt": 2},
     "hpm_preset": {"zero": 3, "near_wrap": 1},                   # near_wrap: overflows (OF)
-    "msi": {"off": 1, "flat": 1},                                 # MSI_FLAT, per G-stage device
+    "msi": {"off": 1, "flat": 3},                                 # MSI_FLAT, per G-stage device
     "msi_pte": {"valid": 6, "v0": 1, "mrif": 1},                  # each of its 4 MSI PTEs
     "irq": {"wsi": 1, "msi": 2},                                  # IGS = BOTH (MSI: msi)
 }
@@ -412,6 +412,8 @@ class _Drawer:
             w["device"]["pdt"] = 0
         if not f.svnapot:
             w["page_size"]["64k"] = 0
+        if f.has("msi_flat") and w["device"]["g_only"]:
+            w["device"]["g_only"] += 5          # the devices that get MSI page tables
         if not poison:
             w["inject_kind"]["poison"] = 0
         m = w["misconfig"]

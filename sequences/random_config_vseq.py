@@ -180,6 +180,7 @@ class RandomConfigVseq(RandomTrafficVseq):
         register, iohpmcycles and iocountovf read (the scoreboard judges each)."""
         if not getattr(self, "hpm_n", 0):
             return
+        await self.quiesce()            # every request answered (the model counts at answers)
         for x in range(1, self.hpm_n + 1):
             await self.reg_read(Reg.IOHPMCTR1 + 8 * (x - 1))
             await self.reg_read(Reg.IOHPMEVT1 + 8 * (x - 1))
