@@ -769,14 +769,21 @@ def _features(name: str) -> DutFeatures:
         caps = capbits.DEFAULT & ~(1 << capbits.SV48 | 1 << capbits.SV48X4 | 1 << capbits.PD17
                                    | 1 << capbits.PD20)
         return DutFeatures(caps=Capabilities(caps, svnapot=False), name=name)
-    raise ValueError(f"unknown feature set {name!r}: default or sv39-only")
+    # our RTL's issue-16 parameter sets (duts/riscv_iommu.toml)
+    extra = {"hpm": 1 << capbits.HPM, "ad": 1 << capbits.AMO_HWAD,
+             "nl_s": 1 << capbits.NL | 1 << capbits.S,
+             "msi": 1 << capbits.MSI_FLAT | (capbits.IGS_BOTH - capbits.IGS_WSI) << capbits.IGS_SHIFT}
+    if name in extra:
+        return DutFeatures(caps=Capabilities(capbits.DEFAULT + extra[name]), name=name)
+    raise ValueError(f"unknown feature set {name!r}: default, sv39-only, hpm, msi, ad or nl_s")
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m sequences.config_space",
                                  description="print the distribution of drawn configurations")
     ap.add_argument("--seeds", type=int, default=200)
-    ap.add_argument("--features", default="default", help="default | sv39-only")
+    ap.add_argument("--features", default="default",
+                    help="default | sv39-only | hpm | msi | ad | nl_s (our parameter sets)")
     ap.add_argument("--show", type=int, metavar="SEED", help="print one seed's summary line")
     args = ap.parse_args(argv)
     try:
