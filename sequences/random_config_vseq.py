@@ -524,9 +524,21 @@ class RandomConfigVseq(RandomTrafficVseq):
         await self.drain_fault_queue()
 
     def first_stage_update(self, k: int):
-        """Map, remap, protect or unmap a well-formed 4 KiB page of space k."""
+        """Map, remap, protect or unmap a well-formed 4 KiB page of space k (with an S / NL
+        persona, now and then split or merge a 64 KiB or 2 MiB page instead)."""
         rng, cfg, lv = self.rng, self.cfg, self.live
         pt, sp = lv.pt[k], cfg.spaces[k]
+        if cfg.persona != "spec" and rng.random() < 0.4:
+            # S / NL personas: a 64 KiB page split into 16 leaves (an S=1 range over them) or
+            # a 2 MiB page split into a table (a non-leaf change: NL=1 S=1 with nl-range),
+            # and merged back the next time
+            big = [p for p in sp.pages if p.flaw == "none" and p.size in ("64k", "2m")]
+            if big:
+                p = rng.choice(big)
+                m = pt.lookup(p.va)
+                if m is not None and m.size == SIZES[p.size]:
+                    return pt.split(p.va)
+                return pt.merge(p.va, SIZES[p.size])
         p = rng.choice([p for p in sp.pages if p.flaw == "none" and p.size == "4k"])
         if pt.lookup(p.va) is None:
             return pt.map(p.va, self.data_pa(sp, SIZE_4K), SIZE_4K, p.perms, user=p.user,
