@@ -69,11 +69,17 @@ LINT_SETS = "" "-GIOTLB_ENTRIES=0 -GDDTC_ENTRIES=0 -GPDTC_ENTRIES=0" "-GNEG_CACH
             "-GIGS=0 -GHPM_COUNTERS=4 -GHPM_WIDTH=40" \
             "-GAMO_HWAD=1" "-GAMO_HWAD=1 -GIOTLB_ENTRIES=0 -GDDTC_ENTRIES=0 -GPDTC_ENTRIES=0"
 
+# riscv_iommu_axi passes riscv_iommu's feature parameters through: linted with none and with
+# every feature on (the build tests/sim/test_axi_dma.py::test_axi_features runs).
+AXI_LINT_SETS = "" "-GSVPBMT=1 -GAMO_HWAD=1 -GDBG=1 -GHPM_COUNTERS=8 -GHPM_WIDTH=40 -GNL=1 -GS=1 -GMSI_FLAT=1 -GIGS=2"
+
 lint: $(STAMP)
-	@verilator --lint-only -Wall -f rtl/riscv_iommu_axi.f --top-module riscv_iommu_axi || exit 1
+	@for p in $(AXI_LINT_SETS); do \
+	  verilator --lint-only -Wall $$p -f rtl/riscv_iommu_axi.f --top-module riscv_iommu_axi || exit 1; \
+	done
 	@for p in $(LINT_SETS); do \
 	  verilator --lint-only -Wall $$p -f rtl/riscv_iommu.f --top-module riscv_iommu || exit 1; \
-	done; echo "lint: clean (18 parameter sets of riscv_iommu, and riscv_iommu_axi)"
+	done; echo "lint: clean (18 parameter sets of riscv_iommu, 2 of riscv_iommu_axi)"
 
 SIM ?= all
 JOBS ?= 2

@@ -477,7 +477,7 @@ module iommu_regs #(
             end
             // MSIs: a due message waits while its vector is masked (one per vector); the
             // sender takes the lowest unmasked one, one at a time (a bus error on the write is
-            // not reported: docs/design.md "Interrupts as MSIs in the RTL")
+            // reported by riscv_iommu as a cause-273 record: docs/design.md "Interrupts as MSIs")
             if (MSI_IRQ && (msi_take || (ip_act && msi_on))) begin
                 pend <= (pend & ~(msi_take ? (16'd1 << mt_sel) : 16'd0))
                         | ((msi_on && cip_rise) ? (16'd1 << civ)  : 16'd0)

@@ -176,8 +176,14 @@ module riscv_iommu #(
     wire [63:0]  i_wr_addr;
     wire [31:0]  i_wr_data;
     reg          w4_msi;                 // the write in flight is an interrupt message
-    wire         w4_pick_msi = i_wr_valid && !q_wr_valid;
-    assign c_wr_valid     = q_wr_valid || i_wr_valid;
+    // A message write answered with a bus error is reported as a fault record (the spec's
+    // msi_cfg_tbl: cause 273 "IOMMU MSI write access fault", TTYP 0, iotval = msi_addr_x;
+    // device_id, PV, PRIV 0, iotval2 0). mf_pending holds it until the fault-queue writer takes
+    // it (before any translation fault); meanwhile no further message is sent, so none is lost.
+    reg          mf_pending;
+    reg  [63:0]  mf_addr;                // the address of the message in flight, then the record's
+    wire         w4_pick_msi = i_wr_valid && !q_wr_valid && !mf_pending;
+    assign c_wr_valid     = q_wr_valid || (i_wr_valid && !mf_pending);
     assign c_wr_addr      = w4_pick_msi ? i_wr_addr : q_wr_addr;
     assign c_wr_data      = w4_pick_msi ? i_wr_data : q_wr_data;
     assign q_wr_ready     = c_wr_ready && !w4_pick_msi;
@@ -185,9 +191,17 @@ module riscv_iommu #(
     assign q_wr_rsp_valid = c_wr_rsp_valid && !w4_msi;
     assign q_wr_rsp_err   = c_wr_rsp_err;
     assign i_wr_rsp_valid = c_wr_rsp_valid &&  w4_msi;
+    wire         mf_set  = i_wr_rsp_valid && c_wr_rsp_err;
+    wire         mf_take;                // the fault-queue writer took the 273 report
     always @(posedge clk)
-        if (!rst_n) w4_msi <= 1'b0;
-        else if (c_wr_valid && c_wr_ready) w4_msi <= w4_pick_msi;
+        if (!rst_n) begin
+            w4_msi <= 1'b0; mf_pending <= 1'b0; mf_addr <= 64'b0;
+        end else begin
+            if (c_wr_valid && c_wr_ready) w4_msi <= w4_pick_msi;
+            if (i_wr_valid && i_wr_ready) mf_addr <= i_wr_addr;
+            if (mf_set)       mf_pending <= 1'b1;
+            else if (mf_take) mf_pending <= 1'b0;
+        end
 
     wire         f_wr_valid, f_wr_ready, f_wr_rsp_valid, f_wr_rsp_err;
     wire [63:0]  f_wr_addr;
@@ -203,12 +217,32 @@ module riscv_iommu #(
     wire         xlate_idle;
     wire         fence_drain;
 
+    // fault reports into iommu_fq: the datapath's (xf_*) and a failed interrupt message's
+    // (mf_*, first)
     wire         flt_valid, flt_ready, flt_pv, flt_priv;
     wire [11:0]  flt_cause;
     wire [23:0]  flt_did;
     wire [19:0]  flt_pid;
     wire [5:0]   flt_ttyp;
     wire [63:0]  flt_iotval, flt_iotval2;
+    wire         xf_valid, xf_ready, xf_pv, xf_priv;
+    wire [11:0]  xf_cause;
+    wire [23:0]  xf_did;
+    wire [19:0]  xf_pid;
+    wire [5:0]   xf_ttyp;
+    wire [63:0]  xf_iotval, xf_iotval2;
+    localparam [11:0] CAUSE_MSI_WRITE_FAULT = 12'd273;
+    assign flt_valid   = mf_pending || xf_valid;
+    assign xf_ready    = flt_ready && !mf_pending;
+    assign mf_take     = flt_ready && mf_pending;
+    assign flt_cause   = mf_pending ? CAUSE_MSI_WRITE_FAULT : xf_cause;
+    assign flt_did     = mf_pending ? 24'd0 : xf_did;
+    assign flt_pv      = !mf_pending && xf_pv;
+    assign flt_pid     = mf_pending ? 20'd0 : xf_pid;
+    assign flt_priv    = !mf_pending && xf_priv;
+    assign flt_ttyp    = mf_pending ? 6'd0 : xf_ttyp;
+    assign flt_iotval  = mf_pending ? mf_addr : xf_iotval;
+    assign flt_iotval2 = mf_pending ? 64'd0 : xf_iotval2;
 
     wire         dbg_go, dbg_pv, dbg_priv, dbg_done;
     wire [63:0]  dbg_iova, dbg_rsp;
@@ -382,9 +416,9 @@ module riscv_iommu #(
         .mem_wr_valid(x_wr_valid), .mem_wr_ready(x_wr_ready), .mem_wr_addr(x_wr_addr),
         .mem_wr_data(x_wr_data), .mem_wr_rsp_valid(x_wr_rsp_valid),
         .mem_wr_rsp_err(x_wr_rsp_err),
-        .flt_valid(flt_valid), .flt_ready(flt_ready), .flt_cause(flt_cause), .flt_did(flt_did),
-        .flt_pv(flt_pv), .flt_pid(flt_pid), .flt_priv(flt_priv), .flt_ttyp(flt_ttyp),
-        .flt_iotval(flt_iotval), .flt_iotval2(flt_iotval2),
+        .flt_valid(xf_valid), .flt_ready(xf_ready), .flt_cause(xf_cause), .flt_did(xf_did),
+        .flt_pv(xf_pv), .flt_pid(xf_pid), .flt_priv(xf_priv), .flt_ttyp(xf_ttyp),
+        .flt_iotval(xf_iotval), .flt_iotval2(xf_iotval2),
         .inv_valid(inv_valid), .inv_ready(inv_ready), .inv_kind(inv_kind), .inv_av(inv_av),
         .inv_pscv(inv_pscv), .inv_gv(inv_gv), .inv_dv(inv_dv), .inv_pscid(inv_pscid),
         .inv_gscid(inv_gscid), .inv_addr(inv_addr), .inv_did(inv_did), .inv_pid(inv_pid),

@@ -37,7 +37,14 @@ module riscv_iommu_axi #(
     parameter SVNAPOT       = 1,
     parameter SVPBMT        = 0,
     parameter AMO_HWAD      = 0,
+    parameter DBG           = 0,
+    parameter HPM_COUNTERS  = 0,
+    parameter HPM_WIDTH     = 64,
+    parameter NL            = 0,
+    parameter S             = 0,
     parameter PAS           = 56,   // physical address size (riscv_iommu)
+    parameter MSI_FLAT      = 0,
+    parameter IGS           = 1,    // same defaults as riscv_iommu: every profile builds here too
     parameter DMA_ID_W      = 4,
     parameter MAX_INFLIGHT  = 1
 ) (
@@ -340,7 +347,9 @@ module riscv_iommu_axi #(
         .IOTLB_ENTRIES(IOTLB_ENTRIES), .DDTC_ENTRIES(DDTC_ENTRIES),
         .PDTC_ENTRIES(PDTC_ENTRIES), .NEG_CACHE_DC(NEG_CACHE_DC),
         .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20), .SVNAPOT(SVNAPOT),
-        .SVPBMT(SVPBMT), .AMO_HWAD(AMO_HWAD), .PAS(PAS)
+        .SVPBMT(SVPBMT), .AMO_HWAD(AMO_HWAD), .DBG(DBG),
+        .HPM_COUNTERS(HPM_COUNTERS), .HPM_WIDTH(HPM_WIDTH), .NL(NL), .S(S), .PAS(PAS),
+        .MSI_FLAT(MSI_FLAT), .IGS(IGS)
     ) u_iommu (
         .clk(clk), .rst_n(rst_n),
         .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot),

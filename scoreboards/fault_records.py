@@ -29,6 +29,7 @@ from models.causes import GUEST_PAGE_FAULTS, REPORTED_DESPITE_DTF
 from models.fault_queue import RECORD_BYTES, fault_record
 
 DW1_RESERVED = 0xFFFF_FFFF_0000_0000
+CAUSE_MSI_WRITE_FAULT = 273             # an interrupt message's write failed (msi_cfg_tbl)
 
 
 @dataclass
@@ -87,6 +88,7 @@ class FaultRecordChecker:
         self.maybe_overflowed = False           # a record may have been dropped (fqof)
         self.gen = 0                            # fqof/fqmf clears so far
         self._beats: dict = {}                  # record address -> bytearray being assembled
+        self.msi_faults: list = []              # [addr, room, gen] failed interrupt messages
 
     # -- the queue's registers as software writes them -------------------------------------
     @property
@@ -114,7 +116,8 @@ class FaultRecordChecker:
     def fault(self, flt: Fault) -> None:
         fq = self.fq
         flt.gen = self.gen
-        needing = sum(1 for f in self.waiting if f.gen == self.gen and f.may_record())
+        needing = (sum(1 for f in self.waiting if f.gen == self.gen and f.may_record())
+                   + sum(1 for m in self.msi_faults if m[2] == self.gen))
         flt.room = (fq.fqen and not self.maybe_overflowed
                     and self.occupancy() + needing + 1 < fq.entries)
         flt.full = fq.fqen and self.occupancy() == fq.entries - 1
@@ -125,6 +128,37 @@ class FaultRecordChecker:
                 del self.orphans[i]
                 return
         self.waiting.append(flt)
+
+    def msi_write_failed(self, addr: int) -> None:
+        """An interrupt message to `addr` got a bus error: the spec's msi_cfg_tbl says the
+        IOMMU reports cause 273 (IOMMU MSI write access fault) with TTYP 0 and iotval =
+        msi_addr_x; owed when the queue was on with room for it (and for every fault before it)."""
+        fq = self.fq
+        needing = (sum(1 for f in self.waiting if f.gen == self.gen and f.may_record())
+                   + sum(1 for m in self.msi_faults if m[2] == self.gen))
+        room = (fq.fqen and not self.maybe_overflowed
+                and self.occupancy() + needing + 1 < fq.entries)
+        self.msi_faults.append([addr, room, self.gen])
+
+    def _msi_record(self, where: str, words: tuple) -> bool:
+        """A cause-273 record: paired with a failed interrupt message of its iotval."""
+        dw0, _, iotval, _ = words
+        if (dw0 & 0xFFF) != CAUSE_MSI_WRITE_FAULT:
+            return False
+        for i, m in enumerate(self.msi_faults):
+            if m[0] == iotval:
+                del self.msi_faults[i]
+                if dw0 != CAUSE_MSI_WRITE_FAULT:
+                    self.fail(f"{where} cause 273 (MSI write access fault) dw0={dw0:#x}: "
+                              f"expected {CAUSE_MSI_WRITE_FAULT:#x} (TTYP 0, device_id 0, no "
+                              f"process_id)")
+                if self.on_record_fields is not None:
+                    self.on_record_fields(words)
+                return True
+        self.fail(f"{where} cause 273 (MSI write access fault) iotval={iotval:#x} matches no "
+                  f"interrupt message that got a bus error (iotval must be msi_addr_x; failed "
+                  f"messages awaiting a record: {[hex(m[0]) for m in self.msi_faults]})")
+        return True
 
     # -- memory writes into the queue ------------------------------------------------------
     def write(self, addr: int, data: bytes) -> None:
@@ -153,6 +187,8 @@ class FaultRecordChecker:
         self.maybe_overflowed = True
         for f in self.waiting:              # the failed record may be any of theirs
             f.room = False
+        for m in self.msi_faults:
+            m[1] = False
 
     def _record(self, addr: int, words: tuple) -> None:
         self.records += 1
@@ -170,6 +206,8 @@ class FaultRecordChecker:
         if words[1] & DW1_RESERVED:
             self.fail(f"{where} DW1={words[1]:#x}: bits 63:32 are reserved and must be 0 "
                       f"(bits 31:0 are for custom use)")
+        if self._msi_record(where, words):
+            return
         for i, flt in enumerate(self.waiting):
             if self._pairs(flt, addr, words):
                 del self.waiting[i]
@@ -239,6 +277,11 @@ class FaultRecordChecker:
         if owed:
             out.append(f"FAULT-RECORD missing for {len(owed)} reported fault(s); first: "
                        f"{owed[0].describe()} (the queue was on, had room, and DTF=0)")
+        owed_msi = [m for m in self.msi_faults if m[1]]
+        if owed_msi:
+            out.append(f"FAULT-RECORD missing for {len(owed_msi)} failed interrupt message(s); "
+                       f"first: cause 273 (IOMMU MSI write access fault) iotval={owed_msi[0][0]:#x}"
+                       f" (the message write got a bus error; the queue was on and had room)")
         if self._beats:
             slot = min(self._beats)
             out.append(f"FAULT-RECORD at {slot:#x} written in part: {bin(self._beats[slot][1]).count('1')}"

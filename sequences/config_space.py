@@ -29,7 +29,14 @@ A configuration is:
   without process_id, U and S privilege, holes, non-canonical addresses, devices without a
   context, device_ids and process_ids too wide;
 - the run: a phase with ddtp Off / Bare first, software updates with their invalidations,
-  fault-queue size (small ones overflow), traffic size and gaps, and bus stalls.
+  fault-queue size (small ones overflow), traffic size and gaps, and bus stalls;
+- the features the DUT reports (issue 16), each drawn only then, after everything above (so a
+  DUT without them draws exactly the configurations it drew before): hardware A/D update per
+  device (AMO_HWAD: SADE/GADE), the invalidation persona (S: S=1 ranges; NL and S: NL=1 over
+  non-leaf changes), performance counters programmed with random events, filters on the
+  configuration's ids and presets near the wrap (HPM), an MSI page table on G-stage devices
+  and requests to their interrupt files (MSI_FLAT), interrupts as MSIs with random vectors
+  (IGS = MSI / BOTH).
 """
 from __future__ import annotations
 
@@ -109,6 +116,16 @@ WEIGHTS = {
     "fq_log2": {10: 5, 3: 1},                      # 16 records... 8: overflows (fqof)
     "batches": {16: 1, 20: 2, 24: 1},
     "bus": {"none": 1, "mem": 1, "mem_rsp": 1},
+    # -- features the DUT reports (drawn only then, after the tables above) --
+    "ad_enable": {"none": 2, "sade": 1, "gade": 1, "both": 2},   # AMO_HWAD, per device
+    "persona": {"spec": 2, "range-s": 2, "nl-range": 2},          # S (nl-range: NL and S)
+    "hpm_counters": {2: 1, 4: 2},                                 # HPM: counters programmed
+    "hpm_event": {1: 3, 2: 1, 4: 1, 5: 1, 6: 1, 7: 1, 8: 1},
+    "hpm_filter": {"none": 3, "did": 2, "did_dmask": 1, "pid": 1, "idt": 2},
+    "hpm_preset": {"zero": 3, "near_wrap": 1},                   # near_wrap: overflows (OF)
+    "msi": {"off": 1, "flat": 3},                                 # MSI_FLAT, per G-stage device
+    "msi_pte": {"valid": 6, "v0": 1, "mrif": 1},                  # each of its 4 MSI PTEs
+    "irq": {"wsi": 1, "msi": 2},                                  # IGS = BOTH (MSI: msi)
 }
 
 # Within one configuration's mix: request type weights (names: sequences.dut_features).
@@ -161,6 +178,9 @@ INDUCES = {
     "target.no_context": "258", "target.did_too_wide": "260",
     "pid.too_wide": "260", "stray_pid.True": "260", "ens.False": "260 for S requests",
     "mix.translated": "260 (no ATS)",
+    "ad_enable.sade": "first-stage A/D updates instead of 12/13/15 for a0/d0 pages",
+    "ad_enable.gade": "G-stage A/D updates instead of 20/21/23 for a0/d0 pages",
+    "msi_pte.v0": "262", "msi_pte.mrif": "263 (MRIF mode without MSI_MRIF)",
 }
 
 # Layout (addresses of the IOVA / GPA spaces the vseq builds).
@@ -172,6 +192,8 @@ HOLE = 0x7000_0000                  # never mapped in a window
 G_LOW = 0x8000_0000                 # GPA region of a guest (low)
 G_TABLES, G_DATA, G_BIG, G_HOLE = 0x0, 0x1000_0000, 0x1040_0000, 0x2000_0000  # in a region
 G_DATA_PAGES = 32
+G_MSI = 0x3000_0000                 # in a region: the interrupt files' GPAs (MSI_FLAT)
+MSI_FILES = 4                       # interrupt files per MSI page table (mask: page bits 0-1)
 
 
 def g_region(g_mode: str, high: bool) -> int:
@@ -241,6 +263,31 @@ class Device:
     dpe: bool = False
     dtf: bool = False
     misconfig: Optional[str] = None
+    ad: str = "none"        # AMO_HWAD: none | sade | gade | both
+    msi: bool = False       # MSI_FLAT: msiptp Flat with an MSI page table (G-stage devices)
+    msi_ptes: tuple = ()    # the state of each MSI PTE (valid | v0 | mrif)
+
+
+@dataclass
+class HpmCounter:
+    event: int
+    filter: str             # none | did | did_dmask | pid | idt
+    value: int = 0          # the id the filter names (device_id / process_id / GSCID / PSCID)
+    pscid: bool = False     # idt: the PSCID (else the GSCID)
+    preset: str = "zero"    # zero | near_wrap
+
+    def evt(self) -> int:
+        """The iohpmevt value: eventID, DMASK [15], PID_PSCID [35:16], DID_GSCID [59:36],
+        PV_PSCV [60], DV_GSCV [61], IDT [62]."""
+        v = self.event
+        if self.filter in ("did", "did_dmask"):
+            v |= self.value << 36 | 1 << 61 | (1 << 15 if self.filter == "did_dmask" else 0)
+        elif self.filter == "pid":
+            v |= self.value << 16 | 1 << 60
+        elif self.filter == "idt":
+            v |= 1 << 62 | ((self.value << 16 | 1 << 60) if self.pscid
+                            else (self.value << 36 | 1 << 61))
+        return v
 
 
 @dataclass
@@ -271,6 +318,10 @@ class Config:
     batches: int
     bus: str
     drawn: list = field(default_factory=list)   # (table, value) of every draw, for the tables
+    persona: str = "spec"                        # the invalidations software issues (S, NL)
+    hpm: list = field(default_factory=list)      # HpmCounter per programmed counter
+    irq: str = "wsi"                             # wsi | msi (IGS)
+    irq_vectors: tuple = (0, 1)                  # (civ, fiv) with irq = msi
 
     def summary(self) -> str:
         """One line naming the drawn configuration (logged at INFO by the vseq)."""
@@ -296,6 +347,22 @@ class Config:
         gflaws.update(f"tables.{vm.tables_flaw}" for vm in self.vms if vm.tables_flaw != "none")
         inj = ",".join(f"{i.kind}@{i.where}{'.' + i.detail if i.detail else ''}"
                        f"(dev {self.devices[i.device].did:#x})" for i in self.injections)
+        feats = []
+        ad = [f"{d.did:#x}:{d.ad}" for d in self.devices if d.ad != "none"]
+        if ad:
+            feats.append("A/D " + " ".join(ad))
+        msi = [f"{d.did:#x}:" + "/".join(d.msi_ptes) for d in self.devices if d.msi]
+        if msi:
+            feats.append("MSI flat " + " ".join(msi))
+        if self.persona != "spec":
+            feats.append(f"persona {self.persona}")
+        if self.hpm:
+            feats.append("HPM " + " ".join(f"{c.event}/{c.filter}"
+                                           f"{'=' + hex(c.value) if c.filter != 'none' else ''}"
+                                           f"{'/wrap' if c.preset == 'near_wrap' else ''}"
+                                           for c in self.hpm))
+        if self.irq == "msi":
+            feats.append(f"irq MSI civ={self.irq_vectors[0]} fiv={self.irq_vectors[1]}")
         return (f"random config seed {self.seed}: ddtp {self.ddt_mode} "
                 f"{'extended' if self.extended else 'base'} DC, {self.did_width} ids"
                 f"{', alias ' + self.alias if self.alias != 'none' else ''}; devices "
@@ -303,7 +370,8 @@ class Config:
                 + f"; pte flaws {dict(flaws) or '-'}; g flaws {dict(gflaws) or '-'}"
                 + f"; inject {inj or '-'}; mix {self.mix} S={self.supervisor}"
                 + f"; early {self.early}; updates {self.updates}; fq 2^{self.fq_log2}"
-                + f"; batches {self.batches}; bus {self.bus}")
+                + f"; batches {self.batches}; bus {self.bus}"
+                + "".join(f"; {f}" for f in feats))
 
 
 def pick(rng: random.Random, weights: dict, log: Optional[list] = None, name: str = ""):
@@ -344,6 +412,8 @@ class _Drawer:
             w["device"]["pdt"] = 0
         if not f.svnapot:
             w["page_size"]["64k"] = 0
+        if f.has("msi_flat") and w["device"]["g_only"]:
+            w["device"]["g_only"] += 5          # the devices that get MSI page tables
         if not poison:
             w["inject_kind"]["poison"] = 0
         m = w["misconfig"]
@@ -413,8 +483,57 @@ def draw_config(rng: random.Random, features: Optional[DutFeatures] = None, *, s
     cfg.fq_log2 = d("fq_log2")
     cfg.batches = d("batches")
     cfg.bus = d("bus")
+    _draw_features(d, cfg, features)
     cfg.drawn = d.log
     return cfg
+
+
+def _draw_features(d: _Drawer, cfg: Config, f: DutFeatures) -> None:
+    """The features the DUT reports (nothing is drawn for a feature it lacks)."""
+    live = [x for x in cfg.devices if not x.misconfig and x.kind != "bare"]
+    if f.has("amo_hwad"):
+        for dev in live:
+            dev.ad = d("ad_enable")
+    if f.has("s"):
+        if not f.has("nl"):
+            d.w["persona"]["nl-range"] = 0
+        cfg.persona = d("persona")
+    if f.has("msi_flat") and cfg.extended:
+        for dev in live:
+            vm = cfg.vms[dev.vm] if dev.vm is not None else None
+            if dev.kind == "g_only" and vm is not None and not (vm.high and vm.g_mode == "sv57x4"):
+                dev.msi = d("msi") == "flat"
+                if dev.msi:
+                    dev.msi_ptes = tuple(d("msi_pte") for _ in range(MSI_FILES))
+    if f.has("hpm"):
+        for _ in range(d("hpm_counters")):
+            cfg.hpm.append(_draw_counter(d, cfg))
+    igs = f.caps.igs
+    if igs != capbits.IGS_WSI:
+        cfg.irq = "msi" if igs == capbits.IGS_MSI else d("irq")
+        if cfg.irq == "msi":
+            civ = d.rng.randrange(16)
+            fiv = civ if d.rng.random() < 0.25 else d.rng.randrange(16)
+            cfg.irq_vectors = (civ, fiv)
+
+
+def _draw_counter(d: _Drawer, cfg: Config) -> HpmCounter:
+    c = HpmCounter(d("hpm_event"), d("hpm_filter"), preset=d("hpm_preset"))
+    pids = [p.pid for x in cfg.devices for p in x.processes]
+    if c.filter in ("did", "did_dmask"):
+        c.value = d.rng.choice(cfg.devices).did
+    elif c.filter == "pid":
+        if pids:
+            c.value = d.rng.choice(pids)
+        else:
+            c.filter = "none"
+    elif c.filter == "idt":
+        c.pscid = not cfg.vms or d.rng.random() < 0.5
+        if c.pscid:
+            c.value = d.rng.choice(cfg.spaces).pscid if cfg.spaces else 1
+        else:
+            c.value = d.rng.choice(cfg.vms).gscid
+    return c
 
 
 def run_seed(default: int) -> int:
@@ -650,14 +769,21 @@ def _features(name: str) -> DutFeatures:
         caps = capbits.DEFAULT & ~(1 << capbits.SV48 | 1 << capbits.SV48X4 | 1 << capbits.PD17
                                    | 1 << capbits.PD20)
         return DutFeatures(caps=Capabilities(caps, svnapot=False), name=name)
-    raise ValueError(f"unknown feature set {name!r}: default or sv39-only")
+    # our RTL's issue-16 parameter sets (duts/riscv_iommu.toml)
+    extra = {"hpm": 1 << capbits.HPM, "ad": 1 << capbits.AMO_HWAD,
+             "nl_s": 1 << capbits.NL | 1 << capbits.S,
+             "msi": 1 << capbits.MSI_FLAT | (capbits.IGS_BOTH - capbits.IGS_WSI) << capbits.IGS_SHIFT}
+    if name in extra:
+        return DutFeatures(caps=Capabilities(capbits.DEFAULT + extra[name]), name=name)
+    raise ValueError(f"unknown feature set {name!r}: default, sv39-only, hpm, msi, ad or nl_s")
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m sequences.config_space",
                                  description="print the distribution of drawn configurations")
     ap.add_argument("--seeds", type=int, default=200)
-    ap.add_argument("--features", default="default", help="default | sv39-only")
+    ap.add_argument("--features", default="default",
+                    help="default | sv39-only | hpm | msi | ad | nl_s (our parameter sets)")
     ap.add_argument("--show", type=int, metavar="SEED", help="print one seed's summary line")
     args = ap.parse_args(argv)
     try:

@@ -6,6 +6,14 @@ and the env facade, then sends the drawn request mix (many in flight, random gap
 software makes updates with their invalidations now and then. The oracle judges every
 response: nothing here computes an expected value.
 
+The features the DUT reports are used when drawn (config_space: `_draw_features`): SADE/GADE
+in device contexts (AMO_HWAD: the scoreboard judges each A/D write), the persona's S=1 / NL=1
+invalidations (S, NL), performance counters programmed before the traffic (after the
+shape's discovery, as HpmVseq does) and every one read back after it (the scoreboard judges
+each read), an MSI page table of four basic-mode PTEs on G-stage-only devices with requests
+to its interrupt files and one page beside them (MSI_FLAT), and interrupt messages on random
+msi_cfg_tbl vectors with fie/cie set, fip cleared at each drain of the fault queue (IGS).
+
 One INFO line summarises the drawn configuration; `python -m sequences.config_space --show
 SEED` prints the same line without a simulator.
 """
@@ -33,6 +41,10 @@ from sequences.sw.update import PTE_A, PTE_D, PTE_N, PTE_R, PTE_U, PTE_V, PTE_W
 SIZES = {"4k": SIZE_4K, "64k": SIZE_64K, "2m": SIZE_2M, "1g": SIZE_1G}
 VM_SPA0, VM_SPA_STEP = 0x4000_0000, 0x100_0000   # per guest: tables, data pages, big page
 VM_TABLES, VM_DATA, VM_BIG = 0x0, 0x20_0000, 0x40_0000
+IMSIC_SPA, IMSIC_STEP = 0x3F00_0000, 0x1_0000     # per device: its interrupt files (MSI_FLAT)
+IRQ_ADDR = 0x0004_0000                           # interrupt messages land here (IGS), 16 B/vector
+MSI_V, MSI_M_BASIC, MSI_M_MRIF = 1, 3 << 1, 1 << 1
+IPSR_CIP, IPSR_FIP = 1, 2
 PPN_LOW4 = 0xF << 10
 NONLEAF = {"nonleaf_a": PTE_A, "nonleaf_d": PTE_D, "nonleaf_u": PTE_U}   # reserved there
 
@@ -78,9 +90,15 @@ class RandomConfigVseq(RandomTrafficVseq):
         self.n_batches = cfg.batches
         self.live = _Live()
         self.log_counts = {}
+        self.persona_name = cfg.persona
+        await self.program_interrupts()
         if cfg.early == "off_before_queues":
             await self.translate(self.early_requests())     # 256, no fault queue yet
         await self.init_iommu(cfg.ddt_mode, fq_log2=cfg.fq_log2)
+        if cfg.irq == "msi":
+            await self.reg_write(Reg.FQCSR, 0x3, 4)          # fqen, fie: records raise fip
+            await self.reg_write(Reg.CQCSR, 0x3, 4)          # cqen, cie
+        await self.program_counters()
         if cfg.extended:                       # 64-byte contexts (MSI_FLAT): a new directory
             await self.reg_write(Reg.DDTP, 0)  # through Off (xLVL -> xLVL is UNSPECIFIED)
             self.ddt = DeviceDirectory(cfg.ddt_mode, self.alloc, self.store64, extended=True)
@@ -103,9 +121,99 @@ class RandomConfigVseq(RandomTrafficVseq):
         await self.traffic_loop()
         self.traffic_done = True
         await updates
+        await self.read_counters()
         if self.log_counts:
             self.env.logger.info("random config: updates " + ", ".join(
                 f"{k} {v}" for k, v in sorted(self.log_counts.items())))
+
+    # -- features the DUT reports ----------------------------------------------------------
+    async def program_interrupts(self) -> None:
+        """IGS = MSI / BOTH (before the IOMMU is on: fctl may change only then). Drawn 'msi':
+        fctl.WSI = 0 (BOTH), msi_cfg_tbl entries of civ and fiv at IRQ_ADDR + 16 * vector
+        with data 0x200 + vector, unmasked, and icvec pointing at them; 'wsi' with BOTH:
+        fctl.WSI = 1 (the wires)."""
+        cfg, caps = self.cfg, self.dut.caps
+        if caps.igs == 1:                             # WSI only: nothing to program
+            return
+        if cfg.irq == "wsi":
+            await self.reg_write(Reg.FCTL, 1 << 1, 4)
+            return
+        if caps.igs == 2:
+            await self.reg_write(Reg.FCTL, 0, 4)
+        civ, fiv = cfg.irq_vectors
+        for v in sorted({civ, fiv}):
+            base = Reg.MSI_CFG_TBL + 16 * v
+            await self.reg_write(base, IRQ_ADDR + 16 * v)
+            await self.reg_write(base + 8, 0x200 + v, 4)
+            await self.reg_write(base + 12, 0, 4)
+        await self.reg_write(Reg.ICVEC, fiv << 4 | civ)
+
+    async def program_counters(self) -> None:
+        """HPM: the shape found through the WARL registers (all-ones written to iocountinh
+        and iohpmctr1) and told to the model; every counter inhibited, the drawn ones
+        programmed (a preset 1..16 below the wrap overflows), then all counting."""
+        if not self.cfg.hpm or not self.dut.has("hpm"):
+            return
+        await self.reg_write(Reg.IOCOUNTINH, 0xFFFF_FFFF, 4)
+        inh = await self.reg_read(Reg.IOCOUNTINH, 4)
+        n = inh.bit_length() - 1
+        await self.reg_write(Reg.IOHPMCTR1, (1 << 64) - 1)
+        width = (await self.reg_read(Reg.IOHPMCTR1)).bit_length()
+        if n < 1 or not 32 <= width <= 64:
+            raise AssertionError(f"HPM shape: iocountinh reads {inh:#x} after all-ones, "
+                                 f"iohpmctr1 keeps {width} bits")
+        self.env.hpm_shape(n, width)
+        await self.reg_write(Reg.IOCOUNTINH, 0xFFFF_FFFF, 4)
+        await self.reg_write(Reg.IOHPMCYCLES, 0)
+        self.hpm_n = min(n, len(self.cfg.hpm))
+        for x in range(1, n + 1):
+            c = self.cfg.hpm[x - 1] if x <= self.hpm_n else None
+            preset = 0
+            if c is not None and c.preset == "near_wrap":
+                preset = (1 << width) - self.rng.randint(1, 16)
+            await self.reg_write(Reg.IOHPMCTR1 + 8 * (x - 1), preset)
+            await self.reg_write(Reg.IOHPMEVT1 + 8 * (x - 1), c.evt() if c else 0)
+        await self.reg_write(Reg.IOCOUNTINH, 0, 4)
+
+    async def read_counters(self) -> None:
+        """After the traffic (nothing in flight): every programmed counter, its event
+        register, iohpmcycles and iocountovf read (the scoreboard judges each)."""
+        if not getattr(self, "hpm_n", 0):
+            return
+        await self.quiesce()            # every request answered (the model counts at answers)
+        for x in range(1, self.hpm_n + 1):
+            await self.reg_read(Reg.IOHPMCTR1 + 8 * (x - 1))
+            await self.reg_read(Reg.IOHPMEVT1 + 8 * (x - 1))
+        await self.reg_read(Reg.IOHPMCYCLES)
+        await self.reg_read(Reg.IOCOUNTOVF, 4)
+
+    def build_msi(self, i: int, dev: Device) -> dict:
+        """MSI_FLAT: device i's MSI page table (four 16-byte basic-mode PTEs, each valid,
+        V=0 or MRIF mode as drawn) and the DC fields: mask = page bits 0-1, pattern = the VM's
+        G_MSI region."""
+        root = self.alloc.alloc_page()
+        for j, state in enumerate(dev.msi_ptes):
+            w0 = MSI_V | MSI_M_BASIC | ((IMSIC_SPA + i * IMSIC_STEP + j * SIZE_4K) >> 12) << 10
+            if state == "v0":
+                w0 &= ~MSI_V
+            elif state == "mrif":
+                w0 = w0 & ~MSI_M_BASIC | MSI_M_MRIF
+            self.store64(root + 16 * j, w0)
+            self.store64(root + 16 * j + 8, 0)
+        base = self.cfg.vms[dev.vm].base + cs.G_MSI
+        return dict(msi_mode="flat", msi_root=root, msi_addr_mask=cs.MSI_FILES - 1,
+                    msi_addr_pattern=base >> 12)
+
+    async def drain_fault_queue(self) -> None:
+        """As RandomTrafficVseq's, keeping fie with interrupt messages, and ipsr.fip cleared
+        so the next record sends the fault queue's message again."""
+        if self.cfg.irq != "msi":
+            return await super().drain_fault_queue()
+        fqt = await self.reg_read(Reg.FQT, 4)
+        self.fq.consume(fqt)
+        await self.reg_write(*self.fq.head_write())
+        await self.reg_write(Reg.FQCSR, 0x303, 4)      # fqen, fie; W1C fqmf, fqof
+        await self.reg_write(Reg.IPSR, IPSR_FIP, 4)
 
     # -- building ---------------------------------------------------------------------------
     def early_requests(self) -> list:
@@ -202,7 +310,14 @@ class RandomConfigVseq(RandomTrafficVseq):
             fs_kw = dict(fs_mode=sp.mode, fs_root=lv.pt[dev.space].root, pscid=sp.pscid)
         if dev.kind == "pdt":
             fs_kw = await self.build_pdt(i, dev)
-        spec = DeviceContextSpec(dtf=dev.dtf, **fs_kw, **g_kw)
+        feat_kw = {}
+        if dev.ad in ("sade", "both") and (dev.space is not None or dev.kind == "pdt"):
+            feat_kw["sade"] = True
+        if dev.ad in ("gade", "both") and dev.vm is not None:
+            feat_kw["gade"] = True
+        if dev.msi:
+            feat_kw.update(self.build_msi(i, dev))
+        spec = DeviceContextSpec(dtf=dev.dtf, **fs_kw, **g_kw, **feat_kw)
         if dev.misconfig:
             spec = self.misconfigure(spec, dev.misconfig)
             lv.frozen_dev.add(i)
@@ -338,7 +453,13 @@ class RandomConfigVseq(RandomTrafficVseq):
             pid, space = self.draw_pid(dev)
         elif pick(rng, cs.REQUEST["stray_pid"]):
             pid = rng.randrange(1 << 20)
-        va = self.draw_va(space, vm, target, dev.kind)
+        if dev.msi and space is None and rng.random() < 0.2:
+            # an interrupt file of its MSI page table, now and then the page one bit outside
+            # the mask (not an MSI: the G-stage translates it, unmapped there)
+            j = rng.randrange(cs.MSI_FILES + 1)
+            va = cfg.vms[vm].base + cs.G_MSI + j * SIZE_4K + rng.randrange(0, SIZE_4K, 8)
+        else:
+            va = self.draw_va(space, vm, target, dev.kind)
         return Request(did=dev.did, iova=va, ttyp=ttyp, pid=pid, priv_s=priv)
 
     def draw_pid(self, dev: Device) -> tuple:
@@ -403,9 +524,21 @@ class RandomConfigVseq(RandomTrafficVseq):
         await self.drain_fault_queue()
 
     def first_stage_update(self, k: int):
-        """Map, remap, protect or unmap a well-formed 4 KiB page of space k."""
+        """Map, remap, protect or unmap a well-formed 4 KiB page of space k (with an S / NL
+        persona, now and then split or merge a 64 KiB or 2 MiB page instead)."""
         rng, cfg, lv = self.rng, self.cfg, self.live
         pt, sp = lv.pt[k], cfg.spaces[k]
+        if cfg.persona != "spec" and rng.random() < 0.4:
+            # S / NL personas: a 64 KiB page split into 16 leaves (an S=1 range over them) or
+            # a 2 MiB page split into a table (a non-leaf change: NL=1 S=1 with nl-range),
+            # and merged back the next time
+            big = [p for p in sp.pages if p.flaw == "none" and p.size in ("64k", "2m")]
+            if big:
+                p = rng.choice(big)
+                m = pt.lookup(p.va)
+                if m is not None and m.size == SIZES[p.size]:
+                    return pt.split(p.va)
+                return pt.merge(p.va, SIZES[p.size])
         p = rng.choice([p for p in sp.pages if p.flaw == "none" and p.size == "4k"])
         if pt.lookup(p.va) is None:
             return pt.map(p.va, self.data_pa(sp, SIZE_4K), SIZE_4K, p.perms, user=p.user,

@@ -157,10 +157,13 @@ def wire(sb, cov, oracle, cfg) -> None:
     """Connect the scoreboard and the coverage component to the oracle and to each other, as
     the env config says (the env at connect time; tools/replay_checker.py offline)."""
     sb.oracle = oracle
+    sb.watch_msi_failures()                      # interrupt messages that fail: 273 records
     sb.msi_ranges = list(cfg.msi_ranges)
     sb.cause_on_port = cfg.fault_cause == "port"
     sb.on_record_cause = cov.record_cause        # causes a port does not carry
     sb.on_race = cov.race
+    sb.on_irq = cov.irq_message                  # interrupt messages (IGS = MSI / BOTH)
+    sb.on_ad = cov.ad_update                     # hardware A/D updates (AMO_HWAD)
     sb.rec.on_record_fields = cov.record_fields
     cov.oracle = CoverageView(oracle)            # the oracle, its walks shared
 
@@ -238,7 +241,7 @@ class CheckerCore:
         return {"problems": sb.pending_problems(), "checked": sb.checked,
                 "stale": sb.stale_used, "records": sb.records_seen,
                 "fence_writes": sb.fence_writes_seen, "msi_writes": sb.msi_writes_seen,
-                "irq_msis": sb.irq_msis_seen,
+                "irq_msis": sb.irq_msis_seen, "irq_msi_faults": sb.irq_msi_faults_seen,
                 "ad_writes": sb.ad_writes_seen,
                 "advice": [str(f) for f in self.oracle.advice()],
                 "coverage": coverage_state(self.cov)}

@@ -42,6 +42,26 @@ GOALS = {
                         "forgets-queue-clean.coherent"],
     "iommu.race": ["store_in_flight", "completion_in_flight", "register_write_in_flight",
                    "stale_used"],
+    # issue 16 features, each closed by its subset on both simulators (hpm, msi, ad, nl_s):
+    # HPM eventID x filter x OF as sequences/hpm_vseq.py programs them (tb/env/covergroups.py
+    # HPM_COMBOS)
+    "iommu.hpm": ["1.none.of0", "1.did.of0", "1.did.dmask.of0", "1.pid.of0", "2.none.of0",
+                  "4.none.of0", "5.none.of0", "6.none.of0", "7.pscid.of0", "8.gscid.of0",
+                  "1.did.of1", "cycles.none.of0", "cycles.none.of1"],
+    # interrupt messages: source.v<vector>.delivery (sent, held while masked, failed: 273)
+    "iommu.msi_irq": ["cq.v3.sent", "fq.v6.sent", "fq.v6.held", "fq.v6.failed"],
+    # MSI flat-mode outcome of a request to an MSI address (extended DC, msiptp Flat)
+    "iommu.msi_flat": ["translated.read", "translated.write", "fault.1", "fault.261",
+                       "fault.262", "fault.263", "not-msi", "two-stage"],
+    # hardware A/D updates made (stage.bits) and an update needed but not enabled (fault)
+    "iommu.ad": ["first.A", "first.D", "first.AD", "g.A", "g.D", "g.AD"],
+    "iommu.ad_fault": ["first", "g"],
+    # address-specific IOTINVALs with an extension operand: command.scope x NL x S (NL=0
+    # S=0 is v1.0's command, counted in iommu.inval_scope), and the S=1 range sizes
+    "iommu.inval_nl_s": ["IOTINVAL.VMA.gv0.pscv1.nl0.s1",
+                         "IOTINVAL.VMA.gv0.pscv1.nl1.s0", "IOTINVAL.VMA.gv0.pscv1.nl1.s1",
+                         "IOTINVAL.GVMA.gv1.nl0.s1", "IOTINVAL.GVMA.gv1.nl1.s0"],
+    "iommu.inval_range": ["8K", "16K", "2M", "4M"],
 }
 
 # Where each area's bins are: the cocotb-coverage item (tb/env/covergroups.py) whose bins, by
@@ -62,4 +82,11 @@ AREAS = {
     "iommu.command_illegal": "iommu.commands.illegal",
     "iommu.race": "iommu.concurrency.race",
     "iommu.coherence": "iommu.coherence.persona_x_mode",
+    "iommu.hpm": "iommu.hpm.event_x_filter_x_overflow",
+    "iommu.msi_irq": "iommu.msi.irq",
+    "iommu.msi_flat": "iommu.walk.msi_flat",
+    "iommu.ad": "iommu.ad.update",
+    "iommu.ad_fault": "iommu.walk.ad_fault",
+    "iommu.inval_nl_s": "iommu.commands.inval_nl_s",
+    "iommu.inval_range": "iommu.commands.inval_range",
 }

@@ -36,6 +36,15 @@ map onto items through coverage_goals.AREAS):
   DV=0) and their cross with the persona.
 - iommu.coherence: the software's cache persona x the platform's coherence mode
   (docs/coherence.md).
+- iommu.hpm: each 8-byte read of an iohpmevtX (and of iohpmcycles): eventID, filter type
+  (none, device_id, device_id with DMASK, process_id, both; with IDT=1 GSCID, PSCID, both),
+  overflow (OF) and the combinations the hpm subset programs (event_x_filter_x_overflow).
+- iommu.msi: each interrupt message (IGS = MSI / BOTH) the DUT sent and the model predicted:
+  source (cq, fq, pm) x vector x delivery (sent at the ipsr edge, held while masked and sent at
+  the unmask, failed: a bus error and its cause-273 record).
+- iommu.ad: each hardware A/D update (AMO_HWAD) the scoreboard accepted: the PTE's stage
+  (first, g) x the bits set (A, D, AD). The walk areas msi_flat (MSI flat-mode outcome) and
+  ad_fault (an A/D update needed but not enabled: the (guest-)page fault) are in iommu.walk.
 """
 from __future__ import annotations
 
@@ -87,6 +96,18 @@ VIOMMU_LAYERS = ["none", "guest", "VMM", "hardware"]
 VIOMMU_FEATURES = ["pdt", "napot", "dv0"]           # sequences/guest/guest_driver.py features
 CACHE_PERSONAS = ["cleans", "assumes-coherence", "forgets-queue-clean"]
 COHERENCE_MODES = ["coherent", "non-coherent"]
+# HPM: iohpmevt's filter as one name (IDT=0: device_id / process_id; IDT=1: GSCID / PSCID)
+HPM_EVENTS = [1, 2, 4, 5, 6, 7, 8, "cycles"]      # 3 (ATS translation requests): no ATS here
+HPM_FILTERS = ["none", "did", "did.dmask", "pid", "did+pid", "gscid", "pscid", "gscid+pscid"]
+# the event x filter x overflow combinations the hpm subset programs (sequences/hpm_vseq.py):
+# the goal bins of iommu.hpm (a full cross of 8 x 8 x 2 has many combinations no test needs)
+HPM_COMBOS = ["1.none.of0", "1.did.of0", "1.did.dmask.of0", "1.pid.of0", "2.none.of0",
+              "4.none.of0", "5.none.of0", "6.none.of0", "7.pscid.of0", "8.gscid.of0",
+              "1.did.of1", "cycles.none.of0", "cycles.none.of1"]
+# interrupt messages: source.v<vector>.delivery, as the msi subset drives them (civ = 3,
+# fiv = 6: sequences/msi_flat_vseq.py)
+MSI_IRQ = ["cq.v3.sent", "fq.v6.sent", "fq.v6.held", "fq.v6.failed"]
+AD_UPDATES = [f"{st}.{b}" for st in ("first", "g") for b in ("A", "D", "AD")]
 REG_WRITES = ["FCTL", "DDTP", "CQB", "CQT", "FQB", "FQH", "CQCSR", "FQCSR", "IPSR"]
 
 
@@ -193,7 +214,8 @@ class Covergroups:
 
         # sample: the bin names of the walk, 'area.bin' (cross_bins.translation_bins)
         g = f"{ROOT}.walk"
-        walk_areas = ("perm", "ddt_did", "gstage_root", "cause_stage", "pbmt")
+        walk_areas = ("perm", "ddt_did", "gstage_root", "cause_stage", "pbmt", "msi_flat",
+                      "ad_fault")
 
         def walk_point(area):
             return CoverPoint(f"{g}.{area}", rel=lambda names, b, p=area + ".": p + b in names,
@@ -204,6 +226,8 @@ class Covergroups:
         @walk_point("gstage_root")
         @walk_point("cause_stage")
         @walk_point("pbmt")
+        @walk_point("msi_flat")
+        @walk_point("ad_fault")
         def walk(s):
             pass
 
@@ -264,6 +288,19 @@ class Covergroups:
 
         self._keep("inval_ext", inval_ext, [f"{g}.inval_ext"])
 
+        # the same commands by scope (VMA: GV, PSCV; GVMA: GV) x NL x S, and the size of each
+        # S=1 range (range_name)
+        @CoverPoint(f"{g}.inval_nl_s", bins=list(GOALS["iommu.inval_nl_s"]))
+        def inval_nl_s(b):
+            pass
+
+        @CoverPoint(f"{g}.inval_range", bins=list(GOALS["iommu.inval_range"]))
+        def inval_range(b):
+            pass
+
+        self._keep("inval_nl_s", inval_nl_s, [f"{g}.inval_nl_s"])
+        self._keep("inval_range", inval_range, [f"{g}.inval_range"])
+
         @CoverPoint(f"{ROOT}.concurrency.race", bins=list(GOALS["iommu.race"]))
         def race(kind):
             pass
@@ -310,6 +347,35 @@ class Covergroups:
             pass
 
         self._keep("coherence", coherence, list(h) + [f"{g}.persona_x_mode"])
+        # sample: (event, filter, OF) of an iohpmevtX / iohpmcycles read (hpm_bin)
+        g = f"{ROOT}.hpm"
+
+        @CoverPoint(f"{g}.event", xf=lambda s: s[0], bins=HPM_EVENTS)
+        @CoverPoint(f"{g}.filter", xf=lambda s: s[1], bins=HPM_FILTERS[:4] + HPM_FILTERS[5:7])
+        @CoverPoint(f"{g}.overflow", xf=lambda s: s[2], bins=[0, 1])
+        @CoverPoint(f"{g}.event_x_filter_x_overflow", xf=lambda s: f"{s[0]}.{s[1]}.of{s[2]}",
+                    bins=HPM_COMBOS)
+        def hpm(s):
+            pass
+
+        self._keep("hpm", hpm, [f"{g}.{p}" for p in ("event", "filter", "overflow",
+                                                      "event_x_filter_x_overflow")])
+
+        # sample: (source, vector, delivery) of an interrupt message
+        g = f"{ROOT}.msi"
+
+        @CoverPoint(f"{g}.irq", xf=lambda s: f"{s[0]}.v{s[1]}.{s[2]}", bins=MSI_IRQ)
+        def msi_irq(s):
+            pass
+
+        self._keep("msi_irq", msi_irq, [f"{g}.irq"])
+
+        # sample: 'stage.bits' of an accepted A/D update
+        @CoverPoint(f"{ROOT}.ad.update", bins=AD_UPDATES)
+        def ad(b):
+            pass
+
+        self._keep("ad", ad, [f"{ROOT}.ad.update"])
         self._keep("race", race, [f"{ROOT}.concurrency.race"])
         self._keep("reg_write", reg_write, [f"{ROOT}.registers.write"])
 
@@ -386,9 +452,35 @@ def _add_hits(item, n: int) -> None:
         hits[b] += n
 
 
+def range_name(log2: int) -> str:
+    """An S=1 range's size by name: 8K, 16K, ..., 2M, 4M, ..., 1G, ... (log2 of bytes)."""
+    for unit, shift in (("G", 30), ("M", 20), ("K", 10)):
+        if log2 >= shift:
+            return f"{1 << (log2 - shift)}{unit}"
+    return f"{1 << log2}"
+
+
+def hpm_bin(offset: int, value: int) -> tuple:
+    """(event, filter, OF) of a value read from iohpmevtX, or ('cycles', 'none', OF) from
+    iohpmcycles. IDT=0 filters on device_id (DV_GSCV, with DMASK) and process_id (PV_PSCV);
+    IDT=1 on GSCID and PSCID."""
+    of = value >> 63 & 1
+    if offset == 0x060:                              # iohpmcycles
+        return ("cycles", "none", of)
+    event = value & 0x7FFF
+    idt, dv, pv, dmask = value >> 62 & 1, value >> 61 & 1, value >> 60 & 1, value >> 15 & 1
+    if idt:
+        names = ("gscid" if dv else "") + ("+" if dv and pv else "") + ("pscid" if pv else "")
+    else:
+        names = (("did.dmask" if dmask else "did") if dv else "") + ("+" if dv and pv else "") \
+            + ("pid" if pv else "")
+    return (event, names or "none", of)
+
+
 def empty_counts() -> dict:
     return {name: Counter() for name in ("translation", "walk", "fault_cause", "fault_record",
                                          "sw_update", "command", "illegal", "inval_ext",
                                          "race",
                                          "reg_write", "viommu", "viommu_feature",
-                                         "coherence")}
+                                         "coherence", "hpm", "msi_irq", "ad",
+                                         "inval_nl_s", "inval_range")}

@@ -13,7 +13,13 @@ Crosses (area: items):
   it: first.<type> (first stage only), g.<type> (G-stage only), both.<first>.<G-stage> (the
   two leaves of a two-stage translation, PMA/NC/IO each: the combination table);
 - record: fault-record fields exercised (PV, PRIV, TTYP, iotval2 kinds, wide device_id);
-- command_illegal: each rule that makes a command illegal.
+- command_illegal: each rule that makes a command illegal;
+- msi_flat: with an extended device context whose msiptp is Flat, the MSI outcome of the
+  request: translated.<read|write> through an MSI PTE (two-stage too when a first-stage leaf
+  gave the GPA), fault.<cause> (1 an execute, 261 the PTE's read failed, 262 V=0, 263
+  misconfigured), or not-msi (the GPA outside the pattern: the G-stage translates it);
+- ad_fault: a leaf that allows the access but needs an A/D update the device context does not
+  enable (SADE/GADE=0): the page fault (first) or guest-page fault (g) the spec keeps.
 
 translation_shape() gives the stages and page size of a translation, context_modes() the
 modes of its contexts, for the covergroup iommu.translation (tb/env/covergroups.py).
@@ -60,9 +66,60 @@ def translation_bins(req, trace: list, outcome, ddtp_mode: int, extended: bool) 
     if not outcome.ok:
         cause = int(outcome.cause)
         out.append(f"cause_stage.{cause}.{_stage(cause, outcome, kinds, ddtp_mode, dc)}")
+        ad = ad_fault_bin(req, trace, outcome, cause)
+        if ad is not None:
+            out.append(ad)
     else:
         out += pbmt_bins(trace)
+    if dc is not None and len(dc) > 4 and dc[4] >> 60 == MSIPTP_FLAT:
+        out += msi_flat_bins(req, kinds, outcome)
     return out
+
+
+MSIPTP_FLAT = 1
+MSI_CAUSES = (261, 262, 263)
+DC_CAUSES = (256, 257, 258, 259, 260)
+
+
+def msi_flat_bins(req, kinds: list, outcome) -> list[str]:
+    """The MSI outcome of a request under a DC whose msiptp is Flat (see the module doc)."""
+    cause = None if outcome.ok else int(outcome.cause)
+    if "msipte" in kinds or cause in MSI_CAUSES:
+        if cause is None:
+            rt = REQ_TYPE.get(int(req.ttyp), "other")
+            return [f"msi_flat.translated.{rt}"] + (["msi_flat.two-stage"] if "pte1" in kinds
+                                                    else [])
+        return [f"msi_flat.fault.{cause}"]
+    if cause not in DC_CAUSES:
+        return ["msi_flat.not-msi"]
+    return []
+
+
+AD_CAUSES = {12: ("first", "exec"), 13: ("first", "read"), 15: ("first", "write"),
+             20: ("g", "exec"), 21: ("g", "read"), 23: ("g", "write")}
+ACCESS_BIT = {"read": 2, "write": 4, "exec": 8}
+
+
+def ad_fault_bin(req, trace: list, outcome, cause: int):
+    """'ad_fault.<stage>' when the faulting stage's last leaf grants the access (R/W/X and
+    U as the request needs) but has A=0, or D=0 for a write: the fault is the A/D one (the
+    Privileged order checks A/D after the permissions)."""
+    if cause not in AD_CAUSES or (cause >= 20 and outcome.iotval2 and outcome.iotval2 & 1):
+        return None
+    stage, access = AD_CAUSES[cause]
+    kind = "pte1" if stage == "first" else "pte2"
+    leaf = None
+    for item, w in trace:
+        if item.kind == kind and w[0] & 1 and w[0] & 0xA:
+            leaf = w[0]
+    if leaf is None or not leaf & ACCESS_BIT[access]:
+        return None
+    user = stage == "g" or req.pid is None or not req.priv_s
+    if bool(leaf & 0x10) != user:
+        return None
+    if leaf & 0x40 and (access != "write" or leaf & 0x80):
+        return None
+    return f"ad_fault.{stage}"
 
 
 PBMT_NAMES = ("PMA", "NC", "IO", "rsvd")

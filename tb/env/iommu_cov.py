@@ -7,7 +7,7 @@ Hooks (the env, the scoreboard and the sequences call them; names and arguments 
 contract): translation(res), record_fields(words), race(kind), record_cause(cause),
 reg_op(op), update(update, commands), viommu(persona, policy, layer),
 viommu_feature(persona, feature),
-coherence(cache_persona, mode)."""
+coherence(cache_persona, mode), irq_message(source, vector, delivery), ad_update(stage, bits)."""
 from __future__ import annotations
 
 from collections import Counter
@@ -16,9 +16,9 @@ from pathlib import Path
 from pyuvm import uvm_component
 
 from models import Reg
-from models.command_queue import IllegalCommand
+from models.command_queue import IllegalCommand, napot_range
 from tb import coverage_report
-from tb.env.covergroups import MODE_NAMES, Covergroups, empty_counts
+from tb.env.covergroups import MODE_NAMES, Covergroups, empty_counts, hpm_bin, range_name
 from tb.env.cross_bins import context_modes, record_bins, translation_bins, translation_shape
 from tb.env.doorbell import published_commands
 
@@ -105,6 +105,10 @@ class IommuCoverage(uvm_component):
 
     def reg_op(self, op) -> None:
         if not op.write:
+            if op.result is not None and op.size == 8 and (
+                    Reg.IOHPMEVT1 <= op.offset < Reg.IOHPMEVT1 + 8 * 31
+                    or op.offset == Reg.IOHPMCYCLES):
+                self.counts["hpm"][hpm_bin(op.offset, op.result)] += 1
             return
         if op.offset == Reg.CQT:
             self._commands(op.value)
@@ -121,6 +125,12 @@ class IommuCoverage(uvm_component):
                 scope, prpw = f"gv{cmd.gv}.av{cmd.av}.pscv{cmd.pscv}", None
                 if cmd.av and (cmd.gv or cmd.name == "IOTINVAL.VMA"):
                     self.counts["inval_ext"][f"{cmd.name}.nl{cmd.nl}.s{cmd.s}"] += 1
+                    sc = (f"gv{cmd.gv}.pscv{cmd.pscv}" if cmd.name == "IOTINVAL.VMA"
+                          else f"gv{cmd.gv}")
+                    self.counts["inval_nl_s"][f"{cmd.name}.{sc}.nl{cmd.nl}.s{cmd.s}"] += 1
+                    rng = napot_range(cmd) if cmd.s else None
+                    if rng is not None:
+                        self.counts["inval_range"][range_name(rng[1])] += 1
             elif cmd.name.startswith("IODIR"):
                 scope, prpw = f"dv{cmd.dv}", None
             else:
@@ -143,6 +153,18 @@ class IommuCoverage(uvm_component):
         """A guest feature a virtual-IOMMU run exercised through its VMM persona ('pdt',
         'napot', 'dv0': covergroups.VIOMMU_FEATURES)."""
         self.counts["viommu_feature"][(persona, feature)] += 1
+
+    def irq_message(self, source: str, vector: int, delivery: str) -> None:
+        """An interrupt message the DUT sent and the model predicted (the scoreboard tells):
+        its source (cq, fq, pm), msi_cfg_tbl vector, and delivery: sent at the ipsr edge,
+        held while the vector was masked and sent at the unmask, or failed (a bus error, the
+        cause-273 record owed)."""
+        self.counts["msi_irq"][(source, vector, delivery)] += 1
+
+    def ad_update(self, stage: str, bits: str) -> None:
+        """A hardware A/D update the scoreboard accepted: the PTE's stage ('first', 'g') and
+        the bits it set ('A', 'D', 'AD')."""
+        self.counts["ad"][f"{stage}.{bits}"] += 1
 
     def coherence(self, cache_persona: str, mode: str) -> None:
         """The software layer's cache persona (sequences/sw/cache_maintenance.py) and the

@@ -62,6 +62,13 @@ class IommuScoreboard(uvm_component):
         self._irq_due: list = []                      # (vector, addr, data) the model sent
         self._irq_model_seen = 0                      # model.msi.sent entries taken
         self._irq_early: list = []                    # (addr, data) the DUT sent, unmatched
+        self._irq_failed_due: list = []               # (vector, addr, data) the model's failed sends
+        self._irq_failed_early: list = []             # (addr, data) DUT sends that got a bus error
+        self.irq_msi_faults_seen = 0                  # failed messages (each owes a 273 record)
+        self._irq_meta: dict = {}                     # (vector, addr, data) -> [(sources, delivery)]
+        self._irq_releasing = False                   # an msi_vec_ctl write is with the model
+        self.on_irq = None                            # (source, vector, delivery) coverage
+        self.on_ad = None                             # (stage, bits) coverage of A/D updates
         self.irq_msis_seen = 0
         self.inflight: dict = {}                      # seq_no -> Request, accepted, unanswered
         self.cause_on_port = True                     # False: only fault records carry causes
@@ -102,6 +109,7 @@ class IommuScoreboard(uvm_component):
         self.fence_writes_seen = final["fence_writes"]
         self.msi_writes_seen = final["msi_writes"]
         self.irq_msis_seen = final.get("irq_msis", 0)
+        self.irq_msi_faults_seen = final.get("irq_msi_faults", 0)
         self.ad_writes_seen = final.get("ad_writes", 0)
 
     # -- software actions (called by the env's software facade and the register monitor) --
@@ -128,7 +136,7 @@ class IommuScoreboard(uvm_component):
         self.oracle.store64(pa, value)
 
     def reg_op(self, op) -> None:
-        if not op.write and self._irq_early:
+        if not op.write and (self._irq_early or self._irq_failed_early):
             self._irq_settle(final=False)
         if op.offset in (Reg.TR_REQ_CTL, Reg.TR_RESPONSE) and self._debug_op(op):
             return
@@ -146,7 +154,12 @@ class IommuScoreboard(uvm_component):
                 self._last_cqh = None          # the queue may restart at index 0
             if op.offset == Reg.FQCSR:
                 self._fqcsr_write(op.value)
-            self.oracle.write_reg(op.offset, op.value, size=op.size)
+            self._irq_releasing = (Reg.MSI_CFG_TBL <= op.offset < Reg.MSI_CFG_TBL + 0x100
+                                   and op.offset % 16 == 12)
+            try:
+                self.oracle.write_reg(op.offset, op.value, size=op.size)
+            finally:
+                self._irq_releasing = False
             self._note_executed()
             if op.offset == Reg.FQH:
                 self.rec.head_written(self.oracle.model.fq.fqh)
@@ -309,6 +322,8 @@ class IommuScoreboard(uvm_component):
         if not ok:                             # a bus error: nothing was written
             if fq_lo <= addr < fq_hi:
                 self.rec.write_failed(addr)
+            else:
+                self._irq_message_failed(addr, data)
             return
         if fq_lo <= addr < fq_hi:
             self.rec.write(addr, data)
@@ -331,10 +346,11 @@ class IommuScoreboard(uvm_component):
             self._irq_model_seen += 1
 
     def _irq_match(self, addr: int, got: int) -> bool:
-        for i, (_v, a, d) in enumerate(self._irq_due):
+        for i, (v, a, d) in enumerate(self._irq_due):
             if (a, d) == (addr, got):
                 del self._irq_due[i]
                 self.irq_msis_seen += 1
+                self._irq_covered((v, a, d))
                 return True
         return False
 
@@ -353,11 +369,84 @@ class IommuScoreboard(uvm_component):
             return True
         return False
 
+    def watch_msi_failures(self) -> None:
+        """Note each interrupt message the model tried to send and could not (its write hit
+        memory set to fail: the model then writes a cause-273 record): the DUT must get a bus
+        error on the same message and write that record. The model keeps no list of them, so
+        its sender is wrapped here (on this oracle's model only)."""
+        model = getattr(self.oracle, "model", None)
+        if model is None or getattr(model, "_sb_msi_watch", None) is self:
+            return
+        send = model._send_msi
+
+        def send_and_note(vector: int) -> None:
+            n = len(model.msi.sent)
+            addr, data = model.msi.message(vector)
+            sources = self._irq_sources(vector)
+            send(vector)
+            key = (vector, addr, int.from_bytes(data, "little"))
+            if len(model.msi.sent) == n:
+                self._irq_failed_due.append(key)
+                self._irq_meta.setdefault(key, []).append((sources, "failed"))
+            else:
+                delivery = "held" if self._irq_releasing else "sent"
+                self._irq_meta.setdefault(key, []).append((sources, delivery))
+
+        model._send_msi = send_and_note
+        model._sb_msi_watch = self
+
+    def _irq_sources(self, vector: int) -> tuple:
+        """The interrupt sources (cq, fq, pm) whose ipsr bit is set and whose icvec field
+        selects `vector` (the message's cause; all that select it if none is set)."""
+        model = self.oracle.model
+        fields = (("cq", 0, 1), ("fq", 4, 2), ("pm", 8, 4))
+        on = tuple(n for n, sh, bit in fields
+                   if (model.icvec >> sh) & 0xF == vector and model.ipsr & bit)
+        return on or tuple(n for n, sh, _ in fields if (model.icvec >> sh) & 0xF == vector)
+
+    def _irq_covered(self, key: tuple) -> None:
+        """A DUT message matched the model's: its sources, vector and delivery to coverage."""
+        meta = self._irq_meta.get(key)
+        if not meta:
+            return
+        sources, delivery = meta.pop(0)
+        if not meta:
+            del self._irq_meta[key]
+        if self.on_irq is not None:
+            for src in sources:
+                self.on_irq(src, key[0], delivery)
+
+    def _irq_failed_match(self, addr: int, got: int) -> bool:
+        for i, (v, a, d) in enumerate(self._irq_failed_due):
+            if (a, d) == (addr, got):
+                del self._irq_failed_due[i]
+                self.irq_msi_faults_seen += 1
+                self.rec.msi_write_failed(addr)
+                self._irq_covered((v, a, d))
+                return True
+        return False
+
+    def _irq_message_failed(self, addr: int, data: bytes) -> None:
+        """A DUT write that got a bus error outside the fault queue: with interrupts as MSIs,
+        a failed interrupt message (it must be one the model sent into the same failing memory;
+        its 273 record is then owed)."""
+        if self.oracle.model.msi is None or len(data) != 4:
+            return
+        got = int.from_bytes(data, "little")
+        if not self._irq_failed_match(addr, got) and addr in self.oracle.model.msi.addr:
+            self._irq_failed_early.append((addr, got))   # the model may try it a little later
+
     def _irq_settle(self, final: bool) -> list[str]:
         """DUT messages the model has not sent by now (a register read, or the end) fail."""
         self._irq_take_model()
         msi = self.oracle.model.msi
         lines = []
+        for addr, got in self._irq_failed_early:
+            if not self._irq_failed_match(addr, got):
+                lines.append(f"INTERRUPT unexpected MSI write {addr:#x}<-{got:#x} (bus error): "
+                             f"the model sent no such message (ipsr={self.oracle.model.ipsr:#x} "
+                             f"icvec={self.oracle.model.icvec:#x})")
+        self._irq_failed_early.clear()
         for addr, got in list(self._irq_early):
             if self._irq_match(addr, got):
                 self._irq_early.remove((addr, got))
@@ -382,6 +471,9 @@ class IommuScoreboard(uvm_component):
         for v, a, d in self._irq_due:
             out.append(f"INTERRUPT MSI missing: vector {v} message {a:#x}<-{d:#x} (the model "
                        f"sent it; the DUT wrote nothing there)")
+        for v, a, d in self._irq_failed_due:
+            out.append(f"INTERRUPT MSI missing: vector {v} message {a:#x}<-{d:#x} (the model "
+                       f"sent it and got a bus error; the DUT wrote nothing there)")
         return out
 
     def _is_ad_update(self, addr: int, data: bytes) -> bool:
@@ -394,10 +486,27 @@ class IommuScoreboard(uvm_component):
 
     def _ad_write(self, addr: int, data: bytes) -> None:
         self.ad_writes_seen += 1
-        verdict = self.oracle.ad_write(addr, int.from_bytes(data, "little"),
-                                       list(self.inflight.values()))
+        value = int.from_bytes(data, "little")
+        old = self.oracle.mem.read64(addr)
+        stage = self._ad_stage(addr) if self.on_ad is not None else None
+        verdict = self.oracle.ad_write(addr, value, list(self.inflight.values()))
         if not verdict.ok:
             self._fail(verdict.message)
+        elif stage is not None:
+            bits = "".join(b for b, m in (("A", 0x40), ("D", 0x80)) if value & ~old & m)
+            if bits:
+                self.on_ad(stage, bits)
+
+    def _ad_stage(self, pa: int):
+        """'first' or 'g': the stage of the PTE at `pa` on the walk of a request in flight
+        (coverage only; None when no walk reads it)."""
+        for req in self.inflight.values():
+            trace: list = []
+            self.oracle.model.walk(req, trace=trace)
+            for item, _w in trace:
+                if item.pa == pa and item.kind in ("pte1", "pte2"):
+                    return "first" if item.kind == "pte1" else "g"
+        return None
 
     def pending_problems(self) -> list[str]:
         """End of test: what the DUT still owed: fault records (scoreboards/fault_records.py
@@ -444,6 +553,8 @@ class IommuScoreboard(uvm_component):
                 f"{self.fence_writes_seen} IOFENCE.C data writes"
                 + (f", {self.msi_writes_seen} MSI writes" if self.msi_writes_seen else "")
                 + (f", {self.irq_msis_seen} interrupt messages" if self.irq_msis_seen else "")
+                + (f", {self.irq_msi_faults_seen} failed interrupt messages (cause 273)"
+                   if self.irq_msi_faults_seen else "")
                 + (f", {self.ad_writes_seen} A/D updates" if self.ad_writes_seen else "")]
 
 

@@ -51,3 +51,40 @@ def test_mutant_forwarding_iova_is_caught(sim):
     assert n_fail == 1 and "MISMATCH" in fails[0], \
         f"{sim}: the front forwarding the IOVA should fail sv39_translations with a MISMATCH, " \
         f"got {n_pass} passed, {fails}"
+
+
+# riscv_iommu_axi passes every feature parameter of riscv_iommu through (tests/sim/
+# cocotb_axi_features.py works out the capabilities of each build by hand)
+AXI_FEATURES = {"default": {},
+                "all": dict(SVPBMT=1, AMO_HWAD=1, DBG=1, HPM_COUNTERS=8, HPM_WIDTH=40, NL=1, S=1,
+                            MSI_FLAT=1, IGS=2)}
+
+
+@pytest.mark.parametrize("features", list(AXI_FEATURES))
+def test_axi_features(sim, features):
+    bdir = runner.build(sim, TOP, filelist=FILELIST, parameters=AXI_FEATURES[features])
+    n_pass, n_fail, xml = runner.run(sim, bdir, TOP, "tests.sim.cocotb_axi_features", seed=1,
+                                     extra_env={"IOMMU_AXI_FEATURES": features},
+                                     test_dir=bdir / "axi_features" / features)
+    assert (n_pass, n_fail) == (1, 0), _report(sim, xml, n_fail)
+
+
+def test_axi_wrapper_dropping_a_parameter_is_caught(sim):
+    """The broken variant of the pass-through: a wrapper that does not hand HPM_COUNTERS to
+    riscv_iommu builds the IOMMU without HPM, and the all-features test fails on the
+    capabilities it reads (bit 30 missing)."""
+    src = (runner.REPO_ROOT / "rtl" / "riscv_iommu_axi.v").read_text()
+    mutated, n = re.subn(r"\.HPM_COUNTERS\(HPM_COUNTERS\), ", "", src)
+    assert n == 1, f"mutation: expected to drop 1 HPM_COUNTERS connection, dropped {n}"
+    out = runner.BUILD_ROOT / "mutants" / "riscv_iommu_axi_no_hpm.v"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(mutated)
+    sources = [p for p in runner.read_filelist("rtl/riscv_iommu.f")] + [out]
+    bdir = runner.build(sim, TOP, sources=sources, includes=["rtl"],
+                        parameters=AXI_FEATURES["all"])
+    n_pass, n_fail, xml = runner.run(sim, bdir, TOP, "tests.sim.cocotb_axi_features", seed=1,
+                                     extra_env={"IOMMU_AXI_FEATURES": "all"},
+                                     test_dir=bdir / "axi_features" / "mutant")
+    fails = runner.failures(xml)
+    assert n_fail == 1 and "capabilities of the all wrapper build: expected 0x00000df8e1468610, " \
+        "got 0x00000df8a1468610" in fails[0], f"{sim}: got {n_pass} passed, {fails}"

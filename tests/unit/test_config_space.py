@@ -216,3 +216,59 @@ def test_cli_prints_the_table():
     r = subprocess.run([sys.executable, "-m", "sequences.config_space", "--show", "7"],
                        cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert r.stdout.strip() == cs.draw_config(random.Random(7), seed=7).summary()
+
+
+# -- the features the DUT reports (issue 16): drawn only then, and after everything else -----
+def _with(*bits, igs=None):
+    caps = capbits.DEFAULT
+    for b in bits:
+        caps |= 1 << b
+    if igs is not None:
+        caps = caps & ~(3 << capbits.IGS_SHIFT) | igs << capbits.IGS_SHIFT
+    return DutFeatures(caps=Capabilities(caps), name="features")
+
+
+def test_a_dut_without_the_features_draws_none_of_them(default_draw):
+    configs, seen = default_draw
+    for table in ("ad_enable", "persona", "hpm_counters", "msi", "irq"):
+        assert not any(k.startswith(table + "=") for k in seen), table
+    assert all(c.persona == "spec" and not c.hpm and c.irq == "wsi" for c in configs)
+    assert not any(d.ad != "none" or d.msi for c in configs for d in c.devices)
+
+
+def test_the_features_do_not_change_the_rest_of_the_draw():
+    """S/NL and HPM are drawn after the rest: the same seed gives the same directory,
+    devices and run on a DUT that has them (MSI_FLAT changes the DC format and the device
+    mix, AMO_HWAD the misconfigurations: SADE/GADE are none with it, so not those)."""
+    f = _with(capbits.NL, capbits.S, capbits.HPM)
+    for seed in range(1, 30):
+        a = cs.draw_config(random.Random(seed), seed=seed)
+        b = cs.draw_config(random.Random(seed), f, seed=seed)
+        assert b.drawn[:len(a.drawn)] == a.drawn
+        assert [d.did for d in a.devices] == [d.did for d in b.devices]
+
+
+def test_feature_tables_are_drawn_on_a_dut_with_them():
+    f = _with(capbits.AMO_HWAD, capbits.NL, capbits.S, capbits.HPM, capbits.MSI_FLAT,
+              igs=capbits.IGS_BOTH)
+    configs, seen = cs.distribution(N, f)
+    for key in ("ad_enable=sade", "ad_enable=gade", "ad_enable=both", "persona=range-s",
+                "persona=nl-range", "hpm_filter=idt", "hpm_filter=did_dmask",
+                "hpm_preset=near_wrap", "msi=flat", "msi_pte=v0", "msi_pte=mrif", "irq=msi",
+                "irq=wsi"):
+        assert seen[key] >= FEW, f"{key} drawn in {seen[key]} of {N} seeds"
+    # the MSI page tables go to G-stage-only devices of extended-DC configurations
+    msi = [d for c in configs for d in c.devices if d.msi]
+    assert msi and all(d.kind == "g_only" and len(d.msi_ptes) == cs.MSI_FILES for d in msi)
+    # iohpmevt as the spec lays it out: DV_GSCV [61] with DID_GSCID [59:36], IDT [62]
+    c = cs.HpmCounter(8, "idt", value=3)
+    assert c.evt() == 8 | 3 << 36 | 1 << 61 | 1 << 62
+    assert cs.HpmCounter(1, "did_dmask", value=0x23).evt() == 1 | 1 << 15 | 0x23 << 36 | 1 << 61
+    assert cs.HpmCounter(1, "pid", value=5).evt() == 1 | 5 << 16 | 1 << 60
+
+
+def test_nl_range_only_with_nl_and_msi_interrupts_only_with_igs():
+    configs, seen = cs.distribution(100, _with(capbits.S))
+    assert seen["persona=range-s"] and not seen["persona=nl-range"]
+    configs, seen = cs.distribution(50, _with(igs=capbits.IGS_MSI))
+    assert all(c.irq == "msi" for c in configs) and not seen["irq=wsi"]

@@ -119,3 +119,62 @@ def test_pbmt_bins_by_stage():
                         ("pte2", leaf | io))
     assert pbmt_bins(trace) == ["pbmt.both.NC.IO"]
     assert pbmt_bins(_leaf_trace(("dc", 1))) == []
+
+
+# -- issue 16 features: MSI flat outcome, A/D fault, HPM and S range bins ----------------------
+def ext_dc(msiptp_mode=1):
+    """An extended DC (8 doublewords) with iohgatp Sv39x4 and msiptp.MODE (1 = Flat)."""
+    return (Item("dc", 0x1000, 8, 0, (5,)), (1, 8 << 60, 0, 0, msiptp_mode << 60, 0, 0, 0))
+
+
+MSIPTE = (Item("msipte", 0x9000, 2, 0, (3, 0x28000)), (1 | 3 << 1 | 0x3F000 << 10, 0))
+
+
+def test_msi_flat_outcomes():
+    w = Request(did=5, iova=0x2800_0000, ttyp=TTYP.UNTRANSLATED_WRITE)
+    x = Request(did=5, iova=0x2800_0000, ttyp=TTYP.UNTRANSLATED_EXEC)
+    ok = translation_bins(w, [ext_dc(), MSIPTE], Outcome(0x3F00_0000, None), 2, True)
+    assert "msi_flat.translated.write" in ok and "msi_flat.two-stage" not in ok
+    # a first-stage leaf gave the GPA: two stages
+    leaf = (Item("pte1", 0x3000, 1, 0, ()), (0x28000 << 10 | 0xD7,))
+    both = translation_bins(w, [ext_dc(), leaf, MSIPTE], Outcome(0x3F00_0000, None), 2, True)
+    assert {"msi_flat.translated.write", "msi_flat.two-stage"} <= set(both)
+    assert "msi_flat.fault.1" in translation_bins(x, [ext_dc(), MSIPTE], Outcome(None, 1), 2, True)
+    # the PTE's read failed (not in the trace): 261
+    assert "msi_flat.fault.261" in translation_bins(w, [ext_dc()], Outcome(None, 261), 2, True)
+    # not an MSI address: the G-stage translates it (or faults, 23)
+    assert "msi_flat.not-msi" in translation_bins(w, [ext_dc()], Outcome(None, 23), 2, True)
+    # msiptp Off, or a DC fault: no MSI bin
+    assert not [b for b in translation_bins(w, [ext_dc(0)], Outcome(None, 23), 2, True)
+                if b.startswith("msi_flat")]
+    assert not [b for b in translation_bins(w, [ext_dc()], Outcome(None, 259), 2, True)
+                if b.startswith("msi_flat")]
+
+
+def test_ad_fault_only_when_the_leaf_grants_the_access():
+    rd = Request(did=5, iova=0x1000, ttyp=TTYP.UNTRANSLATED_READ)
+    wr = Request(did=5, iova=0x1000, ttyp=TTYP.UNTRANSLATED_WRITE)
+    trace = lambda leaf: [dc(), (Item("pte1", 0x3000, 1, 0, ()), (leaf,))]
+    # V R W U, A=0: a user read faults 13 for A only
+    assert "ad_fault.first" in translation_bins(rd, trace(0x17), Outcome(None, 13), 2, False)
+    # V R U A=1 D=0, written: 15 is the W permission, not A/D
+    assert "ad_fault.first" not in translation_bins(wr, trace(0x53), Outcome(None, 15), 2, False)
+    # V R W U A=1 D=0, written: D needed
+    assert "ad_fault.first" in translation_bins(wr, trace(0x57), Outcome(None, 15), 2, False)
+    # G-stage leaf V R W U A=0 on the final access: 21
+    g = [dc(8), (Item("pte2", 0x4000, 1, 0, ()), (0x17,))]
+    assert "ad_fault.g" in translation_bins(rd, g, Outcome(None, 21, iotval2=0x1000), 2, False)
+
+
+def test_hpm_bins_and_range_names():
+    from tb.env.covergroups import hpm_bin, range_name
+    # iohpmevt: eventID [14:0], DMASK [15], PID_PSCID [35:16], DID_GSCID [59:36], PV_PSCV [60],
+    # DV_GSCV [61], IDT [62], OF [63]
+    assert hpm_bin(0x160, 1) == (1, "none", 0)
+    assert hpm_bin(0x160, 1 | 0x21 << 36 | 1 << 61 | 1 << 63) == (1, "did", 1)
+    assert hpm_bin(0x168, 1 | 1 << 15 | 0x23 << 36 | 1 << 61) == (1, "did.dmask", 0)
+    assert hpm_bin(0x170, 1 | 5 << 16 | 1 << 60) == (1, "pid", 0)
+    assert hpm_bin(0x178, 8 | 3 << 36 | 1 << 61 | 1 << 62) == (8, "gscid", 0)
+    assert hpm_bin(0x180, 7 | 20 << 16 | 1 << 60 | 1 << 62) == (7, "pscid", 0)
+    assert hpm_bin(0x060, 1 << 63 | 5) == ("cycles", "none", 1)
+    assert [range_name(n) for n in (13, 14, 21, 22, 30)] == ["8K", "16K", "2M", "4M", "1G"]

@@ -251,3 +251,34 @@ def test_answered_faults_still_to_be_recorded_count_against_the_room():
            Reg.FQCSR: 1 | 2 | 1 << 9 | 1 << 16,       # fqen, fie, fqof, fqon
            Reg.IPSR: 1 << 1}                          # fip
     assert audit(o.model, got, chk.maybe_overflowed, chk.overflow_certain()) == []
+
+
+# -- a failed interrupt message (the spec's msi_cfg_tbl): cause 273, TTYP 0, iotval = msi_addr_x
+MSI_ADDR = 0x5_0060
+DW0_273 = 273                            # TTYP 0, device_id 0, PV 0, PRIV 0: 0x111
+
+
+def test_a_failed_message_owes_a_273_record_with_its_address():
+    o, chk, fails, _ = setup()
+    chk.msi_write_failed(MSI_ADDR)
+    problems = chk.pending_problems()
+    assert len(problems) == 1 and "first: cause 273 (IOMMU MSI write access fault) " \
+        "iotval=0x50060" in problems[0]
+    write(chk, 0, dw0=DW0_273, iotval=MSI_ADDR, iotval2=0)
+    assert fails == [] and chk.pending_problems() == [] and chk.tail == 1
+
+
+def test_a_273_record_with_ids_or_another_address_fails():
+    o, chk, fails, _ = setup()
+    chk.msi_write_failed(MSI_ADDR)
+    write(chk, 0, dw0=DW0_273 | 5 << 40 | 2 << 34, iotval=MSI_ADDR, iotval2=0)
+    assert len(fails) == 1 and "expected 0x111 (TTYP 0, device_id 0, no process_id)" in fails[0]
+    write(chk, 1, dw0=DW0_273, iotval=MSI_ADDR + 0x10, iotval2=0)
+    assert len(fails) == 2 and "iotval=0x50070 matches no interrupt message that got a bus " \
+        "error" in fails[1]
+
+
+def test_a_failed_message_with_the_queue_full_is_not_owed():
+    o, chk, fails = full_queue()
+    chk.msi_write_failed(MSI_ADDR)
+    assert fails == [] and chk.pending_problems() == []
