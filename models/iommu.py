@@ -333,14 +333,21 @@ class IommuModel:
 
     # -- interrupts as MSIs (docs/design.md, "Interrupts as MSIs") ---------------------------
     def _interrupt_edges(self, before: int) -> None:
-        rising = self.ipsr & ~before
-        if not rising or self.msi is None or self.fctl & FCTL_WSI:
+        if self.msi is None or self.fctl & FCTL_WSI:
             return
-        for bit, shift in IPSR_VECTOR_SHIFT.items():
-            if rising & bit:
-                v = (self.icvec >> shift) & 0xF
-                if self.msi.due(v):
-                    self._send_msi(v)
+        seen = before
+        # A message that fails writes a cause-273 record, which may raise fip in turn: look
+        # again until no bit rises (fip's own failed message finds fip set: no new edge).
+        while True:
+            rising = self.ipsr & ~seen
+            if not rising:
+                return
+            seen |= rising
+            for bit, shift in IPSR_VECTOR_SHIFT.items():
+                if rising & bit:
+                    v = (self.icvec >> shift) & 0xF
+                    if self.msi.due(v):
+                        self._send_msi(v)
 
     def _send_msi(self, vector: int) -> None:
         """The message of `vector`: a 4-byte write of msi_data to msi_addr; a failed write is

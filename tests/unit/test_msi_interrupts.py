@@ -189,3 +189,22 @@ def test_icvec_reset_vector_and_any_address():
     off_fault(iommu)
     assert iommu.msi.sent == [(1, FQ_BASE + 0x800, 0x5)]
     assert mem.read(FQ_BASE + 0x800, 4) == bytes([5, 0, 0, 0])
+
+
+def test_failed_cq_message_raises_fip_whose_message_is_sent():
+    # iommu_registers.adoc, msi_cfg_tbl: a failed interrupt message is reported as a fault
+    # record (cause 273); that record raises ipsr.fip (fie=1), an edge of its own, so fiv's
+    # message goes out: civ = 9 at 0x9000_0100 fails, fiv = 5 at 0xA000_0040 is written.
+    mem, iommu = model()
+    program(iommu, 9, 0x9000_0100, 0xC1)
+    program(iommu, 5, 0xA000_0040, 0x105)
+    iommu.write_reg(Reg.ICVEC, 5 << 4 | 9)             # fiv = 5, civ = 9
+    enable_fq(iommu, log2sz=2)
+    enable_cq(iommu, log2sz=3, cie=True)
+    mem.set_access_fault(0x9000_0000, 0x9000_1000)
+    put_cmd(mem, 0, (0x7F, 0))                         # cmd_ill: cip 0 -> 1, civ's message
+    iommu.write_reg(Reg.CQT, 1, size=4)
+    assert record(mem, 0) == [273, 0, 0x9000_0100, 0]  # record 0: the failed civ message
+    assert iommu.read_reg(Reg.IPSR, 4) == CIP | FIP
+    assert iommu.msi.sent == [(5, 0xA000_0040, 0x105)]
+    assert mem.read(0xA000_0040, 4) == bytes([0x05, 0x01, 0x00, 0x00])
