@@ -23,10 +23,9 @@ DEFAULT = (VERSION_1_0 | 1 << SV39 | 1 << SV48 | 1 << SV39X4 | 1 << SV48X4
 
 # Features the model implements beyond the RTL's default set.
 OPTIONAL = {SV57: "Sv57", SV57X4: "Sv57x4", MSI_FLAT: "MSI_FLAT", SVPBMT: "Svpbmt", DBG: "DBG",
-            HPM: "HPM", NL: "NL", S: "S", AMO_HWAD: "AMO_HWAD"}
+            HPM: "HPM", NL: "NL", S: "S", AMO_HWAD: "AMO_HWAD", ATS: "ATS", T2GPA: "T2GPA"}
 UNIMPLEMENTED = {SV32: "Sv32", SVRSW60T59B: "Svrsw60t59b", SV32X4: "Sv32x4",
-                 AMO_MRIF: "AMO_MRIF", MSI_MRIF: "MSI_MRIF", ATS: "ATS",
-                 T2GPA: "T2GPA", END: "END", QOSID: "QOSID"}
+                 AMO_MRIF: "AMO_MRIF", MSI_MRIF: "MSI_MRIF", END: "END", QOSID: "QOSID"}
 
 
 def _bit(value: int, pos: int) -> bool:
@@ -80,6 +79,8 @@ class Capabilities:
     nl = cached_property(lambda s: _bit(s.value, NL))     # IOTINVAL NL operand (bit 34)
     s = cached_property(lambda s: _bit(s.value, S))       # IOTINVAL S operand (bit 73)
     amo_hwad = cached_property(lambda s: _bit(s.value, AMO_HWAD))
+    ats = cached_property(lambda s: _bit(s.value, ATS))        # ATS, PRI, the PQ, ATS commands
+    t2gpa = cached_property(lambda s: _bit(s.value, T2GPA))
     pd8 = cached_property(lambda s: _bit(s.value, PD8))
     pd17 = cached_property(lambda s: _bit(s.value, PD17))
     pd20 = cached_property(lambda s: _bit(s.value, PD20))

@@ -64,7 +64,7 @@ def test_set_capabilities_changes_the_supported_modes():
     iommu.set_capabilities(capbits.DEFAULT & ~(1 << capbits.SV48))
     assert res(tr(iommu, DID, 0x1000)) == (None, 259)
     with pytest.raises(ValueError, match="model does not implement"):
-        iommu.set_capabilities(capbits.DEFAULT | 1 << capbits.ATS)
+        iommu.set_capabilities(capbits.DEFAULT | 1 << capbits.END)
 
 
 def test_gstage_napot_leaf_is_a_guest_page_fault_without_svnapot():

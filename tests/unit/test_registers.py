@@ -61,15 +61,14 @@ def test_default_capabilities_fields(iommu):
                                   CAPS | CAP_MSI_FLAT, CAPS_NO_PD20, CAPS | 1 << 31,    # DBG
                                   CAPS | 1 << 30,                                       # HPM
                                   CAPS | 1 << 42, CAPS | 1 << 43, CAPS | 3 << 42,        # NL, S
-                                  CAPS | 1 << 24])                                      # AMO_HWAD
+                                  CAPS | 1 << 24,                                       # AMO_HWAD
+                                  CAPS | 1 << 25, CAPS | 3 << 25])                      # ATS, T2GPA
 def test_other_capabilities_accepted(caps):
     iommu = IommuModel(Memory(), capabilities=caps)
     assert iommu.read_reg(Reg.CAPABILITIES) == caps
 
 
 @pytest.mark.parametrize("bit", [
-    25,  # ATS
-    26,  # T2GPA
     27,  # END
     8,   # Sv32
     16,  # Sv32x4
