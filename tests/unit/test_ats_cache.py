@@ -1,0 +1,160 @@
+"""scoreboards/ats_cache.py: what a device's ATC may still hold.
+
+Spec (riscv-iommu, src/iommu_in_memory_queues.adoc "IOMMU PCIe ATS commands"): ATS.INVAL
+completes when the device's Invalidation Completion arrives (or a timeout); software learns it
+from a later IOFENCE.C ("The IOFENCE.C is guaranteed to not complete before all previously
+fetched commands were executed and completed"). IOTINVAL.VMA/GVMA invalidate IOATC entries only
+("IOMMU Page-Table cache invalidation commands"). PCIe ATS: an Invalidation Request without a
+PASID covers every PASID; with a PASID that PASID, and with Global Invalidate also global
+entries. Each expectation below follows from those rules by hand.
+"""
+
+import pytest
+
+from models import IommuModel, Memory, Reg
+from models.ats import AtsCompletion, inval_payload
+from models.command_queue import Command, encode
+from scoreboards.ats_cache import DeviceAtc, Permit
+from tables import CAPS, cmd_iofence, cmd_iotinval, enable_cq, put_cmd
+
+DID = 0x310
+
+
+def sc(addr, size_log2=12, r=True, w=True, x=False, g=False):
+    return AtsCompletion("SC", r=r, w=w, x=x, g=g, addr=addr, size_log2=size_log2)
+
+
+def test_completion_is_usable_until_an_inval_completes():
+    # IOVA 0x4000_1000 -> SPA 0x8_0000_5000 (4 KiB, RW). A translated write to 0x8_0000_5010
+    # is permitted; after ATS.INVAL of the page is fetched it still is (not yet complete); once
+    # a later IOFENCE.C completes it is not, and the finding names the invalidation.
+    atc = DeviceAtc()
+    atc.record_completion(DID, None, 0x4000_1234, sc(0x8_0000_5000))
+    assert atc.permitted(DID, None, 0x4000_1ABC) == {Permit(0x8_0000_5ABC, True, True, False)}
+    assert atc.check_translated(DID, 0x8_0000_5010, "write") is None
+    t = atc.on_ats_inval(DID, None, 0x4000_1000)
+    f = atc.on_fence()
+    assert atc.check_translated(DID, 0x8_0000_5010, "write") is None       # pending
+    atc.fence_completed(f)
+    finding = atc.check_translated(DID, 0x8_0000_5010, "write")
+    assert finding is not None and f"ATS.INVAL #{t} removed" in finding
+    assert atc.permitted(DID, None, 0x4000_1ABC) == frozenset()
+
+
+def test_permissions_are_the_completion_s():
+    # R-only completion: a read is permitted, a write is not (no completion grants it), and an
+    # execute is not (X = 0)
+    atc = DeviceAtc()
+    atc.record_completion(DID, None, 0x1000, sc(0x9000, w=False))
+    assert atc.check_translated(DID, 0x9000, "read") is None
+    assert "no ATS completion" in atc.check_translated(DID, 0x9000, "write")
+    assert "no ATS completion" in atc.check_translated(DID, 0x9000, "exec")
+
+
+def test_no_access_completion_is_not_recorded():
+    atc = DeviceAtc()
+    atc.record_completion(DID, None, 0x1000, AtsCompletion("SC", cause=13))
+    atc.record_completion(DID, None, 0x1000, AtsCompletion("UR", cause=260))
+    assert atc.permitted(DID, None, 0x1000) == frozenset()
+
+
+def test_iotinval_does_not_touch_the_device_atc():
+    # IOTINVAL.VMA (and a fence after it) leave the entry usable: only ATS.INVAL removes it
+    atc = DeviceAtc()
+    atc.record_completion(DID, None, 0x1000, sc(0x9000))
+    assert atc.on_command(Command("IOTINVAL.VMA")) is None
+    atc.fence_completed(atc.on_command(Command("IOFENCE.C")))
+    assert atc.check_translated(DID, 0x9123, "read") is None
+
+
+def test_range_of_the_invalidation():
+    # a 2 MiB completion at IOVA 0x4000_0000 -> 0x8_0020_0000; an 8 KiB ATS.INVAL at
+    # 0x4010_0000 overlaps it (0x4010_0000 is inside [0x4000_0000, 0x4020_0000)): removed.
+    # A 4 KiB entry at 0x4020_0000 (outside) stays.
+    atc = DeviceAtc()
+    atc.record_completion(DID, None, 0x4000_0000, sc(0x8_0020_0000, 21))
+    atc.record_completion(DID, None, 0x4020_0000, sc(0x7000))
+    atc.on_ats_inval(DID, None, 0x4010_0000, 13)
+    atc.fence_completed(atc.on_fence())
+    assert atc.permitted(DID, None, 0x4000_0000) == frozenset()
+    assert atc.check_translated(DID, 0x8_0030_0000, "read") is not None
+    assert atc.check_translated(DID, 0x7FFF, "read") is None
+
+
+def test_pasid_scope():
+    # entries: no PASID, PASID 1, PASID 2 (global). ATS.INVAL with PASID 1, G=0: only PASID 1's.
+    # Then PASID 3 with G=1: PASID 2's global entry too. Then no PASID: the no-PASID entry.
+    atc = DeviceAtc()
+    atc.record_completion(DID, None, 0x1000, sc(0xA000))
+    atc.record_completion(DID, 1, 0x1000, sc(0xB000))
+    atc.record_completion(DID, 2, 0x1000, sc(0xC000, g=True))
+    atc.on_ats_inval(DID, 1, 0x1000)
+    atc.fence_completed(atc.on_fence())
+    assert [bool(atc.permitted(DID, p, 0x1000)) for p in (None, 1, 2)] == [True, False, True]
+    atc.on_ats_inval(DID, 3, 0x1000, g=True)
+    atc.fence_completed(atc.on_fence())
+    assert [bool(atc.permitted(DID, p, 0x1000)) for p in (None, 1, 2)] == [True, False, False]
+    atc.on_ats_inval(DID, None, 0x1000)
+    atc.fence_completed(atc.on_fence())
+    assert atc.permitted(DID, None, 0x1000) == frozenset()
+
+
+def test_inval_without_pasid_covers_every_pasid():
+    atc = DeviceAtc()
+    atc.record_completion(DID, 5, 0x1000, sc(0xB000))
+    atc.on_ats_inval(DID, None, 0x1000)
+    atc.fence_completed(atc.on_fence())
+    assert atc.permitted(DID, 5, 0x1000) == frozenset()
+
+
+def test_other_device_untouched_and_later_completion_survives():
+    # an ATS.INVAL for device 0x311 leaves 0x310's entry; a completion received after the
+    # ATS.INVAL was fetched (a new translation request) is not covered by it
+    atc = DeviceAtc()
+    atc.record_completion(DID, None, 0x1000, sc(0xA000))
+    atc.on_ats_inval(0x311, None, 0x1000)
+    t = atc.on_ats_inval(DID, None, 0x1000)
+    atc.record_completion(DID, None, 0x1000, sc(0xD000))
+    atc.fence_completed(atc.on_fence())
+    assert t == 2
+    assert atc.permitted(DID, None, 0x1000) == {Permit(0xD000, True, True, False)}
+    assert atc.check_translated(DID, 0xA000, "read") is not None
+
+
+def test_fence_before_the_inval_does_not_complete_it():
+    atc = DeviceAtc()
+    atc.record_completion(DID, None, 0x1000, sc(0xA000))
+    f = atc.on_fence()
+    atc.on_ats_inval(DID, None, 0x1000)
+    atc.fence_completed(f)
+    assert atc.check_translated(DID, 0xA000, "read") is None
+
+
+def test_driven_by_the_model_command_queue():
+    # the oracle side fed by IommuModel.on_command: ATS.INVAL (RID 0x310, no PASID, the 4 KiB
+    # page 0x1000) and an IOFENCE.C; the model completes the fence at once (cqh = 3), so the
+    # fence's ticket completes and the entry is gone. The IOTINVAL.VMA between does nothing.
+    mem = Memory()
+    iommu = IommuModel(mem, capabilities=CAPS | 1 << 25)
+    enable_cq(iommu, log2sz=3)
+    atc = DeviceAtc()
+    atc.record_completion(DID, None, 0x1000, sc(0xA000))
+    tickets = []
+    iommu.on_command = lambda cmd: tickets.append((cmd.name, atc.on_command(cmd)))
+    put_cmd(mem, 0, encode(Command("ATS.INVAL", rid=DID, payload=inval_payload(0x1000))))
+    put_cmd(mem, 1, cmd_iotinval())
+    put_cmd(mem, 2, cmd_iofence())
+    iommu.write_reg(Reg.CQT, 3, size=4)
+    assert tickets == [("ATS.INVAL", 1), ("IOTINVAL.VMA", None), ("IOFENCE.C", 1)]
+    assert atc.check_translated(DID, 0xA000, "read") is None          # fence not reported yet
+    assert iommu.read_reg(Reg.CQH, size=4) == 3
+    atc.fence_completed(tickets[2][1])
+    assert atc.check_translated(DID, 0xA000, "read") is not None
+
+
+def test_bad_use():
+    atc = DeviceAtc()
+    with pytest.raises(ValueError, match="aligned"):
+        atc.on_ats_inval(DID, None, 0x1800)
+    with pytest.raises(ValueError, match="access"):
+        atc.check_translated(DID, 0, "rw")
