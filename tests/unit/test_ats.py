@@ -404,3 +404,66 @@ def test_pcie_message_is_not_translated():
     mem, iommu = new_ats()
     host(mem, iommu, pte(SPA, V | R | W | U | A | D))
     assert res(tr(iommu, DID, 0x4, TTYP.PCIE_MSG)) == (None, 260)
+
+
+# =========================================================================== A/D, MSI, HPM
+AMO_HWAD = 1 << 24
+
+
+def test_write_permission_sets_d_with_sade():
+    # SADE=1 (AMO_HWAD): leaf V R W U A, D=0. Granting W lets the device write without the
+    # IOMMU seeing it, so the write walk sets D (bit 7) before the completion: W=1 and the PTE
+    # at FS_L0 + 8 becomes leaf | D. With No Write = 1 nothing is written (A is already 1).
+    from tables import TC_SADE
+    leaf = pte(SPA, V | R | W | U | A)
+    mem, iommu = new_ats(CAPS_ATS | AMO_HWAD)
+    host(mem, iommu, leaf, tc=TC_V | TC_EN_ATS | TC_SADE)
+    assert iommu.ats_translate(AtsRequest(DID, IOVA, no_write=True)).w is False
+    assert mem.read64(FS_L0 + 8) == leaf
+    c = iommu.ats_translate(AtsRequest(DID, IOVA))
+    assert (c.r, c.w) == (True, True)
+    assert mem.read64(FS_L0 + 8) == leaf | D
+
+
+MSIPT = 0x70000
+
+
+def msi_dc(mem, iommu, msipte):
+    # extended DC (MSI_FLAT), G-stage Sv39x4 (empty), MSI mask 0x3 pattern 0x28000: GPA page
+    # 0x28002 is an MSI page, interrupt file 2 -> MSI PTE at MSIPT + 2 * 16
+    setup_dc(mem, iommu, DID, tc=TC_V | TC_EN_ATS, ext=True, iohgatp=atp(SV39X4, 0x40000, 1),
+             msiptp=atp(1, MSIPT), mask=0x3, pattern=0x28000)
+    mem.write64(MSIPT + 0x20, msipte)
+
+
+def test_msi_page_completion():
+    # basic-mode MSI PTE (V, M=3) -> 0x9_1234_5000: like a G-stage PTE with R=W=U=1, X=0: R=W=1,
+    # X=0 even when asked (execute is cause 1, a denied permission here), 4 KiB, Global 0
+    mem, iommu = new_ats(CAPS_ATS | (1 << 22))
+    msi_dc(mem, iommu, pte(0x9_1234_5000, V | 3 << 1))
+    c = iommu.ats_translate(AtsRequest(DID, 0x2800_2ABC))
+    assert (c.status, c.r, c.w, c.x, c.g, c.addr, c.size_log2) == (
+        "SC", True, True, False, False, 0x9_1234_5000, 12)
+
+
+@pytest.mark.parametrize("msipte,want", [(pte(0x9_1234_5000, 3 << 1), ("SC", 262)),   # V=0
+                                         (pte(0x9_1234_5000, V | 1 << 1), ("CA", 263))])  # MRIF
+def test_msi_pte_faults(msipte, want):
+    # MSI PTE not valid: Success with R=W=0; MRIF mode without MSI_MRIF: misconfigured, CA
+    mem, iommu = new_ats(CAPS_ATS | (1 << 22))
+    msi_dc(mem, iommu, msipte)
+    c = iommu.ats_translate(AtsRequest(DID, 0x2800_2ABC))
+    assert (c.status, c.cause, c.r) == (*want, False)
+    assert fqt(iommu) == (1 if want[0] == "CA" else 0)
+
+
+def test_hpm_event_3_counts_ats_translation_requests():
+    # iohpmevt1 = eventID 3 (ATS translation requests), no filter: one per ats_translate,
+    # none for an untranslated request
+    mem, iommu = new_ats(CAPS_ATS | 1 << 30)
+    host(mem, iommu, pte(SPA, V | R | W | U | A | D))
+    iommu.write_reg(Reg.IOHPMEVT1, 3)
+    iommu.ats_translate(AtsRequest(DID, IOVA))
+    iommu.ats_translate(AtsRequest(DID, IOVA, no_write=True))
+    tr(iommu, DID, IOVA)
+    assert iommu.read_reg(Reg.IOHPMCTR1) == 2

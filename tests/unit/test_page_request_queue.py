@@ -253,3 +253,19 @@ def test_page_request_refused_without_ats():
 def test_priv_exec_need_a_pasid():
     with pytest.raises(ValueError, match="PASID"):
         PageRequest(DID, 0x1000, priv=True)
+
+
+def test_pqmf_discards_later_requests_until_cleared():
+    # "While either error bit is set ... the IOMMU discards all subsequent Page Request
+    # messages": with the memory repaired, the next request still gets Response Failure and
+    # pqt stays 0; after W1C pqmf it is queued at index 0
+    mem, iommu = new_pq()
+    mem.set_access_fault(PQ_BASE, PQ_BASE + 0x1000)
+    iommu.page_request(PageRequest(DID, 0x1000, prgi=2))
+    mem.clear_faults()
+    assert iommu.page_request(PageRequest(DID, 0x2000, prgi=3)) == [PrgResponse(DID, None, 3, RF)]
+    assert reg(iommu, Reg.PQT) == 0
+    iommu.write_reg(Reg.PQCSR, PQEN | PIE | PQMF, size=4)
+    assert reg(iommu, Reg.PQCSR) == PQEN | PIE | PQON
+    assert iommu.page_request(PageRequest(DID, 0x2000, prgi=3)) == []
+    assert pq_record(mem, 0) == [DID << 40, 0x2000 | 3 << 3 | 0x5]     # R | L, PRG index 3
