@@ -158,3 +158,19 @@ def test_bad_use():
         atc.on_ats_inval(DID, None, 0x1800)
     with pytest.raises(ValueError, match="access"):
         atc.check_translated(DID, 0, "rw")
+
+
+def test_coherence_oracle_follows_ats_inval_and_fence_completion():
+    # the oracle with ATS: a completion recorded, then ATS.INVAL (RID 0x310, page 0x1000) and
+    # IOFENCE.C queued (indices 0, 1). Until the IOMMU reports the fence complete (cqh = 2) the
+    # entry is usable; after it, a translated read through it is a finding.
+    from oracle_tables import Sw, iofence
+    from scoreboards import CoherenceOracle
+    o = CoherenceOracle(capabilities=CAPS | 1 << 25)
+    sw = Sw(o)
+    o.ats_completion(DID, None, 0x1000, sc(0xA000))
+    sw.queue(encode(Command("ATS.INVAL", rid=DID, payload=inval_payload(0x1000))), iofence())
+    o.commands_done(1)                         # the ATS.INVAL fetched, the fence not complete
+    assert o.check_translated(DID, 0xA000) is None
+    o.commands_done(2)
+    assert "ATS.INVAL #1 removed" in o.check_translated(DID, 0xA000)
