@@ -43,7 +43,8 @@ ICVEC_PMIV_MSI = 0xF00      # and pmiv with HPM
 IPSR_PIP = 8                # capabilities.ATS: the page-request queue's
 ICVEC_PIV = 0x1000          # piv: one writable bit with ATS (two wires)
 ICVEC_PIV_MSI = 0xF000
-IPSR_VECTOR_SHIFT = {IPSR_CIP: 0, IPSR_FIP: 4, IPSR_PMIP: 8, IPSR_PIP: 12}   # ipsr bit -> icvec field
+# ipsr bit -> its icvec field
+IPSR_VECTOR_SHIFT = {IPSR_CIP: 0, IPSR_FIP: 4, IPSR_PMIP: 8, IPSR_PIP: 12}
 CAUSE_MSI_WRITE_ACCESS_FAULT = 273
 
 

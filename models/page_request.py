@@ -31,7 +31,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
+from .causes import Cause, TTYP
+from .device_context import DDT_LEVELS, MODE_BARE, MODE_OFF, PPN_MASK, did_fits, locate_dc
 from .memory import AccessFault, Memory
+from .translate import WalkResult
+from .transaction import Outcome, Request
+from .walk_reader import Fault, WalkReader
 
 RECORD_BYTES = 16
 MSG_CODE_PAGE_REQUEST = 0x04         # PCIe message codes: Page Request
@@ -154,7 +159,8 @@ class PageRequestQueue:
             return PRG_SUCCESS
         return None
 
-    def post(self, mem: Memory, record: tuple[int, int], pa_limit: Optional[int] = None) -> Optional[int]:
+    def post(self, mem: Memory, record: tuple[int, int],
+             pa_limit: Optional[int] = None) -> Optional[int]:
         """Write one record; None if it was written, else the PRG response code its refusal
         calls for (a full queue sets pqof: Success; a failed write sets pqmf: Response Failure)."""
         code = self.refusal()
@@ -166,7 +172,8 @@ class PageRequestQueue:
         addr = self.base + self.pqt * RECORD_BYTES
         try:
             if pa_limit is not None and addr + RECORD_BYTES > pa_limit:
-                raise AccessFault(f"page-request record at {addr:#x} is beyond the physical address space")
+                raise AccessFault(f"page-request record at {addr:#x} is beyond the physical "
+                                  "address space")
             mem.write(addr, b"".join(w.to_bytes(8, "little") for w in record))
         except AccessFault:
             self.pqmf = True
@@ -179,12 +186,6 @@ def handle(model, msg: PageRequest) -> list[PrgResponse]:
     """What `model` (an IommuModel) does with a page request: the record it queues or the
     response it sends, the fault record and the pqcsr/ipsr changes. Returns the PRG responses
     the IOMMU sends ([] or one)."""
-    from .causes import Cause, TTYP
-    from .device_context import DDT_LEVELS, MODE_BARE, MODE_OFF, PPN_MASK, did_fits, locate_dc
-    from .translate import WalkResult
-    from .transaction import Outcome, Request
-    from .walk_reader import Fault, WalkReader
-
     req = Request(did=msg.did, iova=MSG_CODE_PAGE_REQUEST, ttyp=TTYP.PCIE_MSG, pid=msg.pid,
                   priv_s=msg.priv)
 
@@ -195,11 +196,13 @@ def handle(model, msg: PageRequest) -> list[PrgResponse]:
     mode = model.ddtp & 0xF
     if mode == MODE_OFF:
         return refuse(Cause.ALL_INBOUND_DISALLOWED, PRG_RESPONSE_FAILURE)
-    if mode == MODE_BARE or mode not in DDT_LEVELS or not did_fits(msg.did, mode, model.caps.msi_flat):
+    if (mode == MODE_BARE or mode not in DDT_LEVELS
+            or not did_fits(msg.did, mode, model.caps.msi_flat)):
         return refuse(Cause.TTYP_DISALLOWED, PRG_INVALID_REQUEST)
     reader = WalkReader(model.mem.read64, None, None, model.pa_limit)
     try:
-        dc = locate_dc(reader, msg.did, mode, (model.ddtp >> 10) & PPN_MASK, model.caps, model.fctl & 1)
+        dc = locate_dc(reader, msg.did, mode, (model.ddtp >> 10) & PPN_MASK, model.caps,
+                       model.fctl & 1)
     except Fault as f:
         return refuse(f.cause, PRG_RESPONSE_FAILURE)
     if not (dc.en_ats and dc.en_pri):

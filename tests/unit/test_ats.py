@@ -12,7 +12,7 @@ import pytest
 
 from models import Memory, IommuModel, Reg, TTYP
 from models.ats import AtsRequest, decode_range, encode_range
-from tables import (A, CAPS, D, G, G_LEAF, LVL1, OFF, BARE, PC_ENS, PC_SUM, PC_V, PD8, R,
+from tables import (A, CAPS, D, G, G_LEAF, OFF, BARE, PC_ENS, PC_SUM, PC_V, PD8, R,
                     SV39, SV39X4, TC_DTF, TC_EN_ATS, TC_EN_PRI, TC_PDTV, TC_PRPR, TC_T2GPA, TC_V,
                     U, V, W, X, atp, ddtp, enable_fq, map_va, place_pc, pte, record, res,
                     setup_dc, tr)
