@@ -18,9 +18,12 @@ How the model finds the permissions (the spec says what they are, not how to wal
 - R: the request is walked as a read. A read fault ends it (R=W=X=0, or UR/CA); R=0 with W=1
   is a reserved PTE encoding, so a page that is not readable gives no permission at all.
 - W: only when the request asks for write access (No Write = 0): a second walk as a write;
-  W=1 if it succeeds. Asked with No Write = 1, W is 0 (the device asked for read-only). With
-  SADE/GADE this walk sets the D bits, as a write would: the device may then write through the
-  translation without the IOMMU seeing it, so D must be set before the completion goes out.
+  W=1 if it succeeds. Asked with No Write = 1, W is 0: PCIe lets the translation agent ignore
+  NW or answer read-only, the model answers read-only (a checker of another IOMMU should
+  accept W from the tables too). With SADE/GADE this walk sets the D bits, as a write would
+  (PCIe: on a request with NW clear the agent may mark the page dirty): the device may then
+  write through the translation without the IOMMU seeing it, so D is set before the
+  completion goes out.
 - X ("Exe"): only with a PASID whose Execute Requested bit is 1, and only when R is granted
   (the spec: X is granted only if R is also granted and execute was requested): a third walk as
   an execute; X=1 if it succeeds.
