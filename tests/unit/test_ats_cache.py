@@ -174,3 +174,32 @@ def test_coherence_oracle_follows_ats_inval_and_fence_completion():
     assert o.check_translated(DID, 0xA000) is None
     o.commands_done(2)
     assert "ATS.INVAL #1 removed" in o.check_translated(DID, 0xA000)
+
+
+def test_oracle_translated_request_with_t2gpa_follows_gvma():
+    # Translated reads with T2GPA=1 go through the G-stage (spec step 9), so a G-stage leaf
+    # changed without IOTINVAL.GVMA may give the old or the new SPA; after GVMA + IOFENCE.C
+    # completed only the new. DC of device 5: EN_ATS | T2GPA | V, Sv39x4 at 0x40000 (GSCID 3),
+    # first stage Bare. GPA 0x4000_1000: root index 1 -> a 1 GiB leaf; SPAs at 1 GiB alignment.
+    # With T2GPA=0 the same request passes through: its only outcome is the address itself.
+    from models import Outcome, Request, TTYP
+    from oracle_tables import Sw, gvma
+    from scoreboards import CoherenceOracle
+    o = CoherenceOracle(capabilities=CAPS | 3 << 25)
+    sw = Sw(o)
+    o.write_reg(Reg.DDTP, (0x10 << 10) | 2)                       # 1LVL at 0x10000
+    dc = 0x10000 + 5 * 32
+    o.store64(dc + 8, 8 << 60 | 3 << 44 | 0x40)                   # iohgatp Sv39x4 @0x40000
+    o.store64(dc, 1 | 1 << 1 | 1 << 3)                            # V, EN_ATS, T2GPA
+    g_leaf = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x40 | 0x80           # V R W X U A D
+    o.store64(0x40000 + 8, (0x1_4000_0000 >> 12) << 10 | g_leaf)
+    sw.invalidate()
+    r = Request(did=5, iova=0x4000_1234, ttyp=TTYP.TRANSLATED_READ)
+    assert o.outcomes(r) == {Outcome(0x1_4000_1234, None)}
+    o.store64(0x40000 + 8, (0x2_4000_0000 >> 12) << 10 | g_leaf)
+    assert o.outcomes(r) == {Outcome(0x1_4000_1234, None), Outcome(0x2_4000_1234, None)}
+    sw.invalidate(gvma(gv=1, gscid=3))
+    assert o.outcomes(r) == {Outcome(0x2_4000_1234, None)}
+    o.store64(dc, 1 | 1 << 1)                                      # T2GPA=0 (no IODIR yet)
+    sw.invalidate(encode(Command("IODIR.INVAL_DDT")))
+    assert o.outcomes(r) == {Outcome(0x4000_1234, None)}
