@@ -194,24 +194,27 @@ def dc_tc(trace: list) -> int:
     return 0
 
 
-def complete(model, areq: AtsRequest) -> AtsCompletion:
+def complete(model, areq: AtsRequest, side_effects: bool = True) -> AtsCompletion:
     """The completion `model` (an IommuModel) returns for `areq`, with its side effects: the
-    fault record of a UR/CA, the A/D updates of the walks (SADE/GADE)."""
+    fault record of a UR/CA, the A/D updates of the walks (SADE/GADE). side_effects=False:
+    the same answer over current memory, changing nothing (for a checker)."""
     req = areq.as_request()
     trace: list = []
-    result = model.walk(req, trace=trace, ad_cas=model._ad_cas)
+    ad_cas = model._ad_cas if side_effects else None
+    result = model.walk(req, trace=trace, ad_cas=ad_cas)
     out = result.outcome
     if not out.ok:
         status = response_for(out.cause)
         if status == SC:
             return no_access(out.cause)
-        model.report(req, result)
+        if side_effects:
+            model.report(req, result)
         return AtsCompletion(status, cause=int(out.cause))
     w = x = False
     if not areq.no_write:
-        w = model.walk(areq.as_request(TTYP.UNTRANSLATED_WRITE), ad_cas=model._ad_cas).outcome.ok
+        w = model.walk(areq.as_request(TTYP.UNTRANSLATED_WRITE), ad_cas=ad_cas).outcome.ok
     if areq.exec_req:
-        x = model.walk(areq.as_request(TTYP.UNTRANSLATED_EXEC), ad_cas=model._ad_cas).outcome.ok
+        x = model.walk(areq.as_request(TTYP.UNTRANSLATED_EXEC), ad_cas=ad_cas).outcome.ok
     size_log2 = range_log2(trace, out) or 12
     t2gpa = bool(dc_tc(trace) >> 3 & 1)
     addr = (out.gpa if t2gpa else out.pa) & ~((1 << size_log2) - 1)

@@ -18,6 +18,7 @@ API (plain Python; the checker calls it as it sees events):
     atc.on_command(cmd)                                  # either of the above from a Command
     atc.permitted(did, pid, iova)       # frozenset of Permit: what the device may hold for iova
     atc.check_translated(did, addr, access, pid=None) -> Optional[str]   # None: permitted
+    atc.stale(lookup)                   # software findings: entries the tables no longer give
 
 Which entries an Invalidation Request covers (PCIe ATS, the model's reading): the untranslated
 range of the payload (S encoding); without a PASID every entry of the device in the range,
@@ -166,6 +167,29 @@ class DeviceAtc:
                          for e in self._entries
                          if e.revoked_by is None and e.did == did and e.pid == pid
                          and e.covers_iova(iova))
+
+    def stale(self, lookup) -> list[str]:
+        """Software findings: live entries whose translation the tables no longer give.
+        lookup(did, pid, iova, completion) -> the AtsCompletion the IOMMU would return now
+        (changing nothing) to the request that got `completion`. An entry whose range, address or permissions differ (a permission taken away,
+        a page moved or unmapped) stays usable by the device until an ATS.INVAL covering it
+        completes: IOTINVAL alone does not remove it. An entry an ATS.INVAL already covers (not
+        yet complete) is not reported."""
+        out = []
+        for e in self._entries:
+            if e.revoked_by is not None or e.pending is not None:
+                continue
+            c = e.completion
+            now = lookup(e.did, e.pid, e.iova_base, c)
+            same = (now is not None and now.ok and now.addr is not None
+                    and now.size_log2 >= c.size_log2
+                    and now.translate(e.iova_base) == c.addr
+                    and all(a >= b for a, b in zip((now.r, now.w, now.x), (c.r, c.w, c.x))))
+            if not same:
+                out.append(f"{e.describe()} is no longer what the tables give ({now}): the "
+                           f"device may use it until an ATS.INVAL covering IOVA "
+                           f"{e.iova_base:#x} completes (IOTINVAL does not reach a device ATC)")
+        return out
 
     def check_translated(self, did: int, addr: int, access: str = READ,
                          pid: Optional[int] = None) -> Optional[str]:

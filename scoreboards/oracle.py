@@ -13,6 +13,7 @@ from typing import Optional
 
 from models import IommuModel, Memory, Outcome, Reg, Request
 from models.causes import GUEST_PAGE_FAULTS
+from models.ats import AtsRequest, complete as ats_complete
 from models.command_queue import Command
 
 from .ad_updates import AdUpdates
@@ -242,6 +243,14 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
         """None if a Translated request to `addr` may use a completion the device's ATC may
         still hold, else a finding (the ATS.INVAL that removed it, or no completion)."""
         return self.atc.check_translated(did, addr, access, pid)
+
+    def ats_advice(self) -> list[str]:
+        """Software findings: ATS completions a device may still use although the tables (in
+        memory now) no longer give them, and no ATS.INVAL covering them was issued."""
+        def lookup(did, pid, iova, c):
+            areq = AtsRequest(did, iova, pid=pid, priv_s=c.priv, exec_req=c.x, no_write=not c.w)
+            return ats_complete(self.model, areq, side_effects=False)
+        return self.atc.stale(lookup)
 
     @property
     def epoch(self) -> int:

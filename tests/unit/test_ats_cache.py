@@ -203,3 +203,49 @@ def test_oracle_translated_request_with_t2gpa_follows_gvma():
     o.store64(dc, 1 | 1 << 1)                                      # T2GPA=0 (no IODIR yet)
     sw.invalidate(encode(Command("IODIR.INVAL_DDT")))
     assert o.outcomes(r) == {Outcome(0x4000_1234, None)}
+
+
+def test_stale_entries_are_software_findings():
+    # the lookup stands for "what the IOMMU would answer now": the same translation (no
+    # finding), a moved page (finding), write taken away (finding), a bigger page that still
+    # maps the entry's range to the same place with more rights (no finding); an entry with
+    # an ATS.INVAL in flight is not reported
+    atc = DeviceAtc()
+    atc.record_completion(DID, None, 0x1000, sc(0xA000))
+    same = {0x1000: sc(0xA000), 0x2000: sc(0xC000), 0x3000: sc(0xD000, w=False),
+            0x4000: sc(0x0, 21, x=True), 0x5000: sc(0x1000)}
+    atc.record_completion(DID, None, 0x2000, sc(0xB000))
+    atc.record_completion(DID, None, 0x3000, sc(0xD000))
+    atc.record_completion(DID, None, 0x4000, sc(0x4000))
+    atc.record_completion(DID, None, 0x5000, sc(0xE000))
+    atc.on_ats_inval(DID, None, 0x5000)
+    found = atc.stale(lambda did, pid, iova, c: same[iova])
+    assert len(found) == 2
+    assert "IOVA 0x2000" in found[0] and "IOVA 0x3000" in found[1]
+
+
+def test_oracle_ats_advice_after_unmap_without_ats_inval():
+    # host device 5 (oracle_tables: Sv39 at ROOT, EN_ATS set here): VA 0x4000_1000 -> OLD_PA.
+    # The device got that completion; software unmaps (leaf 0) and sends IOTINVAL.VMA + fence
+    # only: the completion is still usable, and advice names it. After ATS.INVAL + fence: none.
+    from oracle_tables import L0, OLD_PA, VA, Sw, map4k, sv39_dc, vma
+    from scoreboards import CoherenceOracle
+    from models.ats import AtsRequest
+    o = CoherenceOracle(capabilities=CAPS | 1 << 25)
+    sw = Sw(o)
+    dc = sv39_dc(o, sw)
+    o.store64(dc, 1 | 1 << 1)                                    # V | EN_ATS
+    map4k(sw)
+    sw.invalidate(encode(Command("IODIR.INVAL_DDT")))
+    c = o.model.ats_translate(AtsRequest(5, VA))
+    assert (c.addr, c.r, c.w) == (OLD_PA, True, True)
+    o.ats_completion(5, None, VA, c)
+    assert o.ats_advice() == []
+    o.store64(L0 + ((VA >> 12) & 0x1FF) * 8, 0)
+    sw.invalidate(vma())
+    advice = o.ats_advice()
+    assert len(advice) == 1 and "IOTINVAL does not reach a device ATC" in advice[0]
+    assert o.check_translated(5, OLD_PA | 0x10, "write") is None   # still permitted
+    sw.invalidate(encode(Command("ATS.INVAL", rid=5, payload=inval_payload(VA))))
+    assert o.ats_advice() == []
+    assert o.check_translated(5, OLD_PA | 0x10, "write") is not None
