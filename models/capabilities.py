@@ -25,8 +25,8 @@ DEFAULT = (VERSION_1_0 | 1 << SV39 | 1 << SV48 | 1 << SV39X4 | 1 << SV48X4
 OPTIONAL = {SV57: "Sv57", SV57X4: "Sv57x4", MSI_FLAT: "MSI_FLAT", SVPBMT: "Svpbmt", DBG: "DBG",
             HPM: "HPM", NL: "NL", S: "S", AMO_HWAD: "AMO_HWAD",
             MSI_MRIF: "MSI_MRIF", AMO_MRIF: "AMO_MRIF", SV32: "Sv32", SV32X4: "Sv32x4",
-            SVRSW60T59B: "Svrsw60t59b", END: "END", QOSID: "QOSID"}
-UNIMPLEMENTED = {ATS: "ATS", T2GPA: "T2GPA"}
+            SVRSW60T59B: "Svrsw60t59b", END: "END", QOSID: "QOSID", ATS: "ATS", T2GPA: "T2GPA"}
+UNIMPLEMENTED: dict[int, str] = {}
 
 
 def _bit(value: int, pos: int) -> bool:
@@ -95,6 +95,8 @@ class Capabilities:
     nl = cached_property(lambda s: _bit(s.value, NL))     # IOTINVAL NL operand (bit 34)
     s = cached_property(lambda s: _bit(s.value, S))       # IOTINVAL S operand (bit 73)
     amo_hwad = cached_property(lambda s: _bit(s.value, AMO_HWAD))
+    ats = cached_property(lambda s: _bit(s.value, ATS))        # ATS, PRI, the PQ, ATS commands
+    t2gpa = cached_property(lambda s: _bit(s.value, T2GPA))
     pd8 = cached_property(lambda s: _bit(s.value, PD8))
     pd17 = cached_property(lambda s: _bit(s.value, PD17))
     pd20 = cached_property(lambda s: _bit(s.value, PD20))

@@ -14,7 +14,8 @@ F_INVAL_DDT, F_INVAL_PDT = 0, 1
 
 @dataclass(frozen=True)
 class Command:
-    name: str             # "IOTINVAL.VMA" | "IOTINVAL.GVMA" | "IOFENCE.C" | "IODIR.INVAL_DDT" | "IODIR.INVAL_PDT"
+    name: str             # "IOTINVAL.VMA" | "IOTINVAL.GVMA" | "IOFENCE.C" | "IODIR.INVAL_DDT" |
+    #                       "IODIR.INVAL_PDT" | "ATS.INVAL" | "ATS.PRGR"
     av: int = 0
     pscv: int = 0
     gv: int = 0
@@ -30,6 +31,13 @@ class Command:
     pid: int = 0
     nl: int = 0           # IOTINVAL NL[34] (capabilities.NL): AV=1 also drops non-leaf PTEs
     s: int = 0            # IOTINVAL S[73] (capabilities.S): AV=1 ADDR is a NAPOT range
+    # ATS.INVAL / ATS.PRGR (capabilities.ATS): PID [31:12] (above), PV [32], DSV [33],
+    # RID [55:40], DSEG [63:56], PAYLOAD [127:64] (the message body, passed on as given)
+    pv: int = 0
+    dsv: int = 0
+    rid: int = 0
+    dseg: int = 0
+    payload: int = 0
 
 
 class IllegalCommand(Exception):
@@ -56,11 +64,15 @@ _NL_BIT, _S_BIT = 34, 73
 _RSVD_IOTINVAL = _mask((11, 11), (43, 35), (72, 60), (127, 126))
 _RSVD_IOFENCE = _mask((31, 14), (127, 126))
 _RSVD_IODIR = _mask((11, 10), (32, 32), (39, 34), (127, 64))
+_RSVD_ATS = _mask((11, 10), (39, 34))
+F_ATS_INVAL, F_ATS_PRGR = 0, 1
 
 
-def decode(dw0: int, dw1: int, fctl_wsi: int, *, nl: bool = False, s: bool = False) -> Command:
+def decode(dw0: int, dw1: int, fctl_wsi: int, *, nl: bool = False, s: bool = False,
+           ats: bool = False) -> Command:
     """One command; `nl` and `s` are capabilities.NL and capabilities.S (without them bits 34
-    and 73 of IOTINVAL are reserved)."""
+    and 73 of IOTINVAL are reserved); `ats` is capabilities.ATS (without it the ATS commands
+    are unsupported: cmd_ill)."""
     cmd = dw1 << 64 | dw0
     opcode, func3 = bits(cmd, 6, 0), bits(cmd, 9, 7)
     if opcode == OP_IOTINVAL and func3 in (F_VMA, F_GVMA):
@@ -97,8 +109,14 @@ def decode(dw0: int, dw1: int, fctl_wsi: int, *, nl: bool = False, s: bool = Fal
         if func3 == F_INVAL_PDT and not c.dv:
             raise IllegalCommand("IODIR.INVAL_PDT with DV=0", "iodir.pdt_dv0")
         return c
-    if opcode == OP_ATS:
+    if opcode == OP_ATS and not ats:
         raise IllegalCommand("ATS command while capabilities.ATS is 0", "ats")
+    if opcode == OP_ATS and func3 in (F_ATS_INVAL, F_ATS_PRGR):
+        if cmd & _RSVD_ATS:
+            raise IllegalCommand("ATS command with a reserved bit set", "ats.reserved")
+        return Command("ATS.INVAL" if func3 == F_ATS_INVAL else "ATS.PRGR",
+                       pid=bits(cmd, 31, 12), pv=bits(cmd, 32, 32), dsv=bits(cmd, 33, 33),
+                       rid=bits(cmd, 55, 40), dseg=bits(cmd, 63, 56), payload=dw1)
     raise IllegalCommand(f"reserved opcode {opcode} / func3 {func3}", "opcode")
 
 
@@ -114,6 +132,10 @@ def encode(c: Command) -> tuple[int, int]:
     elif c.name.startswith("IODIR"):
         v = (OP_IODIR | (F_INVAL_PDT if c.name.endswith("PDT") else F_INVAL_DDT) << 7
              | c.pid << 12 | c.dv << 33 | c.did << 40)
+    elif c.name in ("ATS.INVAL", "ATS.PRGR"):
+        v = (OP_ATS | (F_ATS_PRGR if c.name == "ATS.PRGR" else F_ATS_INVAL) << 7
+             | c.pid << 12 | c.pv << 32 | c.dsv << 33 | c.rid << 40 | c.dseg << 56
+             | c.payload << 64)
     else:
         raise ValueError(f"unknown command name {c.name!r}")
     return v & (2**64 - 1), v >> 64

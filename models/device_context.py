@@ -100,10 +100,17 @@ def dc_misconfigured(dc: DeviceContext, caps: Capabilities, fctl_be: int, extend
         return "reserved bit set in ta"
     if bits(dc.fsc, 59, 44):
         return "reserved bit set in fsc"
-    if dc.en_ats or dc.en_pri or dc.prpr:
+    # DC checks 2-7 (the ATS controls), in the spec's order
+    if not caps.ats and (dc.en_ats or dc.en_pri or dc.prpr):
         return "EN_ATS/EN_PRI/PRPR set but capabilities.ATS is 0"
-    if dc.t2gpa:
-        return "T2GPA set but capabilities.T2GPA is 0 (and EN_ATS is 0)"
+    if not dc.en_ats and (dc.t2gpa or dc.en_pri):
+        return "T2GPA or EN_PRI set with EN_ATS=0"
+    if not dc.en_pri and dc.prpr:
+        return "PRPR set with EN_PRI=0"
+    if dc.t2gpa and not caps.t2gpa:
+        return "T2GPA set but capabilities.T2GPA is 0"
+    if dc.t2gpa and dc.gmode == 0:
+        return "T2GPA set with iohgatp.MODE Bare"
     if dc.pdtv:
         if dc.fsc_mode not in caps.pd_modes():
             return f"pdtp.MODE {dc.fsc_mode} is reserved or unsupported"

@@ -7,18 +7,21 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
+from . import ats
 from . import capabilities as capbits
+from . import page_request
 from . import debug_translation as dbg
 from . import msi_mrif
 from . import hpm as hpm_events
 from .hpm import Hpm
 from .capabilities import Capabilities
-from .causes import REPORTED_DESPITE_DTF, WRITE, Cause
+from .causes import REPORTED_DESPITE_DTF, TTYP, WRITE, Cause
 from .command_queue import Command, IllegalCommand, decode
 from .endian import native_trace
 from .fault_queue import FaultQueue, fault_record
 from .memory import AccessFault, Memory
 from .msi_interrupts import MsiTable
+from .page_request import PageRequest, PageRequestQueue, PrgResponse
 from .registers import Reg, locate
 from .translate import WalkResult, translate_request
 from .transaction import Outcome, Request
@@ -40,7 +43,11 @@ ICVEC_PMIV = 0x100          # pmiv: one writable bit with HPM (two wires)
 FCTL_WSI = 0x2
 ICVEC_MASK_MSI = 0xFF       # IGS=MSI/BOTH: civ and fiv select any of the 16 vectors
 ICVEC_PMIV_MSI = 0xF00      # and pmiv with HPM
-IPSR_VECTOR_SHIFT = {IPSR_CIP: 0, IPSR_FIP: 4, IPSR_PMIP: 8}   # ipsr bit -> its icvec field
+IPSR_PIP = 8                # capabilities.ATS: the page-request queue's
+ICVEC_PIV = 0x1000          # piv: one writable bit with ATS (two wires)
+ICVEC_PIV_MSI = 0xF000
+# ipsr bit -> its icvec field
+IPSR_VECTOR_SHIFT = {IPSR_CIP: 0, IPSR_FIP: 4, IPSR_PMIP: 8, IPSR_PIP: 12}
 CAUSE_MSI_WRITE_ACCESS_FAULT = 273
 
 
@@ -75,6 +82,15 @@ class IommuModel:
         self.cqen = self.cie = False
         self.cq_errors = 0          # cqmf | cmd_to | cmd_ill | fence_w_ip bits of cqcsr
         self.fq = FaultQueue()
+        self.pq = PageRequestQueue()              # capabilities.ATS (registers read 0 without)
+        # Messages the IOMMU sent to devices, in order: ats.InvalidationRequest (ATS.INVAL),
+        # page_request.PrgResponse (ATS.PRGR and the IOMMU's own responses to page requests).
+        self.device_messages: list = []
+        # Whether a device answers an Invalidation Request before the protocol's timeout
+        # (docs/design.md, "ATS, PRI and T2GPA"): by default at once; a test may model a device
+        # that never answers. A timed-out one makes the next IOFENCE.C set cmd_to.
+        self.ats_inval_answered: Callable[[ats.InvalidationRequest], bool] = lambda m: True
+        self._ats_timed_out = False
         self.ipsr = 0
         self.icvec = ICVEC_RESET
         self.tr_req_iova = self.tr_req_ctl = self.tr_response = 0     # capabilities.DBG
@@ -101,6 +117,8 @@ class IommuModel:
         self.cqb &= self.ppn_field | LOG2SZ_FIELD
         self.fq.fqb &= self.ppn_field | LOG2SZ_FIELD
         self.iommu_qosid &= self._qosid_mask() if self.caps.qosid else 0
+        self.pq.pqb &= self.ppn_field | LOG2SZ_FIELD
+        self.icvec &= self._icvec_mask()
 
     def _set_igs(self) -> None:
         """capabilities.IGS: fctl.WSI reads 1 with WSI only, resets to 0 (MSI) otherwise and is
@@ -116,8 +134,10 @@ class IommuModel:
 
     def _icvec_mask(self) -> int:
         if self.caps.igs == capbits.IGS_WSI:
-            return ICVEC_MASK | (ICVEC_PMIV if self.hpm else 0)
-        return ICVEC_MASK_MSI | (ICVEC_PMIV_MSI if self.hpm else 0)
+            return (ICVEC_MASK | (ICVEC_PMIV if self.hpm else 0)
+                    | (ICVEC_PIV if self.caps.ats else 0))
+        return (ICVEC_MASK_MSI | (ICVEC_PMIV_MSI if self.hpm else 0)
+                | (ICVEC_PIV_MSI if self.caps.ats else 0))
 
     def set_qosid_widths(self, rcid_bits: int, mcid_bits: int) -> None:
         """An IOMMU whose RCID and MCID are `rcid_bits` and `mcid_bits` wide (its choice, 0..12):
@@ -203,6 +223,8 @@ class IommuModel:
                 Reg.TR_RESPONSE: self.tr_response} if self.caps.dbg else {}),
             **({Reg.IOMMU_QOSID: self.iommu_qosid} if self.caps.qosid else {}),
             **(self._hpm_regs() if self.hpm is not None else {}),
+            **({Reg.PQB: self.pq.pqb, Reg.PQH: self.pq.pqh, Reg.PQT: self.pq.pqt,
+                Reg.PQCSR: self.pq.csr()} if self.caps.ats else {}),
         }.get(base, 0) if not (self.msi is not None and Reg.MSI_CFG_TBL <= base) \
             else self.msi.read(base)
 
@@ -264,8 +286,11 @@ class IommuModel:
             fq.fqen, fq.fie = fqen, bool(value & FQCSR_FIE)
             self._update_ipsr()
         elif base == Reg.IPSR:
-            self.ipsr &= ~(value & (IPSR_CIP | IPSR_FIP | (IPSR_PMIP if self.hpm else 0)))
+            self.ipsr &= ~(value & (IPSR_CIP | IPSR_FIP | (IPSR_PMIP if self.hpm else 0)
+                                    | (IPSR_PIP if self.caps.ats else 0)))
             self._update_ipsr()
+        elif self.caps.ats and base in (Reg.PQB, Reg.PQH, Reg.PQCSR):
+            self._write_pq(base, value)
         elif base == Reg.ICVEC:
             self.icvec = value & self._icvec_mask()
         elif base == Reg.FCTL:
@@ -286,6 +311,19 @@ class IommuModel:
                 self._debug_translate()
         # capabilities, fctl, cqh, fqt and registers of absent features: read-only / ignored
 
+    def _write_pq(self, base: int, value: int) -> None:
+        """pqb (ignored while pqen=1; a write sets pqh to 0, as fqb's), pqh, pqcsr."""
+        pq = self.pq
+        if base == Reg.PQB:
+            if not pq.pqen:
+                pq.pqb = value & (self.ppn_field | LOG2SZ_FIELD)
+                pq.pqh = 0
+        elif base == Reg.PQH:
+            pq.pqh = value & (pq.entries - 1)
+        else:
+            pq.write_csr(value)
+            self._update_ipsr()
+
     def _write_hpm(self, base: int, value: int) -> None:
         h = self.hpm
         if base == Reg.IOCOUNTINH:
@@ -297,12 +335,15 @@ class IommuModel:
         elif Reg.IOHPMEVT1 <= base < Reg.TR_REQ_IOVA:
             h.write_evt((base - Reg.IOHPMEVT1) // 8 + 1, value)
 
-    def _update_ipsr(self, new_record: bool = False) -> None:
+    def _update_ipsr(self, new_record: bool = False, new_pq_record: bool = False) -> None:
         """ipsr bits are set while their condition holds (a W1C does not clear them then)."""
         if self.cie and self.cq_errors:
             self.ipsr |= IPSR_CIP
         if self.fq.fie and (self.fq.fqmf or self.fq.fqof or new_record):
             self.ipsr |= IPSR_FIP
+        pq = self.pq
+        if self.caps.ats and pq.pie and (pq.pqmf or pq.pqof or new_pq_record):
+            self.ipsr |= IPSR_PIP
 
     @_edges
     def record_observed(self, index: int) -> None:
@@ -379,11 +420,20 @@ class IommuModel:
             try:
                 order = self._order()
                 cmd = decode(int.from_bytes(raw[:8], order), int.from_bytes(raw[8:], order),
-                             (self.fctl >> 1) & 1, nl=self.caps.nl, s=self.caps.s)
+                             (self.fctl >> 1) & 1, nl=self.caps.nl, s=self.caps.s,
+                             ats=self.caps.ats)
             except IllegalCommand:
                 self._cq_error(CQCSR_CMD_ILL)
                 return
+            if cmd.name.startswith("ATS."):
+                self._ats_command(cmd)
             if cmd.name == "IOFENCE.C":
+                if self._ats_timed_out:
+                    # an earlier ATS.INVAL timed out: cmd_to, cqh stays on the fence (the
+                    # timeout is reported once; run again, the fence completes)
+                    self._ats_timed_out = False
+                    self._cq_error(CQCSR_CMD_TO)
+                    return
                 if cmd.av:
                     try:
                         self._implicit_write(cmd.addr, cmd.data.to_bytes(4, self._order()))
@@ -397,6 +447,20 @@ class IommuModel:
             if self.on_command is not None:
                 self.on_command(cmd)
             self.cqh = (self.cqh + 1) % self._cq_entries()
+
+    def _ats_command(self, cmd: Command) -> None:
+        """ATS.INVAL sends an Invalidation Request and completes when the device answers (at
+        once in the model, or times out: self.ats_inval_answered); ATS.PRGR sends a PRG
+        response. Either goes to self.device_messages."""
+        did = cmd.dseg << 16 | cmd.rid if cmd.dsv else cmd.rid
+        pid = cmd.pid if cmd.pv else None
+        if cmd.name == "ATS.INVAL":
+            msg = ats.InvalidationRequest(did, pid, cmd.payload)
+            if not self.ats_inval_answered(msg):
+                self._ats_timed_out = True
+        else:
+            msg = PrgResponse(did, pid, (cmd.payload >> 32) & 0x1FF, (cmd.payload >> 44) & 0xF)
+        self.device_messages.append(msg)
 
     def _implicit_read(self, pa: int, n: int) -> bytes:
         """An implicit read of the IOMMU: beyond the physical address space it is an access
@@ -503,12 +567,33 @@ class IommuModel:
             # The spec names no cause for a failed notice MSI: reported as the IOMMU's own
             # MSIs are (273, TTYP 0, iotval = the address); the MSI itself was recorded.
             written = self.fq.post(self.mem, (CAUSE_MSI_WRITE_ACCESS_FAULT, 0, addr, 0),
-                                   self.pa_limit)
+                                   self.pa_limit, self._order())
             self._update_ipsr(new_record=written)
             return msi_mrif.MsiWrite(out, msi_mrif.RECORDED, identity, update, None)
         notice = (addr, int.from_bytes(payload, "little"))
         self.notices.append(notice)
         return msi_mrif.MsiWrite(out, msi_mrif.RECORDED, identity, update, notice)
+
+    def ats_translate(self, areq: "ats.AtsRequest") -> "ats.AtsCompletion":
+        """A PCIe ATS Translation Request: the completion the IOMMU returns (models/ats.py).
+        A UR/CA is reported in the fault queue; a Success never is."""
+        if not self.caps.ats:
+            raise ValueError("ats_translate: capabilities.ATS is 0 (use translate(): cause 260)")
+        completion = ats.complete(self, areq)
+        if self.hpm is not None:         # event 3 (its walks count no events 4..8)
+            t, _ = hpm_events.request_events(areq.as_request(), [])
+            self.hpm.event(hpm_events.ATS_REQ, t, 1)
+        return completion
+
+    @_edges
+    def page_request(self, msg: PageRequest) -> list[PrgResponse]:
+        """A PCIe "Page Request" / "Stop Marker" message: queued in the page-request queue, or
+        answered by the IOMMU (models/page_request.py). Returns the PRG responses sent."""
+        if not self.caps.ats:
+            raise ValueError("page_request: capabilities.ATS is 0 (no PRI)")
+        responses = page_request.handle(self, msg)
+        self.device_messages.extend(responses)
+        return responses
 
     @_edges
     def count(self, req: Request, trace: list) -> None:
@@ -527,6 +612,8 @@ class IommuModel:
             return False
         if result.dtf and int(out.cause) not in REPORTED_DESPITE_DTF:
             return False
+        if int(req.ttyp) == TTYP.PCIE_ATS and ats.response_for(out.cause) == ats.SC:
+            return False           # an ATS request answered Success (R=W=0): no record
         written = self.fq.post(self.mem, fault_record(req, out), self.pa_limit, self._order())
         self._update_ipsr(new_record=written)
         return written

@@ -76,15 +76,22 @@ def _translate_with_dc(req: Request, dc, caps: Capabilities, reader: WalkReader,
                        fctl: int = 0) -> Outcome:
     ttyp = int(req.ttyp)
     pid = req.pid
-    # Step 7: ATS is not implemented, so EN_ATS is 0 in every valid DC.
-    if ttyp in TRANSLATED or ttyp == TTYP.PCIE_ATS:
+    # Step 7: translated and ATS translation requests need DC.tc.EN_ATS (a valid DC has
+    # EN_ATS=0 without capabilities.ATS); PCIe messages are not translated (page requests:
+    # models/page_request.py), nor are reserved/custom types.
+    if (ttyp in TRANSLATED or ttyp == TTYP.PCIE_ATS) and not dc.en_ats:
         raise _fault(Cause.TTYP_DISALLOWED)
     if pid is not None and not dc.pdtv:
         raise _fault(Cause.TTYP_DISALLOWED)
     if pid is not None and dc.fsc_mode and pid >> PD_PID_BITS[dc.fsc_mode]:
         raise _fault(Cause.TTYP_DISALLOWED)
-    if ttyp not in UNTRANSLATED:
+    if ttyp not in UNTRANSLATED and ttyp not in TRANSLATED and ttyp != TTYP.PCIE_ATS:
         raise _fault(Cause.TTYP_DISALLOWED)
+    # Step 8: a Translated request with T2GPA=0 carries an SPA: done, no checks.
+    translated_gpa = ttyp in TRANSLATED
+    if translated_gpa and not dc.t2gpa:
+        return Outcome(req.iova, None)
+    # An ATS translation request is walked as a read (models/ats.py probes W and X).
     access = page_walk.EXEC if ttyp in EXEC else page_walk.WRITE if ttyp in WRITE else page_walk.READ
     supervisor = req.priv_s and pid is not None      # no process_id => User
     gxl = (fctl >> 2) & 1
@@ -130,9 +137,12 @@ def _translate_with_dc(req: Request, dc, caps: Capabilities, reader: WalkReader,
         def pdt_gpa(a):
             return implicit(a, Cause.PDT_LOAD_ACCESS_FAULT, Cause.PDT_DATA_CORRUPTION)
 
-    # Steps 10-16: choose the first-stage table.
+    # Steps 10-16: choose the first-stage table. Step 9 (Translated with T2GPA=1): the IOVA
+    # is a GPA, the first stage is Bare (T2GPA=1 needs a G-stage: a DC check).
     fs_mode, fs_ppn, pscid, sum_ = 0, 0, 0, False
-    if not dc.pdtv:
+    if translated_gpa:
+        pass
+    elif not dc.pdtv:
         fs_mode, fs_ppn, pscid = dc.fsc_mode, dc.fsc_ppn, dc.pscid
     else:
         if pid is None and dc.dpe:

@@ -93,7 +93,7 @@ class Cleaning:
             a = base + CQ_ENTRY * i
             try:
                 cmds.append(decode(view.read64(a), view.read64(a + 8), m.fctl >> 1 & 1,
-                                   nl=m.caps.nl, s=m.caps.s))
+                                   nl=m.caps.nl, s=m.caps.s, ats=m.caps.ats))
             except IllegalCommand:
                 pass
             i = (i + 1) % entries
@@ -184,7 +184,7 @@ class Cleaning:
         try:
             what = describe_cmd(decode(view.read64(pa), view.read64(pa + 8),
                                        self.model.fctl >> 1 & 1, nl=self.model.caps.nl,
-                                       s=self.model.caps.s))
+                                       s=self.model.caps.s, ats=self.model.caps.ats))
         except IllegalCommand:
             what = "an illegal command"
         return f"command-queue entry {index} @{pa:#x} ({what} as software wrote it)"
@@ -193,6 +193,7 @@ class Cleaning:
         dw0, dw1 = self.mem.read64(pa), self.mem.read64(pa + 8)
         try:
             return describe_cmd(decode(dw0, dw1, self.model.fctl >> 1 & 1,
-                                       nl=self.model.caps.nl, s=self.model.caps.s))
+                                       nl=self.model.caps.nl, s=self.model.caps.s,
+                                       ats=self.model.caps.ats))
         except IllegalCommand:
             return f"{dw0:#x} {dw1:#x}, an illegal command"

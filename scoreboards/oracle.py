@@ -13,10 +13,12 @@ from typing import Optional
 
 from models import IommuModel, Memory, Outcome, Reg, Request
 from models.causes import GUEST_PAGE_FAULTS
+from models.ats import AtsRequest, complete as ats_complete
 from models.command_queue import Command
 
 from .ad_updates import AdUpdates
 from .advice import Advice
+from .ats_cache import DeviceAtc
 from .cleaning import Cleaning
 from .fills import StructuralReaders
 from .history import History
@@ -71,6 +73,10 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
         self._replay_memo: dict = {}
         self._order = 0                  # completed invalidations, in queue order
         self._pending: list = []         # [index, Command, doorbell time, fence no or 0]
+        # The devices' ATCs (capabilities.ATS; scoreboards/ats_cache.py): fed by the ATS.INVAL
+        # and IOFENCE.C fetched, and by ats_completion(); _atc_fences: fence no -> its ticket.
+        self.atc = DeviceAtc()
+        self._atc_fences: dict[int, int] = {}
         self._updates: list[Update] = []
         self._findings: list[Finding] = []
         self.max_history = 0
@@ -199,6 +205,9 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
         if cmd.name == FENCE:
             self._fences += 1
             fence = self._fences
+        ticket = self.atc.on_command(cmd)
+        if fence:
+            self._atc_fences[fence] = ticket
         self._pending.append([self.model.cqh, cmd, self._t, fence])
 
     def commands_done(self, cqh: int) -> None:
@@ -216,11 +225,32 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
         self._rec_gen += 1
         done, self._pending = self._pending[:last + 1], self._pending[last + 1:]
         fence = done[-1][3]
+        for _, _, _, f in done:          # the ATS.INVALs before a completed fence are complete
+            if f in self._atc_fences:
+                self.atc.fence_completed(self._atc_fences.pop(f))
         for _, cmd, doorbell, _ in done:
             if cmd.name in INVALIDATIONS:
                 self._t += 1
                 self._complete(scope_of(cmd), doorbell, fence)
         self._account(recount=True)
+
+    def ats_completion(self, did: int, pid, iova: int, completion) -> None:
+        """A device received this ATS completion (models.ats.AtsCompletion) for `iova`: its
+        ATC may use it until an ATS.INVAL covering it completed (scoreboards/ats_cache.py)."""
+        self.atc.record_completion(did, pid, iova, completion)
+
+    def check_translated(self, did: int, addr: int, access: str = "read", pid=None):
+        """None if a Translated request to `addr` may use a completion the device's ATC may
+        still hold, else a finding (the ATS.INVAL that removed it, or no completion)."""
+        return self.atc.check_translated(did, addr, access, pid)
+
+    def ats_advice(self) -> list[str]:
+        """Software findings: ATS completions a device may still use although the tables (in
+        memory now) no longer give them, and no ATS.INVAL covering them was issued."""
+        def lookup(did, pid, iova, c):
+            areq = AtsRequest(did, iova, pid=pid, priv_s=c.priv, exec_req=c.x, no_write=not c.w)
+            return ats_complete(self.model, areq, side_effects=False)
+        return self.atc.stale(lookup)
 
     @property
     def epoch(self) -> int:

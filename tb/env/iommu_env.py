@@ -153,10 +153,12 @@ class IommuEnv(uvm_env):
         except ValueError as e:
             self.sb._fail(f"CAPABILITIES {caps:#x} cannot be modelled: {e}")
         self.features.caps = Capabilities(self.checker.caps_value, svnapot=cfg.svnapot)
-        if (self.checker.caps_value >> capbits.IGS_SHIFT) & 3 == capbits.IGS_BOTH:
-            # fctl.WSI's reset value is the DUT's choice (UNSPECIFIED): the model takes the one
-            # read (WSI is fctl's one writable bit with IGS=BOTH)
-            self.checker.write_reg(Reg.FCTL, fctl & 0x2, 4)
+        if fctl & 0x7:
+            # fctl's reset value is the DUT's choice where a bit is writable (WSI with
+            # IGS=BOTH, BE with END, GXL with both 32- and 64-bit G-stages; UNSPECIFIED in the
+            # spec): the model takes the one read. Read-only bits ignore the write, so a DUT
+            # that reports another read-only value is still caught by the register checks.
+            self.checker.write_reg(Reg.FCTL, fctl & 0x7, 4)
         if not cfg.svnapot:
             line += "; no Svnapot (profile)"
         if cfg.capabilities is not None:
