@@ -128,7 +128,10 @@ def test_ctrl_c_stops_every_simulator_and_prints_the_partial_summary(tmp_path, j
                 pass
     assert p.returncode == code, text
     assert re.search(r"\n1 passed, 0 failed, 0 sequence, 0 skipped in .*; 2 not run", text), text
-    assert "Traceback" not in text and len(text.splitlines()) < 40, text
+    # no traceback, no noise from the stopped processes: the summary's own lines only (its
+    # coverage lines grow with the coverage items, one per item, and are not counted)
+    lines = [ln for ln in text.splitlines() if not ln.startswith(("coverage ", "covergroup "))]
+    assert "Traceback" not in text and len(lines) < 25, text
     assert (out / "exit-code").read_text() == f"{code}\n"
     time.sleep(0.5)
     assert processes_under(tmp_path) == []

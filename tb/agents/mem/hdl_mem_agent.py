@@ -68,7 +68,8 @@ class HdlMemAgent(uvm_component):
         raise RuntimeError("delay_reads needs the AxiRam memory agent (IOMMU_MEMORY=axiram): "
                            "the HDL memory answers reads without Python")
 
-    def attach(self, dut, stall: float = 0.0, rng: random.Random | None = None) -> None:
+    def attach(self, dut, stall: float = 0.0, rng: random.Random | None = None,
+               clock_ns: float = 10.0) -> None:
         u = hdl_memory(dut)
         if u is None:
             raise RuntimeError(f"IommuEnvCfg.memory='hdl' needs a build of iommu_fast_top or "
