@@ -32,7 +32,7 @@ from collections import deque
 
 from pyuvm import uvm_component, uvm_subscriber
 
-from models import Outcome, Reg
+from models import Cause, Outcome, Reg
 from models import debug_translation as dbg
 from models.transaction import PBMT_NAMES
 from models.fault_queue import RECORD_BYTES
@@ -195,7 +195,14 @@ class IommuScoreboard(uvm_component):
         if op.offset == Reg.TR_RESPONSE and not op.write and getattr(self, "_debug", None):
             req, ctl, permitted, variants, max_log2 = self._debug
             self._debug = None
+            # an MRIF-mode MSI PTE answers the debug interface with fault 260 (iommu_debug.adoc;
+            # the model's _debug_translate does the same), not with the MRIF target
             permitted = permitted | self.oracle.outcomes(req)
+            if any(o.mrif is not None for o in permitted):
+                permitted = {Outcome(None, Cause.TTYP_DISALLOWED) if o.mrif is not None else o
+                             for o in permitted}
+                dtf = self.oracle.model.walk(req).dtf        # the record follows DC.tc.DTF
+                variants = _merge(variants, {int(Cause.TTYP_DISALLOWED): frozenset({(0, dtf)})})
             self.checked += 1
             if self.oracle.model.hpm is not None:
                 self.hpm.request(req)          # counted as an untranslated request

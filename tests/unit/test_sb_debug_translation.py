@@ -90,3 +90,34 @@ def test_the_oracles_model_takes_the_go_write_without_translating():
     model = sb.oracle.model
     assert model.read_reg(Reg.TR_REQ_CTL) & 1 == 0
     assert model.fq.fqt == 0                          # no record in the model's own queue
+
+
+def test_an_mrif_mode_msi_pte_answers_the_debug_interface_with_fault_260():
+    # iommu_debug.adoc: a debug translation that reaches an MSI PTE in MRIF mode faults with
+    # 260 (transaction type disallowed), though a device's MSI write there is translated to the
+    # MRIF. Layout as tests/unit/test_mrif_writes.py: extended DC of did 5 (MSI_FLAT), msiptp
+    # Flat at 0x70000, mask 0b11, pattern 0x28000; IOVA 0x2800_2000 -> index 2 -> PTE at 0x70020.
+    from models import msi_mrif
+    from oracle_tables import DDT, LVL1, SV39X4, TC_V, atp, dc_order, ddtp
+    o = CoherenceOracle(capabilities=CAPS_DBG | 1 << 22 | 1 << 23)   # + MSI_FLAT, MSI_MRIF
+    sw = Sw(o)
+    o.write_reg(Reg.DDTP, ddtp(LVL1))
+    w0, w1 = msi_mrif.encode_pte(0x9000_0400, 0x2F00_0000, 0x4A5)
+    sw.st(0x70028, w1)
+    sw.st(0x70020, w0)
+    for i, w in dc_order((TC_V, atp(SV39X4, 0x40000, 3), 0, 0, atp(1, 0x70000), 0x3, 0x28000, 0)):
+        sw.st(DDT + 5 * 64 + 8 * i, w)
+    settle(sw)
+    scoreboard.n += 1
+    sb = IommuScoreboard(f"sb_dbg{scoreboard.n}", None)
+    sb.build_phase()
+    sb.oracle = o
+    fails: list = []
+    sb.fail_sink = fails.append
+    ask(sb, WRITE, 0x1234 << 10, iova=0x2800_2000)          # a translation: wrong
+    assert len(fails) == 1 and "only faults are permitted (fault:260)" in fails[0], fails
+    fails.clear()
+    ask(sb, WRITE, 1, iova=0x2800_2000)                       # fault: right, its record owed
+    assert fails == []
+    owed = sb.rec.waiting[-1]
+    assert {int(f.cause) for f in owed.permitted} == {260}
