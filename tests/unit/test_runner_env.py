@@ -31,3 +31,22 @@ def test_verilator_builds_compile_through_ccache(monkeypatch):
 def test_a_user_objcache_is_left_alone(monkeypatch):
     monkeypatch.setenv("OBJCACHE", "")        # e.g. to build without the cache
     assert runner._compiler_cache() == {}
+
+
+def test_signal_names_scans_the_handle_once():
+    from tb.agents.signal_names import SignalNames
+
+    class Handle:
+        scans = 0
+        m_axi_arvalid = "arvalid"
+        _log = "log"
+
+        def __dir__(self):
+            Handle.scans += 1
+            return ["m_axi_arvalid", "_log"]
+
+    names = SignalNames(Handle())
+    for _ in range(5):                     # cocotb-bus scans once per signal it looks for
+        assert "m_axi_arvalid" in dir(names)
+    assert Handle.scans == 1
+    assert names.m_axi_arvalid == "arvalid" and names._log == "log"

@@ -21,6 +21,7 @@ from pyuvm import uvm_analysis_port, uvm_component
 
 from models import AccessFault, Memory
 from tb.agents.mem.dut_memory import PA_SPACE, AxiMemoryView
+from tb.agents.signal_names import SignalNames
 
 
 def _stall_pattern(rng: random.Random, p: float):
@@ -92,7 +93,7 @@ class MemAgent(uvm_component):
 
     def attach(self, dut, stall: float = 0.0, rng: random.Random | None = None,
                clock_ns: float = 10.0) -> None:
-        self.ram = AxiRam(AxiBus.from_prefix(dut, "m_axi"), dut.clk, dut.rst_n,
+        self.ram = AxiRam(AxiBus.from_prefix(SignalNames(dut), "m_axi"), dut.clk, dut.rst_n,
                           reset_active_level=False, size=PA_SPACE, mem=AxiMemoryView(self.mem))
         for log in (self.ram.write_if.log, self.ram.read_if.log):
             log.setLevel(logging.ERROR)     # per-beat INFO costs ~20%; failures are reported by us

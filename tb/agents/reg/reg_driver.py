@@ -6,6 +6,8 @@ from __future__ import annotations
 from cocotbext.axi import AxiLiteBus, AxiLiteMaster
 from pyuvm import uvm_analysis_port, uvm_driver
 
+from tb.agents.signal_names import SignalNames
+
 
 class RegDriver(uvm_driver):
     def build_phase(self):
@@ -13,7 +15,7 @@ class RegDriver(uvm_driver):
         self.axil: AxiLiteMaster | None = None
 
     def attach(self, dut) -> None:
-        self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, dut.rst_n,
+        self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(SignalNames(dut), "s_axil"), dut.clk, dut.rst_n,
                                   reset_active_level=False)
         for log in (self.axil.write_if.log, self.axil.read_if.log):
             log.setLevel("WARNING")
