@@ -3,8 +3,8 @@
 // Every 8-byte word of the 4 KiB page is decoded as two 32-bit halves; a half is written when
 // any of its WSTRB bits is set (only 4- and 8-byte accesses are legal, so a half is always
 // written whole). Reset values and WARL behaviour follow docs/design.md, which the golden model
-// implements too. Absent registers (pq*, HPM without HPM, debug without DBG, msi_cfg_tbl, qosid)
-// read 0, ignore writes. The HPM registers live in iommu_hpm: writes go out on hpm_*, reads
+// implements too. Absent registers (pq*, HPM without HPM, debug without DBG, msi_cfg_tbl,
+// iommu_qosid without QOSID) read 0, ignore writes. The HPM registers live in iommu_hpm: writes go out on hpm_*, reads
 // come back on hpm_rdata, an overflow sets ipsr.pmip (hpm_ovf).
 // The queue engines own nothing architectural: they send one-cycle pulses (index increment,
 // error set) and the indices and flags live here.
@@ -23,8 +23,12 @@ module iommu_regs #(
                                     // ipsr.pmip, one writable bit of icvec.pmiv
     parameter integer PAS = 56,     // capabilities.PAS (32..56)
     parameter MSI_FLAT = 0,         // capabilities.MSI_FLAT [22] (extended DCs: iommu_walker)
-    parameter IGS    = 1            // capabilities.IGS [29:28]: 1 WSI (wires only), 0 MSI,
+    parameter IGS    = 1,           // capabilities.IGS [29:28]: 1 WSI (wires only), 0 MSI,
                                     // 2 BOTH (fctl.WSI selects); with MSI: msi_cfg_tbl, 16 vectors
+    parameter SVRSW60T59B = 0,      // capabilities.Svrsw60t59b [14] (iommu_walker)
+    parameter QOSID  = 0,           // capabilities.QOSID [41]: iommu_qosid, with
+    parameter QOSID_RCID_W = 4,     // this many writable bits of RCID [11:0] (1..12)
+    parameter QOSID_MCID_W = 4      // and of MCID [27:16]
 ) (
     input  wire        clk,
     input  wire        rst_n,
@@ -127,7 +131,9 @@ module iommu_regs #(
                                      ((HPM    != 0) ? (64'd1 << 30) : 64'd0) |
                                      ((NL     != 0) ? (64'd1 << 42) : 64'd0) |
                                      ((S      != 0) ? (64'd1 << 43) : 64'd0) |
-                                     ((MSI_FLAT != 0) ? (64'd1 << 22) : 64'd0);
+                                     ((MSI_FLAT != 0) ? (64'd1 << 22) : 64'd0) |
+                                     ((SVRSW60T59B != 0) ? (64'd1 << 14) : 64'd0) |
+                                     ((QOSID  != 0) ? (64'd1 << 41) : 64'd0);
     // fctl: BE=0, GXL=0 fixed; WSI 1 with IGS=WSI, 0 with IGS=MSI, writable (reset 0) with BOTH
     localparam MSI_IRQ = IGS != 1;       // msi_cfg_tbl and 16 vectors
     reg         fctl_wsi_q;
@@ -153,6 +159,7 @@ module iommu_regs #(
     localparam [8:0] W_TRIOVA = 9'h04B; // 0x258 tr_req_iova
     localparam [8:0] W_TRCTL  = 9'h04C; // 0x260 tr_req_ctl
     localparam [8:0] W_TRRSP  = 9'h04D; // 0x268 tr_response
+    localparam [8:0] W_QOSID  = 9'h04E; // 0x270 iommu_qosid (4 bytes), 0x274 reserved
     // 0x300..0x3FF msi_cfg_tbl: word 0x60 + 2x msi_addr_x, 0x61 + 2x {msi_vec_ctl_x, msi_data_x}
 
     // ---------------------------------------------------------------- state
@@ -231,6 +238,7 @@ module iommu_regs #(
             W_TRIOVA: rd_word = (DBG != 0) ? {tr_vpn, 12'b0} : 64'b0;
             W_TRCTL:  rd_word = (DBG != 0) ? tr_ctl : 64'b0;
             W_TRRSP:  rd_word = (DBG != 0) ? tr_rsp : 64'b0;
+            W_QOSID:  rd_word = {32'b0, qosid};
             default: rd_word = (HPM != 0 && s_axil_araddr[11:3] >= W_HPM0 &&
                                 s_axil_araddr[11:3] <= W_HPM1) ? hpm_rdata :
                                (MSI_IRQ && s_axil_araddr[11:8] == 4'h3) ?
@@ -490,6 +498,27 @@ module iommu_regs #(
             end
         end
     end
+
+    // iommu_qosid (QOSID): RCID [11:0], MCID [27:16] WARL, only the low QOSID_*_W bits
+    // writable (the others and [15:12], [31:28] read 0); reset 0. Without QOSID it reads 0
+    // and no process is built.
+    wire [31:0] qosid;
+    generate if (QOSID != 0) begin : g_qosid
+        localparam [11:0] RCID_MASK = ~(12'hFFF << QOSID_RCID_W);
+        localparam [11:0] MCID_MASK = ~(12'hFFF << QOSID_MCID_W);
+        reg [11:0] rcid, mcid;
+        always @(posedge clk)
+            if (!rst_n) begin
+                rcid <= 12'd0;
+                mcid <= 12'd0;
+            end else if (wlo && wword == W_QOSID) begin
+                rcid <= dlo[11:0] & RCID_MASK;
+                mcid <= dlo[27:16] & MCID_MASK;
+            end
+        assign qosid = {4'b0, mcid, 4'b0, rcid};
+    end else begin : g_no_qosid
+        assign qosid = 32'd0;
+    end endgenerate
 
     // wire k = OR of the ipsr bits whose vector is k (k = 0, 1; with 16 vectors (IGS=BOTH)
     // vectors 2..15 have no wire); both 0 while fctl.WSI = 0

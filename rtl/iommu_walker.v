@@ -16,8 +16,12 @@ module iommu_walker #(
                                 // 3 reserved); 0: PBMT is reserved, any PTE with it faults
   parameter MSI_FLAT     = 0,   // 1: extended 64-byte DCs and MSI flat-mode translation
   parameter DCW          = (MSI_FLAT != 0) ? 448 : 256,  // cached DC width (iommu_xlate)
-  parameter AMO_HWAD     = 0    // 1: DC.tc.SADE/GADE honoured (hardware A/D update through
+  parameter AMO_HWAD     = 0,   // 1: DC.tc.SADE/GADE honoured (hardware A/D update through
                                 // mem_wr_*); 0: they are reserved (DC misconfigured)
+  parameter SVRSW60T59B  = 0,   // 1: PTE bits 60:59 are software's and ignored; 0: reserved
+  parameter QOSID        = 0,   // 1: DC.ta RCID [51:40] / MCID [63:52] (QOSID_*_W bits wide,
+  parameter QOSID_RCID_W = 4,   // a wider ID is a misconfigured DC); 0: ta[63:32] reserved
+  parameter QOSID_MCID_W = 4
 ) (
   input             clk,
   input             rst_n,
@@ -241,6 +245,9 @@ module iommu_walker #(
                       (PD17 != 0 && fsc_mode == MODE_PD17) || (PD20 != 0 && fsc_mode == MODE_PD20);
   wire gmode_ok     = gmode == MODE_BARE || gmode == MODE_SV39X4 ||
                       (SV48X4 != 0 && gmode == MODE_SV48X4);
+  // DC.ta[63:40]: reserved without QOSID; with it RCID/MCID, no wider than implemented
+  wire qos_ta_bad = (QOSID == 0) ? dta[63:40] != 24'd0 :
+                    (dta[51:40] >> QOSID_RCID_W) != 12'd0 || (dta[63:52] >> QOSID_MCID_W) != 12'd0;
   wire dc_bad =
       tc[63:32] != 32'd0 || tc[23:12] != 12'd0 ||
       tc[1] || tc[2] || tc[6] ||           // EN_ATS, EN_PRI, PRPR without ATS
@@ -254,7 +261,7 @@ module iommu_walker #(
       fsc[59:44] != 16'd0 ||
       !gmode_ok ||
       (g_on && gppn[1:0] != 2'd0) ||
-      dta[11:0] != 12'd0 || dta[63:32] != 32'd0 ||
+      dta[11:0] != 12'd0 || dta[39:32] != 8'd0 || qos_ta_bad ||
       msi_dc_bad;
 
   // ---- MSI flat mode (MSI_FLAT) ----
@@ -338,7 +345,9 @@ module iommu_walker #(
   // value in a non-leaf (checked with the non-leaf rules below)
   wire [1:0] p_pbmt = rdata[62:61];
   wire p_pbmt_rsvd = (SVPBMT == 0) ? p_pbmt != 2'd0 : p_pbmt == 2'd3;
-  wire p_bad_common = !p_v || (!p_r && p_w) || rdata[60:54] != 7'd0 || p_pbmt_rsvd ||
+  // Bits 60:59: reserved, or software's with Svrsw60t59b (*_rsw_rsvd a constant 0 then)
+  wire p_rsw_rsvd = (SVRSW60T59B == 0) ? rdata[60:59] != 2'd0 : 1'b0;
+  wire p_bad_common = !p_v || (!p_r && p_w) || rdata[58:54] != 5'd0 || p_rsw_rsvd || p_pbmt_rsvd ||
                       p_n_rsvd;
   wire q_v = g_pte[0], q_r = g_pte[1], q_w = g_pte[2], q_x = g_pte[3], q_u = g_pte[4];
   wire q_a = g_pte[6], q_d = g_pte[7], q_n = g_pte[63];
@@ -347,7 +356,8 @@ module iommu_walker #(
   wire q_n_rsvd = (SVNAPOT == 0) ? q_n : 1'b0;
   wire [1:0] q_pbmt = g_pte[62:61];
   wire q_pbmt_rsvd = (SVPBMT == 0) ? q_pbmt != 2'd0 : q_pbmt == 2'd3;
-  wire q_bad_common = !q_v || (!q_r && q_w) || g_pte[60:54] != 7'd0 || q_pbmt_rsvd ||
+  wire q_rsw_rsvd = (SVRSW60T59B == 0) ? g_pte[60:59] != 2'd0 : 1'b0;
+  wire q_bad_common = !q_v || (!q_r && q_w) || g_pte[58:54] != 5'd0 || q_rsw_rsvd || q_pbmt_rsvd ||
                       q_n_rsvd;
   // Level-dependent PTE checks as continuous logic, for the first-stage level (lvl) and the
   // G-stage level (g_lvl): evaluated when their inputs change, not by a call in every state.

@@ -22,7 +22,11 @@ module iommu_xlate #(
   parameter SVPBMT        = 0,
   parameter S             = 0,    // IOTINVAL S operand: inv_amask widens an AV=1 match
   parameter MSI_FLAT      = 0,    // extended 64-byte DCs: the DDT cache keeps 7 doublewords
-  parameter AMO_HWAD      = 0     // hardware A/D update (the walker writes PTEs on mem_wr_*)
+  parameter AMO_HWAD      = 0,    // hardware A/D update (the walker writes PTEs on mem_wr_*)
+  parameter SVRSW60T59B   = 0,    // Svrsw60t59b and QoS IDs (DC.ta checks): the walker's
+  parameter QOSID         = 0,
+  parameter QOSID_RCID_W  = 4,
+  parameter QOSID_MCID_W  = 4
 ) (
   input         clk,
   input         rst_n,
@@ -252,7 +256,9 @@ module iommu_xlate #(
 
   iommu_walker #(
     .NEG_CACHE_DC(NEG_CACHE_DC), .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20),
-    .SVNAPOT(SVNAPOT), .SVPBMT(SVPBMT), .MSI_FLAT(MSI_FLAT), .AMO_HWAD(AMO_HWAD)
+    .SVNAPOT(SVNAPOT), .SVPBMT(SVPBMT), .MSI_FLAT(MSI_FLAT), .AMO_HWAD(AMO_HWAD),
+    .SVRSW60T59B(SVRSW60T59B), .QOSID(QOSID), .QOSID_RCID_W(QOSID_RCID_W),
+    .QOSID_MCID_W(QOSID_MCID_W)
   ) u_walker (
     .clk(clk), .rst_n(rst_n), .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn),
     .st_valid(disp_go), .st_ready(wk_st_ready),

@@ -53,7 +53,17 @@ module riscv_iommu #(
     // Interrupt generation (capabilities.IGS): 1 (default) wired only (irq_cq, irq_fq); 0 MSI
     // only; 2 both, fctl.WSI selects (reset 0: MSI). With MSI: msi_cfg_tbl (16 vectors), one
     // 4-byte message write per ipsr 0 -> 1 edge on m_axi (AWID 3, as IOFENCE.C data)
-    parameter IGS           = 1
+    parameter IGS           = 1,
+    // Svrsw60t59b (capabilities bit 14): PTE bits 60:59 (both stages, leaf and non-leaf) are
+    // software's and ignored. 0 (default): they are reserved (a PTE with one set faults)
+    parameter SVRSW60T59B   = 0,
+    // QoS IDs (capabilities.QOSID [41]): iommu_qosid (0x270) with QOSID_RCID_W / QOSID_MCID_W
+    // writable bits of RCID [11:0] / MCID [27:16] (1..12), and DC.ta RCID [51:40] / MCID
+    // [63:52] checked against those widths (docs/design.md "QoS IDs in the RTL"); the IDs
+    // label nothing on the ports. 0 (default): absent, DC.ta[63:32] reserved
+    parameter QOSID         = 0,
+    parameter QOSID_RCID_W  = 4,
+    parameter QOSID_MCID_W  = 4
 ) (
     input  wire        clk,
     input  wire        rst_n,
@@ -271,7 +281,9 @@ module riscv_iommu #(
     // ---------------------------------------------------------------- register file
     iommu_regs #(
         .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20), .SVPBMT(SVPBMT), .DBG(DBG),
-        .AMO_HWAD(AMO_HWAD), .HPM(HPM_COUNTERS != 0), .NL(NL), .S(S), .PAS(PAS), .MSI_FLAT(MSI_FLAT), .IGS(IGS)
+        .AMO_HWAD(AMO_HWAD), .HPM(HPM_COUNTERS != 0), .NL(NL), .S(S), .PAS(PAS), .MSI_FLAT(MSI_FLAT), .IGS(IGS),
+        .SVRSW60T59B(SVRSW60T59B), .QOSID(QOSID), .QOSID_RCID_W(QOSID_RCID_W),
+        .QOSID_MCID_W(QOSID_MCID_W)
     ) u_regs (
         .clk(clk), .rst_n(rst_n),
         .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot),
@@ -399,7 +411,9 @@ module riscv_iommu #(
         .IOTLB_ENTRIES(IOTLB_ENTRIES), .DDTC_ENTRIES(DDTC_ENTRIES),
         .PDTC_ENTRIES(PDTC_ENTRIES), .NEG_CACHE_DC(NEG_CACHE_DC),
         .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20), .SVNAPOT(SVNAPOT),
-        .SVPBMT(SVPBMT), .S(S), .MSI_FLAT(MSI_FLAT), .AMO_HWAD(AMO_HWAD)
+        .SVPBMT(SVPBMT), .S(S), .MSI_FLAT(MSI_FLAT), .AMO_HWAD(AMO_HWAD),
+        .SVRSW60T59B(SVRSW60T59B), .QOSID(QOSID), .QOSID_RCID_W(QOSID_RCID_W),
+        .QOSID_MCID_W(QOSID_MCID_W)
     ) u_xlate (
         .clk(clk), .rst_n(rst_n),
         .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn),

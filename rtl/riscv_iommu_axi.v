@@ -45,6 +45,10 @@ module riscv_iommu_axi #(
     parameter PAS           = 56,   // physical address size (riscv_iommu)
     parameter MSI_FLAT      = 0,
     parameter IGS           = 1,    // same defaults as riscv_iommu: every profile builds here too
+    parameter SVRSW60T59B   = 0,
+    parameter QOSID         = 0,
+    parameter QOSID_RCID_W  = 4,
+    parameter QOSID_MCID_W  = 4,
     parameter DMA_ID_W      = 4,
     parameter MAX_INFLIGHT  = 1
 ) (
@@ -349,7 +353,8 @@ module riscv_iommu_axi #(
         .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20), .SVNAPOT(SVNAPOT),
         .SVPBMT(SVPBMT), .AMO_HWAD(AMO_HWAD), .DBG(DBG),
         .HPM_COUNTERS(HPM_COUNTERS), .HPM_WIDTH(HPM_WIDTH), .NL(NL), .S(S), .PAS(PAS),
-        .MSI_FLAT(MSI_FLAT), .IGS(IGS)
+        .MSI_FLAT(MSI_FLAT), .IGS(IGS), .SVRSW60T59B(SVRSW60T59B), .QOSID(QOSID),
+        .QOSID_RCID_W(QOSID_RCID_W), .QOSID_MCID_W(QOSID_MCID_W)
     ) u_iommu (
         .clk(clk), .rst_n(rst_n),
         .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot),

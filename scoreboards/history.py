@@ -88,7 +88,7 @@ class History:
         if kind == "pc":
             return pc_cause(words[0], words[1], caps) is not None
         if kind in ("pte1", "pte2"):
-            return pte_malformed(v, caps.svnapot, caps.svpbmt)
+            return pte_malformed(v, caps.svnapot, caps.svpbmt, caps.svrsw60t59b)
         return False
 
     def _may_cache(self, kind: str, words: tuple) -> bool:

@@ -134,6 +134,16 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
         self._memo.clear()
         self._replay_memo.clear()
 
+    def set_qosid_widths(self, rcid_bits: int, mcid_bits: int) -> None:
+        """The IOMMU's RCID and MCID widths (QOSID; software finds them through iommu_qosid's
+        WARL fields): the DC checks use them from now on (IommuModel.set_qosid_widths)."""
+        self.model.set_qosid_widths(rcid_bits, mcid_bits)
+        self._reach_changed()
+        self._epoch += 1
+        self._rec_gen += 1
+        self._memo.clear()
+        self._replay_memo.clear()
+
     def store64(self, pa: int, value: int) -> int:
         """A software store of a doubleword, visible to the IOMMU from now on; returns its
         store sequence number. On a non-coherent platform: the write-back (cbo.clean/flush)

@@ -322,7 +322,8 @@ class _Walker:
             try:
                 spa, _ = walk(reader, kind="pte2", addr=gpa, levels=g.levels, root_ppn=g.root,
                               access="read", user=True, sum_=False, tag_prefix=(g.gscid,),
-                              svnapot=self.caps.svnapot, svpbmt=self.caps.svpbmt)
+                              svnapot=self.caps.svnapot, svpbmt=self.caps.svpbmt,
+                              svrsw=self.caps.svrsw60t59b)
             except PtFault:
                 spa = None
             hit = g.pages[gpa] = (spa, tuple(item for item, _ in trace))

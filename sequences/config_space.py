@@ -266,6 +266,7 @@ class Device:
     ad: str = "none"        # AMO_HWAD: none | sade | gade | both
     msi: bool = False       # MSI_FLAT: msiptp Flat with an MSI page table (G-stage devices)
     msi_ptes: tuple = ()    # the state of each MSI PTE (valid | v0 | mrif)
+    qos: tuple = (0, 0)     # QOSID: DC.ta (RCID, MCID), within the DUT's widths
 
 
 @dataclass
@@ -354,6 +355,9 @@ class Config:
         msi = [f"{d.did:#x}:" + "/".join(d.msi_ptes) for d in self.devices if d.msi]
         if msi:
             feats.append("MSI flat " + " ".join(msi))
+        qos = [f"{d.did:#x}:{d.qos[0]:#x}/{d.qos[1]:#x}" for d in self.devices if d.qos != (0, 0)]
+        if qos:
+            feats.append("QoS RCID/MCID " + " ".join(qos))
         if self.persona != "spec":
             feats.append(f"persona {self.persona}")
         if self.hpm:
@@ -505,6 +509,10 @@ def _draw_features(d: _Drawer, cfg: Config, f: DutFeatures) -> None:
                 dev.msi = d("msi") == "flat"
                 if dev.msi:
                     dev.msi_ptes = tuple(d("msi_pte") for _ in range(MSI_FILES))
+    if f.has("qosid"):
+        rbits, mbits = f.qosid_widths
+        for dev in live:
+            dev.qos = (d.rng.randrange(1 << rbits), d.rng.randrange(1 << mbits))
     if f.has("hpm"):
         for _ in range(d("hpm_counters")):
             cfg.hpm.append(_draw_counter(d, cfg))

@@ -20,14 +20,17 @@ _BIT = {"sv39": capbits.SV39, "sv48": capbits.SV48, "sv57": capbits.SV57,
         "sv39x4": capbits.SV39X4, "sv48x4": capbits.SV48X4, "sv57x4": capbits.SV57X4,
         "pd8": capbits.PD8, "pd17": capbits.PD17, "pd20": capbits.PD20,
         "msi_flat": capbits.MSI_FLAT, "svpbmt": capbits.SVPBMT, "dbg": capbits.DBG,
-        "hpm": capbits.HPM, "nl": capbits.NL, "s": capbits.S, "amo_hwad": capbits.AMO_HWAD}
+        "hpm": capbits.HPM, "nl": capbits.NL, "s": capbits.S, "amo_hwad": capbits.AMO_HWAD,
+        "svrsw60t59b": capbits.SVRSW60T59B, "qosid": capbits.QOSID}
 PID_BITS = {"pd8": 8, "pd17": 17, "pd20": 20}
 DISPLAY = {"svnapot": "Svnapot", "msi_flat": "MSI flat mode", "sv39": "Sv39", "sv48": "Sv48",
            "sv57": "Sv57", "sv39x4": "Sv39x4", "sv48x4": "Sv48x4", "sv57x4": "Sv57x4",
            "pd8": "PD8", "pd17": "PD17", "pd20": "PD20", "svpbmt": "Svpbmt",
            "dbg": "debug translation interface (DBG)", "hpm": "performance monitor (HPM)",
            "nl": "non-leaf PTE invalidation (NL)", "s": "address-range invalidation (S)",
-           "amo_hwad": "hardware A/D update (AMO_HWAD)"}
+           "amo_hwad": "hardware A/D update (AMO_HWAD)",
+           "svrsw60t59b": "Svrsw60t59b (PTE bits 60:59 for software)",
+           "qosid": "QoS IDs (QOSID)"}
 TTYP_NAMES = {1: "untranslated exec", 2: "untranslated read", 3: "untranslated write",
               5: "translated exec", 6: "translated read", 7: "translated write",
               8: "PCIe ATS translation request", 9: "PCIe message"}
@@ -49,11 +52,16 @@ class DutFeatures:
         return self.caps.svnapot
 
     def has(self, feature: str) -> bool:
-        """A mode (sv39 .. sv57x4, pd8 .. pd20), msi_flat, svpbmt, dbg, hpm, nl, s, amo_hwad
-        or svnapot."""
+        """A mode (sv39 .. sv57x4, pd8 .. pd20), msi_flat, svpbmt, dbg, hpm, nl, s, amo_hwad,
+        svrsw60t59b, qosid or svnapot."""
         if feature == "svnapot":
             return self.svnapot
         return bool(self.caps.value >> _BIT[feature] & 1)
+
+    @property
+    def qosid_widths(self) -> tuple[int, int]:
+        """QOSID: the (RCID, MCID) widths in bits (the environment found them at start)."""
+        return self.caps.rcid_bits, self.caps.mcid_bits
 
     def _pick(self, family: tuple, preferred: str) -> str:
         # The preferred mode if supported, else the widest supported one below it, else above.

@@ -253,11 +253,11 @@ class RandomConfigVseq(RandomTrafficVseq):
     def build_space(self, k: int, sp: cs.Space) -> None:
         lv, rng = self.live, self.rng
         if sp.vm is None:
-            pt = PageTable(sp.mode, self.alloc, self.store64, pscid=sp.pscid)
+            pt = PageTable(sp.mode, self.alloc, self.store64, pscid=sp.pscid, **self.rsw_kw())
         else:
             g = lv.g[sp.vm]
             pt = PageTable(sp.mode, lv.galloc[sp.vm], self.store64, addr_to_pa=g.translate,
-                           gscid=self.cfg.vms[sp.vm].gscid, pscid=sp.pscid)
+                           gscid=self.cfg.vms[sp.vm].gscid, pscid=sp.pscid, **self.rsw_kw())
         lv.pt[k] = pt
         for p in sp.pages:
             size = SIZES[p.size]
@@ -317,6 +317,8 @@ class RandomConfigVseq(RandomTrafficVseq):
             feat_kw["gade"] = True
         if dev.msi:
             feat_kw.update(self.build_msi(i, dev))
+        if dev.qos != (0, 0):
+            feat_kw.update(rcid=dev.qos[0], mcid=dev.qos[1])
         spec = DeviceContextSpec(dtf=dev.dtf, **fs_kw, **g_kw, **feat_kw)
         if dev.misconfig:
             spec = self.misconfigure(spec, dev.misconfig)
@@ -326,6 +328,10 @@ class RandomConfigVseq(RandomTrafficVseq):
         if dev.misconfig == "tc_reserved":      # V=0 above; now tc with a reserved bit and V
             addr = self.ddt.dc_addr(dev.did)
             self.store64(addr, self.env.peek64(addr) | 1 << 12 | 1)
+        if dev.misconfig == "ta_reserved" and self.ta_bit32():   # V=0 above: ta[32], then V
+            addr = self.ddt.dc_addr(dev.did)
+            self.store64(addr + 16, self.env.peek64(addr + 16) | 1 << 32)
+            self.store64(addr, self.env.peek64(addr) | 1)
 
     async def build_pdt(self, i: int, dev: Device) -> dict:
         cfg, lv = self.cfg, self.live
@@ -371,10 +377,25 @@ class RandomConfigVseq(RandomTrafficVseq):
             "pdt_mode_unsupported": lambda: dict(pdtv=True, pdt_root=spec.fs_root,
                                                  pdt_mode=unsupported(("pd8", "pd17", "pd20"),
                                                                       PDT_MODES)),
-            "ta_reserved": dict(rcid=1),
+            "ta_reserved": self.ta_misconfig,
             "tc_reserved": dict(v=False),
         }[how]
         return replace(spec, **(changes() if callable(changes) else changes))
+
+    def ta_bit32(self) -> bool:
+        """QOSID with 12-bit RCID and MCID: every ta field is legal, so the misconfigured
+        ta is reserved bit 32 (stored after the DC, as tc_reserved)."""
+        return self.dut.has("qosid") and self.dut.qosid_widths == (12, 12)
+
+    def ta_misconfig(self) -> dict:
+        """A reserved or too-wide DC.ta: RCID 1 without QOSID (ta[63:32] reserved); with it,
+        an RCID or MCID one bit wider than the DUT implements (or V=0 for ta_bit32)."""
+        if not self.dut.has("qosid"):
+            return dict(rcid=1)
+        rbits, mbits = self.dut.qosid_widths
+        if rbits < 12 and (mbits == 12 or self.rng.random() < 0.5):
+            return dict(rcid=1 << rbits)
+        return dict(mcid=1 << mbits) if mbits < 12 else dict(v=False)
 
     def flush_all(self) -> list:
         """Every cache: DDT/PDT, host and guest first stages, G-stages."""

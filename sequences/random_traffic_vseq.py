@@ -8,10 +8,12 @@ concurrent coroutines:
   device-context changes), each followed by the persona's invalidations, and the fault
   queue drained now and then.
 Every response is checked by the oracle whatever moment of its flight it used. All choices
-come from self.rng (seeded by the test seed). Class attributes size a run.
+come from self.rng (seeded by the test seed). Class attributes size a run. With a DUT that
+reports Svrsw60t59b, every PTE the tables write carries random bits 60:59 (software's there).
 """
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -72,6 +74,16 @@ class RandomTrafficVseq(GuestUpdateBase):
     wait_every = 3
     poll_ns = 500                  # cqh polling interval while commands are pending
 
+    def rsw_kw(self) -> dict:
+        """Svrsw60t59b: the keyword giving a page table random PTE bits 60:59 (none without
+        it, and self.rng untouched then: runs on other DUTs draw as before)."""
+        if self.dut.has("svrsw60t59b"):
+            return {"rsw_rng": random.Random(self.rng.random())}
+        return {}
+
+    def page_table(self, mode: str, **kw) -> PageTable:
+        return super().page_table(mode, **kw, **self.rsw_kw())
+
     async def body(self):
         # a fault queue large enough that it never overflows between drains
         await self.init_iommu("2lvl", fq_log2=self.fq_log2)
@@ -109,7 +121,7 @@ class RandomTrafficVseq(GuestUpdateBase):
             vm.galloc = PageAllocator(G_TABLES, SIZE_2M, self.store64, addr_to_pa=g.translate,
                                       zero=False)
             pt = PageTable(fmode, vm.galloc, self.store64, addr_to_pa=g.translate, gscid=gscid,
-                           pscid=7)
+                           pscid=7, **self.rsw_kw())
             await self.after_update(self.ddt.set_dc(did, DeviceContextSpec(
                 fs_mode=fmode, fs_root=pt.root, pscid=7, g_mode=gmode, g_root=g.root,
                 gscid=gscid)))

@@ -10,6 +10,8 @@ Driver discipline, kept by every operation:
 - every PTE change is one 64-bit store (a 64 KiB NAPOT page is 16 PTEs, so 16 stores);
 - leaves carry A=1 and D=1 unless map(..., ad=...) says otherwise (a scenario of hardware A/D
   update, AMO_HWAD, maps leaves with A=0 or D=0 on purpose);
+- bits 60:59 are 0, unless the table was given `rsw_rng` (an IOMMU with Svrsw60t59b, where
+  they are software's and ignored): each new leaf and pointer then gets random ones;
 - nothing is freed while it may still be cached: pages unlinked by an operation are listed in
   `Update.freed` and returned with `reclaim(update)` once the invalidation has completed.
 
@@ -36,6 +38,8 @@ PERMS = {"r": PTE_R, "rw": PTE_R | PTE_W, "rx": PTE_R | PTE_X, "rwx": PTE_R | PT
          "x": PTE_X}
 PBMT_SHIFT = 61                # Svpbmt memory type, leaf bits 62:61
 FLAG_MASK = (1 << 10) - 1 | ((1 << 64) - 1) ^ ((1 << 54) - 1)   # everything but PPN[53:10]
+RSW_SHIFT = 59                 # Svrsw60t59b: bits 60:59 for software
+RSW_MASK = 3 << RSW_SHIFT
 
 
 def perms_of(pte: int) -> str:
@@ -59,12 +63,14 @@ class Mapping(NamedTuple):
 class PageTable:
     def __init__(self, mode: str, alloc: PageAllocator, store64: Store64, *,
                  addr_to_pa: Optional[AddrToPa] = None, gscid: Optional[int] = None,
-                 pscid: Optional[int] = None) -> None:
+                 pscid: Optional[int] = None, rsw_rng=None) -> None:
         """mode: 'sv39' | 'sv48' | 'sv57' | 'sv39x4' | 'sv48x4' | 'sv57x4'.
         alloc: hands out the table pages (in the same address space as the table).
         gscid / pscid: the tags the IOMMU uses for this table (GSCID of the G-stage it sits
         under or is; PSCID of the DC/PC using it), copied into each Update for the
-        invalidation plans. A G-stage table must have a gscid."""
+        invalidation plans. A G-stage table must have a gscid.
+        rsw_rng: a random.Random for an IOMMU with Svrsw60t59b: every new leaf and non-leaf
+        PTE gets random bits 60:59 (software's there; any other IOMMU must fault on them)."""
         mode = mode.lower()
         if mode in FIRST_STAGE_MODES:
             self.stage = "first"
@@ -80,6 +86,7 @@ class PageTable:
         self.store64 = store64
         self.addr_to_pa: AddrToPa = addr_to_pa or identity
         self.gscid, self.pscid = gscid, pscid
+        self.rsw_rng = rsw_rng
         self.va_bits = 12 + 9 * self.levels + (2 if self.stage == "g" else 0)
         self._shadow: dict[int, int] = {}
         self.root = alloc.alloc_gstage_root() if self.stage == "g" else alloc.alloc_page()
@@ -192,6 +199,9 @@ class PageTable:
              linked: bool = True) -> None:
         rec.entry("pte", ea, (value,), (0,), level=level, linked=linked, va=va, span=span)
 
+    def _rsw(self) -> int:
+        return self.rsw_rng.getrandbits(2) << RSW_SHIFT if self.rsw_rng is not None else 0
+
     def leaf_value(self, pa: int, perms: str = "rw", user: bool = True, global_: bool = False,
                    napot: bool = False, pbmt: int = 0, ad: str = "ad") -> int:
         if perms not in PERMS:
@@ -203,7 +213,8 @@ class PageTable:
             ppn = (ppn & ~0xF) | 0b1000
         return (ppn << 10 | PTE_V | PERMS[perms] | (PTE_A if "a" in ad else 0)
                 | (PTE_D if "d" in ad else 0) | (PTE_U if user else 0)
-                | (PTE_G if global_ else 0) | (PTE_N if napot else 0) | pbmt << PBMT_SHIFT)
+                | (PTE_G if global_ else 0) | (PTE_N if napot else 0) | pbmt << PBMT_SHIFT
+                | self._rsw())
 
     def map(self, va: int, pa: int, size: int = SIZE_4K, perms: str = "rw", user: bool = True,
             global_: bool = False, pbmt: int = 0, ad: str = "ad") -> Update:
@@ -241,7 +252,7 @@ class PageTable:
             self._pte(rec, ea, leaf, level, va + k * SIZE_4K if napot else va,
                       SIZE_4K if napot else size, linked=not links)
         for j, (ea, t, i) in enumerate(reversed(links)):       # bottom-up: link last
-            self._pte(rec, ea, _pointer(t), i, va & ~(self.span(i) - 1), self.span(i),
+            self._pte(rec, ea, _pointer(t) | self._rsw(), i, va & ~(self.span(i) - 1), self.span(i),
                       linked=j == len(links) - 1)
         return self._update(rec, "map", va, size, size, note="napot" if napot else "")
 
@@ -342,7 +353,7 @@ class PageTable:
         for k in range(512):
             new = (v & FLAG_MASK) | (_ppn(v) + k * (child >> 12)) << 10
             self._pte(rec, t + 8 * k, new, level - 1, base + k * child, child, linked=False)
-        self._pte(rec, eas[0], _pointer(t), level, base, size)
+        self._pte(rec, eas[0], _pointer(t) | self._rsw(), level, base, size)
         return self._update(rec, "split", base, size, size)
 
     def merge(self, va: int, size: int) -> Update:
@@ -390,7 +401,7 @@ class PageTable:
         first = vals[0]
         if not all(v & PTE_V and v & (PTE_R | PTE_X) and not v & PTE_N for v in vals):
             raise ValueError(f"merge {va:#x}: not every entry is a valid leaf of {child:#x}")
-        if any(v & FLAG_MASK != first & FLAG_MASK for v in vals):
+        if any((v ^ first) & FLAG_MASK & ~RSW_MASK for v in vals):   # 60:59: software's
             raise ValueError(f"merge {va:#x}: the pages differ in permissions or attributes")
         if (_ppn(first) << 12) % size or any(
                 _ppn(v) != _ppn(first) + k * (child >> 12) for k, v in enumerate(vals)):

@@ -228,6 +228,8 @@ class CheckerCore:
             return tuple(m.irq_wires()), m.ipsr, m.icvec
         if kind == "hpm_shape":
             return self.sb.hpm.shape(*args)      # the DUT's HPM shape, as software found it
+        if kind == "qosid_widths":
+            return self.oracle.set_qosid_widths(*args)   # as software found them (QOSID)
         if kind == "sync":
             return time.process_time()   # this process's CPU time (the bench's figures)
         if kind == "advice":

@@ -153,6 +153,8 @@ class IommuEnv(uvm_env):
         except ValueError as e:
             self.sb._fail(f"CAPABILITIES {caps:#x} cannot be modelled: {e}")
         self.features.caps = Capabilities(self.checker.caps_value, svnapot=cfg.svnapot)
+        if self.features.caps.qosid:
+            line += await self.discover_qosid()
         if fctl & 0x7:
             # fctl's reset value is the DUT's choice where a bit is writable (WSI with
             # IGS=BOTH, BE with END, GXL with both 32- and 64-bit G-stages; UNSPECIFIED in the
@@ -175,6 +177,37 @@ class IommuEnv(uvm_env):
         if cfg.icvec is not None:
             await axil.write(int(Reg.ICVEC), cfg.icvec.to_bytes(8, "little"))
             self.checker.write_reg(Reg.ICVEC, cfg.icvec)
+
+    async def discover_qosid(self) -> str:
+        """QOSID: the RCID and MCID widths, as software finds them (all-ones written to
+        iommu_qosid and read back, the old value restored), told to the model and to the
+        features. The readback must be a WARL value of the spec's shape (each field a low mask
+        of 0..12 bits, [15:12] and [31:28] zero); the reset value must be the model's (0)."""
+        axil = self.reg.driver.axil
+        off = int(Reg.IOMMU_QOSID)
+
+        async def rd() -> int:
+            return int.from_bytes((await axil.read(off, 4)).data, "little")
+
+        old = await rd()
+        await axil.write(off, (0xFFFF_FFFF).to_bytes(4, "little"))
+        ones = await rd()
+        await axil.write(off, old.to_bytes(4, "little"))
+        restored = await rd()
+        rcid, mcid = ones & 0xFFF, ones >> 16 & 0xFFF
+        rbits, mbits = rcid.bit_length(), mcid.bit_length()
+        if ones & 0xF000_F000 or rcid != (1 << rbits) - 1 or mcid != (1 << mbits) - 1:
+            self.sb._fail(f"REGISTER iommu_qosid reads {ones:#x} after all-ones: not a WARL "
+                          "value (RCID [11:0] and MCID [27:16] each a low mask of implemented "
+                          "bits, [15:12] and [31:28] read 0)")
+        want = self.checker.query("read_reg", off, 4)
+        if old != want or restored != old:
+            self.sb._fail(f"REGISTER iommu_qosid reads {old:#x} at reset (model {want:#x}), "
+                          f"{restored:#x} after writing it back")
+        self.checker.query("qosid_widths", rbits, mbits)
+        caps = self.features.caps
+        self.features.caps = Capabilities(caps.value, caps.svnapot, rbits, mbits)
+        return f"; QoS IDs RCID {rbits} bits, MCID {mbits} bits"
 
     # -- software facade: what a driver running on a hart does ------------------------------
     def store64(self, pa: int, value: int) -> None:

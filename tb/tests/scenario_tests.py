@@ -15,6 +15,7 @@ import sequences.invalidation_scopes_vseq  # noqa: F401
 import sequences.iotinval_nl_s_vseq  # noqa: F401
 import sequences.pbmt_vseq  # noqa: F401
 import sequences.process_context_vseq  # noqa: F401
+import sequences.qosid_vseq  # noqa: F401
 import sequences.random_traffic_vseq  # noqa: F401
 import sequences.two_stage_vseq  # noqa: F401
 from tb.advice import IN_WINDOW
@@ -105,6 +106,14 @@ class PbmtTest(GuestUpdateTest):
     """Svpbmt memory types at each stage, combined, remapped (sequences/pbmt_vseq.py); needs
     the DUT built with Svpbmt (our RTL: the parameter set "pbmt")."""
     vseq_name = "PbmtVseq"
+
+
+@uvm_test(timeout_time=50, timeout_unit="ms")
+class QosIdTest(GuestUpdateTest):
+    """QoS IDs: iommu_qosid's WARL fields against the model, DCs with RCID/MCID, too-wide IDs
+    (cause 259) (sequences/qosid_vseq.py); needs the DUT built with QOSID (our RTL: the
+    parameter set "qosid")."""
+    vseq_name = "QosIdVseq"
 
 
 @uvm_test(timeout_time=50, timeout_unit="ms")
