@@ -22,7 +22,8 @@ module iommu_xlate #(
   parameter SVPBMT        = 0,
   parameter S             = 0,    // IOTINVAL S operand: inv_amask widens an AV=1 match
   parameter MSI_FLAT      = 0,    // extended 64-byte DCs: the DDT cache keeps 7 doublewords
-  parameter AMO_HWAD      = 0     // hardware A/D update (the walker writes PTEs on mem_wr_*)
+  parameter AMO_HWAD      = 0,    // hardware A/D update (the walker writes PTEs on mem_wr_*)
+  parameter HPM           = 1     // 0: no iommu_hpm reads hpm_wk_* (the walker keeps none of it)
 ) (
   input         clk,
   input         rst_n,
@@ -252,7 +253,8 @@ module iommu_xlate #(
 
   iommu_walker #(
     .NEG_CACHE_DC(NEG_CACHE_DC), .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20),
-    .SVNAPOT(SVNAPOT), .SVPBMT(SVPBMT), .MSI_FLAT(MSI_FLAT), .AMO_HWAD(AMO_HWAD)
+    .SVNAPOT(SVNAPOT), .SVPBMT(SVPBMT), .MSI_FLAT(MSI_FLAT), .AMO_HWAD(AMO_HWAD),
+    .HPM(HPM)
   ) u_walker (
     .clk(clk), .rst_n(rst_n), .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn),
     .st_valid(disp_go), .st_ready(wk_st_ready),
@@ -307,10 +309,11 @@ module iommu_xlate #(
       if (wk_take) begin
         rsp_v <= 1'b1; rsp_tag <= wk_tag; rsp_fault <= wk_fault;
         rsp_cause <= wk_fault ? wk_cause : 12'd0; rsp_pa <= wk_fault ? 56'd0 : wk_pa;
-        rsp_pbmt <= wk_fault ? 2'd0 : wk_pbmt;
+        if (SVPBMT != 0) rsp_pbmt <= wk_fault ? 2'd0 : wk_pbmt;
       end else if (fast_go) begin
         rsp_v <= 1'b1; rsp_tag <= s1_tag; rsp_fault <= 1'b0; rsp_cause <= 12'd0;
-        rsp_pa <= fast_pa; rsp_pbmt <= fast_pbmt;
+        rsp_pa <= fast_pa;
+        if (SVPBMT != 0) rsp_pbmt <= fast_pbmt;
       end else if (rsp_v && dev_rsp_ready) rsp_v <= 1'b0;
 
       if (wk_take && wk_report) begin
@@ -325,7 +328,8 @@ module iommu_xlate #(
   assign dev_rsp_fault = rsp_fault;
   assign dev_rsp_cause = rsp_cause;
   assign dev_rsp_pa    = rsp_pa;
-  assign dev_rsp_pbmt  = rsp_pbmt;
+  // without Svpbmt every response is PMA (rsp_pbmt is not kept)
+  assign dev_rsp_pbmt  = (SVPBMT != 0) ? rsp_pbmt : 2'd0;
   assign flt_valid     = f_v;
   assign flt_cause     = f_cause;
   assign flt_did       = f_did;
