@@ -220,16 +220,26 @@ module iommu_walker #(
   wire [1:0] ddt_levels = (ddtp_mode == DDTP_3LVL) ? 2'd3 : (ddtp_mode == DDTP_2LVL) ? 2'd2 : 2'd1;
   wire ddtp_walks   = ddtp_mode == DDTP_1LVL || ddtp_mode == DDTP_2LVL || ddtp_mode == DDTP_3LVL;
   // DDI split: base DCs [6:0] [15:7] [23:16]; extended (MSI_FLAT) [5:0] [14:6] [23:15]
-  wire did_too_wide_base = (ddtp_mode == DDTP_1LVL && r_did[23:7] != 17'd0) ||
-                      (ddtp_mode == DDTP_2LVL && r_did[23:16] != 8'd0);
-  wire did_too_wide_ext  = (ddtp_mode == DDTP_1LVL && r_did[23:6] != 18'd0) ||
-                           (ddtp_mode == DDTP_2LVL && r_did[23:15] != 9'd0);
-  wire did_too_wide = (MSI_FLAT != 0) ? did_too_wide_ext : did_too_wide_base;
-  wire [8:0] ddi = (lvl == 3'd2) ? {1'b0, r_did[23:16]} : r_did[15:7];
-  wire [8:0] ddi_ext = (lvl == 3'd2) ? r_did[23:15] : r_did[14:6];
-  wire [8:0] ddi_sel = (MSI_FLAT != 0) ? ddi_ext : ddi;
-  wire [55:0] dc_off_base = {44'd0, r_did[6:0], 5'd0};
-  wire [55:0] dc_off = (MSI_FLAT != 0) ? {44'd0, r_did[5:0], 6'd0} : dc_off_base;
+  // (only the split the build uses is elaborated: lvl changes on every PTE level too)
+  wire        did_too_wide;
+  wire [8:0]  ddi_sel;
+  wire [55:0] dc_off;
+  generate if (MSI_FLAT != 0) begin : g_ddi_ext
+    wire did_too_wide_ext  = (ddtp_mode == DDTP_1LVL && r_did[23:6] != 18'd0) ||
+                             (ddtp_mode == DDTP_2LVL && r_did[23:15] != 9'd0);
+    wire [8:0] ddi_ext = (lvl == 3'd2) ? r_did[23:15] : r_did[14:6];
+    assign did_too_wide = did_too_wide_ext;
+    assign ddi_sel = ddi_ext;
+    assign dc_off = {44'd0, r_did[5:0], 6'd0};
+  end else begin : g_ddi_base
+    wire did_too_wide_base = (ddtp_mode == DDTP_1LVL && r_did[23:7] != 17'd0) ||
+                             (ddtp_mode == DDTP_2LVL && r_did[23:16] != 8'd0);
+    wire [8:0] ddi = (lvl == 3'd2) ? {1'b0, r_did[23:16]} : r_did[15:7];
+    wire [55:0] dc_off_base = {44'd0, r_did[6:0], 5'd0};
+    assign did_too_wide = did_too_wide_base;
+    assign ddi_sel = ddi;
+    assign dc_off = dc_off_base;
+  end endgenerate
   wire [2:0]  dc_last_k = (MSI_FLAT != 0) ? 3'd7 : 3'd3;
   wire dir_rsvd = rdata[9:1] != 9'd0 || rdata[63:54] != 10'd0;   // non-leaf DDT/PDT entry
 
