@@ -127,8 +127,11 @@ module iommu_axi_master #(
     // values from the registers (AR stays stable while ARVALID is high).
     wire [63:0] g_addr = r_pick_c ? {c_rd_addr[63:4], 4'b0} : {8'b0, x_rd_addr[55:3], 3'b0};
     wire [1:0]  g_len  = r_pick_c ? 2'd1 : 2'd0;
-    // an aligned 8- or 16-byte access starting below 2^PAS ends below it
-    wire        g_oor  = (g_addr >> PAS) != 64'd0;
+    // an aligned 8- or 16-byte access starting below 2^PAS ends below it; the datapath's
+    // 56-bit addresses are never beyond PAS = 56 (no shift on its every address then)
+    wire        x_oor  = (PAS < 56) ? (x_rd_addr >> PAS) != 56'd0 : 1'b0;
+    wire        c_oor  = (c_rd_addr >> PAS) != 64'd0;
+    wire        g_oor  = r_pick_c ? c_oor : x_oor;
     assign m_axi_arid    = {3'b0, r_grant ? r_pick_c : r_owner};
     assign m_axi_araddr  = r_grant ? g_addr : r_addr;
     assign m_axi_arlen   = {6'b0, r_grant ? g_len : r_len};

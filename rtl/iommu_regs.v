@@ -321,18 +321,27 @@ module iommu_regs #(
     wire cip_rise = cip_cond & ~cip;
     wire fip_rise = fip_cond & ~fip;
     wire pm_rise  = pm_set & ~pmip;
-    // the lowest due, unmasked vector goes out first
-    wire [15:0] mt_ready = pend & ~mt_m;
-    reg  [3:0]  mt_sel;
-    integer     mq;
-    always @(*) begin
-        mt_sel = 4'd0;
-        for (mq = 15; mq >= 0; mq = mq - 1)
-            if (mt_ready[mq]) mt_sel = mq[3:0];
-    end
-    assign msi_wr_valid = MSI_IRQ && !msi_busy && mt_ready != 16'd0;
-    assign msi_wr_addr  = {8'b0, mt_addr[mt_sel], 2'b0};
-    assign msi_wr_data  = mt_data[mt_sel];
+    // the lowest due, unmasked vector goes out first (the sender is built with MSIs only)
+    wire [3:0]  mt_sel;
+    generate if (MSI_IRQ) begin : g_msi_send
+        wire [15:0] mt_ready = pend & ~mt_m;
+        reg  [3:0]  mt_sel_c;
+        integer     mq;
+        always @(*) begin
+            mt_sel_c = 4'd0;
+            for (mq = 15; mq >= 0; mq = mq - 1)
+                if (mt_ready[mq]) mt_sel_c = mq[3:0];
+        end
+        assign mt_sel       = mt_sel_c;
+        assign msi_wr_valid = !msi_busy && mt_ready != 16'd0;
+        assign msi_wr_addr  = {8'b0, mt_addr[mt_sel], 2'b0};
+        assign msi_wr_data  = mt_data[mt_sel];
+    end else begin : g_no_msi_send
+        assign mt_sel       = 4'd0;
+        assign msi_wr_valid = 1'b0;
+        assign msi_wr_addr  = 64'b0;
+        assign msi_wr_data  = 32'b0;
+    end endgenerate
     wire msi_take = msi_wr_valid && msi_wr_ready;
     wire msi_act  = msi_take | (MSI_IRQ && msi_wr_rsp_valid);
 

@@ -21,7 +21,8 @@ module iommu_walker #(
   parameter SVRSW60T59B  = 0,   // 1: PTE bits 60:59 are software's and ignored; 0: reserved
   parameter QOSID        = 0,   // 1: DC.ta RCID [51:40] / MCID [63:52] (QOSID_*_W bits wide,
   parameter QOSID_RCID_W = 4,   // a wider ID is a misconfigured DC); 0: ta[63:32] reserved
-  parameter QOSID_MCID_W = 4
+  parameter QOSID_MCID_W = 4,
+  parameter HPM          = 1    // 0: no iommu_hpm listens: the hpm_* outputs are not kept
 ) (
   input             clk,
   input             rst_n,
@@ -223,16 +224,26 @@ module iommu_walker #(
   wire [1:0] ddt_levels = (ddtp_mode == DDTP_3LVL) ? 2'd3 : (ddtp_mode == DDTP_2LVL) ? 2'd2 : 2'd1;
   wire ddtp_walks   = ddtp_mode == DDTP_1LVL || ddtp_mode == DDTP_2LVL || ddtp_mode == DDTP_3LVL;
   // DDI split: base DCs [6:0] [15:7] [23:16]; extended (MSI_FLAT) [5:0] [14:6] [23:15]
-  wire did_too_wide_base = (ddtp_mode == DDTP_1LVL && r_did[23:7] != 17'd0) ||
-                      (ddtp_mode == DDTP_2LVL && r_did[23:16] != 8'd0);
-  wire did_too_wide_ext  = (ddtp_mode == DDTP_1LVL && r_did[23:6] != 18'd0) ||
-                           (ddtp_mode == DDTP_2LVL && r_did[23:15] != 9'd0);
-  wire did_too_wide = (MSI_FLAT != 0) ? did_too_wide_ext : did_too_wide_base;
-  wire [8:0] ddi = (lvl == 3'd2) ? {1'b0, r_did[23:16]} : r_did[15:7];
-  wire [8:0] ddi_ext = (lvl == 3'd2) ? r_did[23:15] : r_did[14:6];
-  wire [8:0] ddi_sel = (MSI_FLAT != 0) ? ddi_ext : ddi;
-  wire [55:0] dc_off_base = {44'd0, r_did[6:0], 5'd0};
-  wire [55:0] dc_off = (MSI_FLAT != 0) ? {44'd0, r_did[5:0], 6'd0} : dc_off_base;
+  // (only the split the build uses is elaborated: lvl changes on every PTE level too)
+  wire        did_too_wide;
+  wire [8:0]  ddi_sel;
+  wire [55:0] dc_off;
+  generate if (MSI_FLAT != 0) begin : g_ddi_ext
+    wire did_too_wide_ext  = (ddtp_mode == DDTP_1LVL && r_did[23:6] != 18'd0) ||
+                             (ddtp_mode == DDTP_2LVL && r_did[23:15] != 9'd0);
+    wire [8:0] ddi_ext = (lvl == 3'd2) ? r_did[23:15] : r_did[14:6];
+    assign did_too_wide = did_too_wide_ext;
+    assign ddi_sel = ddi_ext;
+    assign dc_off = {44'd0, r_did[5:0], 6'd0};
+  end else begin : g_ddi_base
+    wire did_too_wide_base = (ddtp_mode == DDTP_1LVL && r_did[23:7] != 17'd0) ||
+                             (ddtp_mode == DDTP_2LVL && r_did[23:16] != 8'd0);
+    wire [8:0] ddi = (lvl == 3'd2) ? {1'b0, r_did[23:16]} : r_did[15:7];
+    wire [55:0] dc_off_base = {44'd0, r_did[6:0], 5'd0};
+    assign did_too_wide = did_too_wide_base;
+    assign ddi_sel = ddi;
+    assign dc_off = dc_off_base;
+  end endgenerate
   wire [2:0]  dc_last_k = (MSI_FLAT != 0) ? 3'd7 : 3'd3;
   wire dir_rsvd = rdata[9:1] != 9'd0 || rdata[63:54] != 10'd0;   // non-leaf DDT/PDT entry
 
@@ -272,6 +283,10 @@ module iommu_walker #(
   wire        msi_on;          // msiptp.MODE is Flat
   wire [43:0] msi_ppn;
   wire [51:0] msi_mask, msi_pattern;
+  wire        msi_hit;         // the final GPA is an MSI address (S_FS, S_PTE_CHK)
+  wire [63:0] fin_gpa;
+  wire [55:0] msi_pte_a;       // the MSI PTE's address
+  wire        msi_pte_bad;
   generate if (MSI_FLAT != 0) begin : g_msi
     wire [63:0] msiptp = dc[319:256];
     wire [63:0] mmask  = dc[383:320];
@@ -284,39 +299,41 @@ module iommu_walker #(
     assign msi_dc_bad  = msiptp[59:44] != 16'd0 || msiptp[63:61] != 3'd0 ||
                          (msiptp[63:60] != 4'd0 && !g_on) ||   // Off while iohgatp is Bare
                          ((mmask | mpat) & m_rsvd) != 64'd0 || dc_w7;
+    // The final GPA (first stage Bare: the IOVA; else the first-stage leaf's address) is an MSI
+    // address when its page number matches the pattern where the mask is 0 (any access type:
+    // the spec recognises accesses, not writes only; an execute faults after the PTE read).
+    assign fin_gpa = (state == S_FS) ? r_iova : {8'd0, fs_leaf_pa};
+    assign msi_hit = msi_on && ((fin_gpa[63:12] ^ msi_pattern) & ~msi_mask) == 52'd0;
+    // Interrupt-file number: the GPA page number's bits under the mask, packed to the right
+    // (the spec's extract()); the MSI PTE (16 bytes) is at (msiptp.PPN << 12) | (index << 4).
+    reg  [51:0] msi_idx;
+    integer     mi;
+    reg  [5:0]  mj;
+    always @* begin
+      msi_idx = 52'd0;
+      mj = 6'd0;
+      for (mi = 0; mi < 52; mi = mi + 1)
+        if (msi_mask[mi]) begin
+          msi_idx[mj] = msi_gpa[12 + mi];
+          mj = mj + 6'd1;
+        end
+    end
+    wire [51:0] msi_index = msi_idx;
+    assign msi_pte_a = {msi_ppn, 12'd0} | {msi_index, 4'd0};
+    // MSI PTE, basic translate mode: V [0], M [2:1] = 3, PPN [53:10], C [63] (0: C=1 is
+    // implementation-defined, treated as misconfigured as the model does); [9:3] and [62:54]
+    // reserved; M=1 (MRIF) needs MSI_MRIF (absent), 0 and 2 are reserved: all misconfigured
+    assign msi_pte_bad = msi_w0[63] || msi_w0[2:1] != 2'd3 || msi_w0[9:3] != 7'd0 ||
+                         msi_w0[62:54] != 9'd0;
   end else begin : g_no_msi
     assign msi_on = 1'b0; assign msi_ppn = 44'd0;
     assign msi_mask = 52'd0; assign msi_pattern = 52'd0; assign msi_dc_bad = 1'b0;
+    assign msi_hit = 1'b0; assign fin_gpa = 64'd0; assign msi_pte_a = 56'd0;
+    assign msi_pte_bad = 1'b0;
     /* verilator lint_off UNUSEDSIGNAL */
-    wire unused_msi = &{1'b0, dc_w7, msi_w0, msi_gpa};
+    wire unused_msi = &{1'b0, dc_w7, msi_w0, msi_gpa, msi_on, msi_ppn, msi_mask, msi_pattern};
     /* verilator lint_on UNUSEDSIGNAL */
   end endgenerate
-  // The final GPA (first stage Bare: the IOVA; else the first-stage leaf's address) is an MSI
-  // address when its page number matches the pattern where the mask is 0 (any access type:
-  // the spec recognises accesses, not writes only; an execute faults after the PTE read).
-  wire [63:0] fin_gpa = (state == S_FS) ? r_iova : {8'd0, fs_leaf_pa};
-  wire        msi_hit = msi_on && ((fin_gpa[63:12] ^ msi_pattern) & ~msi_mask) == 52'd0;
-  // Interrupt-file number: the GPA page number's bits under the mask, packed to the right
-  // (the spec's extract()); the MSI PTE (16 bytes) is at (msiptp.PPN << 12) | (index << 4).
-  reg  [51:0] msi_idx;
-  integer     mi;
-  reg  [5:0]  mj;
-  always @* begin
-    msi_idx = 52'd0;
-    mj = 6'd0;
-    for (mi = 0; mi < 52; mi = mi + 1)
-      if (msi_mask[mi]) begin
-        msi_idx[mj] = msi_gpa[12 + mi];
-        mj = mj + 6'd1;
-      end
-  end
-  wire [51:0] msi_index = msi_idx;
-  wire [55:0] msi_pte_a = {msi_ppn, 12'd0} | {msi_index, 4'd0};
-  // MSI PTE, basic translate mode: V [0], M [2:1] = 3, PPN [53:10], C [63] (0: C=1 is
-  // implementation-defined, treated as misconfigured as the model does); [9:3] and [62:54]
-  // reserved; M=1 (MRIF) needs MSI_MRIF (absent), 0 and 2 are reserved: all misconfigured
-  wire msi_pte_bad = msi_w0[63] || msi_w0[2:1] != 2'd3 || msi_w0[9:3] != 7'd0 ||
-                     msi_w0[62:54] != 9'd0;
 
   // ---- PDT ----
   wire pid_too_wide = r_pv && ((fsc_mode == MODE_PD8  && r_pid[19:8] != 12'd0) ||
@@ -415,7 +432,6 @@ module iommu_walker #(
                      (is_exec ? !p_x : is_write ? !p_w : !p_r);
   // A=0, or D=0 for a write: a page fault, or (SADE) the A/D update; checked last
   wire fs_ad_need  = !p_a || (is_write && !p_d);
-  wire [63:0] fs_ad_new = rdata | {56'd0, is_write, 7'h40};
 
   // G-stage
   wire g_range_bad = (gmode == MODE_SV39X4) ? g_gpa[63:41] != 23'd0 : g_gpa[63:50] != 14'd0;
@@ -426,7 +442,24 @@ module iommu_walker #(
                     ((g_pur == GP_PTE_ST) ? !q_w :
                      (g_pur != GP_FINAL) ? !q_r : (is_exec ? !q_x : is_write ? !q_w : !q_r));
   wire g_ad_need  = !q_a || (g_store && !q_d);
-  wire [63:0] g_ad_new = g_pte | {56'd0, g_store, 7'h40};
+  // the PTE values an A/D update writes, and the write port: built with AMO_HWAD only
+  wire [63:0] fs_ad_new, g_ad_new;
+  generate if (AMO_HWAD != 0) begin : g_ad
+    assign fs_ad_new = rdata | {56'd0, is_write, 7'h40};
+    assign g_ad_new  = g_pte | {56'd0, g_store, 7'h40};
+    assign mem_wr_valid = state == S_AD_WR;
+    assign mem_wr_addr  = ad_addr;
+    assign mem_wr_data  = ad_new;
+  end else begin : g_no_ad
+    assign fs_ad_new = 64'd0;
+    assign g_ad_new  = 64'd0;
+    assign mem_wr_valid = 1'b0;
+    assign mem_wr_addr  = 56'd0;
+    assign mem_wr_data  = 64'd0;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire unused_ad = &{1'b0, ad_addr, ad_new, mem_wr_ready};
+    /* verilator lint_on UNUSEDSIGNAL */
+  end endgenerate
   // bit 0: an implicit access (a first-stage PTE or PDT address); bit 1: it was a store
   wire [63:0] g_iotval2 = {g_gpa[63:2], g_pur == GP_PTE_ST, g_pur != GP_FINAL};
 
@@ -448,11 +481,8 @@ module iommu_walker #(
   reg  [55:0] rd_addr_q;
   assign mem_rd_valid = state == S_MEM || pre_rd;
   assign mem_rd_addr  = start_rd ? root_addr : next_rd ? next_addr : rd_addr_q;
-  assign mem_wr_valid = state == S_AD_WR;
-  assign mem_wr_addr  = ad_addr;
-  assign mem_wr_data  = ad_new;
   assign done_valid   = state == S_DONE;
-  assign hpm_valid    = state == S_DONE && done_ack;
+  assign hpm_valid    = HPM != 0 && state == S_DONE && done_ack;
   assign done_tag     = r_tag;
   assign done_did     = r_did;
   assign done_pv      = r_pv;
@@ -496,7 +526,15 @@ module iommu_walker #(
   assign tlb_fl_u     = fU;
   // Svpbmt, two stages (Privileged spec): a non-zero first-stage PBMT overrides the G-stage's,
   // which overrides the PMA; a Bare stage leaves its PBMT 0
-  assign done_pbmt    = (fs_pbmt != 2'd0) ? fs_pbmt : g_pbmt;
+  // (without Svpbmt every success is PMA: fs_pbmt and g_pbmt are neither written nor read)
+  generate if (SVPBMT != 0) begin : g_pbmt_on
+    assign done_pbmt    = (fs_pbmt != 2'd0) ? fs_pbmt : g_pbmt;
+  end else begin : g_pbmt_off
+    assign done_pbmt    = 2'd0;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire unused_pbmt = &{1'b0, fs_pbmt, g_pbmt};
+    /* verilator lint_on UNUSEDSIGNAL */
+  end endgenerate
   assign tlb_fl_pbmt  = done_pbmt;
 
   // State-machine actions, as macros rather than tasks: a task call costs an event-driven
@@ -514,9 +552,10 @@ module iommu_walker #(
     r_pc_hit <= st_pc_hit; pc <= st_pc; dc <= st_dc; \
     st_dc_hit_r <= st_dc_hit; st_dc_neg_r <= st_dc_neg; \
     dc_ok <= 1'b0; stale <= inv_apply; ok_fill <= 1'b0; \
-    done_fault <= 1'b0; fs_g <= 1'b0; fs_pbmt <= 2'd0; g_pbmt <= 2'd0; \
-    hpm_miss <= 1'b0; hpm_ddt <= 1'b0; hpm_pdt <= 1'b0; hpm_fs <= 1'b0; hpm_gwalks <= 4'd0; \
-    hpm_gscv <= 1'b0; hpm_pscv <= 1'b0; \
+    done_fault <= 1'b0; fs_g <= 1'b0; \
+    if (SVPBMT != 0) begin fs_pbmt <= 2'd0; g_pbmt <= 2'd0; end \
+    if (HPM != 0) begin hpm_miss <= 1'b0; hpm_ddt <= 1'b0; hpm_pdt <= 1'b0; hpm_fs <= 1'b0; \
+      hpm_gwalks <= 4'd0; hpm_gscv <= 1'b0; hpm_pscv <= 1'b0; end \
     state <= S_START; end
 `define WK_G_CALL(gpa, pur, back) begin g_gpa <= (gpa); g_pur <= (pur); g_ret <= (back); \
     state <= S_G_START; end
@@ -542,8 +581,8 @@ module iommu_walker #(
           end else if (!ddtp_walks) `WK_FAULT(CAUSE_ALL_INBOUND_DISALLOWED, 64'd0)
           else if (did_too_wide) `WK_FAULT(CAUSE_TTYP_DISALLOWED, 64'd0)
           else if (st_dc_hit_r) begin
-            hpm_miss <= 1'b1;                      // a cached DC: the IOATC missed
-            if (!st_dc_neg_r) begin
+            if (HPM != 0) hpm_miss <= 1'b1;        // a cached DC: the IOATC missed
+            if (HPM != 0 && !st_dc_neg_r) begin
               hpm_gscv <= g_on; hpm_gscid <= gscid;
               hpm_pscv <= !pdtv && fsc_mode != MODE_BARE; hpm_pscid <= dc_pscid;
             end
@@ -587,7 +626,7 @@ module iommu_walker #(
           state <= (k == dc_last_k) ? S_DC_EVAL : S_DC;
         end
         S_DC_EVAL: begin
-          if (!rd_err && tc[0]) begin              // the IDs of a valid DC (HPM filters)
+          if (HPM != 0 && !rd_err && tc[0]) begin  // the IDs of a valid DC (HPM filters)
             hpm_gscv <= g_on; hpm_gscid <= gscid;
             hpm_pscv <= !pdtv && fsc_mode != MODE_BARE; hpm_pscid <= dc_pscid;
           end
@@ -653,7 +692,7 @@ module iommu_walker #(
           else begin
             fs_mode <= pfsc_mode; fs_root <= pfsc_ppn;
             pscid <= pta[31:12]; sum <= pta[2];
-            hpm_pscv <= pfsc_mode != MODE_BARE; hpm_pscid <= pta[31:12];
+            if (HPM != 0) begin hpm_pscv <= pfsc_mode != MODE_BARE; hpm_pscid <= pta[31:12]; end
             state <= S_FS;
           end
         end
@@ -701,7 +740,7 @@ module iommu_walker #(
             else begin ad_addr <= rd_addr_q; state <= S_AD_RD; end
           end else begin
             fs_g <= fs_g | p_g;
-            fs_pbmt <= p_pbmt;
+            if (SVPBMT != 0) fs_pbmt <= p_pbmt;
             fR <= p_r; fW <= p_w; fX <= p_x; fU <= p_u; fD <= p_d;
             fs_size <= fs_leaf_size;
             if (msi_hit) begin msi_gpa <= fin_gpa; k <= 3'd0; rd_err <= 1'b0; state <= S_MSI_RD; end
@@ -766,7 +805,7 @@ module iommu_walker #(
             g_spa <= g_leaf_pa;
             if (g_pur == GP_FINAL) begin
               gR <= q_r; gW <= q_w; gX <= q_x; gD <= q_d; g_size <= g_leaf_size;
-              g_pbmt <= q_pbmt;
+              if (SVPBMT != 0) g_pbmt <= q_pbmt;
             end
             state <= g_ret;
           end
@@ -775,7 +814,7 @@ module iommu_walker #(
         S_MEM:  if (mem_rd_ready) state <= S_MEMW;
         S_MEMW: if (mem_rd_rsp_valid) begin
           // HPM: what a successful read walked
-          if (!mem_rd_rsp_err) begin
+          if (HPM != 0 && !mem_rd_rsp_err) begin
             if (ret == S_DDT_CHK || ret == S_DC_ACC) begin hpm_ddt <= 1'b1; hpm_miss <= 1'b1; end
             if (ret == S_PDT_CHK || ret == S_PC_ACC) hpm_pdt <= 1'b1;
             if (ret == S_PTE_CHK) hpm_fs <= 1'b1;

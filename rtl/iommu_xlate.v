@@ -26,7 +26,8 @@ module iommu_xlate #(
   parameter SVRSW60T59B   = 0,    // Svrsw60t59b and QoS IDs (DC.ta checks): the walker's
   parameter QOSID         = 0,
   parameter QOSID_RCID_W  = 4,
-  parameter QOSID_MCID_W  = 4
+  parameter QOSID_MCID_W  = 4,
+  parameter HPM           = 1     // 0: no iommu_hpm reads hpm_wk_* (the walker keeps none of it)
 ) (
   input         clk,
   input         rst_n,
@@ -258,7 +259,8 @@ module iommu_xlate #(
     .NEG_CACHE_DC(NEG_CACHE_DC), .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20),
     .SVNAPOT(SVNAPOT), .SVPBMT(SVPBMT), .MSI_FLAT(MSI_FLAT), .AMO_HWAD(AMO_HWAD),
     .SVRSW60T59B(SVRSW60T59B), .QOSID(QOSID), .QOSID_RCID_W(QOSID_RCID_W),
-    .QOSID_MCID_W(QOSID_MCID_W)
+    .QOSID_MCID_W(QOSID_MCID_W),
+    .HPM(HPM)
   ) u_walker (
     .clk(clk), .rst_n(rst_n), .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn),
     .st_valid(disp_go), .st_ready(wk_st_ready),
@@ -313,10 +315,11 @@ module iommu_xlate #(
       if (wk_take) begin
         rsp_v <= 1'b1; rsp_tag <= wk_tag; rsp_fault <= wk_fault;
         rsp_cause <= wk_fault ? wk_cause : 12'd0; rsp_pa <= wk_fault ? 56'd0 : wk_pa;
-        rsp_pbmt <= wk_fault ? 2'd0 : wk_pbmt;
+        if (SVPBMT != 0) rsp_pbmt <= wk_fault ? 2'd0 : wk_pbmt;
       end else if (fast_go) begin
         rsp_v <= 1'b1; rsp_tag <= s1_tag; rsp_fault <= 1'b0; rsp_cause <= 12'd0;
-        rsp_pa <= fast_pa; rsp_pbmt <= fast_pbmt;
+        rsp_pa <= fast_pa;
+        if (SVPBMT != 0) rsp_pbmt <= fast_pbmt;
       end else if (rsp_v && dev_rsp_ready) rsp_v <= 1'b0;
 
       if (wk_take && wk_report) begin
@@ -331,7 +334,8 @@ module iommu_xlate #(
   assign dev_rsp_fault = rsp_fault;
   assign dev_rsp_cause = rsp_cause;
   assign dev_rsp_pa    = rsp_pa;
-  assign dev_rsp_pbmt  = rsp_pbmt;
+  // without Svpbmt every response is PMA (rsp_pbmt is not kept)
+  assign dev_rsp_pbmt  = (SVPBMT != 0) ? rsp_pbmt : 2'd0;
   assign flt_valid     = f_v;
   assign flt_cause     = f_cause;
   assign flt_did       = f_did;

@@ -185,33 +185,54 @@ module riscv_iommu #(
     wire         i_wr_valid, i_wr_ready, i_wr_rsp_valid;
     wire [63:0]  i_wr_addr;
     wire [31:0]  i_wr_data;
-    reg          w4_msi;                 // the write in flight is an interrupt message
     // A message write answered with a bus error is reported as a fault record (the spec's
     // msi_cfg_tbl: cause 273 "IOMMU MSI write access fault", TTYP 0, iotval = msi_addr_x;
     // device_id, PV, PRIV 0, iotval2 0). mf_pending holds it until the fault-queue writer takes
     // it (before any translation fault); meanwhile no further message is sent, so none is lost.
-    reg          mf_pending;
-    reg  [63:0]  mf_addr;                // the address of the message in flight, then the record's
-    wire         w4_pick_msi = i_wr_valid && !q_wr_valid && !mf_pending;
-    assign c_wr_valid     = q_wr_valid || (i_wr_valid && !mf_pending);
-    assign c_wr_addr      = w4_pick_msi ? i_wr_addr : q_wr_addr;
-    assign c_wr_data      = w4_pick_msi ? i_wr_data : q_wr_data;
-    assign q_wr_ready     = c_wr_ready && !w4_pick_msi;
-    assign i_wr_ready     = c_wr_ready &&  w4_pick_msi;
-    assign q_wr_rsp_valid = c_wr_rsp_valid && !w4_msi;
-    assign q_wr_rsp_err   = c_wr_rsp_err;
-    assign i_wr_rsp_valid = c_wr_rsp_valid &&  w4_msi;
-    wire         mf_set  = i_wr_rsp_valid && c_wr_rsp_err;
+    wire         mf_pending;
+    wire [63:0]  mf_addr;                // the address of the message in flight, then the record's
     wire         mf_take;                // the fault-queue writer took the 273 report
-    always @(posedge clk)
-        if (!rst_n) begin
-            w4_msi <= 1'b0; mf_pending <= 1'b0; mf_addr <= 64'b0;
-        end else begin
-            if (c_wr_valid && c_wr_ready) w4_msi <= w4_pick_msi;
-            if (i_wr_valid && i_wr_ready) mf_addr <= i_wr_addr;
-            if (mf_set)       mf_pending <= 1'b1;
-            else if (mf_take) mf_pending <= 1'b0;
-        end
+    // Built only with MSIs (IGS != 1): with wires only, the port is IOFENCE.C's alone and
+    // nothing of it is elaborated (no clocked block woken every cycle)
+    generate if (IGS != 1) begin : g_msi_wr
+        reg          w4_msi;             // the write in flight is an interrupt message
+        reg          mf_pending_q;
+        reg  [63:0]  mf_addr_q;
+        wire         w4_pick_msi = i_wr_valid && !q_wr_valid && !mf_pending;
+        assign mf_pending     = mf_pending_q;
+        assign mf_addr        = mf_addr_q;
+        assign c_wr_valid     = q_wr_valid || (i_wr_valid && !mf_pending);
+        assign c_wr_addr      = w4_pick_msi ? i_wr_addr : q_wr_addr;
+        assign c_wr_data      = w4_pick_msi ? i_wr_data : q_wr_data;
+        assign q_wr_ready     = c_wr_ready && !w4_pick_msi;
+        assign i_wr_ready     = c_wr_ready &&  w4_pick_msi;
+        assign q_wr_rsp_valid = c_wr_rsp_valid && !w4_msi;
+        assign i_wr_rsp_valid = c_wr_rsp_valid &&  w4_msi;
+        wire         mf_set  = i_wr_rsp_valid && c_wr_rsp_err;
+        always @(posedge clk)
+            if (!rst_n) begin
+                w4_msi <= 1'b0; mf_pending_q <= 1'b0; mf_addr_q <= 64'b0;
+            end else begin
+                if (c_wr_valid && c_wr_ready) w4_msi <= w4_pick_msi;
+                if (i_wr_valid && i_wr_ready) mf_addr_q <= i_wr_addr;
+                if (mf_set)       mf_pending_q <= 1'b1;
+                else if (mf_take) mf_pending_q <= 1'b0;
+            end
+    end else begin : g_no_msi_wr
+        assign mf_pending     = 1'b0;
+        assign mf_addr        = 64'b0;
+        assign c_wr_valid     = q_wr_valid;
+        assign c_wr_addr      = q_wr_addr;
+        assign c_wr_data      = q_wr_data;
+        assign q_wr_ready     = c_wr_ready;
+        assign i_wr_ready     = 1'b0;
+        assign q_wr_rsp_valid = c_wr_rsp_valid;
+        assign i_wr_rsp_valid = 1'b0;
+        /* verilator lint_off UNUSEDSIGNAL */
+        wire unused_msi_wr = ^{i_wr_valid, i_wr_addr, i_wr_data, mf_take};
+        /* verilator lint_on UNUSEDSIGNAL */
+    end endgenerate
+    assign q_wr_rsp_err   = c_wr_rsp_err;
 
     wire         f_wr_valid, f_wr_ready, f_wr_rsp_valid, f_wr_rsp_err;
     wire [63:0]  f_wr_addr;
@@ -242,17 +263,34 @@ module riscv_iommu #(
     wire [5:0]   xf_ttyp;
     wire [63:0]  xf_iotval, xf_iotval2;
     localparam [11:0] CAUSE_MSI_WRITE_FAULT = 12'd273;
-    assign flt_valid   = mf_pending || xf_valid;
-    assign xf_ready    = flt_ready && !mf_pending;
-    assign mf_take     = flt_ready && mf_pending;
-    assign flt_cause   = mf_pending ? CAUSE_MSI_WRITE_FAULT : xf_cause;
-    assign flt_did     = mf_pending ? 24'd0 : xf_did;
-    assign flt_pv      = !mf_pending && xf_pv;
-    assign flt_pid     = mf_pending ? 20'd0 : xf_pid;
-    assign flt_priv    = !mf_pending && xf_priv;
-    assign flt_ttyp    = mf_pending ? 6'd0 : xf_ttyp;
-    assign flt_iotval  = mf_pending ? mf_addr : xf_iotval;
-    assign flt_iotval2 = mf_pending ? 64'd0 : xf_iotval2;
+    generate if (IGS != 1) begin : g_msi_flt
+        assign flt_valid   = mf_pending || xf_valid;
+        assign xf_ready    = flt_ready && !mf_pending;
+        assign mf_take     = flt_ready && mf_pending;
+        assign flt_cause   = mf_pending ? CAUSE_MSI_WRITE_FAULT : xf_cause;
+        assign flt_did     = mf_pending ? 24'd0 : xf_did;
+        assign flt_pv      = !mf_pending && xf_pv;
+        assign flt_pid     = mf_pending ? 20'd0 : xf_pid;
+        assign flt_priv    = !mf_pending && xf_priv;
+        assign flt_ttyp    = mf_pending ? 6'd0 : xf_ttyp;
+        assign flt_iotval  = mf_pending ? mf_addr : xf_iotval;
+        assign flt_iotval2 = mf_pending ? 64'd0 : xf_iotval2;
+    end else begin : g_no_msi_flt
+        assign flt_valid   = xf_valid;
+        assign xf_ready    = flt_ready;
+        assign mf_take     = 1'b0;
+        assign flt_cause   = xf_cause;
+        assign flt_did     = xf_did;
+        assign flt_pv      = xf_pv;
+        assign flt_pid     = xf_pid;
+        assign flt_priv    = xf_priv;
+        assign flt_ttyp    = xf_ttyp;
+        assign flt_iotval  = xf_iotval;
+        assign flt_iotval2 = xf_iotval2;
+        /* verilator lint_off UNUSEDSIGNAL */
+        wire unused_mf = ^{mf_pending, mf_addr, CAUSE_MSI_WRITE_FAULT};
+        /* verilator lint_on UNUSEDSIGNAL */
+    end endgenerate
 
     wire         dbg_go, dbg_pv, dbg_priv, dbg_done;
     wire [63:0]  dbg_iova, dbg_rsp;
@@ -413,7 +451,8 @@ module riscv_iommu #(
         .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20), .SVNAPOT(SVNAPOT),
         .SVPBMT(SVPBMT), .S(S), .MSI_FLAT(MSI_FLAT), .AMO_HWAD(AMO_HWAD),
         .SVRSW60T59B(SVRSW60T59B), .QOSID(QOSID), .QOSID_RCID_W(QOSID_RCID_W),
-        .QOSID_MCID_W(QOSID_MCID_W)
+        .QOSID_MCID_W(QOSID_MCID_W),
+        .HPM(HPM_COUNTERS != 0)
     ) u_xlate (
         .clk(clk), .rst_n(rst_n),
         .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn),
