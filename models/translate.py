@@ -28,6 +28,14 @@ class WalkResult:
     # words of a trace are the PTEs themselves (debug_translation.range_log2 relies on it).
     plain_ptes: bool = True
 
+    def __init__(self, outcome, dtf=False, ad_writes=(), plain_ptes=True):
+        # straight into __dict__ (one per walk; see models.transaction.Outcome)
+        d = self.__dict__
+        d["outcome"] = outcome
+        d["dtf"] = dtf
+        d["ad_writes"] = ad_writes
+        d["plain_ptes"] = plain_ptes
+
 
 def _fault(cause: int, iotval2: int = 0, gpa=None) -> Fault:
     return Fault(cause, iotval2, gpa)
