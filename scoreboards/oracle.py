@@ -377,10 +377,12 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
         self.memo_revalidated += 1
         return True
 
-    def result_stamp(self, req: Request):
+    def result_stamp(self, req: Request, key: Optional[tuple] = None):
         """The stamp of the evaluation that gave `req`'s current outcomes (same stamp: same
-        walk over the same memory), or None if none is current."""
-        memo = self._memo.get((req.did, req.pid, req.priv_s, int(req.ttyp), req.iova >> 12))
+        walk over the same memory), or None if none is current. `key`: the memo key of `req`
+        (did, pid, priv_s, ttyp, iova >> 12), if the caller has it."""
+        memo = self._memo.get(key if key is not None else
+                              (req.did, req.pid, req.priv_s, int(req.ttyp), req.iova >> 12))
         return memo[4] if memo is not None and memo[0] == self._epoch else None
 
     def fault_variants(self, req: Request) -> dict:

@@ -45,9 +45,10 @@ class IommuCoverage(uvm_component):
         hit = self._xmemo.get(key)
         # the oracle's stamp of the evaluation behind this response: the same stamp is the
         # same walk over the same memory (an evaluation the oracle revalidated keeps it)
-        stamp = self.oracle.result_stamp(req)
+        oracle = self.oracle
+        stamp = oracle.result_stamp(req, key)
         if stamp is None:
-            stamp = ("epoch", self.oracle.epoch)
+            stamp = ("epoch", oracle.epoch)
         if hit is None or hit[0] != stamp:
             hit = self._walk(key, req, stamp)
         k = (hit[1], (res.cause if res.cause is not None else -1) if res.fault else 0)
