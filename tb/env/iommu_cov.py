@@ -23,6 +23,7 @@ from tb.env.cross_bins import context_modes, record_bins, translation_bins, tran
 from tb.env.doorbell import published_commands
 
 _MEMO_MAX = 65536
+_TABLE_ENTRIES = ("pte1", "pte2", "pdte")    # items whose signature keeps the flag bits only
 
 
 class IommuCoverage(uvm_component):
@@ -66,9 +67,8 @@ class IommuCoverage(uvm_component):
         sig = (mode, model.caps.msi_flat, req.did, int(req.ttyp), req.pid is None, req.priv_s,
                outcome.cause, outcome.iotval2 & 1 if outcome.iotval2 else None,
                None if outcome.gpa is None else outcome.gpa >> 39,
-               tuple([(item.kind, item.level, w[0] & 0xE0000000000000FF)
-                      if item.kind[0] == "p" and item.kind != "pc" else (item.kind, item.level, w)
-                      for item, w in trace]))
+               tuple([(kind, level, w[0] & 0xE0000000000000FF) if kind in _TABLE_ENTRIES
+                      else (kind, level, w) for (kind, _, _, level, _), w in trace]))
         sid = self._sigs.get(sig)
         if sid is None:
             if len(self._sigs) > _MEMO_MAX:
