@@ -16,6 +16,8 @@ from .process_context import PD_PID_BITS, locate_pc
 from .transaction import Outcome, Request
 from .walk_reader import Fault, Item, WalkReader, read_or_fault
 
+_new_item = tuple.__new__          # an Item without NamedTuple's argument handling (hot path)
+
 
 @dataclass(frozen=True)
 class WalkResult:
@@ -222,7 +224,7 @@ def _msi_translate(reader: WalkReader, gpa: int, dc, gscid, ttyp: int,
                    caps: Capabilities, be: int = 0) -> Outcome:
     index = _extract(gpa >> 12, dc.msi_addr_mask & MASK52)
     addr = (dc.msi_ppn << 12) | (index * 16)
-    w0, w1 = read_or_fault(reader, Item("msipte", addr, 2, 0, (gscid, gpa >> 12)),
+    w0, w1 = read_or_fault(reader, _new_item(Item, ("msipte", addr, 2, 0, (gscid, gpa >> 12))),
                             Cause.MSI_PTE_LOAD_ACCESS_FAULT, Cause.MSI_PT_DATA_CORRUPTION)
     if be:                  # fctl.BE: the MSI page table is big-endian
         w0, w1 = bswap64(w0), bswap64(w1)
