@@ -284,9 +284,9 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
                     memo = None                  # not current: walk again (no second try)
                     self._memo.pop(key)
         results = self._evaluate(req, key)
-        if not earlier and len(results) == 1 and observed in results:
-            paths = results[observed]
-            if not min(paths, key=len):
+        if not earlier and len(results) == 1:
+            paths = results.get(observed)
+            if paths is not None and not min(paths, key=len):
                 # The common case, kept cheap: one permitted outcome, no stale value used.
                 return Verdict(True, "OK", frozenset(results))
         if observed not in results and observed in earlier:

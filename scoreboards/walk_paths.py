@@ -93,12 +93,14 @@ class Path:
                 dc = DeviceContext.from_words(w if len(w) >= 7 else tuple(w) + (0,) * (7 - len(w)))
                 walks_pdt = dc.pdtv and dc.fsc_mode and (self.req.pid is not None or dc.dpe)
                 if walks_pdt or (not dc.pdtv and dc.fsc_mode):
-                    self.pending = (Key("dc", item.tag), dc.fsc_ppn)
+                    self.pending = (_new_key(Key, ("dc", tag, 0, True, False)), dc.fsc_ppn)
         elif kind == "pdte":
-            self.pending = (Key("pdte", item.tag), bits(v, 53, 10)) if v & 1 else None
+            self.pending = ((_new_key(Key, ("pdte", tag, 0, True, False)), bits(v, 53, 10))
+                            if v & 1 else None)
         elif kind == "pc":
             fsc = w[1]
-            self.pending = (Key("pc", item.tag), fsc & PPN44) if v & 1 and fsc >> 60 else None
+            self.pending = ((_new_key(Key, ("pc", tag, 0, True, False)), fsc & PPN44)
+                            if v & 1 and fsc >> 60 else None)
         elif kind in ("ddte", "msipte"):
             self.pending = None
         return w
