@@ -198,12 +198,16 @@ class History:
             self._n_cached += 1
             return
         if not wit.deps:
-            e.wits = [o for o in e.wits if o.live > wit.live] + [wit]
+            later = [o for o in e.wits if o.live > wit.live]
+            newest = not later              # i.e. wit.live >= e.live_until once it is added
+            later.append(wit)
+            e.wits = later
         else:
             e.wits.append(wit)
             if len(e.wits) > WITNESS_CAP:
                 e.wits.remove(min(e.wits, key=lambda o: o.live))
-        if in_memory and wit.live >= e.live_until:
+            newest = wit.live >= e.live_until
+        if in_memory and newest:
             e.pa, e.seq = pa, seq
 
     def _cache_entries_at(self, pa: int):
