@@ -9,6 +9,8 @@ from .capabilities import Capabilities
 from .causes import Cause
 from .walk_reader import Fault, Item, WalkReader, read_or_fault
 
+_new_item = tuple.__new__          # an Item without NamedTuple's argument handling (hot path)
+
 MODE_OFF, MODE_BARE, MODE_1LVL, MODE_2LVL, MODE_3LVL = 0, 1, 2, 3, 4
 DDT_LEVELS = {MODE_1LVL: 1, MODE_2LVL: 2, MODE_3LVL: 3}
 
@@ -173,7 +175,7 @@ def locate_dc(reader: WalkReader, did: int, mode: int, ppn: int, caps: Capabilit
     for i in range(levels - 1, 0, -1):
         # Non-leaf DDT entries are tagged by the device_id bits that select them.
         shift = (6 if extended else 7) + 9 * (i - 1)
-        item = Item("ddte", a + ddi[i] * 8, 1, i, (i, did >> shift))
+        item = _new_item(Item, ("ddte", a + ddi[i] * 8, 1, i, (i, did >> shift)))
         (ddte,) = read_or_fault(reader, item, Cause.DDT_LOAD_ACCESS_FAULT, Cause.DDT_DATA_CORRUPTION)
         if fctl_be:
             ddte = bswap64(ddte)
@@ -183,7 +185,7 @@ def locate_dc(reader: WalkReader, did: int, mode: int, ppn: int, caps: Capabilit
             raise Fault(Cause.DDT_MISCONFIGURED)
         a = bits(ddte, 53, 10) << 12
     size = 64 if extended else 32
-    item = Item("dc", a + ddi[0] * size, size // 8, 0, (did,))
+    item = _new_item(Item, ("dc", a + ddi[0] * size, size // 8, 0, (did,)))
     words = read_or_fault(reader, item, Cause.DDT_LOAD_ACCESS_FAULT, Cause.DDT_DATA_CORRUPTION)
     if fctl_be:
         words = [bswap64(w) for w in words]

@@ -11,6 +11,8 @@ from .causes import Cause
 from .device_context import PPN_MASK, bits, bswap64, dir_entry_malformed
 from .walk_reader import Fault, Item, WalkReader, read_or_fault
 
+_new_item = tuple.__new__          # an Item without NamedTuple's argument handling (hot path)
+
 PD_PID_BITS = {1: 8, 2: 17, 3: 20}      # pdtp.MODE PD8/PD17/PD20 -> process_id width
 
 
@@ -56,8 +58,9 @@ def locate_pc(reader: WalkReader, did: int, pid: int, pd_mode: int, pdt_ppn: int
         if gpa_to_spa is not None:
             addr = gpa_to_spa(addr)
         shift = 8 + 9 * (i - 1)
-        (pdte,) = read_or_fault(reader, Item("pdte", addr, 1, i, (did, i, pid >> shift)),
-                                Cause.PDT_LOAD_ACCESS_FAULT, Cause.PDT_DATA_CORRUPTION)
+        item = _new_item(Item, ("pdte", addr, 1, i, (did, i, pid >> shift)))
+        (pdte,) = read_or_fault(reader, item, Cause.PDT_LOAD_ACCESS_FAULT,
+                                Cause.PDT_DATA_CORRUPTION)
         if be:
             pdte = bswap64(pdte)
         if not pdte & 1:
@@ -68,7 +71,7 @@ def locate_pc(reader: WalkReader, did: int, pid: int, pd_mode: int, pdt_ppn: int
     addr = a + pdi[0] * 16
     if gpa_to_spa is not None:
         addr = gpa_to_spa(addr)
-    ta, fsc = read_or_fault(reader, Item("pc", addr, 2, 0, (did, pid)),
+    ta, fsc = read_or_fault(reader, _new_item(Item, ("pc", addr, 2, 0, (did, pid))),
                             Cause.PDT_LOAD_ACCESS_FAULT, Cause.PDT_DATA_CORRUPTION)
     if be:
         ta, fsc = bswap64(ta), bswap64(fsc)

@@ -16,6 +16,8 @@ from .process_context import PD_PID_BITS, locate_pc
 from .transaction import Outcome, Request
 from .walk_reader import Fault, Item, WalkReader, read_or_fault
 
+_new_item = tuple.__new__          # an Item without NamedTuple's argument handling (hot path)
+
 
 @dataclass(frozen=True)
 class WalkResult:
@@ -27,6 +29,14 @@ class WalkResult:
     # The walk's PTEs were 8-byte little-endian (no Sv32/Sv32x4, fctl.BE=0, SBE=0): the raw
     # words of a trace are the PTEs themselves (debug_translation.range_log2 relies on it).
     plain_ptes: bool = True
+
+    def __init__(self, outcome, dtf=False, ad_writes=(), plain_ptes=True):
+        # straight into __dict__ (one per walk; see models.transaction.Outcome)
+        d = self.__dict__
+        d["outcome"] = outcome
+        d["dtf"] = dtf
+        d["ad_writes"] = ad_writes
+        d["plain_ptes"] = plain_ptes
 
 
 def _fault(cause: int, iotval2: int = 0, gpa=None) -> Fault:
@@ -214,7 +224,7 @@ def _msi_translate(reader: WalkReader, gpa: int, dc, gscid, ttyp: int,
                    caps: Capabilities, be: int = 0) -> Outcome:
     index = _extract(gpa >> 12, dc.msi_addr_mask & MASK52)
     addr = (dc.msi_ppn << 12) | (index * 16)
-    w0, w1 = read_or_fault(reader, Item("msipte", addr, 2, 0, (gscid, gpa >> 12)),
+    w0, w1 = read_or_fault(reader, _new_item(Item, ("msipte", addr, 2, 0, (gscid, gpa >> 12))),
                             Cause.MSI_PTE_LOAD_ACCESS_FAULT, Cause.MSI_PT_DATA_CORRUPTION)
     if be:                  # fctl.BE: the MSI page table is big-endian
         w0, w1 = bswap64(w0), bswap64(w1)

@@ -128,6 +128,7 @@ class History:
         readers = self._readers
         deps: list = []             # stale values read earlier in this walk
         may_cache = self._may_cache
+        recorded = False
         for r in path.reads:
             pa, rk, ndw, opt = r
             w, src = opt
@@ -141,12 +142,19 @@ class History:
                 if sig in done:
                     continue
                 done.add(sig)
+            recorded = True
             when = (now, pa)
-            for i in range(ndw):
-                at = readers.get(pa + 8 * i)
+            if ndw == 1:
+                at = readers.get(pa)
                 if at is None:
-                    at = readers[pa + 8 * i] = {}
+                    at = readers[pa] = {}
                 at[rk] = when
+            else:
+                for i in range(ndw):
+                    at = readers.get(pa + 8 * i)
+                    if at is None:
+                        at = readers[pa + 8 * i] = {}
+                    at[rk] = when
             if src is None:
                 live, seq = now, 0
             elif isinstance(src, OldValue):
@@ -168,7 +176,8 @@ class History:
                                        not isinstance(src, CachedValue))
             if src is not None:
                 deps.append(StaleDep(self._key(rk, w[0]), rk.owner, live))
-        self._account()
+        if recorded:                # (nothing inserted: the counts are as last accounted)
+            self._account()
 
     def _insert(self, ck, w, wit: Witness, key: Key, owner, pa: int, seq: int, now: int,
                 in_memory: bool) -> None:
@@ -189,12 +198,16 @@ class History:
             self._n_cached += 1
             return
         if not wit.deps:
-            e.wits = [o for o in e.wits if o.live > wit.live] + [wit]
+            later = [o for o in e.wits if o.live > wit.live]
+            newest = not later              # i.e. wit.live >= e.live_until once it is added
+            later.append(wit)
+            e.wits = later
         else:
             e.wits.append(wit)
             if len(e.wits) > WITNESS_CAP:
                 e.wits.remove(min(e.wits, key=lambda o: o.live))
-        if in_memory and wit.live >= e.live_until:
+            newest = wit.live >= e.live_until
+        if in_memory and newest:
             e.pa, e.seq = pa, seq
 
     def _cache_entries_at(self, pa: int):

@@ -294,9 +294,9 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
                     memo = None                  # not current: walk again (no second try)
                     self._memo.pop(key)
         results = self._evaluate(req, key)
-        if not earlier and len(results) == 1 and observed in results:
-            paths = results[observed]
-            if not min(paths, key=len):
+        if not earlier and len(results) == 1:
+            paths = results.get(observed)
+            if paths is not None and not min(paths, key=len):
                 # The common case, kept cheap: one permitted outcome, no stale value used.
                 return Verdict(True, "OK", frozenset(results))
         if observed not in results and observed in earlier:
@@ -387,10 +387,12 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
         self.memo_revalidated += 1
         return True
 
-    def result_stamp(self, req: Request):
+    def result_stamp(self, req: Request, key: Optional[tuple] = None):
         """The stamp of the evaluation that gave `req`'s current outcomes (same stamp: same
-        walk over the same memory), or None if none is current."""
-        memo = self._memo.get((req.did, req.pid, req.priv_s, int(req.ttyp), req.iova >> 12))
+        walk over the same memory), or None if none is current. `key`: the memo key of `req`
+        (did, pid, priv_s, ttyp, iova >> 12), if the caller has it."""
+        memo = self._memo.get(key if key is not None else
+                              (req.did, req.pid, req.priv_s, int(req.ttyp), req.iova >> 12))
         return memo[4] if memo is not None and memo[0] == self._epoch else None
 
     def fault_variants(self, req: Request) -> dict:

@@ -138,6 +138,13 @@ class Verdict:
     message: str
     permitted: frozenset = frozenset()
 
+    def __init__(self, ok, message, permitted=frozenset()):
+        # straight into __dict__ (one per response; see models.transaction.Outcome)
+        d = self.__dict__
+        d["ok"] = ok
+        d["message"] = message
+        d["permitted"] = permitted
+
     def __bool__(self) -> bool:
         return self.ok
 

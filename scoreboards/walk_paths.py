@@ -50,6 +50,7 @@ class Path:
             failed = words
             words = tuple(int.from_bytes(self.o.mem.peek(pa + 8 * i, 8), "little")
                           for i in range(ndw))
+        # (words: a tuple, as WalkReader.read passes it)
         width, gpar, owner = 0, False, None
         if kind == "pte1":
             if self.fs_levels is None:
@@ -66,8 +67,7 @@ class Path:
                 if ((gpage << 12) & ((1 << width) - 1)) >> (12 + 9 * level) == vpn:
                     owner = okey
         rk = _new_key(ReadKey, (kind, tag, width, gpar, owner))
-        words = tuple(words)
-        opts = self.o._options(item, words, rk, self.explain, failed=failed is not None)
+        opts = self.o._options(item, words, rk, self.explain, failed is not None)
         if len(opts) == 1:
             opt = opts[0]
         else:
@@ -75,12 +75,12 @@ class Path:
             self.pos += 1
             self.choices.append((len(opts), idx))
             opt = opts[idx]
-        if opt.words is FAILED:
+        w = opt[0]
+        if w is FAILED:
             self.failed_read = True
             raise failed
         self.reads.append(_new_key(Read, (pa, rk, ndw, opt)))
         self.items.append(item)
-        w = opt.words
         v = w[0]
         # Context for the reads that follow.
         if kind == "pte1":
@@ -93,12 +93,14 @@ class Path:
                 dc = DeviceContext.from_words(w if len(w) >= 7 else tuple(w) + (0,) * (7 - len(w)))
                 walks_pdt = dc.pdtv and dc.fsc_mode and (self.req.pid is not None or dc.dpe)
                 if walks_pdt or (not dc.pdtv and dc.fsc_mode):
-                    self.pending = (Key("dc", item.tag), dc.fsc_ppn)
+                    self.pending = (_new_key(Key, ("dc", tag, 0, True, False)), dc.fsc_ppn)
         elif kind == "pdte":
-            self.pending = (Key("pdte", item.tag), bits(v, 53, 10)) if v & 1 else None
+            self.pending = ((_new_key(Key, ("pdte", tag, 0, True, False)), bits(v, 53, 10))
+                            if v & 1 else None)
         elif kind == "pc":
             fsc = w[1]
-            self.pending = (Key("pc", item.tag), fsc & PPN44) if v & 1 and fsc >> 60 else None
+            self.pending = ((_new_key(Key, ("pc", tag, 0, True, False)), fsc & PPN44)
+                            if v & 1 and fsc >> 60 else None)
         elif kind in ("ddte", "msipte"):
             self.pending = None
         return w
@@ -222,19 +224,19 @@ class WalkPaths:
         cannot deliver them: `words` are then what it holds, offered only as old values or
         cached copies), then the permitted earlier and cached values."""
         opts = [_new_key(Option, (FAILED if failed else words, None))]
-        kind = item.kind
+        kind, pa, ndw, level, _ = item
+        hist = self._hist
         aliases = ()
         if not explain:
             if kind not in self.policy.cached:
                 return opts
             if self._alias_tags:
-                aliases = self._aliases(kind, rk.tag, item.pa)
+                aliases = self._aliases(kind, rk.tag, pa)
             if rk.owner is None and not aliases and not failed:
-                hist = self._hist
-                pa = item.pa
-                if not hist or not (pa in hist or (item.ndw > 1 and any(
-                        pa + 8 * i in hist for i in range(1, item.ndw)))):
-                    if not self._napot_group_live(item):
+                if not hist or not (pa in hist or (ndw > 1 and any(
+                        pa + 8 * i in hist for i in range(1, ndw)))):
+                    # (_napot_group_live is False for any item but a level-0 PTE)
+                    if level or kind not in NAPOT_KINDS or not self._napot_group_live(item):
                         # No old value of this item's doublewords, no owner, no other address
                         # with this tag, no NAPOT group now or before: the only other values
                         # are what a cache of this tag may hold besides the current one.
@@ -242,10 +244,7 @@ class WalkPaths:
                         if not entries or (len(entries) == 1 and words in entries):
                             return opts
         seen = {FAILED} if failed else {words}
-        hist = self._hist
-        pa = item.pa
-        if explain or pa in hist or (item.ndw > 1 and
-                                     any(pa + 8 * i in hist for i in range(1, item.ndw))):
+        if explain or pa in hist or (ndw > 1 and any(pa + 8 * i in hist for i in range(1, ndw))):
             self._add_snapshots(opts, seen, item, words, rk, explain)
         for ck in self._cache_keys(rk):
             entries = self._cache.get(ck)
@@ -261,7 +260,7 @@ class WalkPaths:
                         opts.append(Option(g.words, g))
         if aliases:
             self._add_aliases(opts, seen, item, rk, aliases)
-        if not item.level and kind in NAPOT_KINDS:
+        if not level and kind in NAPOT_KINDS:
             self._napot_options(opts, seen, item, rk, explain)
         return opts
 

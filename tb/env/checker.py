@@ -142,6 +142,7 @@ class CoverageView:
     def __init__(self, oracle) -> None:
         oracle.keep_walk = True
         self._oracle = oracle
+        self.result_stamp = oracle.result_stamp     # once per response: no __getattr__
         self.model = _ModelView(oracle)
         self.mem = oracle.mem
 

@@ -23,6 +23,7 @@ from tb.env.cross_bins import context_modes, record_bins, translation_bins, tran
 from tb.env.doorbell import published_commands
 
 _MEMO_MAX = 65536
+_TABLE_ENTRIES = ("pte1", "pte2", "pdte")    # items whose signature keeps the flag bits only
 
 
 class IommuCoverage(uvm_component):
@@ -45,9 +46,10 @@ class IommuCoverage(uvm_component):
         hit = self._xmemo.get(key)
         # the oracle's stamp of the evaluation behind this response: the same stamp is the
         # same walk over the same memory (an evaluation the oracle revalidated keeps it)
-        stamp = self.oracle.result_stamp(req)
+        oracle = self.oracle
+        stamp = oracle.result_stamp(req, key)
         if stamp is None:
-            stamp = ("epoch", self.oracle.epoch)
+            stamp = ("epoch", oracle.epoch)
         if hit is None or hit[0] != stamp:
             hit = self._walk(key, req, stamp)
         k = (hit[1], (res.cause if res.cause is not None else -1) if res.fault else 0)
@@ -65,9 +67,8 @@ class IommuCoverage(uvm_component):
         sig = (mode, model.caps.msi_flat, req.did, int(req.ttyp), req.pid is None, req.priv_s,
                outcome.cause, outcome.iotval2 & 1 if outcome.iotval2 else None,
                None if outcome.gpa is None else outcome.gpa >> 39,
-               tuple([(item.kind, item.level, w[0] & 0xE0000000000000FF)
-                      if item.kind[0] == "p" and item.kind != "pc" else (item.kind, item.level, w)
-                      for item, w in trace]))
+               tuple([(kind, level, w[0] & 0xE0000000000000FF) if kind in _TABLE_ENTRIES
+                      else (kind, level, w) for (kind, _, _, level, _), w in trace]))
         sid = self._sigs.get(sig)
         if sid is None:
             if len(self._sigs) > _MEMO_MAX:

@@ -37,3 +37,26 @@ def test_enum_values():
                              TTYP.UNTRANSLATED_WRITE, TTYP.TRANSLATED_EXEC,
                              TTYP.TRANSLATED_READ, TTYP.TRANSLATED_WRITE, TTYP.PCIE_ATS,
                              TTYP.PCIE_MSG)] == [1, 2, 3, 5, 6, 7, 8, 9]
+
+
+def test_hand_written_inits_match_the_fields():
+    """Outcome, WalkResult and Verdict fill __dict__ in an __init__ of their own (speed): its
+    parameters and defaults must be the dataclass fields', and the instances stay frozen."""
+    import dataclasses
+    import inspect
+
+    from models.translate import WalkResult
+    from scoreboards.records import Verdict
+    for cls in (Outcome, WalkResult, Verdict):
+        params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+        fields = dataclasses.fields(cls)
+        assert [p.name for p in params] == [f.name for f in fields], cls
+        assert [p.default for p in params] == [
+            inspect.Parameter.empty if f.default is dataclasses.MISSING else f.default
+            for f in fields], cls
+    o = Outcome(0x1000, None, gpa=0x2000, pbmt=1)
+    assert (o.pa, o.cause, o.iotval2, o.gpa, o.pbmt, o.rcid, o.mcid, o.mrif) == (
+        0x1000, None, 0, 0x2000, 1, 0, 0, None)
+    assert dataclasses.replace(o, rcid=3) == o and dataclasses.replace(o, rcid=3).rcid == 3
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        o.pa = 0
