@@ -172,6 +172,17 @@ def _walk(reader, kind, addr, levels, root_ppn, access, user, sum_, tag_prefix,
     raise PtFault(PtFault.PAGE)                  # ran out of levels
 
 
+def leaf_permits(pte: int, access: str, user: bool, sum_: bool, g_stage: bool) -> bool:
+    """A leaf's U bit and R/W/X allow the access (any PTE width: the low bits are the same).
+    Privilege: the G-stage always checks as User."""
+    if user or g_stage:
+        if not pte & PTE_U:
+            return False
+    elif pte & PTE_U and (not sum_ or access == EXEC):
+        return False
+    return bool(pte & _NEED[access])
+
+
 def _leaf(addr: int, pte: int, level: int, access: str, user: bool, sum_: bool, g_stage: bool) -> int:
     ppn = _ppn(pte)
     if pte & PTE_N:
@@ -179,13 +190,7 @@ def _leaf(addr: int, pte: int, level: int, access: str, user: bool, sum_: bool, 
             raise PtFault(PtFault.PAGE)
     elif level and ppn & ((1 << (9 * level)) - 1):
         raise PtFault(PtFault.PAGE)              # misaligned superpage
-    # Privilege: the G-stage always checks as User.
-    if user or g_stage:
-        if not pte & PTE_U:
-            raise PtFault(PtFault.PAGE)
-    elif pte & PTE_U and (not sum_ or access == EXEC):
-        raise PtFault(PtFault.PAGE)
-    if not pte & _NEED[access]:
+    if not leaf_permits(pte, access, user, sum_, g_stage):
         raise PtFault(PtFault.PAGE)
     # A=0, or D=0 on a write: checked by the caller (a fault, or the hardware update).
     if pte & PTE_N:

@@ -15,8 +15,8 @@ that doubleword with the other half unchanged.
 from __future__ import annotations
 
 from .memory import AccessFault, PoisonedData
-from .page_walk import (EXEC, PTE_A, PTE_D, PTE_R, PTE_U, PTE_V, PTE_W, PTE_X, WRITE, _NEED,
-                        PtFault, _Restart, _new_item)
+from .page_walk import (PTE_A, PTE_D, PTE_R, PTE_U, PTE_V, PTE_W, PTE_X, WRITE,
+                        PtFault, _Restart, _new_item, leaf_permits)
 from .walk_reader import Item
 
 _M32 = 0xFFFF_FFFF
@@ -70,12 +70,7 @@ def walk_sv32(reader, kind, addr, levels, root_ppn, access, user, sum_, tag_pref
             continue
         if i and ppn & 0x3FF:
             raise PtFault(PtFault.PAGE)  # misaligned megapage
-        if user or g_stage:
-            if not pte & PTE_U:
-                raise PtFault(PtFault.PAGE)
-        elif pte & PTE_U and (not sum_ or access == EXEC):
-            raise PtFault(PtFault.PAGE)
-        if not pte & _NEED[access]:
+        if not leaf_permits(pte, access, user, sum_, g_stage):
             raise PtFault(PtFault.PAGE)
         span = shift
         out = (ppn >> (10 * i)) << span | (addr & ((1 << span) - 1))
