@@ -22,7 +22,7 @@ all: test
 help:
 	@echo "make test   - unit tests, RTL tests and a short regression (what CI runs; DUT= for its regression checks)"
 	@echo "make sim    - the full regression (DUT=name|profile.toml SIM=icarus|verilator|all TEST= SEED= SEEDS= POLICY= FILLS=any|demand COHERENCE=coherent|non-coherent WAVES=1"
-	@echo "              ADVICE=error|warn JOBS=N SHARD=i/N NAME=results-folder TIMEOUT=s LIST=1 PYTEST_ARGS='-k .. -x --lf ..')"
+	@echo "              ADVICE=error|warn JOBS=N SHARD=i/N NAME=results-folder TIMEOUT=s LIST=1 SERVE=0|1 PYTEST_ARGS='-k .. -x --lf ..')"
 	@echo "make merge  - merge the results of shards: RESULTS=\"results/a results/b\" [OUT=folder]"
 	@echo "make durations - record the last run times for SHARD= (tb/regression_durations.json)"
 	@echo "make list   - tests, subsets, policies and DUT profiles"
@@ -103,7 +103,7 @@ NEED_ICARUS = $(if $(filter verilator,$(SIM)),,check-icarus)
 # exits 2 for any failing recipe; the line it prints ("Error 1" / "Error 2") keeps the
 # regression's code, and so does results/latest/exit-code.
 sim: $(STAMP) $(NEED_ICARUS)
-	@$(if $(COHERENCE),IOMMU_COHERENCE=$(COHERENCE)) $(VPY) -m tb.regression $(SIM_ARGS)
+	@$(if $(COHERENCE),IOMMU_COHERENCE=$(COHERENCE)) $(if $(SERVE),IOMMU_SERVE=$(SERVE)) $(VPY) -m tb.regression $(SIM_ARGS)
 
 # `make merge RESULTS="results/a results/b ..."`: the folders of several shards (or machines)
 # into one report: JUnit, coverage, summary (OUT=folder; default results/merged-<time>).

@@ -39,7 +39,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 BUILD_ROOT = REPO_ROOT / "build"
 TIMESCALE = ("1ns", "1ps")
 SIMULATORS = ("icarus", "verilator")
-REWRITE_ASSERTIONS = "*_tests.py cocotb_*.py test_*.py"   # test modules only (see run())
+REWRITE_ASSERTIONS = "*_tests.py cocotb_*.py test_*.py"   # test modules only (see _run_env())
 
 # Verilator: warnings are the linter's business (`make lint` runs -Wall); here they must not stop
 # a build, but errors still do.
@@ -439,6 +439,20 @@ def read_results(results_xml: str | os.PathLike) -> tuple[int, int]:
     return n_pass, n_fail
 
 
+def _run_env(extra_env: Mapping[str, str] | None) -> dict:
+    # cocotb rewrites the asserts of every module imported after it starts ("*.py"): pyuvm,
+    # the model and the oracle included, which doubles a short run's time. Only the test
+    # modules' asserts need the richer failure messages.
+    env = {"PYTHONHASHSEED": "0",
+           # cocotb starts pytest's assertion rewriting; without this pytest also imports
+           # every installed plugin (xdist, pytest-split, pytest-cov...) in each simulator
+           "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+           "COCOTB_REWRITE_ASSERTION_FILES": os.environ.get("COCOTB_REWRITE_ASSERTION_FILES",
+                                                            REWRITE_ASSERTIONS)}
+    env.update(extra_env or {})
+    return env
+
+
 def run(sim: str, build_dir: str | os.PathLike, toplevel: str, test_module: str,
         testcase: str | None = None, seed: int | None = None,
         extra_env: Mapping[str, str] | None = None, test_dir: str | os.PathLike | None = None,
@@ -460,16 +474,7 @@ def run(sim: str, build_dir: str | os.PathLike, toplevel: str, test_module: str,
     results = tdir / "results.xml"
     log = None if verbose else tdir / "sim.log"
     waves = _waves(waves)
-    # cocotb rewrites the asserts of every module imported after it starts ("*.py"): pyuvm,
-    # the model and the oracle included, which doubles a short run's time. Only the test
-    # modules' asserts need the richer failure messages.
-    env = {"PYTHONHASHSEED": "0",
-           # cocotb starts pytest's assertion rewriting; without this pytest also imports
-           # every installed plugin (xdist, pytest-split, pytest-cov...) in each simulator
-           "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-           "COCOTB_REWRITE_ASSERTION_FILES": os.environ.get("COCOTB_REWRITE_ASSERTION_FILES",
-                                                            REWRITE_ASSERTIONS)}
-    env.update(extra_env or {})
+    env = _run_env(extra_env)
     runner = get_runner(sim)
     _supervised(runner, timeout)
     wave = wave_file(tdir)
@@ -501,6 +506,50 @@ def run(sim: str, build_dir: str | os.PathLike, toplevel: str, test_module: str,
     if n_pass + n_fail == 0 and testcase:
         raise RuntimeError(f"{sim}: no test named {testcase!r} in {test_module}")
     return n_pass, n_fail, results
+
+
+class _Started(Exception):
+    def __init__(self, proc: subprocess.Popen):
+        super().__init__()
+        self.proc = proc
+
+
+def start_server(sim: str, build_dir: str | os.PathLike, toplevel: str, test_module: str,
+                 test_dir: str | os.PathLike, extra_env: Mapping[str, str]) -> subprocess.Popen:
+    """Start the simulator on a build with the cocotb tests of ``test_module`` and return at
+    once (tb/regression/run_server.py talks to it); its log is ``<test_dir>/sim.log``. The
+    environment is run()'s, so a served run sees what a run of its own sees."""
+    _require(sim)
+    from cocotb_tools.runner import get_runner
+
+    tdir = Path(test_dir)
+    tdir.mkdir(parents=True, exist_ok=True)
+    runner = get_runner(sim)
+
+    def execute_cmds(cmds, cwd, stdout=None) -> None:
+        proc = subprocess.Popen(cmds[-1], cwd=cwd, env=runner.env, stdout=stdout,
+                                stderr=None if stdout is None else subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+        _LIVE.add(proc.pid)
+        raise _Started(proc)
+
+    runner._execute_cmds = execute_cmds
+    try:
+        runner.test(test_module=test_module, hdl_toplevel=toplevel, hdl_toplevel_lang="verilog",
+                    build_dir=Path(build_dir), test_dir=tdir, extra_env=_run_env(extra_env),
+                    timescale=TIMESCALE if sim == "icarus" else None,
+                    results_xml=str(tdir / "results.xml"), log_file=tdir / "sim.log")
+    except _Started as started:
+        return started.proc
+    raise RuntimeError(f"{sim}: the simulator did not start")
+
+
+def stop_group(proc: subprocess.Popen) -> None:
+    """Stop a process started by start_server() and everything it started."""
+    if proc.poll() is None:
+        _kill_group(proc.pid)
+    proc.poll()
+    _LIVE.discard(proc.pid)
 
 
 def wave_file(test_dir: str | os.PathLike) -> Path:

@@ -27,7 +27,7 @@ import pytest
 from tb import advice, dut_profile, runner
 from tb.dut_profile import ProfileError
 from tb.regression import jobs as planning
-from tb.regression import report
+from tb.regression import report, run_server
 from tb.regression.builds import build_one, label
 from tb.regression.jobs import UsageError
 from tb.regression.run_one import JobResult, run_job
@@ -88,6 +88,9 @@ def knobs(opt) -> "planning.argparse.Namespace":
             timeout = -1.0
         if not timeout > 0:
             raise UsageError(f"TIMEOUT must be a number of seconds > 0, got {opt.timeout!r}")
+    if os.environ.get("IOMMU_SERVE", "1") not in ("0", "1"):
+        raise UsageError(f"SERVE must be 0 (every run in a simulator of its own) or 1 (run "
+                         f"servers), got {os.environ['IOMMU_SERVE']!r}")
     if os.environ.get("IOMMU_COHERENCE"):
         # the platform of the entries without a `coherence` key (docs/coherence.md)
         from sequences.sw.hart_cache import check_mode as check_coherence
@@ -278,6 +281,7 @@ def pytest_configure(config):
 
 
 def pytest_unconfigure(config):
+    run_server.stop_all()
     runner.stop_all()
 
 

@@ -4,6 +4,7 @@ pytest plugin and the mutation campaign call it."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from tb import advice, runner
 from tb.advice import SEQUENCE
+from tb.regression import run_server
 from tb.regression.jobs import Job
 
 ERROR_LINES = 5                   # first error lines of a failed run kept for the report/JUnit
@@ -112,27 +114,58 @@ def judge(job: Job, verdict: str, msg: str, n_advice: int, log: str) -> tuple[bo
     return True, f"caught {what}"
 
 
+def serving() -> bool:
+    """Whether runs go to run servers ($IOMMU_SERVE, make's SERVE=; on by default)."""
+    return os.environ.get("IOMMU_SERVE", "1") != "0"
+
+
+def _fresh(folder: Path) -> None:
+    # A run that dies before writing its files must not report a previous run's.
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+
+
 def run_job(job: Job) -> JobResult:
-    """Run one job on its build (job.build_dir) in job.folder, emptied first."""
+    """Run one job on its build (job.build_dir) in job.folder, emptied first: on a run server
+    (tb/regression/run_server.py) unless it writes waves or serving is off. A served run that
+    does not end as its entry expects is run again in a simulator of its own, and that run is
+    the one reported: every failure the regression shows is one its REPLAY line reproduces."""
+    if job.waves or not serving():
+        return _run_job(job, served=False)
+    r = _run_job(job, served=True)
+    if r.ok:
+        return r
+    alone = _run_job(job, served=False)
+    alone.seconds += r.seconds
+    return alone
+
+
+_STATIC_ENV = {"PYTHONWARNINGS": "ignore::DeprecationWarning"}   # read at interpreter start
+
+
+def _run_job(job: Job, served: bool) -> JobResult:
     test_dir = job.folder
     t0 = time.time()
-    # A run that dies before writing its files must not report a previous run's.
-    if test_dir.exists():
-        shutil.rmtree(test_dir)
-    test_dir.mkdir(parents=True)
+    _fresh(test_dir)
     verdict = "FAIL"
+    env = {"IOMMU_POLICY": job.policy, "IOMMU_DUT": job.dut, "IOMMU_FILLS": job.fills,
+           "IOMMU_ADVICE": job.advice, **({"IOMMU_COHERENCE": job.coherence} if job.coherence else {})}
     try:
-        n_pass, n_fail, xml = runner.run(job.sim, job.build_dir, job.top, job.module, testcase=job.cls,
-                                         seed=job.seed, test_dir=test_dir, waves=job.waves,
-                                         timeout=job.timeout,
-                                         extra_env={"IOMMU_POLICY": job.policy, "IOMMU_DUT": job.dut,
-                                                    "IOMMU_FILLS": job.fills,
-                                                    "IOMMU_ADVICE": job.advice,
-                                                    **({"IOMMU_COHERENCE": job.coherence}
-                                                       if job.coherence else {}),
-                                                    "PYTHONWARNINGS": "ignore::DeprecationWarning"})
-        passed = n_fail == 0 and n_pass == 1
-        msg = "" if passed else "; ".join(runner.failures(xml)) or "no test ran"
+        if served:
+            try:
+                answer = run_server.run(job.sim, job.build_dir, job.top, job.module, job.cls,
+                                        job.seed, test_dir, env, _STATIC_ENV, job.timeout)
+            except run_server.ServerError as e:
+                return JobResult(job, False, time.time() - t0, str(e))
+            passed, msg = answer["ok"], answer["message"]
+        else:
+            n_pass, n_fail, xml = runner.run(job.sim, job.build_dir, job.top, job.module,
+                                             testcase=job.cls, seed=job.seed, test_dir=test_dir,
+                                             waves=job.waves, timeout=job.timeout,
+                                             extra_env={**env, **_STATIC_ENV})
+            passed = n_fail == 0 and n_pass == 1
+            msg = "" if passed else "; ".join(runner.failures(xml)) or "no test ran"
         verdict = "PASS" if passed else SEQUENCE if advice.is_sequence_failure(msg) else "FAIL"
         st = _stats(test_dir)
         if verdict == SEQUENCE and st.get("advice"):

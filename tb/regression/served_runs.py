@@ -1,0 +1,112 @@
+"""The simulator side of a run server (tb/regression/run_server.py): a cocotb test module whose
+tests are empty slots. Each slot reads the next run from the request pipe, runs that pyuvm test
+class as a run of its own would, and answers on the response pipe; with no request left, the
+simulator ends. One simulator start and one set of imports then serve many runs.
+
+What makes a served run like a run of its own: the run's folder is the working directory (its
+files land there), what it prints goes to its own sim.log, its environment variables are set for
+it alone, Python's `random` and cocotb.RANDOM_SEED are seeded as cocotb seeds a test,
+and cocotb cancels every task the run started when its slot ends. What a server cannot give is
+fresh HDL state outside reset (registers and arrays without reset keep the previous run's
+values), so the regression runs again on its own every run that does not end as its entry
+expects, and reports that run (tb/regression/run_one.py).
+"""
+from __future__ import annotations
+
+import gc
+import hashlib
+import importlib
+import json
+import logging
+import os
+import random
+import sys
+import time
+
+import cocotb
+import cocotb.types._resolve
+from cocotb.utils import get_sim_time
+from pyuvm import uvm_root
+
+SLOTS = 2000                                # runs one simulator start serves at most
+_REQ = os.environ.get("IOMMU_SERVER_REQUESTS", "")
+_RSP = os.environ.get("IOMMU_SERVER_RESPONSES", "")
+_pipes: list = []
+
+
+def _open():
+    if not _pipes:
+        # opened in this order on both sides (a FIFO's open waits for its other end)
+        _pipes.append(open(_REQ, encoding="utf-8"))
+        _pipes.append(open(_RSP, "w", encoding="utf-8"))
+    return _pipes
+
+
+def _one_line(e: BaseException) -> str:
+    lines = str(e).strip().splitlines()
+    return lines[0] if lines else type(e).__name__
+
+
+async def _serve(dut) -> None:
+    req, rsp = _open()
+    line = req.readline()
+    if not line:
+        # no run left: end the simulator now, not after the remaining empty slots
+        logging.shutdown()
+        sys.stdout.flush()
+        os._exit(0)
+    run = json.loads(line)
+    # The previous run's objects: base_test froze them (gc.freeze) for that run's speed; free
+    # them before this run freezes its own.
+    gc.unfreeze()
+    gc.collect()
+    home = os.getcwd()
+    env = {**run["env"], "COCOTB_RANDOM_SEED": str(run["seed"])}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    os.chdir(run["folder"])
+    # Everything the run prints (Python's loggers, pyuvm's, the simulator's own) goes where
+    # a run of its own prints it: its sim.log.
+    sys.stdout.flush()
+    server_log = os.dup(1)
+    log = os.open("sim.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(log, 1)
+    os.close(log)
+    t0, ns0 = time.time(), get_sim_time("ns")
+    ok, message = True, ""
+    try:
+        seed = run["seed"]
+        logging.getLogger("cocotb.regression").info("Seeding Python random module with %d", seed)
+        # as cocotb seeds each test: the regression seed plus a hash of the test's full name
+        test_seed = seed + int(hashlib.sha1(f"{run['module']}.{run['cls']}".encode()).hexdigest(), 16)
+        random.seed(test_seed)
+        cocotb.types._resolve._randomResolveRng.seed(test_seed)
+        cocotb.RANDOM_SEED = test_seed
+        cls = getattr(importlib.import_module(run["module"]), run["cls"])
+        await uvm_root().run_test(cls)
+    except Exception as e:                  # noqa: BLE001 (any failure ends this run only)
+        ok, message = False, f"{run['cls']}: {_one_line(e)}"
+        logging.getLogger("cocotb.regression").error("%s failed: %s", run["cls"], message)
+    finally:
+        sys.stdout.flush()
+        os.dup2(server_log, 1)
+        os.close(server_log)
+        os.chdir(home)
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    rsp.write(json.dumps({"ok": ok, "message": message, "seconds": time.time() - t0,
+                          "sim_ns": round(get_sim_time("ns") - ns0, 3)}) + "\n")
+    rsp.flush()
+
+
+def _slot(i: int):
+    async def slot(dut) -> None:
+        await _serve(dut)
+    return cocotb.test(name=f"slot{i}")(slot)
+
+
+for _i in range(SLOTS):
+    globals()[f"slot{_i}"] = _slot(_i)
