@@ -429,6 +429,9 @@ def summarize(config, write) -> None:
     lines.append("")
     lines.append(report.totals_line(results, wall)
                  + (f"; {missing} not run (interrupted or stopped early)" if missing > 0 else ""))
+    served = report.served_line(results)
+    if served:
+        lines.append(served)
     from tb.regression import coverage as cov
     cov_lines = cov.merge_and_report(results, reg.out)
     # the goals speak of a whole regression: one test's runs show only where the file is

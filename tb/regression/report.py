@@ -58,6 +58,17 @@ def table_lines(results: list[JobResult]) -> list[str]:
     return out
 
 
+def served_line(results: list[JobResult]) -> str:
+    """How many runs ran on run servers, and how many were run again on their own ('' when
+    none was served: SERVE=0, or waves)."""
+    served = sum(r.served for r in results)
+    rerun = sum(r.rerun for r in results)
+    if not served and not rerun:
+        return ""
+    return (f"run servers: {served} of {len(results)} runs served; {rerun} run again on their "
+            f"own after their served run did not end as expected (those are the runs reported)")
+
+
 def totals_line(results: list[JobResult], wall: float) -> str:
     """'N passed, M failed, K sequence, S skipped in T s (...)'."""
     words = Counter(r.word for r in results)

@@ -37,6 +37,8 @@ class JobResult:
     waves: str = ""               # its wave file, when it wrote one
     errors: list = field(default_factory=list)   # the first ERROR lines of its log
     built: tuple = ()             # (label, seconds) when this run made its build
+    served: bool = False          # it ran on a run server (tb/regression/run_server.py)
+    rerun: bool = False           # a run of its own after its served run did not end as expected
 
     @property
     def word(self) -> str:
@@ -135,9 +137,11 @@ def run_job(job: Job) -> JobResult:
         return _run_job(job, served=False)
     r = _run_job(job, served=True)
     if r.ok:
+        r.served = True
         return r
     alone = _run_job(job, served=False)
     alone.seconds += r.seconds
+    alone.rerun = True
     return alone
 
 

@@ -121,6 +121,9 @@ def run(sim: str, build_dir, top: str, module: str, cls: str, seed: int, folder:
         srv.stop(kill=True)
         raise
     _SERVERS[key] = srv
+    if not answer.get("served", True):
+        raise ServerError(f"{module}.{cls} cannot be served (no such test, or cocotb must "
+                          f"handle it: an expected failure, a skip)")
     return answer
 
 

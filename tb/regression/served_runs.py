@@ -25,6 +25,7 @@ import time
 
 import cocotb
 import cocotb.types._resolve
+from cocotb.triggers import with_timeout
 from cocotb.utils import get_sim_time
 from cocotb._decorators import Test, TestGenerator
 
@@ -49,18 +50,19 @@ def _one_line(e: BaseException) -> str:
 
 def _find(module: str, name: str) -> Test | None:
     """The cocotb test `name` of `module` (a pyuvm test class registers one under its class
-    name), if a slot can run it as cocotb would: none with a simulated-time limit, an expected
-    failure or a skip, which cocotb's regression handles around the test."""
+    name), if a slot can run it as cocotb would: not one marked as an expected failure or
+    skipped, which cocotb's regression handles around the test."""
     try:
         mod = importlib.import_module(module)
-    except Exception:                       # noqa: BLE001 (the run of its own reports it)
+    except Exception as e:                  # noqa: BLE001 (the run of its own reports it)
+        logging.getLogger("cocotb.regression").warning("cannot import %s: %s", module, e)
         return None
     for obj in list(vars(mod).values()):
         tests = [obj] if isinstance(obj, Test) else \
             obj.generate_tests() if isinstance(obj, TestGenerator) else ()
         for t in tests:
             if t.name == name:
-                plain = t.timeout is None and not t.expect_fail and not t.expect_error and not t.skip
+                plain = not t.expect_fail and not t.expect_error and not t.skip
                 return t if plain else None
     return None
 
@@ -107,7 +109,11 @@ async def _serve(dut) -> None:
         random.seed(test_seed)
         cocotb.types._resolve._randomResolveRng.seed(test_seed)
         cocotb.RANDOM_SEED = test_seed
-        await test.func(cocotb.top, *test.args, **test.kwargs)
+        body = test.func(cocotb.top, *test.args, **test.kwargs)
+        if test.timeout is None:
+            await body
+        else:                                # the test's simulated-time limit, as cocotb sets it
+            await with_timeout(body, *test.timeout)
         answer = {"ok": True, "message": ""}
     except Exception as e:                  # noqa: BLE001 (any failure ends this run only)
         answer = {"ok": False, "message": f"{run['cls']}: {_one_line(e)}"}
