@@ -32,7 +32,12 @@ class ServerError(RuntimeError):
 class _Server:
     def __init__(self, sim: str, build_dir: Path, top: str, env: dict):
         self.sim, self.key = sim, (sim, str(build_dir), top)
-        self.dir = Path(tempfile.mkdtemp(prefix="iommu-server-"))
+        # in the regression's results folder (what it started stays under it), else in /tmp
+        results = os.environ.get("IOMMU_RESULTS_DIR")
+        home = Path(results) / "servers" if results else None
+        if home is not None:
+            home.mkdir(parents=True, exist_ok=True)
+        self.dir = Path(tempfile.mkdtemp(prefix=f"{sim}-", dir=home))
         self.req_path, self.rsp_path = self.dir / "requests", self.dir / "responses"
         os.mkfifo(self.req_path)
         os.mkfifo(self.rsp_path)
@@ -97,6 +102,10 @@ class _Server:
             pass
         runner.stop_group(self.proc)
         shutil.rmtree(self.dir, ignore_errors=True)
+        try:
+            self.dir.parent.rmdir()       # <results>/servers/, once the last one is gone
+        except OSError:
+            pass
 
 
 _SERVERS: "OrderedDict[tuple, _Server]" = OrderedDict()

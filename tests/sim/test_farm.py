@@ -83,6 +83,8 @@ def test_a_run_is_emptied_first_and_a_stuck_run_is_stopped_by_its_limit(tmp_path
     assert ("FAIL icarus HangingCase seed 1: TIMEOUT: stopped after 2 s (wall-clock limit) "
             "(key 'timeout' of the entry in tb/regression.toml)") in r.stdout, r.stdout
     assert not (stale / "stats.json").exists() and " 12345 " not in r.stdout
+    # stopped twice: on its run server, then in a simulator of its own (the run reported)
+    assert '"rerun": true' in (stale / "result.json").read_text()
     assert processes_under(tmp_path) == []
 
 

@@ -479,7 +479,7 @@ def test_cocotb_test_functions_in_a_namespace_package(tmp_path, monkeypatch):
     assert rl.runnable_classes("rl_ns_pkg.sub.cases") == ({"First", "Second"}, False)
     assert rl.runnable_classes("rl_ns_pkg.sub.missing") == (set(), False)
     assert rl.runnable_classes("tests.sim.cocotb_farm_cases") == (
-        {"PassingCase", "FailingCase", "HangingCase"}, False)
+        {"PassingCase", "FailingCase", "TaskFailingCase", "HangingCase"}, False)
 
 
 def test_source_reading_agrees_with_cocotb_discovery(reexport_pkg):
