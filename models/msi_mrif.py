@@ -17,6 +17,9 @@ from .memory import AccessFault, PoisonedData
 M_MRIF = 1
 MRIF_BYTES = 512            # 32 pairs of doublewords: pending, enable (AIA "Format of an MRIF")
 IDENTITIES = 2048           # 0..2047: the IOMMU treats every identity as valid, 0 included
+# The causes of a failed MRIF update (bus error / poisoned data): the spec's 264 "MRIF access
+# fault" and 271 "MSI MRIF data corruption", reported for the device's write.
+MRIF_UPDATE_CAUSES = (int(Cause.MRIF_ACCESS_FAULT), int(Cause.MSI_MRIF_DATA_CORRUPTION))
 
 # Reserved bits of an MRIF-mode PTE ("All other PTE bits are reserved"): first doubleword
 # [6:3] and [62:54] (V[0], M[2:1], MRIF Address[55:9] in [53:7], C[63] are fields); second

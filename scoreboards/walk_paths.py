@@ -140,7 +140,7 @@ class WalkPaths:
                 trace = None
             out = walked.outcome
             results.setdefault(out, []).append(path.stale_reads())
-            if not out.ok:
+            if not out.ok or out.mrif is not None:     # an MRIF update may fault: 264/271
                 variants.setdefault(out, set()).add((out.iotval2, walked.dtf))
             self._record(path, req)
             n += 1
