@@ -177,8 +177,8 @@ class FaultRecordChecker:
                     self.on_record_fields(words)
                 return True
         self.fail(f"{where} cause 273 (MSI write access fault) iotval={iotval:#x} matches no "
-                  f"interrupt message or notice MSI that got a bus error (iotval must be its "
-                  f"address; failed messages awaiting a record: "
+                  f"interrupt message that got a bus error, nor a notice MSI (iotval must be "
+                  f"msi_addr_x or NPPN << 12; failed messages awaiting a record: "
                   f"{[hex(m[0]) for m in self.msi_faults]})")
         return True
 
