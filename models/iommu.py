@@ -103,6 +103,9 @@ class IommuModel:
         self.ad_writes: list = []     # hardware A/D updates made by translate(): (pa, old, new)
         self.mrif_updates: list = []  # MRIF updates made by msi_write(): msi_mrif.MrifUpdate
         self.notices: list = []       # notice MSIs sent by msi_write(): (address, data)
+        # The system's IMSICs implement seteipnum_be: MSIs to MRIFs with A[2] = 1 are stored
+        # big-endian (AIA "MSI PTE, MRIF mode"); a system property, not a register. Off: discarded.
+        self.big_endian_msis = False
         self.on_command: Optional[Callable[[Command], None]] = None
 
     def set_capabilities(self, value: int, svnapot: bool = True) -> None:
@@ -550,7 +553,8 @@ class IommuModel:
         return done
 
     def _mrif_write(self, out: Outcome, offset: int, data: int, size: int):
-        action, identity = msi_mrif.classify_write(offset, data, size)
+        action, identity = msi_mrif.classify_write(offset, data, size,
+                                                   self.big_endian_msis)
         if action != msi_mrif.RECORDED:
             return msi_mrif.MsiWrite(out, action)
         update, cause = msi_mrif.record(
