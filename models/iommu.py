@@ -589,6 +589,17 @@ class IommuModel:
             self.hpm.event(hpm_events.ATS_REQ, t, 1)
         return completion
 
+    def ats_translate_all(self, areq: "ats.AtsRequest") -> tuple:
+        """A Translation Request for areq.translations translations (PCIe Length > 2 DW): the
+        completion's entries (ats.complete_all); one request for HPM event 3."""
+        if not self.caps.ats:
+            raise ValueError("ats_translate_all: capabilities.ATS is 0")
+        entries = ats.complete_all(self, areq)
+        if self.hpm is not None:
+            t, _ = hpm_events.request_events(areq.as_request(), [])
+            self.hpm.event(hpm_events.ATS_REQ, t, 1)
+        return entries
+
     @_edges
     def page_request(self, msg: PageRequest) -> list[PrgResponse]:
         """A PCIe "Page Request" / "Stop Marker" message: queued in the page-request queue, or
