@@ -306,6 +306,7 @@ class InvalidationRequest:
     did: int
     pid: Optional[int]
     payload: int
+    itag: int = 0           # PCIe ITag (0..31): the lowest free one (models/ats_inval.py)
 
     @property
     def g(self) -> bool:
@@ -317,9 +318,9 @@ class InvalidationRequest:
         return decode_range(self.payload, bool(self.payload >> 11 & 1))
 
     @classmethod
-    def from_command(cls, cmd) -> "InvalidationRequest":
+    def from_command(cls, cmd, itag: int = 0) -> "InvalidationRequest":
         return cls(cmd.dseg << 16 | cmd.rid if cmd.dsv else cmd.rid,
-                   cmd.pid if cmd.pv else None, cmd.payload)
+                   cmd.pid if cmd.pv else None, cmd.payload, itag)
 
 
 def inval_payload(base: int, size_log2: int = 12, g: bool = False) -> int:
