@@ -238,3 +238,52 @@ def test_big_endian_dc_change_until_iodir():
     sw.invalidate(inval_ddt(dv=1, did=5), vma())
     assert res(o.outcomes(req(iova=VA2))) == {(NEW_PA | 0x234, None)}
     assert o.model.read_reg(Reg.CQCSR, 4) & 0x700 == 0      # no cmd_ill: the commands decoded
+
+
+# ---- A/D updates of 4-byte and big-endian PTEs (AMO_HWAD, DC.tc.SADE) -------------------------
+AMO_HWAD, TC_SADE = 1 << 24, 1 << 8
+RWU = V | 2 | 4 | 16                    # V R W U, A = D = 0
+
+
+def test_sv32_a_update_is_in_the_high_half():
+    # L0's PTE 1 (high half of doubleword L0) = pte32(OLD_PA, V|R|W|U), A=0: a read sets its A
+    # (bit 6 of the PTE = bit 38 of the doubleword). Setting bit 6 (the low half's A) is wrong.
+    o = CoherenceOracle(capabilities=CAPS | SV32 | AMO_HWAD)
+    sw = Sw(o)
+    o.write_reg(Reg.DDTP, ddtp(LVL1))
+    sw.st(L0, hi(pte32(OLD_PA, RWU)))
+    sw.st(ROOT + 0x400, hi(pte32(L0, V)))
+    for i, w in dc_order((1 | TC_SXL | TC_SADE, 0, ta(7), atp(SV32_MODE, ROOT))):
+        sw.st(DDT + 5 * 32 + 8 * i, w)
+    settle(sw)
+    cur = hi(pte32(OLD_PA, RWU))
+    assert not o.ad_write(L0, cur | 1 << 6, [req(iova=VA)]).ok
+    v = o.ad_write(L0, cur | 1 << 38, [req(iova=VA)])
+    assert v.ok, v.message
+
+
+def test_big_endian_a_update_is_in_byte_7():
+    # a big-endian leaf pte(OLD_PA, V|R|W|U): its low byte (A = bit 6) is the doubleword's
+    # byte 7, so A is raw bit 56 + 6 = 62
+    o = CoherenceOracle(capabilities=CAPS | END | AMO_HWAD)
+    sw = Sw(o)
+    o.write_reg(Reg.DDTP, ddtp(LVL1))
+    sw.st(L0 + 8, be64(pte(OLD_PA, RWU)))
+    sw.st(L1, be64(pte(L0, V)))
+    sw.st(ROOT + 8, be64(pte(L1, V)))
+    for i, w in dc_order((1 | TC_SBE | TC_SADE, 0, ta(7), atp(SV39_MODE, ROOT))):
+        sw.st(DDT + 5 * 32 + 8 * i, w)
+    settle(sw)
+    cur = be64(pte(OLD_PA, RWU))
+    assert not o.ad_write(L0 + 8, cur | 1 << 6, [req(iova=VA2)]).ok
+    v = o.ad_write(L0 + 8, cur | 1 << 62, [req(iova=VA2)])
+    assert v.ok, v.message
+
+
+def test_advice_names_the_big_endian_leaf_store():
+    # the leaf's store with V=1 (in byte 7) needs an IOTINVAL.VMA (PSCID 7, VA2's page)
+    o, sw = be_host()
+    sw.st(L0 + 8, be64(pte(NEW_PA, LEAF)))
+    o.outcomes(req(iova=VA2))
+    found = [f for f in o.advice() if "0x22008" in f.item]
+    assert found and found[-1].needed.startswith("IOTINVAL.VMA")
