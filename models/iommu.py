@@ -597,7 +597,8 @@ class IommuModel:
 
     def ats_translate(self, areq: "ats.AtsRequest") -> "ats.AtsCompletion":
         """A PCIe ATS Translation Request: the completion the IOMMU returns (models/ats.py).
-        A UR/CA is reported in the fault queue; a Success never is."""
+        A UR/CA is reported in the fault queue; a Success never is. For one translation (a
+        request with Length > 2 DW: ats_translate_all)."""
         if not self.caps.ats:
             raise ValueError("ats_translate: capabilities.ATS is 0 (use translate(): cause 260)")
         completion = ats.complete(self, areq)
