@@ -14,7 +14,7 @@ from models.device_context import DeviceContext, bits
 from models.memory import AccessFault, PoisonedData
 from models.page_walk import PTE_G, PTE_R, PTE_X
 
-from .formats import FMT_BE, fmt_of, native_pte, native_words
+from .formats import FMT_32, FMT_BE, fmt_of, native_pte, native_words
 from .napot import PTE_KINDS as NAPOT_KINDS
 from .records import OldValue, Option, Read, ReadKey
 from .scope import Key
@@ -63,19 +63,22 @@ class Path:
             # Sv32 (the only 2-level scheme) spans 32 bits, Sv39/48/57 12 + 9 * levels
             width, gpar = 32 if self.fs_levels == 2 else 12 + 9 * self.fs_levels, self.gpar
             self.pending = None
-            fmt = fmt_of(kind, self.be, self.sbe, self.fs_levels == 2)
+            # (formats.fmt_of, inlined: this runs at every read)
+            fmt = (FMT_BE if self.sbe else 0) | (FMT_32 if self.fs_levels == 2 else 0)
         elif kind == "pte2":
             if self.g_levels is None:
                 self.g_levels = level + 1
             sv32 = self.g_levels == 2               # Sv32x4: 34 bits, 10 bits a level
             width = 34 if sv32 else 14 + 9 * self.g_levels
-            fmt = fmt_of(kind, self.be, False, sv32)
+            fmt = (FMT_BE if self.be else 0) | (FMT_32 if sv32 else 0)
             if self.pending is not None:
                 okey, gpage = self.pending
                 _, level, vpn = tag
                 step = 10 if sv32 else 9
                 if ((gpage << 12) & ((1 << width) - 1)) >> (12 + step * level) == vpn:
                     owner = okey
+        elif not (self.be or self.sbe or self.sxl):
+            fmt = 0
         else:
             fmt = fmt_of(kind, self.be, self.sbe, False, self.sxl)
         rk = _new_key(ReadKey, (kind, tag, width, gpar, owner, fmt))
