@@ -6,12 +6,15 @@ to an entry an evaluated walk happened to read. `reachable(model)` lists those e
 model's current registers (ddtp, fctl), capabilities and memory, each doubleword address with
 the read keys the oracle's walks give the item there (oracle.py, `_Path.hook`):
 
-    rk = ReadKey(kind, tag, width, gpar, owner)      (scoreboards/records.py)
+    rk = ReadKey(kind, tag, width, gpar, owner, fmt)      (scoreboards/records.py)
 
-kind and tag as models/ builds the Item; width 12+9*levels for pte1, 14+9*levels for pte2, 0
-otherwise; gpar: a non-leaf first-stage PTE above this one has G=1; owner: for the G-stage
-entries that translate the GPA page of a pointer a context holds (a DC's pdtp/iosatp, a
-non-leaf PDT entry's PPN, a PC's fsc), that context's scope Key, else None.
+kind and tag as models/ builds the Item; width 12+9*levels for pte1, 14+9*levels for pte2 (32
+for Sv32, 34 for Sv32x4), 0 otherwise; gpar: a non-leaf first-stage PTE above this one has
+G=1; owner: for the G-stage entries that translate the GPA page of a pointer a context holds
+(a DC's pdtp/iosatp, a non-leaf PDT entry's PPN, a PC's fsc), that context's scope Key, else
+None; fmt: how the value is read (scoreboards/formats.py: big-endian under fctl.BE or the
+DC's SBE, a 4-byte Sv32 PTE, a PC under SXL=1). Big-endian tables are followed byte-swapped;
+an Sv32/Sv32x4 table lists each doubleword with the keys of the two PTEs it holds.
 
 What is followed mirrors the model's walk (models/translate.py and the walkers), for every
 device_id, process_id (or none), IOVA, privilege and transaction type at once:
