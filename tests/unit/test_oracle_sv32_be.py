@@ -287,3 +287,56 @@ def test_advice_names_the_big_endian_leaf_store():
     o.outcomes(req(iova=VA2))
     found = [f for f in o.advice() if "0x22008" in f.item]
     assert found and found[-1].needed.startswith("IOTINVAL.VMA")
+
+
+def test_big_endian_g_stage_leaf_until_gvma():
+    # fctl.BE = 1: DC and G-stage PTEs big-endian. Sv39x4 at GROOT (GSCID 3), first stage Bare:
+    # GPA = VA2 0x4000_1234: VPN[2] = 1 -> GROOT + 8, VPN[1] = 0 -> 0x41000, VPN[0] = 1 ->
+    # 0x42000 + 8 (a G-stage leaf needs U: V R W X U A D = 0xDF)
+    o = CoherenceOracle(capabilities=CAPS | END)
+    o.write_reg(Reg.FCTL, o.model.read_reg(Reg.FCTL, 4) | 1, size=4)
+    sw = SwBE(o)
+    o.write_reg(Reg.DDTP, ddtp(LVL1))
+    sw.st(GL0 + 8, be64(pte(OLD_PA, 0xDF)))
+    sw.st(0x41000, be64(pte(GL0, V)))
+    sw.st(GROOT + 8, be64(pte(0x41000, V)))
+    for i, w in dc_order((1 | TC_SBE, atp(8, GROOT, 3), 0, 0)):
+        sw.st(DDT + 5 * 32 + 8 * i, be64(w))
+    sw.invalidate(inval_ddt(), gvma())
+    assert res(o.outcomes(req(iova=VA2))) == {(OLD_PA | 0x234, None)}
+    sw.st(GL0 + 8, be64(pte(NEW_PA, 0xDF)))
+    assert res(o.outcomes(req(iova=VA2))) == {(OLD_PA | 0x234, None), (NEW_PA | 0x234, None)}
+    sw.invalidate(gvma(gv=1, av=1, gscid=3, addr=VA2))
+    assert res(o.outcomes(req(iova=VA2))) == {(NEW_PA | 0x234, None)}
+    # the non-leaf 0x41000[0] re-pointed: AV=1 spares it (its V is in byte 7), GV=1 AV=0 not
+    sw.st(GL0_NEW + 8, be64(pte(0x7000_0000, 0xDF)))
+    sw.st(0x41000, be64(pte(GL0_NEW, V)))
+    sw.invalidate(gvma(gv=1, av=1, gscid=3, addr=VA2))
+    assert res(o.outcomes(req(iova=VA2))) == {(NEW_PA | 0x234, None), (0x7000_0234, None)}
+    sw.invalidate(gvma(gv=1, gscid=3))
+    assert res(o.outcomes(req(iova=VA2))) == {(0x7000_0234, None)}
+
+
+def test_sv32_over_sv32x4_two_stage():
+    # GXL=1, SXL=1: Sv32 first stage at GPA ROOT, under Sv32x4 (GSCID 3) identity megapages:
+    # GPA >> 22 = 0 (the tables) -> root slot 0, low half of GROOT; 0x8765_4000 >> 22 = 0x21D
+    # -> GROOT + 0x874, high half of GROOT + 0x870, PA 0x8740_0000; 0x9999_9000 >> 22 = 0x266
+    # -> GROOT + 0x998, low half of GROOT + 0x998, PA 0x9980_0000. Megapage PPN[0] = 0.
+    # The first stage as sv32_host: VA 0x4040_1234 -> root[0x101] -> L0[1] -> OLD_PA.
+    o = CoherenceOracle(capabilities=CAPS | SV32 | SV32X4)
+    o.write_reg(Reg.FCTL, o.model.read_reg(Reg.FCTL, 4) | 1 << 2, size=4)
+    sw = Sw(o)
+    o.write_reg(Reg.DDTP, ddtp(LVL1))
+    sw.st(GROOT, pte32(0, G_LEAF32))
+    sw.st(GROOT + 0x870, hi(pte32(0x8740_0000, G_LEAF32)))
+    sw.st(GROOT + 0x998, pte32(0x9980_0000, G_LEAF32))
+    sw.st(L0, hi(pte32(OLD_PA, LEAF)))
+    sw.st(ROOT + 0x400, hi(pte32(L0, V)))
+    for i, w in dc_order((1 | TC_SXL, atp(8, GROOT, 3), ta(7), atp(SV32_MODE, ROOT))):
+        sw.st(DDT + 5 * 32 + 8 * i, w)
+    settle(sw)
+    assert res(o.outcomes(req(iova=VA))) == {(OLD_PA | 0x234, None)}
+    sw.st(L0, hi(pte32(NEW_PA, LEAF)))
+    assert res(o.outcomes(req(iova=VA))) == {(OLD_PA | 0x234, None), (NEW_PA | 0x234, None)}
+    sw.invalidate(vma(gv=1, gscid=3, av=1, addr=VA))
+    assert res(o.outcomes(req(iova=VA))) == {(NEW_PA | 0x234, None)}
