@@ -250,6 +250,15 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
         ATC may use it until an ATS.INVAL covering it completed (scoreboards/ats_cache.py)."""
         self.atc.record_completion(did, pid, iova, completion)
 
+    def ats_completions(self, did: int, pid, iova: int, entries) -> None:
+        """A device received the entries of one completion to a multi-translation request
+        (PCIe Length > 2 DW, models.ats.complete_all): entry k is for the untranslated address
+        right after entry k-1's range; each is recorded as ats_completion records one."""
+        iova &= ~0xFFF
+        for c in entries:
+            self.atc.record_completion(did, pid, iova, c)
+            iova = (iova & ~((1 << c.size_log2) - 1)) + (1 << c.size_log2)
+
     def check_translated(self, did: int, addr: int, access: str = "read", pid=None):
         """None if a Translated request to `addr` may use a completion the device's ATC may
         still hold, else a finding (the ATS.INVAL that removed it, or no completion)."""

@@ -162,3 +162,20 @@ def test_cxl_msi_page_is_1():
     mem.write64(MSIPT + 0x20, pte(0x9_1234_5000, V | 3 << 1))
     c = iommu.ats_translate(AtsRequest(DID, 0x2800_2ABC, cxl=True))
     assert (c.addr, c.cxl_io) == (0x9_1234_5000, True)
+
+
+# ============================================================================ the device ATC
+def test_oracle_records_each_entry_at_its_own_address():
+    # entries for 0x4020_0000 (2 MiB -> 0x8_0020_0000) and the next range 0x4040_0000 (4 KiB
+    # -> 0x8_0050_0000): a translated read of 0x8_0050_0010 is permitted (entry 2), and the
+    # device's ATC gives 0x4040_0abc -> 0x8_0050_0abc, 0x4030_1000 -> 0x8_0030_1000
+    from models.ats import AtsCompletion
+    from scoreboards import CoherenceOracle
+    from scoreboards.ats_cache import Permit
+    o = CoherenceOracle()
+    e1 = AtsCompletion("SC", r=True, addr=0x8_0020_0000, size_log2=21)
+    e2 = AtsCompletion("SC", r=True, addr=0x8_0050_0000, size_log2=12)
+    o.ats_completions(DID, None, 0x4030_0000, (e1, e2))
+    assert o.check_translated(DID, 0x8_0050_0010) is None
+    assert o.atc.permitted(DID, None, 0x4040_0ABC) == {Permit(0x8_0050_0ABC, True, False, False)}
+    assert o.atc.permitted(DID, None, 0x4030_1000) == {Permit(0x8_0030_1000, True, False, False)}
