@@ -32,10 +32,26 @@ How the model finds the permissions (the spec says what they are, not how to wal
   model answers 4 KiB), encoded as PCIe does: S=0 for 4 KiB; S=1 with the address field's
   lowest 0 bit at 12 + x for 2^(13 + x) bytes (bits below it 1).
 - Priv: the request's Privilege Mode Requested with a PASID, 0 without. N: always 0. U
-  (Untranslated access only): 0 (it is 1 only for an MRIF-mode MSI PTE, which the model does not
-  implement: capabilities.MSI_MRIF is 0, so such a PTE is cause 263, a CA). Global: the G bit
-  the first-stage walk found (on the leaf or a non-leaf above it) when the request had a PASID
-  and the translation succeeded through a first stage; 0 otherwise (also for MSI translations).
+  (Untranslated access only): 1 only for an MSI page whose PTE is in MRIF mode (MSI_MRIF=1):
+  the spec answers Success with R, W and U set to 1 (whatever No Write asked), for the implied
+  4 KiB range; the model gives no address (`addr` None: the device must not use one), X = 0.
+  Global: the G bit the first-stage walk found (on the leaf or a non-leaf above it) when the
+  request had a PASID and the translation succeeded through a first stage; 0 otherwise (also
+  for MSI translations).
+- CXL.io: 0 when the requester is not a CXL device (`AtsRequest.cxl` False, the default). For a
+  CXL type 1 or type 2 device: 1 for an MSI address, else 1 with DC.tc.T2GPA = 1, else 1 when
+  the Svpbmt memory type is NC or IO; for PMA, or without Svpbmt, the spec leaves it
+  UNSPECIFIED: `cxl_io` is None there (either value is correct; `permits_cxl_io`). Whether a
+  device is CXL is not in any IOMMU structure, so the request says it.
+- AMA: 000b, the spec's default; the model has no implementation-specific method for others.
+- Multi-translation requests (PCIe Length > 2 DW: Length / 2 translations, `AtsRequest.length`):
+  `complete_all` returns the completion's entries, the first for the request's address and
+  each next one for the untranslated address right after the previous entry's range (its base
+  + 2^size_log2), as PCIe orders them. The model returns every requested entry while each is a
+  Success (R=W=0 ones included); the first UR/CA status is the completion's status when it is
+  the first entry, and otherwise ends the completion before that entry, unreported (PCIe lets
+  the translation agent return fewer translations than requested; the device asks again for
+  that address and then gets the UR/CA and its record).
 - T2GPA=1: the completion carries the GPA (the first stage's output) instead of the SPA; the
   permissions and size still come from both stages. Later Translated requests carry that GPA and
   are translated by the G-stage (models/translate.py, step 9).
@@ -79,11 +95,26 @@ class AtsRequest:
     priv_s: bool = False            # Privilege Mode Requested (only with a PASID)
     exec_req: bool = False          # Execute Requested (only with a PASID)
     no_write: bool = False          # NW: read-only access is enough
+    cxl: bool = False               # the requester is a CXL type 1 or type 2 device
+    length: int = 2                 # PCIe Length in DW: 2 per translation requested
 
     def __post_init__(self) -> None:
         if self.pid is None and (self.priv_s or self.exec_req):
             raise ValueError("AtsRequest: priv_s and exec_req travel in the PASID prefix; give a pid")
+        if self.length < 2 or self.length % 2 or self.length > 1024:
+            raise ValueError(f"AtsRequest: length {self.length} DW must be even, 2..1024 "
+                             f"(2 DW per translation)")
         self.as_request()       # the field ranges are Request's
+
+    @property
+    def translations(self) -> int:
+        """How many translations the request asks for (PCIe: Length / 2)."""
+        return self.length // 2
+
+    def at(self, iova: int) -> "AtsRequest":
+        """The same request for another untranslated address (one translation)."""
+        return AtsRequest(self.did, iova, self.pid, self.priv_s, self.exec_req, self.no_write,
+                          self.cxl)
 
     def as_request(self, ttyp: int = TTYP.PCIE_ATS) -> Request:
         return Request(did=self.did, iova=self.iova, ttyp=ttyp, pid=self.pid, priv_s=self.priv_s)
@@ -107,6 +138,12 @@ class AtsCompletion:
     addr: Optional[int] = None
     size_log2: int = 12
     cause: Optional[int] = None
+    cxl_io: Optional[bool] = False      # None: UNSPECIFIED by the spec (either value)
+    ama: int = 0                        # AMA[2:0]: 000b, the spec's default
+
+    def permits_cxl_io(self, bit: bool) -> bool:
+        """Whether a completion with CXL.io = `bit` agrees with this one."""
+        return self.cxl_io is None or self.cxl_io == bool(bit)
 
     @property
     def ok(self) -> bool:
@@ -163,8 +200,18 @@ def decode_range(addr_field: int, s: bool) -> tuple[int, int]:
     return addr_field & ~((1 << size_log2) - 1), size_log2
 
 
-def no_access(cause: int) -> AtsCompletion:
-    return AtsCompletion(SC, cause=int(cause))
+def no_access(cause: int, cxl_io: Optional[bool] = False) -> AtsCompletion:
+    return AtsCompletion(SC, cause=int(cause), cxl_io=cxl_io)
+
+
+def cxl_io_bit(areq: "AtsRequest", msi: bool, t2gpa: bool, pbmt: int) -> Optional[bool]:
+    """The spec's CXL.io rule: 0 for a device that is not CXL; for a CXL type 1/2 device 1 for
+    an MSI address, with T2GPA, or for memory type NC (1) or IO (2), else UNSPECIFIED (None)."""
+    if not areq.cxl:
+        return False
+    if msi or t2gpa or pbmt in (1, 2):
+        return True
+    return None
 
 
 def global_bit(trace: list) -> bool:
@@ -206,10 +253,15 @@ def complete(model, areq: AtsRequest, side_effects: bool = True) -> AtsCompletio
     if not out.ok:
         status = response_for(out.cause)
         if status == SC:
-            return no_access(out.cause)
+            return no_access(out.cause, None if areq.cxl else False)
         if side_effects:
             model.report(req, result)
         return AtsCompletion(status, cause=int(out.cause))
+    if out.mrif is not None:
+        # An MRIF-mode MSI PTE: Success with R, W and U = 1 for the implied 4 KiB range; no
+        # translated address (the device must use untranslated requests there).
+        return AtsCompletion(SC, r=True, w=True, u=True, priv=areq.pid is not None and areq.priv_s,
+                             cxl_io=cxl_io_bit(areq, True, False, 0))
     w = x = False
     if not areq.no_write:
         w = model.walk(areq.as_request(TTYP.UNTRANSLATED_WRITE), ad_cas=ad_cas).outcome.ok
@@ -221,7 +273,29 @@ def complete(model, areq: AtsRequest, side_effects: bool = True) -> AtsCompletio
     pasid = areq.pid is not None
     g = pasid and first_stage_used(trace) and not msi_used(trace) and global_bit(trace)
     return AtsCompletion(SC, r=True, w=w, x=x, priv=pasid and areq.priv_s, g=g, addr=addr,
-                         size_log2=size_log2)
+                         size_log2=size_log2,
+                         cxl_io=cxl_io_bit(areq, msi_used(trace), t2gpa, out.pbmt))
+
+
+def complete_all(model, areq: AtsRequest, side_effects: bool = True) -> tuple:
+    """The entries of the completion for a request of areq.translations translations (PCIe
+    Length / 2), as the module docstring says: entry k for the untranslated address right
+    after entry k-1's range; a UR/CA first entry is the whole answer (one entry); a later UR/CA
+    ends the entries before it (not reported: that entry is not returned)."""
+    entries = []
+    iova = areq.iova & ~0xFFF
+    for k in range(areq.translations):
+        if iova >> 64:
+            break                               # past the top of the address space
+        one = areq.at(iova)
+        if k and complete(model, one, side_effects=False).status != SC:
+            break
+        c = complete(model, one, side_effects)
+        entries.append(c)
+        if c.status != SC:
+            break
+        iova = (iova & ~((1 << c.size_log2) - 1)) + (1 << c.size_log2)
+    return tuple(entries)
 
 
 @dataclass(frozen=True)
@@ -232,6 +306,7 @@ class InvalidationRequest:
     did: int
     pid: Optional[int]
     payload: int
+    itag: int = 0           # PCIe ITag (0..31): the lowest free one (models/ats_inval.py)
 
     @property
     def g(self) -> bool:
@@ -243,9 +318,9 @@ class InvalidationRequest:
         return decode_range(self.payload, bool(self.payload >> 11 & 1))
 
     @classmethod
-    def from_command(cls, cmd) -> "InvalidationRequest":
+    def from_command(cls, cmd, itag: int = 0) -> "InvalidationRequest":
         return cls(cmd.dseg << 16 | cmd.rid if cmd.dsv else cmd.rid,
-                   cmd.pid if cmd.pv else None, cmd.payload)
+                   cmd.pid if cmd.pv else None, cmd.payload, itag)
 
 
 def inval_payload(base: int, size_log2: int = 12, g: bool = False) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Callable, Optional
 
 from . import ats
+from . import ats_inval
 from . import capabilities as capbits
 from . import page_request
 from . import debug_translation as dbg
@@ -17,6 +18,7 @@ from .hpm import Hpm
 from .capabilities import Capabilities
 from .causes import REPORTED_DESPITE_DTF, TTYP, WRITE, Cause
 from .command_queue import Command, IllegalCommand, decode
+from .device_context import DDT_LEVELS, MODE_BARE, MODE_OFF, PPN_MASK, did_fits, locate_dc
 from .endian import native_trace
 from .fault_queue import FaultQueue, fault_record
 from .memory import AccessFault, Memory
@@ -25,7 +27,7 @@ from .page_request import PageRequest, PageRequestQueue, PrgResponse
 from .registers import Reg, locate
 from .translate import WalkResult, translate_request
 from .transaction import Outcome, Request
-from .walk_reader import ItemHook, WalkReader
+from .walk_reader import Fault as WalkFault, ItemHook, WalkReader
 
 PPN_FIELD = ((1 << 44) - 1) << 10   # PPN [53:10] of ddtp/cqb/fqb; writable: below 2^PAS
 LOG2SZ_FIELD = 0x1F                 # LOG2SZ-1 [4:0] of cqb/fqb
@@ -91,6 +93,9 @@ class IommuModel:
         # that never answers. A timed-out one makes the next IOFENCE.C set cmd_to.
         self.ats_inval_answered: Callable[[ats.InvalidationRequest], bool] = lambda m: True
         self._ats_timed_out = False
+        # ITags and Invalidation Completion messages (models/ats_inval.py): at_once by default;
+        # with ats_inval.at_once = False the device answers through invalidation_completion().
+        self.ats_inval = ats_inval.AtsInvalidations()
         self.ipsr = 0
         self.icvec = ICVEC_RESET
         self.tr_req_iova = self.tr_req_ctl = self.tr_response = 0     # capabilities.DBG
@@ -103,6 +108,9 @@ class IommuModel:
         self.ad_writes: list = []     # hardware A/D updates made by translate(): (pa, old, new)
         self.mrif_updates: list = []  # MRIF updates made by msi_write(): msi_mrif.MrifUpdate
         self.notices: list = []       # notice MSIs sent by msi_write(): (address, data)
+        # The system's IMSICs implement seteipnum_be: MSIs to MRIFs with A[2] = 1 are stored
+        # big-endian (AIA "MSI PTE, MRIF mode"); a system property, not a register. Off: discarded.
+        self.big_endian_msis = False
         self.on_command: Optional[Callable[[Command], None]] = None
 
     def set_capabilities(self, value: int, svnapot: bool = True) -> None:
@@ -425,9 +433,17 @@ class IommuModel:
             except IllegalCommand:
                 self._cq_error(CQCSR_CMD_ILL)
                 return
+            if cmd.name == "ATS.INVAL" and not self.ats_inval.at_once \
+                    and self.ats_inval.free_itag() is None:
+                return                  # all 32 ITags in use: waits on the queue (cqh stays)
+            if cmd.name == "IOFENCE.C" and self.ats_inval.outstanding:
+                return                  # waits for the Invalidation Completions (or a timeout)
             if cmd.name.startswith("ATS."):
                 self._ats_command(cmd)
             if cmd.name == "IOFENCE.C":
+                if self.ats_inval.timed_out:
+                    self.ats_inval.timed_out = False
+                    self._ats_timed_out = True
                 if self._ats_timed_out:
                     # an earlier ATS.INVAL timed out: cmd_to, cqh stays on the fence (the
                     # timeout is reported once; run again, the fence completes)
@@ -454,7 +470,11 @@ class IommuModel:
         response. Either goes to self.device_messages."""
         did = cmd.dseg << 16 | cmd.rid if cmd.dsv else cmd.rid
         pid = cmd.pid if cmd.pv else None
-        if cmd.name == "ATS.INVAL":
+        if cmd.name == "ATS.INVAL" and not self.ats_inval.at_once:
+            itag = self.ats_inval.free_itag()
+            msg = ats.InvalidationRequest(did, pid, cmd.payload, itag)
+            self.ats_inval.issue(itag, did, msg)
+        elif cmd.name == "ATS.INVAL":
             msg = ats.InvalidationRequest(did, pid, cmd.payload)
             if not self.ats_inval_answered(msg):
                 self._ats_timed_out = True
@@ -550,7 +570,8 @@ class IommuModel:
         return done
 
     def _mrif_write(self, out: Outcome, offset: int, data: int, size: int):
-        action, identity = msi_mrif.classify_write(offset, data, size)
+        action, identity = msi_mrif.classify_write(offset, data, size,
+                                                   self.big_endian_msis)
         if action != msi_mrif.RECORDED:
             return msi_mrif.MsiWrite(out, action)
         update, cause = msi_mrif.record(
@@ -576,7 +597,8 @@ class IommuModel:
 
     def ats_translate(self, areq: "ats.AtsRequest") -> "ats.AtsCompletion":
         """A PCIe ATS Translation Request: the completion the IOMMU returns (models/ats.py).
-        A UR/CA is reported in the fault queue; a Success never is."""
+        A UR/CA is reported in the fault queue; a Success never is. For one translation (a
+        request with Length > 2 DW: ats_translate_all)."""
         if not self.caps.ats:
             raise ValueError("ats_translate: capabilities.ATS is 0 (use translate(): cause 260)")
         completion = ats.complete(self, areq)
@@ -584,6 +606,64 @@ class IommuModel:
             t, _ = hpm_events.request_events(areq.as_request(), [])
             self.hpm.event(hpm_events.ATS_REQ, t, 1)
         return completion
+
+    @_edges
+    def invalidation_completion(self, msg: "ats_inval.InvalidationCompletion") -> list:
+        """An inbound "Invalidation Completion" message (models/ats_inval.py): checked as a
+        PCIe message (faults reported, TTYP 9, iotval 0x02), then counted against the ITags it
+        names; commands waiting on them (an IOFENCE.C) run on. Returns the ITags completed."""
+        if not self.caps.ats:
+            raise ValueError("invalidation_completion: capabilities.ATS is 0")
+        cause, dtf = self._message_device(msg.did)
+        if cause is not None:
+            req = Request(did=msg.did, iova=ats_inval.MSG_CODE_INVALIDATION_COMPLETION,
+                          ttyp=TTYP.PCIE_MSG)
+            self.report(req, WalkResult(Outcome(None, cause), dtf))
+            return []
+        done = self.ats_inval.complete(msg)
+        if done:
+            self._run_commands()
+        return done
+
+    @_edges
+    def ats_inval_timeout(self) -> list:
+        """The protocol-defined timeout elapsed for every outstanding Invalidation Request:
+        they complete, and the IOFENCE.C waiting on them (or the next one) sets cmd_to."""
+        itags = self.ats_inval.timeout()
+        if itags:
+            self._run_commands()
+        return itags
+
+    def _message_device(self, did: int) -> tuple:
+        """(cause or None, dtf) of locating `did`'s DC for an inbound ATS message that needs
+        EN_ATS (page_request.py's order: Off 256, Bare or a device_id too wide 260, the DC's
+        own faults, EN_ATS = 0 260)."""
+        mode = self.ddtp & 0xF
+        if mode == MODE_OFF:
+            return Cause.ALL_INBOUND_DISALLOWED, False
+        if mode == MODE_BARE or mode not in DDT_LEVELS or not did_fits(did, mode,
+                                                                        self.caps.msi_flat):
+            return Cause.TTYP_DISALLOWED, False
+        reader = WalkReader(self.mem.read64, None, None, self.pa_limit)
+        try:
+            dc = locate_dc(reader, did, mode, (self.ddtp >> 10) & PPN_MASK, self.caps,
+                           self.fctl & 1)
+        except WalkFault as f:
+            return f.cause, False
+        if not dc.en_ats:
+            return Cause.TTYP_DISALLOWED, bool(dc.dtf)
+        return None, False
+
+    def ats_translate_all(self, areq: "ats.AtsRequest") -> tuple:
+        """A Translation Request for areq.translations translations (PCIe Length > 2 DW): the
+        completion's entries (ats.complete_all); one request for HPM event 3."""
+        if not self.caps.ats:
+            raise ValueError("ats_translate_all: capabilities.ATS is 0")
+        entries = ats.complete_all(self, areq)
+        if self.hpm is not None:
+            t, _ = hpm_events.request_events(areq.as_request(), [])
+            self.hpm.event(hpm_events.ATS_REQ, t, 1)
+        return entries
 
     @_edges
     def page_request(self, msg: PageRequest) -> list[PrgResponse]:

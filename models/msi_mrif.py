@@ -17,6 +17,9 @@ from .memory import AccessFault, PoisonedData
 M_MRIF = 1
 MRIF_BYTES = 512            # 32 pairs of doublewords: pending, enable (AIA "Format of an MRIF")
 IDENTITIES = 2048           # 0..2047: the IOMMU treats every identity as valid, 0 included
+# The causes of a failed MRIF update (bus error / poisoned data): the spec's 264 "MRIF access
+# fault" and 271 "MSI MRIF data corruption", reported for the device's write.
+MRIF_UPDATE_CAUSES = (int(Cause.MRIF_ACCESS_FAULT), int(Cause.MSI_MRIF_DATA_CORRUPTION))
 
 # Reserved bits of an MRIF-mode PTE ("All other PTE bits are reserved"): first doubleword
 # [6:3] and [62:54] (V[0], M[2:1], MRIF Address[55:9] in [53:7], C[63] are fields); second
@@ -75,19 +78,32 @@ def enable_bit(mrif_addr: int, identity: int) -> tuple[int, int]:
 
 # What a device access to a page covered by an MRIF-mode PTE does (AIA "MSI PTE, MRIF mode").
 ABORTED = "aborted"          # not 32 bits or not 4-byte aligned: aborted as unsupported
-DISCARDED = "discarded"      # accepted, no effect: A[11:3] != 0, D[31:11] != 0, or big-endian
+DISCARDED = "discarded"      # accepted, no effect: A[11:3] != 0, D[31:11] != 0, or a big-endian
+                             # MSI without seteipnum_be
 RECORDED = "recorded"        # an MSI: the pending bit set, then the notice MSI sent
 
 
-def classify_write(offset: int, data: int, size: int) -> tuple[str, Optional[int]]:
+def msi_identity(offset: int, data: int) -> int:
+    """D, the MSI's data in the byte order A[2] gives (AIA: little-endian when bit 2 of the
+    address is 0, big-endian when it is 1). `data` is the 4 bytes' little-endian value."""
+    if offset & 4:
+        return int.from_bytes((data & 0xFFFF_FFFF).to_bytes(4, "little"), "big")
+    return data
+
+
+def classify_write(offset: int, data: int, size: int,
+                   big_endian_msis: bool = False) -> tuple[str, Optional[int]]:
     """(ABORTED | DISCARDED | RECORDED, identity or None) for a write of `size` bytes of `data`
-    (little-endian value) at page offset `offset`. Big-endian MSIs (A[2] = 1) are not
-    supported by the model (its IMSICs accept seteipnum_le only), so they are discarded."""
+    (little-endian value) at page offset `offset`. A[2] = 1 is a big-endian MSI: recorded
+    (with D read big-endian) only when `big_endian_msis`, i.e. the system's IMSICs implement
+    seteipnum_be (the AIA: then an IOMMU "must be able to store MSIs in both" byte orders);
+    otherwise discarded ("if bit 2 of A is one and big-endian MSIs are not supported")."""
     if size != 4 or offset % 4:
         return ABORTED, None
-    if offset >> 3 & 0x1FF or offset & 4 or data >> 11:
+    d = msi_identity(offset, data)
+    if offset >> 3 & 0x1FF or d >> 11 or (offset & 4 and not big_endian_msis):
         return DISCARDED, None
-    return RECORDED, data
+    return RECORDED, d
 
 
 def read_responses(offset: int, size: int) -> frozenset:

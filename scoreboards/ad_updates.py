@@ -22,6 +22,18 @@ from models.page_walk import PTE_A, PTE_D
 from .records import Verdict
 
 AD = PTE_A | PTE_D
+# Where A and D sit in the raw doubleword the IOMMU writes (formats.py): an 8-byte PTE or a low
+# Sv32 half (bits 7:6), a big-endian low Sv32 half (31:30), a high Sv32 half (39:38), a
+# big-endian 8-byte PTE or high Sv32 half (63:62).
+AD_GROUPS = (AD, AD << 24, AD << 32, AD << 56)
+
+
+def _ad_mask(bits: int) -> int:
+    """The A/D positions of the PTE a walk's update sets `bits` of."""
+    for g in AD_GROUPS:
+        if bits & g:
+            return g
+    return AD
 
 
 class AdUpdates:
@@ -39,7 +51,8 @@ class AdUpdates:
             walked = self.model.walk(req, item_value=path.hook)
             for pa, old, new in walked.ad_writes:
                 seen = out.setdefault(pa, {})
-                seen[old] = seen.get(old, 0) | (new & ~old & AD)
+                # (the bits the model's update sets: A/D where this PTE's format has them)
+                seen[old] = seen.get(old, 0) | (new & ~old)
             n += 1
             script = path.next_script()
         return out
@@ -53,7 +66,7 @@ class AdUpdates:
         why = []
         for req in requests:
             for old, bits in self.ad_permitted(req).get(pa, {}).items():
-                if (old ^ cur) & ~AD:
+                if (old ^ cur) & ~_ad_mask(bits):
                     why.append(f"did={req.did} read {old:#x}, memory now {cur:#x}")
                     continue
                 allowed |= bits
@@ -64,7 +77,7 @@ class AdUpdates:
             return Verdict(False, f"AD-UPDATE pte @{pa:#x} expected=no write (value {cur:#x}) "
                            f"got={value:#x}: {reason}", frozenset())
         want = cur | allowed
-        if value & ~AD != cur & ~AD or value & cur != cur or value & ~want:
+        if value & ~allowed != cur & ~allowed or value & cur != cur or value & ~want:
             return Verdict(False, f"AD-UPDATE pte @{pa:#x} expected={want:#x}"
                            f"{' (or with A only)' if allowed == AD and not cur & PTE_A else ''} "
                            f"got={value:#x} (memory held {cur:#x}; only A"

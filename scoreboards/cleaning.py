@@ -31,6 +31,7 @@ from typing import Optional
 from models import Reg
 from models.command_queue import IllegalCommand, decode
 
+from .formats import bswap64
 from .reach import reachable
 from .records import Finding
 from .scope import INVALIDATIONS, covers, describe_cmd, describe_item, scope_of
@@ -41,6 +42,13 @@ CQ_ENTRY = 16
 
 def _block(pa: int) -> int:
     return pa & ~(BLOCK - 1)
+
+
+def _cq_native(model, dw0: int, dw1: int) -> tuple:
+    """A command's doublewords as the IOMMU decodes them (fctl.BE: big-endian queue entries)."""
+    if model.fctl & 1:
+        return bswap64(dw0), bswap64(dw1)
+    return dw0, dw1
 
 
 class Cleaning:
@@ -92,7 +100,8 @@ class Cleaning:
             slots.append(i)
             a = base + CQ_ENTRY * i
             try:
-                cmds.append(decode(view.read64(a), view.read64(a + 8), m.fctl >> 1 & 1,
+                cmds.append(decode(*_cq_native(m, view.read64(a), view.read64(a + 8)),
+                                   m.fctl >> 1 & 1,
                                    nl=m.caps.nl, s=m.caps.s, ats=m.caps.ats))
             except IllegalCommand:
                 pass
@@ -182,7 +191,8 @@ class Cleaning:
 
     def _cq_item(self, index: int, pa: int, view) -> str:
         try:
-            what = describe_cmd(decode(view.read64(pa), view.read64(pa + 8),
+            what = describe_cmd(decode(*_cq_native(self.model, view.read64(pa),
+                                                   view.read64(pa + 8)),
                                        self.model.fctl >> 1 & 1, nl=self.model.caps.nl,
                                        s=self.model.caps.s, ats=self.model.caps.ats))
         except IllegalCommand:
@@ -192,7 +202,7 @@ class Cleaning:
     def _cq_words(self, pa: int) -> str:
         dw0, dw1 = self.mem.read64(pa), self.mem.read64(pa + 8)
         try:
-            return describe_cmd(decode(dw0, dw1, self.model.fctl >> 1 & 1,
+            return describe_cmd(decode(*_cq_native(self.model, dw0, dw1), self.model.fctl >> 1 & 1,
                                        nl=self.model.caps.nl, s=self.model.caps.s,
                                        ats=self.model.caps.ats))
         except IllegalCommand:

@@ -17,6 +17,14 @@ What is judged, and where the spec leaves room:
 - a fault owes its record when every permitted walk reports it and the queue was on with
   room for it and for every earlier fault still waiting (otherwise an overflow may drop it,
   which sets fqof); identical faults (same DW0 and IOVA page) may share one record.
+- MSI writes to MRIF-mode pages (capabilities.MSI_MRIF): a failed MRIF update is the spec's
+  264 "MRIF access fault" (bus error) or 271 "MSI MRIF data corruption" (poison), a record of
+  the device's write (its TTYP, device_id, process_id; iotval the IOVA), suppressed by DTF=1
+  (the cause table's "No" for both). `Fault.msi_causes` carries the ones a permitted MRIF
+  update meets (scoreboards/mrif_writes.py, `Expectation.causes`); a record with 264/271
+  needs one. A failed notice MSI is reported as the IOMMU's own interrupt messages are
+  (273 "IOMMU MSI write access fault", TTYP 0, iotval the notice address: the model's choice,
+  docs/design.md "MSI MRIF mode"), reported despite DTF: `notice_failed(addr)`.
 Plain Python: the pyuvm scoreboard feeds it; unit tests drive it directly.
 """
 from __future__ import annotations
@@ -27,6 +35,7 @@ from typing import Callable, Optional
 from models import Outcome, Request
 from models.causes import GUEST_PAGE_FAULTS, REPORTED_DESPITE_DTF
 from models.fault_queue import RECORD_BYTES, fault_record
+from models.msi_mrif import MRIF_UPDATE_CAUSES
 
 DW1_RESERVED = 0xFFFF_FFFF_0000_0000
 CAUSE_MSI_WRITE_FAULT = 273             # an interrupt message's write failed (msi_cfg_tbl)
@@ -42,11 +51,14 @@ class Fault:
     room: bool = False                # the queue was on and had room for its record
     gen: int = 0                      # errors_cleared() count when it came back
     full: bool = False                # the queue was on and full (by the records seen)
+    msi_causes: frozenset = frozenset()   # 264/271 a permitted MRIF update meets (MSI write)
     causes: frozenset = field(init=False)
 
     def __post_init__(self) -> None:
+        self.msi_causes = frozenset(int(c) for c in self.msi_causes) & frozenset(MRIF_UPDATE_CAUSES)
         self.causes = (frozenset((self.cause,)) if self.cause is not None
-                       else frozenset(int(o.cause) for o in self.permitted if not o.ok))
+                       else frozenset(int(o.cause) for o in self.permitted if not o.ok)
+                       | self.msi_causes)
 
     def reported(self) -> bool:
         """Every permitted walk ending in one of its causes reports it (DTF=0 or a cause
@@ -88,7 +100,7 @@ class FaultRecordChecker:
         self.maybe_overflowed = False           # a record may have been dropped (fqof)
         self.gen = 0                            # fqof/fqmf clears so far
         self._beats: dict = {}                  # record address -> bytearray being assembled
-        self.msi_faults: list = []              # [addr, room, gen] failed interrupt messages
+        self.msi_faults: list = []              # [addr, room, gen, what]: failed IOMMU MSIs
 
     # -- the queue's registers as software writes them -------------------------------------
     @property
@@ -133,12 +145,21 @@ class FaultRecordChecker:
         """An interrupt message to `addr` got a bus error: the spec's msi_cfg_tbl says the
         IOMMU reports cause 273 (IOMMU MSI write access fault) with TTYP 0 and iotval =
         msi_addr_x; owed when the queue was on with room for it (and for every fault before it)."""
+        self._msi_failed(addr, "interrupt message")
+
+    def notice_failed(self, addr: int) -> None:
+        """The notice MSI of an MRIF update (to `addr`, NPPN << 12) got a bus error: reported
+        as the IOMMU's own messages are (273, TTYP 0, iotval = addr; the model's choice, the
+        spec names no cause), whatever DC.tc.DTF holds; owed as msi_write_failed's."""
+        self._msi_failed(addr, "notice MSI")
+
+    def _msi_failed(self, addr: int, what: str) -> None:
         fq = self.fq
         needing = (sum(1 for f in self.waiting if f.gen == self.gen and f.may_record())
                    + sum(1 for m in self.msi_faults if m[2] == self.gen))
         room = (fq.fqen and not self.maybe_overflowed
                 and self.occupancy() + needing + 1 < fq.entries)
-        self.msi_faults.append([addr, room, self.gen])
+        self.msi_faults.append([addr, room, self.gen, what])
 
     def _msi_record(self, where: str, words: tuple) -> bool:
         """A cause-273 record: paired with a failed interrupt message of its iotval."""
@@ -156,8 +177,9 @@ class FaultRecordChecker:
                     self.on_record_fields(words)
                 return True
         self.fail(f"{where} cause 273 (MSI write access fault) iotval={iotval:#x} matches no "
-                  f"interrupt message that got a bus error (iotval must be msi_addr_x; failed "
-                  f"messages awaiting a record: {[hex(m[0]) for m in self.msi_faults]})")
+                  f"interrupt message that got a bus error, nor a notice MSI (iotval must be "
+                  f"msi_addr_x or NPPN << 12; failed messages awaiting a record: "
+                  f"{[hex(m[0]) for m in self.msi_faults]})")
         return True
 
     # -- memory writes into the queue ------------------------------------------------------
@@ -228,6 +250,11 @@ class FaultRecordChecker:
         if flt.cause is not None:
             if cause != flt.cause:
                 return False
+        elif cause not in flt.causes and cause in MRIF_UPDATE_CAUSES:
+            self.fail(f"{where} cause {cause} did={req.did:#x} iova={req.iova:#x}: no permitted "
+                      f"MRIF update of this write meets "
+                      f"{'a bus error' if cause == MRIF_UPDATE_CAUSES[0] else 'poisoned data'} "
+                      f"(permitted: {sorted(flt.causes) or 'none'})")
         elif cause not in flt.causes:
             # Judged as if the port had said it: the oracle's line for this cause, then where
             # the cause came from.
@@ -279,9 +306,10 @@ class FaultRecordChecker:
                        f"{owed[0].describe()} (the queue was on, had room, and DTF=0)")
         owed_msi = [m for m in self.msi_faults if m[1]]
         if owed_msi:
-            out.append(f"FAULT-RECORD missing for {len(owed_msi)} failed interrupt message(s); "
+            out.append(f"FAULT-RECORD missing for {len(owed_msi)} failed IOMMU message(s); "
                        f"first: cause 273 (IOMMU MSI write access fault) iotval={owed_msi[0][0]:#x}"
-                       f" (the message write got a bus error; the queue was on and had room)")
+                       f" (the {owed_msi[0][3]} write got a bus error; the queue was on and had "
+                       f"room)")
         if self._beats:
             slot = min(self._beats)
             out.append(f"FAULT-RECORD at {slot:#x} written in part: {bin(self._beats[slot][1]).count('1')}"

@@ -19,6 +19,7 @@ from __future__ import annotations
 from models.page_walk import PTE_R, PTE_V, PTE_X
 
 from .reach import reachable
+from .formats import ANY_V, native_pte
 from .records import CachedValue, Option, ReadKey, Witness
 from .scope import covers
 
@@ -26,7 +27,9 @@ REACHABLE = float("inf")      # reader time of an entry reachable now (never "be
 POINTER_KINDS = ("ddte", "dc", "pdte", "pc")
 
 
-def _is_pointer_pte(v: int) -> bool:
+def _is_pointer_pte(v: int, rk=None) -> bool:
+    if rk is not None and rk.fmt:
+        v = native_pte(rk.fmt, rk.tag, v)
     return bool(v & PTE_V) and not v & (PTE_R | PTE_X)
 
 
@@ -48,13 +51,13 @@ class StructuralReaders:
         reaches can; one to a listed entry by its kind, one to an unlisted (V=0) slot when it
         sets bit 0 (it may make a context, a directory entry or a pointer valid)."""
         if not rks:
-            if pa >> 12 in self._reach_pages and new & 1:
+            if pa >> 12 in self._reach_pages and new & ANY_V:
                 self._reach_changed()
             return
         for rk in rks:
             kind = rk.kind
             if kind in POINTER_KINDS or kind == "pte2" or (
-                    kind == "pte1" and (_is_pointer_pte(old) or _is_pointer_pte(new))):
+                    kind == "pte1" and (_is_pointer_pte(old, rk) or _is_pointer_pte(new, rk))):
                 self._reach_changed()
                 return
 
@@ -202,7 +205,7 @@ class StructuralReaders:
                 cur_ok = True
             cands = ([(cur, None)] if cur_ok else []) + snaps
             for words, old in cands:
-                if words in seen or not self._may_cache(kind, words):
+                if words in seen or not self._may_cache(kind, words, brk.fmt, brk.tag):
                     continue
                 if old is not None and old.killers and self._killer(old.killers, brk, words[0]):
                     continue

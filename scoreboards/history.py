@@ -16,6 +16,9 @@ from models.command_queue import Command
 from models.device_context import dc_cause, dir_entry_malformed
 from models.page_walk import PTE_G, PTE_R, PTE_X, pte_malformed
 from models.process_context import pc_cause
+from models.sv32_walk import pte32_malformed
+
+from .formats import FMT_32, FMT_SXL, native_first, native_pte, native_words
 
 from .napot import napot_leaf
 from .records import CachedValue, OldValue, Pruned, ReadKey, StaleDep, Witness
@@ -40,9 +43,11 @@ class History:
 
     # -- keys and scopes ----------------------------------------------------------------
     def _key(self, rk: ReadKey, value: Optional[int]) -> Key:
-        kind, tag, width, gpar, _ = rk
+        kind, tag, width, gpar = rk[0], rk[1], rk[2], rk[3]
         if value is None:            # the widest scope a reader could need
             return _new_key(Key, (kind, tag, width, False, True))
+        if rk[5]:                    # big-endian or a 4-byte PTE: the value the walker sees
+            value = native_first(kind, rk[5], tag, value)
         glob = kind == "pte1" and (gpar or bool(value & 1 and value & PTE_G))
         return _new_key(Key, (kind, tag, width, is_leaf(kind, value), glob))
 
@@ -75,28 +80,40 @@ class History:
         killers[cmd] = (fence, order, order) if k is None else (k[0], k[1], order)
 
     # -- what a cache may hold ----------------------------------------------------------
-    def _erroneous(self, kind: str, words: tuple) -> bool:
-        """A V=1 value the walk rejects on its own (the model's checks)."""
+    def _erroneous(self, kind: str, words: tuple, fmt: int = 0, tag: tuple = ()) -> bool:
+        """A V=1 value the walk rejects on its own (the model's checks), read as the walker
+        reads it (`fmt`, formats.py)."""
+        if fmt:
+            if kind in ("pte1", "pte2"):
+                v = native_pte(fmt, tag, words[0])
+                if fmt & FMT_32:
+                    return bool(v & 1) and pte32_malformed(v)
+                words = (v,)
+            else:
+                words = native_words(fmt, words)
         v = words[0]
         if not v & 1:
             return False
-        caps = self.model.caps
+        m = self.model
+        caps = m.caps
         if kind in ("ddte", "pdte"):
             return dir_entry_malformed(v)
         if kind == "dc":
-            return dc_cause(tuple(words), caps, self.model.fctl & 1, caps.msi_flat) is not None
+            return dc_cause(tuple(words), caps, m.fctl & 1, caps.msi_flat,
+                            m.fctl >> 2 & 1) is not None
         if kind == "pc":
-            return pc_cause(words[0], words[1], caps) is not None
+            return pc_cause(words[0], words[1], caps, int(bool(fmt & FMT_SXL))) is not None
         if kind in ("pte1", "pte2"):
             return pte_malformed(v, caps.svnapot, caps.svpbmt, caps.svrsw60t59b)
         return False
 
-    def _may_cache(self, kind: str, words: tuple) -> bool:
+    def _may_cache(self, kind: str, words: tuple, fmt: int = 0, tag: tuple = ()) -> bool:
         p = self.policy
         if kind not in p.cached:
             return False
-        valid = bool(words[0] & 1)
-        erroneous = False if p.erroneous_cached or not valid else self._erroneous(kind, words)
+        valid = bool((native_first(kind, fmt, tag, words[0]) if fmt else words[0]) & 1)
+        erroneous = (False if p.erroneous_cached or not valid
+                     else self._erroneous(kind, words, fmt, tag))
         return p.may_cache(kind, valid, erroneous)
 
     def _ndw(self, kind: str) -> int:
@@ -163,7 +180,7 @@ class History:
                 live, seq = src.live_until, src.seq
             else:
                 continue
-            if may_cache(rk.kind, w):
+            if may_cache(rk.kind, w, rk.fmt, rk.tag):
                 key = self._key(rk, w[0])
                 for ck in (((rk.kind, rk.tag),) if rk.owner is None else self._cache_keys(rk)):
                     via = ck[0] == "via"
@@ -171,7 +188,8 @@ class History:
                     self._insert(ck, w, Witness(live, tuple([d.copy() for d in deps]), alt), key,
                                  rk.owner if via else None, pa, seq, now,
                                  not isinstance(src, CachedValue))
-                if napot_leaf(w[0]) and self.model.caps.svnapot:
+                if (not rk.fmt & FMT_32 and self.model.caps.svnapot
+                        and napot_leaf(native_pte(rk.fmt, rk.tag, w[0]) if rk.fmt else w[0])):
                     self._napot_record(rk, w, (live, deps), pa, seq, now,
                                        not isinstance(src, CachedValue))
             if src is not None:

@@ -62,7 +62,7 @@ class Messages:
                 return text + f"; its old value has V=0, which {self.policy.name} never caches"
             if kind not in self.policy.cached:
                 return text + f"; {self.policy.name} caches no such entry"
-            if not self._may_cache(kind, w):
+            if not self._may_cache(kind, w, r.rk.fmt, r.rk.tag):
                 return text + f"; its old value is erroneous, which {self.policy.name} never caches"
             k = self._killer(old.killers, r.rk, w[0]) if old.killers else None
             if k:

@@ -52,14 +52,16 @@ class Effect:
                 f"{self.target.notice_addr:#x}")
 
 
-def permitted_effects(outcomes, offset: int, data: int, size: int = 4) -> frozenset:
+def permitted_effects(outcomes, offset: int, data: int, size: int = 4,
+                      big_endian_msis: bool = False) -> frozenset:
     """The Effects of a write of `size` bytes of `data` at page offset `offset`, one per MRIF
-    target among `outcomes` (Outcomes without an MRIF target give none)."""
+    target among `outcomes` (Outcomes without an MRIF target give none). big_endian_msis: the
+    system's IMSICs implement seteipnum_be (IommuModel.big_endian_msis)."""
     out = set()
     for o in outcomes:
         if o.mrif is None:
             continue
-        action, identity = msi_mrif.classify_write(offset, data, size)
+        action, identity = msi_mrif.classify_write(offset, data, size, big_endian_msis)
         if action == msi_mrif.RECORDED:
             pa, bit = msi_mrif.pending_bit(o.mrif.mrif_addr, identity)
             out.add(Effect(o.mrif, action, identity, pa, bit))
@@ -123,7 +125,8 @@ class MrifWrites:
         `earlier`: outcomes() taken when the write was issued, for a write in flight across
         the completion of an invalidation)."""
         outcomes = self.oracle.outcomes(req) | frozenset(earlier)
-        effects = permitted_effects(outcomes, req.iova & 0xFFF, data, size)
+        effects = permitted_effects(outcomes, req.iova & 0xFFF, data, size,
+                                    self.oracle.model.big_endian_msis)
         others = frozenset(o for o in outcomes if o.mrif is None)
         causes = {int(o.cause) for o in others if o.cause is not None}
         for e in effects:

@@ -27,6 +27,7 @@ import struct
 from models.memory import AccessFault, PoisonedData
 from models.page_walk import PTE_N, PTE_R, PTE_V, PTE_X
 
+from .formats import FMT_32, FMT_BE, native_pte
 from .records import CachedValue, Option, ReadKey, Witness
 
 PTE_KINDS = ("pte1", "pte2")
@@ -58,10 +59,15 @@ class NapotGroups:
     def _napot_readers(self, readers: dict, pa: int, value: int) -> dict:
         """{ReadKey: (time, base)}: `readers` of `pa`, with, when `value` is a NAPOT leaf, the
         other pages of the group of each level-0 PTE reader (the value read at pa)."""
-        if not napot_leaf(value) or not self.model.caps.svnapot:
+        if not self.model.caps.svnapot:
+            return readers
+        if not napot_leaf(value) and not any(rk.fmt == FMT_BE for rk in readers):
             return readers
         out = dict(readers)
         for rk, (t, base) in readers.items():
+            # (a big-endian reader sees the value byte-swapped; Sv32 PTEs have no N bit)
+            if rk.fmt & FMT_32 or not napot_leaf(native_pte(rk.fmt, rk.tag, value)):
+                continue
             if base == pa:
                 for _, grk in group_keys(rk):
                     if grk not in out or out[grk][0] < t:
@@ -88,42 +94,49 @@ class NapotGroups:
         fills="any" (under "demand" only what a walk read, in the tag cache) and only if memory
         delivers them; old values unless a completed invalidation covering THIS page, issued
         after the store that replaced them, removed them."""
-        if item.level or item.kind not in PTE_KINDS or not self.model.caps.svnapot:
+        if (item.level or item.kind not in PTE_KINDS or not self.model.caps.svnapot
+                or rk.fmt & FMT_32):
             return
         group = item.pa & ~(8 * GROUP - 1)
         raw = self.mem.peek(group, 8 * GROUP)
         hist = self._hist
-        if max(raw[7::8]) < 0x80 and not (hist and any(group + 8 * m in hist
-                                                       for m in range(GROUP))):
+        be = rk.fmt & FMT_BE            # N (bit 63) is then in byte 0 of the doubleword
+        if max(raw[0::8] if be else raw[7::8]) < 0x80 and not (
+                hist and any(group + 8 * m in hist for m in range(GROUP))):
             return                      # no N bit in the group, now or before: the usual case
         cur = _GROUP_WORDS.unpack(raw)
+        nat = (lambda x: native_pte(FMT_BE, (), x)) if be else (lambda x: x)
         for m in range(GROUP):
             spa = group + 8 * m
             if spa == item.pa:
                 continue
             v = cur[m]
-            if (explain or self._contract_fills) and (v,) not in seen and napot_leaf(v) and (
-                    explain or self._may_cache(item.kind, (v,))) and self._delivers(spa):
+            if (explain or self._contract_fills) and (v,) not in seen and napot_leaf(nat(v)) and (
+                    explain or self._may_cache(item.kind, (v,), rk.fmt, rk.tag)) \
+                    and self._delivers(spa):
                 seen.add((v,))
                 opts.append(Option((v,), CachedValue([Witness(self._t, ())],
                                                      self._key(rk, v), None, spa, 0)))
             for old in reversed(hist.get(spa, ())):
                 w = (old.value,)
-                if w in seen or not napot_leaf(old.value):
+                if w in seen or not napot_leaf(nat(old.value)):
                     continue
-                if not explain and (not self._may_cache(item.kind, w) or (
+                if not explain and (not self._may_cache(item.kind, w, rk.fmt, rk.tag) or (
                         old.killers and self._killer(old.killers, rk, old.value))):
                     continue
                 seen.add(w)
                 opts.append(Option(w, CachedValue([Witness(old.t_end, ())],
                                                   self._key(rk, old.value), None, spa, old.seq)))
 
-    def _napot_group_live(self, item) -> bool:
+    def _napot_group_live(self, item, fmt: int = 0) -> bool:
         """Some PTE of the item's group holds N=1 now or held an earlier value (a level-0 PTE
         read): only then may _napot_options add anything. Cheap: one peek, and a look-up per
-        group member when memory has history."""
+        group member when memory has history. fmt: formats.py (big-endian: true, and
+        _napot_options looks; Sv32: no NAPOT)."""
         if item.level or item.kind not in PTE_KINDS or not self.model.caps.svnapot:
             return False
+        if fmt:
+            return not fmt & FMT_32
         group = item.pa & ~(8 * GROUP - 1)
         if self._napot_live_epoch != self._epoch:       # memory and histories moved
             self._napot_live_epoch = self._epoch

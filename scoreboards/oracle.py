@@ -13,6 +13,7 @@ from typing import Optional
 
 from models import IommuModel, Memory, Outcome, Reg, Request
 from models.causes import GUEST_PAGE_FAULTS
+from models.msi_mrif import MRIF_UPDATE_CAUSES
 from models.ats import AtsRequest, complete as ats_complete
 from models.command_queue import Command
 
@@ -249,6 +250,15 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
         ATC may use it until an ATS.INVAL covering it completed (scoreboards/ats_cache.py)."""
         self.atc.record_completion(did, pid, iova, completion)
 
+    def ats_completions(self, did: int, pid, iova: int, entries) -> None:
+        """A device received the entries of one completion to a multi-translation request
+        (PCIe Length > 2 DW, models.ats.complete_all): entry k is for the untranslated address
+        right after entry k-1's range; each is recorded as ats_completion records one."""
+        iova &= ~0xFFF
+        for c in entries:
+            self.atc.record_completion(did, pid, iova, c)
+            iova = (iova & ~((1 << c.size_log2) - 1)) + (1 << c.size_log2)
+
     def check_translated(self, did: int, addr: int, access: str = "read", pid=None):
         """None if a Translated request to `addr` may use a completion the device's ATC may
         still hold, else a finding (the ATS.INVAL that removed it, or no completion)."""
@@ -398,12 +408,19 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
     def fault_variants(self, req: Request) -> dict:
         """{cause: frozenset of (iotval2, dtf)} over every permitted path ending in a fault now:
         what the fault record may carry in iotval2 (outcomes compare on the cause only, so two
-        paths may differ there), and whether the device context found had DTF=1."""
+        paths may differ there), and whether the device context found had DTF=1. A path to an
+        MRIF-mode MSI PTE adds 264 and 271 (its MRIF update may fail; iotval2 0)."""
         self._evaluate(req)
         memo = self._memo[(req.did, req.pid, req.priv_s, int(req.ttyp), req.iova >> 12)]
         off = req.iova & 0xFFC
         out: dict = {}
         for o, vs in memo[3].items():
+            if o.mrif is not None:
+                # A path to an MRIF-mode MSI PTE: the MRIF update that follows may fault with
+                # 264 or 271 (iotval2 not defined for them), under that path's DC.tc.DTF.
+                for c in MRIF_UPDATE_CAUSES:
+                    out[c] = out.get(c, frozenset()) | frozenset((0, dtf) for _, dtf in vs)
+                continue
             # A final G-stage guest-page fault reports the GPA, whose page offset is the IOVA's
             # (the memo is per page); an implicit access (bit 0) reports a table address.
             out[int(o.cause)] = frozenset(

@@ -6,12 +6,15 @@ to an entry an evaluated walk happened to read. `reachable(model)` lists those e
 model's current registers (ddtp, fctl), capabilities and memory, each doubleword address with
 the read keys the oracle's walks give the item there (oracle.py, `_Path.hook`):
 
-    rk = ReadKey(kind, tag, width, gpar, owner)      (scoreboards/records.py)
+    rk = ReadKey(kind, tag, width, gpar, owner, fmt)      (scoreboards/records.py)
 
-kind and tag as models/ builds the Item; width 12+9*levels for pte1, 14+9*levels for pte2, 0
-otherwise; gpar: a non-leaf first-stage PTE above this one has G=1; owner: for the G-stage
-entries that translate the GPA page of a pointer a context holds (a DC's pdtp/iosatp, a
-non-leaf PDT entry's PPN, a PC's fsc), that context's scope Key, else None.
+kind and tag as models/ builds the Item; width 12+9*levels for pte1, 14+9*levels for pte2 (32
+for Sv32, 34 for Sv32x4), 0 otherwise; gpar: a non-leaf first-stage PTE above this one has
+G=1; owner: for the G-stage entries that translate the GPA page of a pointer a context holds
+(a DC's pdtp/iosatp, a non-leaf PDT entry's PPN, a PC's fsc), that context's scope Key, else
+None; fmt: how the value is read (scoreboards/formats.py: big-endian under fctl.BE or the
+DC's SBE, a 4-byte Sv32 PTE, a PC under SXL=1). Big-endian tables are followed byte-swapped;
+an Sv32/Sv32x4 table lists each doubleword with the keys of the two PTEs it holds.
 
 What is followed mirrors the model's walk (models/translate.py and the walkers), for every
 device_id, process_id (or none), IOVA, privilege and transaction type at once:
@@ -55,6 +58,7 @@ from models.page_walk import PtFault, walk
 from models.process_context import PD_PID_BITS, ProcessContext, pc_misconfigured
 from models.walk_reader import WalkReader
 
+from .formats import FMT_32, FMT_BE, FMT_SXL, bswap32, bswap64
 from .records import ReadKey
 from .scope import Key
 
@@ -104,11 +108,12 @@ def reachable(model, *, invalid: bool = True, pages: Optional[set] = None,
 
 class _GStage:
     """One G-stage table as a DC selects it, and the translations of GPA pages through it."""
-    __slots__ = ("gscid", "root", "levels", "width", "pages")
+    __slots__ = ("gscid", "root", "levels", "width", "pages", "fmt")
 
-    def __init__(self, gscid: int, root_ppn: int, levels: int) -> None:
+    def __init__(self, gscid: int, root_ppn: int, levels: int, be: int = 0) -> None:
         self.gscid, self.root, self.levels = gscid, root_ppn, levels
-        self.width = 14 + 9 * levels
+        self.width = 34 if levels == 2 else 14 + 9 * levels      # Sv32x4: 34 bits
+        self.fmt = (FMT_BE if be else 0) | (FMT_32 if levels == 2 else 0)
         self.pages: dict = {}          # GPA page address -> (SPA page address or None, items)
 
     @property
@@ -123,6 +128,8 @@ class _Walker:
         self.caps = model.caps
         self.ext = self.caps.msi_flat            # extended (64-byte) device contexts
         self.be = model.fctl & 1
+        self.gxl = model.fctl >> 2 & 1
+        self.fmt_be = FMT_BE if self.be else 0   # fctl.BE: DDT, DC, G-stage, MSI PTEs
         self.invalid = invalid
         self.out: Reach = {}
         self.done: set = set()                   # tables already listed (same keys again)
@@ -157,6 +164,12 @@ class _Walker:
         self.shared.update(addrs)
         return True
 
+    def native(self, vals: tuple, be) -> tuple:
+        """The doublewords as a big-endian walker reads them (formats.py), else as they are."""
+        if not be or vals is _ZEROS:
+            return vals
+        return tuple(bswap64(v) for v in vals)
+
     def words(self, pa: int, n: int) -> tuple:
         """n doublewords of the table at page-aligned `pa`, from the sparse pages; the
         shared zero tuple for an unwritten 4 KiB table (nothing there to follow)."""
@@ -187,40 +200,44 @@ class _Walker:
         if level == 0:
             size = 64 if self.ext else 32
             ndw = size // 8
-            vals = self.words(pa, 512)
+            vals = self.native(self.words(pa, 512), self.be)
             n = 1 << b0
+            fmt = self.fmt_be
 
             def make():
                 page = {}
                 for i in range(n):
                     base = pa + i * size
-                    rk = ReadKey("dc", (prefix << b0 | i,), 0, False, None)
+                    rk = ReadKey("dc", (prefix << b0 | i,), 0, False, None, fmt)
                     for k in range(ndw):
                         page[base + 8 * k] = {rk: base}
                 return page
-            listed = self.whole_page(("dc", pa, prefix, size), range(pa, pa + n * size, 8), make)
+            listed = self.whole_page(("dc", pa, prefix, size, fmt), range(pa, pa + n * size, 8),
+                                     make)
             for i in range(n):
                 did = prefix << b0 | i
                 base = pa + i * size
                 words = vals[i * ndw:(i + 1) * ndw]
                 if not listed and (self.invalid or words[0] & 1):
-                    rk = ReadKey("dc", (did,), 0, False, None)
+                    rk = ReadKey("dc", (did,), 0, False, None, fmt)
                     for k in range(ndw):
                         self.add(base + 8 * k, rk, base)
                 self.device(did, words)
             return
         # DDI[1] is 9 bits; DDI[2] is what is left of 24 bits (8 base, 9 extended).
         n = 1 << (24 - b0 - 9) if level == 2 else 512
-        vals = self.words(pa, n)
+        vals = self.native(self.words(pa, n), self.be)
+        fmt = self.fmt_be
         listed = self.whole_page(
-            ("ddte", pa, level, prefix, n), range(pa, pa + 8 * n, 8),
-            lambda: {pa + 8 * i: {ReadKey("ddte", (level, prefix << 9 | i), 0, False, None):
+            ("ddte", pa, level, prefix, n, fmt), range(pa, pa + 8 * n, 8),
+            lambda: {pa + 8 * i: {ReadKey("ddte", (level, prefix << 9 | i), 0, False, None, fmt):
                                   pa + 8 * i} for i in range(n)})
         for i in range(n):
             v = vals[i]
             tag_id = prefix << 9 | i          # device_id >> (b0 + 9 * (level - 1))
             if not listed and (self.invalid or v & 1):
-                self.add(pa + 8 * i, ReadKey("ddte", (level, tag_id), 0, False, None), pa + 8 * i)
+                self.add(pa + 8 * i, ReadKey("ddte", (level, tag_id), 0, False, None, fmt),
+                         pa + 8 * i)
             if v & _DIR_NONLEAF_MASK == 1:
                 self.ddt(bits(v, 53, 10) << 12, level - 1, tag_id)
 
@@ -229,84 +246,88 @@ class _Walker:
         if not words[0] & 1:
             return
         dc = DeviceContext.from_words((tuple(words) + (0,) * 3)[:7])
-        if self.ext and words[7] or dc_misconfigured(dc, self.caps, self.be, self.ext):
+        if self.ext and words[7] or dc_misconfigured(dc, self.caps, self.be, self.ext, self.gxl):
             return
-        g_levels = self.caps.g_stage_modes()[dc.gmode]
+        g_levels = self.caps.g_stage_modes(self.gxl)[dc.gmode]
         g = None
         if g_levels:
             sig = (dc.gscid, dc.gppn, g_levels)
             g = self.gstages.get(sig)
             if g is None:
-                g = self.gstages[sig] = _GStage(dc.gscid, dc.gppn, g_levels)
+                g = self.gstages[sig] = _GStage(dc.gscid, dc.gppn, g_levels, self.be)
                 self.g_tree(g)
         gscid = dc.gscid if g_levels else None
         owner = Key("dc", (did,))
+        sbe, sxl = dc.sbe, dc.sxl               # PDT, PC and first stage (formats.py)
         if dc.pdtv:
             if dc.fsc_mode:                       # pdtp Bare: no process directory
-                self.pdt(did, dc.fsc_mode, dc.fsc_ppn << 12, g, gscid, owner)
+                self.pdt(did, dc.fsc_mode, dc.fsc_ppn << 12, g, gscid, owner, sbe, sxl)
         elif dc.fsc_mode:
             self.first_stage(gscid, dc.pscid, dc.fsc_ppn,
-                             self.caps.first_stage_modes()[dc.fsc_mode], g, owner)
+                             self.caps.first_stage_modes(sxl)[dc.fsc_mode], g, owner, sbe)
         if self.ext and dc.msi_mode == 1:
             self.msi(dc, gscid)
 
     # -- process directory --------------------------------------------------------------------
     def pdt(self, did: int, mode: int, root: int, g: Optional[_GStage], gscid,
-            owner: Key) -> None:
+            owner: Key, sbe: int = 0, sxl: int = 0) -> None:
         levels = self.caps.pd_modes()[mode]
         top = levels - 1
         # Top-level index: what the process_id width leaves above the lower levels' bits
         # (PD8: 8 bits of PCs, PD17: 9 bits, PD20: 3 bits).
         n_top = 1 << (PD_PID_BITS[mode] - (8 + 9 * (top - 1)) if top else 8)
-        self.pdt_page(did, root, top, 0, n_top, g, gscid, owner)
+        self.pdt_page(did, root, top, 0, n_top, g, gscid, owner, sbe, sxl)
 
     def pdt_page(self, did: int, gpa: int, level: int, prefix: int, n: int,
-                 g: Optional[_GStage], gscid, owner: Key) -> None:
+                 g: Optional[_GStage], gscid, owner: Key, sbe: int = 0, sxl: int = 0) -> None:
         pa = self.translate(g, gpa, owner)
         if pa is None:
             return
         if level == 0:
-            vals = self.words(pa, 512)
-            modes = self.caps.first_stage_modes()
+            vals = self.native(self.words(pa, 512), sbe)
+            modes = self.caps.first_stage_modes(sxl)
+            fmt = (FMT_BE if sbe else 0) | (FMT_SXL if sxl else 0)
 
             def make():
                 page = {}
                 for i in range(n):
                     base = pa + 16 * i
-                    rk = ReadKey("pc", (did, prefix << 8 | i), 0, False, None)
+                    rk = ReadKey("pc", (did, prefix << 8 | i), 0, False, None, fmt)
                     page[base] = {rk: base}
                     page[base + 8] = {rk: base}
                 return page
-            listed = self.whole_page(("pc", pa, did, prefix, n), range(pa, pa + 16 * n, 8), make)
+            listed = self.whole_page(("pc", pa, did, prefix, n, fmt), range(pa, pa + 16 * n, 8),
+                                     make)
             for i in range(n):
                 pid = prefix << 8 | i
                 ta, fsc = vals[2 * i], vals[2 * i + 1]
                 base = pa + 16 * i
                 if not listed and (self.invalid or ta & 1):
-                    rk = ReadKey("pc", (did, pid), 0, False, None)
+                    rk = ReadKey("pc", (did, pid), 0, False, None, fmt)
                     self.add(base, rk, base)
                     self.add(base + 8, rk, base)
                 if not ta & 1:
                     continue
                 pc = ProcessContext(ta, fsc)
-                if pc_misconfigured(pc, self.caps) or not pc.fsc_mode:
+                if pc_misconfigured(pc, self.caps, sxl) or not pc.fsc_mode:
                     continue
                 self.first_stage(gscid, pc.pscid, pc.fsc_ppn, modes[pc.fsc_mode], g,
-                                 Key("pc", (did, pid)))
+                                 Key("pc", (did, pid)), sbe)
             return
-        vals = self.words(pa, n)
+        vals = self.native(self.words(pa, n), sbe)
+        fmt = FMT_BE if sbe else 0
         listed = self.whole_page(
-            ("pdte", pa, did, level, prefix, n), range(pa, pa + 8 * n, 8),
-            lambda: {pa + 8 * i: {ReadKey("pdte", (did, level, prefix << 9 | i), 0, False, None):
-                                  pa + 8 * i} for i in range(n)})
+            ("pdte", pa, did, level, prefix, n, fmt), range(pa, pa + 8 * n, 8),
+            lambda: {pa + 8 * i: {ReadKey("pdte", (did, level, prefix << 9 | i), 0, False, None,
+                                          fmt): pa + 8 * i} for i in range(n)})
         for i in range(n):
             v = vals[i]
             tag = (did, level, prefix << 9 | i)       # process_id >> (8 + 9 * (level - 1))
             if not listed and (self.invalid or v & 1):
-                self.add(pa + 8 * i, ReadKey("pdte", tag, 0, False, None), pa + 8 * i)
+                self.add(pa + 8 * i, ReadKey("pdte", tag, 0, False, None, fmt), pa + 8 * i)
             if v & _DIR_NONLEAF_MASK == 1:
                 self.pdt_page(did, bits(v, 53, 10) << 12, level - 1, tag[2],
-                              512 if level > 1 else 256, g, gscid, Key("pdte", tag))
+                              512 if level > 1 else 256, g, gscid, Key("pdte", tag), sbe, sxl)
 
     # -- page tables ----------------------------------------------------------------------------
     def translate(self, g: Optional[_GStage], gpa: int, owner: Optional[Key]) -> Optional[int]:
@@ -323,30 +344,72 @@ class _Walker:
                 spa, _ = walk(reader, kind="pte2", addr=gpa, levels=g.levels, root_ppn=g.root,
                               access="read", user=True, sum_=False, tag_prefix=(g.gscid,),
                               svnapot=self.caps.svnapot, svpbmt=self.caps.svpbmt,
-                              svrsw=self.caps.svrsw60t59b)
+                              svrsw=self.caps.svrsw60t59b, big_endian=bool(self.be),
+                              sv32=g.levels == 2)
             except PtFault:
                 spa = None
             hit = g.pages[gpa] = (spa, tuple(item for item, _ in trace))
         spa, items = hit
         if owner is not None:
             for item in items:
-                self.add(item.pa, ReadKey("pte2", item.tag, g.width, False, owner), item.pa)
+                self.add(item.pa, ReadKey("pte2", item.tag, g.width, False, owner, g.fmt), item.pa)
         return spa
 
     def g_tree(self, g: _GStage) -> None:
-        """Every entry of every page of a G-stage table (its 16 KiB root has 2048)."""
-        self.pt_tree("pte2", (g.gscid,), g.root << 12, g.levels, None, 2048)
+        """Every entry of every page of a G-stage table (its 16 KiB root has 2048; Sv32x4's
+        4096 4-byte PTEs)."""
+        if g.levels == 2:
+            self.pt_tree32("pte2", (g.gscid,), g.root << 12, None, 4096, bool(self.be))
+            return
+        self.pt_tree("pte2", (g.gscid,), g.root << 12, g.levels, None, 2048, bool(self.be))
 
     def first_stage(self, gscid, pscid: int, root_ppn: int, levels: int,
-                    g: Optional[_GStage], owner: Key) -> None:
+                    g: Optional[_GStage], owner: Key, sbe: int = 0) -> None:
         root = root_ppn << 12
         if g is not None and self.translate(g, root, owner) is None:
             return
-        self.pt_tree("pte1", (gscid, pscid), root, levels, g, 512)
+        if levels == 2:                                  # Sv32
+            self.pt_tree32("pte1", (gscid, pscid), root, g, 1024, bool(sbe))
+            return
+        self.pt_tree("pte1", (gscid, pscid), root, levels, g, 512, bool(sbe))
+
+    def pt_tree32(self, kind: str, prefix: tuple, root: int, g: Optional[_GStage],
+                  n_root: int, be: bool) -> None:
+        """An Sv32 / Sv32x4 table (formats.py): 4-byte PTEs, two per doubleword, 1024 per
+        page (the Sv32x4 root 4096); each doubleword address is listed with the keys of both
+        PTEs it holds (tag prefix + (level, vpn), vpn's bit 0 = the half)."""
+        sig = (kind, prefix, root, 2, g.sig if g is not None else None, be, 32)
+        if sig in self.done:
+            return
+        self.done.add(sig)
+        width = 34 if kind == "pte2" else 32
+        fmt = FMT_32 | (FMT_BE if be else 0)
+        g_stage = kind == "pte2"
+        stack = [(root, 1, 0, False, n_root)]      # (GPA, level, vpn above, gpar, PTEs)
+        while stack:
+            gpa, level, vpn_hi, gpar, n = stack.pop()
+            pa = self.translate(g, gpa, None)
+            if pa is None:
+                continue
+            vals = self.words(pa, n // 2)
+            vpn_base = vpn_hi << 10
+            for i in range(n // 2):
+                dw = vals[i]
+                a = pa + 8 * i
+                for h in (0, 1):
+                    raw = dw >> (32 * h) & 0xFFFF_FFFF
+                    pte = bswap32(raw) if be else raw
+                    if self.invalid or pte & 1:
+                        self.add(a, ReadKey(kind, prefix + (level, vpn_base | 2 * i | h), width,
+                                            gpar, None, fmt), a)
+                    # a non-leaf PTE the walker follows: V=1, R=W=X=0, D=A=U=0
+                    if level and pte & 0xDF == _V:
+                        stack.append(((pte >> 10) << 12, 0, vpn_base | 2 * i | h,
+                                      gpar or (not g_stage and bool(pte & _G)), 1024))
 
     def pt_tree(self, kind: str, prefix: tuple, root: int, levels: int,
-                g: Optional[_GStage], n_root: int) -> None:
-        sig = (kind, prefix, root, levels, g.sig if g is not None else None)
+                g: Optional[_GStage], n_root: int, be: bool = False) -> None:
+        sig = (kind, prefix, root, levels, g.sig if g is not None else None, be)
         if sig in self.done:
             return
         self.done.add(sig)
@@ -360,7 +423,10 @@ class _Walker:
                 continue
             vals = self.words(pa, n)
             vpn_base = vpn_hi << 9
-            self.pt_page(kind, prefix, pa, level, vpn_base, width, gpar, vals)
+            self.pt_page(kind, prefix, pa, level, vpn_base, width, gpar, vals,
+                         FMT_BE if be else 0)
+            if be:
+                vals = self.native(vals, True)
             if level and vals is not _ZEROS:
                 for i, v in enumerate(vals):
                     if v & _NONLEAF_MASK == _V:
@@ -368,7 +434,7 @@ class _Walker:
                                       gpar or (not g_stage and bool(v & _G)), 512))
 
     def pt_page(self, kind: str, prefix: tuple, pa: int, level: int, vpn_base: int,
-                width: int, gpar: bool, vals: tuple) -> None:
+                width: int, gpar: bool, vals: tuple, fmt: int = 0) -> None:
         """The keys of a page-table page's slots: slot i has tag prefix + (level, vpn)."""
         out = self.out
         n = len(vals)
@@ -376,21 +442,23 @@ class _Walker:
         def make():
             if len(prefix) == 2:
                 p0, p1 = prefix
-                return {a: {ReadKey(kind, (p0, p1, level, vpn_base | i), width, gpar, None): a}
+                return {a: {ReadKey(kind, (p0, p1, level, vpn_base | i), width, gpar, None,
+                                    fmt): a}
                         for i, a in enumerate(addrs)}
             (p0,) = prefix
-            return {a: {ReadKey(kind, (p0, level, vpn_base | i), width, gpar, None): a}
+            return {a: {ReadKey(kind, (p0, level, vpn_base | i), width, gpar, None, fmt): a}
                     for i, a in enumerate(addrs)}
         # A page listed for the first time (the usual case): its keys in one go, every slot
         # V=0 or not (this dominates the cost of a call), or the previous call's.
-        if self.whole_page((kind, prefix, pa, level, vpn_base, width, gpar, n), addrs, make):
+        if self.whole_page((kind, prefix, pa, level, vpn_base, width, gpar, n, fmt), addrs, make):
             return
         if not self.invalid and vals is _ZEROS:
             return
+        v_bit = 1 << 56 if fmt & FMT_BE else 1        # V of a big-endian PTE: byte 7's bit 0
         for i, v in enumerate(vals):
-            if self.invalid or v & 1:
-                self.add(pa + 8 * i, ReadKey(kind, prefix + (level, vpn_base | i), width, gpar, None),
-                         pa + 8 * i)
+            if self.invalid or v & v_bit:
+                self.add(pa + 8 * i, ReadKey(kind, prefix + (level, vpn_base | i), width, gpar,
+                                             None, fmt), pa + 8 * i)
 
     # -- MSI page table ---------------------------------------------------------------------------
     def msi(self, dc: DeviceContext, gscid: int) -> None:
@@ -413,12 +481,12 @@ class _Walker:
                        if base <= p << 12 < end for k in range(256)]
         for i in indices:
             pa = base + 16 * i
-            if not (self.invalid or self.mem.peek(pa, 1)[0] & 1):
+            if not (self.invalid or self.mem.peek(pa, 8)[7 if self.be else 0] & 1):
                 continue
             page = fixed
             for k, b in enumerate(positions):
                 if i >> k & 1:
                     page |= 1 << b
-            rk = ReadKey("msipte", (gscid, page), 0, False, None)
+            rk = ReadKey("msipte", (gscid, page), 0, False, None, self.fmt_be)
             self.add(pa, rk, pa)
             self.add(pa + 8, rk, pa)

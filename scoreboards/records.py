@@ -20,6 +20,7 @@ class ReadKey(NamedTuple):
     width: int = 0            # address bits of the space (pte1 12+9*levels, pte2 14+9*levels)
     gpar: bool = False        # pte1: a non-leaf entry above it has G=1
     owner: Optional[Key] = None   # pte2 translating a context's GPA pointer: that context
+    fmt: int = 0              # byte order / PTE size of the value (formats.py): 0 = LE, 8 bytes
 
 
 @dataclass

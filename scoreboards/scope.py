@@ -39,7 +39,7 @@ INVALIDATIONS = (VMA, GVMA, INVAL_DDT, INVAL_PDT)
 class Key(NamedTuple):
     kind: str
     tag: tuple
-    width: int = 0          # address bits of the space (pte1: 39/48/57; pte2: 41/50/59)
+    width: int = 0          # address bits of the space (pte1: 32/39/48/57; pte2: 34/41/50/59)
     leaf: bool = True       # PTEs: the value is a leaf (R or X set)
     glob: bool = False      # pte1: global translation
 
@@ -62,7 +62,9 @@ def _range_match(cmd: Command, width: int, shift: int, vpn: int) -> bool:
 def _av_match(cmd: Command, key: Key, level: int, vpn: int) -> bool:
     """AV=1: the entry is of the kind the command removes (leaf, or any with NL=1) and its
     page overlaps the command's address (range)."""
-    return (key.leaf or bool(cmd.nl)) and _range_match(cmd, key.width, 12 + 9 * level, vpn)
+    # Sv32 / Sv32x4 (widths 32 and 34) have 10 VPN bits a level: a level-1 leaf is 4 MiB
+    step = 10 if key.width in (32, 34) else 9
+    return (key.leaf or bool(cmd.nl)) and _range_match(cmd, key.width, 12 + step * level, vpn)
 
 
 NL0_SPARES = "AV=1 with NL=0 spares non-leaf entries (NL=1 or AV=0 covers them)"

@@ -14,6 +14,7 @@ from models.device_context import DeviceContext, bits
 from models.memory import AccessFault, PoisonedData
 from models.page_walk import PTE_G, PTE_R, PTE_X
 
+from .formats import FMT_32, FMT_BE, fmt_of, native_pte, native_words
 from .napot import PTE_KINDS as NAPOT_KINDS
 from .records import OldValue, Option, Read, ReadKey
 from .scope import Key
@@ -38,6 +39,10 @@ class Path:
         self.fs_levels = self.g_levels = None
         self.gpar = False
         self.pending = None          # (owner Key, GPA page) of a pointer about to be translated
+        # Byte order and PTE size of what follows (formats.py): fctl.BE, and DC.tc.SBE / SXL
+        # of the DC this walk located.
+        self.be = oracle.model.fctl & 1
+        self.sbe = self.sxl = False
 
     def hook(self, item, words):
         """The value the walk uses for `item`: memory's `words` or a permitted cached one. When
@@ -55,18 +60,28 @@ class Path:
         if kind == "pte1":
             if self.fs_levels is None:
                 self.fs_levels = level + 1
-            width, gpar = 12 + 9 * self.fs_levels, self.gpar
+            # Sv32 (the only 2-level scheme) spans 32 bits, Sv39/48/57 12 + 9 * levels
+            width, gpar = 32 if self.fs_levels == 2 else 12 + 9 * self.fs_levels, self.gpar
             self.pending = None
+            # (formats.fmt_of, inlined: this runs at every read)
+            fmt = (FMT_BE if self.sbe else 0) | (FMT_32 if self.fs_levels == 2 else 0)
         elif kind == "pte2":
             if self.g_levels is None:
                 self.g_levels = level + 1
-            width = 14 + 9 * self.g_levels
+            sv32 = self.g_levels == 2               # Sv32x4: 34 bits, 10 bits a level
+            width = 34 if sv32 else 14 + 9 * self.g_levels
+            fmt = (FMT_BE if self.be else 0) | (FMT_32 if sv32 else 0)
             if self.pending is not None:
                 okey, gpage = self.pending
                 _, level, vpn = tag
-                if ((gpage << 12) & ((1 << width) - 1)) >> (12 + 9 * level) == vpn:
+                step = 10 if sv32 else 9
+                if ((gpage << 12) & ((1 << width) - 1)) >> (12 + step * level) == vpn:
                     owner = okey
-        rk = _new_key(ReadKey, (kind, tag, width, gpar, owner))
+        elif not (self.be or self.sbe or self.sxl):
+            fmt = 0
+        else:
+            fmt = fmt_of(kind, self.be, self.sbe, False, self.sxl)
+        rk = _new_key(ReadKey, (kind, tag, width, gpar, owner, fmt))
         opts = self.o._options(item, words, rk, self.explain, failed is not None)
         if len(opts) == 1:
             opt = opts[0]
@@ -81,7 +96,13 @@ class Path:
             raise failed
         self.reads.append(_new_key(Read, (pa, rk, ndw, opt)))
         self.items.append(item)
-        v = w[0]
+        if fmt:                       # the values the walker sees (formats.py)
+            v = native_pte(fmt, tag, w[0]) if kind in NAPOT_KINDS else w[0]
+            if fmt & FMT_BE and kind not in NAPOT_KINDS:
+                w = native_words(fmt, w)
+                v = w[0]
+        else:
+            v = w[0]
         # Context for the reads that follow.
         if kind == "pte1":
             if v & 1 and not v & (PTE_R | PTE_X) and v & PTE_G:
@@ -91,6 +112,7 @@ class Path:
             if v & 1:
                 # (DeviceContext.from_words keeps one decoded instance per value)
                 dc = DeviceContext.from_words(w if len(w) >= 7 else tuple(w) + (0,) * (7 - len(w)))
+                self.sbe, self.sxl = bool(dc.sbe), bool(dc.sxl)
                 walks_pdt = dc.pdtv and dc.fsc_mode and (self.req.pid is not None or dc.dpe)
                 if walks_pdt or (not dc.pdtv and dc.fsc_mode):
                     self.pending = (_new_key(Key, ("dc", tag, 0, True, False)), dc.fsc_ppn)
@@ -103,7 +125,7 @@ class Path:
                             if v & 1 and fsc >> 60 else None)
         elif kind in ("ddte", "msipte"):
             self.pending = None
-        return w
+        return opt[0]
 
     def next_script(self) -> Optional[list]:
         ch = self.choices
@@ -140,7 +162,7 @@ class WalkPaths:
                 trace = None
             out = walked.outcome
             results.setdefault(out, []).append(path.stale_reads())
-            if not out.ok:
+            if not out.ok or out.mrif is not None:     # an MRIF update may fault: 264/271
                 variants.setdefault(out, set()).add((out.iotval2, walked.dtf))
             self._record(path, req)
             n += 1
@@ -236,7 +258,7 @@ class WalkPaths:
                 if not hist or not (pa in hist or (ndw > 1 and any(
                         pa + 8 * i in hist for i in range(1, ndw)))):
                     # (_napot_group_live is False for any item but a level-0 PTE)
-                    if level or kind not in NAPOT_KINDS or not self._napot_group_live(item):
+                    if level or kind not in NAPOT_KINDS or not self._napot_group_live(item, rk.fmt):
                         # No old value of this item's doublewords, no owner, no other address
                         # with this tag, no NAPOT group now or before: the only other values
                         # are what a cache of this tag may hold besides the current one.
@@ -270,7 +292,7 @@ class WalkPaths:
             if snap in seen:
                 continue
             if not explain:
-                if not self._may_cache(kind, snap):
+                if not self._may_cache(kind, snap, rk.fmt, rk.tag):
                     continue
                 if isinstance(old, OldValue) and old.killers and self._killer(old.killers, rk,
                                                                               snap[0]):

@@ -23,8 +23,8 @@ V = 1
 PD17, PD20 = 2, 3
 
 
-def rk(kind, tag, width=0, gpar=False, owner=None):
-    return (kind, tag, width, gpar, owner)
+def rk(kind, tag, width=0, gpar=False, owner=None, fmt=0):
+    return (kind, tag, width, gpar, owner, fmt)
 
 
 def add(exp, pa, key, base):
