@@ -97,6 +97,7 @@ module iommu_walker #(
   output            done_mrif,     // MSI_MRIF: the access was to an MRIF page, consumed here;
                                    // done_pa[1:0] 0 recorded, 1 discarded, 2 aborted
   output            done_report,   // fault to be recorded (after DTF)
+  output            done_nt_fail,  // MSI_MRIF: record the failed notice MSI (273), no fault
   output     [23:0] done_did,
   output            done_pv,
   output     [19:0] done_pid,
@@ -556,7 +557,8 @@ module iommu_walker #(
                     done_cause == CAUSE_DDT_DATA_CORRUPTION ||
                     done_cause == CAUSE_INTERNAL_DATAPATH_ERROR ||
                     done_cause == CAUSE_MSI_WRITE_ACCESS_FAULT;
-  assign done_report = (done_fault && (!dc_ok || !dtf || always_rep)) || nt_fail;
+  assign done_report = done_fault && (!dc_ok || !dtf || always_rep);
+  assign done_nt_fail = nt_fail;
 
   wire no_fill = stale || inv_apply;
   assign fl_did       = r_did;

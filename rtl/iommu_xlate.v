@@ -229,6 +229,9 @@ module iommu_xlate #(
 
   // ---------------- walker ----------------
   wire        wk_st_ready, wk_done, wk_fault, wk_report, wk_pv, wk_priv;
+  wire        wk_flt_rep, wk_nt_fail;
+  // a record to write: the walk's fault (after DTF), or a failed notice MSI (MSI_MRIF: 273)
+  assign wk_report = wk_flt_rep | wk_nt_fail;
   wire [7:0]  wk_tag;
   wire [11:0] wk_cause;
   wire [55:0] wk_pa;
@@ -289,7 +292,7 @@ module iommu_xlate #(
     .tlb_fl_r(tlb_fl_r), .tlb_fl_w(tlb_fl_w), .tlb_fl_x(tlb_fl_x), .tlb_fl_u(tlb_fl_u),
     .tlb_fl_pbmt(tlb_fl_pbmt), .done_pbmt(wk_pbmt), .done_mrif(wk_mrif),
     .done_valid(wk_done), .done_ack(wk_take), .done_tag(wk_tag), .done_fault(wk_fault),
-    .done_cause(wk_cause), .done_pa(wk_pa), .done_report(wk_report), .done_did(wk_did),
+    .done_cause(wk_cause), .done_pa(wk_pa), .done_report(wk_flt_rep), .done_nt_fail(wk_nt_fail), .done_did(wk_did),
     .done_pv(wk_pv), .done_pid(wk_pid), .done_priv(wk_priv), .done_ttyp(wk_ttyp),
     .done_iova(wk_iova), .done_iotval2(wk_iotval2),
     .hpm_valid(hpm_wk_valid), .hpm_miss(hpm_wk_miss), .hpm_ddt(hpm_wk_ddt),
