@@ -293,7 +293,7 @@ class IommuScoreboard(uvm_component):
         if raced and self.on_race is not None:
             for kind in raced:
                 self.on_race(kind + "_in_flight")
-        if self._mrif is not None and self._mrif.result(res, earlier):
+        if (self._mrif is not None or res.mrif is not None) and self.mrif.result(res, earlier):
             return                             # consumed by the IOMMU (an MRIF page)
         if res.fault and (res.cause is None or not self.cause_on_port):
             res.cause = None                   # whatever the port drove: the record tells

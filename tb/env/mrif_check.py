@@ -89,7 +89,7 @@ class MrifCheck:
         it); False: the scoreboard's ordinary check judges it."""
         o = self._by_seq(res.seq_no)
         if o is None:
-            return False
+            return self._untracked(res, earlier)
         self._merge(o, earlier)
         e = o.exp
         o.answered, o.action = True, res.mrif
@@ -118,6 +118,25 @@ class MrifCheck:
         self.mw.processed(e)
         if e.updated and o.noticed:
             self._close(o)
+        return True
+
+    def _untracked(self, res, earlier: frozenset) -> bool:
+        """A response to a request without data (a read, or a write the port sent without
+        its data): consumed only if some permitted MSI PTE is in MRIF mode; a read can only be
+        aborted (the port has no read data to return 0 with)."""
+        if res.mrif is None:
+            return False
+        r = res.req
+        head = f"did={r.did:#x} iova={r.iova:#x} ttyp={int(r.ttyp)}"
+        outs = self.oracle.outcomes(r) | earlier
+        if not self.active or not any(x.mrif is not None for x in outs):
+            self.fail(f"UNEXPECTED dev_rsp_mrif '{res.mrif}' for {head}: no permitted outcome "
+                      f"is an MRIF page ({', '.join(sorted(map(str, outs)))})")
+        elif int(r.ttyp) not in WRITES and res.mrif != msi_mrif.ABORTED:
+            self.fail(f"MISMATCH MRIF read {head}: answered '{res.mrif}', a read of an MRIF "
+                      f"page is aborted (or returns 0)")
+        elif self.on_cov is not None:
+            self.on_cov(res.mrif)
         return True
 
     def _close(self, o: _Open) -> None:
