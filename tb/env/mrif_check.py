@@ -161,16 +161,17 @@ class MrifCheck:
 
     def _update(self, addr: int, data: bytes) -> bool:
         owing = self._owing_update()
-        if not owing:
-            return False
-        value = int.from_bytes(data, "little")
-        old = int.from_bytes(self.oracle.mem.peek(addr, 8), "little")
-        # the write whose pending doubleword this is, else the oldest one owing an update
+        # the write whose pending doubleword this is, else the oldest one owing an update,
+        # else the oldest unanswered one (a write no permitted outcome records: judged as such)
         pick = next((o for o in owing for x in o.exp.recorded if x.pending_pa == addr), None)
         if pick is None:
             if self.oracle.model.caps.amo_hwad:
                 return False                    # an A/D update, judged by the scoreboard
-            pick = owing[0]
+            pick = owing[0] if owing else next((o for o in self.open if not o.answered), None)
+        if pick is None:
+            return False
+        value = int.from_bytes(data, "little")
+        old = int.from_bytes(self.oracle.mem.peek(addr, 8), "little")
         v = self.mw.check_update(pick.exp, addr, value, 8, read_value=old)
         if not v.ok:
             self.fail(v.message)
@@ -185,7 +186,7 @@ class MrifCheck:
                       if (x.target.notice_addr, x.target.nid) == (addr, value)), None)
         if match is None:
             # a notice for a write whose update was not seen, or to the wrong place
-            cand = next((o for o in self.open for x in o.exp.recorded
+            cand = next((o for o in self.open for x in o.exp.effects
                          if (x.target.notice_addr, x.target.nid) == (addr, value)), None)
             if cand is None and waiting and not self.fence_next(addr, value):
                 cand = waiting[0]
