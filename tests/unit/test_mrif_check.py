@@ -114,3 +114,19 @@ def test_pw_fences():
                (2, f1, 0, 0), (3, inv, 0, 0)]
     assert pw_fences(pending, 2) is False                # only the PW=0 fence completes
     assert pw_fences(pending, 3) is True
+
+
+def test_the_checker_process_ships_the_data_and_the_answer():
+    # tb/env/checker.py: a WriteRequest's data crosses the pipe with its fields, and the
+    # response's mrif with the result event (a plain Request ships as before)
+    from models import Request
+    from tb.env import checker
+    w = WriteRequest(did=5, iova=IOVA, ttyp=WR, data=0x4A)
+    assert checker._request(checker._req_fields(w)) == w
+    plain = Request(did=5, iova=IOVA, ttyp=RD)
+    assert type(checker._request(checker._req_fields(plain))) is Request
+    got = []
+    core = SimpleNamespace(result=got.append)
+    checker._apply(core, (checker.RESULT, 7, checker._req_fields(w), 1, False, 0, 0, 0.0, 1.0,
+                          None, "recorded"))
+    assert got[0].req.data == 0x4A and got[0].mrif == "recorded"
