@@ -540,13 +540,13 @@ module iommu_walker #(
   assign done_valid   = state == S_DONE;
   assign hpm_valid    = HPM != 0 && state == S_DONE && done_ack;
   assign done_tag     = r_tag;
-  // a failed notice MSI's record (MSI_MRIF) is the IOMMU's own, as for its interrupt
-  // messages: cause 273, TTYP 0, no device or process ids, iotval the notice's address
-  assign done_did     = nt_fail ? 24'd0 : r_did;
-  assign done_pv      = r_pv && !nt_fail;
-  assign done_pid     = (r_pv && !nt_fail) ? r_pid : 20'd0;
-  assign done_priv    = r_pv & r_priv & !nt_fail;
-  assign done_ttyp    = nt_fail ? 6'd0 : r_ttyp;
+  assign done_did     = r_did;
+  assign done_pv      = r_pv;
+  assign done_pid     = r_pv ? r_pid : 20'd0;
+  assign done_priv    = r_pv & r_priv;
+  assign done_ttyp    = r_ttyp;
+  // a failed notice MSI's record (MSI_MRIF): iotval is the notice's address (iommu_xlate
+  // clears the ids and TTYP of that record)
   assign done_iova    = nt_fail ? {8'd0, ad_addr} : r_iova;
   assign done_mrif    = mrif_done && !done_fault;
   // DTF suppresses all but the causes the spec keeps (256-259, 268, 272, 273)

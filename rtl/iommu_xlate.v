@@ -338,6 +338,11 @@ module iommu_xlate #(
       if (wk_take && wk_report) begin
         f_v <= 1'b1; f_cause <= wk_cause; f_did <= wk_did; f_pv <= wk_pv; f_pid <= wk_pid;
         f_priv <= wk_priv; f_ttyp <= wk_ttyp; f_iotval <= wk_iova; f_iotval2 <= wk_iotval2;
+        // a failed notice MSI (MSI_MRIF) is the IOMMU's own record, as for its interrupt
+        // messages: cause 273, TTYP 0, no device or process ids, iotval the notice's address
+        if (MSI_MRIF != 0 && wk_nt_fail) begin
+          f_did <= 24'd0; f_pv <= 1'b0; f_pid <= 20'd0; f_priv <= 1'b0; f_ttyp <= 6'd0;
+        end
       end else if (f_v && flt_ready) f_v <= 1'b0;
     end
   end
