@@ -1,6 +1,7 @@
 """The scoreboard's part for MSI writes to MRIF-mode pages (capabilities.MSI_MRIF): every device
-write that carries its data (a WriteRequest) is followed from the moment the DUT accepts it to
-its response, and every IOMMU memory write it causes is judged with scoreboards/mrif_writes.py:
+write (with a WriteRequest's data, else 0, which the device port drives then) is followed from
+the moment the DUT accepts it to its response, and every IOMMU memory write it causes is
+judged with scoreboards/mrif_writes.py:
 
 - issued: what the oracle permits for it now (MrifWrites.expect), widened with what the
   scoreboard froze for it while it was in flight (a store or an invalidation meanwhile);
@@ -61,9 +62,11 @@ class MrifCheck:
 
     # -- the device's write ----------------------------------------------------------------
     def issued(self, seq_no: int, req) -> None:
-        if not self.active or getattr(req, "data", None) is None or int(req.ttyp) not in WRITES:
+        """A request the DUT accepted: a write is followed, with its data (a WriteRequest's;
+        0 for any other write: what the device port drives for it)."""
+        if not self.active or int(req.ttyp) not in WRITES:
             return
-        self.open.append(_Open(seq_no, self.mw.expect(req, req.data)))
+        self.open.append(_Open(seq_no, self.mw.expect(req, getattr(req, "data", 0))))
 
     def widen(self, seq_no: int, earlier: frozenset) -> None:
         """The scoreboard froze `earlier` for this request (something changed in its flight)."""
@@ -121,9 +124,9 @@ class MrifCheck:
         return True
 
     def _untracked(self, res, earlier: frozenset) -> bool:
-        """A response to a request without data (a read, or a write the port sent without
-        its data): consumed only if some permitted MSI PTE is in MRIF mode; a read can only be
-        aborted (the port has no read data to return 0 with)."""
+        """A response to a request not followed (a read, or anything while the DUT does not
+        report MSI_MRIF): consumed only if some permitted MSI PTE is in MRIF mode; a read can
+        only be aborted (the port has no read data to return 0 with)."""
         if res.mrif is None:
             return False
         r = res.req
