@@ -22,7 +22,8 @@ Writes that are MSIs (4 bytes at offset 0, identity < 2048) are recorded; data >
 offsets 4 and 8 are discarded; a read and a write at offset 2 are aborted; an execute is an
 instruction access fault (1). The notice of file 1 pointed at memory that answers with a bus
 error: the MSI is recorded, and the IOMMU writes its own cause-273 record (iotval = the notice
-address), which the scoreboard owes.
+address), which the scoreboard owes. Then MRIF 0's first pair answers with a bus error: an MSI
+whose pending bit is there faults with 264 (MRIF access fault, a record, no notice).
 A DUT without MSI_MRIF, or whose device port has no write-data input, skips the scenario, with
 the reason.
 """
@@ -84,6 +85,7 @@ class MrifVseq(GuestUpdateBase):
         await self.reserved_bits()
         await self.mode_changes()
         await self.notice_fails()
+        await self.mrif_fails()
         self.check_mrifs("end")
 
     def set_pte(self, index: int, w0: int, w1: int) -> None:
@@ -181,6 +183,21 @@ class MrifVseq(GuestUpdateBase):
             self.expect_pending(MRIF1, 13)                 # the old PTE was used before the fence
 
     # -- the notice MSI fails --------------------------------------------------------------------
+    async def mrif_fails(self) -> None:
+        """MRIF 0's first pair in memory that answers with a bus error: an MSI whose pending
+        bit lives there faults with 264 (MRIF access fault: a record, no notice); one whose
+        bit is in the next pair (identity 64: MRIF + 0x10) is still recorded."""
+        self.env.set_access_fault(MRIF0, MRIF0 + 16)
+        del self.pending[MRIF0]                            # no longer readable by the IOMMU
+        for r in await self.translate([msi(0, 9)]):
+            got = r.mrif or (f"fault {r.cause}" if r.fault else f"pa {r.pa:#x}")
+            if got != "fault 264":
+                raise AssertionError(f"MRIF in bus-error memory: MSI write iova={r.req.iova:#x} "
+                                     f"answered {got}, the scenario meant fault 264 (MRIF "
+                                     f"access fault)")
+        self.expect_pending(MRIF0, 64)
+        await self.send([msi(0, 64)], msi_mrif.RECORDED, "the next pair of the same MRIF")
+
     async def notice_fails(self) -> None:
         self.env.set_access_fault(NOTICE1, NOTICE1 + SIZE_4K)
         self.expect_pending(MRIF1, 300)

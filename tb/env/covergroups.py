@@ -46,8 +46,8 @@ map onto items through coverage_goals.AREAS):
   (first, g) x the bits set (A, D, AD). The walk areas msi_flat (MSI flat-mode outcome) and
   ad_fault (an A/D update needed but not enabled: the (guest-)page fault) are in iommu.walk.
 - iommu.mrif: each MSI write to an MRIF-mode page (MSI_MRIF) the scoreboard accepted: what the
-  IOMMU answered (recorded, discarded, aborted) and each notice MSI (sent, or failed: the
-  cause-273 record owed).
+  IOMMU answered (recorded, discarded, aborted, or fault_264: the MRIF update met a bus error)
+  and each notice MSI (sent, or failed: the cause-273 record owed).
 """
 from __future__ import annotations
 
@@ -112,7 +112,7 @@ HPM_COMBOS = ["1.none.of0", "1.did.of0", "1.did.dmask.of0", "1.pid.of0", "2.none
 MSI_IRQ = ["cq.v3.sent", "fq.v6.sent", "fq.v6.held", "fq.v6.failed"]
 AD_UPDATES = [f"{st}.{b}" for st in ("first", "g") for b in ("A", "D", "AD")]
 # MSI writes to MRIF-mode pages: the response's action, and the notice MSI (sent or failed)
-MRIF_WRITES = ["recorded", "discarded", "aborted", "notice", "notice_failed"]
+MRIF_WRITES = ["recorded", "discarded", "aborted", "notice", "notice_failed", "fault_264"]
 REG_WRITES = ["FCTL", "DDTP", "CQB", "CQT", "FQB", "FQH", "CQCSR", "FQCSR", "IPSR"]
 
 

@@ -24,10 +24,12 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
-from models import msi_mrif
+from models import Outcome, msi_mrif
+from scoreboards.fault_records import Fault
 from scoreboards.mrif_writes import Expectation, MrifWrites
 
 WRITES = (3, 7)               # untranslated / translated write TTYPs
+UPDATE_FAULTS = (264, 271)    # the MRIF update failed: MRIF access fault, MSI MRIF data corruption
 
 
 class _Open:
@@ -96,6 +98,8 @@ class MrifCheck:
         self._merge(o, earlier)
         e = o.exp
         o.answered, o.action = True, res.mrif
+        if res.fault and res.cause is not None and int(res.cause) in UPDATE_FAULTS:
+            return self._update_fault(o, int(res.cause))
         if res.mrif is None:
             # a translation or a fault: no MRIF update may have been made for it
             if e.updated:
@@ -121,6 +125,28 @@ class MrifCheck:
         self.mw.processed(e)
         if e.updated and o.noticed:
             self._close(o)
+        return True
+
+    def _update_fault(self, o: _Open, cause: int) -> bool:
+        """The write faulted because its MRIF update did (264/271): permitted when a permitted
+        target's pending doubleword meets a bus error, the PAS limit or poison in memory now;
+        its record is then owed as for any fault (DC.tc.DTF of the walk decides; iotval2 is
+        not judged for these causes)."""
+        e = o.exp
+        self._close(o)
+        v = self.mw.check_fault(e, cause)
+        if not v.ok:
+            self.fail(v.message)
+            return True
+        if e.updated:
+            self.fail(f"MISMATCH MRIF {e.head()}: answered fault {cause} after the IOMMU "
+                      f"updated the MRIF for it")
+        if self.on_cov is not None:
+            self.on_cov(f"fault_{cause}")
+        if self.rec is not None:
+            dtf = self.oracle.model.walk(e.req).dtf
+            self.rec.fault(Fault(e.req, cause, frozenset({Outcome(None, cause)}),
+                                 {cause: frozenset({(0, dtf)})}))
         return True
 
     def _untracked(self, res, earlier: frozenset) -> bool:

@@ -130,3 +130,19 @@ def test_the_checker_process_ships_the_data_and_the_answer():
     checker._apply(core, (checker.RESULT, 7, checker._req_fields(w), 1, False, 0, 0, 0.0, 1.0,
                           None, "recorded"))
     assert got[0].req.data == 0x4A and got[0].mrif == "recorded"
+
+
+def test_a_fault_of_the_update_needs_the_mrif_to_fail():
+    # 264 (MRIF access fault) is permitted only when the pending doubleword 0x9000_0410
+    # answers with a bus error; then its record is owed (DTF=0 in this DC)
+    o, chk, fails, r = env()
+    owed = []
+    chk.rec = SimpleNamespace(fault=owed.append)
+    assert chk.result(answer(r, None, fault=True, cause=264), frozenset())
+    assert fails[0].startswith("UNEXPECTED fault 264 for MSI write did=5") and owed == []
+    o, chk, fails, r = env()
+    o.mem.set_access_fault(PENDING, PENDING + 8)
+    chk = MrifCheck(o, fails.append, SimpleNamespace(fault=owed.append))
+    chk.issued(1, r)
+    assert chk.result(answer(r, None, fault=True, cause=264), frozenset()) and fails == []
+    assert [(f.cause, f.variants) for f in owed] == [(264, {264: frozenset({(0, False)})})]
