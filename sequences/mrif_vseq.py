@@ -24,6 +24,8 @@ instruction access fault (1). The notice of file 1 pointed at memory that answer
 error: the MSI is recorded, and the IOMMU writes its own cause-273 record (iotval = the notice
 address), which the scoreboard owes. Then MRIF 0's first pair answers with a bus error: an MSI
 whose pending bit is there faults with 264 (MRIF access fault, a record, no notice).
+Device 0x32, two stages (Sv39 over Sv39x4, GSCID 12): an IOVA whose first-stage leaf gives file
+0's GPA records in MRIF 0; a write through a read-only leaf is 15.
 A DUT without MSI_MRIF, or whose device port has no write-data input, skips the scenario, with
 the reason.
 """
@@ -45,6 +47,8 @@ NOTICE0, NOTICE1 = 0x3F00_0000, 0x3F00_1000
 NID0, NID1 = 0x4A5, 0x023
 IMSIC = 0x3F10_0000                # file 2's interrupt file in basic mode
 G_DATA, SPA_DATA = 0x4000_0000, 0x4800_0000
+G_TABLES, SPA_TABLES = 0x6000_0000, 0x2600_0000   # the guest's first-stage tables (two stages)
+IOVA = 0x7000_0000
 V, M_BASIC, C = 1, 3 << 1, 1 << 63
 
 
@@ -84,6 +88,7 @@ class MrifVseq(GuestUpdateBase):
         await self.not_recorded()
         await self.reserved_bits()
         await self.mode_changes()
+        await self.two_stage()
         await self.notice_fails()
         await self.mrif_fails()
         self.check_mrifs("end")
@@ -181,6 +186,27 @@ class MrifVseq(GuestUpdateBase):
         await self.settle([msi(2, 13)], ("pa", IMSIC + SIZE_4K), "file 2 back to basic mode")
         if self.env.peek64(MRIF1) >> 13 & 1:
             self.expect_pending(MRIF1, 13)                 # the old PTE was used before the fence
+
+    # -- two stages ---------------------------------------------------------------------------
+    async def two_stage(self) -> None:
+        """Device 0x32 (Sv39 over Sv39x4, GSCID 12, the same MSI page table): the MSI check is
+        made on the first-stage leaf's GPA, so an IOVA mapped to file 0's GPA writes MRIF 0;
+        the first stage's permissions apply first (a write through a read-only leaf: 15)."""
+        did, gscid = 0x32, 12
+        g, guest = self.guest_page_table(gscid, 4, G_TABLES, SPA_TABLES)
+        guest.map(IOVA, gpa(0), perms="rw")
+        guest.map(IOVA + SIZE_4K, gpa(1), perms="r")
+        await self.after_update(self.ddt.set_dc(did, DeviceContextSpec(
+            fs_mode="sv39", fs_root=guest.root, pscid=4, g_mode="sv39x4", g_root=g.root,
+            gscid=gscid, msi_mode="flat", msi_root=self.msi_root, msi_addr_mask=MASK,
+            msi_addr_pattern=PATTERN)))
+        # identity 130: pair 2 of MRIF 0 (0x3E00_0020), bit 2
+        self.expect_pending(MRIF0, 130)
+        w = WriteRequest(did=did, iova=IOVA, ttyp=TTYP.UNTRANSLATED_WRITE, data=130)
+        await self.send([w], msi_mrif.RECORDED, "two stages to MRIF 0")
+        ro = WriteRequest(did=did, iova=IOVA + SIZE_4K, ttyp=TTYP.UNTRANSLATED_WRITE, data=4)
+        await self.settle([ro], 15, "a write through a read-only first-stage leaf")
+        self.check_mrifs("two stages")
 
     # -- the notice MSI fails --------------------------------------------------------------------
     async def mrif_fails(self) -> None:
