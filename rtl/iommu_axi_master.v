@@ -6,8 +6,9 @@
 //   read  1: command queue, one 16-byte command (two beats)    ARID 1
 //   write 0: fault queue, one 32-byte record (burst of four)   AWID 2
 //   write 1: IOFENCE.C data, 4 bytes (one beat, WSTRB by addr) AWID 3
-//   write 2: translation datapath, 8 bytes (one beat): hardware A/D updates of PTEs
-//            (AMO_HWAD builds only; tied off otherwise)   AWID 4; granted before the others
+//   write 2: translation datapath, 8 bytes (one beat, WSTRB from x_wr_strb): hardware A/D
+//            updates of PTEs (AMO_HWAD), MRIF updates and notice MSIs (MSI_MRIF); tied off
+//            otherwise                                  AWID 4; granted before the others
 // Responses go back to the owner as one-cycle pulses (one per read beat); a SLVERR or DECERR on
 // any beat or on B is reported as err. Beats are counted, not taken from RLAST, so a subordinate
 // that gets RLAST wrong cannot hang the engine.
@@ -60,6 +61,7 @@ module iommu_axi_master #(
     output wire         x_wr_ready,
     input  wire [55:0]  x_wr_addr,
     input  wire [63:0]  x_wr_data,
+    input  wire [7:0]   x_wr_strb,      // the lanes written (0xFF; 0x0F for a notice MSI)
     output reg          x_wr_rsp_valid,
     output reg          x_wr_rsp_err,
 
@@ -264,7 +266,7 @@ module iommu_axi_master #(
                     w_addr       <= w_g_addr;
                     w_data       <= w_pick_x ? {192'b0, x_wr_data} :
                                     w_pick_c ? {192'b0, c_wr_data, c_wr_data} : f_wr_data;
-                    w_strb       <= w_pick_x ? 8'hFF : w_pick_c ? c_strb : 8'hFF;
+                    w_strb       <= w_pick_x ? x_wr_strb : w_pick_c ? c_strb : 8'hFF;
                     w_len        <= (w_pick_x || w_pick_c) ? 2'd0 : 2'd3;
                     w_beat       <= 2'd0;
                     w_aw_done    <= 1'b0;

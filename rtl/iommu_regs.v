@@ -23,6 +23,7 @@ module iommu_regs #(
                                     // ipsr.pmip, one writable bit of icvec.pmiv
     parameter integer PAS = 56,     // capabilities.PAS (32..56)
     parameter MSI_FLAT = 0,         // capabilities.MSI_FLAT [22] (extended DCs: iommu_walker)
+    parameter MSI_MRIF = 0,         // capabilities.MSI_MRIF [23] (MRIF-mode MSI PTEs: iommu_walker)
     parameter IGS    = 1,           // capabilities.IGS [29:28]: 1 WSI (wires only), 0 MSI,
                                     // 2 BOTH (fctl.WSI selects); with MSI: msi_cfg_tbl, 16 vectors
     parameter SVRSW60T59B = 0,      // capabilities.Svrsw60t59b [14] (iommu_walker)
@@ -132,6 +133,7 @@ module iommu_regs #(
                                      ((NL     != 0) ? (64'd1 << 42) : 64'd0) |
                                      ((S      != 0) ? (64'd1 << 43) : 64'd0) |
                                      ((MSI_FLAT != 0) ? (64'd1 << 22) : 64'd0) |
+                                     ((MSI_MRIF != 0) ? (64'd1 << 23) : 64'd0) |
                                      ((SVRSW60T59B != 0) ? (64'd1 << 14) : 64'd0) |
                                      ((QOSID  != 0) ? (64'd1 << 41) : 64'd0);
     // fctl: BE=0, GXL=0 fixed; WSI 1 with IGS=WSI, 0 with IGS=MSI, writable (reset 0) with BOTH

@@ -22,6 +22,8 @@ module iommu_walker #(
   parameter QOSID        = 0,   // 1: DC.ta RCID [51:40] / MCID [63:52] (QOSID_*_W bits wide,
   parameter QOSID_RCID_W = 4,   // a wider ID is a misconfigured DC); 0: ta[63:32] reserved
   parameter QOSID_MCID_W = 4,
+  parameter MSI_MRIF     = 0,   // 1: MRIF-mode MSI PTEs (M=1): the pending-bit update and the
+                                // notice MSI on mem_wr_*; 0: M=1 is misconfigured (263)
   parameter HPM          = 1    // 0: no iommu_hpm listens: the hpm_* outputs are not kept
 ) (
   input             clk,
@@ -38,6 +40,7 @@ module iommu_walker #(
   input      [63:0] st_iova,
   input      [5:0]  st_ttyp,
   input      [7:0]  st_tag,
+  input      [31:0] st_data,       // a write's data (MSI_MRIF: the MSI's interrupt identity)
   input             st_dc_hit,
   input             st_dc_neg,
   input      [DCW-1:0] st_dc,
@@ -52,11 +55,13 @@ module iommu_walker #(
   input             mem_rd_rsp_valid,
   input      [63:0] mem_rd_rsp_data,
   input             mem_rd_rsp_err,
-  // memory writes: hardware A/D updates of PTEs (AMO_HWAD; never valid otherwise)
+  // memory writes: hardware A/D updates of PTEs (AMO_HWAD), MRIF updates and notice MSIs
+  // (MSI_MRIF); never valid otherwise
   output            mem_wr_valid,
   input             mem_wr_ready,
   output     [55:0] mem_wr_addr,
   output     [63:0] mem_wr_data,
+  output     [7:0]  mem_wr_strb,   // 0xFF; 0x0F for a notice MSI (4 bytes, page aligned)
   input             mem_wr_rsp_valid,
   input             mem_wr_rsp_err,
   // cache fills
@@ -89,7 +94,10 @@ module iommu_walker #(
   output reg [11:0] done_cause,
   output reg [55:0] done_pa,
   output     [1:0]  done_pbmt,     // memory type of a success (Svpbmt)
+  output            done_mrif,     // MSI_MRIF: the access was to an MRIF page, consumed here;
+                                   // done_pa[1:0] 0 recorded, 1 discarded, 2 aborted
   output            done_report,   // fault to be recorded (after DTF)
+  output            done_nt_fail,  // MSI_MRIF: record the failed notice MSI (273), no fault
   output     [23:0] done_did,
   output            done_pv,
   output     [19:0] done_pid,
@@ -124,7 +132,12 @@ module iommu_walker #(
                    // hardware A/D update (AMO_HWAD): the first-stage PTE's SPA known (S_AD_FS),
                    // read the PTE again (S_AD_RD), compare (S_AD_CMP), write (S_AD_WR, S_AD_WW)
                    S_AD_FS = 6'd29, S_AD_RD = 6'd30, S_AD_CMP = 6'd31, S_AD_WR = 6'd32,
-                   S_AD_WW = 6'd33;
+                   S_AD_WW = 6'd33,
+                   // MRIF mode (MSI_MRIF): read the pending doubleword (S_MRIF_RD), write it
+                   // with the identity's bit set (S_MRIF_WR, S_MRIF_WW), then the notice MSI
+                   // (S_NT_WR, S_NT_WW)
+                   S_MRIF_RD = 6'd34, S_MRIF_WR = 6'd35, S_MRIF_WW = 6'd36,
+                   S_NT_WR = 6'd37, S_NT_WW = 6'd38;
   localparam [2:0] SZ_NONE = 3'd7;   // a Bare stage: no size limit
   // what the G-stage subroutine translates (g_pur)
   localparam [1:0] GP_FINAL = 2'd0,  // the final GPA: the request's own access
@@ -141,6 +154,7 @@ module iommu_walker #(
   reg [63:0] r_iova;
   reg [5:0]  r_ttyp;
   reg [7:0]  r_tag;
+  reg [31:0] r_data;       // MSI_MRIF only
   reg        r_pc_hit;
   reg        stale;
   reg        ok_fill;      // the walk translated (S_OK or a first-stage leaf): it may fill
@@ -178,6 +192,9 @@ module iommu_walker #(
   // MSI translation (MSI_FLAT): the GPA an MSI PTE translates, and the PTE's first doubleword
   reg [63:0] msi_gpa;
   reg [63:0] msi_w0;
+  reg [63:0] msi_w1;       // MSI_MRIF: the second doubleword (NID, NPPN)
+  reg        mrif_done;    // MSI_MRIF: this walk ended at an MRIF page (done_mrif)
+  reg        nt_fail;      // MSI_MRIF: the notice MSI got a bus error: a 273 record, no fault
   // A/D update in progress: PTE address (SPA), the value the walk used, the value to write,
   // and which stage's PTE (1: G-stage, back to S_G_CHK; 0: first stage, back to S_PTE_CHK)
   reg [55:0] ad_addr;
@@ -335,6 +352,39 @@ module iommu_walker #(
     /* verilator lint_on UNUSEDSIGNAL */
   end endgenerate
 
+  // ---- MSI PTEs in MRIF mode (MSI_MRIF, with MSI_FLAT) ----
+  // AIA "MSI PTE, MRIF mode": first doubleword V [0], M [2:1] = 1, MRIF address [55:9] in
+  // [53:7], C [63]; second doubleword NID [9:0], NPPN [53:10], NID[10] [60]; all other bits
+  // reserved (263). The MRIF holds, per 64 identities, a pending doubleword then an enable
+  // doubleword: identity i's pending bit is bit i%64 of the doubleword at MRIF + (i/64)*16.
+  // A device write to the page is an MSI when it is 4 bytes at offset 0 with data < 2048
+  // (recorded); other aligned 4-byte writes are discarded; anything else is aborted (this port
+  // carries 4-byte writes only, so: offset[1:0] != 0). A read is aborted (the spec allows it).
+  localparam MRIF = (MSI_FLAT != 0) && (MSI_MRIF != 0);
+  wire        mrif_mode;        // the MSI PTE read is valid-looking and in MRIF mode
+  wire        mrif_pte_bad;     // a reserved bit of an MRIF-mode PTE is set
+  wire [55:0] mrif_pend_a;      // the identity's pending doubleword
+  wire [55:0] nt_addr;          // the notice MSI's address (NPPN << 12)
+  wire [10:0] nt_nid;           // and its data
+  wire        mrif_abort, mrif_discard;
+  generate if (MRIF) begin : g_mrif
+    assign mrif_mode    = !msi_w0[63] && msi_w0[2:1] == 2'd1;
+    assign mrif_pte_bad = msi_w0[6:3] != 4'd0 || msi_w0[62:54] != 9'd0 ||
+                          msi_w1[59:54] != 6'd0 || msi_w1[63:61] != 3'd0;
+    assign mrif_pend_a  = {msi_w0[53:7], 9'd0} | {47'd0, r_data[10:6], 4'd0};
+    assign nt_addr      = {msi_w1[53:10], 12'd0};
+    assign nt_nid       = {msi_w1[60], msi_w1[9:0]};
+    assign mrif_abort   = !is_write || msi_gpa[1:0] != 2'd0;
+    assign mrif_discard = msi_gpa[11:2] != 10'd0 || r_data[31:11] != 21'd0;
+  end else begin : g_no_mrif
+    assign mrif_mode = 1'b0; assign mrif_pte_bad = 1'b0; assign mrif_pend_a = 56'd0;
+    assign nt_addr = 56'd0; assign nt_nid = 11'd0; assign mrif_abort = 1'b0;
+    assign mrif_discard = 1'b0;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire unused_mrif = &{1'b0, msi_w1, r_data, st_data};
+    /* verilator lint_on UNUSEDSIGNAL */
+  end endgenerate
+
   // ---- PDT ----
   wire pid_too_wide = r_pv && ((fsc_mode == MODE_PD8  && r_pid[19:8] != 12'd0) ||
                                (fsc_mode == MODE_PD17 && r_pid[19:17] != 3'd0));
@@ -447,15 +497,21 @@ module iommu_walker #(
   generate if (AMO_HWAD != 0) begin : g_ad
     assign fs_ad_new = rdata | {56'd0, is_write, 7'h40};
     assign g_ad_new  = g_pte | {56'd0, g_store, 7'h40};
-    assign mem_wr_valid = state == S_AD_WR;
-    assign mem_wr_addr  = ad_addr;
-    assign mem_wr_data  = ad_new;
   end else begin : g_no_ad
     assign fs_ad_new = 64'd0;
     assign g_ad_new  = 64'd0;
+  end endgenerate
+  // the write port (A/D updates, MRIF updates, notice MSIs): ad_addr / ad_new hold the write
+  generate if (AMO_HWAD != 0 || MRIF) begin : g_wr
+    assign mem_wr_valid = state == S_AD_WR || state == S_MRIF_WR || state == S_NT_WR;
+    assign mem_wr_addr  = ad_addr;
+    assign mem_wr_data  = ad_new;
+    assign mem_wr_strb  = (state == S_NT_WR) ? 8'h0F : 8'hFF;
+  end else begin : g_no_wr
     assign mem_wr_valid = 1'b0;
     assign mem_wr_addr  = 56'd0;
     assign mem_wr_data  = 64'd0;
+    assign mem_wr_strb  = 8'h00;
     /* verilator lint_off UNUSEDSIGNAL */
     wire unused_ad = &{1'b0, ad_addr, ad_new, mem_wr_ready};
     /* verilator lint_on UNUSEDSIGNAL */
@@ -489,7 +545,10 @@ module iommu_walker #(
   assign done_pid     = r_pv ? r_pid : 20'd0;
   assign done_priv    = r_pv & r_priv;
   assign done_ttyp    = r_ttyp;
-  assign done_iova    = r_iova;
+  // a failed notice MSI's record (MSI_MRIF): iotval is the notice's address (iommu_xlate
+  // clears the ids and TTYP of that record)
+  assign done_iova    = nt_fail ? {8'd0, ad_addr} : r_iova;
+  assign done_mrif    = mrif_done && !done_fault;
   // DTF suppresses all but the causes the spec keeps (256-259, 268, 272, 273)
   wire always_rep = done_cause == CAUSE_ALL_INBOUND_DISALLOWED ||
                     done_cause == CAUSE_DDT_LOAD_ACCESS_FAULT ||
@@ -499,6 +558,7 @@ module iommu_walker #(
                     done_cause == CAUSE_INTERNAL_DATAPATH_ERROR ||
                     done_cause == CAUSE_MSI_WRITE_ACCESS_FAULT;
   assign done_report = done_fault && (!dc_ok || !dtf || always_rep);
+  assign done_nt_fail = nt_fail;
 
   wire no_fill = stale || inv_apply;
   assign fl_did       = r_did;
@@ -549,6 +609,7 @@ module iommu_walker #(
 `define WK_ACCEPT begin \
     r_did <= st_did; r_pv <= st_pv; r_pid <= st_pid; r_priv <= st_priv; \
     r_iova <= st_iova; r_ttyp <= st_ttyp; r_tag <= st_tag; \
+    if (MRIF) begin r_data <= st_data; mrif_done <= 1'b0; nt_fail <= 1'b0; end \
     r_pc_hit <= st_pc_hit; pc <= st_pc; dc <= st_dc; \
     st_dc_hit_r <= st_dc_hit; st_dc_neg_r <= st_dc_neg; \
     dc_ok <= 1'b0; stale <= inv_apply; ok_fill <= 1'b0; \
@@ -568,6 +629,8 @@ module iommu_walker #(
       stale <= 1'b0;
       ok_fill <= 1'b0;
       done_fault <= 1'b0;
+      mrif_done <= 1'b0;
+      nt_fail <= 1'b0;
     end else begin
       if (inv_apply) stale <= 1'b1;
       case (state)
@@ -758,6 +821,7 @@ module iommu_walker #(
         S_MSI_RD: `WK_MEM_READ(msi_pte_a | {52'd0, k[0], 3'd0}, S_MSI_ACC)
         S_MSI_ACC: begin
           if (k == 3'd0) msi_w0 <= rdata;    // the second doubleword is ignored in basic mode
+          else if (MRIF) msi_w1 <= rdata;     // MRIF mode: NID and NPPN
           rd_err <= rd_err | rerr;
           k <= k + 3'd1;
           state <= (k == 3'd1) ? S_MSI_CHK : S_MSI_RD;
@@ -765,9 +829,16 @@ module iommu_walker #(
         S_MSI_CHK: begin
           if (rd_err) `WK_FAULT(CAUSE_MSI_PTE_LOAD_ACCESS_FAULT, 64'd0)
           else if (!msi_w0[0]) `WK_FAULT(CAUSE_MSI_PTE_NOT_VALID, 64'd0)
-          else if (msi_pte_bad) `WK_FAULT(CAUSE_MSI_PTE_MISCONFIGURED, 64'd0)
+          else if (mrif_mode ? mrif_pte_bad : msi_pte_bad)
+            `WK_FAULT(CAUSE_MSI_PTE_MISCONFIGURED, 64'd0)
           else if (is_exec) `WK_FAULT(CAUSE_INSTRUCTION_ACCESS_FAULT, 64'd0)
-          else begin
+          else if (mrif_mode) begin
+            // MRIF mode: the access is consumed here; an MSI sets its pending bit first
+            mrif_done <= 1'b1;
+            if (mrif_abort) begin done_pa <= 56'd2; state <= S_DONE; end
+            else if (mrif_discard) begin done_pa <= 56'd1; state <= S_DONE; end
+            else begin done_pa <= 56'd0; `WK_MEM_READ(mrif_pend_a, S_MRIF_RD) end
+          end else begin
             // write-through: the PTE's PPN with the GPA's page offset; not put in the IOTLB
             done_pa <= {msi_w0[53:10], msi_gpa[11:0]};
             state   <= S_DONE;
@@ -851,6 +922,34 @@ module iommu_walker #(
           if (mem_wr_rsp_err) `WK_FAULT(c_af, 64'd0)
           else if (ad_g) begin g_pte <= ad_new; state <= S_G_CHK; end
           else begin rdata <= ad_new; state <= S_PTE_CHK; end
+        end
+        // ---- MRIF update (MSI_MRIF): read-modify-write of the pending doubleword, then the
+        // notice MSI once the update is written (its response seen). A bus error on the
+        // doubleword is an MRIF access fault (264); on the notice, a 273 record of the
+        // IOMMU's own while the MSI itself stays recorded.
+        S_MRIF_RD: begin
+          if (rerr) `WK_FAULT(CAUSE_MRIF_ACCESS_FAULT, 64'd0)
+          else begin
+            ad_addr <= mrif_pend_a;
+            ad_new  <= rdata | (64'd1 << r_data[5:0]);
+            state   <= S_MRIF_WR;
+          end
+        end
+        S_MRIF_WR: if (mem_wr_ready) state <= S_MRIF_WW;
+        S_MRIF_WW: if (mem_wr_rsp_valid) begin
+          if (mem_wr_rsp_err) `WK_FAULT(CAUSE_MRIF_ACCESS_FAULT, 64'd0)
+          else begin
+            ad_addr <= nt_addr;
+            ad_new  <= {53'd0, nt_nid};
+            state   <= S_NT_WR;
+          end
+        end
+        S_NT_WR: if (mem_wr_ready) state <= S_NT_WW;
+        S_NT_WW: if (mem_wr_rsp_valid) begin
+          if (mem_wr_rsp_err) begin
+            nt_fail <= 1'b1; done_cause <= CAUSE_MSI_WRITE_ACCESS_FAULT; done_iotval2 <= 64'd0;
+          end
+          state <= S_DONE;
         end
         S_OK: begin
           done_pa <= g_spa;

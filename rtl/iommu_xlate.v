@@ -27,6 +27,7 @@ module iommu_xlate #(
   parameter QOSID         = 0,
   parameter QOSID_RCID_W  = 4,
   parameter QOSID_MCID_W  = 4,
+  parameter MSI_MRIF      = 0,    // MRIF-mode MSI PTEs (the walker's MRIF update, notice MSI)
   parameter HPM           = 1     // 0: no iommu_hpm reads hpm_wk_* (the walker keeps none of it)
 ) (
   input         clk,
@@ -42,6 +43,7 @@ module iommu_xlate #(
   input  [63:0] dev_req_iova,
   input  [5:0]  dev_req_ttyp,
   input  [7:0]  dev_req_tag,
+  input  [31:0] dev_req_data,     // a write's data (MSI_MRIF only)
   output        dev_rsp_valid,
   input         dev_rsp_ready,
   output [7:0]  dev_rsp_tag,
@@ -49,16 +51,18 @@ module iommu_xlate #(
   output [11:0] dev_rsp_cause,
   output [55:0] dev_rsp_pa,
   output [1:0]  dev_rsp_pbmt,
+  output        dev_rsp_mrif,     // MSI_MRIF: the walker consumed the access (MRIF page)
   output        mem_rd_valid,
   input         mem_rd_ready,
   output [55:0] mem_rd_addr,
   input         mem_rd_rsp_valid,
   input  [63:0] mem_rd_rsp_data,
   input         mem_rd_rsp_err,
-  output        mem_wr_valid,     // A/D updates (AMO_HWAD); never valid otherwise
+  output        mem_wr_valid,     // A/D updates (AMO_HWAD), MRIF writes (MSI_MRIF)
   input         mem_wr_ready,
   output [55:0] mem_wr_addr,
   output [63:0] mem_wr_data,
+  output [7:0]  mem_wr_strb,
   input         mem_wr_rsp_valid,
   input         mem_wr_rsp_err,
   output        flt_valid,
@@ -110,6 +114,7 @@ module iommu_xlate #(
   reg [63:0] s1_iova;
   reg [5:0]  s1_ttyp;
   reg [7:0]  s1_tag;
+  reg [31:0] s1_data;     // MSI_MRIF only (else never written)
 
   // ---------------- caches ----------------
   wire         dc_hit, dc_neg, pc_hit, pc_neg_unused;
@@ -224,10 +229,14 @@ module iommu_xlate #(
 
   // ---------------- walker ----------------
   wire        wk_st_ready, wk_done, wk_fault, wk_report, wk_pv, wk_priv;
+  wire        wk_flt_rep, wk_nt_fail;
+  // a record to write: the walk's fault (after DTF), or a failed notice MSI (MSI_MRIF: 273)
+  assign wk_report = wk_flt_rep | wk_nt_fail;
   wire [7:0]  wk_tag;
   wire [11:0] wk_cause;
   wire [55:0] wk_pa;
   wire [1:0]  wk_pbmt;
+  wire        wk_mrif;
   wire [23:0] wk_did;
   wire [19:0] wk_pid;
   wire [5:0]  wk_ttyp;
@@ -239,6 +248,7 @@ module iommu_xlate #(
   reg [11:0] rsp_cause;
   reg [55:0] rsp_pa;
   reg [1:0]  rsp_pbmt;
+  reg        rsp_mrif;
   reg        f_v, f_pv, f_priv;
   reg [11:0] f_cause;
   reg [23:0] f_did;
@@ -259,20 +269,20 @@ module iommu_xlate #(
     .NEG_CACHE_DC(NEG_CACHE_DC), .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20),
     .SVNAPOT(SVNAPOT), .SVPBMT(SVPBMT), .MSI_FLAT(MSI_FLAT), .AMO_HWAD(AMO_HWAD),
     .SVRSW60T59B(SVRSW60T59B), .QOSID(QOSID), .QOSID_RCID_W(QOSID_RCID_W),
-    .QOSID_MCID_W(QOSID_MCID_W),
+    .QOSID_MCID_W(QOSID_MCID_W), .MSI_MRIF(MSI_MRIF),
     .HPM(HPM)
   ) u_walker (
     .clk(clk), .rst_n(rst_n), .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn),
     .st_valid(disp_go), .st_ready(wk_st_ready),
     .st_did(s1_did), .st_pv(s1_pv), .st_pid(s1_pid), .st_priv(s1_priv), .st_iova(s1_iova),
-    .st_ttyp(s1_ttyp), .st_tag(s1_tag),
+    .st_ttyp(s1_ttyp), .st_tag(s1_tag), .st_data(s1_data),
     .st_dc_hit(dc_hit), .st_dc_neg(dc_neg), .st_dc(dc), .st_pc_hit(pc_hit), .st_pc(pc),
     .inv_apply(inv_apply), .busy(wk_busy),
     .mem_rd_valid(mem_rd_valid), .mem_rd_ready(mem_rd_ready), .mem_rd_addr(mem_rd_addr),
     .mem_rd_rsp_valid(mem_rd_rsp_valid), .mem_rd_rsp_data(mem_rd_rsp_data),
     .mem_rd_rsp_err(mem_rd_rsp_err),
     .mem_wr_valid(mem_wr_valid), .mem_wr_ready(mem_wr_ready), .mem_wr_addr(mem_wr_addr),
-    .mem_wr_data(mem_wr_data), .mem_wr_rsp_valid(mem_wr_rsp_valid),
+    .mem_wr_data(mem_wr_data), .mem_wr_strb(mem_wr_strb), .mem_wr_rsp_valid(mem_wr_rsp_valid),
     .mem_wr_rsp_err(mem_wr_rsp_err),
     .ddtc_fl_en(ddtc_fl_en), .ddtc_fl_neg(ddtc_fl_neg), .ddtc_fl_data(ddtc_fl_data),
     .pdtc_fl_en(pdtc_fl_en), .pdtc_fl_data(pdtc_fl_data), .fl_did(fl_did), .fl_pid(fl_pid),
@@ -280,9 +290,9 @@ module iommu_xlate #(
     .tlb_fl_pscv(tlb_fl_pscv), .tlb_fl_pscid(tlb_fl_pscid), .tlb_fl_g(tlb_fl_g),
     .tlb_fl_vpn(tlb_fl_vpn), .tlb_fl_size(tlb_fl_size), .tlb_fl_ppn(tlb_fl_ppn),
     .tlb_fl_r(tlb_fl_r), .tlb_fl_w(tlb_fl_w), .tlb_fl_x(tlb_fl_x), .tlb_fl_u(tlb_fl_u),
-    .tlb_fl_pbmt(tlb_fl_pbmt), .done_pbmt(wk_pbmt),
+    .tlb_fl_pbmt(tlb_fl_pbmt), .done_pbmt(wk_pbmt), .done_mrif(wk_mrif),
     .done_valid(wk_done), .done_ack(wk_take), .done_tag(wk_tag), .done_fault(wk_fault),
-    .done_cause(wk_cause), .done_pa(wk_pa), .done_report(wk_report), .done_did(wk_did),
+    .done_cause(wk_cause), .done_pa(wk_pa), .done_report(wk_flt_rep), .done_nt_fail(wk_nt_fail), .done_did(wk_did),
     .done_pv(wk_pv), .done_pid(wk_pid), .done_priv(wk_priv), .done_ttyp(wk_ttyp),
     .done_iova(wk_iova), .done_iotval2(wk_iotval2),
     .hpm_valid(hpm_wk_valid), .hpm_miss(hpm_wk_miss), .hpm_ddt(hpm_wk_ddt),
@@ -310,21 +320,29 @@ module iommu_xlate #(
         s1_did <= dev_req_did; s1_pv <= dev_req_pv; s1_pid <= dev_req_pid;
         s1_priv <= dev_req_priv; s1_iova <= dev_req_iova; s1_ttyp <= dev_req_ttyp;
         s1_tag <= dev_req_tag;
+        if (MSI_MRIF != 0) s1_data <= dev_req_data;
       end else if (s1_v && s1_adv) s1_v <= 1'b0;
 
       if (wk_take) begin
         rsp_v <= 1'b1; rsp_tag <= wk_tag; rsp_fault <= wk_fault;
         rsp_cause <= wk_fault ? wk_cause : 12'd0; rsp_pa <= wk_fault ? 56'd0 : wk_pa;
         if (SVPBMT != 0) rsp_pbmt <= wk_fault ? 2'd0 : wk_pbmt;
+        if (MSI_MRIF != 0) rsp_mrif <= wk_mrif;
       end else if (fast_go) begin
         rsp_v <= 1'b1; rsp_tag <= s1_tag; rsp_fault <= 1'b0; rsp_cause <= 12'd0;
         rsp_pa <= fast_pa;
         if (SVPBMT != 0) rsp_pbmt <= fast_pbmt;
+        if (MSI_MRIF != 0) rsp_mrif <= 1'b0;
       end else if (rsp_v && dev_rsp_ready) rsp_v <= 1'b0;
 
       if (wk_take && wk_report) begin
         f_v <= 1'b1; f_cause <= wk_cause; f_did <= wk_did; f_pv <= wk_pv; f_pid <= wk_pid;
         f_priv <= wk_priv; f_ttyp <= wk_ttyp; f_iotval <= wk_iova; f_iotval2 <= wk_iotval2;
+        // a failed notice MSI (MSI_MRIF) is the IOMMU's own record, as for its interrupt
+        // messages: cause 273, TTYP 0, no device or process ids, iotval the notice's address
+        if (MSI_MRIF != 0 && wk_nt_fail) begin
+          f_did <= 24'd0; f_pv <= 1'b0; f_pid <= 20'd0; f_priv <= 1'b0; f_ttyp <= 6'd0;
+        end
       end else if (f_v && flt_ready) f_v <= 1'b0;
     end
   end
@@ -336,6 +354,13 @@ module iommu_xlate #(
   assign dev_rsp_pa    = rsp_pa;
   // without Svpbmt every response is PMA (rsp_pbmt is not kept)
   assign dev_rsp_pbmt  = (SVPBMT != 0) ? rsp_pbmt : 2'd0;
+  // without MSI_MRIF no access is consumed (rsp_mrif and s1_data are not kept)
+  assign dev_rsp_mrif  = (MSI_MRIF != 0) ? rsp_mrif : 1'b0;
+  generate if (MSI_MRIF == 0) begin : g_no_mrif
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire unused_mrif = &{1'b0, dev_req_data, s1_data, rsp_mrif, wk_mrif};
+    /* verilator lint_on UNUSEDSIGNAL */
+  end endgenerate
   assign flt_valid     = f_v;
   assign flt_cause     = f_cause;
   assign flt_did       = f_did;

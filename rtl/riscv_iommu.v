@@ -50,6 +50,14 @@ module riscv_iommu #(
     // device contexts (msiptp, msi_addr_mask, msi_addr_pattern) and MSI PTEs in basic
     // (write-through) mode. 0 (default): base 32-byte DCs (docs/design.md "MSI in the RTL")
     parameter MSI_FLAT      = 0,
+    // MSI PTEs in MRIF mode (capabilities.MSI_MRIF [23]; needs MSI_FLAT): an MSI write to a page
+    // whose MSI PTE has M=1 is not forwarded: the IOMMU sets the interrupt identity's pending
+    // bit in the memory-resident interrupt file (read-modify-write of the 8-byte pending
+    // doubleword on m_axi, AWID 4) and then sends the notice MSI (4 bytes of NID at NPPN << 12).
+    // dev_req_data carries the MSI's data; dev_rsp_mrif says the IOMMU consumed the access
+    // (dev_rsp_pa[1:0]: 0 recorded, 1 discarded, 2 aborted). 0 (default): M=1 is
+    // misconfigured (263). AMO_MRIF is not built (docs/design.md "MSI MRIF mode in the RTL")
+    parameter MSI_MRIF      = 0,
     // Interrupt generation (capabilities.IGS): 1 (default) wired only (irq_cq, irq_fq); 0 MSI
     // only; 2 both, fctl.WSI selects (reset 0: MSI). With MSI: msi_cfg_tbl (16 vectors), one
     // 4-byte message write per ipsr 0 -> 1 edge on m_axi (AWID 3, as IOFENCE.C data)
@@ -136,6 +144,7 @@ module riscv_iommu #(
     input  wire [63:0] dev_req_iova,
     input  wire [5:0]  dev_req_ttyp,
     input  wire [7:0]  dev_req_tag,
+    input  wire [31:0] dev_req_data,     // a write's data (MSI_MRIF: the MSI's interrupt identity)
     output wire        dev_rsp_valid,
     input  wire        dev_rsp_ready,
     output wire [7:0]  dev_rsp_tag,
@@ -143,11 +152,14 @@ module riscv_iommu #(
     output wire [11:0] dev_rsp_cause,
     output wire [55:0] dev_rsp_pa,
     output wire [1:0]  dev_rsp_pbmt,     // memory type of a success: 0 PMA, 1 NC, 2 IO
+    output wire        dev_rsp_mrif,     // MSI_MRIF: the IOMMU consumed the access (MRIF page)
 
     // wired interrupts (level)
     output wire        irq_cq,
     output wire        irq_fq
 );
+    // MRIF mode needs MSI PTEs, so MSI_FLAT: without it MSI_MRIF builds nothing
+    localparam MRIF_ON = (MSI_FLAT != 0) && (MSI_MRIF != 0);
     // ---------------------------------------------------------------- internal wires
     wire [3:0]   ddtp_mode;
     wire [43:0]  ddtp_ppn;
@@ -168,6 +180,7 @@ module riscv_iommu #(
     wire         x_wr_valid, x_wr_ready, x_wr_rsp_valid, x_wr_rsp_err;
     wire [55:0]  x_wr_addr;
     wire [63:0]  x_wr_data;
+    wire [7:0]   x_wr_strb;
 
     wire         c_rd_valid, c_rd_ready, c_rd_rsp_valid, c_rd_rsp_err, c_rd_rsp_last;
     wire [63:0]  c_rd_addr;
@@ -321,7 +334,7 @@ module riscv_iommu #(
         .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20), .SVPBMT(SVPBMT), .DBG(DBG),
         .AMO_HWAD(AMO_HWAD), .HPM(HPM_COUNTERS != 0), .NL(NL), .S(S), .PAS(PAS), .MSI_FLAT(MSI_FLAT), .IGS(IGS),
         .SVRSW60T59B(SVRSW60T59B), .QOSID(QOSID), .QOSID_RCID_W(QOSID_RCID_W),
-        .QOSID_MCID_W(QOSID_MCID_W)
+        .QOSID_MCID_W(QOSID_MCID_W), .MSI_MRIF(MRIF_ON)
     ) u_regs (
         .clk(clk), .rst_n(rst_n),
         .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot),
@@ -451,7 +464,7 @@ module riscv_iommu #(
         .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20), .SVNAPOT(SVNAPOT),
         .SVPBMT(SVPBMT), .S(S), .MSI_FLAT(MSI_FLAT), .AMO_HWAD(AMO_HWAD),
         .SVRSW60T59B(SVRSW60T59B), .QOSID(QOSID), .QOSID_RCID_W(QOSID_RCID_W),
-        .QOSID_MCID_W(QOSID_MCID_W),
+        .QOSID_MCID_W(QOSID_MCID_W), .MSI_MRIF(MRIF_ON),
         .HPM(HPM_COUNTERS != 0)
     ) u_xlate (
         .clk(clk), .rst_n(rst_n),
@@ -459,15 +472,15 @@ module riscv_iommu #(
         .dev_req_valid(x_req_valid), .dev_req_ready(x_req_ready),
         .dev_req_did(x_req_did), .dev_req_pv(x_req_pv), .dev_req_pid(x_req_pid),
         .dev_req_priv(x_req_priv), .dev_req_iova(x_req_iova), .dev_req_ttyp(x_req_ttyp),
-        .dev_req_tag(x_req_tag),
+        .dev_req_tag(x_req_tag), .dev_req_data(dev_req_data),
         .dev_rsp_valid(x_rsp_valid), .dev_rsp_ready(x_rsp_ready), .dev_rsp_tag(dev_rsp_tag),
         .dev_rsp_fault(dev_rsp_fault), .dev_rsp_cause(dev_rsp_cause), .dev_rsp_pa(dev_rsp_pa),
-        .dev_rsp_pbmt(dev_rsp_pbmt),
+        .dev_rsp_pbmt(dev_rsp_pbmt), .dev_rsp_mrif(dev_rsp_mrif),
         .mem_rd_valid(x_rd_valid), .mem_rd_ready(x_rd_ready), .mem_rd_addr(x_rd_addr),
         .mem_rd_rsp_valid(x_rd_rsp_valid), .mem_rd_rsp_data(x_rd_rsp_data),
         .mem_rd_rsp_err(x_rd_rsp_err),
         .mem_wr_valid(x_wr_valid), .mem_wr_ready(x_wr_ready), .mem_wr_addr(x_wr_addr),
-        .mem_wr_data(x_wr_data), .mem_wr_rsp_valid(x_wr_rsp_valid),
+        .mem_wr_data(x_wr_data), .mem_wr_strb(x_wr_strb), .mem_wr_rsp_valid(x_wr_rsp_valid),
         .mem_wr_rsp_err(x_wr_rsp_err),
         .flt_valid(xf_valid), .flt_ready(xf_ready), .flt_cause(xf_cause), .flt_did(xf_did),
         .flt_pv(xf_pv), .flt_pid(xf_pid), .flt_priv(xf_priv), .flt_ttyp(xf_ttyp),
@@ -497,7 +510,7 @@ module riscv_iommu #(
         .c_wr_valid(c_wr_valid), .c_wr_ready(c_wr_ready), .c_wr_addr(c_wr_addr), .c_wr_data(c_wr_data),
         .c_wr_rsp_valid(c_wr_rsp_valid), .c_wr_rsp_err(c_wr_rsp_err),
         .x_wr_valid(x_wr_valid), .x_wr_ready(x_wr_ready), .x_wr_addr(x_wr_addr),
-        .x_wr_data(x_wr_data), .x_wr_rsp_valid(x_wr_rsp_valid), .x_wr_rsp_err(x_wr_rsp_err),
+        .x_wr_data(x_wr_data), .x_wr_strb(x_wr_strb), .x_wr_rsp_valid(x_wr_rsp_valid), .x_wr_rsp_err(x_wr_rsp_err),
         .m_axi_awid(m_axi_awid), .m_axi_awaddr(m_axi_awaddr), .m_axi_awlen(m_axi_awlen),
         .m_axi_awsize(m_axi_awsize), .m_axi_awburst(m_axi_awburst), .m_axi_awlock(m_axi_awlock),
         .m_axi_awcache(m_axi_awcache), .m_axi_awprot(m_axi_awprot),

@@ -229,6 +229,7 @@ module riscv_iommu_axi #(
     wire [11:0] dev_rsp_cause;
     wire [55:0] dev_rsp_pa;
     wire [1:0]  dev_rsp_pbmt;
+    wire        dev_rsp_mrif;
 
     // ---------------------------------------------------------------- address acceptance
     wire idle     = (state == S_IDLE);
@@ -386,6 +387,7 @@ module riscv_iommu_axi #(
         // AR with AxPROT[2] (instruction) is EXEC, other ARs READ, AWs WRITE
         .dev_req_ttyp(is_wr ? 6'd3 : t_prot[2] ? 6'd1 : 6'd2),
         .dev_req_tag(8'd0),                  // one request at a time: the tag is not needed
+        .dev_req_data(32'd0), .dev_rsp_mrif(dev_rsp_mrif),   // MRIF mode is not built here
         .dev_rsp_valid(dev_rsp_valid), .dev_rsp_ready(state == S_XRSP),
         .dev_rsp_tag(dev_rsp_tag), .dev_rsp_fault(dev_rsp_fault), .dev_rsp_cause(dev_rsp_cause),
         .dev_rsp_pa(dev_rsp_pa), .dev_rsp_pbmt(dev_rsp_pbmt),
@@ -394,6 +396,6 @@ module riscv_iommu_axi #(
 
     // The tag is constant and the cause has no place on an AXI response (it is in the record).
     /* verilator lint_off UNUSEDSIGNAL */
-    wire unused = &{1'b0, dev_rsp_tag, dev_rsp_cause};
+    wire unused = &{1'b0, dev_rsp_tag, dev_rsp_cause, dev_rsp_mrif};
     /* verilator lint_on UNUSEDSIGNAL */
 endmodule

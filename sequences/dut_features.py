@@ -21,9 +21,11 @@ _BIT = {"sv39": capbits.SV39, "sv48": capbits.SV48, "sv57": capbits.SV57,
         "pd8": capbits.PD8, "pd17": capbits.PD17, "pd20": capbits.PD20,
         "msi_flat": capbits.MSI_FLAT, "svpbmt": capbits.SVPBMT, "dbg": capbits.DBG,
         "hpm": capbits.HPM, "nl": capbits.NL, "s": capbits.S, "amo_hwad": capbits.AMO_HWAD,
-        "svrsw60t59b": capbits.SVRSW60T59B, "qosid": capbits.QOSID}
+        "svrsw60t59b": capbits.SVRSW60T59B, "qosid": capbits.QOSID,
+        "msi_mrif": capbits.MSI_MRIF}
 PID_BITS = {"pd8": 8, "pd17": 17, "pd20": 20}
-DISPLAY = {"svnapot": "Svnapot", "msi_flat": "MSI flat mode", "sv39": "Sv39", "sv48": "Sv48",
+DISPLAY = {"svnapot": "Svnapot", "msi_flat": "MSI flat mode", "msi_mrif": "MSI MRIF mode",
+           "sv39": "Sv39", "sv48": "Sv48",
            "sv57": "Sv57", "sv39x4": "Sv39x4", "sv48x4": "Sv48x4", "sv57x4": "Sv57x4",
            "pd8": "PD8", "pd17": "PD17", "pd20": "PD20", "svpbmt": "Svpbmt",
            "dbg": "debug translation interface (DBG)", "hpm": "performance monitor (HPM)",

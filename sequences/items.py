@@ -13,6 +13,19 @@ from pyuvm import uvm_sequence_item
 from models import Request
 
 
+@dataclass(frozen=True)
+class WriteRequest(Request):
+    """A device write that carries its data (the port's optional write-data input, e.g.
+    dev_req_data): an MSI's data is its interrupt identity, which an MRIF-mode MSI PTE
+    (capabilities.MSI_MRIF) records. 4 bytes, little-endian value."""
+    data: int = 0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not 0 <= self.data < 1 << 32:
+            raise ValueError(f"WriteRequest.data {self.data:#x} does not fit 32 bits")
+
+
 @dataclass(slots=True)
 class TranslationResult:
     """One observed response: the request it answers and what the DUT returned. `cause` is None
@@ -29,6 +42,9 @@ class TranslationResult:
                                                 # the outcomes permitted then
     pbmt: Optional[int] = None                  # memory type on the port (Svpbmt: 0 PMA,
                                                 # 1 NC, 2 IO); None: the port has no such signal
+    mrif: Optional[str] = None                  # MSI_MRIF: the IOMMU consumed the access
+                                                # (an MRIF page): "recorded", "discarded" or
+                                                # "aborted"; None: not consumed, or no such output
 
 
 class TranslationBatch(uvm_sequence_item):

@@ -44,7 +44,7 @@ from pathlib import Path
 from queue import Empty
 
 from models import Request
-from sequences.items import RegOp, TranslationResult
+from sequences.items import RegOp, TranslationResult, WriteRequest
 from scoreboards import register_audit
 
 CHECKER_KINDS = ("auto", "process", "inline")
@@ -165,6 +165,7 @@ def wire(sb, cov, oracle, cfg) -> None:
     sb.on_race = cov.race
     sb.on_irq = cov.irq_message                  # interrupt messages (IGS = MSI / BOTH)
     sb.on_ad = cov.ad_update                     # hardware A/D updates (AMO_HWAD)
+    sb.on_mrif = cov.mrif_write                  # MSI writes to MRIF pages (MSI_MRIF)
     sb.rec.on_record_fields = cov.record_fields
     cov.oracle = CoverageView(oracle)            # the oracle, its walks shared
 
@@ -272,6 +273,9 @@ InlineChecker = CheckerCore
 # -- the checker process ---------------------------------------------------------------------
 def _req_fields(req) -> tuple:
     """A Request as shipped: its fields (a tuple of ints pickles in a fifth of the time)."""
+    data = getattr(req, "data", None)           # a WriteRequest (MSI_MRIF) carries its data
+    if data is not None:
+        return req.did, req.iova, req.ttyp, req.pid, req.priv_s, data
     return req.did, req.iova, req.ttyp, req.pid, req.priv_s
 
 
@@ -284,16 +288,17 @@ def _request(fields: tuple):
     if req is None:
         if len(_REQUESTS) >= 65536:
             _REQUESTS.clear()
-        req = _REQUESTS[fields] = Request(*fields)
+        req = _REQUESTS[fields] = Request(*fields) if len(fields) == 5 else WriteRequest(*fields)
     return req
 
 
 def _apply(core: CheckerCore, ev: tuple) -> None:
     tag = ev[0]
     if tag == RESULT:
-        _, seq_no, fields, tag_, fault, cause, pa, t0, t1, pbmt = ev
+        _, seq_no, fields, tag_, fault, cause, pa, t0, t1, pbmt = ev[:10]
+        mrif = ev[10] if len(ev) > 10 else None     # MSI_MRIF: the access was consumed
         core.result(TranslationResult(_request(fields), tag_, fault, cause, pa, t0, t1, seq_no,
-                                      pbmt=pbmt))
+                                      pbmt=pbmt, mrif=mrif))
     elif tag == ISSUED:
         core.issued((ev[1], _request(ev[2])))
     elif tag == REG:
@@ -462,7 +467,7 @@ class ProcessChecker:
         if res.fault and not self.cause_on_port:
             res.cause = None            # as the scoreboard does: the sequence sees it too
         self._put((RESULT, res.seq_no, _req_fields(res.req), res.tag, res.fault, res.cause,
-                   res.pa, res.issued_ns, res.done_ns, res.pbmt))
+                   res.pa, res.issued_ns, res.done_ns, res.pbmt, res.mrif))
 
     def reg_op(self, op) -> None:
         self._put((REG, op.offset, op.value, op.size, op.write, op.result))

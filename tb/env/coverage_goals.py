@@ -56,6 +56,9 @@ GOALS = {
     # hardware A/D updates made (stage.bits) and an update needed but not enabled (fault)
     "iommu.ad": ["first.A", "first.D", "first.AD", "g.A", "g.D", "g.AD"],
     "iommu.ad_fault": ["first", "g"],
+    # MSI writes to MRIF-mode pages (MSI_MRIF): recorded, discarded, aborted, notice MSIs, an
+    # MRIF in bus-error memory (264)
+    "iommu.mrif": ["recorded", "discarded", "aborted", "notice", "notice_failed", "fault_264"],
     # address-specific IOTINVALs with an extension operand: command.scope x NL x S (NL=0
     # S=0 is v1.0's command, counted in iommu.inval_scope), and the S=1 range sizes
     "iommu.inval_nl_s": ["IOTINVAL.VMA.gv0.pscv1.nl0.s1",
@@ -86,6 +89,7 @@ AREAS = {
     "iommu.msi_irq": "iommu.msi.irq",
     "iommu.msi_flat": "iommu.walk.msi_flat",
     "iommu.ad": "iommu.ad.update",
+    "iommu.mrif": "iommu.mrif.write",
     "iommu.ad_fault": "iommu.walk.ad_fault",
     "iommu.inval_nl_s": "iommu.commands.inval_nl_s",
     "iommu.inval_range": "iommu.commands.inval_range",

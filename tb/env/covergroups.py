@@ -45,6 +45,9 @@ map onto items through coverage_goals.AREAS):
 - iommu.ad: each hardware A/D update (AMO_HWAD) the scoreboard accepted: the PTE's stage
   (first, g) x the bits set (A, D, AD). The walk areas msi_flat (MSI flat-mode outcome) and
   ad_fault (an A/D update needed but not enabled: the (guest-)page fault) are in iommu.walk.
+- iommu.mrif: each MSI write to an MRIF-mode page (MSI_MRIF) the scoreboard accepted: what the
+  IOMMU answered (recorded, discarded, aborted, or fault_264: the MRIF update met a bus error)
+  and each notice MSI (sent, or failed: the cause-273 record owed).
 """
 from __future__ import annotations
 
@@ -108,6 +111,8 @@ HPM_COMBOS = ["1.none.of0", "1.did.of0", "1.did.dmask.of0", "1.pid.of0", "2.none
 # fiv = 6: sequences/msi_flat_vseq.py)
 MSI_IRQ = ["cq.v3.sent", "fq.v6.sent", "fq.v6.held", "fq.v6.failed"]
 AD_UPDATES = [f"{st}.{b}" for st in ("first", "g") for b in ("A", "D", "AD")]
+# MSI writes to MRIF-mode pages: the response's action, and the notice MSI (sent or failed)
+MRIF_WRITES = ["recorded", "discarded", "aborted", "notice", "notice_failed", "fault_264"]
 REG_WRITES = ["FCTL", "DDTP", "CQB", "CQT", "FQB", "FQH", "CQCSR", "FQCSR", "IPSR"]
 
 
@@ -376,6 +381,13 @@ class Covergroups:
             pass
 
         self._keep("ad", ad, [f"{ROOT}.ad.update"])
+
+        # sample: what an MSI write to an MRIF-mode page did (tb/env/mrif_check.py)
+        @CoverPoint(f"{ROOT}.mrif.write", bins=MRIF_WRITES)
+        def mrif(b):
+            pass
+
+        self._keep("mrif", mrif, [f"{ROOT}.mrif.write"])
         self._keep("race", race, [f"{ROOT}.concurrency.race"])
         self._keep("reg_write", reg_write, [f"{ROOT}.registers.write"])
 
@@ -482,5 +494,5 @@ def empty_counts() -> dict:
                                          "sw_update", "command", "illegal", "inval_ext",
                                          "race",
                                          "reg_write", "viommu", "viommu_feature",
-                                         "coherence", "hpm", "msi_irq", "ad",
+                                         "coherence", "hpm", "msi_irq", "ad", "mrif",
                                          "inval_nl_s", "inval_range")}

@@ -167,6 +167,12 @@ class IommuCoverage(uvm_component):
         the bits it set ('A', 'D', 'AD')."""
         self.counts["ad"][f"{stage}.{bits}"] += 1
 
+    def mrif_write(self, what: str) -> None:
+        """An MSI write to an MRIF-mode page the scoreboard accepted: what the IOMMU answered
+        ('recorded', 'discarded', 'aborted') or the notice MSI it sent ('notice') or that
+        failed ('notice_failed')."""
+        self.counts["mrif"][what] += 1
+
     def coherence(self, cache_persona: str, mode: str) -> None:
         """The software layer's cache persona (sequences/sw/cache_maintenance.py) and the
         platform's coherence mode of the run (docs/coherence.md)."""

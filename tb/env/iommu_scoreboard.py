@@ -39,6 +39,7 @@ from models.fault_queue import RECORD_BYTES
 from scoreboards import CoherenceOracle
 from scoreboards.fault_records import Fault, FaultRecordChecker
 from scoreboards.hpm_checker import HpmChecker, hpm_offset
+from tb.env.mrif_check import MrifCheck, pw_fences
 
 
 class IommuScoreboard(uvm_component):
@@ -80,6 +81,18 @@ class IommuScoreboard(uvm_component):
         self.pbmt_unchecked = 0                       # successes without a memory type on the port
         self._pbmt_note = False                       # "not checked" said once
         self._hpm: HpmChecker | None = None
+        self._mrif: MrifCheck | None = None
+        self.on_mrif = None                           # (what) coverage of MRIF writes
+
+    @property
+    def mrif(self) -> MrifCheck:
+        """Judges MSI writes to MRIF-mode pages and the IOMMU's MRIF updates and notice MSIs
+        (capabilities.MSI_MRIF; tb/env/mrif_check.py)."""
+        if self._mrif is None:
+            self._mrif = MrifCheck(self.oracle, self._fail, self.rec, self.on_mrif,
+                                   lambda a, d: bool(self._fence_writes)
+                                   and self._fence_writes[0] == (a, d))
+        return self._mrif
 
     @property
     def hpm(self) -> HpmChecker:
@@ -116,6 +129,8 @@ class IommuScoreboard(uvm_component):
     def issued(self, item) -> None:
         seq_no, req = item
         self.inflight[seq_no] = req
+        if self.oracle.model.caps.msi_mrif:
+            self.mrif.issued(seq_no, req)
 
     def before_change(self, kind: str = "register_write") -> None:
         """Freeze what is permitted now for every request the DUT is working on (`kind`: what
@@ -126,6 +141,8 @@ class IommuScoreboard(uvm_component):
             self._raced.setdefault(seq_no, set()).add(kind)
             now = self.oracle.outcomes(req)
             self._earlier[seq_no] = self._earlier.get(seq_no, frozenset()) | now
+            if self._mrif is not None:
+                self._mrif.widen(seq_no, now)
             if any(not o.ok for o in now):
                 self._variants[seq_no] = _merge(self._variants.get(seq_no),
                                                 self.oracle.fault_variants(req))
@@ -168,7 +185,10 @@ class IommuScoreboard(uvm_component):
             # of the same value report nothing new and cost nothing.
             self._last_cqh = op.result
             self.before_change("completion")
+            pw = self._mrif is not None and pw_fences(self.oracle._pending, op.result)
             self.oracle.commands_done(op.result)
+            if self._mrif is not None:
+                self._mrif.fences_completed(pw)
 
     # -- the debug translation interface (capabilities.DBG) -----------------------------------
     def _debug_op(self, op) -> bool:
@@ -273,6 +293,8 @@ class IommuScoreboard(uvm_component):
         if raced and self.on_race is not None:
             for kind in raced:
                 self.on_race(kind + "_in_flight")
+        if (self._mrif is not None or res.mrif is not None) and self.mrif.result(res, earlier):
+            return                             # consumed by the IOMMU (an MRIF page)
         if res.fault and (res.cause is None or not self.cause_on_port):
             res.cause = None                   # whatever the port drove: the record tells
             self._fault_without_cause(res, earlier, variants)
@@ -329,11 +351,15 @@ class IommuScoreboard(uvm_component):
         if not ok:                             # a bus error: nothing was written
             if fq_lo <= addr < fq_hi:
                 self.rec.write_failed(addr)
+            elif self._mrif is not None and self._mrif.mem_write(addr, data, ok):
+                pass                           # a notice MSI that failed: its 273 record owed
             else:
                 self._irq_message_failed(addr, data)
             return
         if fq_lo <= addr < fq_hi:
             self.rec.write(addr, data)
+        elif self._mrif is not None and self._mrif.mem_write(addr, data, ok):
+            pass                               # an MRIF update or a notice MSI (MSI_MRIF)
         elif self._irq_message(addr, data):
             pass
         elif any(lo <= addr < hi for lo, hi in self.msi_ranges):
@@ -521,6 +547,8 @@ class IommuScoreboard(uvm_component):
         if self.totals is not None:
             return list(self.totals["problems"])
         out = self.rec.pending_problems() + self._irq_problems()
+        if self._mrif is not None:
+            out += self._mrif.problems()
         if self._fence_writes:
             a, d = self._fence_writes[0]
             out.append(f"IOFENCE.C data write missing: {len(self._fence_writes)} expected, first "

@@ -11,6 +11,7 @@ import sequences.guest_update_vseq  # noqa: F401
 import sequences.hpm_vseq  # noqa: F401
 import sequences.illegal_command_vseq  # noqa: F401
 import sequences.msi_flat_vseq  # noqa: F401
+import sequences.mrif_vseq  # noqa: F401
 import sequences.invalidation_scopes_vseq  # noqa: F401
 import sequences.iotinval_nl_s_vseq  # noqa: F401
 import sequences.pbmt_vseq  # noqa: F401
@@ -137,6 +138,15 @@ class MsiFlatTest(GuestUpdateTest):
     contexts, an MSI page table, requests to interrupt files and MSI PTE faults; needs the DUT
     built with MSI_FLAT (our RTL: the parameter set "msi")."""
     vseq_name = "MsiFlatVseq"
+
+
+@uvm_test(timeout_time=50, timeout_unit="ms")
+class MrifTest(GuestUpdateTest):
+    """MSI PTEs in MRIF mode (sequences/mrif_vseq.py): MSI writes with their data recorded in
+    memory-resident interrupt files, discarded, aborted; notice MSIs; reserved bits; flat <->
+    MRIF changes. Needs the DUT built with MSI_MRIF and a write-data input on its device port
+    (our RTL: the parameter set "mrif")."""
+    vseq_name = "MrifVseq"
 
 
 @uvm_test(timeout_time=50, timeout_unit="ms")

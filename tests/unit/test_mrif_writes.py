@@ -218,6 +218,23 @@ def test_torn_pte_between_the_two_stores_is_permitted_until_invalidated():
     assert {x.mrif for x in o.outcomes(R)} == {target(MRIF_A)}
 
 
+def test_torn_pte_update_counts_for_either_notice():
+    # the same two stores (dw0 first): the half-updated PTE (notice 0 at 0) and the whole one
+    # (notice 0x4A5 at 0x2F00_0000) set the same bit of the same doubleword (identity 70: bit
+    # 6 of MRIF_A + 0x10), so one update announces either notice: the whole PTE's notice
+    # after it is not "sent before the MRIF update".
+    o, sw, mw = setup()
+    w0, w1 = msi_mrif.encode_pte(MRIF_A, NOTICE, NID)
+    sw.st(PTE_AT, w0)
+    sw.st(PTE_AT + 8, w1)
+    exp = mw.expect(R, 70)
+    assert mw.check_update(exp, MRIF_A + 0x10, 0x40, read_value=0).ok
+    assert mw.check_notice(exp, NOTICE, NID).ok
+    exp = mw.expect(R, 70)                            # and before any update: neither
+    v = mw.check_notice(exp, NOTICE, NID)
+    assert not v.ok and "sent before the MRIF update" in v.message
+
+
 def test_no_cache_policy_permits_only_the_current_pte():
     # policy no-cache: a cache-less IOMMU uses the PTE in memory now, so right after the
     # switch only the MRIF target is permitted, invalidation or not

@@ -43,6 +43,8 @@ class DevAgent(uvm_agent):
     def drive_reset_values(self, dut, options: dict | None = None) -> None:
         if self.kind == "axi-dma":
             port_class(self.kind).drive_reset_values(dut, **_axi_names(options or {}))
+        elif self.kind == "dev":
+            port_class(self.kind).drive_reset_values(dut, (options or {}).get("data", "dev_req_data"))
         else:
             port_class(self.kind).drive_reset_values(dut)
 
@@ -58,7 +60,10 @@ class DevAgent(uvm_agent):
             o = options or {}
             self.bfm = cls(dut, **_axi_names(o), id_width=o.get("id_width", 4), **kwargs)
         else:
-            self.bfm = cls(dut, pbmt_signal=(options or {}).get("pbmt", "dev_rsp_pbmt"), **kwargs)
+            o = options or {}
+            self.bfm = cls(dut, pbmt_signal=o.get("pbmt", "dev_rsp_pbmt"),
+                           data_signal=o.get("data", "dev_req_data"),
+                           mrif_signal=o.get("mrif", "dev_rsp_mrif"), **kwargs)
         self.bfm.on_issue = self.monitor.publish_issue
         self.driver.bfm = self.bfm
         self.bfm.start()

@@ -19,11 +19,14 @@ from sequences.items import TranslationResult
 from tb.agents.port_queue import PortQueue
 
 TAGS = 256
+# dev_rsp_mrif = 1: what the IOMMU did with the access, in dev_rsp_pa[1:0] (docs/dut-interface.md)
+MRIF_ACTIONS = {0: "recorded", 1: "discarded", 2: "aborted"}
 
 
 class DevBfm(PortQueue):
     def __init__(self, dut, max_outstanding: int = 64, rsp_stall: float = 0.0,
-                 rng: Optional[random.Random] = None, pbmt_signal: str = "dev_rsp_pbmt") -> None:
+                 rng: Optional[random.Random] = None, pbmt_signal: str = "dev_rsp_pbmt",
+                 data_signal: str = "dev_req_data", mrif_signal: str = "dev_rsp_mrif") -> None:
         self.clk = dut.clk
         # Cached handles: looking them up per cycle is measurable.
         self.req_valid, self.req_ready = dut.dev_req_valid, dut.dev_req_ready
@@ -34,6 +37,10 @@ class DevBfm(PortQueue):
         self.rsp_cause, self.rsp_pa = dut.dev_rsp_cause, dut.dev_rsp_pa
         # The memory type (Svpbmt) is optional: a DUT without the output is not checked on it.
         self.rsp_pbmt = _optional(dut, pbmt_signal)
+        # Optional too: a write's data (a WriteRequest's, else 0) and the output saying the
+        # IOMMU consumed the access (an MRIF-mode MSI page: dev_rsp_pa[1:0] says how)
+        self.req_data = _optional(dut, data_signal)
+        self.rsp_mrif = _optional(dut, mrif_signal)
         self.max_outstanding = max(1, min(max_outstanding, TAGS))
         self.rsp_stall = rsp_stall            # probability of holding dev_rsp_ready low a cycle
         self.rng = rng or random.Random(0)
@@ -42,12 +49,15 @@ class DevBfm(PortQueue):
         self._task = None
 
     @staticmethod
-    def drive_reset_values(dut) -> None:
+    def drive_reset_values(dut, data_signal: str = "dev_req_data") -> None:
         """The port's inputs while reset is held: no request, responses accepted."""
         dut.dev_req_valid.value = 0
         dut.dev_rsp_ready.value = 1
         for name in ("did", "pv", "pid", "priv", "iova", "ttyp", "tag"):
             getattr(dut, f"dev_req_{name}").value = 0
+        data = _optional(dut, data_signal)
+        if data is not None:
+            data.value = 0
 
     def start(self) -> None:
         self.req_valid.value = 0
@@ -63,6 +73,8 @@ class DevBfm(PortQueue):
         iova.value = req.iova
         ttyp.value = int(req.ttyp)
         tagh.value = tag
+        if self.req_data is not None:
+            self.req_data.value = getattr(req, "data", 0)
         self.req_valid.value = 1
 
     async def _run(self) -> None:
@@ -125,12 +137,16 @@ class DevBfm(PortQueue):
         self.completed += 1
         self.last_progress_ns = now
         fault = bool(self.rsp_fault.value)
+        mrif = None
+        if self.rsp_mrif is not None and not fault and self.rsp_mrif.value:
+            mrif = MRIF_ACTIONS.get(int(self.rsp_pa.value) & 3, "aborted")
         callback(TranslationResult(req=req, tag=tag, fault=fault,
                                    cause=int(self.rsp_cause.value) if fault else 0,
                                    pa=0 if fault else int(self.rsp_pa.value),
                                    issued_ns=t_issue, done_ns=now, seq_no=seq_no,
                                    pbmt=None if self.rsp_pbmt is None
-                                   else 0 if fault else int(self.rsp_pbmt.value)))
+                                   else 0 if fault else int(self.rsp_pbmt.value),
+                                   mrif=mrif))
 
 
 def _optional(dut, name: str):
