@@ -189,7 +189,12 @@ class IommuModel:
         self._set_hpm(counters, width)
 
     def _pm_overflow(self) -> None:
+        before = self.ipsr
         self.ipsr |= IPSR_PMIP
+        # Inside an entry point (translate...) its wrapper sends the edge's message; counted
+        # from outside one (hpm.tick, a scoreboard counting events), the edge is sent here.
+        if not self._edge_depth:
+            self._interrupt_edges(before)
 
     def _set_pas(self) -> None:
         """capabilities.PAS: the IOMMU addresses 0 .. 2^PAS - 1 (docs/design.md, "Physical

@@ -85,20 +85,31 @@ def _vec(v: int) -> tuple:
     return Reg.MSI_CFG_TBL + 16 * v, Reg.MSI_CFG_TBL + 16 * v + 8, Reg.MSI_CFG_TBL + 16 * v + 12
 
 
+async def program_msi_vectors(seq, civ: int | None = None, fiv: int | None = None,
+                              pmiv: int | None = None) -> None:
+    """Interrupts as MSIs, before the queues and ddtp (fctl may only change while the IOMMU is
+    off): fctl.WSI = 0 with IGS=BOTH; each vector given (the command queue's, the fault
+    queue's, the performance monitor's) programmed in msi_cfg_tbl (address IRQ_BASE + 16 *
+    vector, data 0x100 + vector) and unmasked, and icvec pointing at it."""
+    if seq.dut.caps.igs == capbits.IGS_BOTH:
+        await seq.reg_write(Reg.FCTL, 0, 4)
+    icvec = 0
+    for shift, v in ((0, civ), (4, fiv), (8, pmiv)):
+        if v is None:
+            continue
+        a, d, c = _vec(v)
+        await seq.reg_write(a, IRQ_BASE + 0x10 * v)
+        await seq.reg_write(d, 0x100 + v, 4)
+        await seq.reg_write(c, 0, 4)
+        icvec |= v << shift
+    await seq.reg_write(Reg.ICVEC, icvec)
+
+
 class _MsiInterrupts:
     """Interrupts as MSIs (the second part of MsiFlatVseq)."""
 
     async def program_vectors(self) -> None:
-        """Before the queues and ddtp (fctl may only change while the IOMMU is off): fctl.WSI = 0
-        with IGS=BOTH, vectors CQ_VEC and FQ_VEC programmed and unmasked, icvec pointing at them."""
-        if self.dut.caps.igs == capbits.IGS_BOTH:
-            await self.reg_write(Reg.FCTL, 0, 4)
-        for v in (CQ_VEC, FQ_VEC):
-            a, d, c = _vec(v)
-            await self.reg_write(a, IRQ_BASE + 0x10 * v)
-            await self.reg_write(d, 0x100 + v, 4)
-            await self.reg_write(c, 0, 4)
-        await self.reg_write(Reg.ICVEC, FQ_VEC << 4 | CQ_VEC)
+        await program_msi_vectors(self, civ=CQ_VEC, fiv=FQ_VEC)
 
     async def wait_ipsr(self, bit: int, what: str) -> None:
         for _ in range(2000):

@@ -176,6 +176,34 @@ def test_pmip_wire_through_icvec():
     assert iommu.irq_wires() == (False, True)
 
 
+def test_overflow_sends_the_pmiv_message_with_interrupts_as_msis():
+    # capabilities.IGS = MSI (bits 29:28 = 0), fctl.WSI = 0: the pmip 0 -> 1 edge of an
+    # overflow sends msi_cfg_tbl[pmiv]'s message, a 4-byte write of msi_data to msi_addr
+    # (iommu_registers.adoc "msi_cfg_tbl"), exactly once per edge.
+    mem, iommu = new((CAPS | CAP_HPM) & ~(3 << 28))
+    setup_dc(mem, iommu, DID, fsc=atp(SV39, ROOT), ta=5 << 12)
+    map_va(mem, VA, pte(0x8_0000_5000, LEAF_URW), [ROOT, L1, L0])
+    iommu.write_reg(Reg.MSI_CFG_TBL + 16 * 5, 0x4_0050)          # vector 5: msi_addr
+    iommu.write_reg(Reg.MSI_CFG_TBL + 16 * 5 + 8, 0x105, size=4)  # msi_data
+    iommu.write_reg(Reg.ICVEC, 5 << 8)                            # pmiv = 5
+    set_evt(iommu, 2, 1)
+    iommu.write_reg(Reg.IOHPMCTR1 + 8, (1 << 64) - 1)
+    tr(iommu, DID, VA)                                            # wraps: OF, pmip 0 -> 1
+    assert iommu.read_reg(Reg.IPSR, size=4) == 4
+    assert mem.read(0x4_0050, 4) == bytes([0x05, 0x01, 0, 0])
+    assert iommu.msi.sent == [(5, 0x4_0050, 0x105)]
+    # another overflow while pmip is still 1 (OF cleared, so it counts as an overflow): no edge
+    iommu.write_reg(Reg.IOHPMEVT1 + 8, 1)
+    iommu.write_reg(Reg.IOHPMCTR1 + 8, (1 << 64) - 1)
+    tr(iommu, DID, VA)
+    assert len(iommu.msi.sent) == 1
+    # pmip cleared: the cycle counter's wrap is an edge again, with the same vector
+    iommu.write_reg(Reg.IPSR, 4, size=4)
+    iommu.write_reg(Reg.IOHPMCYCLES, (1 << 63) - 1)
+    iommu.hpm.tick(1)
+    assert iommu.msi.sent == [(5, 0x4_0050, 0x105)] * 2
+
+
 def test_without_hpm_the_registers_are_absent():
     mem, iommu = new(CAPS)
     iommu.write_reg(Reg.IOHPMEVT1, 1)

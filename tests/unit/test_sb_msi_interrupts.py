@@ -111,3 +111,41 @@ def test_other_writes_are_not_messages():
     fault_edge(sb)
     dut_write(sb, 0x5_0000, 0x106)            # not a table address: an unexpected write
     assert len(fails) == 1 and fails[0].startswith("WRITE unexpected memory write 0x50000<-0x106")
+
+
+# -- the performance monitor's interrupt (pmiv), vector 5 -> 0x4_0050, 0x105 ------------------
+def scoreboard_hpm(cycles: int):
+    """capabilities.HPM as well; iohpmcycles written `cycles`, counting (iocountinh.CY = 0)."""
+    o = CoherenceOracle()
+    o.set_capabilities(CAPS_MSI | 1 << 30)
+    scoreboard.n += 1
+    sb = IommuScoreboard(f"sb_msi{scoreboard.n}", None)
+    sb.build_phase()
+    sb.oracle = o
+    fails: list = []
+    sb.fail_sink = fails.append
+    a, d, _c = vec(5)
+    wr(sb, a, 0x4_0050)
+    wr(sb, d, 0x105, 4)
+    wr(sb, Reg.ICVEC, 5 << 8)
+    wr(sb, Reg.IOCOUNTINH, 0, 4)
+    wr(sb, Reg.IOHPMCYCLES, cycles)
+    return sb, fails
+
+
+def test_pm_message_of_a_cycles_wrap_the_model_cannot_see_is_taken_as_that_wrap():
+    # iohpmcycles counts clocks (the model has none): 100 below 2^63 and counting, a wrap is
+    # believable, so the DUT's message on pmiv's vector is that wrap's (pmip 0 -> 1)
+    sb, fails = scoreboard_hpm((1 << 63) - 100)
+    dut_write(sb, 0x4_0050, 0x105)
+    rd(sb, Reg.IPSR, 4, 4)
+    assert fails == [] and sb.irq_msis_seen == 1 and sb.pending_problems() == []
+    assert sb.oracle.model.ipsr & 4 and sb.oracle.model.hpm.cycles >> 63 == 1   # OF
+
+
+def test_pm_message_with_no_believable_wrap_fails():
+    sb, fails = scoreboard_hpm(1000)          # 2^63 - 1000 cycles away: no wrap, no message
+    dut_write(sb, 0x4_0050, 0x105)
+    rd(sb, Reg.IPSR, 0, 4)
+    assert len(fails) == 1 and fails[0].startswith(
+        "INTERRUPT unexpected MSI write 0x40050<-0x105: the model sent no such message")
