@@ -17,8 +17,9 @@ import random
 
 import pytest
 
+from cached_iommu import ALL_CMDS, DC_BASE, CachedIommu, encode
 from models import Outcome, Reg
-from oracle_tables import LEAF, LVL1, V, Sw, dc_order, inval_ddt, iofence, req, ta, vma
+from oracle_tables import LEAF, LVL1, V, Sw, dc_order, iofence, req, ta
 from scoreboards import CoherenceOracle
 
 CAPS = 0x0000_01F8_1006_0610
@@ -26,7 +27,6 @@ SV32, END = 1 << 8, 1 << 27
 TC_V, TC_SBE, TC_SXL = 1, 1 << 10, 1 << 11
 DIDS = (1, 2, 3)
 NVA = 6
-DC_BASE = 0x10000
 VA0 = 0x4040_0000
 
 
@@ -73,22 +73,13 @@ class Layout:
         return be32(v) if self.be else v
 
 
-class CachedIommu:
+class CachedIommuSv32Be(CachedIommu):
     """Caches: DC by did; the level-1 non-leaf PTE by (pscid, va >> 22) (Sv32) or the level-1
     PTE by (pscid, va >> 21) (Sv39); leaf by (pscid, va >> 12). Only V=1 values are cached."""
 
     def __init__(self, mem, lay, rnd, broken=None, evict=0.1):
-        self.mem, self.lay, self.rnd, self.broken, self.p_evict = mem, lay, rnd, broken, evict
-        self.dcc, self.walkc, self.tlb = {}, {}, {}
-
-    def _use(self, cache, key):
-        if key in cache and self.rnd.random() < 0.8:
-            return cache[key]
-        return None
-
-    def _fill(self, cache, key, value):
-        if self.rnd.random() < 0.7:
-            cache[key] = value
+        super().__init__(mem, rnd, broken, evict)
+        self.lay = lay
 
     def _pte(self, slot):
         return self.lay.decode(self.mem.read64(slot[0]), slot[1])
@@ -126,46 +117,12 @@ class CachedIommu:
             self._fill(self.tlb, (pscid, va >> 12), leaf)
         return Outcome(((leaf >> 10) << 12) | (va & 0xFFF), None)
 
-    def execute(self, cmd):
-        name, arg = cmd
-        if name == self.broken:
-            return
-        if name == "ddt_all":
-            self.dcc.clear()
-        elif name == "ddt_did":
-            self.dcc.pop(arg, None)
-        elif name == "vma_all":
-            self.walkc.clear()
-            self.tlb.clear()
-        elif name == "vma_pscid":
-            for c in (self.walkc, self.tlb):
-                for k in [k for k in c if k[0] == arg]:
-                    del c[k]
-        elif name == "vma_addr":                       # AV=1: leaf entries only
-            for k in [k for k in self.tlb if k[1] == arg >> 12]:
-                del self.tlb[k]
-
-    def evict(self):
-        for c in (self.dcc, self.walkc, self.tlb):
-            if c and self.rnd.random() < self.p_evict:
-                del c[self.rnd.choice(list(c))]
-
-
-def encode(cmd):
-    name, arg = cmd
-    return {"ddt_all": lambda: inval_ddt(), "ddt_did": lambda: inval_ddt(dv=1, did=arg),
-            "vma_all": lambda: vma(), "vma_pscid": lambda: vma(pscv=1, pscid=arg),
-            "vma_addr": lambda: vma(av=1, addr=arg)}[name]()
-
-
-ALL_CMDS = ("ddt_all", "ddt_did", "vma_all", "vma_pscid", "vma_addr")
-
 
 def run(lay, seed, steps, broken=None, kinds=ALL_CMDS, evict=0.1, targeted=False, nva=NVA):
     rnd = random.Random(seed)
     o = CoherenceOracle(capabilities=CAPS | (SV32 if lay.sv32 else 0) | (END if lay.be else 0))
     sw = Sw(o)
-    dut = CachedIommu(o.mem, lay, rnd, broken, evict)
+    dut = CachedIommuSv32Be(o.mem, lay, rnd, broken, evict)
     o.write_reg(Reg.DDTP, (DC_BASE >> 12 << 10) | LVL1)
     tc = TC_V | (TC_SXL if lay.sv32 else 0) | (TC_SBE if lay.be else 0)
 

@@ -28,15 +28,20 @@ def vec(v):
     return Reg.MSI_CFG_TBL + 16 * v, Reg.MSI_CFG_TBL + 16 * v + 8, Reg.MSI_CFG_TBL + 16 * v + 12
 
 
-def scoreboard():
+def bare_scoreboard(caps: int = CAPS_MSI):
     o = CoherenceOracle()
-    o.set_capabilities(CAPS_MSI)
+    o.set_capabilities(caps)
     scoreboard.n += 1
     sb = IommuScoreboard(f"sb_msi{scoreboard.n}", None)
     sb.build_phase()
     sb.oracle = o
     fails: list = []
     sb.fail_sink = fails.append
+    return sb, fails
+
+
+def scoreboard():
+    sb, fails = bare_scoreboard()
     for v in (3, 6):
         a, d, c = vec(v)
         wr(sb, a, 0x4_0000 + 0x10 * v)
@@ -116,14 +121,7 @@ def test_other_writes_are_not_messages():
 # -- the performance monitor's interrupt (pmiv), vector 5 -> 0x4_0050, 0x105 ------------------
 def scoreboard_hpm(cycles: int):
     """capabilities.HPM as well; iohpmcycles written `cycles`, counting (iocountinh.CY = 0)."""
-    o = CoherenceOracle()
-    o.set_capabilities(CAPS_MSI | 1 << 30)
-    scoreboard.n += 1
-    sb = IommuScoreboard(f"sb_msi{scoreboard.n}", None)
-    sb.build_phase()
-    sb.oracle = o
-    fails: list = []
-    sb.fail_sink = fails.append
+    sb, fails = bare_scoreboard(CAPS_MSI | 1 << 30)
     a, d, _c = vec(5)
     wr(sb, a, 0x4_0050)
     wr(sb, d, 0x105, 4)
