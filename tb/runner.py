@@ -103,6 +103,15 @@ _LIVE: set = set()
 BUILT_HERE: set = set()
 
 
+def interruptible() -> None:
+    """Let SIGINT interrupt this process even if it was started with SIGINT ignored (a
+    background job of a non-interactive shell, some CI runners: Python then keeps it ignored).
+    The regression stops on SIGINT, and SIGTERM's path sends its process group one: ignored,
+    a cancelled regression and its simulators would run on until their time limits."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def stop_all() -> None:
     """Stop every simulator and compiler this process started and that still runs."""
     for pgid in list(_LIVE):

@@ -105,6 +105,7 @@ def pytest_argv(args, v: dict) -> list[str]:
 
 
 def main(argv=None) -> int:
+    runner.interruptible()
     try:
         args = parse(argv)
     except SystemExit as e:

@@ -264,6 +264,7 @@ class Regression:
 def pytest_configure(config):
     if getattr(config.option, "sim", None) is None:
         return
+    runner.interruptible()                        # pytest-xdist's workers inherit SIG_IGN too
     try:
         reg = Regression(config)
     except (UsageError, ProfileError) as e:

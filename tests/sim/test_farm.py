@@ -95,19 +95,23 @@ def _interrupt(pid: int, how: str) -> None:
         os.kill(pid, signal.SIGTERM)           # a CI service cancelling the job: the process only
 
 
-@pytest.mark.parametrize("how,code", [("ctrl-c", 130), ("sigterm", 143)])
+@pytest.mark.parametrize("how,code,sigint", [
+    pytest.param("ctrl-c", 130, signal.SIG_DFL, id="ctrl-c"),
+    pytest.param("sigterm", 143, signal.SIG_DFL, id="sigterm"),
+    pytest.param("sigterm", 143, signal.SIG_IGN, id="sigterm-sigint-ignored")])
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_ctrl_c_stops_every_simulator_and_prints_the_partial_summary(tmp_path, jobs, how, code):
+def test_ctrl_c_stops_every_simulator_and_prints_the_partial_summary(tmp_path, jobs, how, code,
+                                                                      sigint):
     """Ctrl-C, or SIGTERM to the regression's process (a CI job cancelled): every simulator
-    (each in a session of its own) is stopped, the partial summary printed, exit 130 or 143."""
+    (each in a session of its own) is stopped, the partial summary printed, exit 130 or 143.
+    SIGTERM also when the regression was started with SIGINT ignored (a background job of a
+    non-interactive shell), which its own stop path relies on."""
     listing = write_list(tmp_path / "l.toml", [("PassingCase", 1, ""), ("HangingCase", 2, "")])
     out = tmp_path / "out"
-    # a terminal starts the regression with SIGINT at its default (this test's own process
-    # may have inherited it ignored, and a child would inherit that)
     p = subprocess.Popen([sys.executable, "-m", "tb.regression", "--results-dir", str(out),
                           "--sim", "icarus", "--jobs", jobs], cwd=ROOT, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT, text=True, start_new_session=True,
-                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, sigint),
                          env=dict(os.environ, IOMMU_REGRESSION_LIST=str(listing)))
     try:
         deadline = time.time() + 120
