@@ -34,6 +34,7 @@ class Path:
         self.choices: list[tuple[int, int]] = []
         self.reads: list[Read] = []
         self.items: list = []        # the walk's items, one per read (for revalidation)
+        self.numbers: list = []      # its current reads' numbers (History._record)
         self.failed_read = False     # the walk ended at a read memory did not deliver
         self.fs_levels = self.g_levels = None
         self.gpar = False
@@ -165,12 +166,12 @@ class WalkPaths:
         if self._single_epoch != self._epoch:
             self._single_epoch = self._epoch
             self._single_ok = set()
-        ok = self._single_ok            # reads found single at this epoch (shared table entries)
+        ok = self._single_ok            # read numbers found single at this epoch (shared entries)
         read64 = self.mem.read64
         options = self._options
         try:
-            for item, read in zip(*single):
-                if read in ok:
+            for item, read, n in zip(*single):
+                if n in ok:
                     continue
                 pa, rk, ndw, opt = read
                 words = opt.words
@@ -181,15 +182,16 @@ class WalkPaths:
                     return False
                 if len(options(item, words, rk, False)) != 1:
                     return False
-                ok.add(read)
+                ok.add(n)
         except (AccessFault, PoisonedData):
             return False
         return True
 
     @staticmethod
     def _single_reads(path: Path) -> tuple:
-        """What _still_single and _record need of a path: its items and its reads."""
-        return tuple(path.items), tuple(path.reads)
+        """What _still_single and _record need of a path: its items, its reads and their
+        numbers (a list: _record numbers them again after _renumber_reads)."""
+        return tuple(path.items), tuple(path.reads), path.numbers
 
     def _explain(self, req: Request, observed) -> str:
         """Which earlier values would give `observed` (None: any fault), and why each is not

@@ -88,6 +88,20 @@ class _Stream:
 CACHES = {"_memo", "_replay_memo", "_reach_memo", "last_walk", "model", "mem", "atc"}
 
 
+def _reads_as_values(state: dict) -> dict:
+    """The oracle's attributes with every set of recorded or revalidated reads as the
+    (pa, ReadKey, words) of each, whether the code keeps reads by value or by number
+    (_read_numbers): the same state, whichever way it is keyed."""
+    state = dict(state)
+    by_number = {n: sig for sig, n in state.pop("_read_numbers", {}).items()}
+    for name in ("_rec_done", "_single_ok"):
+        reads = state.get(name)
+        if reads is not None:
+            state[name] = {by_number[r] if isinstance(r, int) else
+                           r if len(r) == 3 else (r[0], r[1], r[3][0]) for r in reads}
+    return state
+
+
 def digest(setup: dict, batches: list) -> dict:
     from scoreboards import CoherenceOracle
     from tb.env import checker
@@ -129,7 +143,7 @@ def digest(setup: dict, batches: list) -> dict:
         out[f"final.{k}"] = _sha(canon(v))
     out["summary"] = "; ".join(sb.report_lines())
     out["oracle.memo"] = f"hits {oracle.memo_hits} revalidated {oracle.memo_revalidated}"
-    for k, v in sorted(vars(oracle).items()):
+    for k, v in sorted(_reads_as_values(vars(oracle)).items()):
         if k not in CACHES:
             out[f"oracle.{k}"] = _sha(canon(v))
     out["oracle.atc"] = _sha(canon(oracle.atc))
