@@ -27,6 +27,9 @@ class Path:
     """One run of the model's walk in which every item read takes one permitted value.
 
     `script` fixes the option index at each choice point met so far (depth-first replay)."""
+    # (one per walk, its attributes read at every item: slots are quicker to make and read)
+    __slots__ = ("o", "req", "script", "explain", "pos", "choices", "reads", "items", "numbers",
+                 "failed_read", "fs_levels", "g_levels", "gpar", "pending")
 
     def __init__(self, oracle, req: Request, script: list, explain: bool):
         self.o, self.req, self.script, self.explain = oracle, req, script, explain
@@ -156,7 +159,7 @@ class WalkPaths:
 
     def _still_single(self, single: tuple) -> bool:
         """Would a fresh evaluation now walk the same single path again, with one option at
-        every read? `single`: that path's (items, reads) (_single_reads). True when each item
+        every read? `single`: that path's (items, reads, numbers) (_single_reads). True when each item
         still holds the words read (memory delivers them) and is still offered nothing else
         (no old value, no other cached copy, no alias or NAPOT group: _options' own answer).
         The walk reads nothing but its items, the registers and the capabilities (checked by
@@ -167,6 +170,8 @@ class WalkPaths:
             self._single_epoch = self._epoch
             self._single_ok = set()
         ok = self._single_ok            # read numbers found single at this epoch (shared entries)
+        if ok.issuperset(single[2]):
+            return True                 # every read checked already at this epoch
         read64 = self.mem.read64
         options = self._options
         try:
