@@ -183,7 +183,9 @@ class History:
                 for ck in (((rk.kind, rk.tag),) if rk.owner is None else self._cache_keys(rk)):
                     via = ck[0] == "via"
                     alt = (StaleDep(key, None, live),) if via else ()
-                    self._insert(ck, w, Witness(live, tuple([d.copy() for d in deps]), alt), key,
+                    # (no comprehension for the common empty deps: it costs a call)
+                    wit = Witness(live, tuple([d.copy() for d in deps]) if deps else (), alt)
+                    self._insert(ck, w, wit, key,
                                  rk.owner if via else None, pa, seq, now,
                                  not isinstance(src, CachedValue))
                 if napot_leaf(w[0]) and self.model.caps.svnapot:
@@ -284,10 +286,8 @@ class History:
         if len(self._done) > DONE_LOG:      # forgetting one only permits more
             self._done.popleft()
         # Per-tag cached values read before the doorbell and covered: gone.
-        for ck in list(self._cache):
-            entries = self._cache[ck]
-            for w in list(entries):
-                e = entries[w]
+        for ck, entries in list(self._cache.items()):
+            for w, e in list(entries.items()):
                 covered = covers(cmd, e.owner if e.owner is not None else e.key)
                 if not covered:
                     for o in e.wits:
