@@ -66,7 +66,7 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
         # Current reads by number: (pa, ReadKey, words) -> a number of its own (History._record),
         # so the sets below and a revalidated path compare small ints, not nested tuples.
         self._read_numbers: dict = {}
-        self._rec_done: set = set()       # numbers of current reads recorded since the last doorbell etc.
+        self._rec_done: set = set()       # their numbers, recorded since the last doorbell etc.
         self._rec_epoch = -1
         # Moves on what a recorded time is compared with (doorbells, completions, register
         # writes), not on stores: see History._record.

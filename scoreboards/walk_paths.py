@@ -159,9 +159,10 @@ class WalkPaths:
 
     def _still_single(self, single: tuple) -> bool:
         """Would a fresh evaluation now walk the same single path again, with one option at
-        every read? `single`: that path's (items, reads, numbers) (_single_reads). True when each item
-        still holds the words read (memory delivers them) and is still offered nothing else
-        (no old value, no other cached copy, no alias or NAPOT group: _options' own answer).
+        every read? `single`: that path's (items, reads, numbers) (_single_reads). True when
+        each item still holds the words read (memory delivers them) and is still offered
+        nothing else (no old value, no other cached copy, no alias or NAPOT group: _options'
+        own answer).
         The walk reads nothing but its items, the registers and the capabilities (checked by
         the caller), so it would take the same items in the same order to the same outcome."""
         if self._reach_dirty and self._contract_fills:
