@@ -5,7 +5,7 @@ coverage component and oracle, in one process. Prints the time per event kind, t
 a cProfile of the replay.
 
     IOMMU_CHECKER_TAPE=/tmp/mix.tape python -c "from tb import runner, bench; ..."
-    python tools/replay_checker.py /tmp/mix.tape [--profile /tmp/mix.prof] [--cpu]
+    python tools/replay_checker.py /tmp/mix.tape [--profile /tmp/mix.prof]
 """
 from __future__ import annotations
 
@@ -31,9 +31,7 @@ def load(path: str):
                 return setup, batches
 
 
-def replay(setup: dict, batches: list, profile: str | None = None,
-           clock=time.perf_counter) -> dict:
-    """`clock`: what times each event (time.process_time: CPU time, for a loaded machine)."""
+def replay(setup: dict, batches: list, profile: str | None = None) -> dict:
     from scoreboards import CoherenceOracle
     from tb.env import checker
     from tb.env.iommu_cov import IommuCoverage
@@ -63,13 +61,13 @@ def replay(setup: dict, batches: list, profile: str | None = None,
     for batch in batches:
         collect.maybe()
         for ev in batch:
-            t0 = clock()
+            t0 = time.perf_counter()
             if ev[0] == checker.QUERY:
                 core.query(ev[2], *ev[3])
             else:
                 checker._apply(core, ev)
             name = checker.EVENT_NAMES[ev[0]]
-            spent[name] = spent.get(name, 0.0) + clock() - t0
+            spent[name] = spent.get(name, 0.0) + time.perf_counter() - t0
             counts[name] = counts.get(name, 0) + 1
     total = time.perf_counter() - t_all
     cpu = time.process_time() - cpu_all
@@ -84,11 +82,9 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="replay_checker")
     ap.add_argument("tape")
     ap.add_argument("--profile")
-    ap.add_argument("--cpu", action="store_true",
-                    help="time each event kind in CPU time (default: wall clock)")
     args = ap.parse_args(argv)
     setup, batches = load(args.tape)
-    r = replay(setup, batches, args.profile, time.process_time if args.cpu else time.perf_counter)
+    r = replay(setup, batches, args.profile)
     for name, secs in sorted(r["spent"].items(), key=lambda kv: -kv[1]):
         n = r["counts"][name]
         print(f"{name:16s} {n:8d} events {secs:8.3f} s {1e6 * secs / n:8.1f} us each")
