@@ -101,6 +101,21 @@ def walk(reader: WalkReader, *, kind: str, addr: int, levels: int, root_ppn: int
     sv32: Sv32 (kind "pte1", DC.tc.SXL=1) or Sv32x4 (kind "pte2", fctl.GXL=1): 4-byte PTEs,
     levels must be 2 (models/sv32_walk.py); the leaf returned is then a 32-bit PTE.
     """
+    return walk_in_order(reader, kind, addr, levels, root_ppn, access, user, sum_, tag_prefix,
+                         pte_addr_xlate, svnapot, svpbmt, ad, pte_addr_store, svrsw, big_endian,
+                         sv32)
+
+
+def walk_in_order(reader, kind, addr, levels, root_ppn, access, user, sum_, tag_prefix,
+                  pte_addr_xlate, svnapot, svpbmt, ad, pte_addr_store, svrsw, big_endian,
+                  sv32) -> tuple[int, int]:
+    """walk() with every argument by position, in walk()'s order: the translation flow's
+    call (one or more per request, where passing 17 arguments by keyword costs more than
+    most of the walk)."""
+    if not ad and not sv32:
+        # no A/D update, so no restart (_walk raises _Restart only after an update)
+        return _walk(reader, kind, addr, levels, root_ppn, access, user, sum_, tag_prefix,
+                     pte_addr_xlate, svnapot, svpbmt, ad, pte_addr_store, svrsw, big_endian)
     one = _walk
     if sv32:
         from .sv32_walk import walk_sv32 as one

@@ -11,7 +11,7 @@ from .causes import (EXEC, TRANSLATED, UNTRANSLATED, WRITE, Cause, TTYP, access_
                      guest_page_fault, page_fault)
 from .device_context import (DDT_LEVELS, MODE_BARE, MODE_OFF, PPN_MASK, bits, bswap64,
                              did_fits, locate_dc)
-from .page_walk import PBMT_PMA, PtFault, combine_pbmt, pte_pbmt
+from .page_walk import PBMT_PMA, PtFault, combine_pbmt, pte_pbmt, walk_in_order
 from .process_context import PD_PID_BITS, locate_pc
 from .transaction import Outcome, Request
 from .walk_reader import Fault, Item, WalkReader, read_or_fault
@@ -118,11 +118,12 @@ def _translate_with_dc(req: Request, dc, caps: Capabilities, reader: WalkReader,
         def g_walk(gpa: int, acc: str) -> tuple:
             if gpa34 and gpa >> 34:
                 raise PtFault(PtFault.PAGE)
-            spa, leaf = page_walk.walk(reader, kind="pte2", addr=gpa, levels=g_levels,
-                                    root_ppn=dc.gppn, access=acc, user=True, sum_=False,
-                                    tag_prefix=(gscid,), svnapot=caps.svnapot,
-                                    svpbmt=caps.svpbmt, ad=gade, svrsw=caps.svrsw60t59b,
-                                    big_endian=g_be, sv32=bool(gxl))
+            # (page_walk.walk's arguments by position: kind, addr, levels, root_ppn, access,
+            # user, sum_, tag_prefix, pte_addr_xlate, svnapot, svpbmt, ad, pte_addr_store,
+            # svrsw, big_endian, sv32)
+            spa, leaf = walk_in_order(reader, "pte2", gpa, g_levels, dc.gppn, acc, True, False,
+                                      (gscid,), None, caps.svnapot, caps.svpbmt, gade, None,
+                                      caps.svrsw60t59b, g_be, bool(gxl))
             return spa, pte_pbmt(leaf)
 
         def implicit(gpa: int, access_cause: int, poison_cause: int,
@@ -170,13 +171,10 @@ def _translate_with_dc(req: Request, dc, caps: Capabilities, reader: WalkReader,
     fs_pbmt = PBMT_PMA
     if fs_levels:
         try:
-            gpa, leaf = page_walk.walk(reader, kind="pte1", addr=req.iova, levels=fs_levels,
-                                    root_ppn=fs_ppn, access=access, user=not supervisor,
-                                    sum_=sum_, tag_prefix=(gscid, pscid), pte_addr_xlate=pt_gpa,
-                                    svnapot=caps.svnapot, svpbmt=caps.svpbmt,
-                                    ad=bool(dc.sade), pte_addr_store=pt_gpa_store,
-                                    svrsw=caps.svrsw60t59b, big_endian=bool(dc.sbe),
-                                    sv32=bool(dc.sxl))
+            gpa, leaf = walk_in_order(reader, "pte1", req.iova, fs_levels, fs_ppn, access,
+                                      not supervisor, sum_, (gscid, pscid), pt_gpa,
+                                      caps.svnapot, caps.svpbmt, bool(dc.sade), pt_gpa_store,
+                                      caps.svrsw60t59b, bool(dc.sbe), bool(dc.sxl))
             fs_pbmt = pte_pbmt(leaf)
         except PtFault as e:
             raise _fault({PtFault.PAGE: page_fault(ttyp), PtFault.ACCESS: access_fault(ttyp),

@@ -29,6 +29,7 @@ KILLERS_CAP = 32        # completed scopes remembered per old value
 GRAVE_CAP = 1024        # addresses whose pruned values are kept for messages
 WITNESS_CAP = 4         # ways a cached value may have been filled, kept per value
 DONE_LOG = 256          # completed invalidations remembered (doorbell order)
+READ_NUMBERS_CAP = 1 << 18   # current reads numbered (_read_numbers) before starting again
 
 
 def is_leaf(kind: str, value: int) -> bool:
@@ -139,13 +140,19 @@ class History:
         """What this walk read: readers of each address, values a cache may now hold."""
         now = self._t
         done = self._rec_done
+        numbers = self._read_numbers
         if self._rec_epoch != self._rec_gen or len(done) > 100_000:
             self._rec_epoch = self._rec_gen
             done.clear()
+            if len(numbers) > READ_NUMBERS_CAP:
+                self._renumber_reads()
+                path.numbers.clear()        # numbered again below
         readers = self._readers
         deps: list = []             # stale values read earlier in this walk
         may_cache = self._may_cache
         recorded = False
+        known = path.numbers        # a revalidated path's, else filled here for a single path
+        i = 0
         for r in path.reads:
             pa, rk, ndw, opt = r
             w, src = opt
@@ -154,11 +161,19 @@ class History:
                 # the last doorbell, completion or register write: recorded times are only
                 # ever compared with doorbell times (pruning, witnesses, messages) and with
                 # those events, so recording it again would change nothing. A store does not
-                # matter: one that changes this read changes its words (another signature).
-                sig = (pa, rk, w)
-                if sig in done:
+                # matter: one that changes this read changes its words (another number).
+                if i < len(known):
+                    n = known[i]
+                else:
+                    sig = (pa, rk, w)
+                    n = numbers.get(sig)
+                    if n is None:
+                        n = numbers[sig] = len(numbers)
+                    known.append(n)
+                i += 1
+                if n in done:
                     continue
-                done.add(sig)
+                done.add(n)
             recorded = True
             when = (now, pa)
             if ndw == 1:
@@ -167,10 +182,10 @@ class History:
                     at = readers[pa] = {}
                 at[rk] = when
             else:
-                for i in range(ndw):
-                    at = readers.get(pa + 8 * i)
+                for dw in range(pa, pa + 8 * ndw, 8):
+                    at = readers.get(dw)
                     if at is None:
-                        at = readers[pa + 8 * i] = {}
+                        at = readers[dw] = {}
                     at[rk] = when
             if src is None:
                 live, seq = now, 0
@@ -185,7 +200,9 @@ class History:
                 for ck in (((rk.kind, rk.tag),) if rk.owner is None else self._cache_keys(rk)):
                     via = ck[0] == "via"
                     alt = (StaleDep(key, None, live),) if via else ()
-                    self._insert(ck, w, Witness(live, tuple([d.copy() for d in deps]), alt), key,
+                    # (no comprehension for the common empty deps: it costs a call)
+                    wit = Witness(live, tuple([d.copy() for d in deps]) if deps else (), alt)
+                    self._insert(ck, w, wit, key,
                                  rk.owner if via else None, pa, seq, now,
                                  not isinstance(src, CachedValue))
                 if (not rk.fmt & FMT_32 and self.model.caps.svnapot
@@ -196,6 +213,14 @@ class History:
                 deps.append(StaleDep(self._key(rk, w[0]), rk.owner, live))
         if recorded:                # (nothing inserted: the counts are as last accounted)
             self._account()
+
+    def _renumber_reads(self) -> None:
+        """Forget the reads' numbers (a bound on memory): the memo's single paths hold them,
+        so the memo goes too (its evaluations are walked again and give the same outcomes)."""
+        self._read_numbers.clear()
+        self._rec_done.clear()
+        self._single_ok = set()
+        self._memo.clear()
 
     def _insert(self, ck, w, wit: Witness, key: Key, owner, pa: int, seq: int, now: int,
                 in_memory: bool) -> None:
@@ -279,10 +304,8 @@ class History:
         if len(self._done) > DONE_LOG:      # forgetting one only permits more
             self._done.popleft()
         # Per-tag cached values read before the doorbell and covered: gone.
-        for ck in list(self._cache):
-            entries = self._cache[ck]
-            for w in list(entries):
-                e = entries[w]
+        for ck, entries in list(self._cache.items()):
+            for w, e in list(entries.items()):
                 covered = covers(cmd, e.owner if e.owner is not None else e.key)
                 if not covered:
                     for o in e.wits:

@@ -35,10 +35,10 @@ __all__ = ["CoherenceOracle", "Finding", "Verdict"]
 
 class _Reads:
     """A revalidated evaluation's reads, as _record takes a path's."""
-    __slots__ = ("reads",)
+    __slots__ = ("reads", "numbers")
 
-    def __init__(self, reads: list) -> None:
-        self.reads = reads
+    def __init__(self, reads: tuple, numbers: list) -> None:
+        self.reads, self.numbers = reads, numbers
 
 
 class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice, Cleaning,
@@ -64,7 +64,10 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
         self._hist: dict[int, list[OldValue]] = {}         # doubleword address -> old values
         self._grave: dict[int, deque] = {}                # recently pruned (for messages)
         self._readers: dict[int, dict] = {}               # address -> {rk: (last read, base)}
-        self._rec_done: set = set()       # current reads recorded since the last doorbell etc.
+        # Current reads by number: (pa, ReadKey, words) -> a number of its own (History._record),
+        # so the sets below and a revalidated path compare small ints, not nested tuples.
+        self._read_numbers: dict = {}
+        self._rec_done: set = set()       # their numbers, recorded since the last doorbell etc.
         self._rec_epoch = -1
         # Moves on what a recorded time is compared with (doorbells, completions, register
         # writes), not on stores: see History._record.
@@ -392,7 +395,8 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
         if m.ddtp != ddtp or m.fctl != fctl or m.caps is not caps or not self._still_single(single):
             return False
         self._t += 1
-        self._record(_Reads(single[1]), None)
+        if not self._rec_done.issuperset(single[2]) or self._rec_epoch != self._rec_gen:
+            self._record(_Reads(single[1], single[2]), None)
         self._memo[key] = (self._epoch,) + memo[1:]
         self.memo_revalidated += 1
         return True

@@ -28,6 +28,9 @@ class Path:
     """One run of the model's walk in which every item read takes one permitted value.
 
     `script` fixes the option index at each choice point met so far (depth-first replay)."""
+    # (one per walk, its attributes read at every item: slots are quicker to make and read)
+    __slots__ = ("o", "req", "script", "explain", "pos", "choices", "reads", "items", "numbers",
+                 "failed_read", "fs_levels", "g_levels", "gpar", "pending")
 
     def __init__(self, oracle, req: Request, script: list, explain: bool):
         self.o, self.req, self.script, self.explain = oracle, req, script, explain
@@ -35,6 +38,7 @@ class Path:
         self.choices: list[tuple[int, int]] = []
         self.reads: list[Read] = []
         self.items: list = []        # the walk's items, one per read (for revalidation)
+        self.numbers: list = []      # its current reads' numbers (History._record)
         self.failed_read = False     # the walk ended at a read memory did not deliver
         self.fs_levels = self.g_levels = None
         self.gpar = False
@@ -177,9 +181,10 @@ class WalkPaths:
 
     def _still_single(self, single: tuple) -> bool:
         """Would a fresh evaluation now walk the same single path again, with one option at
-        every read? `single`: that path's (items, reads) (_single_reads). True when each item
-        still holds the words read (memory delivers them) and is still offered nothing else
-        (no old value, no other cached copy, no alias or NAPOT group: _options' own answer).
+        every read? `single`: that path's (items, reads, numbers) (_single_reads). True when
+        each item still holds the words read (memory delivers them) and is still offered
+        nothing else (no old value, no other cached copy, no alias or NAPOT group: _options'
+        own answer).
         The walk reads nothing but its items, the registers and the capabilities (checked by
         the caller), so it would take the same items in the same order to the same outcome."""
         if self._reach_dirty and self._contract_fills:
@@ -187,12 +192,14 @@ class WalkPaths:
         if self._single_epoch != self._epoch:
             self._single_epoch = self._epoch
             self._single_ok = set()
-        ok = self._single_ok            # reads found single at this epoch (shared table entries)
+        ok = self._single_ok            # read numbers found single at this epoch (shared entries)
+        if ok.issuperset(single[2]):
+            return True                 # every read checked already at this epoch
         read64 = self.mem.read64
         options = self._options
         try:
-            for item, read in zip(*single):
-                if read in ok:
+            for item, read, n in zip(*single):
+                if n in ok:
                     continue
                 pa, rk, ndw, opt = read
                 words = opt.words
@@ -203,15 +210,16 @@ class WalkPaths:
                     return False
                 if len(options(item, words, rk, False)) != 1:
                     return False
-                ok.add(read)
+                ok.add(n)
         except (AccessFault, PoisonedData):
             return False
         return True
 
     @staticmethod
     def _single_reads(path: Path) -> tuple:
-        """What _still_single and _record need of a path: its items and its reads."""
-        return tuple(path.items), tuple(path.reads)
+        """What _still_single and _record need of a path: its items, its reads and their
+        numbers (a list: _record numbers them again after _renumber_reads)."""
+        return tuple(path.items), tuple(path.reads), path.numbers
 
     def _explain(self, req: Request, observed) -> str:
         """Which earlier values would give `observed` (None: any fault), and why each is not

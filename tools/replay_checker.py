@@ -1,7 +1,8 @@
 """Replay a run's checking without the simulator: the events a checker process received
 (recorded with IOMMU_CHECKER_TAPE=<file>, tb/env/checker.py) applied to a fresh scoreboard,
-coverage component and oracle, in one process. Prints the time per event kind and the
-scoreboard's summary; --profile <file> writes a cProfile of the replay.
+coverage component and oracle, in one process. Prints the time per event kind, the total
+(wall clock and this process's CPU time) and the scoreboard's summary; --profile <file> writes
+a cProfile of the replay.
 
     IOMMU_CHECKER_TAPE=/tmp/mix.tape python -c "from tb import runner, bench; ..."
     python tools/replay_checker.py /tmp/mix.tape [--profile /tmp/mix.prof]
@@ -56,6 +57,7 @@ def replay(setup: dict, batches: list, profile: str | None = None) -> dict:
         prof = cProfile.Profile()
         prof.enable()
     t_all = time.perf_counter()
+    cpu_all = time.process_time()
     for batch in batches:
         collect.maybe()
         for ev in batch:
@@ -68,10 +70,12 @@ def replay(setup: dict, batches: list, profile: str | None = None) -> dict:
             spent[name] = spent.get(name, 0.0) + time.perf_counter() - t0
             counts[name] = counts.get(name, 0) + 1
     total = time.perf_counter() - t_all
+    cpu = time.process_time() - cpu_all
     if prof is not None:
         prof.disable()
         prof.dump_stats(profile)
-    return {"total": total, "spent": spent, "counts": counts, "sb": sb, "oracle": oracle}
+    return {"total": total, "cpu": cpu, "spent": spent, "counts": counts, "sb": sb,
+            "oracle": oracle}
 
 
 def main(argv=None) -> int:
@@ -84,7 +88,7 @@ def main(argv=None) -> int:
     for name, secs in sorted(r["spent"].items(), key=lambda kv: -kv[1]):
         n = r["counts"][name]
         print(f"{name:16s} {n:8d} events {secs:8.3f} s {1e6 * secs / n:8.1f} us each")
-    print(f"total {r['total']:.3f} s; " + "; ".join(r["sb"].report_lines()))
+    print(f"total {r['total']:.3f} s (CPU {r['cpu']:.3f} s); " + "; ".join(r["sb"].report_lines()))
     o = r["oracle"]
     print(f"oracle: {o.memo_hits} memo hits, {o.memo_revalidated} of them revalidated")
     return 0
