@@ -30,7 +30,7 @@ class Path:
     `script` fixes the option index at each choice point met so far (depth-first replay)."""
     # (one per walk, its attributes read at every item: slots are quicker to make and read)
     __slots__ = ("o", "req", "script", "explain", "pos", "choices", "reads", "items", "numbers",
-                 "failed_read", "fs_levels", "g_levels", "gpar", "pending")
+                 "failed_read", "fs_levels", "g_levels", "gpar", "pending", "be", "sbe", "sxl")
 
     def __init__(self, oracle, req: Request, script: list, explain: bool):
         self.o, self.req, self.script, self.explain = oracle, req, script, explain
