@@ -28,7 +28,8 @@ module iommu_regs #(
     parameter SVRSW60T59B = 0,      // capabilities.Svrsw60t59b [14] (iommu_walker)
     parameter QOSID  = 0,           // capabilities.QOSID [41]: iommu_qosid, with
     parameter QOSID_RCID_W = 4,     // this many writable bits of RCID [11:0] (1..12)
-    parameter QOSID_MCID_W = 4      // and of MCID [27:16]
+    parameter QOSID_MCID_W = 4,     // and of MCID [27:16]
+    parameter ATS    = 0            // capabilities.ATS [25]: pqb, pqh, pqt, pqcsr, icvec.piv
 ) (
     input  wire        clk,
     input  wire        rst_n,
@@ -133,7 +134,8 @@ module iommu_regs #(
                                      ((S      != 0) ? (64'd1 << 43) : 64'd0) |
                                      ((MSI_FLAT != 0) ? (64'd1 << 22) : 64'd0) |
                                      ((SVRSW60T59B != 0) ? (64'd1 << 14) : 64'd0) |
-                                     ((QOSID  != 0) ? (64'd1 << 41) : 64'd0);
+                                     ((QOSID  != 0) ? (64'd1 << 41) : 64'd0) |
+                                     ((ATS    != 0) ? (64'd1 << 25) : 64'd0);
     // fctl: BE=0, GXL=0 fixed; WSI 1 with IGS=WSI, 0 with IGS=MSI, writable (reset 0) with BOTH
     localparam MSI_IRQ = IGS != 1;       // msi_cfg_tbl and 16 vectors
     reg         fctl_wsi_q;
@@ -152,7 +154,9 @@ module iommu_regs #(
     localparam [8:0] W_FQB   = 9'h005;  // 0x028
     localparam [8:0] W_FQHT  = 9'h006;  // 0x030 fqh, 0x034 fqt
     localparam [8:0] W_CSR   = 9'h009;  // 0x048 cqcsr, 0x04C fqcsr
-    localparam [8:0] W_IPSR  = 9'h00A;  // 0x050 pqcsr (absent), 0x054 ipsr
+    localparam [8:0] W_IPSR  = 9'h00A;  // 0x050 pqcsr (ATS), 0x054 ipsr
+    localparam [8:0] W_PQB   = 9'h007;  // 0x038 pqb (ATS)
+    localparam [8:0] W_PQHT  = 9'h008;  // 0x040 pqh, 0x044 pqt (ATS)
     localparam [8:0] W_ICVEC = 9'h05F;  // 0x2F8
     localparam [8:0] W_HPM0  = 9'h00B;  // 0x058 iocountovf/iocountinh .. 0x250 iohpmevt31
     localparam [8:0] W_HPM1  = 9'h04A;
@@ -221,6 +225,15 @@ module iommu_regs #(
                          fqof, fqmf, 6'b0, fie, fqen};
     wire [31:0] ipsr  = {29'b0, pmip, fip, cip};
 
+    // ---------------------------------------------------------------- page-request queue
+    // ATS: the queue's registers as the spec gives them (pqb frozen while pqen=1, a pqb write
+    // zeroes pqh; pqon follows pqen at once; pqmf/pqof W1C). No page request reaches this
+    // IOMMU (no PRI input), so pqt stays 0, pqmf/pqof/ipsr.pip are never set; icvec.piv is
+    // writable (one bit with wires only, four with MSIs) and drives nothing.
+    wire [63:0] pqb_word;
+    wire [31:0] pqh, pqcsr;
+    wire [3:0]  piv;
+
     // ---------------------------------------------------------------- read side
     reg  [63:0] rd_word;
     always @(*) begin
@@ -233,8 +246,10 @@ module iommu_regs #(
             W_FQB:   rd_word = {10'b0, fqb_ppn, 5'b0, fqb_log2szm1};
             W_FQHT:  rd_word = {fqt_q, fqh_q};
             W_CSR:   rd_word = {fqcsr, cqcsr};
-            W_IPSR:  rd_word = {ipsr, 32'b0};
-            W_ICVEC: rd_word = {52'b0, pmiv, fiv, civ};
+            W_IPSR:  rd_word = {ipsr, pqcsr};
+            W_PQB:   rd_word = pqb_word;
+            W_PQHT:  rd_word = {32'b0, pqh};             // pqt: no page request is ever queued
+            W_ICVEC: rd_word = {48'b0, piv, pmiv, fiv, civ};
             W_TRIOVA: rd_word = (DBG != 0) ? {tr_vpn, 12'b0} : 64'b0;
             W_TRCTL:  rd_word = (DBG != 0) ? tr_ctl : 64'b0;
             W_TRRSP:  rd_word = (DBG != 0) ? tr_rsp : 64'b0;
@@ -344,6 +359,43 @@ module iommu_regs #(
     end endgenerate
     wire msi_take = msi_wr_valid && msi_wr_ready;
     wire msi_act  = msi_take | (MSI_IRQ && msi_wr_rsp_valid);
+
+    // the page-request queue's registers (ATS; declared above)
+    generate if (ATS != 0) begin : g_pq
+        reg [4:0]  pqb_log2szm1;
+        reg [43:0] pqb_ppn;
+        reg [31:0] pqh_q;
+        reg        pqen, pie;
+        reg [3:0]  piv_q;
+        wire [31:0] pq_mask = ~(32'hFFFF_FFFE << pqb_log2szm1);
+        assign pqb_word = {10'b0, pqb_ppn, 5'b0, pqb_log2szm1};
+        assign pqh      = pqh_q;
+        assign pqcsr    = {15'b0, pqen /*pqon*/, 6'b0, 1'b0 /*pqof*/, 1'b0 /*pqmf*/,
+                           6'b0, pie, pqen};
+        assign piv      = piv_q;
+        wire pq_run = `IOMMU_RUN(!rst_n | wr_go);
+        always @(posedge clk) if (pq_run) begin
+            if (!rst_n) begin
+                pqb_log2szm1 <= 5'b0; pqb_ppn <= 44'b0; pqh_q <= 32'b0;
+                pqen <= 1'b0; pie <= 1'b0; piv_q <= 4'b0;
+            end else begin
+                if (wlo && wword == W_PQB && !pqen) begin
+                    pqb_log2szm1  <= dlo[4:0];
+                    pqb_ppn[21:0] <= dlo[31:10] & PPN_W[21:0];
+                end
+                if (whi && wword == W_PQB && !pqen) pqb_ppn[43:22] <= dhi[21:0] & PPN_W[43:22];
+                if (wword == W_PQB && (wlo || whi) && !pqen) pqh_q <= 32'b0;
+                else if (wlo && wword == W_PQHT) pqh_q <= dlo & pq_mask;
+                if (wlo && wword == W_IPSR) begin pqen <= dlo[0]; pie <= dlo[1]; end
+                if (we_icvec) piv_q <= MSI_IRQ ? dlo[15:12] : {3'b0, dlo[12]};
+            end
+        end
+    end else begin : g_no_pq
+        assign pqb_word = 64'b0;
+        assign pqh      = 32'b0;
+        assign pqcsr    = 32'b0;
+        assign piv      = 4'b0;
+    end endgenerate
 
     // ---------------------------------------------------------------- all register updates
     // One clocked block that only runs when something is active (otherwise every assignment

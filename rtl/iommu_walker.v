@@ -22,7 +22,9 @@ module iommu_walker #(
   parameter QOSID        = 0,   // 1: DC.ta RCID [51:40] / MCID [63:52] (QOSID_*_W bits wide,
   parameter QOSID_RCID_W = 4,   // a wider ID is a misconfigured DC); 0: ta[63:32] reserved
   parameter QOSID_MCID_W = 4,
-  parameter HPM          = 1    // 0: no iommu_hpm listens: the hpm_* outputs are not kept
+  parameter HPM          = 1,   // 0: no iommu_hpm listens: the hpm_* outputs are not kept
+  parameter ATS          = 0    // 1: DC.tc.EN_ATS/EN_PRI/PRPR legal; translated requests and
+                                // ATS translation requests are walked (done_ats_*)
 ) (
   input             clk,
   input             rst_n,
@@ -38,6 +40,8 @@ module iommu_walker #(
   input      [63:0] st_iova,
   input      [5:0]  st_ttyp,
   input      [7:0]  st_tag,
+  input             st_nw,         // ATS translation request: No Write (read-only is enough)
+  input             st_exe,        // ATS translation request: Execute Requested (with a PASID)
   input             st_dc_hit,
   input             st_dc_neg,
   input      [DCW-1:0] st_dc,
@@ -97,6 +101,18 @@ module iommu_walker #(
   output     [5:0]  done_ttyp,
   output     [63:0] done_iova,
   output reg [63:0] done_iotval2,
+  // ATS translation requests (ATS): the completion's fields. done_ats_noperm: the walk's fault
+  // is one the spec answers with Success and R=W=0 (page and guest-page faults, PDT entry and
+  // MSI PTE not valid; no record); done_ats_ca: any other fault but 256..260 (UR) is a CA.
+  // A success: W, Exe, Global and the range (done_ats_size: 0 4 KiB, 1 64 KiB, 2 2 MiB,
+  // 3 1 GiB, 4 512 GiB, 7 no limit: 4 KiB)
+  output            done_ats,
+  output            done_ats_noperm,
+  output            done_ats_ca,
+  output            done_ats_w,
+  output            done_ats_x,
+  output            done_ats_g,
+  output     [2:0]  done_ats_size,
   // HPM (iommu_hpm): what this walk did, reported as its result is taken (hpm_valid). A
   // request that reached a device context (cached or read) missed the IOATC; DDT, PDT and
   // first-stage walks are reads of those tables; one G-stage walk per G-stage root read.
@@ -141,6 +157,7 @@ module iommu_walker #(
   reg [63:0] r_iova;
   reg [5:0]  r_ttyp;
   reg [7:0]  r_tag;
+  reg        r_nw, r_exe;  // ATS translation request: No Write, Execute Requested
   reg        r_pc_hit;
   reg        stale;
   reg        ok_fill;      // the walk translated (S_OK or a first-stage leaf): it may fill
@@ -212,6 +229,11 @@ module iommu_walker #(
   wire is_untr  = r_ttyp == TTYP_UNTRANSLATED_EXEC || r_ttyp == TTYP_UNTRANSLATED_READ ||
                   r_ttyp == TTYP_UNTRANSLATED_WRITE;
   wire priv_eff = r_pv & r_priv;   // no process_id => User
+  // ATS (step 7): an ATS translation request is walked as a read; a Translated request with
+  // DC.tc.T2GPA=0 (T2GPA is not built) carries an SPA and is answered with it, unchecked
+  wire is_ats   = ATS != 0 && r_ttyp == TTYP_PCIE_ATS;
+  wire is_tr    = ATS != 0 && (r_ttyp == TTYP_TRANSLATED_EXEC || r_ttyp == TTYP_TRANSLATED_READ ||
+                               r_ttyp == TTYP_TRANSLATED_WRITE);
   // access, page and guest-page faults of the request's access type
   wire [11:0] c_af  = is_exec  ? CAUSE_INSTRUCTION_ACCESS_FAULT :
                       is_write ? CAUSE_WRITE_ACCESS_FAULT : CAUSE_READ_ACCESS_FAULT;
@@ -247,7 +269,7 @@ module iommu_walker #(
   wire [2:0]  dc_last_k = (MSI_FLAT != 0) ? 3'd7 : 3'd3;
   wire dir_rsvd = rdata[9:1] != 9'd0 || rdata[63:54] != 10'd0;   // non-leaf DDT/PDT entry
 
-  // DC checks for the capabilities iommu_regs reports (no ATS/T2GPA/AMO_HWAD/END/QOSID,
+  // DC checks for the capabilities iommu_regs reports (ATS by parameter; no T2GPA/END,
   // fctl.BE=0 and GXL=0 read-only): any failure is cause 259.
   // Supported MODE encodings: Bare, Sv39 / Sv39x4 / PD8 always, the others by parameter.
   wire satp_mode_ok = fsc_mode == MODE_BARE || fsc_mode == MODE_SV39 ||
@@ -261,7 +283,8 @@ module iommu_walker #(
                     (dta[51:40] >> QOSID_RCID_W) != 12'd0 || (dta[63:52] >> QOSID_MCID_W) != 12'd0;
   wire dc_bad =
       tc[63:32] != 32'd0 || tc[23:12] != 12'd0 ||
-      tc[1] || tc[2] || tc[6] ||           // EN_ATS, EN_PRI, PRPR without ATS
+      (ATS == 0 && (tc[1] || tc[2] || tc[6])) ||   // EN_ATS, EN_PRI, PRPR without ATS
+      (tc[2] && !tc[1]) || (tc[6] && !tc[2]) ||     // EN_PRI needs EN_ATS, PRPR needs EN_PRI
       tc[3] ||                             // T2GPA without the capability
       (AMO_HWAD == 0 && (tc[7] || tc[8])) ||   // GADE, SADE without AMO_HWAD
       tc[10] ||                            // SBE != fctl.BE
@@ -499,6 +522,26 @@ module iommu_walker #(
                     done_cause == CAUSE_INTERNAL_DATAPATH_ERROR ||
                     done_cause == CAUSE_MSI_WRITE_ACCESS_FAULT;
   assign done_report = done_fault && (!dc_ok || !dtf || always_rep);
+  wire ats_noperm_cause = done_cause == CAUSE_INSTRUCTION_PAGE_FAULT ||
+                          done_cause == CAUSE_READ_PAGE_FAULT ||
+                          done_cause == CAUSE_WRITE_PAGE_FAULT ||
+                          done_cause == CAUSE_INSTRUCTION_GUEST_PAGE_FAULT ||
+                          done_cause == CAUSE_READ_GUEST_PAGE_FAULT ||
+                          done_cause == CAUSE_WRITE_GUEST_PAGE_FAULT ||
+                          done_cause == CAUSE_PDT_NOT_VALID ||
+                          done_cause == CAUSE_MSI_PTE_NOT_VALID;
+  wire ats_ur_cause = done_cause >= CAUSE_ALL_INBOUND_DISALLOWED &&
+                      done_cause <= CAUSE_TTYP_DISALLOWED;
+  assign done_ats        = is_ats;
+  assign done_ats_noperm = is_ats && done_fault && ats_noperm_cause;
+  assign done_ats_ca     = is_ats && done_fault && !ats_noperm_cause && !ats_ur_cause;
+  // W: the leaf's W (and D: without A/D update a store to a page with D=0 faults) in both
+  // stages, if asked (NW=0); the read walk already passed the U/SUM check, which a write
+  // shares. Exe: asked with a PASID, X in both stages, and a supervisor access may not execute
+  // a user page (even with SUM). Global: the first stage's G (leaf or above) with a PASID.
+  assign done_ats_w      = !r_nw && fW && fD && gW && gD;
+  assign done_ats_x      = r_exe && r_pv && fX && gX && !(fs_mode != MODE_BARE && priv_eff && fU);
+  assign done_ats_g      = r_pv && fs_mode != MODE_BARE && fs_g;
 
   wire no_fill = stale || inv_apply;
   assign fl_did       = r_did;
@@ -510,6 +553,7 @@ module iommu_walker #(
   assign pdtc_fl_data = pc;
   assign pdtc_fl_en   = state == S_PC_CHK && !rd_err && pta[0] && !pc_bad && !no_fill;
   wire [2:0] c_size   = (fs_size < g_size) ? fs_size : g_size;
+  assign done_ats_size   = c_size;
   // a success fills the IOTLB as its response is taken
   assign tlb_fl_en    = state == S_DONE && done_ack && ok_fill && !no_fill && c_size != SZ_NONE;
   assign tlb_fl_gv    = g_on;
@@ -549,6 +593,7 @@ module iommu_walker #(
 `define WK_ACCEPT begin \
     r_did <= st_did; r_pv <= st_pv; r_pid <= st_pid; r_priv <= st_priv; \
     r_iova <= st_iova; r_ttyp <= st_ttyp; r_tag <= st_tag; \
+    if (ATS != 0) begin r_nw <= st_nw; r_exe <= st_exe; end \
     r_pc_hit <= st_pc_hit; pc <= st_pc; dc <= st_dc; \
     st_dc_hit_r <= st_dc_hit; st_dc_neg_r <= st_dc_neg; \
     dc_ok <= 1'b0; stale <= inv_apply; ok_fill <= 1'b0; \
@@ -636,9 +681,13 @@ module iommu_walker #(
           else begin dc_ok <= 1'b1; state <= S_CTX; end
         end
         S_CTX: begin
-          // step 7: ATS is absent, so only untranslated requests go on
-          if (!is_untr) `WK_FAULT(CAUSE_TTYP_DISALLOWED, 64'd0)
+          // step 7: translated and ATS translation requests need DC.tc.EN_ATS
+          if (!is_untr && !((is_ats || is_tr) && tc[1])) `WK_FAULT(CAUSE_TTYP_DISALLOWED, 64'd0)
           else if (r_pv && !pdtv) `WK_FAULT(CAUSE_TTYP_DISALLOWED, 64'd0)
+          // step 8: a Translated request (T2GPA=0) is done, its address an SPA
+          else if (is_tr && !(pdtv && pid_too_wide)) begin
+            done_pa <= r_iova[55:0]; state <= S_DONE;
+          end
           else if (pdtv) begin
             if (pid_too_wide) `WK_FAULT(CAUSE_TTYP_DISALLOWED, 64'd0)
             else if (!(r_pv || dpe) || fsc_mode == MODE_BARE) begin

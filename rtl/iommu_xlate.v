@@ -27,7 +27,9 @@ module iommu_xlate #(
   parameter QOSID         = 0,
   parameter QOSID_RCID_W  = 4,
   parameter QOSID_MCID_W  = 4,
-  parameter HPM           = 1     // 0: no iommu_hpm reads hpm_wk_* (the walker keeps none of it)
+  parameter HPM           = 1,    // 0: no iommu_hpm reads hpm_wk_* (the walker keeps none of it)
+  parameter ATS           = 0     // PCIe ATS: translated and translation requests (walker),
+                                  // the completion on dev_rsp_ats_* and dev_rsp_pa
 ) (
   input         clk,
   input         rst_n,
@@ -42,6 +44,8 @@ module iommu_xlate #(
   input  [63:0] dev_req_iova,
   input  [5:0]  dev_req_ttyp,
   input  [7:0]  dev_req_tag,
+  input         dev_req_ats_nw,                          // ATS translation request: No Write
+  input         dev_req_ats_exe,                         // ... Execute Requested
   output        dev_rsp_valid,
   input         dev_rsp_ready,
   output [7:0]  dev_rsp_tag,
@@ -49,6 +53,8 @@ module iommu_xlate #(
   output [11:0] dev_rsp_cause,
   output [55:0] dev_rsp_pa,
   output [1:0]  dev_rsp_pbmt,
+  output [2:0]  dev_rsp_ats_cpl,                         // completion status: 0 SC, 1 UR, 4 CA
+  output [7:0]  dev_rsp_ats_attr,                        // {S, G, N, Priv, U, Exe, W, R}
   output        mem_rd_valid,
   input         mem_rd_ready,
   output [55:0] mem_rd_addr,
@@ -110,6 +116,7 @@ module iommu_xlate #(
   reg [63:0] s1_iova;
   reg [5:0]  s1_ttyp;
   reg [7:0]  s1_tag;
+  reg        s1_nw, s1_exe;
 
   // ---------------- caches ----------------
   wire         dc_hit, dc_neg, pc_hit, pc_neg_unused;
@@ -232,6 +239,8 @@ module iommu_xlate #(
   wire [19:0] wk_pid;
   wire [5:0]  wk_ttyp;
   wire [63:0] wk_iova, wk_iotval2;
+  wire        wk_ats, wk_ats_noperm, wk_ats_ca, wk_ats_w, wk_ats_x, wk_ats_g;
+  wire [2:0]  wk_ats_size;
 
   // output registers
   reg        rsp_v, rsp_fault;
@@ -239,6 +248,8 @@ module iommu_xlate #(
   reg [11:0] rsp_cause;
   reg [55:0] rsp_pa;
   reg [1:0]  rsp_pbmt;
+  reg [2:0]  rsp_cpl;
+  reg [7:0]  rsp_attr;
   reg        f_v, f_pv, f_priv;
   reg [11:0] f_cause;
   reg [23:0] f_did;
@@ -246,9 +257,18 @@ module iommu_xlate #(
   reg [5:0]  f_ttyp;
   reg [63:0] f_iotval, f_iotval2;
 
+  // An ATS completion's Translated Address (PCIe): the range's base with, for S=1, the bits
+  // under the range's lowest address bit set to 1 (2^(13+x) bytes: bits 12..12+x-1 set).
+  // wk_ats_size: 0 4 KiB, 1 64 KiB, 2 2 MiB, 3 1 GiB, 4 512 GiB, 7 no limit (4 KiB)
+  wire [43:0] ats_ones = wk_ats_size == 3'd1 ? 44'h7 : wk_ats_size == 3'd2 ? 44'hFF :
+                         wk_ats_size == 3'd3 ? 44'h1FFFF : wk_ats_size == 3'd4 ? 44'h3FFFFFF : 44'd0;
+  wire        ats_s    = ats_ones != 44'd0;
+  wire [55:0] ats_addr = {(wk_pa[55:12] & ~{ats_ones[42:0], ats_s}) | ats_ones, 12'd0};
   wire rsp_free = !rsp_v || dev_rsp_ready;
   wire flt_free = !f_v || flt_ready;
-  wire wk_take  = wk_done && rsp_free && (!wk_report || flt_free);
+  // an ATS translation request's page faults are answered, not reported (wk_ats_noperm)
+  wire wk_rep   = wk_report && !wk_ats_noperm;
+  wire wk_take  = wk_done && rsp_free && (!wk_rep || flt_free);
   wire fast_go  = s1_v && fast_ok && rsp_free && !wk_take;
   // no new walk starts while an invalidation is pending
   wire disp_go  = s1_v && !fast_ok && wk_st_ready && !inv_valid;
@@ -260,12 +280,12 @@ module iommu_xlate #(
     .SVNAPOT(SVNAPOT), .SVPBMT(SVPBMT), .MSI_FLAT(MSI_FLAT), .AMO_HWAD(AMO_HWAD),
     .SVRSW60T59B(SVRSW60T59B), .QOSID(QOSID), .QOSID_RCID_W(QOSID_RCID_W),
     .QOSID_MCID_W(QOSID_MCID_W),
-    .HPM(HPM)
+    .HPM(HPM), .ATS(ATS)
   ) u_walker (
     .clk(clk), .rst_n(rst_n), .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn),
     .st_valid(disp_go), .st_ready(wk_st_ready),
     .st_did(s1_did), .st_pv(s1_pv), .st_pid(s1_pid), .st_priv(s1_priv), .st_iova(s1_iova),
-    .st_ttyp(s1_ttyp), .st_tag(s1_tag),
+    .st_ttyp(s1_ttyp), .st_tag(s1_tag), .st_nw(s1_nw), .st_exe(s1_exe),
     .st_dc_hit(dc_hit), .st_dc_neg(dc_neg), .st_dc(dc), .st_pc_hit(pc_hit), .st_pc(pc),
     .inv_apply(inv_apply), .busy(wk_busy),
     .mem_rd_valid(mem_rd_valid), .mem_rd_ready(mem_rd_ready), .mem_rd_addr(mem_rd_addr),
@@ -285,6 +305,9 @@ module iommu_xlate #(
     .done_cause(wk_cause), .done_pa(wk_pa), .done_report(wk_report), .done_did(wk_did),
     .done_pv(wk_pv), .done_pid(wk_pid), .done_priv(wk_priv), .done_ttyp(wk_ttyp),
     .done_iova(wk_iova), .done_iotval2(wk_iotval2),
+    .done_ats(wk_ats), .done_ats_noperm(wk_ats_noperm), .done_ats_ca(wk_ats_ca),
+    .done_ats_w(wk_ats_w), .done_ats_x(wk_ats_x), .done_ats_g(wk_ats_g),
+    .done_ats_size(wk_ats_size),
     .hpm_valid(hpm_wk_valid), .hpm_miss(hpm_wk_miss), .hpm_ddt(hpm_wk_ddt),
     .hpm_pdt(hpm_wk_pdt), .hpm_fs(hpm_wk_fs), .hpm_gwalks(hpm_wk_gwalks),
     .hpm_gscv(hpm_wk_gscv), .hpm_gscid(hpm_wk_gscid), .hpm_pscv(hpm_wk_pscv),
@@ -310,19 +333,27 @@ module iommu_xlate #(
         s1_did <= dev_req_did; s1_pv <= dev_req_pv; s1_pid <= dev_req_pid;
         s1_priv <= dev_req_priv; s1_iova <= dev_req_iova; s1_ttyp <= dev_req_ttyp;
         s1_tag <= dev_req_tag;
+        if (ATS != 0) begin s1_nw <= dev_req_ats_nw; s1_exe <= dev_req_ats_exe; end
       end else if (s1_v && s1_adv) s1_v <= 1'b0;
 
       if (wk_take) begin
-        rsp_v <= 1'b1; rsp_tag <= wk_tag; rsp_fault <= wk_fault;
-        rsp_cause <= wk_fault ? wk_cause : 12'd0; rsp_pa <= wk_fault ? 56'd0 : wk_pa;
+        rsp_v <= 1'b1; rsp_tag <= wk_tag; rsp_fault <= wk_fault && !wk_ats_noperm;
+        rsp_cause <= wk_fault && !wk_ats_noperm ? wk_cause : 12'd0;
+        rsp_pa <= wk_fault ? 56'd0 : wk_ats ? ats_addr : wk_pa;
         if (SVPBMT != 0) rsp_pbmt <= wk_fault ? 2'd0 : wk_pbmt;
+        if (ATS != 0) begin
+          rsp_cpl  <= !wk_ats || !wk_fault || wk_ats_noperm ? 3'd0 : wk_ats_ca ? 3'd4 : 3'd1;
+          rsp_attr <= !wk_ats || wk_fault ? 8'd0
+                      : {ats_s, wk_ats_g, 1'b0, wk_priv, 1'b0, wk_ats_x, wk_ats_w, 1'b1};
+        end
       end else if (fast_go) begin
         rsp_v <= 1'b1; rsp_tag <= s1_tag; rsp_fault <= 1'b0; rsp_cause <= 12'd0;
         rsp_pa <= fast_pa;
         if (SVPBMT != 0) rsp_pbmt <= fast_pbmt;
+        if (ATS != 0) begin rsp_cpl <= 3'd0; rsp_attr <= 8'd0; end
       end else if (rsp_v && dev_rsp_ready) rsp_v <= 1'b0;
 
-      if (wk_take && wk_report) begin
+      if (wk_take && wk_rep) begin
         f_v <= 1'b1; f_cause <= wk_cause; f_did <= wk_did; f_pv <= wk_pv; f_pid <= wk_pid;
         f_priv <= wk_priv; f_ttyp <= wk_ttyp; f_iotval <= wk_iova; f_iotval2 <= wk_iotval2;
       end else if (f_v && flt_ready) f_v <= 1'b0;
@@ -336,6 +367,9 @@ module iommu_xlate #(
   assign dev_rsp_pa    = rsp_pa;
   // without Svpbmt every response is PMA (rsp_pbmt is not kept)
   assign dev_rsp_pbmt  = (SVPBMT != 0) ? rsp_pbmt : 2'd0;
+  // without ATS no request gets a completion (rsp_cpl, rsp_attr are not kept)
+  assign dev_rsp_ats_cpl  = (ATS != 0) ? rsp_cpl : 3'd0;
+  assign dev_rsp_ats_attr = (ATS != 0) ? rsp_attr : 8'd0;
   assign flt_valid     = f_v;
   assign flt_cause     = f_cause;
   assign flt_did       = f_did;

@@ -63,7 +63,13 @@ module riscv_iommu #(
     // label nothing on the ports. 0 (default): absent, DC.ta[63:32] reserved
     parameter QOSID         = 0,
     parameter QOSID_RCID_W  = 4,
-    parameter QOSID_MCID_W  = 4
+    parameter QOSID_MCID_W  = 4,
+    // PCIe ATS (capabilities.ATS [25]): DC.tc.EN_ATS/EN_PRI/PRPR legal; Translated requests
+    // (dev_req_ttyp 5..7, EN_ATS=1: the address is the SPA) and ATS Translation requests
+    // (ttyp 8, with dev_req_ats_nw/_exe) answered with a completion on dev_rsp_ats_cpl,
+    // dev_rsp_ats_attr and dev_rsp_pa (docs/design.md "ATS in the RTL"). 0 (default): absent,
+    // EN_ATS/EN_PRI/PRPR reserved, those requests get 260
+    parameter ATS           = 0
 ) (
     input  wire        clk,
     input  wire        rst_n,
@@ -136,6 +142,8 @@ module riscv_iommu #(
     input  wire [63:0] dev_req_iova,
     input  wire [5:0]  dev_req_ttyp,
     input  wire [7:0]  dev_req_tag,
+    input  wire        dev_req_ats_nw,   // ATS translation request (ttyp 8): No Write
+    input  wire        dev_req_ats_exe,  // ... Execute Requested (with a PASID)
     output wire        dev_rsp_valid,
     input  wire        dev_rsp_ready,
     output wire [7:0]  dev_rsp_tag,
@@ -143,6 +151,11 @@ module riscv_iommu #(
     output wire [11:0] dev_rsp_cause,
     output wire [55:0] dev_rsp_pa,
     output wire [1:0]  dev_rsp_pbmt,     // memory type of a success: 0 PMA, 1 NC, 2 IO
+    // ATS translation completion (ttyp 8; 0 for any other request): status 0 SC, 1 UR, 4 CA;
+    // {S, Global, N, Priv, U, Exe, W, R}; dev_rsp_pa then carries the Translated Address
+    // field (S=1: the bits under the range's size set); fault=1 with the cause for UR/CA
+    output wire [2:0]  dev_rsp_ats_cpl,
+    output wire [7:0]  dev_rsp_ats_attr,
 
     // wired interrupts (level)
     output wire        irq_cq,
@@ -321,7 +334,7 @@ module riscv_iommu #(
         .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20), .SVPBMT(SVPBMT), .DBG(DBG),
         .AMO_HWAD(AMO_HWAD), .HPM(HPM_COUNTERS != 0), .NL(NL), .S(S), .PAS(PAS), .MSI_FLAT(MSI_FLAT), .IGS(IGS),
         .SVRSW60T59B(SVRSW60T59B), .QOSID(QOSID), .QOSID_RCID_W(QOSID_RCID_W),
-        .QOSID_MCID_W(QOSID_MCID_W)
+        .QOSID_MCID_W(QOSID_MCID_W), .ATS(ATS)
     ) u_regs (
         .clk(clk), .rst_n(rst_n),
         .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot),
@@ -452,17 +465,19 @@ module riscv_iommu #(
         .SVPBMT(SVPBMT), .S(S), .MSI_FLAT(MSI_FLAT), .AMO_HWAD(AMO_HWAD),
         .SVRSW60T59B(SVRSW60T59B), .QOSID(QOSID), .QOSID_RCID_W(QOSID_RCID_W),
         .QOSID_MCID_W(QOSID_MCID_W),
-        .HPM(HPM_COUNTERS != 0)
+        .HPM(HPM_COUNTERS != 0), .ATS(ATS)
     ) u_xlate (
         .clk(clk), .rst_n(rst_n),
         .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn),
         .dev_req_valid(x_req_valid), .dev_req_ready(x_req_ready),
         .dev_req_did(x_req_did), .dev_req_pv(x_req_pv), .dev_req_pid(x_req_pid),
         .dev_req_priv(x_req_priv), .dev_req_iova(x_req_iova), .dev_req_ttyp(x_req_ttyp),
-        .dev_req_tag(x_req_tag),
+        .dev_req_tag(x_req_tag), .dev_req_ats_nw(dev_req_ats_nw),
+        .dev_req_ats_exe(dev_req_ats_exe),
         .dev_rsp_valid(x_rsp_valid), .dev_rsp_ready(x_rsp_ready), .dev_rsp_tag(dev_rsp_tag),
         .dev_rsp_fault(dev_rsp_fault), .dev_rsp_cause(dev_rsp_cause), .dev_rsp_pa(dev_rsp_pa),
-        .dev_rsp_pbmt(dev_rsp_pbmt),
+        .dev_rsp_pbmt(dev_rsp_pbmt), .dev_rsp_ats_cpl(dev_rsp_ats_cpl),
+        .dev_rsp_ats_attr(dev_rsp_ats_attr),
         .mem_rd_valid(x_rd_valid), .mem_rd_ready(x_rd_ready), .mem_rd_addr(x_rd_addr),
         .mem_rd_rsp_valid(x_rd_rsp_valid), .mem_rd_rsp_data(x_rd_rsp_data),
         .mem_rd_rsp_err(x_rd_rsp_err),

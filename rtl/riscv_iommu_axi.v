@@ -229,6 +229,8 @@ module riscv_iommu_axi #(
     wire [11:0] dev_rsp_cause;
     wire [55:0] dev_rsp_pa;
     wire [1:0]  dev_rsp_pbmt;
+    wire [2:0]  dev_rsp_ats_cpl;        // no ATS requests on AXI: always 0
+    wire [7:0]  dev_rsp_ats_attr;
 
     // ---------------------------------------------------------------- address acceptance
     wire idle     = (state == S_IDLE);
@@ -386,14 +388,16 @@ module riscv_iommu_axi #(
         // AR with AxPROT[2] (instruction) is EXEC, other ARs READ, AWs WRITE
         .dev_req_ttyp(is_wr ? 6'd3 : t_prot[2] ? 6'd1 : 6'd2),
         .dev_req_tag(8'd0),                  // one request at a time: the tag is not needed
+        .dev_req_ats_nw(1'b0), .dev_req_ats_exe(1'b0),   // no ATS requests on AXI
         .dev_rsp_valid(dev_rsp_valid), .dev_rsp_ready(state == S_XRSP),
         .dev_rsp_tag(dev_rsp_tag), .dev_rsp_fault(dev_rsp_fault), .dev_rsp_cause(dev_rsp_cause),
         .dev_rsp_pa(dev_rsp_pa), .dev_rsp_pbmt(dev_rsp_pbmt),
+        .dev_rsp_ats_cpl(dev_rsp_ats_cpl), .dev_rsp_ats_attr(dev_rsp_ats_attr),
         .irq_cq(irq_cq), .irq_fq(irq_fq)
     );
 
     // The tag is constant and the cause has no place on an AXI response (it is in the record).
     /* verilator lint_off UNUSEDSIGNAL */
-    wire unused = &{1'b0, dev_rsp_tag, dev_rsp_cause};
+    wire unused = &{1'b0, dev_rsp_tag, dev_rsp_cause, dev_rsp_ats_cpl, dev_rsp_ats_attr};
     /* verilator lint_on UNUSEDSIGNAL */
 endmodule

@@ -29,6 +29,8 @@ class TranslationResult:
                                                 # the outcomes permitted then
     pbmt: Optional[int] = None                  # memory type on the port (Svpbmt: 0 PMA,
                                                 # 1 NC, 2 IO); None: the port has no such signal
+    ats: Optional[object] = None                # an ATS translation request's answer
+                                                # (sequences.ats_items.AtsObserved), else None
 
 
 class TranslationBatch(uvm_sequence_item):

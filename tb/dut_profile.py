@@ -53,7 +53,9 @@ _SCHEMA: dict[str, Any] = {
     "sim": {"icarus": {"args": (list, [])}, "verilator": {"args": (list, [])}},
     "port": {"kind": (str, "dev"), "max_inflight": (int, 64), "prefix": (str, "s_dma"),
              "down_prefix": (str, "m_dma"), "id_width": (int, 4), "sideband": (dict, {}),
-             "pbmt": (str, "dev_rsp_pbmt")},
+             "pbmt": (str, "dev_rsp_pbmt"),
+             # PCIe ATS (optional): <ats_req>_nw/_exe inputs, <ats_rsp>_cpl/_attr outputs
+             "ats_req": (str, "dev_req_ats"), "ats_rsp": (str, "dev_rsp_ats")},
     "faults": {"cause": (str, "port")},
     "interrupts": {"cq": (str, "irq_cq"), "fq": (str, "irq_fq"), "icvec": (int, None)},
     "features": {"svnapot": (bool, True)},

@@ -291,9 +291,10 @@ def _request(fields: tuple):
 def _apply(core: CheckerCore, ev: tuple) -> None:
     tag = ev[0]
     if tag == RESULT:
-        _, seq_no, fields, tag_, fault, cause, pa, t0, t1, pbmt = ev
+        _, seq_no, fields, tag_, fault, cause, pa, t0, t1, pbmt = ev[:10]
+        ats = ev[10] if len(ev) > 10 else None        # an ATS completion (sequences.ats_items)
         core.result(TranslationResult(_request(fields), tag_, fault, cause, pa, t0, t1, seq_no,
-                                      pbmt=pbmt))
+                                      pbmt=pbmt, ats=ats))
     elif tag == ISSUED:
         core.issued((ev[1], _request(ev[2])))
     elif tag == REG:
@@ -462,7 +463,7 @@ class ProcessChecker:
         if res.fault and not self.cause_on_port:
             res.cause = None            # as the scoreboard does: the sequence sees it too
         self._put((RESULT, res.seq_no, _req_fields(res.req), res.tag, res.fault, res.cause,
-                   res.pa, res.issued_ns, res.done_ns, res.pbmt))
+                   res.pa, res.issued_ns, res.done_ns, res.pbmt, res.ats))
 
     def reg_op(self, op) -> None:
         self._put((REG, op.offset, op.value, op.size, op.write, op.result))

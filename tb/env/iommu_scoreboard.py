@@ -32,13 +32,20 @@ from collections import deque
 
 from pyuvm import uvm_component, uvm_subscriber
 
-from models import Cause, Outcome, Reg
+from models import TTYP, Cause, Outcome, Reg
+from models.ats import SC as ATS_SC, AtsRequest
 from models import debug_translation as dbg
 from models.transaction import PBMT_NAMES
 from models.fault_queue import RECORD_BYTES
 from scoreboards import CoherenceOracle
+from scoreboards import ats_port
 from scoreboards.fault_records import Fault, FaultRecordChecker
 from scoreboards.hpm_checker import HpmChecker, hpm_offset
+
+
+# Translated requests (ttyp 5, 6, 7) and the ATC access each is (scoreboards/ats_cache.py)
+_TRANSLATED = {int(TTYP.TRANSLATED_EXEC): "exec", int(TTYP.TRANSLATED_READ): "read",
+               int(TTYP.TRANSLATED_WRITE): "write"}
 
 
 class IommuScoreboard(uvm_component):
@@ -273,6 +280,9 @@ class IommuScoreboard(uvm_component):
         if raced and self.on_race is not None:
             for kind in raced:
                 self.on_race(kind + "_in_flight")
+        if res.ats is not None:
+            self._ats_completion(res, variants)
+            return
         if res.fault and (res.cause is None or not self.cause_on_port):
             res.cause = None                   # whatever the port drove: the record tells
             self._fault_without_cause(res, earlier, variants)
@@ -293,6 +303,31 @@ class IommuScoreboard(uvm_component):
         if res.fault:
             self.rec.fault(Fault(res.req, res.cause, verdict.permitted,
                                  _merge(variants, self.oracle.fault_variants(res.req))))
+        elif int(res.req.ttyp) in _TRANSLATED:
+            # the device used a translation from its ATC: one it received and still holds
+            finding = self.oracle.check_translated(res.req.did, res.req.iova,
+                                                   _TRANSLATED[int(res.req.ttyp)], res.req.pid)
+            if finding:
+                self._fail(f"ATC {finding}")
+
+    def _ats_completion(self, res, variants) -> None:
+        """An ATS translation request's completion (capabilities.ATS, scoreboards/ats_port.py):
+        judged against the model's; a UR/CA owes its fault record (TTYP 8); a Success is
+        what the device may now keep in its ATC (the oracle's DeviceAtc)."""
+        req, obs = res.req, res.ats
+        areq = AtsRequest(req.did, req.iova, req.pid, bool(req.priv_s and req.pid is not None),
+                          obs.exec_req, obs.no_write)
+        why = ats_port.judge(self.oracle.model, areq, obs.completion)
+        if why:
+            self._fail(why)
+            return
+        c = obs.completion
+        if c.status != ATS_SC:
+            out = Outcome(None, c.cause)
+            self.rec.fault(Fault(req, c.cause, frozenset({out}),
+                                 _merge(variants, self.oracle.fault_variants(req))))
+        else:
+            self.oracle.ats_completion(req.did, req.pid, req.iova, c)
 
     def _unobserved_pbmt(self, res, earlier: frozenset) -> int:
         """A port without the memory type: take the one a permitted outcome with this address

@@ -116,6 +116,8 @@ module iommu_fast_top #(
         .dev_req_iova(dev_req_iova),
         .dev_req_ttyp(dev_req_ttyp),
         .dev_req_tag(dev_req_tag),
+        .dev_req_ats_nw(1'b0),
+        .dev_req_ats_exe(1'b0),
         .dev_rsp_valid(dev_rsp_valid),
         .dev_rsp_ready(dev_rsp_ready),
         .dev_rsp_tag(dev_rsp_tag),

@@ -58,7 +58,10 @@ class DevAgent(uvm_agent):
             o = options or {}
             self.bfm = cls(dut, **_axi_names(o), id_width=o.get("id_width", 4), **kwargs)
         else:
-            self.bfm = cls(dut, pbmt_signal=(options or {}).get("pbmt", "dev_rsp_pbmt"), **kwargs)
+            o = options or {}
+            self.bfm = cls(dut, pbmt_signal=o.get("pbmt", "dev_rsp_pbmt"),
+                           ats_req=o.get("ats_req", "dev_req_ats"),
+                           ats_rsp=o.get("ats_rsp", "dev_rsp_ats"), **kwargs)
         self.bfm.on_issue = self.monitor.publish_issue
         self.driver.bfm = self.bfm
         self.bfm.start()

@@ -1,0 +1,167 @@
+"""PCIe ATS (capabilities.ATS): a device asks the IOMMU to translate pages (ATS Translation
+Requests), keeps the completions in its own translation cache (the ATC, here `self.atc`), and
+then sends Translated requests with the addresses it got.
+
+The scoreboard judges every completion against the model (scoreboards/ats_port.py: status,
+cause, R/W/Exe/U/Priv/N/Global, the range and its translated address), owes the fault record
+of every UR/CA (TTYP 8), records every Success in the oracle's DeviceAtc, and judges every
+Translated request: answered with its own address (DC.tc.T2GPA=0: an SPA) and using an entry
+the device still holds (CoherenceOracle.check_translated). This sequence checks that each step
+produced what it means to (e.g. a read-only page answered without W), so a scenario that
+tests nothing fails.
+
+Devices (1LVL DDT):
+- 0x51: Sv39, EN_ATS=1, no process context: a 4 KiB read-write page, a 4 KiB read-only page,
+  a 4 KiB page with W=1 and D=0, a 2 MiB read-write-execute page, a 64 KiB NAPOT page (with
+  Svnapot) and an unmapped page; each asked with NW=0 and NW=1;
+- 0x52: Sv39, EN_ATS=0: a Translation request is UR (cause 260), a Translated request 260;
+- 0x53: PD8 process contexts with EN_ATS=1: process 3 (ENS=1, SUM=0) whose pages are a user
+  page (U=1), a supervisor page (U=0, G=1) and a global user page; asked with and without
+  Privilege Mode Requested and Execute Requested.
+A DUT without ATS, or whose device port lacks the ATS signals (profile port.ats_req/ats_rsp),
+skips the scenario with the reason.
+"""
+from __future__ import annotations
+
+from models import TTYP, Request
+from models.ats import CA, SC, UR
+from sequences.ats_items import ats_request
+from sequences.guest_update_vseq import GuestUpdateBase
+from sequences.sw.device_directory import DeviceContextSpec
+from sequences.sw.page_table import SIZE_2M, SIZE_64K
+
+IOVA = 0x6800_0000
+RW, RO, CLEAN, BIG, NAPOT, UNMAPPED = (IOVA, IOVA + 0x1000, IOVA + 0x2000, IOVA + 0x20_0000,
+                                       IOVA + 0x40_0000, IOVA + 0x60_0000)
+PA = 0x7800_0000
+DID, DID_OFF, DID_PASID = 0x51, 0x52, 0x53
+PID = 3
+TR = {"r": TTYP.TRANSLATED_READ, "w": TTYP.TRANSLATED_WRITE, "x": TTYP.TRANSLATED_EXEC}
+
+
+class AtsVseq(GuestUpdateBase):
+    async def body(self):
+        if not self.dut.need("ats", "PCIe ATS translation and translated requests (the ats scenario)"):
+            return
+        if not getattr(self.env.dev.bfm, "ats", False):
+            self.dut.skip("PCIe ATS translation and translated requests (the ats scenario)",
+                          f"DUT {self.dut.name}'s device port has no ATS signals (profile keys "
+                          f"port.ats_req, port.ats_rsp)")
+            return
+        self.atc: dict = {}              # (did, pid, page) -> AtsCompletion the device holds
+        await self.init_iommu("1lvl")
+        await self.host_pages()
+        await self.ats_disabled()
+        await self.with_pasid()
+
+    # -- the device's side ----------------------------------------------------------------
+    async def ask(self, areqs: list) -> list:
+        """Send ATS Translation Requests; keep every completion granting access in the ATC.
+        Returns the completions, in request order."""
+        results = await self.translate(areqs)
+        by_req = {}
+        for res in results:
+            if res.ats is None:
+                raise AssertionError(f"ATS request {res.req} answered without a completion "
+                                     f"(the port's ATS outputs were not read)")
+            by_req[res.req] = res.ats.completion
+        out = [by_req[a] for a in areqs]
+        for a, c in zip(areqs, out):
+            if c.ok:
+                self.atc[(a.did, a.pid, a.iova >> 12)] = (a.iova, c)
+        return out
+
+    async def use(self, did: int, iova: int, access: str, pid=None) -> None:
+        """A Translated request through the ATC entry for iova's page (must exist)."""
+        base, c = self.atc[(did, pid, iova >> 12)]
+        addr = c.translate(iova)
+        res = await self.translate([Request(did=did, iova=addr, ttyp=TR[access], pid=pid)])
+        if res and res[0].fault:
+            raise AssertionError(f"ATS translated {access} of {addr:#x} (device {did:#x}, from "
+                                 f"the completion for {base:#x}) faulted with "
+                                 f"{res[0].cause}: EN_ATS=1, T2GPA=0 passes it untouched")
+
+    def want(self, what: str, c, status: str, **fields) -> None:
+        bad = [] if c.status == status else [f"status {c.status}"]
+        bad += [f"{k}={getattr(c, k)}" for k, v in fields.items() if getattr(c, k) != v]
+        if bad:
+            raise AssertionError(f"ATS {what}: completion {c}, expected {status} "
+                                 f"{fields or ''} ({', '.join(bad)})")
+
+    # -- a device without process context -------------------------------------------------
+    async def host_pages(self) -> None:
+        pt = await self.host_device(DID, "sv39", pscid=13, en_ats=True)
+        await self.after_update(pt.map(RW, PA, perms="rw"))
+        await self.after_update(pt.map(RO, PA + 0x1000, perms="r"))
+        await self.after_update(pt.map(CLEAN, PA + 0x2000, perms="rw", ad="a"))
+        await self.after_update(pt.map(BIG, PA + 0x20_0000, size=SIZE_2M, perms="rwx"))
+        pages = [RW, RO, CLEAN, BIG + 0x3_4000, UNMAPPED]
+        if self.dut.has("svnapot"):
+            await self.after_update(pt.map(NAPOT, PA + 0x40_0000, size=SIZE_64K, perms="rw"))
+            pages.append(NAPOT + 0x5000)
+        asked = [ats_request(DID, va, no_write=nw) for va in pages for nw in (True, False)]
+        got = dict(zip(((a.iova, a.no_write) for a in asked), await self.ask(asked)))
+        self.want("read-write page, NW=0", got[(RW, False)], SC, r=True, w=True, size_log2=12)
+        self.want("read-write page, NW=1", got[(RW, True)], SC, r=True)
+        self.want("read-only page, NW=0", got[(RO, False)], SC, r=True, w=False)
+        self.want("W=1 D=0 page, NW=0", got[(CLEAN, False)], SC, r=True, w=False)
+        self.want("2 MiB page, NW=0", got[(BIG + 0x3_4000, False)], SC, r=True, w=True,
+                  size_log2=21, addr=PA + 0x20_0000)
+        self.want("unmapped page", got[(UNMAPPED, False)], SC, r=False, w=False)
+        if self.dut.has("svnapot"):
+            self.want("64 KiB NAPOT page", got[(NAPOT + 0x5000, False)], SC, r=True, w=True,
+                      size_log2=16, addr=PA + 0x40_0000)
+        # the device uses what it holds: reads everywhere it may read, writes where it may
+        for (did, pid, _), (va, c) in list(self.atc.items()):
+            await self.use(did, va + 0x80, "r", pid)
+            if c.w:
+                await self.use(did, va + 0xC0, "w", pid)
+
+    # -- EN_ATS=0 ----------------------------------------------------------------------------
+    async def ats_disabled(self) -> None:
+        pt = await self.host_device(DID_OFF, "sv39", pscid=14)
+        await self.after_update(pt.map(RW, PA + 0x8000, perms="rw"))
+        c, = await self.ask([ats_request(DID_OFF, RW)])
+        self.want("EN_ATS=0", c, UR, cause=260)
+        res = await self.translate([Request(did=DID_OFF, iova=PA + 0x8000,
+                                            ttyp=TTYP.TRANSLATED_READ)])
+        if res and not (res[0].fault and res[0].cause == 260):
+            raise AssertionError(f"ATS translated read with EN_ATS=0: {res[0]}, expected cause 260")
+
+    # -- a device with process contexts ------------------------------------------------------
+    async def with_pasid(self) -> None:
+        pd = self.process_directory("pd8", did=DID_PASID)
+        pt = self.page_table("sv39", pscid=15)
+        pt.map(RW, PA + 0x10_0000, perms="rwx")                         # user page
+        pt.map(RO, PA + 0x10_1000, perms="rx", user=False, global_=True)  # supervisor, global
+        pt.map(CLEAN, PA + 0x10_2000, perms="rw", global_=True)           # user, global
+        await self.after_update(pd.set_pc(PID, pscid=15, fs_mode="sv39", fs_root=pt.root,
+                                          ens=True))
+        await self.after_update(self.ddt.set_dc(DID_PASID, DeviceContextSpec(
+            pdtv=True, pdt_mode="pd8", pdt_root=pd.root, en_ats=True)))
+        asks = [ats_request(DID_PASID, RW, pid=PID, exec_req=True),
+                ats_request(DID_PASID, RW, pid=PID, priv_s=True, exec_req=True),
+                ats_request(DID_PASID, RO, pid=PID, priv_s=True, exec_req=True, no_write=True),
+                ats_request(DID_PASID, RO, pid=PID),
+                ats_request(DID_PASID, CLEAN, pid=PID, priv_s=True),
+                ats_request(DID_PASID, RW, pid=9)]
+        u_x, s_u, s_sup, u_sup, s_glob, no_pc = await self.ask(asks)
+        self.want("user page, user, Exe", u_x, SC, r=True, w=True, x=True, priv=False, g=False)
+        # a supervisor access to a user page with SUM=0: a page fault, so no permission
+        self.want("user page, supervisor (SUM=0)", s_u, SC, r=False, w=False)
+        self.want("supervisor global page, supervisor, Exe", s_sup, SC, r=True, w=False, x=True,
+                  priv=True, g=True)
+        self.want("supervisor page, user", u_sup, SC, r=False, w=False)
+        self.want("user global page, supervisor (SUM=0)", s_glob, SC, r=False)
+        # process 9 has no valid PC: PDT entry not valid (266) is answered without permission
+        self.want("process without a context", no_pc, SC, r=False, w=False)
+        # a supervisor request for the global page with SUM=1 sees it (G=1, Priv=1)
+        await self.after_update(pd.set_pc(PID, pscid=15, fs_mode="sv39", fs_root=pt.root,
+                                          ens=True, sum_=True))
+        c, = await self.ask([ats_request(DID_PASID, CLEAN, pid=PID, priv_s=True)])
+        self.want("user global page, supervisor (SUM=1)", c, SC, r=True, w=True, priv=True,
+                  g=True)
+        await self.use(DID_PASID, RW + 0x10, "r", PID)
+        await self.use(DID_PASID, RW + 0x10, "x", PID)
+        await self.use(DID_PASID, RO + 0x10, "x", PID)
+        await self.use(DID_PASID, CLEAN + 0x10, "w", PID)
