@@ -68,6 +68,7 @@ module iommu_regs #(
     input  wire        cq_head_inc,
     input  wire        cq_set_cqmf,
     input  wire        cq_set_cmd_ill,
+    input  wire        cq_set_cmd_to,       // ATS: an ATS.INVAL timed out (at an IOFENCE.C)
     input  wire        cq_set_fence_w_ip,
 
     // fault queue
@@ -170,7 +171,8 @@ module iommu_regs #(
     reg  [4:0]  cqb_log2szm1;
     reg  [31:0] cqh_q, cqt_q;
     reg         cqen, cie, cqmf, cmd_ill, fence_w_ip;
-    wire        cmd_to = 1'b0;          // only ATS.INVAL can time out, and ATS is not built
+    reg         cmd_to_q;
+    wire        cmd_to = (ATS != 0) && cmd_to_q;  // only ATS.INVAL can time out
     reg  [4:0]  fqb_log2szm1;
     reg  [31:0] fqh_q, fqt_q;
     reg         fqen, fie, fqmf, fqof;
@@ -318,7 +320,7 @@ module iommu_regs #(
 
     // command queue indices and cqcsr: active inputs
     wire cq_act = we_cqb_lo | we_cqb_hi | we_cqt | cq_head_inc | we_cqcsr |
-                  cq_set_cqmf | cq_set_cmd_ill | cq_set_fence_w_ip;
+                  cq_set_cqmf | cq_set_cmd_ill | cq_set_fence_w_ip | cq_set_cmd_to;
 
     // fault queue indices and fqcsr: active inputs
     wire fq_act = we_fqb_lo | we_fqb_hi | we_fqh | fq_tail_inc | we_fqcsr |
@@ -422,7 +424,7 @@ module iommu_regs #(
             cqh_q <= 32'b0;
             cqt_q <= 32'b0;
             cqen <= 1'b0; cie <= 1'b0;
-            cqmf <= 1'b0; cmd_ill <= 1'b0; fence_w_ip <= 1'b0;
+            cqmf <= 1'b0; cmd_ill <= 1'b0; fence_w_ip <= 1'b0; cmd_to_q <= 1'b0;
             fqh_q <= 32'b0;
             fqt_q <= 32'b0;
             fqen <= 1'b0; fie <= 1'b0;
@@ -517,9 +519,11 @@ module iommu_regs #(
                 cqmf       <= cq_set_cqmf       | (cqmf       & ~(we_cqcsr & dlo[8]));
                 cmd_ill    <= cq_set_cmd_ill    | (cmd_ill    & ~(we_cqcsr & dlo[10]));
                 fence_w_ip <= cq_set_fence_w_ip | (fence_w_ip & ~(we_cqcsr & dlo[11]));
+                if (ATS != 0) cmd_to_q <= cq_set_cmd_to | (cmd_to_q & ~(we_cqcsr & dlo[9]));
                 if (cq_enable) begin
                     cqh_q <= 32'b0;
                     cqmf <= 1'b0; cmd_ill <= 1'b0; fence_w_ip <= 1'b0;
+                    if (ATS != 0) cmd_to_q <= 1'b0;
                 end
             end
             // fault queue indices and fqcsr

@@ -69,7 +69,10 @@ module riscv_iommu #(
     // (ttyp 8, with dev_req_ats_nw/_exe) answered with a completion on dev_rsp_ats_cpl,
     // dev_rsp_ats_attr and dev_rsp_pa (docs/design.md "ATS in the RTL"). 0 (default): absent,
     // EN_ATS/EN_PRI/PRPR reserved, those requests get 260
-    parameter ATS           = 0
+    parameter ATS           = 0,
+    // ATS: cycles an IOFENCE.C waits for the Invalidation Completions of earlier ATS.INVALs
+    // before it sets cqcsr.cmd_to (1..65535)
+    parameter ATS_TIMEOUT   = 4096
 ) (
     input  wire        clk,
     input  wire        rst_n,
@@ -157,6 +160,18 @@ module riscv_iommu #(
     output wire [2:0]  dev_rsp_ats_cpl,
     output wire [7:0]  dev_rsp_ats_attr,
 
+    // ATS messages to devices (ATS.INVAL: Invalidation Request; ATS.PRGR: PRG Response), one
+    // at a time, taken when ats_msg_ready; ats_inv_cpl: one pulse per Invalidation Completion
+    // a device returns. Without ATS ats_msg_valid stays 0 and the inputs are ignored
+    output wire        ats_msg_valid,
+    input  wire        ats_msg_ready,
+    output wire        ats_msg_prgr,     // 0 Invalidation Request, 1 PRG Response
+    output wire [23:0] ats_msg_did,
+    output wire        ats_msg_pv,
+    output wire [19:0] ats_msg_pid,
+    output wire [63:0] ats_msg_payload,  // the command's PAYLOAD (DW1)
+    input  wire        ats_inv_cpl,
+
     // wired interrupts (level)
     output wire        irq_cq,
     output wire        irq_fq
@@ -168,7 +183,7 @@ module riscv_iommu #(
     wire [43:0]  cqb_ppn;
     wire [31:0]  cqh, cqt;
     wire         cqon, cq_stall;
-    wire         cq_head_inc, cq_set_cqmf, cq_set_cmd_ill, cq_set_fence_w_ip;
+    wire         cq_head_inc, cq_set_cqmf, cq_set_cmd_ill, cq_set_fence_w_ip, cq_set_cmd_to;
 
     wire [43:0]  fqb_ppn;
     wire [31:0]  fqh, fqt, fq_mask;
@@ -349,6 +364,7 @@ module riscv_iommu #(
         .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn),
         .cqb_ppn(cqb_ppn), .cqh(cqh), .cqt(cqt), .cqon(cqon), .cq_stall(cq_stall),
         .cq_head_inc(cq_head_inc), .cq_set_cqmf(cq_set_cqmf), .cq_set_cmd_ill(cq_set_cmd_ill),
+        .cq_set_cmd_to(cq_set_cmd_to),
         .cq_set_fence_w_ip(cq_set_fence_w_ip),
         .fqb_ppn(fqb_ppn), .fqh(fqh), .fqt(fqt), .fq_mask(fq_mask), .fqon(fqon),
         .fq_stall(fq_stall), .fq_tail_inc(fq_tail_inc), .fq_set_fqmf(fq_set_fqmf),
@@ -426,7 +442,7 @@ module riscv_iommu #(
     end endgenerate
 
     // ---------------------------------------------------------------- command queue
-    iommu_cq #(.NL(NL), .S(S)) u_cq (
+    iommu_cq #(.NL(NL), .S(S), .ATS(ATS), .ATS_TIMEOUT(ATS_TIMEOUT)) u_cq (
         .clk(clk), .rst_n(rst_n),
         .cqon(cqon), .cq_stall(cq_stall), .fctl_wsi(1'b1), .cqb_ppn(cqb_ppn),
         .cqh(cqh), .cqt(cqt),
@@ -441,7 +457,10 @@ module riscv_iommu #(
         .inv_pscv(inv_pscv), .inv_gv(inv_gv), .inv_dv(inv_dv), .inv_pscid(inv_pscid),
         .inv_gscid(inv_gscid), .inv_addr(inv_addr), .inv_did(inv_did), .inv_pid(inv_pid),
         .inv_amask(inv_amask),
-        .xlate_idle(xlate_idle), .fence_drain(fence_drain)
+        .xlate_idle(xlate_idle), .fence_drain(fence_drain),
+        .set_cmd_to(cq_set_cmd_to), .msg_valid(ats_msg_valid), .msg_ready(ats_msg_ready),
+        .msg_prgr(ats_msg_prgr), .msg_did(ats_msg_did), .msg_pv(ats_msg_pv),
+        .msg_pid(ats_msg_pid), .msg_payload(ats_msg_payload), .inv_cpl(ats_inv_cpl)
     );
 
     // ---------------------------------------------------------------- fault queue

@@ -231,6 +231,10 @@ module riscv_iommu_axi #(
     wire [1:0]  dev_rsp_pbmt;
     wire [2:0]  dev_rsp_ats_cpl;        // no ATS requests on AXI: always 0
     wire [7:0]  dev_rsp_ats_attr;
+    wire        ats_msg_valid, ats_msg_prgr, ats_msg_pv;     // ATS is not passed through
+    wire [23:0] ats_msg_did;
+    wire [19:0] ats_msg_pid;
+    wire [63:0] ats_msg_payload;
 
     // ---------------------------------------------------------------- address acceptance
     wire idle     = (state == S_IDLE);
@@ -393,11 +397,16 @@ module riscv_iommu_axi #(
         .dev_rsp_tag(dev_rsp_tag), .dev_rsp_fault(dev_rsp_fault), .dev_rsp_cause(dev_rsp_cause),
         .dev_rsp_pa(dev_rsp_pa), .dev_rsp_pbmt(dev_rsp_pbmt),
         .dev_rsp_ats_cpl(dev_rsp_ats_cpl), .dev_rsp_ats_attr(dev_rsp_ats_attr),
+        .ats_msg_valid(ats_msg_valid), .ats_msg_ready(1'b1), .ats_msg_prgr(ats_msg_prgr),
+        .ats_msg_did(ats_msg_did), .ats_msg_pv(ats_msg_pv), .ats_msg_pid(ats_msg_pid),
+        .ats_msg_payload(ats_msg_payload), .ats_inv_cpl(1'b0),
         .irq_cq(irq_cq), .irq_fq(irq_fq)
     );
 
     // The tag is constant and the cause has no place on an AXI response (it is in the record).
     /* verilator lint_off UNUSEDSIGNAL */
-    wire unused = &{1'b0, dev_rsp_tag, dev_rsp_cause, dev_rsp_ats_cpl, dev_rsp_ats_attr};
+    wire unused = &{1'b0, dev_rsp_tag, dev_rsp_cause, dev_rsp_ats_cpl, dev_rsp_ats_attr,
+                      ats_msg_valid, ats_msg_prgr, ats_msg_did, ats_msg_pv, ats_msg_pid,
+                      ats_msg_payload};
     /* verilator lint_on UNUSEDSIGNAL */
 endmodule

@@ -18,13 +18,23 @@ Devices (1LVL DDT):
 - 0x53: PD8 process contexts with EN_ATS=1: process 3 (ENS=1, SUM=0) whose pages are a user
   page (U=1), a supervisor page (U=0, G=1) and a global user page; asked with and without
   Privilege Mode Requested and Execute Requested.
+Then ATS.INVAL (a DUT with the ATS message port, profile port.ats_msg/ats_inv_cpl): the
+testbench's device (tb/agents/dev/ats_device.py) receives every Invalidation Request, drops the
+entries it covers from this sequence's ATC and answers with a completion DELAY cycles later;
+the scoreboard matches every message with the model's, and the oracle's DeviceAtc judges
+every Translated request after the IOFENCE.C: an entry an ATS.INVAL removed must not be used
+once the fence completed (so a DUT that drops the message, or completes the fence before the
+device answered, is caught by the device using a translation it still holds). ATS.INVALs: a
+4 KiB page and a 2 MiB range of device 0x51; PASID 3 of device 0x53 with G=1 (its global
+entries too); then ATS.PRGR, a PRG Response message.
 A DUT without ATS, or whose device port lacks the ATS signals (profile port.ats_req/ats_rsp),
 skips the scenario with the reason.
 """
 from __future__ import annotations
 
 from models import TTYP, Request
-from models.ats import CA, SC, UR
+from models.ats import SC, UR, inval_payload, prgr_payload
+from models.command_queue import Command
 from sequences.ats_items import ats_request
 from sequences.guest_update_vseq import GuestUpdateBase
 from sequences.sw.device_directory import DeviceContextSpec
@@ -37,6 +47,13 @@ PA = 0x7800_0000
 DID, DID_OFF, DID_PASID = 0x51, 0x52, 0x53
 PID = 3
 TR = {"r": TTYP.TRANSLATED_READ, "w": TTYP.TRANSLATED_WRITE, "x": TTYP.TRANSLATED_EXEC}
+DELAY = 200                      # cycles the device takes to answer an Invalidation Request
+
+
+def ats_inval(did: int, base: int, size_log2: int = 12, pid=None, g: bool = False) -> Command:
+    """ATS.INVAL of [base, base + 2^size_log2) at device `did` (segment 0, DSV=0)."""
+    return Command("ATS.INVAL", pid=pid or 0, pv=int(pid is not None), rid=did & 0xFFFF,
+                   payload=inval_payload(base, size_log2, g))
 
 
 class AtsVseq(GuestUpdateBase):
@@ -53,6 +70,7 @@ class AtsVseq(GuestUpdateBase):
         await self.host_pages()
         await self.ats_disabled()
         await self.with_pasid()
+        await self.invalidations()
 
     # -- the device's side ----------------------------------------------------------------
     async def ask(self, areqs: list) -> list:
@@ -165,3 +183,57 @@ class AtsVseq(GuestUpdateBase):
         await self.use(DID_PASID, RW + 0x10, "x", PID)
         await self.use(DID_PASID, RO + 0x10, "x", PID)
         await self.use(DID_PASID, CLEAN + 0x10, "w", PID)
+
+    # -- ATS.INVAL and ATS.PRGR ----------------------------------------------------------------
+    def atc_invalidate(self, msg) -> None:
+        """The device's side of an Invalidation Request: drop the entries it covers (without
+        a PASID every entry of the device in the range; with one, that PASID's entries and,
+        with G=1, the global entries of every PASID)."""
+        base, size_log2 = msg.range()
+        for key, (va, c) in list(self.atc.items()):
+            did, pid, _ = key
+            if did != msg.did or (msg.pid is not None and pid != msg.pid and not (msg.g and c.g)):
+                continue
+            lo = va & ~((1 << c.size_log2) - 1)
+            if lo < base + (1 << size_log2) and base < lo + (1 << c.size_log2):
+                del self.atc[key]
+
+    async def use_all(self) -> None:
+        """The device reads through every entry it still holds."""
+        for (did, pid, _), (va, c) in list(self.atc.items()):
+            await self.use(did, va + 0x100, "r", pid)
+
+    async def invalidations(self) -> None:
+        dev = getattr(self.env, "ats_device", None)
+        if dev is None:
+            self.dut.skip("ATS.INVAL and ATS.PRGR (messages to the device)",
+                          f"DUT {self.dut.name} has no ATS message port (profile keys "
+                          f"port.ats_msg, port.ats_inv_cpl)")
+            return
+        dev.delay = DELAY
+        dev.on_invalidate = self.atc_invalidate
+        page = lambda did, va, pid=None: (did, pid, va >> 12)
+        gone = [page(DID, RW), page(DID, BIG + 0x3_4000)]
+        kept = [page(DID, RO), page(DID, CLEAN)]
+        for k in gone + kept:
+            if k not in self.atc:
+                raise AssertionError(f"ATS: the device holds no entry for {k} before ATS.INVAL")
+        await self.issue([ats_inval(DID, RW), ats_inval(DID, BIG, 21)])
+        await self.use_all()             # after the fence: what the device still holds
+        for k in gone:
+            if k in self.atc:
+                raise AssertionError(f"ATS: the entry {k} outlived its ATS.INVAL and IOFENCE.C "
+                                     f"(no Invalidation Request reached the device)")
+        if any(k not in self.atc for k in kept):
+            raise AssertionError("ATS: an ATS.INVAL removed entries outside its range")
+        # PASID 3 with G=1: its own entries and the global ones (all of them here)
+        await self.issue([ats_inval(DID_PASID, 0x4000_0000, 30, pid=PID, g=True)])
+        await self.use_all()
+        if any(k[0] == DID_PASID for k in self.atc):
+            raise AssertionError("ATS: PASID 3's entries outlived ATS.INVAL PV=1 G=1 over 1 GiB")
+        # a PRG Response message (the scoreboard matches it with the model's)
+        await self.issue([Command("ATS.PRGR", pid=PID, pv=1, rid=DID_PASID,
+                                  payload=prgr_payload(0x1A5, 0))])
+        if dev.completed < 3:
+            raise AssertionError(f"ATS: the device answered {dev.completed} Invalidation "
+                                 f"Requests, expected 3")

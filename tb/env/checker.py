@@ -51,9 +51,10 @@ CHECKER_KINDS = ("auto", "process", "inline")
 CRASH_LOG = "checker_crash.log"          # the child's traceback, in the test's directory
 
 # Event tags (the first item of each tuple the simulator's side ships).
-ISSUED, RESULT, REG, STORE, MEM, RANGE, CAPS, WREG, AUDIT, QUERY, CSTORE = range(11)
+ISSUED, RESULT, REG, STORE, MEM, RANGE, CAPS, WREG, AUDIT, QUERY, CSTORE, ATSMSG = range(12)
 EVENT_NAMES = ("issued", "result", "register op", "store", "memory write", "fault range",
-               "capabilities", "register write", "register audit", "query", "cached store")
+               "capabilities", "register write", "register audit", "query", "cached store",
+               "ATS message")
 
 
 class CheckerError(RuntimeError):
@@ -186,6 +187,10 @@ class CheckerCore:
         self.sb.translation(res)
         self.cov.translation(res)
 
+    def ats_message(self, msg) -> None:
+        """A message the DUT sent to a device (ATS.INVAL, ATS.PRGR: tb/agents/dev/ats_device.py)."""
+        self.sb.ats_message(msg)
+
     def reg_op(self, op) -> None:
         self.cov.reg_op(op)
         self.sb.reg_op(op)
@@ -297,6 +302,8 @@ def _apply(core: CheckerCore, ev: tuple) -> None:
                                       pbmt=pbmt, ats=ats))
     elif tag == ISSUED:
         core.issued((ev[1], _request(ev[2])))
+    elif tag == ATSMSG:
+        core.ats_message(ev[1])
     elif tag == REG:
         core.reg_op(RegOp(ev[1], ev[2], ev[3], ev[4], ev[5]))
     elif tag == STORE:
@@ -464,6 +471,9 @@ class ProcessChecker:
             res.cause = None            # as the scoreboard does: the sequence sees it too
         self._put((RESULT, res.seq_no, _req_fields(res.req), res.tag, res.fault, res.cause,
                    res.pa, res.issued_ns, res.done_ns, res.pbmt, res.ats))
+
+    def ats_message(self, msg) -> None:
+        self._put((ATSMSG, msg))
 
     def reg_op(self, op) -> None:
         self._put((REG, op.offset, op.value, op.size, op.write, op.result))

@@ -87,6 +87,10 @@ class IommuScoreboard(uvm_component):
         self.pbmt_unchecked = 0                       # successes without a memory type on the port
         self._pbmt_note = False                       # "not checked" said once
         self._hpm: HpmChecker | None = None
+        self._ats_dut: deque = deque()                # ATS messages the DUT sent, unmatched
+        self._ats_matched = 0                         # model.device_messages matched so far
+        self.ats_messages_seen = 0
+        self._ats_port = False                        # the DUT has an ATS message port
 
     @property
     def hpm(self) -> HpmChecker:
@@ -309,6 +313,38 @@ class IommuScoreboard(uvm_component):
                                                    _TRANSLATED[int(res.req.ttyp)], res.req.pid)
             if finding:
                 self._fail(f"ATC {finding}")
+
+    def ats_message(self, msg) -> None:
+        """A message the DUT sent to a device (an Invalidation Request of an ATS.INVAL, a PRG
+        Response of an ATS.PRGR): the model's messages (device_messages) in the same order.
+        One the model has not sent yet waits for it (the doorbell may still be on its way).
+        None: the DUT has the message port (then a model message it never sent is a failure)."""
+        if msg is None:
+            self._ats_port = True
+            return
+        self.ats_messages_seen += 1
+        self._ats_dut.append(msg)
+        self._ats_match()
+
+    def _ats_match(self) -> None:
+        sent = self.oracle.model.device_messages
+        while self._ats_dut and self._ats_matched < len(sent):
+            got, want = self._ats_dut.popleft(), sent[self._ats_matched]
+            self._ats_matched += 1
+            if got != want:
+                self._fail(f"ATS message to the device: {got}, expected {want} (the model's "
+                           f"message #{self._ats_matched}, in command order)")
+
+    def _ats_problems(self) -> list[str]:
+        if not self._ats_port:
+            return []
+        self._ats_match()
+        sent = self.oracle.model.device_messages
+        out = [f"ATS message to the device {m} that the model never sent (no ATS command "
+               f"asked for it)" for m in self._ats_dut]
+        out += [f"ATS message missing: {m} (the model sent it for an ATS command; the DUT "
+                f"never did)" for m in sent[self._ats_matched:]]
+        return out
 
     def _ats_completion(self, res, variants) -> None:
         """An ATS translation request's completion (capabilities.ATS, scoreboards/ats_port.py):
@@ -555,7 +591,7 @@ class IommuScoreboard(uvm_component):
         says which), every IOFENCE.C data write."""
         if self.totals is not None:
             return list(self.totals["problems"])
-        out = self.rec.pending_problems() + self._irq_problems()
+        out = self.rec.pending_problems() + self._irq_problems() + self._ats_problems()
         if self._fence_writes:
             a, d = self._fence_writes[0]
             out.append(f"IOFENCE.C data write missing: {len(self._fence_writes)} expected, first "

@@ -118,6 +118,8 @@ module iommu_fast_top #(
         .dev_req_tag(dev_req_tag),
         .dev_req_ats_nw(1'b0),
         .dev_req_ats_exe(1'b0),
+        .ats_msg_ready(1'b1),
+        .ats_inv_cpl(1'b0),
         .dev_rsp_valid(dev_rsp_valid),
         .dev_rsp_ready(dev_rsp_ready),
         .dev_rsp_tag(dev_rsp_tag),
