@@ -26,13 +26,14 @@ every Translated request after the IOFENCE.C: an entry an ATS.INVAL removed must
 once the fence completed (so a DUT that drops the message, or completes the fence before the
 device answered, is caught by the device using a translation it still holds). ATS.INVALs: a
 4 KiB page and a 2 MiB range of device 0x51; PASID 3 of device 0x53 with G=1 (its global
-entries too); then ATS.PRGR, a PRG Response message.
+entries too); then ATS.PRGR, a PRG Response message; then a device that never answers: the
+IOFENCE.C sets cmd_to, and completes once software clears it.
 A DUT without ATS, or whose device port lacks the ATS signals (profile port.ats_req/ats_rsp),
 skips the scenario with the reason.
 """
 from __future__ import annotations
 
-from models import TTYP, Request
+from models import TTYP, Reg, Request
 from models.ats import SC, UR, inval_payload, prgr_payload
 from models.command_queue import Command
 from sequences.ats_items import ats_request
@@ -48,6 +49,8 @@ DID, DID_OFF, DID_PASID = 0x51, 0x52, 0x53
 PID = 3
 TR = {"r": TTYP.TRANSLATED_READ, "w": TTYP.TRANSLATED_WRITE, "x": TTYP.TRANSLATED_EXEC}
 DELAY = 200                      # cycles the device takes to answer an Invalidation Request
+TIMEOUT_POLLS = 4000             # cqcsr reads while an IOFENCE.C waits for an unanswered device
+CQCSR_CQEN, CQCSR_CMD_TO = 1, 1 << 9
 
 
 def ats_inval(did: int, base: int, size_log2: int = 12, pid=None, g: bool = False) -> Command:
@@ -237,3 +240,38 @@ class AtsVseq(GuestUpdateBase):
         if dev.completed < 3:
             raise AssertionError(f"ATS: the device answered {dev.completed} Invalidation "
                                  f"Requests, expected 3")
+        await self.timeout()
+
+    async def timeout(self) -> None:
+        """A device that never answers: the IOFENCE.C after the ATS.INVAL sets cqcsr.cmd_to and
+        stays at the head of the queue; software clears cmd_to and the fence completes (the
+        model: the timed-out invalidation is reported once). The range holds no entry of the
+        device's ATC, so the unanswered request leaves nothing behind."""
+        self.env.ats_answers(False)
+        cq = self.cq
+        cq.write([ats_inval(DID, UNMAPPED)])
+        fence_slot = cq.tail
+        cq.write([self.fence_cmd()])
+        await self.reg_write(*cq.doorbell_write())
+        csr = 0
+        for _ in range(TIMEOUT_POLLS):
+            csr = await self.reg_read(Reg.CQCSR, 4)
+            if csr & CQCSR_CMD_TO:
+                break
+        else:
+            raise AssertionError(f"ATS: an unanswered ATS.INVAL, then IOFENCE.C: cqcsr={csr:#x}, "
+                                 f"cmd_to never set")
+        self.env.ats_answers(True)
+        for reg, name in ((Reg.CQH, "cqh"), (Reg.CQCSR, "cqcsr")):
+            got = await self.reg_read(reg, 4)
+            want = self.env.expected_reg(reg, 4)
+            if got != want:
+                raise AssertionError(f"ATS: after the timeout {name}={got:#x}, expected {want:#x} "
+                                     f"(cqh on the IOFENCE.C, slot {fence_slot}, and cmd_to)")
+        cq.update_head(fence_slot)
+        await self.reg_write(Reg.CQCSR, CQCSR_CQEN | CQCSR_CMD_TO, 4)
+        cqh = await self.wait_cq_idle(cq.tail)
+        cq.update_head(cqh)
+        if cqh != cq.tail:
+            raise AssertionError(f"ATS: after cmd_to was cleared the IOFENCE.C did not complete "
+                                 f"(cqh={cqh}, cqt={cq.tail})")

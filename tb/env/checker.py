@@ -188,7 +188,13 @@ class CheckerCore:
         self.cov.translation(res)
 
     def ats_message(self, msg) -> None:
-        """A message the DUT sent to a device (ATS.INVAL, ATS.PRGR: tb/agents/dev/ats_device.py)."""
+        """A message the DUT sent to a device (ATS.INVAL, ATS.PRGR: tb/agents/dev/ats_device.py);
+        ("answers", flag): whether the device answers the Invalidation Requests of the ATS.INVALs
+        fetched from now on (False: they time out, cmd_to at the next IOFENCE.C)."""
+        if isinstance(msg, tuple) and msg[0] == "answers":
+            flag = bool(msg[1])
+            self.oracle.model.ats_inval_answered = lambda m, flag=flag: flag
+            return
         self.sb.ats_message(msg)
 
     def reg_op(self, op) -> None:

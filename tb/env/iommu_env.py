@@ -267,6 +267,15 @@ class IommuEnv(uvm_env):
         """The outcomes the spec permits for `req` now, under the run's policy."""
         return self.checker.query("outcomes", req)
 
+    def ats_answers(self, flag: bool) -> None:
+        """Whether the testbench's device answers the Invalidation Requests of the ATS.INVALs
+        software issues from now on (the model is told too: an unanswered one times out,
+        cqcsr.cmd_to at the next IOFENCE.C)."""
+        if self.ats_device is None:
+            raise RuntimeError("ats_answers: the DUT has no ATS message port")
+        self.ats_device.answer = bool(flag)
+        self.checker.ats_message(("answers", bool(flag)))
+
     def expected_reg(self, offset: int, size: int = 8) -> int:
         """What the golden model says a register reads now."""
         return self.checker.query("read_reg", offset, size)
