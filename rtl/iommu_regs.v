@@ -29,7 +29,8 @@ module iommu_regs #(
     parameter QOSID  = 0,           // capabilities.QOSID [41]: iommu_qosid, with
     parameter QOSID_RCID_W = 4,     // this many writable bits of RCID [11:0] (1..12)
     parameter QOSID_MCID_W = 4,     // and of MCID [27:16]
-    parameter ATS    = 0            // capabilities.ATS [25]: pqb, pqh, pqt, pqcsr, icvec.piv
+    parameter ATS    = 0,           // capabilities.ATS [25]: pqb, pqh, pqt, pqcsr, icvec.piv
+    parameter T2GPA  = 0            // capabilities.T2GPA [26] (with ATS; iommu_walker)
 ) (
     input  wire        clk,
     input  wire        rst_n,
@@ -136,7 +137,8 @@ module iommu_regs #(
                                      ((MSI_FLAT != 0) ? (64'd1 << 22) : 64'd0) |
                                      ((SVRSW60T59B != 0) ? (64'd1 << 14) : 64'd0) |
                                      ((QOSID  != 0) ? (64'd1 << 41) : 64'd0) |
-                                     ((ATS    != 0) ? (64'd1 << 25) : 64'd0);
+                                     ((ATS    != 0) ? (64'd1 << 25) : 64'd0) |
+                                     ((ATS != 0 && T2GPA != 0) ? (64'd1 << 26) : 64'd0);
     // fctl: BE=0, GXL=0 fixed; WSI 1 with IGS=WSI, 0 with IGS=MSI, writable (reset 0) with BOTH
     localparam MSI_IRQ = IGS != 1;       // msi_cfg_tbl and 16 vectors
     reg         fctl_wsi_q;

@@ -23,8 +23,10 @@ module iommu_walker #(
   parameter QOSID_RCID_W = 4,   // a wider ID is a misconfigured DC); 0: ta[63:32] reserved
   parameter QOSID_MCID_W = 4,
   parameter HPM          = 1,   // 0: no iommu_hpm listens: the hpm_* outputs are not kept
-  parameter ATS          = 0    // 1: DC.tc.EN_ATS/EN_PRI/PRPR legal; translated requests and
+  parameter ATS          = 0,   // 1: DC.tc.EN_ATS/EN_PRI/PRPR legal; translated requests and
                                 // ATS translation requests are walked (done_ats_*)
+  parameter T2GPA        = 0    // 1 (with ATS): DC.tc.T2GPA legal: Translated requests carry a
+                                // GPA (G-stage only), ATS completions give the GPA
 ) (
   input             clk,
   input             rst_n,
@@ -224,16 +226,18 @@ module iommu_walker #(
   wire        gade      = AMO_HWAD != 0 && tc[7];
   wire [2:0]  g_levels  = (gmode == MODE_SV48X4) ? 3'd4 : 3'd3;
 
-  wire is_exec  = r_ttyp == TTYP_UNTRANSLATED_EXEC;
-  wire is_write = r_ttyp == TTYP_UNTRANSLATED_WRITE;
-  wire is_untr  = r_ttyp == TTYP_UNTRANSLATED_EXEC || r_ttyp == TTYP_UNTRANSLATED_READ ||
-                  r_ttyp == TTYP_UNTRANSLATED_WRITE;
-  wire priv_eff = r_pv & r_priv;   // no process_id => User
   // ATS (step 7): an ATS translation request is walked as a read; a Translated request with
-  // DC.tc.T2GPA=0 (T2GPA is not built) carries an SPA and is answered with it, unchecked
+  // DC.tc.T2GPA=0 carries an SPA and is answered with it, unchecked; with T2GPA=1 (step 9) it
+  // carries a GPA: the first stage is Bare and the G-stage checks its access type
   wire is_ats   = ATS != 0 && r_ttyp == TTYP_PCIE_ATS;
   wire is_tr    = ATS != 0 && (r_ttyp == TTYP_TRANSLATED_EXEC || r_ttyp == TTYP_TRANSLATED_READ ||
                                r_ttyp == TTYP_TRANSLATED_WRITE);
+  wire t2gpa    = ATS != 0 && T2GPA != 0 && tc[3];
+  wire is_exec  = r_ttyp == TTYP_UNTRANSLATED_EXEC || (is_tr && r_ttyp == TTYP_TRANSLATED_EXEC);
+  wire is_write = r_ttyp == TTYP_UNTRANSLATED_WRITE || (is_tr && r_ttyp == TTYP_TRANSLATED_WRITE);
+  wire is_untr  = r_ttyp == TTYP_UNTRANSLATED_EXEC || r_ttyp == TTYP_UNTRANSLATED_READ ||
+                  r_ttyp == TTYP_UNTRANSLATED_WRITE;
+  wire priv_eff = r_pv & r_priv;   // no process_id => User
   // access, page and guest-page faults of the request's access type
   wire [11:0] c_af  = is_exec  ? CAUSE_INSTRUCTION_ACCESS_FAULT :
                       is_write ? CAUSE_WRITE_ACCESS_FAULT : CAUSE_READ_ACCESS_FAULT;
@@ -285,7 +289,7 @@ module iommu_walker #(
       tc[63:32] != 32'd0 || tc[23:12] != 12'd0 ||
       (ATS == 0 && (tc[1] || tc[2] || tc[6])) ||   // EN_ATS, EN_PRI, PRPR without ATS
       (tc[2] && !tc[1]) || (tc[6] && !tc[2]) ||     // EN_PRI needs EN_ATS, PRPR needs EN_PRI
-      tc[3] ||                             // T2GPA without the capability
+      (tc[3] && !(ATS != 0 && T2GPA != 0 && tc[1] && g_on)) ||   // T2GPA: capability, EN_ATS, G-stage
       (AMO_HWAD == 0 && (tc[7] || tc[8])) ||   // GADE, SADE without AMO_HWAD
       tc[10] ||                            // SBE != fctl.BE
       tc[11] ||                            // SXL=1 with GXL=0 read-only
@@ -684,9 +688,14 @@ module iommu_walker #(
           // step 7: translated and ATS translation requests need DC.tc.EN_ATS
           if (!is_untr && !((is_ats || is_tr) && tc[1])) `WK_FAULT(CAUSE_TTYP_DISALLOWED, 64'd0)
           else if (r_pv && !pdtv) `WK_FAULT(CAUSE_TTYP_DISALLOWED, 64'd0)
-          // step 8: a Translated request (T2GPA=0) is done, its address an SPA
+          // step 8: a Translated request (T2GPA=0) is done, its address an SPA; step 9
+          // (T2GPA=1): a GPA, through the G-stage alone (never cached: ok_fill stays 0)
           else if (is_tr && !(pdtv && pid_too_wide)) begin
-            done_pa <= r_iova[55:0]; state <= S_DONE;
+            if (t2gpa) begin
+              fs_mode <= MODE_BARE; pscid <= 20'd0; sum <= 1'b0; state <= S_FS;
+            end else begin
+              done_pa <= r_iova[55:0]; state <= S_DONE;
+            end
           end
           else if (pdtv) begin
             if (pid_too_wide) `WK_FAULT(CAUSE_TTYP_DISALLOWED, 64'd0)
@@ -902,8 +911,9 @@ module iommu_walker #(
           else begin rdata <= ad_new; state <= S_PTE_CHK; end
         end
         S_OK: begin
-          done_pa <= g_spa;
-          ok_fill <= 1'b1;
+          // T2GPA=1: an ATS completion carries the GPA (the first stage's output)
+          done_pa <= (is_ats && t2gpa) ? g_gpa[55:0] : g_spa;
+          ok_fill <= !is_tr;
           state   <= S_DONE;
         end
         // the next request may be taken as this one's response is (back-to-back walks)

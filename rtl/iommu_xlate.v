@@ -28,8 +28,9 @@ module iommu_xlate #(
   parameter QOSID_RCID_W  = 4,
   parameter QOSID_MCID_W  = 4,
   parameter HPM           = 1,    // 0: no iommu_hpm reads hpm_wk_* (the walker keeps none of it)
-  parameter ATS           = 0     // PCIe ATS: translated and translation requests (walker),
+  parameter ATS           = 0,    // PCIe ATS: translated and translation requests (walker),
                                   // the completion on dev_rsp_ats_* and dev_rsp_pa
+  parameter T2GPA         = 0     // with ATS: DC.tc.T2GPA (the walker)
 ) (
   input         clk,
   input         rst_n,
@@ -280,7 +281,7 @@ module iommu_xlate #(
     .SVNAPOT(SVNAPOT), .SVPBMT(SVPBMT), .MSI_FLAT(MSI_FLAT), .AMO_HWAD(AMO_HWAD),
     .SVRSW60T59B(SVRSW60T59B), .QOSID(QOSID), .QOSID_RCID_W(QOSID_RCID_W),
     .QOSID_MCID_W(QOSID_MCID_W),
-    .HPM(HPM), .ATS(ATS)
+    .HPM(HPM), .ATS(ATS), .T2GPA(T2GPA)
   ) u_walker (
     .clk(clk), .rst_n(rst_n), .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn),
     .st_valid(disp_go), .st_ready(wk_st_ready),

@@ -72,7 +72,11 @@ module riscv_iommu #(
     parameter ATS           = 0,
     // ATS: cycles an IOFENCE.C waits for the Invalidation Completions of earlier ATS.INVALs
     // before it sets cqcsr.cmd_to (1..65535)
-    parameter ATS_TIMEOUT   = 4096
+    parameter ATS_TIMEOUT   = 4096,
+    // T2GPA (capabilities.T2GPA [26], needs ATS): DC.tc.T2GPA legal (with EN_ATS and a
+    // G-stage): Translated requests carry a GPA, translated by the G-stage alone; ATS
+    // completions give the GPA. 0 (default): T2GPA is a DC misconfiguration
+    parameter T2GPA         = 0
 ) (
     input  wire        clk,
     input  wire        rst_n,
@@ -349,7 +353,7 @@ module riscv_iommu #(
         .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20), .SVPBMT(SVPBMT), .DBG(DBG),
         .AMO_HWAD(AMO_HWAD), .HPM(HPM_COUNTERS != 0), .NL(NL), .S(S), .PAS(PAS), .MSI_FLAT(MSI_FLAT), .IGS(IGS),
         .SVRSW60T59B(SVRSW60T59B), .QOSID(QOSID), .QOSID_RCID_W(QOSID_RCID_W),
-        .QOSID_MCID_W(QOSID_MCID_W), .ATS(ATS)
+        .QOSID_MCID_W(QOSID_MCID_W), .ATS(ATS), .T2GPA(T2GPA)
     ) u_regs (
         .clk(clk), .rst_n(rst_n),
         .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot),
@@ -484,7 +488,7 @@ module riscv_iommu #(
         .SVPBMT(SVPBMT), .S(S), .MSI_FLAT(MSI_FLAT), .AMO_HWAD(AMO_HWAD),
         .SVRSW60T59B(SVRSW60T59B), .QOSID(QOSID), .QOSID_RCID_W(QOSID_RCID_W),
         .QOSID_MCID_W(QOSID_MCID_W),
-        .HPM(HPM_COUNTERS != 0), .ATS(ATS)
+        .HPM(HPM_COUNTERS != 0), .ATS(ATS), .T2GPA(T2GPA)
     ) u_xlate (
         .clk(clk), .rst_n(rst_n),
         .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn),

@@ -28,6 +28,11 @@ device answered, is caught by the device using a translation it still holds). AT
 4 KiB page and a 2 MiB range of device 0x51; PASID 3 of device 0x53 with G=1 (its global
 entries too); then ATS.PRGR, a PRG Response message; then a device that never answers: the
 IOFENCE.C sets cmd_to, and completes once software clears it.
+- 0x54: two stages (Sv39 over Sv39x4, GSCID 9), EN_ATS=1 and, with capabilities.T2GPA,
+  T2GPA=1: a page writable at both stages, one read-only at the G-stage, a 2 MiB page at both
+  stages; the completions carry the range at both stages and (T2GPA=1) the GPA, and the
+  Translated requests with those GPAs are translated by the G-stage (T2GPA=0: the SPA, used
+  as is).
 A DUT without ATS, or whose device port lacks the ATS signals (profile port.ats_req/ats_rsp),
 skips the scenario with the reason.
 """
@@ -45,7 +50,9 @@ IOVA = 0x6800_0000
 RW, RO, CLEAN, BIG, NAPOT, UNMAPPED = (IOVA, IOVA + 0x1000, IOVA + 0x2000, IOVA + 0x20_0000,
                                        IOVA + 0x40_0000, IOVA + 0x60_0000)
 PA = 0x7800_0000
-DID, DID_OFF, DID_PASID = 0x51, 0x52, 0x53
+DID, DID_OFF, DID_PASID, DID_2S = 0x51, 0x52, 0x53, 0x54
+G_TABLES, SPA_TABLES = 0x8000_0000, 0x2A00_0000   # the guest's first-stage tables (0x54)
+G_DATA, SPA_DATA = 0x9000_0000, 0x3A00_0000       # its data pages: GPA, SPA
 PID = 3
 TR = {"r": TTYP.TRANSLATED_READ, "w": TTYP.TRANSLATED_WRITE, "x": TTYP.TRANSLATED_EXEC}
 DELAY = 200                      # cycles the device takes to answer an Invalidation Request
@@ -73,6 +80,7 @@ class AtsVseq(GuestUpdateBase):
         await self.host_pages()
         await self.ats_disabled()
         await self.with_pasid()
+        await self.two_stage()
         await self.invalidations()
 
     # -- the device's side ----------------------------------------------------------------
@@ -186,6 +194,32 @@ class AtsVseq(GuestUpdateBase):
         await self.use(DID_PASID, RW + 0x10, "x", PID)
         await self.use(DID_PASID, RO + 0x10, "x", PID)
         await self.use(DID_PASID, CLEAN + 0x10, "w", PID)
+
+    # -- two stages, T2GPA ---------------------------------------------------------------------
+    async def two_stage(self) -> None:
+        t2gpa = self.dut.has("t2gpa")
+        gscid = 9
+        g, guest = self.guest_page_table(gscid, 16, G_TABLES, SPA_TABLES)
+        g.map(G_DATA, SPA_DATA, perms="rw")
+        g.map(G_DATA + 0x1000, SPA_DATA + 0x1000, perms="r")
+        g.map(G_DATA + 0x20_0000, SPA_DATA + 0x20_0000, SIZE_2M, "rwx")
+        guest.map(RW, G_DATA, perms="rw")
+        guest.map(RO, G_DATA + 0x1000, perms="rw")            # read-only at the G-stage
+        guest.map(BIG, G_DATA + 0x20_0000, size=SIZE_2M, perms="rwx")
+        await self.after_update(self.ddt.set_dc(DID_2S, DeviceContextSpec(
+            fs_mode="sv39", fs_root=guest.root, pscid=16, g_mode="sv39x4", g_root=g.root,
+            gscid=gscid, en_ats=True, t2gpa=t2gpa)))
+        rw, ro, big = await self.ask([ats_request(DID_2S, RW), ats_request(DID_2S, RO),
+                                      ats_request(DID_2S, BIG + 0x5_6000)])
+        out = G_DATA if t2gpa else SPA_DATA          # what a completion's address is
+        self.want("two stages, both writable", rw, SC, r=True, w=True, addr=out, size_log2=12)
+        self.want("two stages, G-stage read-only", ro, SC, r=True, w=False, addr=out + 0x1000)
+        self.want("two stages, 2 MiB at both", big, SC, r=True, w=True, addr=out + 0x20_0000,
+                  size_log2=21)
+        await self.use(DID_2S, RW + 0x28, "r")
+        await self.use(DID_2S, RW + 0x28, "w")
+        await self.use(DID_2S, RO + 0x30, "r")
+        await self.use(DID_2S, BIG + 0x5_6038, "w")
 
     # -- ATS.INVAL and ATS.PRGR ----------------------------------------------------------------
     def atc_invalidate(self, msg) -> None:
