@@ -7,7 +7,9 @@
 // cqh on the fence. An illegal command sets cmd_ill and leaves cqh on it. Processing stops while
 // any error bit is set. If cqen drops during a command, the command's architectural effects
 // (cqh, error bits, the fence's store) are dropped; an invalidation already handed over still
-// completes, which is always safe.
+// completes, which is always safe. With ATS, ATS.INVAL and ATS.PRGR send a message each (msg_*)
+// and an IOFENCE.C first waits for the Invalidation Completions of the ATS.INVALs before it
+// (inv_cpl), or sets cmd_to after ATS_TIMEOUT cycles (docs/design.md, "ATS in the RTL").
 // Style: docs/design.md, "Simulation speed and the RTL's style" (one gated block).
 module iommu_cq #(
     parameter NL = 0,                   // capabilities.NL: IOTINVAL bit 34 is the NL operand

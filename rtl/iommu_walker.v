@@ -273,7 +273,7 @@ module iommu_walker #(
   wire [2:0]  dc_last_k = (MSI_FLAT != 0) ? 3'd7 : 3'd3;
   wire dir_rsvd = rdata[9:1] != 9'd0 || rdata[63:54] != 10'd0;   // non-leaf DDT/PDT entry
 
-  // DC checks for the capabilities iommu_regs reports (ATS by parameter; no T2GPA/END,
+  // DC checks for the capabilities iommu_regs reports (ATS, T2GPA by parameter; no END,
   // fctl.BE=0 and GXL=0 read-only): any failure is cause 259.
   // Supported MODE encodings: Bare, Sv39 / Sv39x4 / PD8 always, the others by parameter.
   wire satp_mode_ok = fsc_mode == MODE_BARE || fsc_mode == MODE_SV39 ||

@@ -7,6 +7,7 @@
 //   iommu_cq --inv_*--> iommu_xlate ; iommu_xlate --flt_*--> iommu_fq
 //   iommu_xlate, iommu_cq, iommu_fq --> iommu_axi_master --> m_axi
 //   requests entering iommu_xlate, walks it finishes --> iommu_hpm (HPM: counters) --> iommu_regs
+//   iommu_cq --ats_msg_*--> devices, ats_inv_cpl --> iommu_cq (ATS: ATS.INVAL, ATS.PRGR)
 // Style: docs/design.md, "Simulation speed and the RTL's style" (gated blocks).
 module riscv_iommu #(
     parameter IOTLB_ENTRIES = 16,
