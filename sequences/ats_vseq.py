@@ -70,13 +70,15 @@ class AtsVseq(GuestUpdateBase):
     async def body(self):
         if not self.dut.need("ats", "PCIe ATS translation and translated requests (the ats scenario)"):
             return
-        if not getattr(self.env.dev.bfm, "ats", False):
-            self.dut.skip("PCIe ATS translation and translated requests (the ats scenario)",
-                          f"DUT {self.dut.name}'s device port has no ATS signals (profile keys "
-                          f"port.ats_req, port.ats_rsp)")
-            return
         self.atc: dict = {}              # (did, pid, page) -> AtsCompletion the device holds
         await self.init_iommu("1lvl")
+        if not getattr(self.env.dev.bfm, "ats", False):
+            self.dut.skip("PCIe ATS translation requests, the device's ATC, ATS.INVAL (the ats "
+                          "scenario but its Translated requests with EN_ATS=0)",
+                          f"DUT {self.dut.name}'s device port has no ATS signals (profile keys "
+                          f"port.ats_req, port.ats_rsp)")
+            await self.translated_disabled()
+            return
         await self.host_pages()
         await self.ats_disabled()
         await self.with_pasid()
@@ -152,6 +154,13 @@ class AtsVseq(GuestUpdateBase):
         await self.after_update(pt.map(RW, PA + 0x8000, perms="rw"))
         c, = await self.ask([ats_request(DID_OFF, RW)])
         self.want("EN_ATS=0", c, UR, cause=260)
+        await self.translated_disabled(pt)
+
+    async def translated_disabled(self, pt=None) -> None:
+        """A Translated request of a device with EN_ATS=0: cause 260 (step 7)."""
+        if pt is None:
+            pt = await self.host_device(DID_OFF, "sv39", pscid=14)
+            await self.after_update(pt.map(RW, PA + 0x8000, perms="rw"))
         res = await self.translate([Request(did=DID_OFF, iova=PA + 0x8000,
                                             ttyp=TTYP.TRANSLATED_READ)])
         if res and not (res[0].fault and res[0].cause == 260):
