@@ -70,6 +70,17 @@ module iommu_regs #(
     input  wire        cq_set_cqmf,
     input  wire        cq_set_cmd_ill,
     input  wire        cq_set_cmd_to,       // ATS: an ATS.INVAL timed out (at an IOFENCE.C)
+    // ATS: the page-request queue for iommu_walker (PRI) and its updates
+    output wire [43:0] pq_ppn,
+    output wire [31:0] pq_mask,
+    output wire [31:0] pq_h,
+    output wire [31:0] pq_t,
+    output wire        pq_on,
+    output wire        pq_mf,
+    output wire        pq_of,
+    input  wire        pq_tail_inc,
+    input  wire        pq_set_mf,
+    input  wire        pq_set_of,
     input  wire        cq_set_fence_w_ip,
 
     // fault queue
@@ -227,13 +238,15 @@ module iommu_regs #(
                          fence_w_ip, cmd_ill, cmd_to, cqmf, 6'b0, cie, cqen};
     wire [31:0] fqcsr = {14'b0, 1'b0 /*busy*/, fqen /*fqon*/, 6'b0,
                          fqof, fqmf, 6'b0, fie, fqen};
-    wire [31:0] ipsr  = {29'b0, pmip, fip, cip};
+    wire        pip;                    // ATS: the page-request queue's interrupt pending
+    wire [31:0] ipsr  = {28'b0, pip, pmip, fip, cip};
 
     // ---------------------------------------------------------------- page-request queue
     // ATS: the queue's registers as the spec gives them (pqb frozen while pqen=1, a pqb write
-    // zeroes pqh; pqon follows pqen at once; pqmf/pqof W1C). No page request reaches this
-    // IOMMU (no PRI input), so pqt stays 0, pqmf/pqof/ipsr.pip are never set; icvec.piv is
-    // writable (one bit with wires only, four with MSIs) and drives nothing.
+    // zeroes pqh; pqon follows pqen at once; pqmf/pqof W1C, set by the walker's page requests,
+    // which also move pqt; pqen 0 -> 1 zeroes pqt, pqmf, pqof). ipsr.pip is set while pie and
+    // (pqmf or pqof or a record written) hold, W1C as fip; icvec.piv picks its wire (vector 0
+    // irq_cq, 1 irq_fq; with MSIs no message is sent for it).
     wire [63:0] pqb_word;
     wire [31:0] pqh, pqcsr;
     wire [3:0]  piv;
@@ -252,7 +265,7 @@ module iommu_regs #(
             W_CSR:   rd_word = {fqcsr, cqcsr};
             W_IPSR:  rd_word = {ipsr, pqcsr};
             W_PQB:   rd_word = pqb_word;
-            W_PQHT:  rd_word = {32'b0, pqh};             // pqt: no page request is ever queued
+            W_PQHT:  rd_word = {pq_t, pqh};
             W_ICVEC: rd_word = {48'b0, piv, pmiv, fiv, civ};
             W_TRIOVA: rd_word = (DBG != 0) ? {tr_vpn, 12'b0} : 64'b0;
             W_TRCTL:  rd_word = (DBG != 0) ? tr_ctl : 64'b0;
@@ -371,25 +384,48 @@ module iommu_regs #(
         reg [31:0] pqh_q;
         reg        pqen, pie;
         reg [3:0]  piv_q;
-        wire [31:0] pq_mask = ~(32'hFFFF_FFFE << pqb_log2szm1);
+        reg [31:0] pqt_q;
+        reg        pqmf_q, pqof_q, pip_q;
+        wire [31:0] pq_mask_w = ~(32'hFFFF_FFFE << pqb_log2szm1);
         assign pqb_word = {10'b0, pqb_ppn, 5'b0, pqb_log2szm1};
         assign pqh      = pqh_q;
-        assign pqcsr    = {15'b0, pqen /*pqon*/, 6'b0, 1'b0 /*pqof*/, 1'b0 /*pqmf*/,
-                           6'b0, pie, pqen};
+        assign pqcsr    = {15'b0, pqen /*pqon*/, 6'b0, pqof_q, pqmf_q, 6'b0, pie, pqen};
         assign piv      = piv_q;
-        wire pq_run = `IOMMU_RUN(!rst_n | wr_go);
+        assign pip      = pip_q;
+        assign pq_ppn   = pqb_ppn;
+        assign pq_mask  = pq_mask_w;
+        assign pq_h     = pqh_q;
+        assign pq_t     = pqt_q;
+        assign pq_on    = pqen;
+        assign pq_mf    = pqmf_q;
+        assign pq_of    = pqof_q;
+        wire we_pqcsr = wlo && wword == W_IPSR;
+        wire pq_on_up = we_pqcsr && dlo[0] && !pqen;         // pqen 0 -> 1
+        wire pip_cond = pie & (pqof_q | pqmf_q | pq_tail_inc);
+        wire pq_run = `IOMMU_RUN(!rst_n | wr_go | pq_tail_inc | pq_set_mf | pq_set_of |
+                                 (pip_cond & ~pip_q));
         always @(posedge clk) if (pq_run) begin
             if (!rst_n) begin
                 pqb_log2szm1 <= 5'b0; pqb_ppn <= 44'b0; pqh_q <= 32'b0;
                 pqen <= 1'b0; pie <= 1'b0; piv_q <= 4'b0;
+                pqt_q <= 32'b0; pqmf_q <= 1'b0; pqof_q <= 1'b0; pip_q <= 1'b0;
             end else begin
+                // hardware sets win over a W1C in the same cycle
+                if (pq_on_up) begin
+                    pqt_q <= 32'b0; pqmf_q <= 1'b0; pqof_q <= 1'b0;
+                end else begin
+                    if (pq_tail_inc) pqt_q <= (pqt_q + 32'd1) & pq_mask_w;
+                    pqmf_q <= pq_set_mf | (pqmf_q & ~(we_pqcsr & dlo[8]));
+                    pqof_q <= pq_set_of | (pqof_q & ~(we_pqcsr & dlo[9]));
+                end
+                pip_q <= pip_cond | (pip_q & ~(whi && wword == W_IPSR && dhi[3]));
                 if (wlo && wword == W_PQB && !pqen) begin
                     pqb_log2szm1  <= dlo[4:0];
                     pqb_ppn[21:0] <= dlo[31:10] & PPN_W[21:0];
                 end
                 if (whi && wword == W_PQB && !pqen) pqb_ppn[43:22] <= dhi[21:0] & PPN_W[43:22];
                 if (wword == W_PQB && (wlo || whi) && !pqen) pqh_q <= 32'b0;
-                else if (wlo && wword == W_PQHT) pqh_q <= dlo & pq_mask;
+                else if (wlo && wword == W_PQHT) pqh_q <= dlo & pq_mask_w;
                 if (wlo && wword == W_IPSR) begin pqen <= dlo[0]; pie <= dlo[1]; end
                 if (we_icvec) piv_q <= MSI_IRQ ? dlo[15:12] : {3'b0, dlo[12]};
             end
@@ -399,6 +435,17 @@ module iommu_regs #(
         assign pqh      = 32'b0;
         assign pqcsr    = 32'b0;
         assign piv      = 4'b0;
+        assign pip      = 1'b0;
+        assign pq_ppn   = 44'b0;
+        assign pq_mask  = 32'b0;
+        assign pq_h     = 32'b0;
+        assign pq_t     = 32'b0;
+        assign pq_on    = 1'b0;
+        assign pq_mf    = 1'b0;
+        assign pq_of    = 1'b0;
+        /* verilator lint_off UNUSEDSIGNAL */
+        wire unused_pq = ^{pq_tail_inc, pq_set_mf, pq_set_of};
+        /* verilator lint_on UNUSEDSIGNAL */
     end endgenerate
 
     // ---------------------------------------------------------------- all register updates
@@ -589,8 +636,9 @@ module iommu_regs #(
 
     // wire k = OR of the ipsr bits whose vector is k (k = 0, 1; with 16 vectors (IGS=BOTH)
     // vectors 2..15 have no wire); both 0 while fctl.WSI = 0
-    assign irq_cq = fctl_wsi & ((cip & civ == 4'd0) | (fip & fiv == 4'd0) | (pmip & pmiv == 4'd0));
-    assign irq_fq = fctl_wsi & ((cip & civ == 4'd1) | (fip & fiv == 4'd1) | (pmip & pmiv == 4'd1));
+    // (pip: ATS's page-request queue, 0 without it)
+    assign irq_cq = fctl_wsi & ((cip & civ == 4'd0) | (fip & fiv == 4'd0) | (pmip & pmiv == 4'd0) | (pip & piv == 4'd0));
+    assign irq_fq = fctl_wsi & ((cip & civ == 4'd1) | (fip & fiv == 4'd1) | (pmip & pmiv == 4'd1) | (pip & piv == 4'd1));
 
     wire unused_axil = ^{s_axil_awprot, s_axil_arprot, s_axil_awaddr[2:0], s_axil_araddr[2:0]};
 endmodule

@@ -115,6 +115,25 @@ module iommu_walker #(
   output            done_ats_x,
   output            done_ats_g,
   output     [2:0]  done_ats_size,
+  // PRI (ATS): a page request (ttyp 9 PCIE_MSG: iova = the message's payload, R [0] W [1]
+  // L [2] PRG index [11:3] page [63:12]; st_exe = Execute Requested) of a device whose DC has
+  // EN_ATS=EN_PRI=1 is queued: its 16-byte record written at pqb + 16 * pqt (mem_wr_*).
+  // done_prg: a PRG Response is due (L=1, not a Stop Marker) with done_prg_code (0 Success,
+  // 1 Invalid Request, 15 Response Failure) and done_prg_pasid (the PASID goes with it)
+  input      [43:0] pq_ppn,
+  input      [31:0] pq_mask,       // entries - 1
+  input      [31:0] pqh,
+  input      [31:0] pqt,
+  input             pq_on,         // pqen
+  input             pq_mf,
+  input             pq_of,
+  output            pq_tail_inc,
+  output            pq_set_mf,
+  output            pq_set_of,
+  output            done_prg,
+  output     [3:0]  done_prg_code,
+  output            done_prg_pasid,
+  output     [8:0]  done_prg_index,
   // HPM (iommu_hpm): what this walk did, reported as its result is taken (hpm_valid). A
   // request that reached a device context (cached or read) missed the IOATC; DDT, PDT and
   // first-stage walks are reads of those tables; one G-stage walk per G-stage root read.
@@ -142,7 +161,10 @@ module iommu_walker #(
                    // hardware A/D update (AMO_HWAD): the first-stage PTE's SPA known (S_AD_FS),
                    // read the PTE again (S_AD_RD), compare (S_AD_CMP), write (S_AD_WR, S_AD_WW)
                    S_AD_FS = 6'd29, S_AD_RD = 6'd30, S_AD_CMP = 6'd31, S_AD_WR = 6'd32,
-                   S_AD_WW = 6'd33;
+                   S_AD_WW = 6'd33,
+                   // PRI: the page request's queue decision, its record's two writes
+                   S_PQ = 6'd34, S_PQ_W0 = 6'd35, S_PQ_R0 = 6'd36, S_PQ_W1 = 6'd37,
+                   S_PQ_R1 = 6'd38;
   localparam [2:0] SZ_NONE = 3'd7;   // a Bare stage: no size limit
   // what the G-stage subroutine translates (g_pur)
   localparam [1:0] GP_FINAL = 2'd0,  // the final GPA: the request's own access
@@ -230,6 +252,7 @@ module iommu_walker #(
   // DC.tc.T2GPA=0 carries an SPA and is answered with it, unchecked; with T2GPA=1 (step 9) it
   // carries a GPA: the first stage is Bare and the G-stage checks its access type
   wire is_ats   = ATS != 0 && r_ttyp == TTYP_PCIE_ATS;
+  wire is_msg   = ATS != 0 && r_ttyp == TTYP_PCIE_MSG;   // a page request (PRI)
   wire is_tr    = ATS != 0 && (r_ttyp == TTYP_TRANSLATED_EXEC || r_ttyp == TTYP_TRANSLATED_READ ||
                                r_ttyp == TTYP_TRANSLATED_WRITE);
   wire t2gpa    = ATS != 0 && T2GPA != 0 && tc[3];
@@ -471,22 +494,52 @@ module iommu_walker #(
   wire g_ad_need  = !q_a || (g_store && !q_d);
   // the PTE values an A/D update writes, and the write port: built with AMO_HWAD only
   wire [63:0] fs_ad_new, g_ad_new;
+  wire        ad_wr_valid;
+  wire [55:0] ad_wr_addr;
+  wire [63:0] ad_wr_data;
   generate if (AMO_HWAD != 0) begin : g_ad
     assign fs_ad_new = rdata | {56'd0, is_write, 7'h40};
     assign g_ad_new  = g_pte | {56'd0, g_store, 7'h40};
-    assign mem_wr_valid = state == S_AD_WR;
-    assign mem_wr_addr  = ad_addr;
-    assign mem_wr_data  = ad_new;
+    assign ad_wr_valid = state == S_AD_WR;
+    assign ad_wr_addr  = ad_addr;
+    assign ad_wr_data  = ad_new;
   end else begin : g_no_ad
     assign fs_ad_new = 64'd0;
     assign g_ad_new  = 64'd0;
-    assign mem_wr_valid = 1'b0;
-    assign mem_wr_addr  = 56'd0;
-    assign mem_wr_data  = 64'd0;
+    assign ad_wr_valid = 1'b0;
+    assign ad_wr_addr  = 56'd0;
+    assign ad_wr_data  = 64'd0;
     /* verilator lint_off UNUSEDSIGNAL */
-    wire unused_ad = &{1'b0, ad_addr, ad_new, mem_wr_ready};
+    wire unused_ad = &{1'b0, ad_addr, ad_new};
     /* verilator lint_on UNUSEDSIGNAL */
   end endgenerate
+  // the write port: A/D updates, and the page-request records (PRI)
+  wire        pq_wr   = state == S_PQ_W0 || state == S_PQ_W1;
+  wire [55:0] pq_slot = {pq_ppn, 12'd0} + {20'd0, pqt[31:0], 4'd0};
+  assign mem_wr_valid = ad_wr_valid || pq_wr;
+  assign mem_wr_addr  = pq_wr ? (state == S_PQ_W1 ? pq_slot + 56'd8 : pq_slot) : ad_wr_addr;
+  assign mem_wr_data  = !pq_wr ? ad_wr_data : state == S_PQ_W1 ? r_iova : pq_dw0;
+  // the record's first doubleword: PID [31:12], PV [32], PRIV [33], EXEC [34], DID [63:40]
+  wire [63:0] pq_dw0  = {r_did, 5'd0, r_pv & r_exe, r_pv & r_priv, r_pv,
+                         r_pv ? r_pid : 20'd0, 12'd0};
+  // the queue's decision (the model's order): off or pqmf: Response Failure; pqof:
+  // Success; full (pqt + 1 == pqh): pqof set, Success; else the record
+  wire        pq_full = ((pqt + 32'd1) & pq_mask) == pqh;
+  reg  [3:0]  prg_code;
+  reg         prg_due;
+  reg         pq_inc_q, pq_mf_q, pq_of_q;
+  assign pq_tail_inc = pq_inc_q;
+  assign pq_set_mf   = pq_mf_q;
+  assign pq_set_of   = pq_of_q;
+  // a response: L=1 and not a Stop Marker (R=W=0); with the PASID for a Response Failure,
+  // or with DC.tc.PRPR (a valid DC located)
+  wire        prg_needed = r_iova[2] && (r_iova[0] || r_iova[1]);
+  // a fault: 260 is an Invalid Request, every other cause (256..259) a Response Failure
+  assign done_prg       = is_msg && prg_needed && (done_fault || prg_due);
+  assign done_prg_code  = !done_fault ? prg_code :
+                          done_cause == CAUSE_TTYP_DISALLOWED ? 4'h1 : 4'hF;
+  assign done_prg_pasid = r_pv && (done_prg_code == 4'hF || (dc_ok && tc[6]));
+  assign done_prg_index = r_iova[11:3];
   // bit 0: an implicit access (a first-stage PTE or PDT address); bit 1: it was a store
   wire [63:0] g_iotval2 = {g_gpa[63:2], g_pur == GP_PTE_ST, g_pur != GP_FINAL};
 
@@ -516,7 +569,7 @@ module iommu_walker #(
   assign done_pid     = r_pv ? r_pid : 20'd0;
   assign done_priv    = r_pv & r_priv;
   assign done_ttyp    = r_ttyp;
-  assign done_iova    = r_iova;
+  assign done_iova    = is_msg ? 64'd4 : r_iova;      // a page request: its message code
   // DTF suppresses all but the causes the spec keeps (256-259, 268, 272, 273)
   wire always_rep = done_cause == CAUSE_ALL_INBOUND_DISALLOWED ||
                     done_cause == CAUSE_DDT_LOAD_ACCESS_FAULT ||
@@ -602,6 +655,7 @@ module iommu_walker #(
     st_dc_hit_r <= st_dc_hit; st_dc_neg_r <= st_dc_neg; \
     dc_ok <= 1'b0; stale <= inv_apply; ok_fill <= 1'b0; \
     done_fault <= 1'b0; fs_g <= 1'b0; \
+    if (ATS != 0) begin prg_due <= 1'b0; prg_code <= 4'h0; end \
     if (SVPBMT != 0) begin fs_pbmt <= 2'd0; g_pbmt <= 2'd0; end \
     if (HPM != 0) begin hpm_miss <= 1'b0; hpm_ddt <= 1'b0; hpm_pdt <= 1'b0; hpm_fs <= 1'b0; \
       hpm_gwalks <= 4'd0; hpm_gscv <= 1'b0; hpm_pscv <= 1'b0; end \
@@ -615,10 +669,12 @@ module iommu_walker #(
     if (!rst_n) begin
       state <= S_IDLE;
       stale <= 1'b0;
+      if (ATS != 0) begin pq_inc_q <= 1'b0; pq_mf_q <= 1'b0; pq_of_q <= 1'b0; end
       ok_fill <= 1'b0;
       done_fault <= 1'b0;
     end else begin
       if (inv_apply) stale <= 1'b1;
+      if (ATS != 0) begin pq_inc_q <= 1'b0; pq_mf_q <= 1'b0; pq_of_q <= 1'b0; end
       case (state)
         S_IDLE: if (st_valid) `WK_ACCEPT
         S_START: begin
@@ -685,8 +741,14 @@ module iommu_walker #(
           else begin dc_ok <= 1'b1; state <= S_CTX; end
         end
         S_CTX: begin
+          // PRI: a page request needs EN_ATS and EN_PRI (else 260, Invalid Request); the
+          // process_id is not checked against the DC
+          if (is_msg) begin
+            if (tc[1] && tc[2]) state <= S_PQ;
+            else `WK_FAULT(CAUSE_TTYP_DISALLOWED, 64'd0)
+          end
           // step 7: translated and ATS translation requests need DC.tc.EN_ATS
-          if (!is_untr && !((is_ats || is_tr) && tc[1])) `WK_FAULT(CAUSE_TTYP_DISALLOWED, 64'd0)
+          else if (!is_untr && !((is_ats || is_tr) && tc[1])) `WK_FAULT(CAUSE_TTYP_DISALLOWED, 64'd0)
           else if (r_pv && !pdtv) `WK_FAULT(CAUSE_TTYP_DISALLOWED, 64'd0)
           // step 8: a Translated request (T2GPA=0) is done, its address an SPA; step 9
           // (T2GPA=1): a GPA, through the G-stage alone (never cached: ok_fill stays 0)
@@ -909,6 +971,27 @@ module iommu_walker #(
           if (mem_wr_rsp_err) `WK_FAULT(c_af, 64'd0)
           else if (ad_g) begin g_pte <= ad_new; state <= S_G_CHK; end
           else begin rdata <= ad_new; state <= S_PTE_CHK; end
+        end
+        // ---- PRI: the page-request queue ----
+        S_PQ: begin
+          prg_due <= 1'b1;
+          if (!pq_on || pq_mf) begin prg_code <= 4'hF; state <= S_DONE; end
+          else if (pq_of) begin prg_code <= 4'h0; state <= S_DONE; end
+          else if (pq_full) begin pq_of_q <= 1'b1; prg_code <= 4'h0; state <= S_DONE; end
+          else begin prg_due <= 1'b0; state <= S_PQ_W0; end
+        end
+        S_PQ_W0: if (mem_wr_ready) state <= S_PQ_R0;
+        S_PQ_R0: if (mem_wr_rsp_valid) begin
+          if (mem_wr_rsp_err) begin
+            pq_mf_q <= 1'b1; prg_due <= 1'b1; prg_code <= 4'hF; state <= S_DONE;
+          end else state <= S_PQ_W1;
+        end
+        S_PQ_W1: if (mem_wr_ready) state <= S_PQ_R1;
+        S_PQ_R1: if (mem_wr_rsp_valid) begin
+          if (mem_wr_rsp_err) begin
+            pq_mf_q <= 1'b1; prg_due <= 1'b1; prg_code <= 4'hF;
+          end else pq_inc_q <= 1'b1;
+          state <= S_DONE;
         end
         S_OK: begin
           // T2GPA=1: an ATS completion carries the GPA (the first stage's output)

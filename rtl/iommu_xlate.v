@@ -92,6 +92,24 @@ module iommu_xlate #(
   input  [19:0] inv_pid,
   input  [51:0] inv_amask,
   output        xlate_idle,
+  // PRI (ATS): the page-request queue's state and updates (iommu_regs), and the PRG
+  // Responses the IOMMU sends itself (to riscv_iommu's message port, one at a time)
+  input  [43:0] pq_ppn,
+  input  [31:0] pq_mask,
+  input  [31:0] pqh,
+  input  [31:0] pqt,
+  input         pq_on,
+  input         pq_mf,
+  input         pq_of,
+  output        pq_tail_inc,
+  output        pq_set_mf,
+  output        pq_set_of,
+  output        prg_valid,
+  input         prg_ready,
+  output [23:0] prg_did,
+  output        prg_pv,
+  output [19:0] prg_pid,
+  output [63:0] prg_payload,                            // PRG index [40:32], code [47:44]
   input         req_hold,                                // accept no new request (fence drain)
   // HPM (iommu_hpm): a walk finished (iommu_walker's hpm_* outputs, with its request's IDs)
   output        hpm_wk_valid,
@@ -241,6 +259,9 @@ module iommu_xlate #(
   wire [5:0]  wk_ttyp;
   wire [63:0] wk_iova, wk_iotval2;
   wire        wk_ats, wk_ats_noperm, wk_ats_ca, wk_ats_w, wk_ats_x, wk_ats_g;
+  wire        wk_prg, wk_prg_pasid;
+  wire [3:0]  wk_prg_code;
+  wire [8:0]  wk_prg_index;
   wire [2:0]  wk_ats_size;
 
   // output registers
@@ -269,7 +290,15 @@ module iommu_xlate #(
   wire flt_free = !f_v || flt_ready;
   // an ATS translation request's page faults are answered, not reported (wk_ats_noperm)
   wire wk_rep   = wk_report && !wk_ats_noperm;
-  wire wk_take  = wk_done && rsp_free && (!wk_rep || flt_free);
+  // a PRG Response the walk calls for waits for the one before it to be sent
+  reg        prg_v;
+  reg [23:0] prg_did_q;
+  reg        prg_pv_q;
+  reg [19:0] prg_pid_q;
+  reg [8:0]  prg_idx_q;
+  reg [3:0]  prg_code_q;
+  wire prg_free = !prg_v || prg_ready;
+  wire wk_take  = wk_done && rsp_free && (!wk_rep || flt_free) && (!wk_prg || prg_free);
   wire fast_go  = s1_v && fast_ok && rsp_free && !wk_take;
   // no new walk starts while an invalidation is pending
   wire disp_go  = s1_v && !fast_ok && wk_st_ready && !inv_valid;
@@ -309,6 +338,10 @@ module iommu_xlate #(
     .done_ats(wk_ats), .done_ats_noperm(wk_ats_noperm), .done_ats_ca(wk_ats_ca),
     .done_ats_w(wk_ats_w), .done_ats_x(wk_ats_x), .done_ats_g(wk_ats_g),
     .done_ats_size(wk_ats_size),
+    .pq_ppn(pq_ppn), .pq_mask(pq_mask), .pqh(pqh), .pqt(pqt), .pq_on(pq_on), .pq_mf(pq_mf),
+    .pq_of(pq_of), .pq_tail_inc(pq_tail_inc), .pq_set_mf(pq_set_mf), .pq_set_of(pq_set_of),
+    .done_prg(wk_prg), .done_prg_code(wk_prg_code), .done_prg_pasid(wk_prg_pasid),
+    .done_prg_index(wk_prg_index),
     .hpm_valid(hpm_wk_valid), .hpm_miss(hpm_wk_miss), .hpm_ddt(hpm_wk_ddt),
     .hpm_pdt(hpm_wk_pdt), .hpm_fs(hpm_wk_fs), .hpm_gwalks(hpm_wk_gwalks),
     .hpm_gscv(hpm_wk_gscv), .hpm_gscid(hpm_wk_gscid), .hpm_pscv(hpm_wk_pscv),
@@ -318,12 +351,13 @@ module iommu_xlate #(
   assign hpm_wk_pid = wk_pid;
 
   wire x_run = `IOMMU_RUN(!rst_n | (dev_req_valid && dev_req_ready) | (s1_v && s1_adv) | wk_take |
-                          rsp_v | f_v | inv_valid);
+                          rsp_v | f_v | inv_valid | prg_v);
   always @(posedge clk) if (x_run) begin
     if (!rst_n) begin
       s1_v  <= 1'b0;
       rsp_v <= 1'b0;
       f_v   <= 1'b0;
+      prg_v <= 1'b0;
       inv_applied <= 1'b0;
     end else begin
       if (inv_ready) inv_applied <= 1'b0;
@@ -354,6 +388,14 @@ module iommu_xlate #(
         if (ATS != 0) begin rsp_cpl <= 3'd0; rsp_attr <= 8'd0; end
       end else if (rsp_v && dev_rsp_ready) rsp_v <= 1'b0;
 
+      if (ATS != 0) begin
+        if (wk_take && wk_prg) begin
+          prg_v <= 1'b1; prg_did_q <= wk_did; prg_pv_q <= wk_prg_pasid;
+          prg_pid_q <= wk_prg_pasid ? wk_pid : 20'd0; prg_idx_q <= wk_prg_index;
+          prg_code_q <= wk_prg_code;
+        end else if (prg_v && prg_ready) prg_v <= 1'b0;
+      end
+
       if (wk_take && wk_rep) begin
         f_v <= 1'b1; f_cause <= wk_cause; f_did <= wk_did; f_pv <= wk_pv; f_pid <= wk_pid;
         f_priv <= wk_priv; f_ttyp <= wk_ttyp; f_iotval <= wk_iova; f_iotval2 <= wk_iotval2;
@@ -381,6 +423,11 @@ module iommu_xlate #(
   assign flt_iotval    = f_iotval;
   assign flt_iotval2   = f_iotval2;
   assign xlate_idle    = !s1_v && !wk_busy && !rsp_v;
+  assign prg_valid     = (ATS != 0) && prg_v;
+  assign prg_did       = prg_did_q;
+  assign prg_pv        = prg_pv_q;
+  assign prg_pid       = prg_pid_q;
+  assign prg_payload   = {16'd0, prg_code_q, 3'd0, prg_idx_q, 32'd0};
 
   /* verilator lint_off UNUSEDSIGNAL */
   wire unused = &{1'b0, pc_neg_unused, tc[63:10], tc[8:6], tc[4:0], iohgatp[43:0], dta[63:32],

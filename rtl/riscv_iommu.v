@@ -189,6 +189,24 @@ module riscv_iommu #(
     wire [31:0]  cqh, cqt;
     wire         cqon, cq_stall;
     wire         cq_head_inc, cq_set_cqmf, cq_set_cmd_ill, cq_set_fence_w_ip, cq_set_cmd_to;
+    // ATS: the page-request queue (iommu_regs <-> the walker) and the messages to devices:
+    // the command queue's (ATS.INVAL, ATS.PRGR) and the walker's PRG Responses share one port
+    wire [43:0]  pq_ppn;
+    wire [31:0]  pq_mask, pq_h, pq_t;
+    wire         pq_on, pq_mf, pq_of, pq_tail_inc, pq_set_mf, pq_set_of;
+    wire         cm_valid, cm_ready, cm_prgr, cm_pv, pm_valid, pm_ready, pm_pv;
+    wire [23:0]  cm_did, pm_did;
+    wire [19:0]  cm_pid, pm_pid;
+    wire [63:0]  cm_payload, pm_payload;
+    // the walker's PRG Response first (it holds a translation result back); one at a time
+    assign ats_msg_valid   = pm_valid || cm_valid;
+    assign pm_ready        = ats_msg_ready;
+    assign cm_ready        = ats_msg_ready && !pm_valid;
+    assign ats_msg_prgr    = pm_valid ? 1'b1 : cm_prgr;
+    assign ats_msg_did     = pm_valid ? pm_did : cm_did;
+    assign ats_msg_pv      = pm_valid ? pm_pv : cm_pv;
+    assign ats_msg_pid     = pm_valid ? pm_pid : cm_pid;
+    assign ats_msg_payload = pm_valid ? pm_payload : cm_payload;
 
     wire [43:0]  fqb_ppn;
     wire [31:0]  fqh, fqt, fq_mask;
@@ -370,6 +388,9 @@ module riscv_iommu #(
         .cqb_ppn(cqb_ppn), .cqh(cqh), .cqt(cqt), .cqon(cqon), .cq_stall(cq_stall),
         .cq_head_inc(cq_head_inc), .cq_set_cqmf(cq_set_cqmf), .cq_set_cmd_ill(cq_set_cmd_ill),
         .cq_set_cmd_to(cq_set_cmd_to),
+        .pq_ppn(pq_ppn), .pq_mask(pq_mask), .pq_h(pq_h), .pq_t(pq_t), .pq_on(pq_on),
+        .pq_mf(pq_mf), .pq_of(pq_of), .pq_tail_inc(pq_tail_inc), .pq_set_mf(pq_set_mf),
+        .pq_set_of(pq_set_of),
         .cq_set_fence_w_ip(cq_set_fence_w_ip),
         .fqb_ppn(fqb_ppn), .fqh(fqh), .fqt(fqt), .fq_mask(fq_mask), .fqon(fqon),
         .fq_stall(fq_stall), .fq_tail_inc(fq_tail_inc), .fq_set_fqmf(fq_set_fqmf),
@@ -463,9 +484,9 @@ module riscv_iommu #(
         .inv_gscid(inv_gscid), .inv_addr(inv_addr), .inv_did(inv_did), .inv_pid(inv_pid),
         .inv_amask(inv_amask),
         .xlate_idle(xlate_idle), .fence_drain(fence_drain),
-        .set_cmd_to(cq_set_cmd_to), .msg_valid(ats_msg_valid), .msg_ready(ats_msg_ready),
-        .msg_prgr(ats_msg_prgr), .msg_did(ats_msg_did), .msg_pv(ats_msg_pv),
-        .msg_pid(ats_msg_pid), .msg_payload(ats_msg_payload), .inv_cpl(ats_inv_cpl)
+        .set_cmd_to(cq_set_cmd_to), .msg_valid(cm_valid), .msg_ready(cm_ready),
+        .msg_prgr(cm_prgr), .msg_did(cm_did), .msg_pv(cm_pv),
+        .msg_pid(cm_pid), .msg_payload(cm_payload), .inv_cpl(ats_inv_cpl)
     );
 
     // ---------------------------------------------------------------- fault queue
@@ -516,6 +537,10 @@ module riscv_iommu #(
         .inv_gscid(inv_gscid), .inv_addr(inv_addr), .inv_did(inv_did), .inv_pid(inv_pid),
         .inv_amask(inv_amask),
         .xlate_idle(xlate_idle), .req_hold(fence_drain),
+        .pq_ppn(pq_ppn), .pq_mask(pq_mask), .pqh(pq_h), .pqt(pq_t), .pq_on(pq_on),
+        .pq_mf(pq_mf), .pq_of(pq_of), .pq_tail_inc(pq_tail_inc), .pq_set_mf(pq_set_mf),
+        .pq_set_of(pq_set_of), .prg_valid(pm_valid), .prg_ready(pm_ready), .prg_did(pm_did),
+        .prg_pv(pm_pv), .prg_pid(pm_pid), .prg_payload(pm_payload),
         .hpm_wk_valid(hpm_wk_valid), .hpm_wk_did(hpm_wk_did), .hpm_wk_pv(hpm_wk_pv),
         .hpm_wk_pid(hpm_wk_pid), .hpm_wk_miss(hpm_wk_miss), .hpm_wk_ddt(hpm_wk_ddt),
         .hpm_wk_pdt(hpm_wk_pdt), .hpm_wk_fs(hpm_wk_fs), .hpm_wk_gwalks(hpm_wk_gwalks),

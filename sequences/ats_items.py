@@ -16,6 +16,7 @@ from typing import Optional
 
 from models import Request, TTYP
 from models.ats import CA, SC, UR, AtsCompletion, AtsRequest, decode_range
+from models.page_request import PageRequest
 
 # PCIe Completion Status codes (dev_rsp_ats_cpl)
 CPL_SC, CPL_UR, CPL_CA = 0, 1, 4
@@ -35,6 +36,33 @@ class AtsTranslationRequest(Request):
                           exec_req=self.exec_req, no_write=self.no_write)
 
 
+@dataclass(frozen=True)
+class PageRequestMessage(Request):
+    """A PCIe Page Request (PRI) on the device port: ttyp 9 (PCIE_MSG), `iova` the message's
+    payload (R [0], W [1], L [2], PRG index [11:3], page address [63:12]); Execute Requested
+    travels on the ATS input <ats_req>_exe, Privilege Mode Requested on dev_req_priv."""
+    exec_req: bool = False
+
+    def page_request(self) -> PageRequest:
+        return page_request_of(self.did, self.iova, self.pid, bool(self.priv_s), self.exec_req)
+
+
+def page_request_of(did: int, payload: int, pid, priv: bool, exec_req: bool) -> PageRequest:
+    """The models.page_request.PageRequest a port's ttyp-9 request carries."""
+    return PageRequest(did=did, page_addr=payload & ~0xFFF, prgi=(payload >> 3) & 0x1FF,
+                       r=bool(payload & 1), w=bool(payload >> 1 & 1), last=bool(payload >> 2 & 1),
+                       pid=pid, priv=priv and pid is not None,
+                       exec_req=exec_req and pid is not None)
+
+
+def page_request_msg(did: int, page_addr: int, prgi: int = 0, *, r: bool = True,
+                     w: bool = False, last: bool = True, pid: Optional[int] = None,
+                     priv: bool = False, exec_req: bool = False) -> PageRequestMessage:
+    msg = PageRequest(did, page_addr, prgi, r, w, last, pid, priv, exec_req)   # checks fields
+    return PageRequestMessage(did=did, iova=msg.payload, ttyp=TTYP.PCIE_MSG, pid=pid,
+                              priv_s=priv, exec_req=exec_req)
+
+
 def ats_request(did: int, iova: int, *, pid: Optional[int] = None, priv_s: bool = False,
                 no_write: bool = False, exec_req: bool = False) -> AtsTranslationRequest:
     if pid is None and (priv_s or exec_req):
@@ -45,10 +73,11 @@ def ats_request(did: int, iova: int, *, pid: Optional[int] = None, priv_s: bool 
 
 @dataclass(frozen=True)
 class AtsObserved:
-    """An ATS translation request's answer as the device saw it."""
+    """An ATS translation request's answer as the device saw it (completion); for a page
+    request (ttyp 9) only the Execute Requested bit it was sent with (completion None)."""
     no_write: bool
     exec_req: bool
-    completion: AtsCompletion
+    completion: Optional[AtsCompletion]
 
 
 def decode_completion(cpl: int, attr: int, addr_field: int, fault: bool,

@@ -28,6 +28,11 @@ device answered, is caught by the device using a translation it still holds). AT
 4 KiB page and a 2 MiB range of device 0x51; PASID 3 of device 0x53 with G=1 (its global
 entries too); then ATS.PRGR, a PRG Response message; then a device that never answers: the
 IOFENCE.C sets cmd_to, and completes once software clears it.
+PRI (page requests on the device port as ttyp 9, the queue at PQ_BASE): device 0x55 (EN_ATS,
+EN_PRI, PRPR) queues requests (with and without a PASID, a Stop Marker), device 0x51 (EN_PRI=0)
+is refused (260, Invalid Request); the queue off (Response Failure), the queue full (pqof,
+Success); pqt, pqcsr and ipsr read against the model after each step; the scoreboard judges
+every record the IOMMU writes and every PRG Response it sends.
 - 0x54: two stages (Sv39 over Sv39x4, GSCID 9), EN_ATS=1 and, with capabilities.T2GPA,
   T2GPA=1: a page writable at both stages, one read-only at the G-stage, a 2 MiB page at both
   stages; the completions carry the range at both stages and (T2GPA=1) the GPA, and the
@@ -41,7 +46,7 @@ from __future__ import annotations
 from models import TTYP, Reg, Request
 from models.ats import SC, UR, inval_payload, prgr_payload
 from models.command_queue import Command
-from sequences.ats_items import ats_request
+from sequences.ats_items import ats_request, page_request_msg
 from sequences.guest_update_vseq import GuestUpdateBase
 from sequences.sw.device_directory import DeviceContextSpec
 from sequences.sw.page_table import SIZE_2M, SIZE_64K
@@ -58,6 +63,10 @@ TR = {"r": TTYP.TRANSLATED_READ, "w": TTYP.TRANSLATED_WRITE, "x": TTYP.TRANSLATE
 DELAY = 200                      # cycles the device takes to answer an Invalidation Request
 TIMEOUT_POLLS = 4000             # cqcsr reads while an IOFENCE.C waits for an unanswered device
 CQCSR_CQEN, CQCSR_CMD_TO = 1, 1 << 9
+PQ_BASE, PQ_LOG2SZM1 = 0x0005_0000, 2          # the page-request queue: 8 records of 16 bytes
+PQEN, PIE, PQOF = 1, 2, 1 << 9
+IPSR_PIP = 1 << 3
+DID_PRI = 0x55
 
 
 def ats_inval(did: int, base: int, size_log2: int = 12, pid=None, g: bool = False) -> Command:
@@ -84,6 +93,7 @@ class AtsVseq(GuestUpdateBase):
         await self.with_pasid()
         await self.two_stage()
         await self.invalidations()
+        await self.page_requests()
 
     # -- the device's side ----------------------------------------------------------------
     async def ask(self, areqs: list) -> list:
@@ -318,3 +328,52 @@ class AtsVseq(GuestUpdateBase):
         if cqh != cq.tail:
             raise AssertionError(f"ATS: after cmd_to was cleared the IOFENCE.C did not complete "
                                  f"(cqh={cqh}, cqt={cq.tail})")
+
+    # -- PRI: page requests into the page-request queue -------------------------------------
+    async def pq_expect(self, what: str) -> None:
+        """pqt, pqcsr and ipsr as the model has them."""
+        for reg, name in ((Reg.PQT, "pqt"), (Reg.PQCSR, "pqcsr"), (Reg.IPSR, "ipsr")):
+            got = await self.reg_read(reg, 4)
+            want = self.env.expected_reg(reg, 4)
+            if got != want:
+                raise AssertionError(f"PRI {what}: {name}={got:#x}, expected {want:#x}")
+
+    async def page_requests(self) -> None:
+        if getattr(self.env, "ats_device", None) is None:
+            self.dut.skip("PRI page requests", f"DUT {self.dut.name} has no ATS message port "
+                          f"(its PRG Responses could not be seen)")
+            return
+        await self.reg_write(Reg.PQB, (PQ_BASE >> 12) << 10 | PQ_LOG2SZM1)
+        await self.reg_write(Reg.PQH, 0, 4)
+        await self.reg_write(Reg.PQCSR, PQEN | PIE, 4)
+        pt = await self.host_device(DID_PRI, "sv39", pscid=17, en_ats=True, en_pri=True,
+                                    prpr=True)
+        page = 0x7700_0000
+        # two queued requests (one with a PASID, Priv and Exe), a Stop Marker, and one of a
+        # device with EN_PRI=0 (260: a record and an Invalid Request response)
+        await self.translate([page_request_msg(DID_PRI, page, 1, pid=4, priv=True)])
+        await self.translate([page_request_msg(DID_PRI, page + 0x1000, 2, w=True, pid=5,
+                                               priv=True, exec_req=True)])
+        await self.translate([page_request_msg(DID_PRI, 0, 2, r=False, pid=5)])  # Stop Marker
+        await self.translate([page_request_msg(DID, page, 3, pid=6)])
+        await self.pq_expect("three records, one refusal")
+        # the queue off: Response Failure (with the PASID), no record
+        await self.reg_write(Reg.PQCSR, PIE, 4)
+        await self.translate([page_request_msg(DID_PRI, page, 4, pid=7)])
+        await self.pq_expect("queue off")
+        # on again (pqt back to 0): 7 records fill the 8-entry queue, the next sets pqof
+        await self.reg_write(Reg.PQH, 0, 4)
+        await self.reg_write(Reg.PQCSR, PQEN | PIE, 4)
+        for i in range(7):
+            await self.translate([page_request_msg(DID_PRI, page + 0x1000 * i, 8 + i,
+                                                   last=i == 6)])
+        await self.pq_expect("queue full")
+        await self.translate([page_request_msg(DID_PRI, page, 20, pid=9)])
+        await self.pq_expect("overflow")
+        if not await self.reg_read(Reg.PQCSR, 4) & PQOF:
+            raise AssertionError("PRI: a page request into a full queue did not set pqof")
+        # software takes the records and clears pqof and pip
+        await self.reg_write(Reg.PQH, await self.reg_read(Reg.PQT, 4), 4)
+        await self.reg_write(Reg.PQCSR, PQEN | PIE | PQOF, 4)
+        await self.reg_write(Reg.IPSR, IPSR_PIP, 4)
+        await self.pq_expect("records taken, pqof and pip cleared")

@@ -91,6 +91,7 @@ class IommuScoreboard(uvm_component):
         self._ats_matched = 0                         # model.device_messages matched so far
         self.ats_messages_seen = 0
         self._ats_port = False                        # the DUT has an ATS message port
+        self._pq_writes: list = []                    # (addr, data) DUT writes into the PQ
 
     @property
     def hpm(self) -> HpmChecker:
@@ -285,7 +286,10 @@ class IommuScoreboard(uvm_component):
             for kind in raced:
                 self.on_race(kind + "_in_flight")
         if res.ats is not None:
-            self._ats_completion(res, variants)
+            if res.ats.completion is None:
+                self._page_request(res)
+            else:
+                self._ats_completion(res, variants)
             return
         if res.fault and (res.cause is None or not self.cause_on_port):
             res.cause = None                   # whatever the port drove: the record tells
@@ -336,15 +340,67 @@ class IommuScoreboard(uvm_component):
                            f"message #{self._ats_matched}, in command order)")
 
     def _ats_problems(self) -> list[str]:
+        out = [f"PAGE-REQUEST record write {a:#x}<-{int.from_bytes(d, 'little'):#x} that no page "
+               f"request answered explains" for a, d in self._pq_writes]
         if not self._ats_port:
-            return []
+            return out
         self._ats_match()
         sent = self.oracle.model.device_messages
-        out = [f"ATS message to the device {m} that the model never sent (no ATS command "
-               f"asked for it)" for m in self._ats_dut]
+        out += [f"ATS message to the device {m} that the model never sent (no ATS command "
+                f"asked for it)" for m in self._ats_dut]
         out += [f"ATS message missing: {m} (the model sent it for an ATS command; the DUT "
                 f"never did)" for m in sent[self._ats_matched:]]
         return out
+
+    # -- PRI: page requests and the page-request queue (capabilities.ATS) ----------------------
+    def _in_pq(self, addr: int) -> bool:
+        model = self.oracle.model
+        if not model.caps.ats:
+            return False
+        pq = model.pq
+        return pq.base <= addr < pq.base + pq.entries * 16
+
+    def _page_request(self, res) -> None:
+        """A page request (ttyp 9) the DUT answered: the model handles the same message
+        (models/page_request.py: the record it queues, pqof/pqmf, pip, the PRG Response it
+        sends, which `ats_message` then expects from the DUT). A refusal with a cause must be
+        a fault with that cause on the port, its record (TTYP 9, iotval 4) owed as any fault's
+        (the model's own queue is not written: the FaultRecordChecker follows the DUT's); every
+        other answer a success, and the DUT's record writes must hold what the model wrote."""
+        from models.page_request import handle as pr_handle
+        from sequences.ats_items import page_request_of
+        req = res.req
+        msg = page_request_of(req.did, req.iova, req.pid, bool(req.priv_s), res.ats.exec_req)
+        model = self.oracle.model
+        refused: list = []
+        model.report = lambda r, result: refused.append((r, result)) or False
+        try:
+            model.device_messages.extend(pr_handle(model, msg))
+        finally:
+            del model.report
+        head = f"PAGE-REQUEST did={req.did:#x} payload={req.iova:#x}"
+        if refused:
+            mreq, result = refused[0]
+            cause = int(result.outcome.cause)
+            if not res.fault or res.cause != cause:
+                got = f"fault {res.cause}" if res.fault else "accepted"
+                self._fail(f"{head}: {got}, expected fault {cause}")
+                return
+            self.rec.fault(Fault(mreq, cause, frozenset({Outcome(None, cause)}),
+                                 {cause: frozenset({(0, bool(result.dtf))})}))
+        elif res.fault:
+            self._fail(f"{head}: fault {res.cause}, expected no fault (queued or answered)")
+        self._pq_judge(head)
+
+    def _pq_judge(self, head: str = "PAGE-REQUEST") -> None:
+        """The DUT's writes into the page-request queue so far against the model's memory."""
+        mem = self.oracle.model.mem
+        for addr, data in self._pq_writes:
+            want = mem.read(addr, len(data))
+            if want != data:
+                self._fail(f"{head}: record write {addr:#x}<-{int.from_bytes(data, 'little'):#x}, "
+                           f"expected {int.from_bytes(want, 'little'):#x} (the model's record)")
+        self._pq_writes.clear()
 
     def _ats_completion(self, res, variants) -> None:
         """An ATS translation request's completion (capabilities.ATS, scoreboards/ats_port.py):
@@ -405,6 +461,8 @@ class IommuScoreboard(uvm_component):
             return
         if fq_lo <= addr < fq_hi:
             self.rec.write(addr, data)
+        elif self._in_pq(addr):
+            self._pq_writes.append((addr, bytes(data)))   # judged with its page request
         elif self._irq_message(addr, data):
             pass
         elif any(lo <= addr < hi for lo, hi in self.msi_ranges):

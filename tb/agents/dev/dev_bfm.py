@@ -154,6 +154,8 @@ class DevBfm(PortQueue):
                               bool(getattr(req, "exec_req", False)),
                               decode_completion(int(self.rsp_cpl.value), int(self.rsp_attr.value),
                                                 int(self.rsp_pa.value), fault, cause))
+        elif self.ats and int(req.ttyp) == TTYP.PCIE_MSG and hasattr(req, "exec_req"):
+            ats = AtsObserved(False, bool(req.exec_req), None)      # a page request (PRI)
         callback(TranslationResult(req=req, tag=tag, fault=fault,
                                    cause=int(self.rsp_cause.value) if fault else 0,
                                    pa=0 if fault else int(self.rsp_pa.value),
