@@ -4,6 +4,8 @@
 // first-stage PTE address, the PDT addresses and the final GPA go through
 // the G-stage subroutine (S_G_*), which returns to g_ret.
 // Order of checks: the spec's "process to translate an IOVA" (docs/design.md).
+// With ATS: Translated and ATS translation requests (done_ats_*), and page requests (ttyp 9):
+// the DC checks, then the page-request queue (S_PQ*: the record written on mem_wr_*).
 // Style: docs/design.md, "Simulation speed and the RTL's style" (macros, check wires).
 module iommu_walker #(
   parameter NEG_CACHE_DC = 0,

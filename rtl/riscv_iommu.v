@@ -68,8 +68,10 @@ module riscv_iommu #(
     // PCIe ATS (capabilities.ATS [25]): DC.tc.EN_ATS/EN_PRI/PRPR legal; Translated requests
     // (dev_req_ttyp 5..7, EN_ATS=1: the address is the SPA) and ATS Translation requests
     // (ttyp 8, with dev_req_ats_nw/_exe) answered with a completion on dev_rsp_ats_cpl,
-    // dev_rsp_ats_attr and dev_rsp_pa (docs/design.md "ATS in the RTL"). 0 (default): absent,
-    // EN_ATS/EN_PRI/PRPR reserved, those requests get 260
+    // dev_rsp_ats_attr and dev_rsp_pa; page requests (ttyp 9, the payload on dev_req_iova)
+    // queued in the page-request queue; ATS.INVAL/ATS.PRGR and the IOMMU's PRG Responses on
+    // ats_msg_* (docs/design.md "ATS in the RTL"). 0 (default): absent, EN_ATS/EN_PRI/PRPR
+    // reserved, those requests get 260
     parameter ATS           = 0,
     // ATS: cycles an IOFENCE.C waits for the Invalidation Completions of earlier ATS.INVALs
     // before it sets cqcsr.cmd_to (1..65535)

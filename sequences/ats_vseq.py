@@ -31,7 +31,8 @@ IOFENCE.C sets cmd_to, and completes once software clears it.
 PRI (page requests on the device port as ttyp 9, the queue at PQ_BASE): device 0x55 (EN_ATS,
 EN_PRI, PRPR) queues requests (with and without a PASID, a Stop Marker), device 0x51 (EN_PRI=0)
 is refused (260, Invalid Request); the queue off (Response Failure), the queue full (pqof,
-Success); pqt, pqcsr and ipsr read against the model after each step; the scoreboard judges
+Success), the queue's memory failing (pqmf, Response Failure); pqt, pqcsr and ipsr read
+against the model after each step; the scoreboard judges
 every record the IOMMU writes and every PRG Response it sends.
 - 0x54: two stages (Sv39 over Sv39x4, GSCID 9), EN_ATS=1 and, with capabilities.T2GPA,
   T2GPA=1: a page writable at both stages, one read-only at the G-stage, a 2 MiB page at both
@@ -377,3 +378,7 @@ class AtsVseq(GuestUpdateBase):
         await self.reg_write(Reg.PQCSR, PQEN | PIE | PQOF, 4)
         await self.reg_write(Reg.IPSR, IPSR_PIP, 4)
         await self.pq_expect("records taken, pqof and pip cleared")
+        # the queue's memory answers with a bus error: pqmf, Response Failure, pip (left set)
+        self.env.set_access_fault(PQ_BASE, PQ_BASE + 16 << PQ_LOG2SZM1 + 1)
+        await self.translate([page_request_msg(DID_PRI, page, 21, pid=4)])
+        await self.pq_expect("record write bus error")
