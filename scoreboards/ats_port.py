@@ -27,9 +27,9 @@ def judge(model, areq: AtsRequest, observed: AtsCompletion) -> Optional[str]:
     """None if `observed` is a completion the spec permits for `areq` now, else one line."""
     exp = complete(model, areq, side_effects=False)
     why = differences(areq, observed, exp,
-                      lambda: complete(model, AtsRequest(areq.did, areq.iova, areq.pid,
-                                                         areq.priv_s, areq.exec_req, False),
-                                       side_effects=False).w)
+                      lambda: complete(model, AtsRequest(
+                          did=areq.did, iova=areq.iova, pid=areq.pid, priv_s=areq.priv_s,
+                          exec_req=areq.exec_req, no_write=False), side_effects=False).w)
     if why is None:
         return None
     return f"{_areq_str(areq)}: observed {observed} expected {exp}: {why}"

@@ -407,8 +407,9 @@ class IommuScoreboard(uvm_component):
         judged against the model's; a UR/CA owes its fault record (TTYP 8); a Success is
         what the device may now keep in its ATC (the oracle's DeviceAtc)."""
         req, obs = res.req, res.ats
-        areq = AtsRequest(req.did, req.iova, req.pid, bool(req.priv_s and req.pid is not None),
-                          obs.exec_req, obs.no_write)
+        areq = AtsRequest(did=req.did, iova=req.iova, pid=req.pid,
+                          priv_s=bool(req.priv_s and req.pid is not None),
+                          exec_req=obs.exec_req, no_write=obs.no_write)
         why = ats_port.judge(self.oracle.model, areq, obs.completion)
         if why:
             self._fail(why)
