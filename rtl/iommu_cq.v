@@ -7,11 +7,20 @@
 // cqh on the fence. An illegal command sets cmd_ill and leaves cqh on it. Processing stops while
 // any error bit is set. If cqen drops during a command, the command's architectural effects
 // (cqh, error bits, the fence's store) are dropped; an invalidation already handed over still
-// completes, which is always safe.
+// completes, which is always safe. With ATS, ATS.INVAL and ATS.PRGR send a message each (msg_*)
+// and an IOFENCE.C first waits for the Invalidation Completions of the ATS.INVALs before it
+// (inv_cpl), or sets cmd_to after ATS_TIMEOUT cycles (docs/design.md, "ATS in the RTL").
 // Style: docs/design.md, "Simulation speed and the RTL's style" (one gated block).
 module iommu_cq #(
     parameter NL = 0,                   // capabilities.NL: IOTINVAL bit 34 is the NL operand
-    parameter S  = 0                    // capabilities.S: IOTINVAL bit 73 is the S operand
+    parameter S  = 0,                   // capabilities.S: IOTINVAL bit 73 is the S operand
+    // capabilities.ATS: ATS.INVAL and ATS.PRGR are legal. Each sends one message on msg_*
+    // (an Invalidation Request, a PRG Response) and completes once it is taken; every
+    // Invalidation Request sent is outstanding until a completion arrives on inv_cpl (one
+    // pulse each, in any order). An IOFENCE.C waits until none is outstanding; after
+    // ATS_TIMEOUT cycles it sets cmd_to instead (cqh stays on the fence) and forgets them
+    parameter ATS = 0,
+    parameter ATS_TIMEOUT = 4096
 ) (
     input  wire         clk,
     input  wire         rst_n,
@@ -62,10 +71,22 @@ module iommu_cq #(
     input  wire         xlate_idle,
     // IOFENCE.C PR/PW: while draining, no new device request is accepted, so the requests
     // processed before the fence finish and the fence completes under continuous traffic
-    output wire         fence_drain
+    output wire         fence_drain,
+
+    // ATS: messages to devices, and the completions of Invalidation Requests
+    output reg          set_cmd_to,
+    output wire         msg_valid,
+    input  wire         msg_ready,
+    output wire         msg_prgr,       // 0: Invalidation Request, 1: PRG Response
+    output wire [23:0]  msg_did,        // DSV=1: {DSEG, RID}; else {0, RID}
+    output wire         msg_pv,
+    output wire [19:0]  msg_pid,
+    output wire [63:0]  msg_payload,    // the command's PAYLOAD (DW1)
+    input  wire         inv_cpl
 );
 `include "iommu_defs.vh"
-    localparam [6:0] OP_IOTINVAL = 7'd1, OP_IOFENCE = 7'd2, OP_IODIR = 7'd3;
+    localparam [15:0] ATS_TIMER0 = ATS_TIMEOUT;
+    localparam [6:0] OP_IOTINVAL = 7'd1, OP_IOFENCE = 7'd2, OP_IODIR = 7'd3, OP_ATS = 7'd4;
 
     localparam [3:0] S_IDLE   = 4'd0,   // wait for a command
                      S_FETCH  = 4'd1,   // read request
@@ -76,7 +97,9 @@ module iommu_cq #(
                      S_STORE  = 4'd6,   // IOFENCE.C AV: store request
                      S_STRSP  = 4'd7,   // IOFENCE.C AV: store response
                      S_DONE   = 4'd8,   // command completed: apply its effects
-                     S_SETTLE = 4'd9;   // let the register file take the pulses
+                     S_SETTLE = 4'd9,   // let the register file take the pulses
+                     S_MSG    = 4'd10,  // ATS.INVAL / ATS.PRGR: the message is offered
+                     S_AWAIT  = 4'd11;  // IOFENCE.C: wait for the Invalidation Completions
 
     reg  [3:0]   state;
     reg  [127:0] cmd;
@@ -84,6 +107,8 @@ module iommu_cq #(
     reg          rd_err;
     reg          store_err;
     reg          abort;                 // cqen dropped during this command
+    reg  [7:0]   ats_out;               // ATS: Invalidation Requests without a completion
+    reg  [15:0]  ats_timer;             // ATS: cycles an IOFENCE.C still waits for them
 
     assign rd_valid = (state == S_FETCH);
     assign rd_addr  = {8'b0, cqb_ppn, 12'b0} + {28'b0, cqh, 4'b0};
@@ -108,6 +133,10 @@ module iommu_cq #(
                        cmd[39:34] == 6'b0 && cmd[127:64] == 64'b0 &&
                        !(func3 == 3'd1 && !cmd[33]);
 
+    // ATS.INVAL / ATS.PRGR: PID[31:12] PV[32] DSV[33] RID[55:40] DSEG[63:56] PAYLOAD[127:64];
+    // [11:10] and [39:34] reserved
+    wire is_ats    = ATS != 0 && op == OP_ATS && (func3 == 3'd0 || func3 == 3'd1) &&
+                     cmd[11:10] == 2'b0 && cmd[39:34] == 6'b0;
     wire is_inval  = (op == OP_IOTINVAL && iotinval_ok) || (op == OP_IODIR && iodir_ok);
     wire is_fence  = op == OP_IOFENCE && iofence_ok;
 
@@ -138,9 +167,16 @@ module iommu_cq #(
 
     assign wr_valid  = (state == S_STORE) && cqon && !abort;  // no store for an aborted fence
     assign wr_addr   = {cmd[125:64], 2'b00};
+    assign msg_valid   = state == S_MSG && cqon && !abort;
+    assign msg_prgr    = func3[0];
+    assign msg_did     = {cmd[33] ? cmd[63:56] : 8'd0, cmd[55:40]};
+    assign msg_pv      = cmd[32];
+    assign msg_pid     = cmd[31:12];
+    assign msg_payload = cmd[127:64];
     assign wr_data   = cmd[63:32];
 
     wire cq_run = `IOMMU_RUN(!rst_n | head_inc | set_cqmf | set_cmd_ill | set_fence_w_ip | abort |
+                             set_cmd_to | (ATS != 0 && inv_cpl) |
                              state != S_IDLE | (cqon && !cq_stall && cqh != cqt));
     always @(posedge clk) if (cq_run) begin
         if (!rst_n) begin
@@ -154,12 +190,26 @@ module iommu_cq #(
             set_cqmf       <= 1'b0;
             set_cmd_ill    <= 1'b0;
             set_fence_w_ip <= 1'b0;
+            set_cmd_to     <= 1'b0;
+            ats_out        <= 8'd0;
+            ats_timer      <= 16'd0;
         end else begin
             // one-cycle pulses, cleared only when set (an idle cycle assigns nothing)
             if (head_inc)       head_inc       <= 1'b0;
             if (set_cqmf)       set_cqmf       <= 1'b0;
             if (set_cmd_ill)    set_cmd_ill    <= 1'b0;
             if (set_fence_w_ip) set_fence_w_ip <= 1'b0;
+            if (set_cmd_to)     set_cmd_to     <= 1'b0;
+            // Invalidation Requests outstanding: +1 as one is sent, -1 per completion; a
+            // timeout forgets them all (the fence runs again once software clears cmd_to)
+            if (ATS != 0) begin
+                if (set_cmd_to)
+                    ats_out <= 8'd0;
+                else if (msg_valid && msg_ready && !msg_prgr && !(inv_cpl && ats_out != 8'd0))
+                    ats_out <= ats_out + 8'd1;
+                else if (inv_cpl && ats_out != 8'd0 && !(msg_valid && msg_ready && !msg_prgr))
+                    ats_out <= ats_out - 8'd1;
+            end
             if (!cqon && state != S_IDLE) abort <= 1'b1;
 
             case (state)
@@ -187,15 +237,32 @@ module iommu_cq #(
                         state    <= S_SETTLE;
                     end else if (is_inval) begin
                         state <= S_INV;
+                    end else if (is_ats) begin
+                        state <= S_MSG;
                     end else if (is_fence) begin
-                        state <= (fence_pr || fence_pw) ? S_DRAIN
+                        state <= (ATS != 0 && ats_out != 8'd0) ? S_AWAIT
+                               : (fence_pr || fence_pw) ? S_DRAIN
                                : fence_av ? S_STORE : S_DONE;
+                        ats_timer <= ATS_TIMER0;
                     end else begin
                         set_cmd_ill <= 1'b1;         // cqh stays on the command
                         state       <= S_SETTLE;
                     end
                 end
                 S_INV: if (inv_ready) state <= S_DONE;
+                S_MSG: begin
+                    if (abort || !cqon)  state <= S_SETTLE;  // nothing sent
+                    else if (msg_ready) state <= S_DONE;
+                end
+                S_AWAIT: begin
+                    if (abort || !cqon) state <= S_SETTLE;
+                    else if (ats_out == 8'd0)
+                        state <= (fence_pr || fence_pw) ? S_DRAIN : fence_av ? S_STORE : S_DONE;
+                    else if (ats_timer == 16'd0) begin
+                        set_cmd_to <= 1'b1;              // cqh stays on the fence
+                        state      <= S_SETTLE;
+                    end else ats_timer <= ats_timer - 16'd1;
+                end
                 S_DRAIN: begin
                     if (abort || !cqon)  state <= S_SETTLE;
                     else if (xlate_idle) state <= fence_av ? S_STORE : S_DONE;

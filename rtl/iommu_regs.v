@@ -29,7 +29,9 @@ module iommu_regs #(
     parameter SVRSW60T59B = 0,      // capabilities.Svrsw60t59b [14] (iommu_walker)
     parameter QOSID  = 0,           // capabilities.QOSID [41]: iommu_qosid, with
     parameter QOSID_RCID_W = 4,     // this many writable bits of RCID [11:0] (1..12)
-    parameter QOSID_MCID_W = 4      // and of MCID [27:16]
+    parameter QOSID_MCID_W = 4,     // and of MCID [27:16]
+    parameter ATS    = 0,           // capabilities.ATS [25]: pqb, pqh, pqt, pqcsr, icvec.piv
+    parameter T2GPA  = 0            // capabilities.T2GPA [26] (with ATS; iommu_walker)
 ) (
     input  wire        clk,
     input  wire        rst_n,
@@ -68,6 +70,18 @@ module iommu_regs #(
     input  wire        cq_head_inc,
     input  wire        cq_set_cqmf,
     input  wire        cq_set_cmd_ill,
+    input  wire        cq_set_cmd_to,       // ATS: an ATS.INVAL timed out (at an IOFENCE.C)
+    // ATS: the page-request queue for iommu_walker (PRI) and its updates
+    output wire [43:0] pq_ppn,
+    output wire [31:0] pq_mask,
+    output wire [31:0] pq_h,
+    output wire [31:0] pq_t,
+    output wire        pq_on,
+    output wire        pq_mf,
+    output wire        pq_of,
+    input  wire        pq_tail_inc,
+    input  wire        pq_set_mf,
+    input  wire        pq_set_of,
     input  wire        cq_set_fence_w_ip,
 
     // fault queue
@@ -135,7 +149,9 @@ module iommu_regs #(
                                      ((MSI_FLAT != 0) ? (64'd1 << 22) : 64'd0) |
                                      ((MSI_MRIF != 0) ? (64'd1 << 23) : 64'd0) |
                                      ((SVRSW60T59B != 0) ? (64'd1 << 14) : 64'd0) |
-                                     ((QOSID  != 0) ? (64'd1 << 41) : 64'd0);
+                                     ((QOSID  != 0) ? (64'd1 << 41) : 64'd0) |
+                                     ((ATS    != 0) ? (64'd1 << 25) : 64'd0) |
+                                     ((ATS != 0 && T2GPA != 0) ? (64'd1 << 26) : 64'd0);
     // fctl: BE=0, GXL=0 fixed; WSI 1 with IGS=WSI, 0 with IGS=MSI, writable (reset 0) with BOTH
     localparam MSI_IRQ = IGS != 1;       // msi_cfg_tbl and 16 vectors
     reg         fctl_wsi_q;
@@ -154,7 +170,9 @@ module iommu_regs #(
     localparam [8:0] W_FQB   = 9'h005;  // 0x028
     localparam [8:0] W_FQHT  = 9'h006;  // 0x030 fqh, 0x034 fqt
     localparam [8:0] W_CSR   = 9'h009;  // 0x048 cqcsr, 0x04C fqcsr
-    localparam [8:0] W_IPSR  = 9'h00A;  // 0x050 pqcsr (absent), 0x054 ipsr
+    localparam [8:0] W_IPSR  = 9'h00A;  // 0x050 pqcsr (ATS), 0x054 ipsr
+    localparam [8:0] W_PQB   = 9'h007;  // 0x038 pqb (ATS)
+    localparam [8:0] W_PQHT  = 9'h008;  // 0x040 pqh, 0x044 pqt (ATS)
     localparam [8:0] W_ICVEC = 9'h05F;  // 0x2F8
     localparam [8:0] W_HPM0  = 9'h00B;  // 0x058 iocountovf/iocountinh .. 0x250 iohpmevt31
     localparam [8:0] W_HPM1  = 9'h04A;
@@ -168,7 +186,8 @@ module iommu_regs #(
     reg  [4:0]  cqb_log2szm1;
     reg  [31:0] cqh_q, cqt_q;
     reg         cqen, cie, cqmf, cmd_ill, fence_w_ip;
-    wire        cmd_to = 1'b0;          // only ATS.INVAL can time out, and ATS is not built
+    reg         cmd_to_q;
+    wire        cmd_to = (ATS != 0) && cmd_to_q;  // only ATS.INVAL can time out
     reg  [4:0]  fqb_log2szm1;
     reg  [31:0] fqh_q, fqt_q;
     reg         fqen, fie, fqmf, fqof;
@@ -221,7 +240,18 @@ module iommu_regs #(
                          fence_w_ip, cmd_ill, cmd_to, cqmf, 6'b0, cie, cqen};
     wire [31:0] fqcsr = {14'b0, 1'b0 /*busy*/, fqen /*fqon*/, 6'b0,
                          fqof, fqmf, 6'b0, fie, fqen};
-    wire [31:0] ipsr  = {29'b0, pmip, fip, cip};
+    wire        pip;                    // ATS: the page-request queue's interrupt pending
+    wire [31:0] ipsr  = {28'b0, pip, pmip, fip, cip};
+
+    // ---------------------------------------------------------------- page-request queue
+    // ATS: the queue's registers as the spec gives them (pqb frozen while pqen=1, a pqb write
+    // zeroes pqh; pqon follows pqen at once; pqmf/pqof W1C, set by the walker's page requests,
+    // which also move pqt; pqen 0 -> 1 zeroes pqt, pqmf, pqof). ipsr.pip is set while pie and
+    // (pqmf or pqof or a record written) hold, W1C as fip; icvec.piv picks its wire (vector 0
+    // irq_cq, 1 irq_fq; with MSIs no message is sent for it).
+    wire [63:0] pqb_word;
+    wire [31:0] pqh, pqcsr;
+    wire [3:0]  piv;
 
     // ---------------------------------------------------------------- read side
     reg  [63:0] rd_word;
@@ -235,8 +265,10 @@ module iommu_regs #(
             W_FQB:   rd_word = {10'b0, fqb_ppn, 5'b0, fqb_log2szm1};
             W_FQHT:  rd_word = {fqt_q, fqh_q};
             W_CSR:   rd_word = {fqcsr, cqcsr};
-            W_IPSR:  rd_word = {ipsr, 32'b0};
-            W_ICVEC: rd_word = {52'b0, pmiv, fiv, civ};
+            W_IPSR:  rd_word = {ipsr, pqcsr};
+            W_PQB:   rd_word = pqb_word;
+            W_PQHT:  rd_word = {pq_t, pqh};
+            W_ICVEC: rd_word = {48'b0, piv, pmiv, fiv, civ};
             W_TRIOVA: rd_word = (DBG != 0) ? {tr_vpn, 12'b0} : 64'b0;
             W_TRCTL:  rd_word = (DBG != 0) ? tr_ctl : 64'b0;
             W_TRRSP:  rd_word = (DBG != 0) ? tr_rsp : 64'b0;
@@ -305,7 +337,7 @@ module iommu_regs #(
 
     // command queue indices and cqcsr: active inputs
     wire cq_act = we_cqb_lo | we_cqb_hi | we_cqt | cq_head_inc | we_cqcsr |
-                  cq_set_cqmf | cq_set_cmd_ill | cq_set_fence_w_ip;
+                  cq_set_cqmf | cq_set_cmd_ill | cq_set_fence_w_ip | cq_set_cmd_to;
 
     // fault queue indices and fqcsr: active inputs
     wire fq_act = we_fqb_lo | we_fqb_hi | we_fqh | fq_tail_inc | we_fqcsr |
@@ -347,6 +379,77 @@ module iommu_regs #(
     wire msi_take = msi_wr_valid && msi_wr_ready;
     wire msi_act  = msi_take | (MSI_IRQ && msi_wr_rsp_valid);
 
+    // the page-request queue's registers (ATS; declared above)
+    generate if (ATS != 0) begin : g_pq
+        reg [4:0]  pqb_log2szm1;
+        reg [43:0] pqb_ppn;
+        reg [31:0] pqh_q;
+        reg        pqen, pie;
+        reg [3:0]  piv_q;
+        reg [31:0] pqt_q;
+        reg        pqmf_q, pqof_q, pip_q;
+        wire [31:0] pq_mask_w = ~(32'hFFFF_FFFE << pqb_log2szm1);
+        assign pqb_word = {10'b0, pqb_ppn, 5'b0, pqb_log2szm1};
+        assign pqh      = pqh_q;
+        assign pqcsr    = {15'b0, pqen /*pqon*/, 6'b0, pqof_q, pqmf_q, 6'b0, pie, pqen};
+        assign piv      = piv_q;
+        assign pip      = pip_q;
+        assign pq_ppn   = pqb_ppn;
+        assign pq_mask  = pq_mask_w;
+        assign pq_h     = pqh_q;
+        assign pq_t     = pqt_q;
+        assign pq_on    = pqen;
+        assign pq_mf    = pqmf_q;
+        assign pq_of    = pqof_q;
+        wire we_pqcsr = wlo && wword == W_IPSR;
+        wire pq_on_up = we_pqcsr && dlo[0] && !pqen;         // pqen 0 -> 1
+        wire pip_cond = pie & (pqof_q | pqmf_q | pq_tail_inc);
+        wire pq_run = `IOMMU_RUN(!rst_n | wr_go | pq_tail_inc | pq_set_mf | pq_set_of |
+                                 (pip_cond & ~pip_q));
+        always @(posedge clk) if (pq_run) begin
+            if (!rst_n) begin
+                pqb_log2szm1 <= 5'b0; pqb_ppn <= 44'b0; pqh_q <= 32'b0;
+                pqen <= 1'b0; pie <= 1'b0; piv_q <= 4'b0;
+                pqt_q <= 32'b0; pqmf_q <= 1'b0; pqof_q <= 1'b0; pip_q <= 1'b0;
+            end else begin
+                // hardware sets win over a W1C in the same cycle
+                if (pq_on_up) begin
+                    pqt_q <= 32'b0; pqmf_q <= 1'b0; pqof_q <= 1'b0;
+                end else begin
+                    if (pq_tail_inc) pqt_q <= (pqt_q + 32'd1) & pq_mask_w;
+                    pqmf_q <= pq_set_mf | (pqmf_q & ~(we_pqcsr & dlo[8]));
+                    pqof_q <= pq_set_of | (pqof_q & ~(we_pqcsr & dlo[9]));
+                end
+                pip_q <= pip_cond | (pip_q & ~(whi && wword == W_IPSR && dhi[3]));
+                if (wlo && wword == W_PQB && !pqen) begin
+                    pqb_log2szm1  <= dlo[4:0];
+                    pqb_ppn[21:0] <= dlo[31:10] & PPN_W[21:0];
+                end
+                if (whi && wword == W_PQB && !pqen) pqb_ppn[43:22] <= dhi[21:0] & PPN_W[43:22];
+                if (wword == W_PQB && (wlo || whi) && !pqen) pqh_q <= 32'b0;
+                else if (wlo && wword == W_PQHT) pqh_q <= dlo & pq_mask_w;
+                if (wlo && wword == W_IPSR) begin pqen <= dlo[0]; pie <= dlo[1]; end
+                if (we_icvec) piv_q <= MSI_IRQ ? dlo[15:12] : {3'b0, dlo[12]};
+            end
+        end
+    end else begin : g_no_pq
+        assign pqb_word = 64'b0;
+        assign pqh      = 32'b0;
+        assign pqcsr    = 32'b0;
+        assign piv      = 4'b0;
+        assign pip      = 1'b0;
+        assign pq_ppn   = 44'b0;
+        assign pq_mask  = 32'b0;
+        assign pq_h     = 32'b0;
+        assign pq_t     = 32'b0;
+        assign pq_on    = 1'b0;
+        assign pq_mf    = 1'b0;
+        assign pq_of    = 1'b0;
+        /* verilator lint_off UNUSEDSIGNAL */
+        wire unused_pq = ^{pq_tail_inc, pq_set_mf, pq_set_of};
+        /* verilator lint_on UNUSEDSIGNAL */
+    end endgenerate
+
     // ---------------------------------------------------------------- all register updates
     // One clocked block that only runs when something is active (otherwise every assignment
     // below keeps its value): an idle cycle wakes one process and tests one wire.
@@ -372,7 +475,7 @@ module iommu_regs #(
             cqh_q <= 32'b0;
             cqt_q <= 32'b0;
             cqen <= 1'b0; cie <= 1'b0;
-            cqmf <= 1'b0; cmd_ill <= 1'b0; fence_w_ip <= 1'b0;
+            cqmf <= 1'b0; cmd_ill <= 1'b0; fence_w_ip <= 1'b0; cmd_to_q <= 1'b0;
             fqh_q <= 32'b0;
             fqt_q <= 32'b0;
             fqen <= 1'b0; fie <= 1'b0;
@@ -467,9 +570,11 @@ module iommu_regs #(
                 cqmf       <= cq_set_cqmf       | (cqmf       & ~(we_cqcsr & dlo[8]));
                 cmd_ill    <= cq_set_cmd_ill    | (cmd_ill    & ~(we_cqcsr & dlo[10]));
                 fence_w_ip <= cq_set_fence_w_ip | (fence_w_ip & ~(we_cqcsr & dlo[11]));
+                if (ATS != 0) cmd_to_q <= cq_set_cmd_to | (cmd_to_q & ~(we_cqcsr & dlo[9]));
                 if (cq_enable) begin
                     cqh_q <= 32'b0;
                     cqmf <= 1'b0; cmd_ill <= 1'b0; fence_w_ip <= 1'b0;
+                    if (ATS != 0) cmd_to_q <= 1'b0;
                 end
             end
             // fault queue indices and fqcsr
@@ -533,8 +638,9 @@ module iommu_regs #(
 
     // wire k = OR of the ipsr bits whose vector is k (k = 0, 1; with 16 vectors (IGS=BOTH)
     // vectors 2..15 have no wire); both 0 while fctl.WSI = 0
-    assign irq_cq = fctl_wsi & ((cip & civ == 4'd0) | (fip & fiv == 4'd0) | (pmip & pmiv == 4'd0));
-    assign irq_fq = fctl_wsi & ((cip & civ == 4'd1) | (fip & fiv == 4'd1) | (pmip & pmiv == 4'd1));
+    // (pip: ATS's page-request queue, 0 without it)
+    assign irq_cq = fctl_wsi & ((cip & civ == 4'd0) | (fip & fiv == 4'd0) | (pmip & pmiv == 4'd0) | (pip & piv == 4'd0));
+    assign irq_fq = fctl_wsi & ((cip & civ == 4'd1) | (fip & fiv == 4'd1) | (pmip & pmiv == 4'd1) | (pip & piv == 4'd1));
 
     wire unused_axil = ^{s_axil_awprot, s_axil_arprot, s_axil_awaddr[2:0], s_axil_araddr[2:0]};
 endmodule

@@ -4,6 +4,8 @@
 // first-stage PTE address, the PDT addresses and the final GPA go through
 // the G-stage subroutine (S_G_*), which returns to g_ret.
 // Order of checks: the spec's "process to translate an IOVA" (docs/design.md).
+// With ATS: Translated and ATS translation requests (done_ats_*), and page requests (ttyp 9):
+// the DC checks, then the page-request queue (S_PQ*: the record written on mem_wr_*).
 // Style: docs/design.md, "Simulation speed and the RTL's style" (macros, check wires).
 module iommu_walker #(
   parameter NEG_CACHE_DC = 0,
@@ -24,7 +26,11 @@ module iommu_walker #(
   parameter QOSID_MCID_W = 4,
   parameter MSI_MRIF     = 0,   // 1: MRIF-mode MSI PTEs (M=1): the pending-bit update and the
                                 // notice MSI on mem_wr_*; 0: M=1 is misconfigured (263)
-  parameter HPM          = 1    // 0: no iommu_hpm listens: the hpm_* outputs are not kept
+  parameter HPM          = 1,   // 0: no iommu_hpm listens: the hpm_* outputs are not kept
+  parameter ATS          = 0,   // 1: DC.tc.EN_ATS/EN_PRI/PRPR legal; translated requests and
+                                // ATS translation requests are walked (done_ats_*)
+  parameter T2GPA        = 0    // 1 (with ATS): DC.tc.T2GPA legal: Translated requests carry a
+                                // GPA (G-stage only), ATS completions give the GPA
 ) (
   input             clk,
   input             rst_n,
@@ -41,6 +47,8 @@ module iommu_walker #(
   input      [5:0]  st_ttyp,
   input      [7:0]  st_tag,
   input      [31:0] st_data,       // a write's data (MSI_MRIF: the MSI's interrupt identity)
+  input             st_nw,         // ATS translation request: No Write (read-only is enough)
+  input             st_exe,        // ATS translation request: Execute Requested (with a PASID)
   input             st_dc_hit,
   input             st_dc_neg,
   input      [DCW-1:0] st_dc,
@@ -105,6 +113,37 @@ module iommu_walker #(
   output     [5:0]  done_ttyp,
   output     [63:0] done_iova,
   output reg [63:0] done_iotval2,
+  // ATS translation requests (ATS): the completion's fields. done_ats_noperm: the walk's fault
+  // is one the spec answers with Success and R=W=0 (page and guest-page faults, PDT entry and
+  // MSI PTE not valid; no record); done_ats_ca: any other fault but 256..260 (UR) is a CA.
+  // A success: W, Exe, Global and the range (done_ats_size: 0 4 KiB, 1 64 KiB, 2 2 MiB,
+  // 3 1 GiB, 4 512 GiB, 7 no limit: 4 KiB)
+  output            done_ats,
+  output            done_ats_noperm,
+  output            done_ats_ca,
+  output            done_ats_w,
+  output            done_ats_x,
+  output            done_ats_g,
+  output     [2:0]  done_ats_size,
+  // PRI (ATS): a page request (ttyp 9 PCIE_MSG: iova = the message's payload, R [0] W [1]
+  // L [2] PRG index [11:3] page [63:12]; st_exe = Execute Requested) of a device whose DC has
+  // EN_ATS=EN_PRI=1 is queued: its 16-byte record written at pqb + 16 * pqt (mem_wr_*).
+  // done_prg: a PRG Response is due (L=1, not a Stop Marker) with done_prg_code (0 Success,
+  // 1 Invalid Request, 15 Response Failure) and done_prg_pasid (the PASID goes with it)
+  input      [43:0] pq_ppn,
+  input      [31:0] pq_mask,       // entries - 1
+  input      [31:0] pqh,
+  input      [31:0] pqt,
+  input             pq_on,         // pqen
+  input             pq_mf,
+  input             pq_of,
+  output            pq_tail_inc,
+  output            pq_set_mf,
+  output            pq_set_of,
+  output            done_prg,
+  output     [3:0]  done_prg_code,
+  output            done_prg_pasid,
+  output     [8:0]  done_prg_index,
   // HPM (iommu_hpm): what this walk did, reported as its result is taken (hpm_valid). A
   // request that reached a device context (cached or read) missed the IOATC; DDT, PDT and
   // first-stage walks are reads of those tables; one G-stage walk per G-stage root read.
@@ -137,7 +176,10 @@ module iommu_walker #(
                    // with the identity's bit set (S_MRIF_WR, S_MRIF_WW), then the notice MSI
                    // (S_NT_WR, S_NT_WW)
                    S_MRIF_RD = 6'd34, S_MRIF_WR = 6'd35, S_MRIF_WW = 6'd36,
-                   S_NT_WR = 6'd37, S_NT_WW = 6'd38;
+                   S_NT_WR = 6'd37, S_NT_WW = 6'd38,
+                   // PRI: the page request's queue decision, its record's two writes
+                   S_PQ = 6'd39, S_PQ_W0 = 6'd40, S_PQ_R0 = 6'd41, S_PQ_W1 = 6'd42,
+                   S_PQ_R1 = 6'd43;
   localparam [2:0] SZ_NONE = 3'd7;   // a Bare stage: no size limit
   // what the G-stage subroutine translates (g_pur)
   localparam [1:0] GP_FINAL = 2'd0,  // the final GPA: the request's own access
@@ -155,6 +197,7 @@ module iommu_walker #(
   reg [5:0]  r_ttyp;
   reg [7:0]  r_tag;
   reg [31:0] r_data;       // MSI_MRIF only
+  reg        r_nw, r_exe;  // ATS translation request: No Write, Execute Requested
   reg        r_pc_hit;
   reg        stale;
   reg        ok_fill;      // the walk translated (S_OK or a first-stage leaf): it may fill
@@ -224,8 +267,16 @@ module iommu_walker #(
   wire        gade      = AMO_HWAD != 0 && tc[7];
   wire [2:0]  g_levels  = (gmode == MODE_SV48X4) ? 3'd4 : 3'd3;
 
-  wire is_exec  = r_ttyp == TTYP_UNTRANSLATED_EXEC;
-  wire is_write = r_ttyp == TTYP_UNTRANSLATED_WRITE;
+  // ATS (step 7): an ATS translation request is walked as a read; a Translated request with
+  // DC.tc.T2GPA=0 carries an SPA and is answered with it, unchecked; with T2GPA=1 (step 9) it
+  // carries a GPA: the first stage is Bare and the G-stage checks its access type
+  wire is_ats   = ATS != 0 && r_ttyp == TTYP_PCIE_ATS;
+  wire is_msg   = ATS != 0 && r_ttyp == TTYP_PCIE_MSG;   // a page request (PRI)
+  wire is_tr    = ATS != 0 && (r_ttyp == TTYP_TRANSLATED_EXEC || r_ttyp == TTYP_TRANSLATED_READ ||
+                               r_ttyp == TTYP_TRANSLATED_WRITE);
+  wire t2gpa    = ATS != 0 && T2GPA != 0 && tc[3];
+  wire is_exec  = r_ttyp == TTYP_UNTRANSLATED_EXEC || (is_tr && r_ttyp == TTYP_TRANSLATED_EXEC);
+  wire is_write = r_ttyp == TTYP_UNTRANSLATED_WRITE || (is_tr && r_ttyp == TTYP_TRANSLATED_WRITE);
   wire is_untr  = r_ttyp == TTYP_UNTRANSLATED_EXEC || r_ttyp == TTYP_UNTRANSLATED_READ ||
                   r_ttyp == TTYP_UNTRANSLATED_WRITE;
   wire priv_eff = r_pv & r_priv;   // no process_id => User
@@ -264,7 +315,7 @@ module iommu_walker #(
   wire [2:0]  dc_last_k = (MSI_FLAT != 0) ? 3'd7 : 3'd3;
   wire dir_rsvd = rdata[9:1] != 9'd0 || rdata[63:54] != 10'd0;   // non-leaf DDT/PDT entry
 
-  // DC checks for the capabilities iommu_regs reports (no ATS/T2GPA/AMO_HWAD/END/QOSID,
+  // DC checks for the capabilities iommu_regs reports (ATS, T2GPA by parameter; no END,
   // fctl.BE=0 and GXL=0 read-only): any failure is cause 259.
   // Supported MODE encodings: Bare, Sv39 / Sv39x4 / PD8 always, the others by parameter.
   wire satp_mode_ok = fsc_mode == MODE_BARE || fsc_mode == MODE_SV39 ||
@@ -278,8 +329,9 @@ module iommu_walker #(
                     (dta[51:40] >> QOSID_RCID_W) != 12'd0 || (dta[63:52] >> QOSID_MCID_W) != 12'd0;
   wire dc_bad =
       tc[63:32] != 32'd0 || tc[23:12] != 12'd0 ||
-      tc[1] || tc[2] || tc[6] ||           // EN_ATS, EN_PRI, PRPR without ATS
-      tc[3] ||                             // T2GPA without the capability
+      (ATS == 0 && (tc[1] || tc[2] || tc[6])) ||   // EN_ATS, EN_PRI, PRPR without ATS
+      (tc[2] && !tc[1]) || (tc[6] && !tc[2]) ||     // EN_PRI needs EN_ATS, PRPR needs EN_PRI
+      (tc[3] && !(ATS != 0 && T2GPA != 0 && tc[1] && g_on)) ||   // T2GPA: capability, EN_ATS, G-stage
       (AMO_HWAD == 0 && (tc[7] || tc[8])) ||   // GADE, SADE without AMO_HWAD
       tc[10] ||                            // SBE != fctl.BE
       tc[11] ||                            // SXL=1 with GXL=0 read-only
@@ -501,11 +553,17 @@ module iommu_walker #(
     assign fs_ad_new = 64'd0;
     assign g_ad_new  = 64'd0;
   end endgenerate
-  // the write port (A/D updates, MRIF updates, notice MSIs): ad_addr / ad_new hold the write
-  generate if (AMO_HWAD != 0 || MRIF) begin : g_wr
-    assign mem_wr_valid = state == S_AD_WR || state == S_MRIF_WR || state == S_NT_WR;
-    assign mem_wr_addr  = ad_addr;
-    assign mem_wr_data  = ad_new;
+  // the write port: A/D updates, MRIF updates and notice MSIs (ad_addr / ad_new hold the
+  // write), and the page-request records (PRI)
+  wire        pq_wr   = state == S_PQ_W0 || state == S_PQ_W1;
+  wire [55:0] pq_slot = {pq_ppn, 12'd0} + {20'd0, pqt[31:0], 4'd0};
+  // the record's first doubleword: PID [31:12], PV [32], PRIV [33], EXEC [34], DID [63:40]
+  wire [63:0] pq_dw0  = {r_did, 5'd0, r_pv & r_exe, r_pv & r_priv, r_pv,
+                         r_pv ? r_pid : 20'd0, 12'd0};
+  generate if (AMO_HWAD != 0 || MRIF || ATS != 0) begin : g_wr
+    assign mem_wr_valid = state == S_AD_WR || state == S_MRIF_WR || state == S_NT_WR || pq_wr;
+    assign mem_wr_addr  = pq_wr ? (state == S_PQ_W1 ? pq_slot + 56'd8 : pq_slot) : ad_addr;
+    assign mem_wr_data  = !pq_wr ? ad_new : state == S_PQ_W1 ? r_iova : pq_dw0;
     assign mem_wr_strb  = (state == S_NT_WR) ? 8'h0F : 8'hFF;
   end else begin : g_no_wr
     assign mem_wr_valid = 1'b0;
@@ -513,9 +571,27 @@ module iommu_walker #(
     assign mem_wr_data  = 64'd0;
     assign mem_wr_strb  = 8'h00;
     /* verilator lint_off UNUSEDSIGNAL */
-    wire unused_ad = &{1'b0, ad_addr, ad_new, mem_wr_ready};
+    wire unused_ad = &{1'b0, ad_addr, ad_new, mem_wr_ready, pq_wr, pq_slot, pq_dw0};
     /* verilator lint_on UNUSEDSIGNAL */
   end endgenerate
+  // the queue's decision (the model's order): off or pqmf: Response Failure; pqof:
+  // Success; full (pqt + 1 == pqh): pqof set, Success; else the record
+  wire        pq_full = ((pqt + 32'd1) & pq_mask) == pqh;
+  reg  [3:0]  prg_code;
+  reg         prg_due;
+  reg         pq_inc_q, pq_mf_q, pq_of_q;
+  assign pq_tail_inc = pq_inc_q;
+  assign pq_set_mf   = pq_mf_q;
+  assign pq_set_of   = pq_of_q;
+  // a response: L=1 and not a Stop Marker (R=W=0); with the PASID for a Response Failure,
+  // or with DC.tc.PRPR (a valid DC located)
+  wire        prg_needed = r_iova[2] && (r_iova[0] || r_iova[1]);
+  // a fault: 260 is an Invalid Request, every other cause (256..259) a Response Failure
+  assign done_prg       = is_msg && prg_needed && (done_fault || prg_due);
+  assign done_prg_code  = !done_fault ? prg_code :
+                          done_cause == CAUSE_TTYP_DISALLOWED ? 4'h1 : 4'hF;
+  assign done_prg_pasid = r_pv && (done_prg_code == 4'hF || (dc_ok && tc[6]));
+  assign done_prg_index = r_iova[11:3];
   // bit 0: an implicit access (a first-stage PTE or PDT address); bit 1: it was a store
   wire [63:0] g_iotval2 = {g_gpa[63:2], g_pur == GP_PTE_ST, g_pur != GP_FINAL};
 
@@ -546,8 +622,8 @@ module iommu_walker #(
   assign done_priv    = r_pv & r_priv;
   assign done_ttyp    = r_ttyp;
   // a failed notice MSI's record (MSI_MRIF): iotval is the notice's address (iommu_xlate
-  // clears the ids and TTYP of that record)
-  assign done_iova    = nt_fail ? {8'd0, ad_addr} : r_iova;
+  // clears the ids and TTYP of that record); a page request's: its message code
+  assign done_iova    = nt_fail ? {8'd0, ad_addr} : is_msg ? 64'd4 : r_iova;
   assign done_mrif    = mrif_done && !done_fault;
   // DTF suppresses all but the causes the spec keeps (256-259, 268, 272, 273)
   wire always_rep = done_cause == CAUSE_ALL_INBOUND_DISALLOWED ||
@@ -559,6 +635,26 @@ module iommu_walker #(
                     done_cause == CAUSE_MSI_WRITE_ACCESS_FAULT;
   assign done_report = done_fault && (!dc_ok || !dtf || always_rep);
   assign done_nt_fail = nt_fail;
+  wire ats_noperm_cause = done_cause == CAUSE_INSTRUCTION_PAGE_FAULT ||
+                          done_cause == CAUSE_READ_PAGE_FAULT ||
+                          done_cause == CAUSE_WRITE_PAGE_FAULT ||
+                          done_cause == CAUSE_INSTRUCTION_GUEST_PAGE_FAULT ||
+                          done_cause == CAUSE_READ_GUEST_PAGE_FAULT ||
+                          done_cause == CAUSE_WRITE_GUEST_PAGE_FAULT ||
+                          done_cause == CAUSE_PDT_NOT_VALID ||
+                          done_cause == CAUSE_MSI_PTE_NOT_VALID;
+  wire ats_ur_cause = done_cause >= CAUSE_ALL_INBOUND_DISALLOWED &&
+                      done_cause <= CAUSE_TTYP_DISALLOWED;
+  assign done_ats        = is_ats;
+  assign done_ats_noperm = is_ats && done_fault && ats_noperm_cause;
+  assign done_ats_ca     = is_ats && done_fault && !ats_noperm_cause && !ats_ur_cause;
+  // W: the leaf's W (and D: without A/D update a store to a page with D=0 faults) in both
+  // stages, if asked (NW=0); the read walk already passed the U/SUM check, which a write
+  // shares. Exe: asked with a PASID, X in both stages, and a supervisor access may not execute
+  // a user page (even with SUM). Global: the first stage's G (leaf or above) with a PASID.
+  assign done_ats_w      = !r_nw && fW && fD && gW && gD;
+  assign done_ats_x      = r_exe && r_pv && fX && gX && !(fs_mode != MODE_BARE && priv_eff && fU);
+  assign done_ats_g      = r_pv && fs_mode != MODE_BARE && fs_g;
 
   wire no_fill = stale || inv_apply;
   assign fl_did       = r_did;
@@ -570,6 +666,7 @@ module iommu_walker #(
   assign pdtc_fl_data = pc;
   assign pdtc_fl_en   = state == S_PC_CHK && !rd_err && pta[0] && !pc_bad && !no_fill;
   wire [2:0] c_size   = (fs_size < g_size) ? fs_size : g_size;
+  assign done_ats_size   = c_size;
   // a success fills the IOTLB as its response is taken
   assign tlb_fl_en    = state == S_DONE && done_ack && ok_fill && !no_fill && c_size != SZ_NONE;
   assign tlb_fl_gv    = g_on;
@@ -610,10 +707,12 @@ module iommu_walker #(
     r_did <= st_did; r_pv <= st_pv; r_pid <= st_pid; r_priv <= st_priv; \
     r_iova <= st_iova; r_ttyp <= st_ttyp; r_tag <= st_tag; \
     if (MRIF) begin r_data <= st_data; mrif_done <= 1'b0; nt_fail <= 1'b0; end \
+    if (ATS != 0) begin r_nw <= st_nw; r_exe <= st_exe; end \
     r_pc_hit <= st_pc_hit; pc <= st_pc; dc <= st_dc; \
     st_dc_hit_r <= st_dc_hit; st_dc_neg_r <= st_dc_neg; \
     dc_ok <= 1'b0; stale <= inv_apply; ok_fill <= 1'b0; \
     done_fault <= 1'b0; fs_g <= 1'b0; \
+    if (ATS != 0) begin prg_due <= 1'b0; prg_code <= 4'h0; end \
     if (SVPBMT != 0) begin fs_pbmt <= 2'd0; g_pbmt <= 2'd0; end \
     if (HPM != 0) begin hpm_miss <= 1'b0; hpm_ddt <= 1'b0; hpm_pdt <= 1'b0; hpm_fs <= 1'b0; \
       hpm_gwalks <= 4'd0; hpm_gscv <= 1'b0; hpm_pscv <= 1'b0; end \
@@ -627,12 +726,14 @@ module iommu_walker #(
     if (!rst_n) begin
       state <= S_IDLE;
       stale <= 1'b0;
+      if (ATS != 0) begin pq_inc_q <= 1'b0; pq_mf_q <= 1'b0; pq_of_q <= 1'b0; end
       ok_fill <= 1'b0;
       done_fault <= 1'b0;
       mrif_done <= 1'b0;
       nt_fail <= 1'b0;
     end else begin
       if (inv_apply) stale <= 1'b1;
+      if (ATS != 0) begin pq_inc_q <= 1'b0; pq_mf_q <= 1'b0; pq_of_q <= 1'b0; end
       case (state)
         S_IDLE: if (st_valid) `WK_ACCEPT
         S_START: begin
@@ -699,9 +800,24 @@ module iommu_walker #(
           else begin dc_ok <= 1'b1; state <= S_CTX; end
         end
         S_CTX: begin
-          // step 7: ATS is absent, so only untranslated requests go on
-          if (!is_untr) `WK_FAULT(CAUSE_TTYP_DISALLOWED, 64'd0)
+          // PRI: a page request needs EN_ATS and EN_PRI (else 260, Invalid Request); the
+          // process_id is not checked against the DC
+          if (is_msg) begin
+            if (tc[1] && tc[2]) state <= S_PQ;
+            else `WK_FAULT(CAUSE_TTYP_DISALLOWED, 64'd0)
+          end
+          // step 7: translated and ATS translation requests need DC.tc.EN_ATS
+          else if (!is_untr && !((is_ats || is_tr) && tc[1])) `WK_FAULT(CAUSE_TTYP_DISALLOWED, 64'd0)
           else if (r_pv && !pdtv) `WK_FAULT(CAUSE_TTYP_DISALLOWED, 64'd0)
+          // step 8: a Translated request (T2GPA=0) is done, its address an SPA; step 9
+          // (T2GPA=1): a GPA, through the G-stage alone (never cached: ok_fill stays 0)
+          else if (is_tr && !(pdtv && pid_too_wide)) begin
+            if (t2gpa) begin
+              fs_mode <= MODE_BARE; pscid <= 20'd0; sum <= 1'b0; state <= S_FS;
+            end else begin
+              done_pa <= r_iova[55:0]; state <= S_DONE;
+            end
+          end
           else if (pdtv) begin
             if (pid_too_wide) `WK_FAULT(CAUSE_TTYP_DISALLOWED, 64'd0)
             else if (!(r_pv || dpe) || fsc_mode == MODE_BARE) begin
@@ -951,9 +1067,31 @@ module iommu_walker #(
           end
           state <= S_DONE;
         end
+        // ---- PRI: the page-request queue ----
+        S_PQ: begin
+          prg_due <= 1'b1;
+          if (!pq_on || pq_mf) begin prg_code <= 4'hF; state <= S_DONE; end
+          else if (pq_of) begin prg_code <= 4'h0; state <= S_DONE; end
+          else if (pq_full) begin pq_of_q <= 1'b1; prg_code <= 4'h0; state <= S_DONE; end
+          else begin prg_due <= 1'b0; state <= S_PQ_W0; end
+        end
+        S_PQ_W0: if (mem_wr_ready) state <= S_PQ_R0;
+        S_PQ_R0: if (mem_wr_rsp_valid) begin
+          if (mem_wr_rsp_err) begin
+            pq_mf_q <= 1'b1; prg_due <= 1'b1; prg_code <= 4'hF; state <= S_DONE;
+          end else state <= S_PQ_W1;
+        end
+        S_PQ_W1: if (mem_wr_ready) state <= S_PQ_R1;
+        S_PQ_R1: if (mem_wr_rsp_valid) begin
+          if (mem_wr_rsp_err) begin
+            pq_mf_q <= 1'b1; prg_due <= 1'b1; prg_code <= 4'hF;
+          end else pq_inc_q <= 1'b1;
+          state <= S_DONE;
+        end
         S_OK: begin
-          done_pa <= g_spa;
-          ok_fill <= 1'b1;
+          // T2GPA=1: an ATS completion carries the GPA (the first stage's output)
+          done_pa <= (is_ats && t2gpa) ? g_gpa[55:0] : g_spa;
+          ok_fill <= !is_tr;
           state   <= S_DONE;
         end
         // the next request may be taken as this one's response is (back-to-back walks)

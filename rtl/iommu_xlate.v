@@ -28,7 +28,10 @@ module iommu_xlate #(
   parameter QOSID_RCID_W  = 4,
   parameter QOSID_MCID_W  = 4,
   parameter MSI_MRIF      = 0,    // MRIF-mode MSI PTEs (the walker's MRIF update, notice MSI)
-  parameter HPM           = 1     // 0: no iommu_hpm reads hpm_wk_* (the walker keeps none of it)
+  parameter HPM           = 1,    // 0: no iommu_hpm reads hpm_wk_* (the walker keeps none of it)
+  parameter ATS           = 0,    // PCIe ATS: translated and translation requests (walker),
+                                  // the completion on dev_rsp_ats_* and dev_rsp_pa
+  parameter T2GPA         = 0     // with ATS: DC.tc.T2GPA (the walker)
 ) (
   input         clk,
   input         rst_n,
@@ -44,6 +47,8 @@ module iommu_xlate #(
   input  [5:0]  dev_req_ttyp,
   input  [7:0]  dev_req_tag,
   input  [31:0] dev_req_data,     // a write's data (MSI_MRIF only)
+  input         dev_req_ats_nw,                          // ATS translation request: No Write
+  input         dev_req_ats_exe,                         // ... Execute Requested
   output        dev_rsp_valid,
   input         dev_rsp_ready,
   output [7:0]  dev_rsp_tag,
@@ -52,6 +57,8 @@ module iommu_xlate #(
   output [55:0] dev_rsp_pa,
   output [1:0]  dev_rsp_pbmt,
   output        dev_rsp_mrif,     // MSI_MRIF: the walker consumed the access (MRIF page)
+  output [2:0]  dev_rsp_ats_cpl,                         // completion status: 0 SC, 1 UR, 4 CA
+  output [7:0]  dev_rsp_ats_attr,                        // {S, G, N, Priv, U, Exe, W, R}
   output        mem_rd_valid,
   input         mem_rd_ready,
   output [55:0] mem_rd_addr,
@@ -89,6 +96,24 @@ module iommu_xlate #(
   input  [19:0] inv_pid,
   input  [51:0] inv_amask,
   output        xlate_idle,
+  // PRI (ATS): the page-request queue's state and updates (iommu_regs), and the PRG
+  // Responses the IOMMU sends itself (to riscv_iommu's message port, one at a time)
+  input  [43:0] pq_ppn,
+  input  [31:0] pq_mask,
+  input  [31:0] pqh,
+  input  [31:0] pqt,
+  input         pq_on,
+  input         pq_mf,
+  input         pq_of,
+  output        pq_tail_inc,
+  output        pq_set_mf,
+  output        pq_set_of,
+  output        prg_valid,
+  input         prg_ready,
+  output [23:0] prg_did,
+  output        prg_pv,
+  output [19:0] prg_pid,
+  output [63:0] prg_payload,                            // PRG index [40:32], code [47:44]
   input         req_hold,                                // accept no new request (fence drain)
   // HPM (iommu_hpm): a walk finished (iommu_walker's hpm_* outputs, with its request's IDs)
   output        hpm_wk_valid,
@@ -115,6 +140,7 @@ module iommu_xlate #(
   reg [5:0]  s1_ttyp;
   reg [7:0]  s1_tag;
   reg [31:0] s1_data;     // MSI_MRIF only (else never written)
+  reg        s1_nw, s1_exe;
 
   // ---------------- caches ----------------
   wire         dc_hit, dc_neg, pc_hit, pc_neg_unused;
@@ -241,6 +267,11 @@ module iommu_xlate #(
   wire [19:0] wk_pid;
   wire [5:0]  wk_ttyp;
   wire [63:0] wk_iova, wk_iotval2;
+  wire        wk_ats, wk_ats_noperm, wk_ats_ca, wk_ats_w, wk_ats_x, wk_ats_g;
+  wire        wk_prg, wk_prg_pasid;
+  wire [3:0]  wk_prg_code;
+  wire [8:0]  wk_prg_index;
+  wire [2:0]  wk_ats_size;
 
   // output registers
   reg        rsp_v, rsp_fault;
@@ -249,6 +280,8 @@ module iommu_xlate #(
   reg [55:0] rsp_pa;
   reg [1:0]  rsp_pbmt;
   reg        rsp_mrif;
+  reg [2:0]  rsp_cpl;
+  reg [7:0]  rsp_attr;
   reg        f_v, f_pv, f_priv;
   reg [11:0] f_cause;
   reg [23:0] f_did;
@@ -256,9 +289,26 @@ module iommu_xlate #(
   reg [5:0]  f_ttyp;
   reg [63:0] f_iotval, f_iotval2;
 
+  // An ATS completion's Translated Address (PCIe): the range's base with, for S=1, the bits
+  // under the range's lowest address bit set to 1 (2^(13+x) bytes: bits 12..12+x-1 set).
+  // wk_ats_size: 0 4 KiB, 1 64 KiB, 2 2 MiB, 3 1 GiB, 4 512 GiB, 7 no limit (4 KiB)
+  wire [43:0] ats_ones = wk_ats_size == 3'd1 ? 44'h7 : wk_ats_size == 3'd2 ? 44'hFF :
+                         wk_ats_size == 3'd3 ? 44'h1FFFF : wk_ats_size == 3'd4 ? 44'h3FFFFFF : 44'd0;
+  wire        ats_s    = ats_ones != 44'd0;
+  wire [55:0] ats_addr = {(wk_pa[55:12] & ~{ats_ones[42:0], ats_s}) | ats_ones, 12'd0};
   wire rsp_free = !rsp_v || dev_rsp_ready;
   wire flt_free = !f_v || flt_ready;
-  wire wk_take  = wk_done && rsp_free && (!wk_report || flt_free);
+  // an ATS translation request's page faults are answered, not reported (wk_ats_noperm)
+  wire wk_rep   = wk_report && !wk_ats_noperm;
+  // a PRG Response the walk calls for waits for the one before it to be sent
+  reg        prg_v;
+  reg [23:0] prg_did_q;
+  reg        prg_pv_q;
+  reg [19:0] prg_pid_q;
+  reg [8:0]  prg_idx_q;
+  reg [3:0]  prg_code_q;
+  wire prg_free = !prg_v || prg_ready;
+  wire wk_take  = wk_done && rsp_free && (!wk_rep || flt_free) && (!wk_prg || prg_free);
   wire fast_go  = s1_v && fast_ok && rsp_free && !wk_take;
   // no new walk starts while an invalidation is pending
   wire disp_go  = s1_v && !fast_ok && wk_st_ready && !inv_valid;
@@ -270,12 +320,12 @@ module iommu_xlate #(
     .SVNAPOT(SVNAPOT), .SVPBMT(SVPBMT), .MSI_FLAT(MSI_FLAT), .AMO_HWAD(AMO_HWAD),
     .SVRSW60T59B(SVRSW60T59B), .QOSID(QOSID), .QOSID_RCID_W(QOSID_RCID_W),
     .QOSID_MCID_W(QOSID_MCID_W), .MSI_MRIF(MSI_MRIF),
-    .HPM(HPM)
+    .HPM(HPM), .ATS(ATS), .T2GPA(T2GPA)
   ) u_walker (
     .clk(clk), .rst_n(rst_n), .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn),
     .st_valid(disp_go), .st_ready(wk_st_ready),
     .st_did(s1_did), .st_pv(s1_pv), .st_pid(s1_pid), .st_priv(s1_priv), .st_iova(s1_iova),
-    .st_ttyp(s1_ttyp), .st_tag(s1_tag), .st_data(s1_data),
+    .st_ttyp(s1_ttyp), .st_tag(s1_tag), .st_data(s1_data), .st_nw(s1_nw), .st_exe(s1_exe),
     .st_dc_hit(dc_hit), .st_dc_neg(dc_neg), .st_dc(dc), .st_pc_hit(pc_hit), .st_pc(pc),
     .inv_apply(inv_apply), .busy(wk_busy),
     .mem_rd_valid(mem_rd_valid), .mem_rd_ready(mem_rd_ready), .mem_rd_addr(mem_rd_addr),
@@ -295,6 +345,13 @@ module iommu_xlate #(
     .done_cause(wk_cause), .done_pa(wk_pa), .done_report(wk_flt_rep), .done_nt_fail(wk_nt_fail), .done_did(wk_did),
     .done_pv(wk_pv), .done_pid(wk_pid), .done_priv(wk_priv), .done_ttyp(wk_ttyp),
     .done_iova(wk_iova), .done_iotval2(wk_iotval2),
+    .done_ats(wk_ats), .done_ats_noperm(wk_ats_noperm), .done_ats_ca(wk_ats_ca),
+    .done_ats_w(wk_ats_w), .done_ats_x(wk_ats_x), .done_ats_g(wk_ats_g),
+    .done_ats_size(wk_ats_size),
+    .pq_ppn(pq_ppn), .pq_mask(pq_mask), .pqh(pqh), .pqt(pqt), .pq_on(pq_on), .pq_mf(pq_mf),
+    .pq_of(pq_of), .pq_tail_inc(pq_tail_inc), .pq_set_mf(pq_set_mf), .pq_set_of(pq_set_of),
+    .done_prg(wk_prg), .done_prg_code(wk_prg_code), .done_prg_pasid(wk_prg_pasid),
+    .done_prg_index(wk_prg_index),
     .hpm_valid(hpm_wk_valid), .hpm_miss(hpm_wk_miss), .hpm_ddt(hpm_wk_ddt),
     .hpm_pdt(hpm_wk_pdt), .hpm_fs(hpm_wk_fs), .hpm_gwalks(hpm_wk_gwalks),
     .hpm_gscv(hpm_wk_gscv), .hpm_gscid(hpm_wk_gscid), .hpm_pscv(hpm_wk_pscv),
@@ -304,12 +361,13 @@ module iommu_xlate #(
   assign hpm_wk_pid = wk_pid;
 
   wire x_run = `IOMMU_RUN(!rst_n | (dev_req_valid && dev_req_ready) | (s1_v && s1_adv) | wk_take |
-                          rsp_v | f_v | inv_valid);
+                          rsp_v | f_v | inv_valid | prg_v);
   always @(posedge clk) if (x_run) begin
     if (!rst_n) begin
       s1_v  <= 1'b0;
       rsp_v <= 1'b0;
       f_v   <= 1'b0;
+      prg_v <= 1'b0;
       inv_applied <= 1'b0;
     end else begin
       if (inv_ready) inv_applied <= 1'b0;
@@ -321,21 +379,37 @@ module iommu_xlate #(
         s1_priv <= dev_req_priv; s1_iova <= dev_req_iova; s1_ttyp <= dev_req_ttyp;
         s1_tag <= dev_req_tag;
         if (MSI_MRIF != 0) s1_data <= dev_req_data;
+        if (ATS != 0) begin s1_nw <= dev_req_ats_nw; s1_exe <= dev_req_ats_exe; end
       end else if (s1_v && s1_adv) s1_v <= 1'b0;
 
       if (wk_take) begin
-        rsp_v <= 1'b1; rsp_tag <= wk_tag; rsp_fault <= wk_fault;
-        rsp_cause <= wk_fault ? wk_cause : 12'd0; rsp_pa <= wk_fault ? 56'd0 : wk_pa;
+        rsp_v <= 1'b1; rsp_tag <= wk_tag; rsp_fault <= wk_fault && !wk_ats_noperm;
+        rsp_cause <= wk_fault && !wk_ats_noperm ? wk_cause : 12'd0;
+        rsp_pa <= wk_fault ? 56'd0 : wk_ats ? ats_addr : wk_pa;
         if (SVPBMT != 0) rsp_pbmt <= wk_fault ? 2'd0 : wk_pbmt;
         if (MSI_MRIF != 0) rsp_mrif <= wk_mrif;
+        if (ATS != 0) begin
+          rsp_cpl  <= !wk_ats || !wk_fault || wk_ats_noperm ? 3'd0 : wk_ats_ca ? 3'd4 : 3'd1;
+          rsp_attr <= !wk_ats || wk_fault ? 8'd0
+                      : {ats_s, wk_ats_g, 1'b0, wk_priv, 1'b0, wk_ats_x, wk_ats_w, 1'b1};
+        end
       end else if (fast_go) begin
         rsp_v <= 1'b1; rsp_tag <= s1_tag; rsp_fault <= 1'b0; rsp_cause <= 12'd0;
         rsp_pa <= fast_pa;
         if (SVPBMT != 0) rsp_pbmt <= fast_pbmt;
         if (MSI_MRIF != 0) rsp_mrif <= 1'b0;
+        if (ATS != 0) begin rsp_cpl <= 3'd0; rsp_attr <= 8'd0; end
       end else if (rsp_v && dev_rsp_ready) rsp_v <= 1'b0;
 
-      if (wk_take && wk_report) begin
+      if (ATS != 0) begin
+        if (wk_take && wk_prg) begin
+          prg_v <= 1'b1; prg_did_q <= wk_did; prg_pv_q <= wk_prg_pasid;
+          prg_pid_q <= wk_prg_pasid ? wk_pid : 20'd0; prg_idx_q <= wk_prg_index;
+          prg_code_q <= wk_prg_code;
+        end else if (prg_v && prg_ready) prg_v <= 1'b0;
+      end
+
+      if (wk_take && wk_rep) begin
         f_v <= 1'b1; f_cause <= wk_cause; f_did <= wk_did; f_pv <= wk_pv; f_pid <= wk_pid;
         f_priv <= wk_priv; f_ttyp <= wk_ttyp; f_iotval <= wk_iova; f_iotval2 <= wk_iotval2;
         // a failed notice MSI (MSI_MRIF) is the IOMMU's own record, as for its interrupt
@@ -361,6 +435,9 @@ module iommu_xlate #(
     wire unused_mrif = &{1'b0, dev_req_data, s1_data, rsp_mrif, wk_mrif};
     /* verilator lint_on UNUSEDSIGNAL */
   end endgenerate
+  // without ATS no request gets a completion (rsp_cpl, rsp_attr are not kept)
+  assign dev_rsp_ats_cpl  = (ATS != 0) ? rsp_cpl : 3'd0;
+  assign dev_rsp_ats_attr = (ATS != 0) ? rsp_attr : 8'd0;
   assign flt_valid     = f_v;
   assign flt_cause     = f_cause;
   assign flt_did       = f_did;
@@ -371,6 +448,11 @@ module iommu_xlate #(
   assign flt_iotval    = f_iotval;
   assign flt_iotval2   = f_iotval2;
   assign xlate_idle    = !s1_v && !wk_busy && !rsp_v;
+  assign prg_valid     = (ATS != 0) && prg_v;
+  assign prg_did       = prg_did_q;
+  assign prg_pv        = prg_pv_q;
+  assign prg_pid       = prg_pid_q;
+  assign prg_payload   = {16'd0, prg_code_q, 3'd0, prg_idx_q, 32'd0};
 
   /* verilator lint_off UNUSEDSIGNAL */
   wire unused = &{1'b0, pc_neg_unused, tc[63:10], tc[8:6], tc[4:0], iohgatp[43:0], dta[63:32],

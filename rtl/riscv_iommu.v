@@ -7,6 +7,7 @@
 //   iommu_cq --inv_*--> iommu_xlate ; iommu_xlate --flt_*--> iommu_fq
 //   iommu_xlate, iommu_cq, iommu_fq --> iommu_axi_master --> m_axi
 //   requests entering iommu_xlate, walks it finishes --> iommu_hpm (HPM: counters) --> iommu_regs
+//   iommu_cq --ats_msg_*--> devices, ats_inv_cpl --> iommu_cq (ATS: ATS.INVAL, ATS.PRGR)
 // Style: docs/design.md, "Simulation speed and the RTL's style" (gated blocks).
 module riscv_iommu #(
     parameter IOTLB_ENTRIES = 16,
@@ -71,7 +72,22 @@ module riscv_iommu #(
     // label nothing on the ports. 0 (default): absent, DC.ta[63:32] reserved
     parameter QOSID         = 0,
     parameter QOSID_RCID_W  = 4,
-    parameter QOSID_MCID_W  = 4
+    parameter QOSID_MCID_W  = 4,
+    // PCIe ATS (capabilities.ATS [25]): DC.tc.EN_ATS/EN_PRI/PRPR legal; Translated requests
+    // (dev_req_ttyp 5..7, EN_ATS=1: the address is the SPA) and ATS Translation requests
+    // (ttyp 8, with dev_req_ats_nw/_exe) answered with a completion on dev_rsp_ats_cpl,
+    // dev_rsp_ats_attr and dev_rsp_pa; page requests (ttyp 9, the payload on dev_req_iova)
+    // queued in the page-request queue; ATS.INVAL/ATS.PRGR and the IOMMU's PRG Responses on
+    // ats_msg_* (docs/design.md "ATS in the RTL"). 0 (default): absent, EN_ATS/EN_PRI/PRPR
+    // reserved, those requests get 260
+    parameter ATS           = 0,
+    // ATS: cycles an IOFENCE.C waits for the Invalidation Completions of earlier ATS.INVALs
+    // before it sets cqcsr.cmd_to (1..65535)
+    parameter ATS_TIMEOUT   = 4096,
+    // T2GPA (capabilities.T2GPA [26], needs ATS): DC.tc.T2GPA legal (with EN_ATS and a
+    // G-stage): Translated requests carry a GPA, translated by the G-stage alone; ATS
+    // completions give the GPA. 0 (default): T2GPA is a DC misconfiguration
+    parameter T2GPA         = 0
 ) (
     input  wire        clk,
     input  wire        rst_n,
@@ -145,6 +161,8 @@ module riscv_iommu #(
     input  wire [5:0]  dev_req_ttyp,
     input  wire [7:0]  dev_req_tag,
     input  wire [31:0] dev_req_data,     // a write's data (MSI_MRIF: the MSI's interrupt identity)
+    input  wire        dev_req_ats_nw,   // ATS translation request (ttyp 8): No Write
+    input  wire        dev_req_ats_exe,  // ... Execute Requested (with a PASID)
     output wire        dev_rsp_valid,
     input  wire        dev_rsp_ready,
     output wire [7:0]  dev_rsp_tag,
@@ -153,6 +171,23 @@ module riscv_iommu #(
     output wire [55:0] dev_rsp_pa,
     output wire [1:0]  dev_rsp_pbmt,     // memory type of a success: 0 PMA, 1 NC, 2 IO
     output wire        dev_rsp_mrif,     // MSI_MRIF: the IOMMU consumed the access (MRIF page)
+    // ATS translation completion (ttyp 8; 0 for any other request): status 0 SC, 1 UR, 4 CA;
+    // {S, Global, N, Priv, U, Exe, W, R}; dev_rsp_pa then carries the Translated Address
+    // field (S=1: the bits under the range's size set); fault=1 with the cause for UR/CA
+    output wire [2:0]  dev_rsp_ats_cpl,
+    output wire [7:0]  dev_rsp_ats_attr,
+
+    // ATS messages to devices (ATS.INVAL: Invalidation Request; ATS.PRGR: PRG Response), one
+    // at a time, taken when ats_msg_ready; ats_inv_cpl: one pulse per Invalidation Completion
+    // a device returns. Without ATS ats_msg_valid stays 0 and the inputs are ignored
+    output wire        ats_msg_valid,
+    input  wire        ats_msg_ready,
+    output wire        ats_msg_prgr,     // 0 Invalidation Request, 1 PRG Response
+    output wire [23:0] ats_msg_did,
+    output wire        ats_msg_pv,
+    output wire [19:0] ats_msg_pid,
+    output wire [63:0] ats_msg_payload,  // the command's PAYLOAD (DW1)
+    input  wire        ats_inv_cpl,
 
     // wired interrupts (level)
     output wire        irq_cq,
@@ -167,7 +202,25 @@ module riscv_iommu #(
     wire [43:0]  cqb_ppn;
     wire [31:0]  cqh, cqt;
     wire         cqon, cq_stall;
-    wire         cq_head_inc, cq_set_cqmf, cq_set_cmd_ill, cq_set_fence_w_ip;
+    wire         cq_head_inc, cq_set_cqmf, cq_set_cmd_ill, cq_set_fence_w_ip, cq_set_cmd_to;
+    // ATS: the page-request queue (iommu_regs <-> the walker) and the messages to devices:
+    // the command queue's (ATS.INVAL, ATS.PRGR) and the walker's PRG Responses share one port
+    wire [43:0]  pq_ppn;
+    wire [31:0]  pq_mask, pq_h, pq_t;
+    wire         pq_on, pq_mf, pq_of, pq_tail_inc, pq_set_mf, pq_set_of;
+    wire         cm_valid, cm_ready, cm_prgr, cm_pv, pm_valid, pm_ready, pm_pv;
+    wire [23:0]  cm_did, pm_did;
+    wire [19:0]  cm_pid, pm_pid;
+    wire [63:0]  cm_payload, pm_payload;
+    // the walker's PRG Response first (it holds a translation result back); one at a time
+    assign ats_msg_valid   = pm_valid || cm_valid;
+    assign pm_ready        = ats_msg_ready;
+    assign cm_ready        = ats_msg_ready && !pm_valid;
+    assign ats_msg_prgr    = pm_valid ? 1'b1 : cm_prgr;
+    assign ats_msg_did     = pm_valid ? pm_did : cm_did;
+    assign ats_msg_pv      = pm_valid ? pm_pv : cm_pv;
+    assign ats_msg_pid     = pm_valid ? pm_pid : cm_pid;
+    assign ats_msg_payload = pm_valid ? pm_payload : cm_payload;
 
     wire [43:0]  fqb_ppn;
     wire [31:0]  fqh, fqt, fq_mask;
@@ -334,7 +387,7 @@ module riscv_iommu #(
         .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20), .SVPBMT(SVPBMT), .DBG(DBG),
         .AMO_HWAD(AMO_HWAD), .HPM(HPM_COUNTERS != 0), .NL(NL), .S(S), .PAS(PAS), .MSI_FLAT(MSI_FLAT), .IGS(IGS),
         .SVRSW60T59B(SVRSW60T59B), .QOSID(QOSID), .QOSID_RCID_W(QOSID_RCID_W),
-        .QOSID_MCID_W(QOSID_MCID_W), .MSI_MRIF(MRIF_ON)
+        .QOSID_MCID_W(QOSID_MCID_W), .MSI_MRIF(MRIF_ON), .ATS(ATS), .T2GPA(T2GPA)
     ) u_regs (
         .clk(clk), .rst_n(rst_n),
         .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot),
@@ -349,6 +402,10 @@ module riscv_iommu #(
         .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn),
         .cqb_ppn(cqb_ppn), .cqh(cqh), .cqt(cqt), .cqon(cqon), .cq_stall(cq_stall),
         .cq_head_inc(cq_head_inc), .cq_set_cqmf(cq_set_cqmf), .cq_set_cmd_ill(cq_set_cmd_ill),
+        .cq_set_cmd_to(cq_set_cmd_to),
+        .pq_ppn(pq_ppn), .pq_mask(pq_mask), .pq_h(pq_h), .pq_t(pq_t), .pq_on(pq_on),
+        .pq_mf(pq_mf), .pq_of(pq_of), .pq_tail_inc(pq_tail_inc), .pq_set_mf(pq_set_mf),
+        .pq_set_of(pq_set_of),
         .cq_set_fence_w_ip(cq_set_fence_w_ip),
         .fqb_ppn(fqb_ppn), .fqh(fqh), .fqt(fqt), .fq_mask(fq_mask), .fqon(fqon),
         .fq_stall(fq_stall), .fq_tail_inc(fq_tail_inc), .fq_set_fqmf(fq_set_fqmf),
@@ -426,7 +483,7 @@ module riscv_iommu #(
     end endgenerate
 
     // ---------------------------------------------------------------- command queue
-    iommu_cq #(.NL(NL), .S(S)) u_cq (
+    iommu_cq #(.NL(NL), .S(S), .ATS(ATS), .ATS_TIMEOUT(ATS_TIMEOUT)) u_cq (
         .clk(clk), .rst_n(rst_n),
         .cqon(cqon), .cq_stall(cq_stall), .fctl_wsi(1'b1), .cqb_ppn(cqb_ppn),
         .cqh(cqh), .cqt(cqt),
@@ -441,7 +498,10 @@ module riscv_iommu #(
         .inv_pscv(inv_pscv), .inv_gv(inv_gv), .inv_dv(inv_dv), .inv_pscid(inv_pscid),
         .inv_gscid(inv_gscid), .inv_addr(inv_addr), .inv_did(inv_did), .inv_pid(inv_pid),
         .inv_amask(inv_amask),
-        .xlate_idle(xlate_idle), .fence_drain(fence_drain)
+        .xlate_idle(xlate_idle), .fence_drain(fence_drain),
+        .set_cmd_to(cq_set_cmd_to), .msg_valid(cm_valid), .msg_ready(cm_ready),
+        .msg_prgr(cm_prgr), .msg_did(cm_did), .msg_pv(cm_pv),
+        .msg_pid(cm_pid), .msg_payload(cm_payload), .inv_cpl(ats_inv_cpl)
     );
 
     // ---------------------------------------------------------------- fault queue
@@ -465,17 +525,19 @@ module riscv_iommu #(
         .SVPBMT(SVPBMT), .S(S), .MSI_FLAT(MSI_FLAT), .AMO_HWAD(AMO_HWAD),
         .SVRSW60T59B(SVRSW60T59B), .QOSID(QOSID), .QOSID_RCID_W(QOSID_RCID_W),
         .QOSID_MCID_W(QOSID_MCID_W), .MSI_MRIF(MRIF_ON),
-        .HPM(HPM_COUNTERS != 0)
+        .HPM(HPM_COUNTERS != 0), .ATS(ATS), .T2GPA(T2GPA)
     ) u_xlate (
         .clk(clk), .rst_n(rst_n),
         .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn),
         .dev_req_valid(x_req_valid), .dev_req_ready(x_req_ready),
         .dev_req_did(x_req_did), .dev_req_pv(x_req_pv), .dev_req_pid(x_req_pid),
         .dev_req_priv(x_req_priv), .dev_req_iova(x_req_iova), .dev_req_ttyp(x_req_ttyp),
-        .dev_req_tag(x_req_tag), .dev_req_data(dev_req_data),
+        .dev_req_tag(x_req_tag), .dev_req_data(dev_req_data), .dev_req_ats_nw(dev_req_ats_nw),
+        .dev_req_ats_exe(dev_req_ats_exe),
         .dev_rsp_valid(x_rsp_valid), .dev_rsp_ready(x_rsp_ready), .dev_rsp_tag(dev_rsp_tag),
         .dev_rsp_fault(dev_rsp_fault), .dev_rsp_cause(dev_rsp_cause), .dev_rsp_pa(dev_rsp_pa),
-        .dev_rsp_pbmt(dev_rsp_pbmt), .dev_rsp_mrif(dev_rsp_mrif),
+        .dev_rsp_pbmt(dev_rsp_pbmt), .dev_rsp_mrif(dev_rsp_mrif), .dev_rsp_ats_cpl(dev_rsp_ats_cpl),
+        .dev_rsp_ats_attr(dev_rsp_ats_attr),
         .mem_rd_valid(x_rd_valid), .mem_rd_ready(x_rd_ready), .mem_rd_addr(x_rd_addr),
         .mem_rd_rsp_valid(x_rd_rsp_valid), .mem_rd_rsp_data(x_rd_rsp_data),
         .mem_rd_rsp_err(x_rd_rsp_err),
@@ -490,6 +552,10 @@ module riscv_iommu #(
         .inv_gscid(inv_gscid), .inv_addr(inv_addr), .inv_did(inv_did), .inv_pid(inv_pid),
         .inv_amask(inv_amask),
         .xlate_idle(xlate_idle), .req_hold(fence_drain),
+        .pq_ppn(pq_ppn), .pq_mask(pq_mask), .pqh(pq_h), .pqt(pq_t), .pq_on(pq_on),
+        .pq_mf(pq_mf), .pq_of(pq_of), .pq_tail_inc(pq_tail_inc), .pq_set_mf(pq_set_mf),
+        .pq_set_of(pq_set_of), .prg_valid(pm_valid), .prg_ready(pm_ready), .prg_did(pm_did),
+        .prg_pv(pm_pv), .prg_pid(pm_pid), .prg_payload(pm_payload),
         .hpm_wk_valid(hpm_wk_valid), .hpm_wk_did(hpm_wk_did), .hpm_wk_pv(hpm_wk_pv),
         .hpm_wk_pid(hpm_wk_pid), .hpm_wk_miss(hpm_wk_miss), .hpm_wk_ddt(hpm_wk_ddt),
         .hpm_wk_pdt(hpm_wk_pdt), .hpm_wk_fs(hpm_wk_fs), .hpm_wk_gwalks(hpm_wk_gwalks),

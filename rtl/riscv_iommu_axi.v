@@ -230,6 +230,12 @@ module riscv_iommu_axi #(
     wire [55:0] dev_rsp_pa;
     wire [1:0]  dev_rsp_pbmt;
     wire        dev_rsp_mrif;
+    wire [2:0]  dev_rsp_ats_cpl;        // no ATS requests on AXI: always 0
+    wire [7:0]  dev_rsp_ats_attr;
+    wire        ats_msg_valid, ats_msg_prgr, ats_msg_pv;     // ATS is not passed through
+    wire [23:0] ats_msg_did;
+    wire [19:0] ats_msg_pid;
+    wire [63:0] ats_msg_payload;
 
     // ---------------------------------------------------------------- address acceptance
     wire idle     = (state == S_IDLE);
@@ -388,14 +394,21 @@ module riscv_iommu_axi #(
         .dev_req_ttyp(is_wr ? 6'd3 : t_prot[2] ? 6'd1 : 6'd2),
         .dev_req_tag(8'd0),                  // one request at a time: the tag is not needed
         .dev_req_data(32'd0), .dev_rsp_mrif(dev_rsp_mrif),   // MRIF mode is not built here
+        .dev_req_ats_nw(1'b0), .dev_req_ats_exe(1'b0),   // no ATS requests on AXI
         .dev_rsp_valid(dev_rsp_valid), .dev_rsp_ready(state == S_XRSP),
         .dev_rsp_tag(dev_rsp_tag), .dev_rsp_fault(dev_rsp_fault), .dev_rsp_cause(dev_rsp_cause),
         .dev_rsp_pa(dev_rsp_pa), .dev_rsp_pbmt(dev_rsp_pbmt),
+        .dev_rsp_ats_cpl(dev_rsp_ats_cpl), .dev_rsp_ats_attr(dev_rsp_ats_attr),
+        .ats_msg_valid(ats_msg_valid), .ats_msg_ready(1'b1), .ats_msg_prgr(ats_msg_prgr),
+        .ats_msg_did(ats_msg_did), .ats_msg_pv(ats_msg_pv), .ats_msg_pid(ats_msg_pid),
+        .ats_msg_payload(ats_msg_payload), .ats_inv_cpl(1'b0),
         .irq_cq(irq_cq), .irq_fq(irq_fq)
     );
 
     // The tag is constant and the cause has no place on an AXI response (it is in the record).
     /* verilator lint_off UNUSEDSIGNAL */
-    wire unused = &{1'b0, dev_rsp_tag, dev_rsp_cause, dev_rsp_mrif};
+    wire unused = &{1'b0, dev_rsp_tag, dev_rsp_cause, dev_rsp_mrif, dev_rsp_ats_cpl, dev_rsp_ats_attr,
+                      ats_msg_valid, ats_msg_prgr, ats_msg_did, ats_msg_pv, ats_msg_pid,
+                      ats_msg_payload};
     /* verilator lint_on UNUSEDSIGNAL */
 endmodule

@@ -46,6 +46,9 @@ ILLEGAL = [
     ("IODIR reserved bits 127:64", 3 | 1 << 33 | 7 << 40, 1, None),
     ("IODIR func3=2", 3 | 2 << 7, 0, None),
     ("ATS.INVAL", 4, 0, capbits.ATS),
+    ("ATS.INVAL reserved bit 10", 4 | 1 << 10, 0, None),        # illegal with or without ATS
+    ("ATS.PRGR reserved bits 39:34", 4 | 1 << 7 | 1 << 35, 0, None),
+    ("ATS func3=2", 4 | 2 << 7, 0, None),
     ("opcode 0", 0, 0, None),
     ("opcode 5", 5, 0, None),
 ]

@@ -45,6 +45,8 @@ class TranslationResult:
     mrif: Optional[str] = None                  # MSI_MRIF: the IOMMU consumed the access
                                                 # (an MRIF page): "recorded", "discarded" or
                                                 # "aborted"; None: not consumed, or no such output
+    ats: Optional[object] = None                # an ATS translation request's answer
+                                                # (sequences.ats_items.AtsObserved), else None
 
 
 class TranslationBatch(uvm_sequence_item):

@@ -54,7 +54,12 @@ _SCHEMA: dict[str, Any] = {
     "port": {"kind": (str, "dev"), "max_inflight": (int, 64), "prefix": (str, "s_dma"),
              "down_prefix": (str, "m_dma"), "id_width": (int, 4), "sideband": (dict, {}),
              "pbmt": (str, "dev_rsp_pbmt"), "data": (str, "dev_req_data"),
-             "mrif": (str, "dev_rsp_mrif")},
+             "mrif": (str, "dev_rsp_mrif"),
+             # PCIe ATS (optional): <ats_req>_nw/_exe inputs, <ats_rsp>_cpl/_attr outputs
+             "ats_req": (str, "dev_req_ats"), "ats_rsp": (str, "dev_rsp_ats"),
+             # ATS messages to devices: <ats_msg>_valid/_ready/_prgr/_did/_pv/_pid/_payload,
+             # and the Invalidation Completion input
+             "ats_msg": (str, "ats_msg"), "ats_inv_cpl": (str, "ats_inv_cpl")},
     "faults": {"cause": (str, "port")},
     "interrupts": {"cq": (str, "irq_cq"), "fq": (str, "irq_fq"), "icvec": (int, None)},
     "features": {"svnapot": (bool, True)},

@@ -51,9 +51,10 @@ CHECKER_KINDS = ("auto", "process", "inline")
 CRASH_LOG = "checker_crash.log"          # the child's traceback, in the test's directory
 
 # Event tags (the first item of each tuple the simulator's side ships).
-ISSUED, RESULT, REG, STORE, MEM, RANGE, CAPS, WREG, AUDIT, QUERY, CSTORE = range(11)
+ISSUED, RESULT, REG, STORE, MEM, RANGE, CAPS, WREG, AUDIT, QUERY, CSTORE, ATSMSG = range(12)
 EVENT_NAMES = ("issued", "result", "register op", "store", "memory write", "fault range",
-               "capabilities", "register write", "register audit", "query", "cached store")
+               "capabilities", "register write", "register audit", "query", "cached store",
+               "ATS message")
 
 
 class CheckerError(RuntimeError):
@@ -187,6 +188,16 @@ class CheckerCore:
         self.sb.translation(res)
         self.cov.translation(res)
 
+    def ats_message(self, msg) -> None:
+        """A message the DUT sent to a device (ATS.INVAL, ATS.PRGR: tb/agents/dev/ats_device.py);
+        ("answers", flag): whether the device answers the Invalidation Requests of the ATS.INVALs
+        fetched from now on (False: they time out, cmd_to at the next IOFENCE.C)."""
+        if isinstance(msg, tuple) and msg[0] == "answers":
+            flag = bool(msg[1])
+            self.oracle.model.ats_inval_answered = lambda m, flag=flag: flag
+            return
+        self.sb.ats_message(msg)
+
     def reg_op(self, op) -> None:
         self.cov.reg_op(op)
         self.sb.reg_op(op)
@@ -297,10 +308,13 @@ def _apply(core: CheckerCore, ev: tuple) -> None:
     if tag == RESULT:
         _, seq_no, fields, tag_, fault, cause, pa, t0, t1, pbmt = ev[:10]
         mrif = ev[10] if len(ev) > 10 else None     # MSI_MRIF: the access was consumed
+        ats = ev[11] if len(ev) > 11 else None      # an ATS completion (sequences.ats_items)
         core.result(TranslationResult(_request(fields), tag_, fault, cause, pa, t0, t1, seq_no,
-                                      pbmt=pbmt, mrif=mrif))
+                                      pbmt=pbmt, mrif=mrif, ats=ats))
     elif tag == ISSUED:
         core.issued((ev[1], _request(ev[2])))
+    elif tag == ATSMSG:
+        core.ats_message(ev[1])
     elif tag == REG:
         core.reg_op(RegOp(ev[1], ev[2], ev[3], ev[4], ev[5]))
     elif tag == STORE:
@@ -475,7 +489,10 @@ class ProcessChecker:
         if res.fault and not self.cause_on_port:
             res.cause = None            # as the scoreboard does: the sequence sees it too
         self._put((RESULT, res.seq_no, _req_fields(res.req), res.tag, res.fault, res.cause,
-                   res.pa, res.issued_ns, res.done_ns, res.pbmt, res.mrif))
+                   res.pa, res.issued_ns, res.done_ns, res.pbmt, res.mrif, res.ats))
+
+    def ats_message(self, msg) -> None:
+        self._put((ATSMSG, msg))
 
     def reg_op(self, op) -> None:
         self._put((REG, op.offset, op.value, op.size, op.write, op.result))

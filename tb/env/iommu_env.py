@@ -18,6 +18,7 @@ from models.capabilities import Capabilities
 from scoreboards import CoherenceOracle, register_audit
 from sequences.dut_features import DutFeatures, TTYP_NAMES
 from sequences.sw.hart_cache import HartCache, check_mode as check_coherence
+from tb.agents.dev.ats_device import AtsDevice
 from tb.agents.dev.dev_agent import DevAgent
 from tb.agents.mem.hdl_mem_agent import HdlMemAgent
 from tb.agents.mem.mem_agent import MemAgent
@@ -109,6 +110,7 @@ class IommuEnv(uvm_env):
             clock.start()
         dut.rst_n.value = 0
         self.dev.drive_reset_values(dut, cfg.port_options)
+        AtsDevice.drive_reset_values(dut, cfg.port_options)
         # The bus models start while reset is held, once the DUT's outputs are out of X/Z;
         # their start-up banners are INFO and silenced before they are built.
         await ClockCycles(dut.clk, 2)
@@ -135,6 +137,11 @@ class IommuEnv(uvm_env):
                         rng=random.Random(self.rng.random()))
         self.features.port_ttyps = frozenset(
             t for t in TTYP_NAMES if self.dev.can_express(_probe(t)))
+        # PCIe ATS messages to devices (optional outputs): a device that answers them
+        self.ats_device = AtsDevice.attach(dut, cfg.port_options) if cfg.port == "dev" else None
+        if self.ats_device is not None and cfg.checking:
+            self.ats_device.on_message = self.checker.ats_message
+            self.checker.ats_message(None)        # the DUT has the port: messages are owed
 
     async def discover(self) -> None:
         """Read capabilities and fctl, judge the DUT with what it reports, and say so in one
@@ -259,6 +266,15 @@ class IommuEnv(uvm_env):
     def permitted(self, req) -> frozenset:
         """The outcomes the spec permits for `req` now, under the run's policy."""
         return self.checker.query("outcomes", req)
+
+    def ats_answers(self, flag: bool) -> None:
+        """Whether the testbench's device answers the Invalidation Requests of the ATS.INVALs
+        software issues from now on (the model is told too: an unanswered one times out,
+        cqcsr.cmd_to at the next IOFENCE.C)."""
+        if self.ats_device is None:
+            raise RuntimeError("ats_answers: the DUT has no ATS message port")
+        self.ats_device.answer = bool(flag)
+        self.checker.ats_message(("answers", bool(flag)))
 
     def expected_reg(self, offset: int, size: int = 8) -> int:
         """What the golden model says a register reads now."""

@@ -32,14 +32,21 @@ from collections import deque
 
 from pyuvm import uvm_component, uvm_subscriber
 
-from models import Cause, Outcome, Reg
+from models import TTYP, Cause, Outcome, Reg
+from models.ats import SC as ATS_SC, AtsRequest
 from models import debug_translation as dbg
 from models.transaction import PBMT_NAMES
 from models.fault_queue import RECORD_BYTES
 from scoreboards import CoherenceOracle
+from scoreboards import ats_port
 from scoreboards.fault_records import Fault, FaultRecordChecker
 from scoreboards.hpm_checker import HpmChecker, hpm_offset
 from tb.env.mrif_check import MrifCheck, pw_fences
+
+
+# Translated requests (ttyp 5, 6, 7) and the ATC access each is (scoreboards/ats_cache.py)
+_TRANSLATED = {int(TTYP.TRANSLATED_EXEC): "exec", int(TTYP.TRANSLATED_READ): "read",
+               int(TTYP.TRANSLATED_WRITE): "write"}
 
 
 class IommuScoreboard(uvm_component):
@@ -81,6 +88,11 @@ class IommuScoreboard(uvm_component):
         self.pbmt_unchecked = 0                       # successes without a memory type on the port
         self._pbmt_note = False                       # "not checked" said once
         self._hpm: HpmChecker | None = None
+        self._ats_dut: deque = deque()                # ATS messages the DUT sent, unmatched
+        self._ats_matched = 0                         # model.device_messages matched so far
+        self.ats_messages_seen = 0
+        self._ats_port = False                        # the DUT has an ATS message port
+        self._pq_writes: list = []                    # (addr, data) DUT writes into the PQ
         self._mrif: MrifCheck | None = None
         self.on_mrif = None                           # (what) coverage of MRIF writes
 
@@ -293,6 +305,12 @@ class IommuScoreboard(uvm_component):
         if raced and self.on_race is not None:
             for kind in raced:
                 self.on_race(kind + "_in_flight")
+        if res.ats is not None:
+            if res.ats.completion is None:
+                self._page_request(res)
+            else:
+                self._ats_completion(res, variants)
+            return
         if (self._mrif is not None or res.mrif is not None) and self.mrif.result(res, earlier):
             return                             # consumed by the IOMMU (an MRIF page)
         if res.fault and (res.cause is None or not self.cause_on_port):
@@ -315,6 +333,116 @@ class IommuScoreboard(uvm_component):
         if res.fault:
             self.rec.fault(Fault(res.req, res.cause, verdict.permitted,
                                  _merge(variants, self.oracle.fault_variants(res.req))))
+        elif int(res.req.ttyp) in _TRANSLATED:
+            # the device used a translation from its ATC: one it received and still holds
+            finding = self.oracle.check_translated(res.req.did, res.req.iova,
+                                                   _TRANSLATED[int(res.req.ttyp)], res.req.pid)
+            if finding:
+                self._fail(f"ATC {finding}")
+
+    def ats_message(self, msg) -> None:
+        """A message the DUT sent to a device (an Invalidation Request of an ATS.INVAL, a PRG
+        Response of an ATS.PRGR): the model's messages (device_messages) in the same order.
+        One the model has not sent yet waits for it (the doorbell may still be on its way).
+        None: the DUT has the message port (then a model message it never sent is a failure)."""
+        if msg is None:
+            self._ats_port = True
+            return
+        self.ats_messages_seen += 1
+        self._ats_dut.append(msg)
+        self._ats_match()
+
+    def _ats_match(self) -> None:
+        sent = self.oracle.model.device_messages
+        while self._ats_dut and self._ats_matched < len(sent):
+            got, want = self._ats_dut.popleft(), sent[self._ats_matched]
+            self._ats_matched += 1
+            if got != want:
+                self._fail(f"ATS message to the device: {got}, expected {want} (the model's "
+                           f"message #{self._ats_matched}, in command order)")
+
+    def _ats_problems(self) -> list[str]:
+        out = [f"PAGE-REQUEST record write {a:#x}<-{int.from_bytes(d, 'little'):#x} that no page "
+               f"request answered explains" for a, d in self._pq_writes]
+        if not self._ats_port:
+            return out
+        self._ats_match()
+        sent = self.oracle.model.device_messages
+        out += [f"ATS message to the device {m} that the model never sent (no ATS command "
+                f"asked for it)" for m in self._ats_dut]
+        out += [f"ATS message missing: {m} (the model sent it for an ATS command; the DUT "
+                f"never did)" for m in sent[self._ats_matched:]]
+        return out
+
+    # -- PRI: page requests and the page-request queue (capabilities.ATS) ----------------------
+    def _in_pq(self, addr: int) -> bool:
+        model = self.oracle.model
+        if not model.caps.ats:
+            return False
+        pq = model.pq
+        return pq.base <= addr < pq.base + pq.entries * 16
+
+    def _page_request(self, res) -> None:
+        """A page request (ttyp 9) the DUT answered: the model handles the same message
+        (models/page_request.py: the record it queues, pqof/pqmf, pip, the PRG Response it
+        sends, which `ats_message` then expects from the DUT). A refusal with a cause must be
+        a fault with that cause on the port, its record (TTYP 9, iotval 4) owed as any fault's
+        (the model's own queue is not written: the FaultRecordChecker follows the DUT's); every
+        other answer a success, and the DUT's record writes must hold what the model wrote."""
+        from models.page_request import handle as pr_handle
+        from sequences.ats_items import page_request_of
+        req = res.req
+        msg = page_request_of(req.did, req.iova, req.pid, bool(req.priv_s), res.ats.exec_req)
+        model = self.oracle.model
+        refused: list = []
+        model.report = lambda r, result: refused.append((r, result)) or False
+        try:
+            model.device_messages.extend(pr_handle(model, msg))
+        finally:
+            del model.report
+        head = f"PAGE-REQUEST did={req.did:#x} payload={req.iova:#x}"
+        if refused:
+            mreq, result = refused[0]
+            cause = int(result.outcome.cause)
+            if not res.fault or res.cause != cause:
+                got = f"fault {res.cause}" if res.fault else "accepted"
+                self._fail(f"{head}: {got}, expected fault {cause}")
+                return
+            self.rec.fault(Fault(mreq, cause, frozenset({Outcome(None, cause)}),
+                                 {cause: frozenset({(0, bool(result.dtf))})}))
+        elif res.fault:
+            self._fail(f"{head}: fault {res.cause}, expected no fault (queued or answered)")
+        self._pq_judge(head)
+
+    def _pq_judge(self, head: str = "PAGE-REQUEST") -> None:
+        """The DUT's writes into the page-request queue so far against the model's memory."""
+        mem = self.oracle.model.mem
+        for addr, data in self._pq_writes:
+            want = mem.read(addr, len(data))
+            if want != data:
+                self._fail(f"{head}: record write {addr:#x}<-{int.from_bytes(data, 'little'):#x}, "
+                           f"expected {int.from_bytes(want, 'little'):#x} (the model's record)")
+        self._pq_writes.clear()
+
+    def _ats_completion(self, res, variants) -> None:
+        """An ATS translation request's completion (capabilities.ATS, scoreboards/ats_port.py):
+        judged against the model's; a UR/CA owes its fault record (TTYP 8); a Success is
+        what the device may now keep in its ATC (the oracle's DeviceAtc)."""
+        req, obs = res.req, res.ats
+        areq = AtsRequest(did=req.did, iova=req.iova, pid=req.pid,
+                          priv_s=bool(req.priv_s and req.pid is not None),
+                          exec_req=obs.exec_req, no_write=obs.no_write)
+        why = ats_port.judge(self.oracle.model, areq, obs.completion)
+        if why:
+            self._fail(why)
+            return
+        c = obs.completion
+        if c.status != ATS_SC:
+            out = Outcome(None, c.cause)
+            self.rec.fault(Fault(req, c.cause, frozenset({out}),
+                                 _merge(variants, self.oracle.fault_variants(req))))
+        else:
+            self.oracle.ats_completion(req.did, req.pid, req.iova, c)
 
     def _unobserved_pbmt(self, res, earlier: frozenset) -> int:
         """A port without the memory type: take the one a permitted outcome with this address
@@ -358,6 +486,8 @@ class IommuScoreboard(uvm_component):
             return
         if fq_lo <= addr < fq_hi:
             self.rec.write(addr, data)
+        elif self._in_pq(addr):
+            self._pq_writes.append((addr, bytes(data)))   # judged with its page request
         elif self._mrif is not None and self._mrif.mem_write(addr, data, ok):
             pass                               # an MRIF update or a notice MSI (MSI_MRIF)
         elif self._irq_message(addr, data):
@@ -559,7 +689,7 @@ class IommuScoreboard(uvm_component):
         says which), every IOFENCE.C data write."""
         if self.totals is not None:
             return list(self.totals["problems"])
-        out = self.rec.pending_problems() + self._irq_problems()
+        out = self.rec.pending_problems() + self._irq_problems() + self._ats_problems()
         if self._mrif is not None:
             out += self._mrif.problems()
         if self._fence_writes:

@@ -63,7 +63,9 @@ class DevAgent(uvm_agent):
             o = options or {}
             self.bfm = cls(dut, pbmt_signal=o.get("pbmt", "dev_rsp_pbmt"),
                            data_signal=o.get("data", "dev_req_data"),
-                           mrif_signal=o.get("mrif", "dev_rsp_mrif"), **kwargs)
+                           mrif_signal=o.get("mrif", "dev_rsp_mrif"),
+                           ats_req=o.get("ats_req", "dev_req_ats"),
+                           ats_rsp=o.get("ats_rsp", "dev_rsp_ats"), **kwargs)
         self.bfm.on_issue = self.monitor.publish_issue
         self.driver.bfm = self.bfm
         self.bfm.start()

@@ -3,6 +3,12 @@
 One coroutine drives requests and samples responses in the same clock loop, so Python wakes
 once per cycle only while transactions are queued or in flight, and sleeps on an Event
 otherwise (no idle clock edges in Python). Responses are matched to requests by tag.
+
+PCIe ATS (optional, docs/dut-interface.md): a DUT with <ats_req>_nw/_exe inputs and
+<ats_rsp>_cpl/_attr outputs (all four) carries ATS Translation Requests
+(sequences.ats_items.AtsTranslationRequest: NW and Execute Requested driven) and each one's
+completion comes back decoded in TranslationResult.ats. Without them `ats` is False and those
+inputs, if any, are not driven beyond reset.
 """
 from __future__ import annotations
 
@@ -14,7 +20,8 @@ import cocotb
 from cocotb.triggers import FallingEdge, First, RisingEdge
 from cocotb.utils import get_sim_time
 
-from models import Request
+from models import Request, TTYP
+from sequences.ats_items import AtsObserved, decode_completion
 from sequences.items import TranslationResult
 from tb.agents.port_queue import PortQueue
 
@@ -26,7 +33,8 @@ MRIF_ACTIONS = {0: "recorded", 1: "discarded", 2: "aborted"}
 class DevBfm(PortQueue):
     def __init__(self, dut, max_outstanding: int = 64, rsp_stall: float = 0.0,
                  rng: Optional[random.Random] = None, pbmt_signal: str = "dev_rsp_pbmt",
-                 data_signal: str = "dev_req_data", mrif_signal: str = "dev_rsp_mrif") -> None:
+                 data_signal: str = "dev_req_data", mrif_signal: str = "dev_rsp_mrif",
+                 ats_req: str = "dev_req_ats", ats_rsp: str = "dev_rsp_ats") -> None:
         self.clk = dut.clk
         # Cached handles: looking them up per cycle is measurable.
         self.req_valid, self.req_ready = dut.dev_req_valid, dut.dev_req_ready
@@ -41,6 +49,13 @@ class DevBfm(PortQueue):
         # IOMMU consumed the access (an MRIF-mode MSI page: dev_rsp_pa[1:0] says how)
         self.req_data = _optional(dut, data_signal)
         self.rsp_mrif = _optional(dut, mrif_signal)
+        # PCIe ATS: all four signals, or none used
+        ats = [_optional(dut, f"{ats_req}_nw" if ats_req else ""),
+               _optional(dut, f"{ats_req}_exe" if ats_req else ""),
+               _optional(dut, f"{ats_rsp}_cpl" if ats_rsp else ""),
+               _optional(dut, f"{ats_rsp}_attr" if ats_rsp else "")]
+        self.ats = all(h is not None for h in ats)
+        self.req_nw, self.req_exe, self.rsp_cpl, self.rsp_attr = ats if self.ats else (None,) * 4
         self.max_outstanding = max(1, min(max_outstanding, TAGS))
         self.rsp_stall = rsp_stall            # probability of holding dev_rsp_ready low a cycle
         self.rng = rng or random.Random(0)
@@ -58,6 +73,10 @@ class DevBfm(PortQueue):
         data = _optional(dut, data_signal)
         if data is not None:
             data.value = 0
+        for name in ("dev_req_ats_nw", "dev_req_ats_exe"):      # optional (PCIe ATS)
+            handle = _optional(dut, name)
+            if handle is not None:
+                handle.value = 0
 
     def start(self) -> None:
         self.req_valid.value = 0
@@ -75,6 +94,9 @@ class DevBfm(PortQueue):
         tagh.value = tag
         if self.req_data is not None:
             self.req_data.value = getattr(req, "data", 0)
+        if self.ats:
+            self.req_nw.value = int(bool(getattr(req, "no_write", False)))
+            self.req_exe.value = int(bool(getattr(req, "exec_req", False)))
         self.req_valid.value = 1
 
     async def _run(self) -> None:
@@ -140,13 +162,22 @@ class DevBfm(PortQueue):
         mrif = None
         if self.rsp_mrif is not None and not fault and self.rsp_mrif.value:
             mrif = MRIF_ACTIONS.get(int(self.rsp_pa.value) & 3, "aborted")
+        ats = None
+        if self.ats and int(req.ttyp) == TTYP.PCIE_ATS:
+            cause = int(self.rsp_cause.value) if fault else None
+            ats = AtsObserved(bool(getattr(req, "no_write", False)),
+                              bool(getattr(req, "exec_req", False)),
+                              decode_completion(int(self.rsp_cpl.value), int(self.rsp_attr.value),
+                                                int(self.rsp_pa.value), fault, cause))
+        elif self.ats and int(req.ttyp) == TTYP.PCIE_MSG and hasattr(req, "exec_req"):
+            ats = AtsObserved(False, bool(req.exec_req), None)      # a page request (PRI)
         callback(TranslationResult(req=req, tag=tag, fault=fault,
                                    cause=int(self.rsp_cause.value) if fault else 0,
                                    pa=0 if fault else int(self.rsp_pa.value),
                                    issued_ns=t_issue, done_ns=now, seq_no=seq_no,
                                    pbmt=None if self.rsp_pbmt is None
                                    else 0 if fault else int(self.rsp_pbmt.value),
-                                   mrif=mrif))
+                                   mrif=mrif, ats=ats))
 
 
 def _optional(dut, name: str):

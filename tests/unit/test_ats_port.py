@@ -1,0 +1,67 @@
+"""The ATS completion on the device port: decoding its outputs (sequences/ats_items.py) and
+what the scoreboard accepts next to the model's completion (scoreboards/ats_port.py). Values
+worked out by hand from PCIe's Translated Address encoding and models/ats.py's rules."""
+from models.ats import CA, SC, UR, AtsCompletion, AtsRequest
+from scoreboards.ats_port import differences
+from sequences.ats_items import (A_G, A_PRIV, A_R, A_S, A_W, A_X, CPL_CA, CPL_SC, CPL_UR,
+                                 ats_request, decode_completion)
+
+
+def test_decode_success_with_range():
+    # S=1, field bits 12..14 set, bit 15 clear: x = 3, the range is 2^(13+3) = 64 KiB at
+    # 0x80000000 (the set bits are not part of the base)
+    c = decode_completion(CPL_SC, A_R | A_W | A_S, 0x8000_7000, False, None)
+    assert (c.status, c.r, c.w, c.x, c.addr, c.size_log2) == (SC, True, True, False, 0x8000_0000, 16)
+    # S=0: 4 KiB, the field is the base
+    c = decode_completion(CPL_SC, A_R | A_X | A_PRIV | A_G, 0x1234_5000, False, None)
+    assert (c.addr, c.size_log2, c.x, c.priv, c.g, c.w) == (0x1234_5000, 12, True, True, True, False)
+
+
+def test_decode_no_access_ur_ca_and_bad_status():
+    c = decode_completion(CPL_SC, 0, 0xdead_b000, False, None)
+    assert c.status == SC and c.addr is None and not c.ok
+    assert decode_completion(CPL_UR, 0, 0, True, 260) == AtsCompletion(UR, cause=260)
+    assert decode_completion(CPL_CA, 0, 0, True, 5) == AtsCompletion(CA, cause=5)
+    assert decode_completion(2, 0, 0, False, None).status.startswith("status 2")
+
+
+def test_request_carries_nw_and_exe():
+    r = ats_request(0x51, 0x6800_0000, pid=3, priv_s=True, exec_req=True, no_write=True)
+    assert int(r.ttyp) == 8
+    assert r.ats_request() == AtsRequest(0x51, 0x6800_0000, pid=3, priv_s=True, exec_req=True,
+                                         no_write=True)
+
+
+AREQ = AtsRequest(1, 0x4023_4000)
+PAGE_2M = AtsCompletion(SC, r=True, w=True, addr=0x9020_0000, size_log2=21)
+
+
+def test_exact_and_smaller_range_accepted():
+    assert differences(AREQ, PAGE_2M, PAGE_2M) is None
+    # a 4 KiB range inside the 2 MiB page: IOVA 0x40234000 is 0x34000 into its 2 MiB page,
+    # so its 4 KiB translation is 0x90200000 + 0x34000
+    small = AtsCompletion(SC, r=True, w=True, addr=0x9023_4000, size_log2=12)
+    assert differences(AREQ, small, PAGE_2M) is None
+    wrong = AtsCompletion(SC, r=True, w=True, addr=0x9020_0000, size_log2=12)
+    assert differences(AREQ, wrong, PAGE_2M) == ("address 0x90200000 (expected 0x90234000 for "
+                                                 "a 2^12 range)")
+
+
+def test_wider_range_status_cause_and_flags_refused():
+    wide = AtsCompletion(SC, r=True, w=True, addr=0x9000_0000, size_log2=22)
+    assert differences(AREQ, wide, PAGE_2M) == "range 2^22 (expected 2^12..2^21)"
+    assert differences(AREQ, AtsCompletion(UR, cause=260), PAGE_2M) == "status UR (expected SC)"
+    assert (differences(AREQ, AtsCompletion(UR, cause=259), AtsCompletion(UR, cause=260))
+            == "cause 259 (expected 260)")
+    w_only = AtsCompletion(SC, r=True, w=True, g=True, addr=0x9020_0000, size_log2=21)
+    ro = AtsCompletion(SC, r=True, addr=0x9020_0000, size_log2=21)
+    assert differences(AREQ, w_only, ro) == "G=1 (expected 0); W=1 (expected 0)"
+
+
+def test_w_with_no_write():
+    nw = AtsRequest(1, 0x4023_4000, no_write=True)
+    ro = AtsCompletion(SC, r=True, addr=0x9020_0000, size_log2=21)
+    # NW=1: W=1 is accepted only when the tables give W (PCIe lets the agent ignore NW)
+    assert differences(nw, PAGE_2M, ro, lambda: True) is None
+    assert differences(nw, PAGE_2M, ro, lambda: False) == "W=1 (expected 0)"
+    assert differences(AREQ, PAGE_2M, ro, lambda: True) == "W=1 (expected 0)"
