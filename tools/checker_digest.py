@@ -19,12 +19,11 @@ import json
 import sys
 import types
 from pathlib import Path
-from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from replay_checker import load    # noqa: E402  (after the path set-up)
+from replay_checker import checking, load    # noqa: E402  (after the path set-up)
 
 
 def canon(x, seen=None, depth=0):
@@ -103,19 +102,9 @@ def _reads_as_values(state: dict) -> dict:
 
 
 def digest(setup: dict, batches: list) -> dict:
-    from scoreboards import CoherenceOracle
     from tb.env import checker
-    from tb.env.iommu_cov import IommuCoverage
-    from tb.env.iommu_scoreboard import IommuScoreboard
 
-    cfg = SimpleNamespace(**setup)
-    sb = IommuScoreboard("sb", None)
-    sb.build_phase()
-    cov = IommuCoverage("cov", None)
-    cov.build_phase()
-    oracle = CoherenceOracle(policy=cfg.policy, svnapot=cfg.svnapot, fills=cfg.fills)
-    checker.wire(sb, cov, oracle, cfg)
-    core = checker.CheckerCore(sb, cov, oracle)
+    sb, oracle, core = checking(setup)
     streams = {k: _Stream() for k in ("verdicts", "fails", "infos", "answers")}
     sb.fail_sink = lambda msg: streams["fails"].add(msg)
     sb.info_sink = lambda msg: streams["infos"].add(msg)

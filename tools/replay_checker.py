@@ -31,7 +31,9 @@ def load(path: str):
                 return setup, batches
 
 
-def replay(setup: dict, batches: list, profile: str | None = None) -> dict:
+def checking(setup: dict):
+    """A fresh scoreboard, coverage component and oracle wired as the checker process wires
+    them for a tape's set-up: (sb, oracle, core)."""
     from scoreboards import CoherenceOracle
     from tb.env import checker
     from tb.env.iommu_cov import IommuCoverage
@@ -44,7 +46,13 @@ def replay(setup: dict, batches: list, profile: str | None = None) -> dict:
     cov.build_phase()
     oracle = CoherenceOracle(policy=cfg.policy, svnapot=cfg.svnapot, fills=cfg.fills)
     checker.wire(sb, cov, oracle, cfg)
-    core = checker.CheckerCore(sb, cov, oracle)
+    return sb, oracle, checker.CheckerCore(sb, cov, oracle)
+
+
+def replay(setup: dict, batches: list, profile: str | None = None) -> dict:
+    from tb.env import checker
+
+    sb, oracle, core = checking(setup)
     sb.fail_sink = lambda msg: None
     sb.info_sink = lambda msg: None
     gc.collect()
