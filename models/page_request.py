@@ -182,15 +182,18 @@ class PageRequestQueue:
         return None
 
 
-def handle(model, msg: PageRequest) -> list[PrgResponse]:
+def handle(model, msg: PageRequest, report=None) -> list[PrgResponse]:
     """What `model` (an IommuModel) does with a page request: the record it queues or the
     response it sends, the fault record and the pqcsr/ipsr changes. Returns the PRG responses
-    the IOMMU sends ([] or one)."""
+    the IOMMU sends ([] or one). `report(req, result)` takes a refusal's fault: by default
+    `model.report` (the model's fault queue); a scoreboard whose fault queue follows the
+    DUT's records passes its own."""
     req = Request(did=msg.did, iova=MSG_CODE_PAGE_REQUEST, ttyp=TTYP.PCIE_MSG, pid=msg.pid,
                   priv_s=msg.priv)
+    report = report or model.report
 
     def refuse(cause: int, code: int, dtf: bool = False, prpr: bool = False) -> list[PrgResponse]:
-        model.report(req, WalkResult(Outcome(None, cause), dtf))
+        report(req, WalkResult(Outcome(None, cause), dtf))
         return auto_response(msg, code, prpr)
 
     mode = model.ddtp & 0xF

@@ -395,11 +395,8 @@ class IommuScoreboard(uvm_component):
         msg = page_request_of(req.did, req.iova, req.pid, bool(req.priv_s), res.ats.exec_req)
         model = self.oracle.model
         refused: list = []
-        model.report = lambda r, result: refused.append((r, result)) or False
-        try:
-            model.device_messages.extend(pr_handle(model, msg))
-        finally:
-            del model.report
+        model.device_messages.extend(
+            pr_handle(model, msg, report=lambda r, result: refused.append((r, result))))
         head = f"PAGE-REQUEST did={req.did:#x} payload={req.iova:#x}"
         if refused:
             mreq, result = refused[0]
