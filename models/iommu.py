@@ -671,12 +671,13 @@ class IommuModel:
         return entries
 
     @_edges
-    def page_request(self, msg: PageRequest) -> list[PrgResponse]:
+    def page_request(self, msg: PageRequest, report=None) -> list[PrgResponse]:
         """A PCIe "Page Request" / "Stop Marker" message: queued in the page-request queue, or
-        answered by the IOMMU (models/page_request.py). Returns the PRG responses sent."""
+        answered by the IOMMU (models/page_request.py). Returns the PRG responses sent.
+        `report`: where a refusal's fault goes (page_request.handle; default the fault queue)."""
         if not self.caps.ats:
             raise ValueError("page_request: capabilities.ATS is 0 (no PRI)")
-        responses = page_request.handle(self, msg)
+        responses = page_request.handle(self, msg, report)
         self.device_messages.extend(responses)
         return responses
 

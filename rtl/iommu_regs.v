@@ -241,6 +241,7 @@ module iommu_regs #(
     wire [31:0] fqcsr = {14'b0, 1'b0 /*busy*/, fqen /*fqon*/, 6'b0,
                          fqof, fqmf, 6'b0, fie, fqen};
     wire        pip;                    // ATS: the page-request queue's interrupt pending
+    wire        pip_rise;               // ... going 0 -> 1 (its vector's message is due)
     wire [31:0] ipsr  = {28'b0, pip, pmip, fip, cip};
 
     // ---------------------------------------------------------------- page-request queue
@@ -349,7 +350,7 @@ module iommu_regs #(
     wire fip_cond = fie & (fqof | fqmf | fq_tail_inc);
     // pmip: set by an HPM overflow (an OF bit going 0 -> 1), cleared by a W1C
     wire pm_set   = (HPM != 0) && hpm_ovf;
-    wire ip_act   = we_ipsr | (cip_cond & ~cip) | (fip_cond & ~fip) | pm_set;   // else keep
+    wire ip_act   = we_ipsr | (cip_cond & ~cip) | (fip_cond & ~fip) | pm_set | pip_rise; // else keep
     // MSIs: an ipsr bit going 0 -> 1 makes its vector's message due (fctl.WSI = 0)
     wire msi_on   = MSI_IRQ && !fctl_wsi;
     wire cip_rise = cip_cond & ~cip;
@@ -404,6 +405,7 @@ module iommu_regs #(
         wire we_pqcsr = wlo && wword == W_IPSR;
         wire pq_on_up = we_pqcsr && dlo[0] && !pqen;         // pqen 0 -> 1
         wire pip_cond = pie & (pqof_q | pqmf_q | pq_tail_inc);
+        assign pip_rise = pip_cond & ~pip_q;
         wire pq_run = `IOMMU_RUN(!rst_n | wr_go | pq_tail_inc | pq_set_mf | pq_set_of |
                                  (pip_cond & ~pip_q));
         always @(posedge clk) if (pq_run) begin
@@ -438,6 +440,7 @@ module iommu_regs #(
         assign pqcsr    = 32'b0;
         assign piv      = 4'b0;
         assign pip      = 1'b0;
+        assign pip_rise = 1'b0;
         assign pq_ppn   = 44'b0;
         assign pq_mask  = 32'b0;
         assign pq_h     = 32'b0;
@@ -606,7 +609,8 @@ module iommu_regs #(
                 pend <= (pend & ~(msi_take ? (16'd1 << mt_sel) : 16'd0))
                         | ((msi_on && cip_rise) ? (16'd1 << civ)  : 16'd0)
                         | ((msi_on && fip_rise) ? (16'd1 << fiv)  : 16'd0)
-                        | ((msi_on && pm_rise)  ? (16'd1 << pmiv) : 16'd0);
+                        | ((msi_on && pm_rise)  ? (16'd1 << pmiv) : 16'd0)
+                        | ((msi_on && pip_rise) ? (16'd1 << piv)  : 16'd0);
             end
             if (MSI_IRQ) begin
                 if (msi_take)              msi_busy <= 1'b1;

@@ -45,10 +45,12 @@ skips the scenario with the reason.
 from __future__ import annotations
 
 from models import TTYP, Reg, Request
+from models import capabilities as capbits
 from models.ats import SC, UR, inval_payload, prgr_payload
 from models.command_queue import Command
 from sequences.ats_items import ats_request, page_request_msg
 from sequences.guest_update_vseq import GuestUpdateBase
+from sequences.msi_flat_vseq import program_msi_vectors
 from sequences.sw.device_directory import DeviceContextSpec
 from sequences.sw.page_table import SIZE_2M, SIZE_64K
 
@@ -67,6 +69,7 @@ CQCSR_CQEN, CQCSR_CMD_TO = 1, 1 << 9
 PQ_BASE, PQ_LOG2SZM1 = 0x0005_0000, 2          # the page-request queue: 8 records of 16 bytes
 PQEN, PIE, PQOF = 1, 2, 1 << 9
 IPSR_PIP = 1 << 3
+PQ_VEC = 7                       # msi_cfg_tbl vector of the page-request queue's interrupt
 DID_PRI = 0x55
 
 
@@ -81,6 +84,10 @@ class AtsVseq(GuestUpdateBase):
         if not self.dut.need("ats", "PCIe ATS translation and translated requests (the ats scenario)"):
             return
         self.atc: dict = {}              # (did, pid, page) -> AtsCompletion the device holds
+        if self.dut.caps.igs != capbits.IGS_WSI:
+            # interrupts as MSIs: each pip 0 -> 1 edge of the page requests below owes the
+            # message of msi_cfg_tbl[PQ_VEC] (the scoreboard matches it with the model's)
+            await program_msi_vectors(self, piv=PQ_VEC)
         await self.init_iommu("1lvl")
         if not getattr(self.env.dev.bfm, "ats", False):
             self.dut.skip("PCIe ATS translation requests, the device's ATC, ATS.INVAL (the ats "

@@ -86,15 +86,16 @@ def _vec(v: int) -> tuple:
 
 
 async def program_msi_vectors(seq, civ: int | None = None, fiv: int | None = None,
-                              pmiv: int | None = None) -> None:
+                              pmiv: int | None = None, piv: int | None = None) -> None:
     """Interrupts as MSIs, before the queues and ddtp (fctl may only change while the IOMMU is
     off): fctl.WSI = 0 with IGS=BOTH; each vector given (the command queue's, the fault
-    queue's, the performance monitor's) programmed in msi_cfg_tbl (address IRQ_BASE + 16 *
-    vector, data 0x100 + vector) and unmasked, and icvec pointing at it."""
+    queue's, the performance monitor's, the page-request queue's) programmed in msi_cfg_tbl
+    (address IRQ_BASE + 16 * vector, data 0x100 + vector) and unmasked, and icvec pointing at
+    it."""
     if seq.dut.caps.igs == capbits.IGS_BOTH:
         await seq.reg_write(Reg.FCTL, 0, 4)
     icvec = 0
-    for shift, v in ((0, civ), (4, fiv), (8, pmiv)):
+    for shift, v in ((0, civ), (4, fiv), (8, pmiv), (12, piv)):
         if v is None:
             continue
         a, d, c = _vec(v)

@@ -49,7 +49,8 @@ GOALS = {
                   "4.none.of0", "5.none.of0", "6.none.of0", "7.pscid.of0", "8.gscid.of0",
                   "1.did.of1", "cycles.none.of0", "cycles.none.of1"],
     # interrupt messages: source.v<vector>.delivery (sent, held while masked, failed: 273)
-    "iommu.msi_irq": ["cq.v3.sent", "fq.v6.sent", "fq.v6.held", "fq.v6.failed", "pm.v5.sent"],
+    "iommu.msi_irq": ["cq.v3.sent", "fq.v6.sent", "fq.v6.held", "fq.v6.failed", "pm.v5.sent",
+                       "pq.v7.sent"],
     # MSI flat-mode outcome of a request to an MSI address (extended DC, msiptp Flat)
     "iommu.msi_flat": ["translated.read", "translated.write", "fault.1", "fault.261",
                        "fault.262", "fault.263", "not-msi", "two-stage"],

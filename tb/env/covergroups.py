@@ -108,7 +108,8 @@ HPM_COMBOS = ["1.none.of0", "1.did.of0", "1.did.dmask.of0", "1.pid.of0", "2.none
               "4.none.of0", "5.none.of0", "6.none.of0", "7.pscid.of0", "8.gscid.of0",
               "1.did.of1", "cycles.none.of0", "cycles.none.of1"]
 # interrupt messages: source.v<vector>.delivery, as the msi subset drives them (civ = 3,
-# fiv = 6: sequences/msi_flat_vseq.py; pmiv = 5: sequences/hpm_vseq.py)
+# fiv = 6: sequences/msi_flat_vseq.py; pmiv = 5: sequences/hpm_vseq.py; piv = 7:
+# sequences/ats_vseq.py)
 MSI_IRQ = GOALS["iommu.msi_irq"]
 AD_UPDATES = [f"{st}.{b}" for st in ("first", "g") for b in ("A", "D", "AD")]
 # MSI writes to MRIF-mode pages: the response's action, and the notice MSI (sent or failed)

@@ -389,14 +389,13 @@ class IommuScoreboard(uvm_component):
         a fault with that cause on the port, its record (TTYP 9, iotval 4) owed as any fault's
         (the model's own queue is not written: the FaultRecordChecker follows the DUT's); every
         other answer a success, and the DUT's record writes must hold what the model wrote."""
-        from models.page_request import handle as pr_handle
         from sequences.ats_items import page_request_of
         req = res.req
         msg = page_request_of(req.did, req.iova, req.pid, bool(req.priv_s), res.ats.exec_req)
         model = self.oracle.model
         refused: list = []
-        model.device_messages.extend(
-            pr_handle(model, msg, report=lambda r, result: refused.append((r, result))))
+        # (an entry point of the model: a pip 0 -> 1 edge sends piv's message with MSIs)
+        model.page_request(msg, report=lambda r, result: refused.append((r, result)))
         head = f"PAGE-REQUEST did={req.did:#x} payload={req.iova:#x}"
         if refused:
             mreq, result = refused[0]
@@ -559,7 +558,7 @@ class IommuScoreboard(uvm_component):
         """The interrupt sources (cq, fq, pm) whose ipsr bit is set and whose icvec field
         selects `vector` (the message's cause; all that select it if none is set)."""
         model = self.oracle.model
-        fields = (("cq", 0, 1), ("fq", 4, 2), ("pm", 8, 4))
+        fields = (("cq", 0, 1), ("fq", 4, 2), ("pm", 8, 4), ("pq", 12, 8))
         on = tuple(n for n, sh, bit in fields
                    if (model.icvec >> sh) & 0xF == vector and model.ipsr & bit)
         return on or tuple(n for n, sh, _ in fields if (model.icvec >> sh) & 0xF == vector)

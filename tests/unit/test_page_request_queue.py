@@ -216,6 +216,19 @@ def test_en_pri_0_is_an_invalid_request():
     assert reg(iommu, Reg.PQT) == 0
 
 
+def test_a_refusal_goes_where_the_caller_says():
+    # the same refusal (EN_PRI = 0: cause 260, Invalid Request) with report= given: the fault
+    # goes to the caller (a scoreboard whose fault queue follows the DUT's), none to the
+    # model's fault queue; the response is the same
+    mem, iommu = new_pq(tc=TC_V | TC_EN_ATS)
+    got = []
+    assert iommu.page_request(PageRequest(DID, 0x1000, prgi=7, pid=3),
+                              report=lambda req, result: got.append(result.outcome.cause)) == [
+        PrgResponse(DID, None, 7, IR)]
+    assert got == [260]
+    assert reg(iommu, Reg.FQT) == 0 and record(mem, 0) == [0, 0, 0, 0]
+
+
 def test_en_pri_0_with_dtf_is_not_reported():
     mem, iommu = new_pq(tc=TC_V | TC_EN_ATS | TC_DTF)
     assert iommu.page_request(PageRequest(DID, 0x1000, prgi=7))[0].code == IR
