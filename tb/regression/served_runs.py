@@ -81,10 +81,12 @@ async def _serve(dut) -> None:
         rsp.write(json.dumps({"served": False}) + "\n")
         rsp.flush()
         return
-    # The previous run's objects: base_test froze them (gc.freeze) for that run's speed; free
-    # them before this run freezes its own.
-    gc.unfreeze()
+    # The server's own heap (modules, cocotb, pyuvm: what every run shares) is frozen once,
+    # so that the collector never scans it again; base_test then leaves the freezing alone,
+    # and what a run leaves behind is collected before the next (a scan of that alone).
     gc.collect()
+    if not gc.get_freeze_count():
+        gc.freeze()
     home = os.getcwd()
     env = {**run["env"], "COCOTB_RANDOM_SEED": str(run["seed"])}
     saved = {k: os.environ.get(k) for k in env}
