@@ -8,8 +8,9 @@ What the model counts, and why it is a bound for some events (docs/design.md, "H
   walks) depend on what the IOMMU had cached. The model has no cache: every request misses
   and walks what the translation process reads, so its counts are what an IOMMU without
   caches counts, the most an IOMMU may count (one with caches counts fewer);
-- event 3 (ATS translation requests) never happens (ATS is not implemented); eventIDs above
-  8 are reserved or custom and count nothing;
+- event 3 (ATS translation requests) counts each `IommuModel.ats_translate` (and each request
+  of `ats_translate_all`), with capabilities.ATS; eventIDs above 8 are reserved or custom and
+  count nothing;
 - iohpmcycles counts clock cycles, which the model has none of: it holds what software wrote,
   and `tick(n)` advances it (a testbench that knows the cycles may call it).
 
