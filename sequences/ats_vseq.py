@@ -354,8 +354,8 @@ class AtsVseq(GuestUpdateBase):
         await self.reg_write(Reg.PQB, (PQ_BASE >> 12) << 10 | PQ_LOG2SZM1)
         await self.reg_write(Reg.PQH, 0, 4)
         await self.reg_write(Reg.PQCSR, PQEN | PIE, 4)
-        pt = await self.host_device(DID_PRI, "sv39", pscid=17, en_ats=True, en_pri=True,
-                                    prpr=True)
+        await self.host_device(DID_PRI, "sv39", pscid=17, en_ats=True, en_pri=True,
+                               prpr=True)
         page = 0x7700_0000
         # two queued requests (one with a PASID, Priv and Exe), a Stop Marker, and one of a
         # device with EN_PRI=0 (260: a record and an Invalid Request response)

@@ -31,7 +31,7 @@ class ServerError(RuntimeError):
 
 class _Server:
     def __init__(self, sim: str, build_dir: Path, top: str, env: dict):
-        self.sim, self.key = sim, (sim, str(build_dir), top)
+        self.sim = sim
         # in the regression's results folder (what it started stays under it), else in /tmp
         results = os.environ.get("IOMMU_RESULTS_DIR")
         home = Path(results) / "servers" if results else None
