@@ -174,6 +174,13 @@ class IommuModel:
         """The byte order of the queues, fault records, IOFENCE.C data and MSIs (fctl.BE)."""
         return "big" if self.fctl & FCTL_BE else "little"
 
+    @property
+    def byte_order(self) -> str:
+        """"big" or "little": the byte order fctl.BE gives the command queue, fault and
+        page-request records, IOFENCE.C data and interrupt messages (what a checker of the
+        IOMMU's writes decodes them with)."""
+        return self._order()
+
     def _set_hpm(self, counters: int = 7, width: int = 64) -> None:
         """capabilities.HPM: the counters (docs/design.md, "HPM"); None without it."""
         if not self.caps.hpm:

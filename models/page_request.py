@@ -160,9 +160,10 @@ class PageRequestQueue:
         return None
 
     def post(self, mem: Memory, record: tuple[int, int],
-             pa_limit: Optional[int] = None) -> Optional[int]:
+             pa_limit: Optional[int] = None, order: str = "little") -> Optional[int]:
         """Write one record; None if it was written, else the PRG response code its refusal
-        calls for (a full queue sets pqof: Success; a failed write sets pqmf: Response Failure)."""
+        calls for (a full queue sets pqof: Success; a failed write sets pqmf: Response Failure).
+        `order`: the doublewords' byte order (fctl.BE: the queue is an in-memory queue)."""
         code = self.refusal()
         if code is not None:
             return code
@@ -174,7 +175,7 @@ class PageRequestQueue:
             if pa_limit is not None and addr + RECORD_BYTES > pa_limit:
                 raise AccessFault(f"page-request record at {addr:#x} is beyond the physical "
                                   "address space")
-            mem.write(addr, b"".join(w.to_bytes(8, "little") for w in record))
+            mem.write(addr, b"".join(w.to_bytes(8, order) for w in record))
         except AccessFault:
             self.pqmf = True
             return PRG_RESPONSE_FAILURE
@@ -210,6 +211,6 @@ def handle(model, msg: PageRequest, report=None) -> list[PrgResponse]:
         return refuse(f.cause, PRG_RESPONSE_FAILURE)
     if not (dc.en_ats and dc.en_pri):
         return refuse(Cause.TTYP_DISALLOWED, PRG_INVALID_REQUEST, bool(dc.dtf), bool(dc.prpr))
-    code = model.pq.post(model.mem, msg.record(), model.pa_limit)
+    code = model.pq.post(model.mem, msg.record(), model.pa_limit, model.byte_order)
     model._update_ipsr(new_pq_record=code is None)
     return [] if code is None else auto_response(msg, code, bool(dc.prpr))

@@ -67,4 +67,8 @@ localparam [1:0] INV_IOTINVAL_VMA  = 2'd0, INV_IOTINVAL_GVMA = 2'd1,
 `else
 `define IOMMU_RUN(cond) (cond)
 `endif
+// `IOMMU_BSWAP64(x) / `IOMMU_BSWAP32(x): x with its bytes reversed (capabilities.END: a
+// big-endian doubleword or word read or written as the little-endian bus carries it)
+`define IOMMU_BSWAP64(x) {x[7:0], x[15:8], x[23:16], x[31:24], x[39:32], x[47:40], x[55:48], x[63:56]}
+`define IOMMU_BSWAP32(x) {x[7:0], x[15:8], x[23:16], x[31:24]}
 `endif

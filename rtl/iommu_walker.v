@@ -29,13 +29,18 @@ module iommu_walker #(
   parameter HPM          = 1,   // 0: no iommu_hpm listens: the hpm_* outputs are not kept
   parameter ATS          = 0,   // 1: DC.tc.EN_ATS/EN_PRI/PRPR legal; translated requests and
                                 // ATS translation requests are walked (done_ats_*)
-  parameter T2GPA        = 0    // 1 (with ATS): DC.tc.T2GPA legal: Translated requests carry a
+  parameter T2GPA        = 0,   // 1 (with ATS): DC.tc.T2GPA legal: Translated requests carry a
                                 // GPA (G-stage only), ATS completions give the GPA
+  parameter END          = 0    // 1: big-endian structures: DDT entries, DCs, G-stage and MSI
+                                // PTEs and page-request records in fctl.BE order; PDT entries,
+                                // PCs and first-stage PTEs in DC.tc.SBE order; 0: little-endian,
+                                // DC.tc.SBE=1 misconfigured
 ) (
   input             clk,
   input             rst_n,
   input      [3:0]  ddtp_mode,
   input      [43:0] ddtp_ppn,
+  input             fctl_be,       // END: fctl.BE (iommu_regs)
   // start: request plus what the context caches held at dispatch
   input             st_valid,
   output            st_ready,
@@ -315,8 +320,8 @@ module iommu_walker #(
   wire [2:0]  dc_last_k = (MSI_FLAT != 0) ? 3'd7 : 3'd3;
   wire dir_rsvd = rdata[9:1] != 9'd0 || rdata[63:54] != 10'd0;   // non-leaf DDT/PDT entry
 
-  // DC checks for the capabilities iommu_regs reports (ATS, T2GPA by parameter; no END,
-  // fctl.BE=0 and GXL=0 read-only): any failure is cause 259.
+  // DC checks for the capabilities iommu_regs reports (ATS, T2GPA, END by parameter; GXL=0
+  // read-only): any failure is cause 259.
   // Supported MODE encodings: Bare, Sv39 / Sv39x4 / PD8 always, the others by parameter.
   wire satp_mode_ok = fsc_mode == MODE_BARE || fsc_mode == MODE_SV39 ||
                       (SV48 != 0 && fsc_mode == MODE_SV48);
@@ -333,7 +338,7 @@ module iommu_walker #(
       (tc[2] && !tc[1]) || (tc[6] && !tc[2]) ||     // EN_PRI needs EN_ATS, PRPR needs EN_PRI
       (tc[3] && !(ATS != 0 && T2GPA != 0 && tc[1] && g_on)) ||   // T2GPA: capability, EN_ATS, G-stage
       (AMO_HWAD == 0 && (tc[7] || tc[8])) ||   // GADE, SADE without AMO_HWAD
-      tc[10] ||                            // SBE != fctl.BE
+      (END == 0 && tc[10]) ||              // SBE != fctl.BE (0) without END
       tc[11] ||                            // SXL=1 with GXL=0 read-only
       (pdtv  && !pdtp_mode_ok) ||
       (!pdtv && !satp_mode_ok) ||
@@ -563,7 +568,11 @@ module iommu_walker #(
   generate if (AMO_HWAD != 0 || MRIF || ATS != 0) begin : g_wr
     assign mem_wr_valid = state == S_AD_WR || state == S_MRIF_WR || state == S_NT_WR || pq_wr;
     assign mem_wr_addr  = pq_wr ? (state == S_PQ_W1 ? pq_slot + 56'd8 : pq_slot) : ad_addr;
-    assign mem_wr_data  = !pq_wr ? ad_new : state == S_PQ_W1 ? r_iova : pq_dw0;
+    // END: a page-request record in fctl.BE order, an A/D update in its table's order (the
+    // MRIF's doublewords and the notice MSI are little-endian whatever fctl.BE holds)
+    wire [63:0] wr_raw = !pq_wr ? ad_new : state == S_PQ_W1 ? r_iova : pq_dw0;
+    wire        wr_be  = END != 0 && (pq_wr ? fctl_be : state == S_AD_WR && (ad_g ? fctl_be : tc[10]));
+    assign mem_wr_data  = wr_be ? `IOMMU_BSWAP64(wr_raw) : wr_raw;
     assign mem_wr_strb  = (state == S_NT_WR) ? 8'h0F : 8'hFF;
   end else begin : g_no_wr
     assign mem_wr_valid = 1'b0;
@@ -571,7 +580,7 @@ module iommu_walker #(
     assign mem_wr_data  = 64'd0;
     assign mem_wr_strb  = 8'h00;
     /* verilator lint_off UNUSEDSIGNAL */
-    wire unused_ad = &{1'b0, ad_addr, ad_new, mem_wr_ready, pq_wr, pq_slot, pq_dw0};
+    wire unused_ad = &{1'b0, ad_addr, ad_new, mem_wr_ready, pq_wr, pq_slot, pq_dw0, ad_g};
     /* verilator lint_on UNUSEDSIGNAL */
   end endgenerate
   // the queue's decision (the model's order): off or pqmf: Response Failure; pqof:
@@ -611,6 +620,13 @@ module iommu_walker #(
   wire [55:0] root_addr   = {fsc_ppn, 12'd0} + {44'd0, dc_idx_top, 3'd0};
   wire [55:0] next_addr   = {p_ppn, 12'd0} + {44'd0, fs_idx_next, 3'd0};
   reg  [55:0] rd_addr_q;
+  // END: the byte order of the read in flight, by the state it returns to: PDT entries, PCs
+  // and first-stage PTEs (an A/D re-read of one too) follow DC.tc.SBE; the MRIF's pending
+  // doubleword is little-endian; DDT entries, DCs, G-stage and MSI PTEs follow fctl.BE
+  wire        rd_sbe  = ret == S_PDT_CHK || ret == S_PC_ACC || ret == S_PTE_CHK ||
+                        (ret == S_AD_CMP && !ad_g);
+  wire        rd_be   = END != 0 && ret != S_MRIF_RD && (rd_sbe ? tc[10] : fctl_be);
+  wire [63:0] rd_data = rd_be ? `IOMMU_BSWAP64(mem_rd_rsp_data) : mem_rd_rsp_data;
   assign mem_rd_valid = state == S_MEM || pre_rd;
   assign mem_rd_addr  = start_rd ? root_addr : next_rd ? next_addr : rd_addr_q;
   assign done_valid   = state == S_DONE;
@@ -1009,8 +1025,8 @@ module iommu_walker #(
               hpm_gwalks <= hpm_gwalks + 4'd1;
           end
           // an A/D re-read lands in g_pte too: rdata keeps the first-stage PTE
-          if (ret == S_G_CHK || ret == S_AD_CMP) g_pte <= mem_rd_rsp_data;
-          else                rdata <= mem_rd_rsp_data;
+          if (ret == S_G_CHK || ret == S_AD_CMP) g_pte <= rd_data;
+          else                rdata <= rd_data;
           rerr  <= mem_rd_rsp_err;
           state <= ret;
         end

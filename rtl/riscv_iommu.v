@@ -87,7 +87,14 @@ module riscv_iommu #(
     // T2GPA (capabilities.T2GPA [26], needs ATS): DC.tc.T2GPA legal (with EN_ATS and a
     // G-stage): Translated requests carry a GPA, translated by the G-stage alone; ATS
     // completions give the GPA. 0 (default): T2GPA is a DC misconfiguration
-    parameter T2GPA         = 0
+    parameter T2GPA         = 0,
+    // Big-endian structures (capabilities.END [27]): fctl.BE is writable (while ddtp.iommu_mode
+    // is Off and both queues are off) and orders DDT entries, DCs, G-stage and MSI PTEs, the
+    // command queue, fault and page-request records, IOFENCE.C data and interrupt messages;
+    // DC.tc.SBE orders PDT entries, PCs and first-stage PTEs; the registers stay little-endian
+    // (docs/design.md "Big-endian structures in the RTL"). 0 (default): little-endian only,
+    // DC.tc.SBE=1 is a DC misconfiguration
+    parameter END           = 0
 ) (
     input  wire        clk,
     input  wire        rst_n,
@@ -193,11 +200,13 @@ module riscv_iommu #(
     output wire        irq_cq,
     output wire        irq_fq
 );
+`include "iommu_defs.vh"
     // MRIF mode needs MSI PTEs, so MSI_FLAT: without it MSI_MRIF builds nothing
     localparam MRIF_ON = (MSI_FLAT != 0) && (MSI_MRIF != 0);
     // ---------------------------------------------------------------- internal wires
     wire [3:0]   ddtp_mode;
     wire [43:0]  ddtp_ppn;
+    wire         fctl_be;                // END: fctl.BE (0 without END)
 
     wire [43:0]  cqb_ppn;
     wire [31:0]  cqh, cqt;
@@ -242,6 +251,7 @@ module riscv_iommu #(
     wire         c_wr_valid, c_wr_ready, c_wr_rsp_valid, c_wr_rsp_err;
     wire [63:0]  c_wr_addr;
     wire [31:0]  c_wr_data;
+    wire [31:0]  c_wr_word;              // before the byte order (fctl.BE)
     // the 4-byte write port of the AXI master, shared by IOFENCE.C data (q_wr_*, iommu_cq)
     // and interrupt messages (i_wr_*, iommu_regs); IOFENCE.C first, one write at a time (the
     // master has one write outstanding), the response to the one that was granted
@@ -269,7 +279,7 @@ module riscv_iommu #(
         assign mf_addr        = mf_addr_q;
         assign c_wr_valid     = q_wr_valid || (i_wr_valid && !mf_pending);
         assign c_wr_addr      = w4_pick_msi ? i_wr_addr : q_wr_addr;
-        assign c_wr_data      = w4_pick_msi ? i_wr_data : q_wr_data;
+        assign c_wr_word      = w4_pick_msi ? i_wr_data : q_wr_data;
         assign q_wr_ready     = c_wr_ready && !w4_pick_msi;
         assign i_wr_ready     = c_wr_ready &&  w4_pick_msi;
         assign q_wr_rsp_valid = c_wr_rsp_valid && !w4_msi;
@@ -289,7 +299,7 @@ module riscv_iommu #(
         assign mf_addr        = 64'b0;
         assign c_wr_valid     = q_wr_valid;
         assign c_wr_addr      = q_wr_addr;
-        assign c_wr_data      = q_wr_data;
+        assign c_wr_word      = q_wr_data;
         assign q_wr_ready     = c_wr_ready;
         assign i_wr_ready     = 1'b0;
         assign q_wr_rsp_valid = c_wr_rsp_valid;
@@ -299,6 +309,17 @@ module riscv_iommu #(
         /* verilator lint_on UNUSEDSIGNAL */
     end endgenerate
     assign q_wr_rsp_err   = c_wr_rsp_err;
+    // fctl.BE (END): IOFENCE.C data and interrupt messages are 4-byte stores, the command
+    // queue's doublewords and the fault records' are read and written in that byte order
+    wire [63:0]  cq_rd_data;
+    wire [255:0] fq_wr_data;
+    assign c_wr_data  = fctl_be ? `IOMMU_BSWAP32(c_wr_word) : c_wr_word;
+    assign cq_rd_data = fctl_be ? `IOMMU_BSWAP64(c_rd_rsp_data) : c_rd_rsp_data;
+    genvar fq_dw;
+    generate for (fq_dw = 0; fq_dw < 4; fq_dw = fq_dw + 1) begin : g_fq_order
+        wire [63:0] dw = fq_wr_data[64 * fq_dw +: 64];
+        assign f_wr_data[64 * fq_dw +: 64] = fctl_be ? `IOMMU_BSWAP64(dw) : dw;
+    end endgenerate
 
     wire         f_wr_valid, f_wr_ready, f_wr_rsp_valid, f_wr_rsp_err;
     wire [63:0]  f_wr_addr;
@@ -387,7 +408,8 @@ module riscv_iommu #(
         .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20), .SVPBMT(SVPBMT), .DBG(DBG),
         .AMO_HWAD(AMO_HWAD), .HPM(HPM_COUNTERS != 0), .NL(NL), .S(S), .PAS(PAS), .MSI_FLAT(MSI_FLAT), .IGS(IGS),
         .SVRSW60T59B(SVRSW60T59B), .QOSID(QOSID), .QOSID_RCID_W(QOSID_RCID_W),
-        .QOSID_MCID_W(QOSID_MCID_W), .MSI_MRIF(MRIF_ON), .ATS(ATS), .T2GPA(T2GPA)
+        .QOSID_MCID_W(QOSID_MCID_W), .MSI_MRIF(MRIF_ON), .ATS(ATS), .T2GPA(T2GPA),
+        .END(END)
     ) u_regs (
         .clk(clk), .rst_n(rst_n),
         .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot),
@@ -399,7 +421,7 @@ module riscv_iommu #(
         .s_axil_arvalid(s_axil_arvalid), .s_axil_arready(s_axil_arready),
         .s_axil_rdata(s_axil_rdata), .s_axil_rresp(s_axil_rresp),
         .s_axil_rvalid(s_axil_rvalid), .s_axil_rready(s_axil_rready),
-        .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn),
+        .fctl_be(fctl_be), .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn),
         .cqb_ppn(cqb_ppn), .cqh(cqh), .cqt(cqt), .cqon(cqon), .cq_stall(cq_stall),
         .cq_head_inc(cq_head_inc), .cq_set_cqmf(cq_set_cqmf), .cq_set_cmd_ill(cq_set_cmd_ill),
         .cq_set_cmd_to(cq_set_cmd_to),
@@ -490,7 +512,7 @@ module riscv_iommu #(
         .head_inc(cq_head_inc), .set_cqmf(cq_set_cqmf), .set_cmd_ill(cq_set_cmd_ill),
         .set_fence_w_ip(cq_set_fence_w_ip),
         .rd_valid(c_rd_valid), .rd_ready(c_rd_ready), .rd_addr(c_rd_addr),
-        .rd_rsp_valid(c_rd_rsp_valid), .rd_rsp_data(c_rd_rsp_data), .rd_rsp_err(c_rd_rsp_err),
+        .rd_rsp_valid(c_rd_rsp_valid), .rd_rsp_data(cq_rd_data), .rd_rsp_err(c_rd_rsp_err),
         .rd_rsp_last(c_rd_rsp_last),
         .wr_valid(q_wr_valid), .wr_ready(q_wr_ready), .wr_addr(q_wr_addr), .wr_data(q_wr_data),
         .wr_rsp_valid(q_wr_rsp_valid), .wr_rsp_err(q_wr_rsp_err),
@@ -513,7 +535,7 @@ module riscv_iommu #(
         .flt_valid(flt_valid), .flt_ready(flt_ready), .flt_cause(flt_cause), .flt_did(flt_did),
         .flt_pv(flt_pv), .flt_pid(flt_pid), .flt_priv(flt_priv), .flt_ttyp(flt_ttyp),
         .flt_iotval(flt_iotval), .flt_iotval2(flt_iotval2),
-        .wr_valid(f_wr_valid), .wr_ready(f_wr_ready), .wr_addr(f_wr_addr), .wr_data(f_wr_data),
+        .wr_valid(f_wr_valid), .wr_ready(f_wr_ready), .wr_addr(f_wr_addr), .wr_data(fq_wr_data),
         .wr_rsp_valid(f_wr_rsp_valid), .wr_rsp_err(f_wr_rsp_err)
     );
 
@@ -525,10 +547,10 @@ module riscv_iommu #(
         .SVPBMT(SVPBMT), .S(S), .MSI_FLAT(MSI_FLAT), .AMO_HWAD(AMO_HWAD),
         .SVRSW60T59B(SVRSW60T59B), .QOSID(QOSID), .QOSID_RCID_W(QOSID_RCID_W),
         .QOSID_MCID_W(QOSID_MCID_W), .MSI_MRIF(MRIF_ON),
-        .HPM(HPM_COUNTERS != 0), .ATS(ATS), .T2GPA(T2GPA)
+        .HPM(HPM_COUNTERS != 0), .ATS(ATS), .T2GPA(T2GPA), .END(END)
     ) u_xlate (
         .clk(clk), .rst_n(rst_n),
-        .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn),
+        .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn), .fctl_be(fctl_be),
         .dev_req_valid(x_req_valid), .dev_req_ready(x_req_ready),
         .dev_req_did(x_req_did), .dev_req_pv(x_req_pv), .dev_req_pid(x_req_pid),
         .dev_req_priv(x_req_priv), .dev_req_iova(x_req_iova), .dev_req_ttyp(x_req_ttyp),

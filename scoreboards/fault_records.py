@@ -196,7 +196,8 @@ class FaultRecordChecker:
             buf[1] |= ((1 << n) - 1) << off
             if buf[1] == (1 << RECORD_BYTES) - 1:
                 del self._beats[slot]
-                words = tuple(int.from_bytes(buf[0][8 * k:8 * k + 8], "little") for k in range(4))
+                order = self.oracle.model.byte_order     # fctl.BE (capabilities.END)
+                words = tuple(int.from_bytes(buf[0][8 * k:8 * k + 8], order) for k in range(4))
                 self._record(slot, words)
             addr, data = addr + n, data[n:]
 

@@ -15,6 +15,8 @@ from pyuvm import uvm_sequence
 from models import Reg, Request
 from sequences.items import RegBatch, RegOp, TranslationBatch
 
+CQCSR_CQMF, CQCSR_CMD_ILL = 1 << 8, 1 << 10
+
 
 class IommuBaseVseq(uvm_sequence):
     def __init__(self, name: str = "vseq"):
@@ -73,5 +75,15 @@ class IommuBaseVseq(uvm_sequence):
                 return cqh
             csr = await self.reg_read(Reg.CQCSR, 4)
             if csr & (0x7 << 8):
+                # an error stopped the queue: cmd_ill or cqmf the model does not have means
+                # the DUT refused (or could not fetch) a command the model executed
+                want = self.env.expected_reg(Reg.CQCSR, 4)
+                extra = csr & ~want & (CQCSR_CMD_ILL | CQCSR_CQMF)
+                if extra:
+                    names = [n for b, n in ((CQCSR_CMD_ILL, "cmd_ill"), (CQCSR_CQMF, "cqmf"))
+                             if extra & b]
+                    raise AssertionError(
+                        f"COMMAND QUEUE cqcsr={csr:#x} at cqh={cqh} (cqt={cqt}): {' and '.join(names)} "
+                        f"set, expected cqcsr={want:#x} (the model executed the commands)")
                 return cqh
         raise RuntimeError(f"command queue did not drain: cqh stuck below cqt={cqt}")

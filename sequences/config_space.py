@@ -126,6 +126,7 @@ WEIGHTS = {
     "msi": {"off": 1, "flat": 3},                                 # MSI_FLAT, per G-stage device
     "msi_pte": {"valid": 6, "v0": 1, "mrif": 1},                  # each of its 4 MSI PTEs
     "irq": {"wsi": 1, "msi": 2},                                  # IGS = BOTH (MSI: msi)
+    "byte_order": {"little": 1, "big": 2},                        # END: fctl.BE (SBE alike)
 }
 
 # Within one configuration's mix: request type weights (names: sequences.dut_features).
@@ -323,6 +324,7 @@ class Config:
     hpm: list = field(default_factory=list)      # HpmCounter per programmed counter
     irq: str = "wsi"                             # wsi | msi (IGS)
     irq_vectors: tuple = (0, 1)                  # (civ, fiv) with irq = msi
+    big_endian: bool = False                     # END: fctl.BE=1, every DC's tc.SBE=1
 
     def summary(self) -> str:
         """One line naming the drawn configuration (logged at INFO by the vseq)."""
@@ -367,6 +369,8 @@ class Config:
                                            for c in self.hpm))
         if self.irq == "msi":
             feats.append(f"irq MSI civ={self.irq_vectors[0]} fiv={self.irq_vectors[1]}")
+        if self.big_endian:
+            feats.append("big-endian structures (fctl.BE=1, SBE=1)")
         return (f"random config seed {self.seed}: ddtp {self.ddt_mode} "
                 f"{'extended' if self.extended else 'base'} DC, {self.did_width} ids"
                 f"{', alias ' + self.alias if self.alias != 'none' else ''}; devices "
@@ -523,6 +527,8 @@ def _draw_features(d: _Drawer, cfg: Config, f: DutFeatures) -> None:
             civ = d.rng.randrange(16)
             fiv = civ if d.rng.random() < 0.25 else d.rng.randrange(16)
             cfg.irq_vectors = (civ, fiv)
+    if f.has("end"):
+        cfg.big_endian = d("byte_order") == "big"
 
 
 def _draw_counter(d: _Drawer, cfg: Config) -> HpmCounter:

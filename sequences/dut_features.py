@@ -22,7 +22,8 @@ _BIT = {"sv39": capbits.SV39, "sv48": capbits.SV48, "sv57": capbits.SV57,
         "msi_flat": capbits.MSI_FLAT, "svpbmt": capbits.SVPBMT, "dbg": capbits.DBG,
         "hpm": capbits.HPM, "nl": capbits.NL, "s": capbits.S, "amo_hwad": capbits.AMO_HWAD,
         "svrsw60t59b": capbits.SVRSW60T59B, "qosid": capbits.QOSID,
-        "msi_mrif": capbits.MSI_MRIF, "ats": capbits.ATS, "t2gpa": capbits.T2GPA}
+        "msi_mrif": capbits.MSI_MRIF, "ats": capbits.ATS, "t2gpa": capbits.T2GPA,
+        "end": capbits.END, "sv32": capbits.SV32, "sv32x4": capbits.SV32X4}
 PID_BITS = {"pd8": 8, "pd17": 17, "pd20": 20}
 DISPLAY = {"svnapot": "Svnapot", "msi_flat": "MSI flat mode", "msi_mrif": "MSI MRIF mode",
            "sv39": "Sv39", "sv48": "Sv48",
@@ -33,7 +34,8 @@ DISPLAY = {"svnapot": "Svnapot", "msi_flat": "MSI flat mode", "msi_mrif": "MSI M
            "amo_hwad": "hardware A/D update (AMO_HWAD)",
            "svrsw60t59b": "Svrsw60t59b (PTE bits 60:59 for software)",
            "qosid": "QoS IDs (QOSID)", "ats": "PCIe ATS (ATS)",
-           "t2gpa": "T2GPA (Translated requests with GPAs)"}
+           "t2gpa": "T2GPA (Translated requests with GPAs)",
+           "end": "big-endian structures (END)", "sv32": "Sv32", "sv32x4": "Sv32x4"}
 TTYP_NAMES = {1: "untranslated exec", 2: "untranslated read", 3: "untranslated write",
               5: "translated exec", 6: "translated read", 7: "translated write",
               8: "PCIe ATS translation request", 9: "PCIe message"}

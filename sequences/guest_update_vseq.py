@@ -118,8 +118,10 @@ class GuestUpdateBase(InvalidationSeq, IommuSwVseq):
 
     # -- set-up helpers ---------------------------------------------------------------------
     async def host_device(self, did: int, mode: str = "sv39", pscid: int = 7, **dc):
-        """A page table and a valid DC for a host device (first stage only)."""
-        pt = self.page_table(mode, pscid=pscid)
+        """A page table and a valid DC for a host device (first stage only); the DC's tc.SBE
+        says the table's byte order unless `dc` gives it."""
+        dc.setdefault("sbe", self.first_stage_big)
+        pt = self.page_table(mode, big_endian=dc["sbe"], pscid=pscid)
         await self.after_update(self.ddt.set_dc(
             did, DeviceContextSpec(fs_mode=mode, fs_root=pt.root, pscid=pscid, **dc)))
         return pt

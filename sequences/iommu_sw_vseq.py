@@ -12,11 +12,18 @@ On a non-coherent platform (IOMMU_COHERENCE=non-coherent, docs/coherence.md) the
 in the hart's cache; the cache persona (`cache_persona_name`, sequences/sw/cache_maintenance.py)
 decides which dirty blocks are cleaned after an update, before a doorbell and before device
 traffic. The default, `cleans`, cleans them all, so every scenario runs on both platforms.
+
+Byte order (capabilities.END): with `big_endian` set, init_iommu sets fctl.BE first, and the
+directory, the queues and the G-stage tables made here are stored big-endian; first-stage
+tables and PDTs follow `sbe` (None: as fctl.BE), which device contexts must then carry in
+tc.SBE (`DeviceContextSpec(sbe=...)`). A scenario that stores into a structure itself uses
+`structure_store` / `structure_peek`. A DUT without END skips such a scenario, with the reason.
 """
 from __future__ import annotations
 
 from models import Reg
 from sequences.base_vseq import IommuBaseVseq
+from sequences.sw.byte_order import peek_in, store_in
 from sequences.sw.cache_maintenance import cache_persona as make_cache_persona
 from sequences.sw.commands import CQ_ENTRY_BYTES, CommandQueueWriter, FaultQueueReader, iofence_c
 from sequences.sw.device_directory import DeviceDirectory
@@ -36,6 +43,8 @@ TABLES_SIZE = 0x0100_0000
 class IommuSwVseq(IommuBaseVseq):
     persona_name = "spec"             # which invalidations software issues (sw.invalidation_plan)
     cache_persona_name = "cleans"     # which cache blocks it cleans (sw.cache_maintenance)
+    big_endian = False                # fctl.BE: structures big-endian (capabilities.END)
+    sbe = None                        # first-stage tables and PDTs: None = as fctl.BE
 
     def __init__(self, name: str = "vseq"):
         super().__init__(name)
@@ -82,11 +91,12 @@ class IommuSwVseq(IommuBaseVseq):
 
     # -- set-up ---------------------------------------------------------------------------
     async def init_iommu(self, ddt_mode: str = "1lvl", cq_log2: int = 6, fq_log2: int = 6) -> None:
-        store = self.store64
+        await self.set_byte_order()            # (fctl.BE changes only while all is off)
+        store = self.structure_store()
         # Fresh simulation memory is zero, so pages need not be zeroed on first use.
-        self.alloc = PageAllocator(TABLES, TABLES_SIZE, store, zero=False)
+        self.alloc = PageAllocator(TABLES, TABLES_SIZE, self.store64, zero=False)
         self.cq = CommandQueueWriter(CQ_BASE, cq_log2, store, None)
-        self.fq = FaultQueueReader(FQ_BASE, fq_log2, self.env.peek64)
+        self.fq = FaultQueueReader(FQ_BASE, fq_log2, peek_in(self.env.peek64, self.big_endian))
         for w in self.cq.setup_writes() + self.fq.setup_writes():
             await self.reg_write(*w)
         # extended (64-byte) DCs when the DUT reports MSI_FLAT: the format follows the capability
@@ -97,8 +107,38 @@ class IommuSwVseq(IommuBaseVseq):
         if cov is not None and hasattr(cov, "coherence"):
             cov.coherence(self.cache_persona.name, self.env.cfg.coherence)
 
-    def page_table(self, mode: str, **kw) -> PageTable:
-        return PageTable(mode, self.alloc, self.store64, **kw)
+    # -- byte order (capabilities.END) ------------------------------------------------------
+    @property
+    def first_stage_big(self) -> bool:
+        """The byte order of first-stage tables and PDTs: `sbe`, or fctl.BE's."""
+        return self.big_endian if self.sbe is None else bool(self.sbe)
+
+    async def set_byte_order(self) -> None:
+        """fctl.BE = big_endian (only a DUT with END can: without it the scenario runs
+        little-endian and the step is listed as skipped). ddtp is Off and the queues off."""
+        if not (self.big_endian or self.first_stage_big):
+            return
+        if not self.dut.need("end", "big-endian structures (fctl.BE, DC.tc.SBE)"):
+            self.big_endian, self.sbe = False, None
+            return
+        fctl = await self.reg_read(Reg.FCTL, 4)
+        await self.reg_write(Reg.FCTL, fctl & ~1 | int(self.big_endian), 4)
+
+    def structure_store(self, big_endian: bool | None = None):
+        """store64 for a structure in that byte order (None: fctl.BE's, `big_endian`)."""
+        return store_in(self.store64, self.big_endian if big_endian is None else big_endian)
+
+    def structure_peek(self, pa: int, big_endian: bool | None = None) -> int:
+        """The structure doubleword at pa, in that byte order (None: fctl.BE's)."""
+        big = self.big_endian if big_endian is None else big_endian
+        return peek_in(self.env.peek64, big)(pa)
+
+    def page_table(self, mode: str, big_endian: bool | None = None, **kw) -> PageTable:
+        """A page table stored in its stage's byte order: G-stage (x4 modes) fctl.BE's,
+        first stage `first_stage_big` (big_endian overrides)."""
+        if big_endian is None:
+            big_endian = self.big_endian if mode.lower().endswith("x4") else self.first_stage_big
+        return PageTable(mode, self.alloc, self.structure_store(big_endian), **kw)
 
     def guest_page_table(self, gscid: int, pscid: int, gpa_tables: int, spa_tables: int,
                          mode: str = "sv39") -> tuple[PageTable, PageTable]:
@@ -109,12 +149,14 @@ class IommuSwVseq(IommuBaseVseq):
         g.map(gpa_tables, spa_tables, 2 << 20, "rw")
         galloc = PageAllocator(gpa_tables, 2 << 20, self.store64, addr_to_pa=g.translate,
                                zero=False)
-        return g, PageTable(mode, galloc, self.store64, addr_to_pa=g.translate, gscid=gscid,
+        return g, PageTable(mode, galloc, self.structure_store(self.first_stage_big),
+                            addr_to_pa=g.translate, gscid=gscid,
                             pscid=pscid)
 
     def process_directory(self, mode: str, **kw) -> ProcessDirectory:
         """A PDT (pd8/pd17/pd20); kept so G-stage changes under it get their IODIR."""
-        pdt = ProcessDirectory(mode, kw.pop("alloc", self.alloc), self.store64, **kw)
+        store = self.structure_store(kw.pop("big_endian", self.first_stage_big))
+        pdt = ProcessDirectory(mode, kw.pop("alloc", self.alloc), store, **kw)
         self.pdts.append(pdt)
         return pdt
 

@@ -91,6 +91,7 @@ class RandomConfigVseq(RandomTrafficVseq):
         self.live = _Live()
         self.log_counts = {}
         self.persona_name = cfg.persona
+        self.big_endian = cfg.big_endian       # every structure in one byte order (SBE too)
         await self.program_interrupts()
         if cfg.early == "off_before_queues":
             await self.translate(self.early_requests())     # 256, no fault queue yet
@@ -101,7 +102,8 @@ class RandomConfigVseq(RandomTrafficVseq):
         await self.program_counters()
         if cfg.extended:                       # 64-byte contexts (MSI_FLAT): a new directory
             await self.reg_write(Reg.DDTP, 0)  # through Off (xLVL -> xLVL is UNSPECIFIED)
-            self.ddt = DeviceDirectory(cfg.ddt_mode, self.alloc, self.store64, extended=True)
+            self.ddt = DeviceDirectory(cfg.ddt_mode, self.alloc, self.structure_store(),
+                                       extended=True)
             await self.reg_write(Reg.DDTP, self.ddt.ddtp())
         if cfg.early in ("off", "off_bare"):
             await self.early_phase(cfg.early)
@@ -198,8 +200,8 @@ class RandomConfigVseq(RandomTrafficVseq):
                 w0 &= ~MSI_V
             elif state == "mrif":
                 w0 = w0 & ~MSI_M_BASIC | MSI_M_MRIF
-            self.store64(root + 16 * j, w0)
-            self.store64(root + 16 * j + 8, 0)
+            self.structure_store()(root + 16 * j, w0)      # MSI page tables follow fctl.BE
+            self.structure_store()(root + 16 * j + 8, 0)
         base = self.cfg.vms[dev.vm].base + cs.G_MSI
         return dict(msi_mode="flat", msi_root=root, msi_addr_mask=cs.MSI_FILES - 1,
                     msi_addr_pattern=base >> 12)
@@ -253,10 +255,12 @@ class RandomConfigVseq(RandomTrafficVseq):
     def build_space(self, k: int, sp: cs.Space) -> None:
         lv, rng = self.live, self.rng
         if sp.vm is None:
-            pt = PageTable(sp.mode, self.alloc, self.store64, pscid=sp.pscid, **self.rsw_kw())
+            pt = PageTable(sp.mode, self.alloc, self.structure_store(self.first_stage_big),
+                           pscid=sp.pscid, **self.rsw_kw())
         else:
             g = lv.g[sp.vm]
-            pt = PageTable(sp.mode, lv.galloc[sp.vm], self.store64, addr_to_pa=g.translate,
+            pt = PageTable(sp.mode, lv.galloc[sp.vm], self.structure_store(self.first_stage_big),
+                           addr_to_pa=g.translate,
                            gscid=self.cfg.vms[sp.vm].gscid, pscid=sp.pscid, **self.rsw_kw())
         lv.pt[k] = pt
         for p in sp.pages:
@@ -290,13 +294,13 @@ class RandomConfigVseq(RandomTrafficVseq):
             return
         if p.flaw.startswith("nonleaf_"):
             pa = pt.addr_to_pa(pt.entry_addr(p.va, 1))
-            self.store64(pa, self.env.peek64(pa) | NONLEAF[p.flaw])
+            self.structure_store()(pa, self.structure_peek(pa) | NONLEAF[p.flaw])
             return
         first = pt.pte_addr(p.va)
         n = 16 if p.size == "64k" else 1
         for j in range(n):
             pa = pt.addr_to_pa(first + 8 * j)
-            self.store64(pa, FLAWS[p.flaw](self.env.peek64(pa)))
+            self.structure_store()(pa, FLAWS[p.flaw](self.structure_peek(pa)))
 
     async def build_device(self, i: int, dev: Device) -> None:
         cfg, lv = self.cfg, self.live
@@ -319,7 +323,7 @@ class RandomConfigVseq(RandomTrafficVseq):
             feat_kw.update(self.build_msi(i, dev))
         if dev.qos != (0, 0):
             feat_kw.update(rcid=dev.qos[0], mcid=dev.qos[1])
-        spec = DeviceContextSpec(dtf=dev.dtf, **fs_kw, **g_kw, **feat_kw)
+        spec = DeviceContextSpec(dtf=dev.dtf, sbe=self.first_stage_big, **fs_kw, **g_kw, **feat_kw)
         if dev.misconfig:
             spec = self.misconfigure(spec, dev.misconfig)
             lv.frozen_dev.add(i)
@@ -327,11 +331,13 @@ class RandomConfigVseq(RandomTrafficVseq):
         await self.after_update(self.ddt.set_dc(dev.did, spec))
         if dev.misconfig == "tc_reserved":      # V=0 above; now tc with a reserved bit and V
             addr = self.ddt.dc_addr(dev.did)
-            self.store64(addr, self.env.peek64(addr) | 1 << 12 | 1)
+            store, peek = self.structure_store(), self.structure_peek
+            store(addr, peek(addr) | 1 << 12 | 1)
         if dev.misconfig == "ta_reserved" and self.ta_bit32():   # V=0 above: ta[32], then V
             addr = self.ddt.dc_addr(dev.did)
-            self.store64(addr + 16, self.env.peek64(addr + 16) | 1 << 32)
-            self.store64(addr, self.env.peek64(addr) | 1)
+            store, peek = self.structure_store(), self.structure_peek
+            store(addr + 16, peek(addr + 16) | 1 << 32)
+            store(addr, peek(addr) | 1)
 
     async def build_pdt(self, i: int, dev: Device) -> dict:
         cfg, lv = self.cfg, self.live

@@ -69,7 +69,8 @@ _SCHEMA: dict[str, Any] = {
 _MUTANT_KEYS = ("what", "file", "find", "replace", "class")
 # The kinds of bug a mutant stands for (docs/mutation.md); `make mutate` groups its table by them.
 MUTANT_CLASSES = ("scope", "tags", "permissions", "address-arithmetic", "directory-indexing",
-                  "causes", "records", "queues", "command-decoding", "ordering", "caching-rules")
+                  "causes", "records", "queues", "command-decoding", "ordering", "caching-rules",
+                  "endianness")
 UNCLASSIFIED = "unclassified"             # a mutant without a `class` key
 
 

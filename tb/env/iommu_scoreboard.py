@@ -102,8 +102,8 @@ class IommuScoreboard(uvm_component):
         (capabilities.MSI_MRIF; tb/env/mrif_check.py)."""
         if self._mrif is None:
             self._mrif = MrifCheck(self.oracle, self._fail, self.rec, self.on_mrif,
-                                   lambda a, d: bool(self._fence_writes)
-                                   and self._fence_writes[0] == (a, d))
+                                   lambda a, d: bool(self._fence_writes) and self._fence_writes[0]
+                                   == (a, self._word(d.to_bytes(8, "little")[:4])))
         return self._mrif
 
     @property
@@ -519,7 +519,7 @@ class IommuScoreboard(uvm_component):
         msi = self.oracle.model.msi
         if msi is None or len(data) != 4:
             return False
-        got = int.from_bytes(data, "little")
+        got = self._word(data)
         self._irq_take_model()
         if self._irq_match(addr, got):
             return True
@@ -603,7 +603,7 @@ class IommuScoreboard(uvm_component):
         its 273 record is then owed)."""
         if self.oracle.model.msi is None or len(data) != 4:
             return
-        got = int.from_bytes(data, "little")
+        got = self._word(data)
         if not self._irq_failed_match(addr, got) and addr in self.oracle.model.msi.addr:
             self._irq_failed_early.append((addr, got))   # the model may try it a little later
 
@@ -653,8 +653,7 @@ class IommuScoreboard(uvm_component):
         write is judged as a hardware A/D update of a PTE."""
         if not self.oracle.model.caps.amo_hwad or len(data) != 8 or addr % 8:
             return False
-        got = int.from_bytes(data, "little")
-        return not (self._fence_writes and self._fence_writes[0] == (addr, got))
+        return not (self._fence_writes and self._fence_writes[0] == (addr, self._word(data[:4])))
 
     def _ad_write(self, addr: int, data: bytes) -> None:
         self.ad_writes_seen += 1
@@ -696,7 +695,7 @@ class IommuScoreboard(uvm_component):
 
     def _fence_write(self, addr: int, data: bytes) -> None:
         self.fence_writes_seen += 1
-        got = int.from_bytes(data, "little")
+        got = self._word(data)
         if self._fence_writes and self._fence_writes[0] == (addr, got):
             self._fence_writes.popleft()
             return
@@ -704,6 +703,11 @@ class IommuScoreboard(uvm_component):
                 if self._fence_writes else "no IOFENCE.C with AV=1 pending")
         self._fail(f"WRITE unexpected memory write {addr:#x}<-{got:#x} ({len(data)} bytes); "
                    f"expected next IOFENCE.C data write: {want}")
+
+    def _word(self, data: bytes) -> int:
+        """The value a 4-byte store of the IOMMU's own (IOFENCE.C data, an interrupt message)
+        carries: its bytes in fctl.BE order (capabilities.END)."""
+        return int.from_bytes(data, self.oracle.model.byte_order)
 
     def _info(self, msg: str) -> None:
         if self.info_sink is not None:

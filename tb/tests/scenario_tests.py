@@ -4,6 +4,7 @@ tb.tests.scenario_tests) with their policy and RTL parameter set."""
 from tb.tests.uvm_test import uvm_test
 
 import sequences.ad_update_vseq  # noqa: F401
+import sequences.big_endian_vseq  # noqa: F401
 import sequences.corners_vseq  # noqa: F401
 import sequences.debug_translation_vseq  # noqa: F401
 import sequences.fault_causes_vseq  # noqa: F401  (registers the sequences with the factory)
@@ -123,6 +124,14 @@ class AdUpdateTest(GuestUpdateTest):
     1 and 0; every PTE write the DUT makes judged by the scoreboard. Needs the DUT built with
     AMO_HWAD (our RTL: the parameter set "ad")."""
     vseq_name = "AdUpdateVseq"
+
+
+@uvm_test(timeout_time=50, timeout_unit="ms")
+class BigEndianTest(GuestUpdateTest):
+    """Big-endian structures (sequences/big_endian_vseq.py): fctl.BE=1, device contexts with
+    tc.SBE 1 and 0, and every structure and IOMMU write that has a byte order. Needs the DUT
+    built with END (our RTL: the parameter set "end")."""
+    vseq_name = "BigEndianVseq"
 
 
 @uvm_test(timeout_time=50, timeout_unit="ms")

@@ -239,3 +239,26 @@ def test_hpm_gscid_filter_reads_a_big_endian_dc():
         iommu.write_reg(Reg.IOHPMEVT1, 8 | gscid << 36 | 1 << 61 | 1 << 62)
         assert res(tr(iommu, DID, 0x8000_1234)) == (0x1_C000_1234, None)
         assert iommu.read_reg(Reg.IOHPMCTR1) == want
+
+
+def test_page_request_record_big_endian():
+    # ATS (bit 25) with END, fctl.BE=1: the page-request queue is an in-memory queue, so its
+    # 16-byte records are two big-endian doublewords. PASID 0x12345, PRIV, EXEC, R W L, PRG
+    # index 0x1AB, page 0x8765_4000 of did 6 (DC EN_ATS, EN_PRI, stored big-endian):
+    # dw0 = 0x12345 << 12 | 1 << 32 | 1 << 33 | 1 << 34 | 6 << 40 = 0x0000_0607_1234_5000
+    # dw1 = R | W << 1 | L << 2 | 0x1AB << 3 | 0x8765_4000 = 0x8765_4D5F
+    from models.page_request import PageRequest
+    from tables import TC_EN_ATS, TC_EN_PRI, qbase
+    mem, iommu = new(CAPS | END | 1 << 25)
+    iommu.write_reg(FCTL, 1, 4)
+    enable_fq(iommu)
+    dc = setup_dc(mem, iommu, DID, tc=TC_V | TC_EN_ATS | TC_EN_PRI)
+    swap_at(mem, dc, 4)
+    iommu.write_reg(Reg.PQB, qbase(0x90000, 2))
+    iommu.write_reg(Reg.PQCSR, 1, size=4)
+    assert iommu.page_request(PageRequest(DID, 0x8765_4000, prgi=0x1AB, r=True, w=True,
+                                          last=True, pid=0x12345, priv=True,
+                                          exec_req=True)) == []
+    assert mem.read(0x90000, 8) == bytes.fromhex("0000060712345000")
+    assert mem.read(0x90008, 8) == bytes.fromhex("0000000087654d5f")
+    assert iommu.read_reg(Reg.PQT, 4) == 1

@@ -230,9 +230,10 @@ def _with(*bits, igs=None):
 
 def test_a_dut_without_the_features_draws_none_of_them(default_draw):
     configs, seen = default_draw
-    for table in ("ad_enable", "persona", "hpm_counters", "msi", "irq"):
+    for table in ("ad_enable", "persona", "hpm_counters", "msi", "irq", "byte_order"):
         assert not any(k.startswith(table + "=") for k in seen), table
-    assert all(c.persona == "spec" and not c.hpm and c.irq == "wsi" for c in configs)
+    assert all(c.persona == "spec" and not c.hpm and c.irq == "wsi" and not c.big_endian
+               for c in configs)
     assert not any(d.ad != "none" or d.msi for c in configs for d in c.devices)
 
 
@@ -272,3 +273,13 @@ def test_nl_range_only_with_nl_and_msi_interrupts_only_with_igs():
     assert seen["persona=range-s"] and not seen["persona=nl-range"]
     configs, seen = cs.distribution(50, _with(igs=capbits.IGS_MSI))
     assert all(c.irq == "msi" for c in configs) and not seen["irq=wsi"]
+
+
+def test_big_endian_only_with_end_and_never_the_sbe_misconfiguration():
+    # END (capabilities bit 27): some configurations big-endian (fctl.BE=1, every SBE=1), some
+    # not; SBE != fctl.BE is legal with END, so "sbe" is never drawn as a misconfiguration
+    configs, seen = cs.distribution(N, _with(capbits.END))
+    assert seen["byte_order=big"] >= FEW and seen["byte_order=little"] >= FEW
+    assert sum(c.big_endian for c in configs) == seen["byte_order=big"]
+    assert not any(d.misconfig == "sbe" for c in configs for d in c.devices)
+    assert "big-endian structures" in next(c for c in configs if c.big_endian).summary()
