@@ -5,12 +5,13 @@
 // (iohpmctr1..HPM_COUNTERS with their iohpmevt), each HPM_WIDTH bits (32..64; a write keeps
 // the low HPM_WIDTH bits, the counter wraps at 2^HPM_WIDTH); the others read 0 and ignore
 // writes. iocountinh keeps bit 0 (CY) and one bit per built counter; iohpmevt keeps all 64
-// bits (eventIDs other than 1, 2, 4..8 count nothing); iohpmcycles is 63 bits + OF [63].
+// bits (eventIDs other than 1..8 count nothing; 3 only with ATS); iohpmcycles is 63 bits + OF [63].
 // Everything resets to 0 (the spec leaves it UNSPECIFIED; the model starts at 0).
 //
 // Events, from two one-cycle reports:
 //   rq_*: a request entered the translation datapath (riscv_iommu: x_req_valid & ready):
-//         event 1 (untranslated: ttyp 1..3) or 2 (translated: ttyp 5..7);
+//         event 1 (untranslated: ttyp 1..3), 2 (translated: ttyp 5..7) or, with ATS, 3
+//         (an ATS translation request: ttyp 8);
 //   wk_*: the walker finished a request (iommu_walker's hpm_* outputs): event 4 (it missed
 //         the IOATC: it reached a device context), 5 (it read DDT entries), 6 (PDT entries),
 //         7 (first-stage PTEs), 8 (wk_gwalks G-stage walks), with the GSCID/PSCID the walk
@@ -24,7 +25,8 @@
 // activity-gated block; iohpmcycles runs every cycle unless iocountinh.CY inhibits it.
 module iommu_hpm #(
     parameter integer HPM_COUNTERS = 8,     // 1..31
-    parameter integer HPM_WIDTH    = 64     // 32..64
+    parameter integer HPM_WIDTH    = 64,    // 32..64
+    parameter ATS                  = 0      // 1: event 3 counts ATS translation requests
 ) (
     input  wire        clk,
     input  wire        rst_n,
@@ -73,6 +75,7 @@ module iommu_hpm #(
                    rq_ttyp == TTYP_UNTRANSLATED_WRITE;
     wire is_tr   = rq_ttyp == TTYP_TRANSLATED_EXEC || rq_ttyp == TTYP_TRANSLATED_READ ||
                    rq_ttyp == TTYP_TRANSLATED_WRITE;
+    wire is_ats  = ATS != 0 && rq_ttyp == TTYP_PCIE_ATS;   // an ATS translation request
 
     // ---------------------------------------------------------------- iocountinh
     reg  [31:0] inh;
@@ -136,7 +139,8 @@ module iommu_hpm #(
                           (!fpv || (wk_pscv && wk_pscid == fpid));
             wire wk_ok  = wk_ok0 || wk_ok1;
             wire        inc_rq = rq_valid && rq_ok &&
-                                 ((eid == 15'd1 && is_untr) || (eid == 15'd2 && is_tr));
+                                 ((eid == 15'd1 && is_untr) || (eid == 15'd2 && is_tr) ||
+                                  (eid == 15'd3 && is_ats));
             wire [3:0]  inc_wk = !wk_valid ? 4'd0 :
                                  (eid == 15'd4 && wk_miss && wk_ok)  ? 4'd1 :
                                  (eid == 15'd5 && wk_ddt  && wk_ok0) ? 4'd1 :

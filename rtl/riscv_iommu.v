@@ -444,7 +444,7 @@ module riscv_iommu #(
 
     // ---------------------------------------------------------------- performance monitor
     generate if (HPM_COUNTERS != 0) begin : g_hpm
-        iommu_hpm #(.HPM_COUNTERS(HPM_COUNTERS), .HPM_WIDTH(HPM_WIDTH)) u_hpm (
+        iommu_hpm #(.HPM_COUNTERS(HPM_COUNTERS), .HPM_WIDTH(HPM_WIDTH), .ATS(ATS)) u_hpm (
             .clk(clk), .rst_n(rst_n),
             .we_lo(hpm_we_lo), .we_hi(hpm_we_hi), .wword(hpm_wword), .wdata(hpm_wdata),
             .rword(hpm_rword), .rdata(hpm_rdata), .ovf_irq(hpm_ovf),

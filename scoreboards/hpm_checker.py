@@ -32,12 +32,13 @@ from __future__ import annotations
 
 from typing import Callable
 
-from models import Reg
+from models import Reg, TTYP
 from models import hpm as H
+from models.endian import native_trace
 
 CYC_MASK = (1 << 63) - 1
 CYC_WRAP_WINDOW = 1 << 32        # an unobserved cycles wrap is believable this close to 2^63
-EXACT_EVENTS = frozenset({H.UNTRANSLATED, H.TRANSLATED})
+EXACT_EVENTS = frozenset({H.UNTRANSLATED, H.TRANSLATED, H.ATS_REQ})
 
 
 def hpm_offset(offset: int) -> bool:
@@ -80,8 +81,13 @@ class HpmChecker:
         if h is None:
             return
         trace: list = []
-        self.model.walk(req, trace=trace)
+        m = self.model
+        m.walk(req, trace=trace)
+        if m.caps.end:             # the filters read the DC/PC from the trace: as values
+            trace = native_trace(trace, m.fctl & 1)
         t, events = H.request_events(req, trace)
+        if int(req.ttyp) == int(TTYP.PCIE_ATS) and m.caps.ats:
+            events.append((H.ATS_REQ, 1))     # event 3, as the model's ats_translate counts
         for event, n in events:
             if event in EXACT_EVENTS or self.exact_walks:
                 h.event(event, t, n)

@@ -23,6 +23,10 @@ Phase 2: counters 6..8 reprogrammed to events 4, 5 and 6 (no filter) and counter
 inhibited: it must not move. Phase 3: iohpmcycles inhibited (frozen), counting (at least the
 cycles waited), preset near 2^63 (wraps: OF, pmip).
 
+A DUT with ATS (capabilities.ATS) also runs phase 4: counter 1 event 3 (ATS translation
+requests), counter 2 event 3 of device D 0x2A only; D (EN_ATS=1) and A (EN_ATS=0: each
+request is refused, 260, and still counts) send ATS translation requests.
+
 A DUT with interrupts as MSIs (capabilities.IGS = MSI or BOTH) gets the performance-monitor
 interrupt as a message: msi_cfg_tbl vector PM_VEC, icvec.pmiv pointing at it (fctl.WSI = 0
 with BOTH). Each pmip edge above then owes the message the model works out, and the
@@ -35,12 +39,13 @@ from cocotb.triggers import Timer
 from models import Reg, Request, TTYP
 from models import capabilities as capbits
 from models import hpm as H
+from sequences.ats_items import ats_request
 from sequences.guest_update_vseq import GuestUpdateBase
 from sequences.msi_flat_vseq import program_msi_vectors
 from sequences.sw.commands import iodir_inval_ddt, iotinval_gvma, iotinval_vma
 from sequences.sw.device_directory import DeviceContextSpec
 
-A, B, C, P, G, GH = 0x21, 0x22, 0x29, 0x30, 0x31, 0x32
+A, B, C, P, G, GH, D = 0x21, 0x22, 0x29, 0x30, 0x31, 0x32, 0x2A
 VA = 0x5000_0000
 PA = 0x7200_0000
 PMIP = 1 << 2
@@ -80,6 +85,8 @@ class HpmVseq(GuestUpdateBase):
         await self.phase_filters()
         await self.phase_walks_and_inhibit()
         await self.phase_cycles()
+        if self.dut.has("ats"):
+            await self.phase_ats()
 
     # -- shape ------------------------------------------------------------------------------
     async def discover(self):
@@ -252,3 +259,20 @@ class HpmVseq(GuestUpdateBase):
         await self.reg_write(Reg.IOHPMCYCLES, 0)
         await self.reg_write(Reg.IPSR, PMIP, 4)
         self.expect("ipsr.pmip after W1C", await self.reg_read(Reg.IPSR, 4) & PMIP, 0)
+
+    # -- phase 4 (ATS): event 3 ---------------------------------------------------------------
+    async def phase_ats(self):
+        pt = await self.host_device(D, "sv39", pscid=15, en_ats=True)
+        await self.after_update(pt.map(VA, PA + 0x40_0000, perms="rw"))
+        await self.program({1: evt(H.ATS_REQ), 2: evt(H.ATS_REQ, did=D)})
+        await self.reg_write(Reg.IOCOUNTINH, 0, 4)
+        asks = [ats_request(D, VA + 0x1000 * (i % 2)) for i in range(5)]   # one page unmapped
+        refused = [ats_request(A, VA) for _ in range(3)]                     # EN_ATS=0: UR
+        await self.translate(asks + refused)
+        await self.translate(self.traffic(rounds=1)["A"])                   # not event 3
+        await self.reg_write(Reg.IOCOUNTINH, (1 << (self.n + 1)) - 1, 4)
+        ctr, _ = await self.read_all()
+        self.expect("iohpmctr1 (event 3: ATS translation requests)", ctr[1],
+                    len(asks) + len(refused))
+        if self.n >= 2:
+            self.expect("iohpmctr2 (event 3 of device D)", ctr[2], len(asks))

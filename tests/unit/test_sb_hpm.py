@@ -258,3 +258,23 @@ def test_not_judged_before_the_shape_is_known():
     rd(sb, ctr(5), 0)                          # not implemented: 0
     rd(sb, evt(5), 1)
     assert fails == ["HPM iohpmevt5 expected 0 (not implemented: 4 counters) got 0x1"]
+
+
+def test_ats_translation_requests_event_3_with_ats_only():
+    # Event 3 counts ATS translation requests (ttyp 8), each one the DUT answered, whatever
+    # the answer (the model's ats_translate counts every call), and only with capabilities.ATS
+    # (bit 25): without it no request is one. Counter 1: event 3; counter 2: event 3 of did 6.
+    for caps, want in ((CAPS_HPM | 1 << 25, (2, 0)), (CAPS_HPM, (0, 0))):
+        sb, fails = scoreboard()
+        sb.oracle.set_capabilities(caps)
+        sb.hpm.shape(4, 40)
+        wr(sb, evt(1), 3)
+        wr(sb, evt(2), 3 | DV | 6 << 36)
+        for _ in range(2):
+            sb.hpm.request(req(did=5, ttyp=TTYP.PCIE_ATS))
+        sb.hpm.request(req(did=5))                     # an untranslated read: not event 3
+        rd(sb, ctr(1), want[0])
+        rd(sb, ctr(2), want[1])
+        assert fails == [], (hex(caps), fails)
+        rd(sb, ctr(1), want[0] + 1)
+        assert fails == [f"HPM iohpmctr1 expected {want[0]:#x} (evt 0x3) got {want[0] + 1:#x}"]
