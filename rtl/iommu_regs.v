@@ -212,6 +212,7 @@ module iommu_regs #(
     reg  [31:0] mt_data [0:15];
     reg  [15:0] mt_m, pend;
     reg         msi_busy;
+    integer     mt_r;                    // (reset loop)
     /* verilator lint_on UNDRIVEN */
     /* verilator lint_on UNUSEDSIGNAL */
     // tr_req_iova vpn, tr_req_ctl fields (reserved and custom read 0), tr_response
@@ -487,6 +488,12 @@ module iommu_regs #(
             fctl_wsi_q   <= 1'b0;
             fctl_be_q    <= 1'b0;
             mt_m <= 16'b0; pend <= 16'b0; msi_busy <= 1'b0;
+            // msi_cfg_tbl resets to 0, as the model has it (the spec leaves it UNSPECIFIED):
+            // a message of a vector software never programmed goes to address 0, not to X
+            for (mt_r = 0; mt_r < 16; mt_r = mt_r + 1) begin
+                mt_addr[mt_r] <= 54'b0;
+                mt_data[mt_r] <= 32'b0;
+            end
             cqh_q <= 32'b0;
             cqt_q <= 32'b0;
             cqen <= 1'b0; cie <= 1'b0;

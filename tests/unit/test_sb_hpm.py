@@ -278,3 +278,29 @@ def test_ats_translation_requests_event_3_with_ats_only():
         assert fails == [], (hex(caps), fails)
         rd(sb, ctr(1), want[0] + 1)
         assert fails == [f"HPM iohpmctr1 expected {want[0]:#x} (evt 0x3) got {want[0] + 1:#x}"]
+
+
+def test_pm_message_of_a_walk_counter_the_model_only_bounds():
+    # Interrupts as MSIs (IGS = MSI: capabilities [29:28] = 0), pmiv = vector 5 -> 0x4_0050,
+    # data 0x105. Counter 1 on event 5 (DDT walks: the model bounds them), preset 2^40 - 2:
+    # three answered requests of did 5 each may have walked the DDT, so the DUT may have
+    # wrapped it; its message on pmiv's vector is taken as that overflow (pmip 0 -> 1). With
+    # the preset far from the wrap, the same message is a failure.
+    for preset, ok in ((MASK40 - 1, True), (100, False)):
+        sb, fails = scoreboard()
+        sb.oracle.set_capabilities(CAPS_HPM & ~(3 << 28))
+        sb.hpm.shape(4, 40)
+        wr(sb, Reg.MSI_CFG_TBL + 16 * 5, 0x4_0050)
+        wr(sb, Reg.MSI_CFG_TBL + 16 * 5 + 8, 0x105, 4)
+        wr(sb, Reg.ICVEC, 5 << 8)
+        wr(sb, evt(1), 5)
+        wr(sb, ctr(1), preset)
+        wr(sb, Reg.IOCOUNTINH, 0, 4)
+        answer(sb, 3)
+        sb.mem_access(("W", 0x4_0050, (0x105).to_bytes(4, "little"), True))
+        rd(sb, Reg.IPSR, 4 if ok else 0, 4)
+        if ok:
+            assert fails == [] and sb.oracle.model.ipsr & 4 and sb.irq_msis_seen == 1
+        else:
+            assert len(fails) == 1 and fails[0].startswith(
+                "INTERRUPT unexpected MSI write 0x40050<-0x105: the model sent no such message")
