@@ -23,6 +23,7 @@ from tb import runner
 
 MAX_SERVERS = 2                           # per worker process: the builds it used last
 START_TIMEOUT = 120.0                     # seconds for a simulator to load and ask for a run
+ALIVE_S = 1.0                             # while waiting for a reply, check the simulator
 
 
 class ServerError(RuntimeError):
@@ -46,21 +47,21 @@ class _Server:
                                         extra_env={**env,
                                                    "IOMMU_SERVER_REQUESTS": str(self.req_path),
                                                    "IOMMU_SERVER_RESPONSES": str(self.rsp_path)})
-        # Opening a FIFO blocks until its other end opens: open non-blocking, then switch,
-        # so a simulator that dies while loading does not hang us.
-        self.req = self._open(self.req_path, os.O_WRONLY, START_TIMEOUT)
-        self.rsp = self._open(self.rsp_path, os.O_RDONLY, START_TIMEOUT)
+        # Opening a FIFO blocks until its other end opens: nothing here may wait on a
+        # simulator that died while loading. The response end is opened non-blocking first (a
+        # reader needs no writer), then the request end once the simulator reads it; a reply
+        # is waited for with select, checking the simulator is alive.
+        self.rsp = os.open(self.rsp_path, os.O_RDONLY | os.O_NONBLOCK)
+        self.req = self._open_writer(self.req_path, START_TIMEOUT)
         self.buf = b""
 
-    def _open(self, path: Path, mode: int, timeout: float) -> int:
+    def _open_writer(self, path: Path, timeout: float) -> int:
         end = time.time() + timeout
         while True:
             try:
-                if mode == os.O_WRONLY:
-                    fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
-                    os.set_blocking(fd, True)
-                    return fd
-                return os.open(path, os.O_RDONLY)    # the simulator opened its write end
+                fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+                os.set_blocking(fd, True)
+                return fd
             except OSError:                          # ENXIO: no reader yet
                 if self.proc.poll() is not None:
                     raise ServerError(f"{self.sim} server ended while starting "
@@ -79,10 +80,19 @@ class _Server:
             left = None if end is None else end - time.time()
             if left is not None and left <= 0:
                 raise runner.RunTimeout(f"stopped after {timeout:g} s (wall-clock limit)")
-            ready, _, _ = select.select([self.rsp], [], [], left)
+            # (a response end whose writer never opened is never ready: look at the
+            # simulator every ALIVE_S)
+            ready, _, _ = select.select([self.rsp], [], [], ALIVE_S if left is None
+                                        else min(left, ALIVE_S))
             if not ready:
+                if self.proc.poll() is not None:
+                    raise ServerError(f"{self.sim} server ended during a run "
+                                      f"(exit {self.proc.returncode})")
                 continue
-            chunk = os.read(self.rsp, 65536)
+            try:
+                chunk = os.read(self.rsp, 65536)
+            except BlockingIOError:
+                continue
             if not chunk:
                 raise ServerError(f"{self.sim} server ended during a run "
                                   f"(exit {self.proc.wait()})")
