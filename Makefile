@@ -75,7 +75,8 @@ LINT_SETS = "" "-GIOTLB_ENTRIES=0 -GDDTC_ENTRIES=0 -GPDTC_ENTRIES=0" "-GNEG_CACH
             "-GQOSID=1 -GQOSID_RCID_W=12 -GQOSID_MCID_W=12 -GSVRSW60T59B=1 -GIOTLB_ENTRIES=0" \
             "-GMSI_FLAT=1 -GMSI_MRIF=1 -GIGS=2" "-GMSI_FLAT=1 -GMSI_MRIF=1 -GAMO_HWAD=1 -GIOTLB_ENTRIES=0 -GDDTC_ENTRIES=0 -GPDTC_ENTRIES=0" \
             "-GATS=1 -GT2GPA=1" "-GATS=1 -GIGS=2 -GIOTLB_ENTRIES=0 -GDDTC_ENTRIES=0 -GPDTC_ENTRIES=0" \
-            "-GEND=1" "-GEND=1 -GAMO_HWAD=1 -GMSI_FLAT=1 -GIGS=2 -GATS=1" "-GHPM_COUNTERS=8 -GHPM_WIDTH=40 -GATS=1"
+            "-GEND=1" "-GEND=1 -GAMO_HWAD=1 -GMSI_FLAT=1 -GIGS=2 -GATS=1" "-GHPM_COUNTERS=8 -GHPM_WIDTH=40 -GATS=1" \
+            "-GSV32=1 -GSV32X4=1" "-GSV32=1 -GSV32X4=1 -GAMO_HWAD=1 -GEND=1"
 
 # riscv_iommu_axi passes riscv_iommu's feature parameters through: linted with none and with
 # every feature on (the build tests/sim/test_axi_dma.py::test_axi_features runs).
@@ -87,7 +88,7 @@ lint: $(STAMP)
 	done
 	@for p in $(LINT_SETS); do \
 	  verilator --lint-only -Wall $$p -f rtl/riscv_iommu.f --top-module riscv_iommu || exit 1; \
-	done; echo "lint: clean (28 parameter sets of riscv_iommu, 2 of riscv_iommu_axi)"
+	done; echo "lint: clean (30 parameter sets of riscv_iommu, 2 of riscv_iommu_axi)"
 
 SIM ?= all
 JOBS ?= 2
