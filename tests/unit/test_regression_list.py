@@ -602,12 +602,12 @@ def test_check_subset_and_test():
     with pytest.raises(ListError) as e:
         check_subset(data, "smok")
     assert e.value.lines == ['unknown subset "smok" (did you mean "smoke"?); known: ad, ats, bugs, coherence, '
-                             "concurrency, dbg, end, hpm, mrif, msi, mutate, nl_s, pbmt, qosid, random-config, scenarios, smoke, soak, svrsw, "
+                             "concurrency, dbg, end, hpm, mrif, msi, mutate, nl_s, pbmt, qosid, random-config, scenarios, smoke, soak, sv32, svrsw, "
                              "viommu"]
     with pytest.raises(ListError) as e:
         check_subset(data, "nightly")
     assert e.value.lines == ['unknown subset "nightly"; known: ad, ats, bugs, coherence, concurrency, dbg, end, hpm, '
-                             "mrif, msi, mutate, nl_s, pbmt, qosid, random-config, scenarios, smoke, soak, svrsw, viommu"]
+                             "mrif, msi, mutate, nl_s, pbmt, qosid, random-config, scenarios, smoke, soak, sv32, svrsw, viommu"]
     with pytest.raises(ListError) as e:
         check_test(data, "Bug_fq_interupt_stuck")
     assert e.value.lines == ['unknown test "Bug_fq_interupt_stuck" (did you mean "Bug_fq_interrupt_stuck"?)']
