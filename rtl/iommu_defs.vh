@@ -39,6 +39,7 @@ localparam [3:0] DDTP_OFF = 4'd0, DDTP_BARE = 4'd1, DDTP_1LVL = 4'd2, DDTP_2LVL 
 localparam [3:0] MODE_BARE   = 4'd0,
                  MODE_SV39   = 4'd8,  MODE_SV48   = 4'd9,     // iosatp / fsc
                  MODE_SV39X4 = 4'd8,  MODE_SV48X4 = 4'd9,     // iohgatp
+                 MODE_SV32   = 4'd8,  MODE_SV32X4 = 4'd8,     // DC.tc.SXL=1 / fctl.GXL=1
                  MODE_PD8    = 4'd1,  MODE_PD17   = 4'd2,  MODE_PD20 = 4'd3;   // pdtp
 
 // ---- request types (dev_req_ttyp) ----

@@ -32,8 +32,10 @@ module iommu_regs #(
     parameter QOSID_MCID_W = 4,     // and of MCID [27:16]
     parameter ATS    = 0,           // capabilities.ATS [25]: pqb, pqh, pqt, pqcsr, icvec.piv
     parameter T2GPA  = 0,           // capabilities.T2GPA [26] (with ATS; iommu_walker)
-    parameter END    = 0            // capabilities.END [27]: fctl.BE writable (big-endian
+    parameter END    = 0,           // capabilities.END [27]: fctl.BE writable (big-endian
                                     // structures: iommu_walker, riscv_iommu's queue ports)
+    parameter SV32   = 0,           // capabilities.Sv32 [8] and Sv32x4 [16]: with either (and
+    parameter SV32X4 = 0            // the 64-bit schemes always built) fctl.GXL is writable
 ) (
     input  wire        clk,
     input  wire        rst_n,
@@ -60,6 +62,7 @@ module iommu_regs #(
     input  wire        s_axil_rready,
 
     // configuration to the datapath
+    output wire        fctl_gxl,        // fctl.GXL: G-stages are Sv32x4 (SV32 or SV32X4)
     output wire        fctl_be,         // fctl.BE: the byte order of DDT, G-stage and MSI
                                         // tables, queues, IOFENCE.C data, interrupt messages
     output reg  [3:0]  ddtp_mode,
@@ -156,16 +159,22 @@ module iommu_regs #(
                                      ((QOSID  != 0) ? (64'd1 << 41) : 64'd0) |
                                      ((ATS    != 0) ? (64'd1 << 25) : 64'd0) |
                                      ((ATS != 0 && T2GPA != 0) ? (64'd1 << 26) : 64'd0) |
-                                     ((END    != 0) ? (64'd1 << 27) : 64'd0);
+                                     ((END    != 0) ? (64'd1 << 27) : 64'd0) |
+                                     ((SV32   != 0) ? (64'd1 << 8)  : 64'd0) |
+                                     ((SV32X4 != 0) ? (64'd1 << 16) : 64'd0);
     // fctl: GXL=0 fixed; WSI 1 with IGS=WSI, 0 with IGS=MSI, writable (reset 0) with BOTH;
     // BE 0 fixed without END, writable (reset 0) with it while ddtp.iommu_mode is Off and both
     // queues are off (a change at any other time is UNSPECIFIED: the write is ignored, as the
     // golden model does)
     localparam MSI_IRQ = IGS != 1;       // msi_cfg_tbl and 16 vectors
-    reg         fctl_wsi_q, fctl_be_q;
+    // GXL: 0 fixed without a 32-bit scheme; with SV32 or SV32X4 writable (reset 0) on the same
+    // terms as BE (the model's gxl_writable: a 32-bit and a 64-bit scheme)
+    localparam  HAS32 = SV32 != 0 || SV32X4 != 0;
+    reg         fctl_wsi_q, fctl_be_q, fctl_gxl_q;
     wire        fctl_wsi = (IGS == 1) ? 1'b1 : (IGS == 2) ? fctl_wsi_q : 1'b0;
     assign      fctl_be  = (END != 0) && fctl_be_q;
-    wire [31:0] FCTL = {30'b0, fctl_wsi, fctl_be};
+    assign      fctl_gxl = HAS32 && fctl_gxl_q;
+    wire [31:0] FCTL = {29'b0, fctl_gxl, fctl_wsi, fctl_be};
     // PPN [53:10] of ddtp, cqb and fqb is WARL: only the bits of addresses below 2^PAS are
     // writable (PPN bit i is address bit i+12), the others read 0. PAS=56: all 44.
     localparam [43:0] PPN_W = {44{1'b1}} >> (56 - PAS);
@@ -331,6 +340,7 @@ module iommu_regs #(
     wire we_ipsr     = whi && wword == W_IPSR;
     wire we_icvec    = wlo && wword == W_ICVEC;
     wire we_fctl     = (IGS == 2) && wlo && wword == W_FCTL;
+    wire we_fctl_gxl = HAS32 && wlo && wword == W_FCTL && ddtp_mode == DDTP_OFF && !cqen && !fqen;
     wire we_fctl_be  = (END != 0) && wlo && wword == W_FCTL && ddtp_mode == DDTP_OFF &&
                        !cqen && !fqen;
     wire we_mt       = MSI_IRQ && wr_go && wword[8:5] == 4'b0011;   // 0x300..0x3FF
@@ -487,6 +497,7 @@ module iommu_regs #(
             civ_hi <= 3'b0; fiv_hi <= 3'b0; pmiv_hi <= 3'b0;
             fctl_wsi_q   <= 1'b0;
             fctl_be_q    <= 1'b0;
+            fctl_gxl_q   <= 1'b0;
             mt_m <= 16'b0; pend <= 16'b0; msi_busy <= 1'b0;
             // msi_cfg_tbl resets to 0, as the model has it (the spec leaves it UNSPECIFIED):
             // a message of a vector software never programmed goes to address 0, not to X
@@ -551,6 +562,7 @@ module iommu_regs #(
                 end
                 if (we_fctl) fctl_wsi_q <= dlo[1];
                 if (we_fctl_be) fctl_be_q <= dlo[0];
+                if (we_fctl_gxl) fctl_gxl_q <= dlo[2];
                 if (we_mt) begin
                     if (!wword[0]) begin                       // msi_addr_x
                         if (wlo) mt_addr[mt_i][29:0]  <= dlo[31:2];

@@ -31,16 +31,19 @@ module iommu_walker #(
                                 // ATS translation requests are walked (done_ats_*)
   parameter T2GPA        = 0,   // 1 (with ATS): DC.tc.T2GPA legal: Translated requests carry a
                                 // GPA (G-stage only), ATS completions give the GPA
-  parameter END          = 0    // 1: big-endian structures: DDT entries, DCs, G-stage and MSI
+  parameter END          = 0,   // 1: big-endian structures: DDT entries, DCs, G-stage and MSI
                                 // PTEs and page-request records in fctl.BE order; PDT entries,
                                 // PCs and first-stage PTEs in DC.tc.SBE order; 0: little-endian,
                                 // DC.tc.SBE=1 misconfigured
+  parameter SV32         = 0,   // 1: DC.tc.SXL=1 first stages are Sv32 (2 levels, 4-byte PTEs)
+  parameter SV32X4       = 0    // 1: fctl.GXL=1 G-stages are Sv32x4; either: DC.tc.SXL legal
 ) (
   input             clk,
   input             rst_n,
   input      [3:0]  ddtp_mode,
   input      [43:0] ddtp_ppn,
   input             fctl_be,       // END: fctl.BE (iommu_regs)
+  input             fctl_gxl,      // SV32 or SV32X4: fctl.GXL (iommu_regs)
   // start: request plus what the context caches held at dispatch
   input             st_valid,
   output            st_ready,
@@ -206,6 +209,7 @@ module iommu_walker #(
   reg        r_pc_hit;
   reg        stale;
   reg        ok_fill;      // the walk translated (S_OK or a first-stage leaf): it may fill
+  reg        leaf4m;       // Sv32/Sv32x4: a leaf of the translation is a 4 MiB page: no fill
   reg        st_dc_hit_r, st_dc_neg_r;   // what the DC cache held at dispatch (for S_START)
   // contexts
   reg [DCW-1:0] dc;        // {fsc, ta, iohgatp, tc}; extended: {pattern, mask, msiptp} above
@@ -270,7 +274,14 @@ module iommu_walker #(
   wire        g_on      = gmode != MODE_BARE;
   wire        sade      = AMO_HWAD != 0 && tc[8];
   wire        gade      = AMO_HWAD != 0 && tc[7];
-  wire [2:0]  g_levels  = (gmode == MODE_SV48X4) ? 3'd4 : 3'd3;
+  // Sv32 / Sv32x4 (docs/design.md "Sv32 in the RTL"): DC.tc.SXL=1 makes the first stage
+  // Sv32, fctl.GXL=1 the G-stage Sv32x4; both are 2-level walks of 4-byte PTEs
+  localparam HAS32 = SV32 != 0 || SV32X4 != 0;   // fctl.GXL writable: DC.tc.SXL legal
+  wire        sxl       = HAS32 && tc[11];
+  wire        gxl       = HAS32 && fctl_gxl;
+  wire        fs32      = SV32 != 0 && tc[11];     // (SXL=1 allows only Bare or Sv32)
+  wire        g32       = SV32X4 != 0 && fctl_gxl; // (GXL=1 allows only Bare or Sv32x4)
+  wire [2:0]  g_levels  = g32 ? 3'd2 : (gmode == MODE_SV48X4) ? 3'd4 : 3'd3;
 
   // ATS (step 7): an ATS translation request is walked as a read; a Translated request with
   // DC.tc.T2GPA=0 carries an SPA and is answered with it, unchecked; with T2GPA=1 (step 9) it
@@ -323,11 +334,14 @@ module iommu_walker #(
   // DC checks for the capabilities iommu_regs reports (ATS, T2GPA, END by parameter; GXL=0
   // read-only): any failure is cause 259.
   // Supported MODE encodings: Bare, Sv39 / Sv39x4 / PD8 always, the others by parameter.
-  wire satp_mode_ok = fsc_mode == MODE_BARE || fsc_mode == MODE_SV39 ||
+  // DC.tc.SXL=1 / fctl.GXL=1 take the 32-bit tables: Bare, or Sv32 / Sv32x4 if built
+  wire satp_mode_ok = sxl ? fsc_mode == MODE_BARE || (SV32 != 0 && fsc_mode == MODE_SV32) :
+                      fsc_mode == MODE_BARE || fsc_mode == MODE_SV39 ||
                       (SV48 != 0 && fsc_mode == MODE_SV48);
   wire pdtp_mode_ok = fsc_mode == MODE_BARE || fsc_mode == MODE_PD8 ||
                       (PD17 != 0 && fsc_mode == MODE_PD17) || (PD20 != 0 && fsc_mode == MODE_PD20);
-  wire gmode_ok     = gmode == MODE_BARE || gmode == MODE_SV39X4 ||
+  wire gmode_ok     = gxl ? gmode == MODE_BARE || (SV32X4 != 0 && gmode == MODE_SV32X4) :
+                      gmode == MODE_BARE || gmode == MODE_SV39X4 ||
                       (SV48X4 != 0 && gmode == MODE_SV48X4);
   // DC.ta[63:40]: reserved without QOSID; with it RCID/MCID, no wider than implemented
   wire qos_ta_bad = (QOSID == 0) ? dta[63:40] != 24'd0 :
@@ -339,7 +353,7 @@ module iommu_walker #(
       (tc[3] && !(ATS != 0 && T2GPA != 0 && tc[1] && g_on)) ||   // T2GPA: capability, EN_ATS, G-stage
       (AMO_HWAD == 0 && (tc[7] || tc[8])) ||   // GADE, SADE without AMO_HWAD
       (END == 0 && tc[10]) ||              // SBE != fctl.BE (0) without END
-      tc[11] ||                            // SXL=1 with GXL=0 read-only
+      (HAS32 ? gxl && !tc[11] : tc[11]) || // GXL=1 needs SXL=1; GXL read-only 0: SXL=0
       (pdtv  && !pdtp_mode_ok) ||
       (!pdtv && !satp_mode_ok) ||
       (!pdtv && dpe) ||
@@ -446,7 +460,8 @@ module iommu_walker #(
   wire pid_too_wide = r_pv && ((fsc_mode == MODE_PD8  && r_pid[19:8] != 12'd0) ||
                                (fsc_mode == MODE_PD17 && r_pid[19:17] != 3'd0));
   wire [19:0] pid_eff = r_pv ? r_pid : 20'd0;       // DPE: no process_id => 0
-  wire pfsc_mode_ok = pfsc_mode == MODE_BARE || pfsc_mode == MODE_SV39 ||
+  wire pfsc_mode_ok = sxl ? pfsc_mode == MODE_BARE || (SV32 != 0 && pfsc_mode == MODE_SV32) :
+                      pfsc_mode == MODE_BARE || pfsc_mode == MODE_SV39 ||
                       (SV48 != 0 && pfsc_mode == MODE_SV48);
   wire pc_bad = pta[11:3] != 9'd0 || pta[63:32] != 32'd0 || pfsc[59:44] != 16'd0 ||
                 !pfsc_mode_ok;
@@ -488,10 +503,13 @@ module iommu_walker #(
   // Written with part-select compares and muxes rather than wide masks (cheap to simulate).
   // A level-l superpage (l = 1..3) takes PPN[9l-1:0] from the address; Svnapot (level 0,
   // N=1) takes PPN[3:0].
-  wire fs_misaligned = (lvl == 3'd1 && p_ppn[8:0] != 9'd0) ||
+  // (Sv32/Sv32x4: a level-1 leaf is a 4 MiB page, PPN[0] = PTE[19:10] must be 0)
+  wire fs_misaligned = (fs32 && lvl == 3'd1) ? p_ppn[9:0] != 10'd0 :
+                       (lvl == 3'd1 && p_ppn[8:0] != 9'd0) ||
                        (lvl == 3'd2 && p_ppn[17:0] != 18'd0) ||
                        (lvl == 3'd3 && p_ppn[26:0] != 27'd0);
-  wire g_misaligned  = (g_lvl == 3'd1 && q_ppn[8:0] != 9'd0) ||
+  wire g_misaligned  = (g32 && g_lvl == 3'd1) ? q_ppn[9:0] != 10'd0 :
+                       (g_lvl == 3'd1 && q_ppn[8:0] != 9'd0) ||
                        (g_lvl == 3'd2 && q_ppn[17:0] != 18'd0) ||
                        (g_lvl == 3'd3 && q_ppn[26:0] != 27'd0);
   // structural checks shared by both stages
@@ -503,36 +521,46 @@ module iommu_walker #(
                        (!q_leaf && (q_d || q_a || q_u || q_n || q_pbmt != 2'd0 || g_lvl == 3'd0)) ||
                        (q_leaf && g_misaligned) ||
                        (q_leaf && q_n && !(g_lvl == 3'd0 && q_ppn[3:0] == 4'b1000));
-  // size code of a leaf at this level (IOTLB encoding)
-  wire [2:0] fs_leaf_size = (lvl == 3'd0) ? (p_n ? 3'd1 : 3'd0) : lvl + 3'd1;
-  wire [2:0] g_leaf_size  = (g_lvl == 3'd0) ? (q_n ? 3'd1 : 3'd0) : g_lvl + 3'd1;
+  // size code of a leaf at this level (IOTLB encoding); a 4 MiB page has none: 4 KiB (the
+  // ATS completion's size), and leaf4m keeps the translation out of the IOTLB
+  wire [2:0] fs_leaf_size = (lvl == 3'd0 || fs32) ? (p_n ? 3'd1 : 3'd0) : lvl + 3'd1;
+  wire [2:0] g_leaf_size  = (g_lvl == 3'd0 || g32) ? (q_n ? 3'd1 : 3'd0) : g_lvl + 3'd1;
   // leaf address: PPN with the bits of the input address under the page
-  wire [55:0] fs_leaf_pa = {(lvl == 3'd1) ? {p_ppn[43:9],  r_iova[20:12]} :
+  wire [55:0] fs_leaf_pa = (fs32 && lvl == 3'd1) ? {p_ppn[43:10], r_iova[21:0]} :
+                           {(lvl == 3'd1) ? {p_ppn[43:9],  r_iova[20:12]} :
                             (lvl == 3'd2) ? {p_ppn[43:18], r_iova[29:12]} :
                             (lvl == 3'd3) ? {p_ppn[43:27], r_iova[38:12]} :
                             (lvl == 3'd0 && p_n) ? {p_ppn[43:4], r_iova[15:12]} : p_ppn,
                             r_iova[11:0]};
-  wire [55:0] g_leaf_pa  = {(g_lvl == 3'd1) ? {q_ppn[43:9],  g_gpa[20:12]} :
+  wire [55:0] g_leaf_pa  = (g32 && g_lvl == 3'd1) ? {q_ppn[43:10], g_gpa[21:0]} :
+                           {(g_lvl == 3'd1) ? {q_ppn[43:9],  g_gpa[20:12]} :
                             (g_lvl == 3'd2) ? {q_ppn[43:18], g_gpa[29:12]} :
                             (g_lvl == 3'd3) ? {q_ppn[43:27], g_gpa[38:12]} :
                             (g_lvl == 3'd0 && q_n) ? {q_ppn[43:4], g_gpa[15:12]} : q_ppn,
                             g_gpa[11:0]};
 
   // first stage
-  wire [2:0] fs_levels = (fs_mode == MODE_SV48) ? 3'd4 : 3'd3;
-  wire fs_noncanon = (fs_mode == MODE_SV39) ?
+  wire [2:0] fs_levels = fs32 ? 3'd2 : (fs_mode == MODE_SV48) ? 3'd4 : 3'd3;
+  wire fs_noncanon = fs32 ? r_iova[63:32] != 32'd0 :     // Sv32: no sign extension
+                     (fs_mode == MODE_SV39) ?
                      !(r_iova[63:38] == 26'd0 || r_iova[63:38] == {26{1'b1}}) :
                      !(r_iova[63:47] == 17'd0 || r_iova[63:47] == {17{1'b1}});
   wire [8:0] fs_idx = r_iova[12 + 9*lvl +: 9];
   wire [8:0] fs_idx_next = r_iova[3 + 9*lvl +: 9];   // the index one level down (lvl >= 1)
   wire [8:0] fs_idx_top  = (fs_mode == MODE_SV48) ? r_iova[47:39] : r_iova[38:30];   // root level
+  // PTE offsets in the table: this level's, the root's and the next level's (Sv32: 10-bit
+  // VPNs, VPN[1] = IOVA[31:22], VPN[0] = IOVA[21:12], 4-byte PTEs)
+  wire [55:0] fs_off      = fs32 ? {44'd0, lvl[0] ? r_iova[31:22] : r_iova[21:12], 2'd0} :
+                                   {44'd0, fs_idx, 3'd0};
+  wire [55:0] fs_top_off  = fs32 ? {44'd0, r_iova[31:22], 2'd0} : {44'd0, fs_idx_top, 3'd0};
+  wire [55:0] fs_next_off = fs32 ? {44'd0, r_iova[21:12], 2'd0} : {44'd0, fs_idx_next, 3'd0};
   // S_START's shortcut for a cached DC: untranslated request without process_id, no PDT,
   // Sv39/Sv48 first stage on a canonical IOVA, G-stage Bare (S_CTX and S_FS would read the
   // root PTE next); anything else takes the long way
   wire dc_canon = (fsc_mode == MODE_SV39) ?
                   (r_iova[63:38] == 26'd0 || r_iova[63:38] == {26{1'b1}}) :
                   (r_iova[63:47] == 17'd0 || r_iova[63:47] == {17{1'b1}});
-  wire dc_fs_direct = is_untr && !r_pv && !pdtv && !g_on &&
+  wire dc_fs_direct = is_untr && !r_pv && !pdtv && !g_on && !sxl &&
                       (fsc_mode == MODE_SV39 || fsc_mode == MODE_SV48) && dc_canon;
   wire [8:0] dc_idx_top = (fsc_mode == MODE_SV48) ? r_iova[47:39] : r_iova[38:30];
   wire fs_perm_bad = (priv_eff ? (p_u && (is_exec || !sum)) : !p_u) ||
@@ -541,7 +569,14 @@ module iommu_walker #(
   wire fs_ad_need  = !p_a || (is_write && !p_d);
 
   // G-stage
-  wire g_range_bad = (gmode == MODE_SV39X4) ? g_gpa[63:41] != 23'd0 : g_gpa[63:50] != 14'd0;
+  // DC.tc.SXL=1: a GPA above 34 bits is a guest-page fault under any G-stage (Sv32x4 needs it;
+  // under Sv39x4/Sv48x4 it is the model's choice: docs/design.md "Sv32 and Sv32x4")
+  wire g_range_bad = (sxl && g_gpa[63:34] != 30'd0) ||
+                     (!g32 && ((gmode == MODE_SV39X4) ? g_gpa[63:41] != 23'd0 :
+                                                        g_gpa[63:50] != 14'd0));
+  // Sv32x4: root index GPA[33:22] (12 bits, 16 KiB root), then GPA[21:12]; 4-byte PTEs
+  wire [55:0] g_off = g32 ? {42'd0, (g_lvl == 3'd1) ? g_gpa[33:22] : {2'b00, g_gpa[21:12]}, 2'd0} :
+                            {42'd0, g_idx, 3'd0};
   wire [10:0] g_idx = (g_lvl == g_levels - 3'd1) ? g_gpa[12 + 9*g_lvl +: 11]
                                                  : {2'b00, g_gpa[12 + 9*g_lvl +: 9]};
   wire g_store    = g_pur == GP_PTE_ST || (g_pur == GP_FINAL && is_write);
@@ -570,10 +605,14 @@ module iommu_walker #(
     assign mem_wr_addr  = pq_wr ? (state == S_PQ_W1 ? pq_slot + 56'd8 : pq_slot) : ad_addr;
     // END: a page-request record in fctl.BE order, an A/D update in its table's order (the
     // MRIF's doublewords and the notice MSI are little-endian whatever fctl.BE holds)
-    wire [63:0] wr_raw = !pq_wr ? ad_new : state == S_PQ_W1 ? r_iova : pq_dw0;
+    // a 4-byte PTE's A/D update (Sv32/Sv32x4): the word in both halves, the strobe picks its
+    // half by address bit 2 (the same lanes in either byte order)
+    wire        ad32   = HAS32 && state == S_AD_WR && (ad_g ? g32 : fs32);
+    wire [63:0] wr_raw = ad32 ? {ad_new[31:0], ad_new[31:0]} :
+                         !pq_wr ? ad_new : state == S_PQ_W1 ? r_iova : pq_dw0;
     wire        wr_be  = END != 0 && (pq_wr ? fctl_be : state == S_AD_WR && (ad_g ? fctl_be : tc[10]));
     assign mem_wr_data  = wr_be ? `IOMMU_BSWAP64(wr_raw) : wr_raw;
-    assign mem_wr_strb  = (state == S_NT_WR) ? 8'h0F : 8'hFF;
+    assign mem_wr_strb  = (state == S_NT_WR) ? 8'h0F : ad32 ? (ad_addr[2] ? 8'hF0 : 8'h0F) : 8'hFF;
   end else begin : g_no_wr
     assign mem_wr_valid = 1'b0;
     assign mem_wr_addr  = 56'd0;
@@ -618,7 +657,7 @@ module iommu_walker #(
   wire        next_rd     = state == S_PTE_CHK && !rerr && !fs_struct_bad && !p_leaf && !g_on;
   wire        pre_rd      = start_rd || next_rd;
   wire [55:0] root_addr   = {fsc_ppn, 12'd0} + {44'd0, dc_idx_top, 3'd0};
-  wire [55:0] next_addr   = {p_ppn, 12'd0} + {44'd0, fs_idx_next, 3'd0};
+  wire [55:0] next_addr   = {p_ppn, 12'd0} + fs_next_off;
   reg  [55:0] rd_addr_q;
   // END: the byte order of the read in flight, by the state it returns to: PDT entries, PCs
   // and first-stage PTEs (an A/D re-read of one too) follow DC.tc.SBE; the MRIF's pending
@@ -627,6 +666,12 @@ module iommu_walker #(
                         (ret == S_AD_CMP && !ad_g);
   wire        rd_be   = END != 0 && ret != S_MRIF_RD && (rd_sbe ? tc[10] : fctl_be);
   wire [63:0] rd_data = rd_be ? `IOMMU_BSWAP64(mem_rd_rsp_data) : mem_rd_rsp_data;
+  // A 4-byte PTE (Sv32/Sv32x4) is half the doubleword read: the word at offset 4 is bits 63:32
+  // little-endian, and after a big-endian read's swap the word at offset 0 is
+  wire        rd_pte32 = HAS32 && ((ret == S_PTE_CHK && fs32) || (ret == S_G_CHK && g32) ||
+                                   (ret == S_AD_CMP && (ad_g ? g32 : fs32)));
+  wire [31:0] rd_word  = (rd_addr_q[2] ^ rd_be) ? rd_data[63:32] : rd_data[31:0];
+  wire [63:0] rd_val   = rd_pte32 ? {32'd0, rd_word} : rd_data;
   assign mem_rd_valid = state == S_MEM || pre_rd;
   assign mem_rd_addr  = start_rd ? root_addr : next_rd ? next_addr : rd_addr_q;
   assign done_valid   = state == S_DONE;
@@ -684,7 +729,8 @@ module iommu_walker #(
   wire [2:0] c_size   = (fs_size < g_size) ? fs_size : g_size;
   assign done_ats_size   = c_size;
   // a success fills the IOTLB as its response is taken
-  assign tlb_fl_en    = state == S_DONE && done_ack && ok_fill && !no_fill && c_size != SZ_NONE;
+  assign tlb_fl_en    = state == S_DONE && done_ack && ok_fill && !no_fill && c_size != SZ_NONE &&
+                        !leaf4m;
   assign tlb_fl_gv    = g_on;
   assign tlb_fl_gscid = gscid;
   assign tlb_fl_pscv  = fs_mode != MODE_BARE;
@@ -726,7 +772,7 @@ module iommu_walker #(
     if (ATS != 0) begin r_nw <= st_nw; r_exe <= st_exe; end \
     r_pc_hit <= st_pc_hit; pc <= st_pc; dc <= st_dc; \
     st_dc_hit_r <= st_dc_hit; st_dc_neg_r <= st_dc_neg; \
-    dc_ok <= 1'b0; stale <= inv_apply; ok_fill <= 1'b0; \
+    dc_ok <= 1'b0; stale <= inv_apply; ok_fill <= 1'b0; leaf4m <= 1'b0; \
     done_fault <= 1'b0; fs_g <= 1'b0; \
     if (ATS != 0) begin prg_due <= 1'b0; prg_code <= 4'h0; end \
     if (SVPBMT != 0) begin fs_pbmt <= 2'd0; g_pbmt <= 2'd0; end \
@@ -744,6 +790,7 @@ module iommu_walker #(
       stale <= 1'b0;
       if (ATS != 0) begin pq_inc_q <= 1'b0; pq_mf_q <= 1'b0; pq_of_q <= 1'b0; end
       ok_fill <= 1'b0;
+      leaf4m <= 1'b0;
       done_fault <= 1'b0;
       mrif_done <= 1'b0;
       nt_fail <= 1'b0;
@@ -904,13 +951,13 @@ module iommu_walker #(
             lvl <= fs_levels - 3'd1;
             // G-stage Bare: the root PTE address is an SPA, read it at once
             if (g_on) state <= S_PTE_ADDR;
-            else `WK_MEM_READ({fs_root, 12'd0} + {44'd0, fs_idx_top, 3'd0}, S_PTE_CHK)
+            else `WK_MEM_READ({fs_root, 12'd0} + fs_top_off, S_PTE_CHK)
           end
         end
         // G-stage Bare: the PTE address is the SPA, read it at once
         S_PTE_ADDR: begin
-          if (g_on) `WK_G_CALL({8'd0, a + {44'd0, fs_idx, 3'd0}}, GP_PTE, S_PTE_RD)
-          else `WK_MEM_READ(a + {44'd0, fs_idx, 3'd0}, S_PTE_CHK)
+          if (g_on) `WK_G_CALL({8'd0, a + fs_off}, GP_PTE, S_PTE_RD)
+          else `WK_MEM_READ(a + fs_off, S_PTE_CHK)
         end
         S_PTE_RD: `WK_MEM_READ(g_spa, S_PTE_CHK)
         S_PTE_CHK: begin
@@ -931,13 +978,14 @@ module iommu_walker #(
           else if (fs_ad_need) begin
             // SADE: update A (and D for a write) in memory, then check this PTE again
             ad_old <= rdata; ad_new <= fs_ad_new; ad_g <= 1'b0;
-            if (g_on) `WK_G_CALL({8'd0, a + {44'd0, fs_idx, 3'd0}}, GP_PTE_ST, S_AD_FS)
+            if (g_on) `WK_G_CALL({8'd0, a + fs_off}, GP_PTE_ST, S_AD_FS)
             else begin ad_addr <= rd_addr_q; state <= S_AD_RD; end
           end else begin
             fs_g <= fs_g | p_g;
             if (SVPBMT != 0) fs_pbmt <= p_pbmt;
             fR <= p_r; fW <= p_w; fX <= p_x; fU <= p_u; fD <= p_d;
             fs_size <= fs_leaf_size;
+            if (HAS32 && fs32 && lvl == 3'd1) leaf4m <= 1'b1;
             if (msi_hit) begin msi_gpa <= fin_gpa; k <= 3'd0; rd_err <= 1'b0; state <= S_MSI_RD; end
             else if (g_on) `WK_G_CALL({8'd0, fs_leaf_pa}, GP_FINAL, S_OK)
             else begin
@@ -991,7 +1039,7 @@ module iommu_walker #(
             state <= S_G_ADDR;
           end
         end
-        S_G_ADDR: `WK_MEM_READ(g_a + {42'd0, g_idx, 3'd0}, S_G_CHK)
+        S_G_ADDR: `WK_MEM_READ(g_a + g_off, S_G_CHK)
         S_G_CHK: begin
           if (rerr) `WK_FAULT((g_pur == GP_PDT) ? CAUSE_PDT_LOAD_ACCESS_FAULT : c_af, 64'd0)
           else if (g_struct_bad) `WK_FAULT(c_gpf, g_iotval2)
@@ -1008,6 +1056,7 @@ module iommu_walker #(
             g_spa <= g_leaf_pa;
             if (g_pur == GP_FINAL) begin
               gR <= q_r; gW <= q_w; gX <= q_x; gD <= q_d; g_size <= g_leaf_size;
+              if (HAS32 && g32 && g_lvl == 3'd1) leaf4m <= 1'b1;
               if (SVPBMT != 0) g_pbmt <= q_pbmt;
             end
             state <= g_ret;
@@ -1025,8 +1074,8 @@ module iommu_walker #(
               hpm_gwalks <= hpm_gwalks + 4'd1;
           end
           // an A/D re-read lands in g_pte too: rdata keeps the first-stage PTE
-          if (ret == S_G_CHK || ret == S_AD_CMP) g_pte <= rd_data;
-          else                rdata <= rd_data;
+          if (ret == S_G_CHK || ret == S_AD_CMP) g_pte <= rd_val;
+          else                rdata <= rd_val;
           rerr  <= mem_rd_rsp_err;
           state <= ret;
         end

@@ -32,13 +32,16 @@ module iommu_xlate #(
   parameter ATS           = 0,    // PCIe ATS: translated and translation requests (walker),
                                   // the completion on dev_rsp_ats_* and dev_rsp_pa
   parameter T2GPA         = 0,    // with ATS: DC.tc.T2GPA (the walker)
-  parameter END           = 0     // big-endian structures: fctl.BE, DC.tc.SBE (the walker)
+  parameter END           = 0,    // big-endian structures: fctl.BE, DC.tc.SBE (the walker)
+  parameter SV32          = 0,    // Sv32 first stages (DC.tc.SXL=1) and Sv32x4 G-stages
+  parameter SV32X4        = 0     // (fctl.GXL=1): the walker
 ) (
   input         clk,
   input         rst_n,
   input  [3:0]  ddtp_mode,
   input  [43:0] ddtp_ppn,
   input         fctl_be,          // END: fctl.BE
+  input         fctl_gxl,         // SV32/SV32X4: fctl.GXL
   input         dev_req_valid,
   output        dev_req_ready,
   input  [23:0] dev_req_did,
@@ -322,9 +325,10 @@ module iommu_xlate #(
     .SVNAPOT(SVNAPOT), .SVPBMT(SVPBMT), .MSI_FLAT(MSI_FLAT), .AMO_HWAD(AMO_HWAD),
     .SVRSW60T59B(SVRSW60T59B), .QOSID(QOSID), .QOSID_RCID_W(QOSID_RCID_W),
     .QOSID_MCID_W(QOSID_MCID_W), .MSI_MRIF(MSI_MRIF),
-    .HPM(HPM), .ATS(ATS), .T2GPA(T2GPA), .END(END)
+    .HPM(HPM), .ATS(ATS), .T2GPA(T2GPA), .END(END), .SV32(SV32), .SV32X4(SV32X4)
   ) u_walker (
     .clk(clk), .rst_n(rst_n), .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn), .fctl_be(fctl_be),
+    .fctl_gxl(fctl_gxl),
     .st_valid(disp_go), .st_ready(wk_st_ready),
     .st_did(s1_did), .st_pv(s1_pv), .st_pid(s1_pid), .st_priv(s1_priv), .st_iova(s1_iova),
     .st_ttyp(s1_ttyp), .st_tag(s1_tag), .st_data(s1_data), .st_nw(s1_nw), .st_exe(s1_exe),

@@ -94,7 +94,13 @@ module riscv_iommu #(
     // DC.tc.SBE orders PDT entries, PCs and first-stage PTEs; the registers stay little-endian
     // (docs/design.md "Big-endian structures in the RTL"). 0 (default): little-endian only,
     // DC.tc.SBE=1 is a DC misconfiguration
-    parameter END           = 0
+    parameter END           = 0,
+    // Sv32 (capabilities [8]): DC.tc.SXL=1 first stages (iosatp, PC.fsc) are Bare or Sv32;
+    // Sv32x4 ([16]): fctl.GXL=1 G-stages are Bare or Sv32x4; with either, fctl.GXL is writable
+    // (while ddtp.iommu_mode is Off and both queues are off) and DC.tc.SXL legal
+    // (docs/design.md "Sv32 in the RTL"). 0 (default): SXL=1 is a DC misconfiguration
+    parameter SV32          = 0,
+    parameter SV32X4        = 0
 ) (
     input  wire        clk,
     input  wire        rst_n,
@@ -207,6 +213,7 @@ module riscv_iommu #(
     wire [3:0]   ddtp_mode;
     wire [43:0]  ddtp_ppn;
     wire         fctl_be;                // END: fctl.BE (0 without END)
+    wire         fctl_gxl;               // SV32/SV32X4: fctl.GXL (0 without them)
 
     wire [43:0]  cqb_ppn;
     wire [31:0]  cqh, cqt;
@@ -409,7 +416,7 @@ module riscv_iommu #(
         .AMO_HWAD(AMO_HWAD), .HPM(HPM_COUNTERS != 0), .NL(NL), .S(S), .PAS(PAS), .MSI_FLAT(MSI_FLAT), .IGS(IGS),
         .SVRSW60T59B(SVRSW60T59B), .QOSID(QOSID), .QOSID_RCID_W(QOSID_RCID_W),
         .QOSID_MCID_W(QOSID_MCID_W), .MSI_MRIF(MRIF_ON), .ATS(ATS), .T2GPA(T2GPA),
-        .END(END)
+        .END(END), .SV32(SV32), .SV32X4(SV32X4)
     ) u_regs (
         .clk(clk), .rst_n(rst_n),
         .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot),
@@ -421,7 +428,7 @@ module riscv_iommu #(
         .s_axil_arvalid(s_axil_arvalid), .s_axil_arready(s_axil_arready),
         .s_axil_rdata(s_axil_rdata), .s_axil_rresp(s_axil_rresp),
         .s_axil_rvalid(s_axil_rvalid), .s_axil_rready(s_axil_rready),
-        .fctl_be(fctl_be), .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn),
+        .fctl_be(fctl_be), .fctl_gxl(fctl_gxl), .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn),
         .cqb_ppn(cqb_ppn), .cqh(cqh), .cqt(cqt), .cqon(cqon), .cq_stall(cq_stall),
         .cq_head_inc(cq_head_inc), .cq_set_cqmf(cq_set_cqmf), .cq_set_cmd_ill(cq_set_cmd_ill),
         .cq_set_cmd_to(cq_set_cmd_to),
@@ -547,10 +554,11 @@ module riscv_iommu #(
         .SVPBMT(SVPBMT), .S(S), .MSI_FLAT(MSI_FLAT), .AMO_HWAD(AMO_HWAD),
         .SVRSW60T59B(SVRSW60T59B), .QOSID(QOSID), .QOSID_RCID_W(QOSID_RCID_W),
         .QOSID_MCID_W(QOSID_MCID_W), .MSI_MRIF(MRIF_ON),
-        .HPM(HPM_COUNTERS != 0), .ATS(ATS), .T2GPA(T2GPA), .END(END)
+        .HPM(HPM_COUNTERS != 0), .ATS(ATS), .T2GPA(T2GPA), .END(END), .SV32(SV32),
+        .SV32X4(SV32X4)
     ) u_xlate (
         .clk(clk), .rst_n(rst_n),
-        .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn), .fctl_be(fctl_be),
+        .ddtp_mode(ddtp_mode), .ddtp_ppn(ddtp_ppn), .fctl_be(fctl_be), .fctl_gxl(fctl_gxl),
         .dev_req_valid(x_req_valid), .dev_req_ready(x_req_ready),
         .dev_req_did(x_req_did), .dev_req_pv(x_req_pv), .dev_req_pid(x_req_pid),
         .dev_req_priv(x_req_priv), .dev_req_iova(x_req_iova), .dev_req_ttyp(x_req_ttyp),

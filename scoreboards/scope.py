@@ -59,6 +59,11 @@ def _range_match(cmd: Command, width: int, shift: int, vpn: int) -> bool:
     return (base & ((1 << width) - 1)) >> top == (vpn << shift) >> top
 
 
+def _page(key: Key, level: int, vpn: int) -> int:
+    """The address of a PTE item's page (messages): Sv32/Sv32x4 step 10 VPN bits a level."""
+    return vpn << (12 + (10 if key.width in (32, 34) else 9) * level)
+
+
 def _av_match(cmd: Command, key: Key, level: int, vpn: int) -> bool:
     """AV=1: the entry is of the kind the command removes (leaf, or any with NL=1) and its
     page overlaps the command's address (range)."""
@@ -146,7 +151,7 @@ def why_not(cmd: Command, key: Key) -> str:
             return f"PSCID {cmd.pscid}, not {pscid}"
         if not key.leaf and not cmd.nl:
             return NL0_SPARES
-        return _outside(cmd, vpn << (12 + 9 * level))
+        return _outside(cmd, _page(key, level, vpn))
     if name != GVMA:
         return "IOTINVAL.VMA does not cover G-stage or MSI entries"
     gscid = tag[0]
@@ -154,7 +159,7 @@ def why_not(cmd: Command, key: Key) -> str:
         return f"GSCID {cmd.gscid}, not {gscid}"
     if kind == "pte2" and not key.leaf and not cmd.nl:
         return NL0_SPARES
-    page = tag[1] << 12 if kind == "msipte" else tag[2] << (12 + 9 * tag[1])
+    page = tag[1] << 12 if kind == "msipte" else _page(key, tag[1], tag[2])
     return _outside(cmd, page)
 
 
@@ -251,11 +256,11 @@ def describe_item(key: Key, pa: Optional[int] = None) -> str:
         g = "" if gscid is None else f"gscid {gscid}, "
         glob = ", global" if key.glob else ""
         return (f"{what}{at} (first stage, {g}pscid {pscid}, level {level}, "
-                f"va {vpn << (12 + 9 * level):#x}{glob})")
+                f"va {_page(key, level, vpn):#x}{glob})")
     if kind == "pte2":
         gscid, level, vpn = tag
         what = "leaf PTE" if key.leaf else "non-leaf PTE"
-        gpa = vpn << (12 + 9 * level)
+        gpa = _page(key, level, vpn)
         return f"{what}{at} (G-stage, gscid {gscid}, level {level}, gpa {gpa:#x})"
     if kind == "msipte":
         return f"MSI PTE{at} (gscid {tag[0]}, gpa {tag[1] << 12:#x})"
@@ -275,12 +280,12 @@ def needed_command(key: Key, owner: Optional[Key] = None) -> str:
         gscid, pscid, level, vpn = tag
         gv = "GV=0" if gscid is None else f"GV=1 GSCID={gscid}"
         ps = "PSCV=0" if key.glob else f"PSCV=1 PSCID={pscid}"
-        av = f"AV=1 ADDR={vpn << (12 + 9 * level):#x}" if key.leaf else "AV=0"
+        av = f"AV=1 ADDR={_page(key, level, vpn):#x}" if key.leaf else "AV=0"
         return f"IOTINVAL.VMA {gv} {ps} {av}"
     if kind in ("pte2", "msipte"):
         gscid = tag[0]
         if kind == "pte2" and key.leaf:
-            s = f"IOTINVAL.GVMA GV=1 GSCID={gscid} AV=1 ADDR={tag[2] << (12 + 9 * tag[1]):#x}"
+            s = f"IOTINVAL.GVMA GV=1 GSCID={gscid} AV=1 ADDR={_page(key, tag[1], tag[2]):#x}"
         elif kind == "msipte":
             s = f"IOTINVAL.GVMA GV=1 GSCID={gscid} AV=1 ADDR={tag[1] << 12:#x}"
         else:

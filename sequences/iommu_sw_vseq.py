@@ -18,6 +18,10 @@ directory, the queues and the G-stage tables made here are stored big-endian; fi
 tables and PDTs follow `sbe` (None: as fctl.BE), which device contexts must then carry in
 tc.SBE (`DeviceContextSpec(sbe=...)`). A scenario that stores into a structure itself uses
 `structure_store` / `structure_peek`. A DUT without END skips such a scenario, with the reason.
+
+Sv32x4 G-stages (capabilities.Sv32x4): with `gxl` set, init_iommu sets fctl.GXL=1 (like fctl.BE,
+before anything is on); Sv32 first stages need only DC.tc.SXL (`DeviceContextSpec(sxl=True)`).
+`page_table("sv32" / "sv32x4")` builds tables of 4-byte PTEs in their stage's byte order.
 """
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ from sequences.sw.commands import CQ_ENTRY_BYTES, CommandQueueWriter, FaultQueue
 from sequences.sw.device_directory import DeviceDirectory
 from sequences.sw.invalidation_plan import persona as make_persona
 from sequences.sw.page_allocator import PageAllocator
-from sequences.sw.page_table import PageTable
+from sequences.sw.page_table import SIZE_4M, PageTable
 from sequences.sw.process_directory import ProcessDirectory
 
 # Physical layout of the scenario's memory (SPAs).
@@ -45,6 +49,7 @@ class IommuSwVseq(IommuBaseVseq):
     cache_persona_name = "cleans"     # which cache blocks it cleans (sw.cache_maintenance)
     big_endian = False                # fctl.BE: structures big-endian (capabilities.END)
     sbe = None                        # first-stage tables and PDTs: None = as fctl.BE
+    gxl = False                       # fctl.GXL: G-stages are Sv32x4 (capabilities.Sv32x4)
 
     def __init__(self, name: str = "vseq"):
         super().__init__(name)
@@ -92,6 +97,7 @@ class IommuSwVseq(IommuBaseVseq):
     # -- set-up ---------------------------------------------------------------------------
     async def init_iommu(self, ddt_mode: str = "1lvl", cq_log2: int = 6, fq_log2: int = 6) -> None:
         await self.set_byte_order()            # (fctl.BE changes only while all is off)
+        await self.set_gxl()                   # (so does fctl.GXL)
         store = self.structure_store()
         # Fresh simulation memory is zero, so pages need not be zeroed on first use.
         self.alloc = PageAllocator(TABLES, TABLES_SIZE, self.store64, zero=False)
@@ -124,6 +130,17 @@ class IommuSwVseq(IommuBaseVseq):
         fctl = await self.reg_read(Reg.FCTL, 4)
         await self.reg_write(Reg.FCTL, fctl & ~1 | int(self.big_endian), 4)
 
+    async def set_gxl(self) -> None:
+        """fctl.GXL = gxl (a DUT without Sv32x4 cannot: the scenario's Sv32x4 part is listed
+        as skipped and gxl cleared). ddtp is Off and the queues off."""
+        if not self.gxl:
+            return
+        if not self.dut.need("sv32x4", "fctl.GXL=1 (Sv32x4 G-stages)"):
+            self.gxl = False
+            return
+        fctl = await self.reg_read(Reg.FCTL, 4)
+        await self.reg_write(Reg.FCTL, fctl | 4, 4)
+
     def structure_store(self, big_endian: bool | None = None):
         """store64 for a structure in that byte order (None: fctl.BE's, `big_endian`)."""
         return store_in(self.store64, self.big_endian if big_endian is None else big_endian)
@@ -138,20 +155,22 @@ class IommuSwVseq(IommuBaseVseq):
         first stage `first_stage_big` (big_endian overrides)."""
         if big_endian is None:
             big_endian = self.big_endian if mode.lower().endswith("x4") else self.first_stage_big
-        return PageTable(mode, self.alloc, self.structure_store(big_endian), **kw)
+        return PageTable(mode, self.alloc, self.structure_store(big_endian),
+                         big_endian=big_endian, **kw)
 
     def guest_page_table(self, gscid: int, pscid: int, gpa_tables: int, spa_tables: int,
-                         mode: str = "sv39") -> tuple[PageTable, PageTable]:
-        """A VM's first-stage table at GPAs: a G-stage (Sv39x4, tagged gscid) whose one 2 MiB
-        page maps the guest's table region gpa_tables -> spa_tables, and the guest's table
-        (tagged pscid) allocated in that region. Returns (G-stage table, guest table)."""
-        g = self.page_table("sv39x4", gscid=gscid)
-        g.map(gpa_tables, spa_tables, 2 << 20, "rw")
+                         mode: str = "sv39", g_mode: str = "sv39x4") -> tuple[PageTable, PageTable]:
+        """A VM's first-stage table at GPAs: a G-stage (Sv39x4 or g_mode, tagged gscid) whose one
+        2 MiB page (4 MiB under Sv32x4) maps the guest's table region gpa_tables -> spa_tables,
+        and the guest's table (tagged pscid) allocated in that region. Returns (G-stage table,
+        guest table)."""
+        g = self.page_table(g_mode, gscid=gscid)
+        g.map(gpa_tables, spa_tables, SIZE_4M if g_mode == "sv32x4" else 2 << 20, "rw")
         galloc = PageAllocator(gpa_tables, 2 << 20, self.store64, addr_to_pa=g.translate,
                                zero=False)
         return g, PageTable(mode, galloc, self.structure_store(self.first_stage_big),
                             addr_to_pa=g.translate, gscid=gscid,
-                            pscid=pscid)
+                            pscid=pscid, big_endian=self.first_stage_big)
 
     def process_directory(self, mode: str, **kw) -> ProcessDirectory:
         """A PDT (pd8/pd17/pd20); kept so G-stage changes under it get their IODIR."""

@@ -1,13 +1,17 @@
 """A page table of one stage, built and changed the way a driver or hypervisor does it.
 
 First stage: Sv39 / Sv48 / Sv57 (4 KiB root). G-stage: Sv39x4 / Sv48x4 / Sv57x4 (16 KiB root,
-11-bit top index). Table addresses live in the table's own address space: SPAs for a host or
+11-bit top index). Sv32 (first stage of a DC with tc.SXL=1) and Sv32x4 (G-stage under
+fctl.GXL=1): two levels of 4-byte PTEs, 10-bit indices (12 at the Sv32x4 root), 4 KiB and 4 MiB
+pages, 34-bit physical addresses, no Svnapot/Svpbmt/Svrsw60t59b bits. Table addresses live in the table's own address space: SPAs for a host or
 G-stage table, GPAs for a guest's first-stage table under a G-stage; `addr_to_pa` maps each
 store's address to the SPA written (identity by default), so one class serves both.
 
 Driver discipline, kept by every operation:
 - a new table is allocated zeroed and filled completely before the one store that links it;
-- every PTE change is one 64-bit store (a 64 KiB NAPOT page is 16 PTEs, so 16 stores);
+- every PTE change is one 64-bit store (a 64 KiB NAPOT page is 16 PTEs, so 16 stores); a
+  4-byte PTE's is a store of its doubleword with the neighbour PTE from the shadow (in the
+  table's byte order: big-endian puts the word at offset 0 in bits 63:32 before the swap);
 - leaves carry A=1 and D=1 unless map(..., ad=...) says otherwise (a scenario of hardware A/D
   update, AMO_HWAD, maps leaves with A=0 or D=0 on purpose);
 - bits 60:59 are 0, unless the table was given `rsw_rng` (an IOMMU with Svrsw60t59b, where
@@ -23,16 +27,19 @@ from typing import NamedTuple, Optional
 
 from .page_allocator import PageAllocator
 from .update import (PPN_FIELD, PTE_A, PTE_D, PTE_G, PTE_N, PTE_R, PTE_U, PTE_V, PTE_W, PTE_X,
-                     AddrToPa, Recorder, Store64, Update, identity)
+                     AddrToPa, Recorder, Store, Store64, Update, identity)
 
 SIZE_4K = 0x1000
 SIZE_64K = 0x1_0000
 SIZE_2M = 0x20_0000
 SIZE_1G = 0x4000_0000
 SIZE_512G = 0x80_0000_0000
+SIZE_4M = 0x40_0000            # an Sv32/Sv32x4 megapage
 
 FIRST_STAGE_MODES = {"sv39": (8, 3), "sv48": (9, 4), "sv57": (10, 5)}     # name: (MODE, levels)
 G_STAGE_MODES = {"sv39x4": (8, 3), "sv48x4": (9, 4), "sv57x4": (10, 5)}
+# the 32-bit schemes (MODE 8 under DC.tc.SXL=1 / fctl.GXL=1): name -> (stage, MODE, levels)
+SV32_MODES = {"sv32": ("first", 8, 2), "sv32x4": ("g", 8, 2)}
 
 PERMS = {"r": PTE_R, "rw": PTE_R | PTE_W, "rx": PTE_R | PTE_X, "rwx": PTE_R | PTE_W | PTE_X,
          "x": PTE_X}
@@ -60,19 +67,55 @@ class Mapping(NamedTuple):
     size: int
 
 
+class _Recorder32(Recorder):
+    """A Recorder for 4-byte PTEs: the env stores doublewords, so each PTE store is a 64-bit
+    store of its doubleword, the other half taken from the shadow."""
+
+    def __init__(self, store64: Store64, addr_to_pa: AddrToPa, shadow: dict,
+                 big_endian: bool) -> None:
+        super().__init__(store64, addr_to_pa, shadow)
+        self.big_endian = big_endian
+
+    def store(self, addr: int, value: int) -> Store:
+        old = self.shadow.get(addr, 0)
+        if value:
+            self.shadow[addr] = value
+        else:
+            self.shadow.pop(addr, None)
+        dw = addr & ~7
+        w0, w4 = self.shadow.get(dw, 0), self.shadow.get(dw + 4, 0)
+        # store64 swaps the doubleword for a big-endian table: the word at offset 0 goes first
+        self.store64(self.addr_to_pa(dw), w0 << 32 | w4 if self.big_endian else w4 << 32 | w0)
+        s = Store(self.addr_to_pa(addr), value, old)
+        self.stores.append(s)
+        return s
+
+
 class PageTable:
     def __init__(self, mode: str, alloc: PageAllocator, store64: Store64, *,
                  addr_to_pa: Optional[AddrToPa] = None, gscid: Optional[int] = None,
-                 pscid: Optional[int] = None, rsw_rng=None) -> None:
-        """mode: 'sv39' | 'sv48' | 'sv57' | 'sv39x4' | 'sv48x4' | 'sv57x4'.
+                 pscid: Optional[int] = None, rsw_rng=None, big_endian: bool = False) -> None:
+        """mode: 'sv39' | 'sv48' | 'sv57' | 'sv39x4' | 'sv48x4' | 'sv57x4' | 'sv32' | 'sv32x4'.
         alloc: hands out the table pages (in the same address space as the table).
         gscid / pscid: the tags the IOMMU uses for this table (GSCID of the G-stage it sits
         under or is; PSCID of the DC/PC using it), copied into each Update for the
         invalidation plans. A G-stage table must have a gscid.
         rsw_rng: a random.Random for an IOMMU with Svrsw60t59b: every new leaf and non-leaf
-        PTE gets random bits 60:59 (software's there; any other IOMMU must fault on them)."""
+        PTE gets random bits 60:59 (software's there; any other IOMMU must fault on them).
+        big_endian: the table's byte order, needed only to place a 4-byte PTE in its doubleword
+        (store64 already stores doublewords in that order)."""
         mode = mode.lower()
-        if mode in FIRST_STAGE_MODES:
+        self.sv32 = mode in SV32_MODES
+        self.pte_bytes = 4 if self.sv32 else 8
+        self.vpn_bits = 10 if self.sv32 else 9
+        self.entries = 1 << self.vpn_bits          # entries of a non-root table page
+        self.big_endian = big_endian
+        if self.sv32:
+            self.stage, self.mode_code, self.levels = SV32_MODES[mode]
+            rsw_rng = None                          # a 4-byte PTE has no bits 60:59
+            if self.stage == "g":
+                gscid = 0 if gscid is None else gscid
+        elif mode in FIRST_STAGE_MODES:
             self.stage = "first"
             self.mode_code, self.levels = FIRST_STAGE_MODES[mode]
         elif mode in G_STAGE_MODES:
@@ -87,7 +130,7 @@ class PageTable:
         self.addr_to_pa: AddrToPa = addr_to_pa or identity
         self.gscid, self.pscid = gscid, pscid
         self.rsw_rng = rsw_rng
-        self.va_bits = 12 + 9 * self.levels + (2 if self.stage == "g" else 0)
+        self.va_bits = 12 + self.vpn_bits * self.levels + (2 if self.stage == "g" else 0)
         self._shadow: dict[int, int] = {}
         self.root = alloc.alloc_gstage_root() if self.stage == "g" else alloc.alloc_page()
         # table page -> level of the entries it holds
@@ -103,16 +146,15 @@ class PageTable:
         return sorted(self._tables, key=lambda t: (t != self.root, t))
 
     # -- address arithmetic ------------------------------------------------------------------
-    @staticmethod
-    def span(level: int) -> int:
-        return 1 << (12 + 9 * level)
+    def span(self, level: int) -> int:
+        return 1 << (12 + self.vpn_bits * level)
 
     def _index(self, va: int, level: int) -> int:
-        width = 11 if self.stage == "g" and level == self.levels - 1 else 9
-        return (va >> (12 + 9 * level)) & ((1 << width) - 1)
+        width = self.vpn_bits + (2 if self.stage == "g" and level == self.levels - 1 else 0)
+        return (va >> (12 + self.vpn_bits * level)) & ((1 << width) - 1)
 
     def _check_va(self, va: int) -> None:
-        if self.stage == "g":
+        if self.stage == "g" or self.sv32:          # (Sv32 IOVAs are not sign-extended)
             ok = 0 <= va < 1 << self.va_bits
         else:
             half = 1 << (self.va_bits - 1)
@@ -121,7 +163,7 @@ class PageTable:
             raise ValueError(f"{va:#x} is outside the {self.mode} address space")
 
     def _size_level(self, size: int) -> tuple[int, bool]:
-        if size == SIZE_64K:
+        if size == SIZE_64K and not self.sv32:
             return 0, True
         for level in range(self.levels):
             if self.span(level) == size:
@@ -133,7 +175,7 @@ class PageTable:
         """(level, entry address, value) of the leaf or invalid entry that ends the walk."""
         a = self.root
         for level in range(self.levels - 1, -1, -1):
-            ea = a + 8 * self._index(va, level)
+            ea = a + self.pte_bytes * self._index(va, level)
             v = self._shadow.get(ea, 0)
             if not v & PTE_V or v & (PTE_R | PTE_X):
                 return level, ea, v
@@ -186,6 +228,8 @@ class PageTable:
 
     # -- operations ----------------------------------------------------------------------------
     def _recorder(self) -> Recorder:
+        if self.sv32:
+            return _Recorder32(self.store64, self.addr_to_pa, self._shadow, self.big_endian)
         return Recorder(self.store64, self.addr_to_pa, self._shadow)
 
     def _update(self, rec: Recorder, kind: str, va: int, length: int, page_size: int,
@@ -208,6 +252,8 @@ class PageTable:
             raise ValueError(f"perms {perms!r}: expected one of {sorted(PERMS)}")
         if pbmt not in (0, 1, 2, 3):
             raise ValueError(f"pbmt {pbmt!r}: expected 0 (PMA), 1 (NC), 2 (IO) or 3 (reserved)")
+        if self.sv32 and (napot or pbmt or pa >> 34):
+            raise ValueError(f"{self.mode}: no NAPOT or PBMT, and a 34-bit address (got {pa:#x})")
         ppn = pa >> 12
         if napot:
             ppn = (ppn & ~0xF) | 0b1000
@@ -229,7 +275,7 @@ class PageTable:
         rec = self._recorder()
         a, links = self.root, []
         for i in range(self.levels - 1, level, -1):
-            ea = a + 8 * self._index(va, i)
+            ea = a + self.pte_bytes * self._index(va, i)
             v = self._shadow.get(ea, 0)
             if v & PTE_V:
                 if v & (PTE_R | PTE_X):
@@ -242,8 +288,8 @@ class PageTable:
                 links.append((ea, t, i))
                 a = t
         n = 16 if napot else 1
-        first = a + 8 * self._index(va, level)
-        eas = [first + 8 * k for k in range(n)]
+        first = a + self.pte_bytes * self._index(va, level)
+        eas = [first + self.pte_bytes * k for k in range(n)]
         if any(self._shadow.get(ea, 0) & PTE_V for ea in eas):
             raise ValueError(f"map {va:#x}: already mapped, or a table of smaller pages is "
                              "there (unmap, remap or merge it)")
@@ -272,12 +318,12 @@ class PageTable:
         freed = []
         path, a = [], self.root
         for i in range(self.levels - 1, level, -1):          # the pointers down to `level`
-            ea = a + 8 * self._index(va, i)
+            ea = a + self.pte_bytes * self._index(va, i)
             path.append((i, ea))
             a = _ppn(self._shadow[ea]) << 12
         for i, ea in reversed(path):
             table = _ppn(self._shadow[ea]) << 12
-            if any(self._shadow.get(table + 8 * k) for k in range(512)):
+            if any(self._shadow.get(table + self.pte_bytes * k) for k in range(self.entries)):
                 break
             self._pte(rec, ea, 0, i, va & ~(self.span(i) - 1), self.span(i))
             self._forget(table)
@@ -286,8 +332,8 @@ class PageTable:
 
     def _forget(self, table: int) -> None:
         del self._tables[table]
-        for k in range(512):
-            self._shadow.pop(table + 8 * k, None)
+        for k in range(self.entries):
+            self._shadow.pop(table + self.pte_bytes * k, None)
 
     def remap(self, va: int, new_pa: int) -> Update:
         """Point the page containing va at new_pa (same size and permissions), one store per PTE."""
@@ -350,9 +396,10 @@ class PageTable:
         t = self.alloc.alloc_page()
         self._tables[t] = level - 1
         child = self.span(level - 1)
-        for k in range(512):
+        for k in range(self.entries):
             new = (v & FLAG_MASK) | (_ppn(v) + k * (child >> 12)) << 10
-            self._pte(rec, t + 8 * k, new, level - 1, base + k * child, child, linked=False)
+            self._pte(rec, t + self.pte_bytes * k, new, level - 1, base + k * child, child,
+                      linked=False)
         self._pte(rec, eas[0], _pointer(t) | self._rsw(), level, base, size)
         return self._update(rec, "split", base, size, size)
 
@@ -380,16 +427,28 @@ class PageTable:
         if lvl != level or not v & PTE_V or v & (PTE_R | PTE_X):
             raise ValueError(f"merge {va:#x}: no table of smaller pages under it")
         table = _ppn(v) << 12
-        vals = [self._shadow.get(table + 8 * k, 0) for k in range(512)]
+        vals = [self._shadow.get(table + self.pte_bytes * k, 0) for k in range(self.entries)]
         self._check_mergeable(vals, self.span(level - 1), size, va)
         self._pte(rec, ea, (vals[0] & FLAG_MASK) | _ppn(vals[0]) << 10, level, va, size)
         self._forget(table)
         return self._update(rec, "merge", va, size, size, freed=[table])
 
+    def write_entry(self, va: int, level: int, value: int) -> Update:
+        """Store `value`, unchecked, as the entry at `level` on the walk of va (a malformed
+        entry for a fault test, e.g. a misaligned superpage); the tables above must exist."""
+        self._check_va(va)
+        lvl, ea, _ = self._walk_to(va, level)
+        if lvl != level:
+            raise ValueError(f"the walk of {va:#x} ends above level {level}")
+        size = self.span(level)
+        rec = self._recorder()
+        self._pte(rec, ea, value, level, va & ~(size - 1), size)
+        return self._update(rec, "protect", va & ~(size - 1), size, size, note="change")
+
     def _walk_to(self, va: int, level: int):
         a = self.root
         for i in range(self.levels - 1, level - 1, -1):
-            ea = a + 8 * self._index(va, i)
+            ea = a + self.pte_bytes * self._index(va, i)
             v = self._shadow.get(ea, 0)
             if i == level or not v & PTE_V or v & (PTE_R | PTE_X):
                 return i, ea, v

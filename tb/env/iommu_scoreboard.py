@@ -652,14 +652,23 @@ class IommuScoreboard(uvm_component):
 
     def _is_ad_update(self, addr: int, data: bytes) -> bool:
         """With capabilities.AMO_HWAD every 8-byte write that is not the next IOFENCE.C data
-        write is judged as a hardware A/D update of a PTE."""
-        if not self.oracle.model.caps.amo_hwad or len(data) != 8 or addr % 8:
+        write is judged as a hardware A/D update of a PTE; with Sv32/Sv32x4 too, every aligned
+        4-byte one (a 4-byte PTE's update writes only its half of the doubleword)."""
+        caps = self.oracle.model.caps
+        if not caps.amo_hwad:
+            return False
+        if not (len(data) == 8 and addr % 8 == 0 or
+                len(data) == 4 and addr % 4 == 0 and (caps.sv32 or caps.sv32x4)):
             return False
         return not (self._fence_writes and self._fence_writes[0] == (addr, self._word(data[:4])))
 
     def _ad_write(self, addr: int, data: bytes) -> None:
         self.ad_writes_seen += 1
         value = int.from_bytes(data, "little")
+        if len(data) == 4:
+            # half a doubleword: judged as the doubleword with the other half as memory holds it
+            shift, addr = 8 * (addr & 4), addr & ~7
+            value = self.oracle.mem.read64(addr) & ~(0xFFFF_FFFF << shift) | value << shift
         old = self.oracle.mem.read64(addr)
         stage = self._ad_stage(addr) if self.on_ad is not None else None
         verdict = self.oracle.ad_write(addr, value, list(self.inflight.values()))

@@ -18,6 +18,7 @@ import sequences.iotinval_nl_s_vseq  # noqa: F401
 import sequences.pbmt_vseq  # noqa: F401
 import sequences.process_context_vseq  # noqa: F401
 import sequences.qosid_vseq  # noqa: F401
+import sequences.sv32_vseq  # noqa: F401
 import sequences.random_traffic_vseq  # noqa: F401
 import sequences.two_stage_vseq  # noqa: F401
 from tb.advice import IN_WINDOW
@@ -132,6 +133,14 @@ class BigEndianTest(GuestUpdateTest):
     tc.SBE 1 and 0, and every structure and IOMMU write that has a byte order. Needs the DUT
     built with END (our RTL: the parameter set "end")."""
     vseq_name = "BigEndianVseq"
+
+
+@uvm_test(timeout_time=50, timeout_unit="ms")
+class Sv32Test(GuestUpdateTest):
+    """Sv32 and Sv32x4 (sequences/sv32_vseq.py): DC.tc.SXL=1 first stages under fctl.GXL 0 and
+    1, Sv32x4 G-stages, 4 MiB pages, 4-byte PTE halves (big-endian too with END) and their A/D
+    updates. Needs the DUT built with SV32 (our RTL: the parameter set "sv32")."""
+    vseq_name = "Sv32Vseq"
 
 
 @uvm_test(timeout_time=50, timeout_unit="ms")

@@ -150,3 +150,49 @@ def test_scoreboard_without_amo_hwad_keeps_the_old_classification():
     sb.fail_sink = fails.append
     sb.mem_access(("W", LEAF_PTE, (0x21D9_5057).to_bytes(8, "little"), True))
     assert len(fails) == 1 and fails[0].startswith("WRITE unexpected memory write 0x22008")
+
+
+# ---- a 4-byte Sv32 PTE's update: an aligned 4-byte write of its half (tb/env/iommu_scoreboard.py)
+SV32_CAPS = CAPS_AD | 1 << 8 | 1 << 16           # Sv32, Sv32x4 (fctl.GXL writable)
+SV32_ROOT, SV32_L0 = 0x30000, 0x31000
+TC_SXL = 1 << 11
+# VA 0x4000_1000: VPN[1] = 0x100 (root + 0x400), VPN[0] = 1 (L0 + 4: the high half). The leaf
+# with A=0 (V R W U) -> 0x8765_4000 is 0x21D9_5017 as for Sv39; its neighbour (index 0) a
+# leaf to 0x8765_3000 with A and D: 0x21D9_4CD7.
+SV32_NEIGHBOUR = (0x87653 << 10) | V | R | W | U | A | D
+
+
+def sv32_scoreboard():
+    from tb.env.iommu_scoreboard import IommuScoreboard
+    o = CoherenceOracle(capabilities=SV32_CAPS)
+    sw = Sw(o)
+    o.write_reg(Reg.DDTP, ddtp(LVL1))
+    for i, w in dc_order((TC_V | TC_SADE | TC_SXL, 0, ta(7), atp(8, SV32_ROOT))):
+        sw.st(DDT + 5 * 32 + 8 * i, w)
+    sw.st(SV32_ROOT + 0x400, (SV32_L0 >> 12) << 10 | V)
+    sw.st(SV32_L0, OLD << 32 | SV32_NEIGHBOUR)
+    settle(sw)
+    scoreboard.n += 1
+    sb = IommuScoreboard(f"sb_ad_sv32_{scoreboard.n}", None)
+    sb.build_phase()
+    sb.oracle = o
+    fails: list = []
+    sb.fail_sink = fails.append
+    return sb, fails
+
+
+def test_scoreboard_takes_a_4_byte_write_as_half_an_sv32_pte():
+    sb, fails = sv32_scoreboard()
+    sb.issued((1, req()))
+    sb.mem_access(("W", SV32_L0 + 4, (0x21D9_5057).to_bytes(4, "little"), True))
+    assert fails == [] and sb.ad_writes_seen == 1
+    assert sb.oracle.mem.read64(SV32_L0) == 0x21D9_5057 << 32 | SV32_NEIGHBOUR
+
+
+def test_scoreboard_rejects_an_sv32_update_of_the_wrong_half():
+    sb, fails = sv32_scoreboard()
+    sb.issued((1, req()))
+    sb.mem_access(("W", SV32_L0, (0x21D9_5057).to_bytes(4, "little"), True))
+    # (the neighbour's half overwritten with the leaf's value, the leaf's half left as it was)
+    assert fails == ["AD-UPDATE pte @0x31000 expected=0x21d9505721d94cd7 got=0x21d9501721d95057 "
+                     "(memory held 0x21d9501721d94cd7; only A may be set)"]
