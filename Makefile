@@ -80,7 +80,7 @@ LINT_SETS = "" "-GIOTLB_ENTRIES=0 -GDDTC_ENTRIES=0 -GPDTC_ENTRIES=0" "-GNEG_CACH
 
 # riscv_iommu_axi passes riscv_iommu's feature parameters through: linted with none and with
 # every feature on (the build tests/sim/test_axi_dma.py::test_axi_features runs).
-AXI_LINT_SETS = "" "-GSVPBMT=1 -GAMO_HWAD=1 -GDBG=1 -GHPM_COUNTERS=8 -GHPM_WIDTH=40 -GNL=1 -GS=1 -GMSI_FLAT=1 -GIGS=2"
+AXI_LINT_SETS = "" "-GSVPBMT=1 -GAMO_HWAD=1 -GDBG=1 -GHPM_COUNTERS=8 -GHPM_WIDTH=40 -GNL=1 -GS=1 -GMSI_FLAT=1 -GIGS=2 -GEND=1 -GSV32=1 -GSV32X4=1"
 
 lint: $(STAMP)
 	@for p in $(AXI_LINT_SETS); do \

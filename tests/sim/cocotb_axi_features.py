@@ -3,17 +3,19 @@ test_axi_features): the wrapper passes them through, so the IOMMU behind the DMA
 them in capabilities and they work through the wrapper's ports.
 
 $IOMMU_AXI_FEATURES names the build: "default" (no parameter given) or "all" (SVPBMT=1,
-AMO_HWAD=1, DBG=1, HPM_COUNTERS=8, HPM_WIDTH=40, NL=1, S=1, MSI_FLAT=1, IGS=2). The expected
+AMO_HWAD=1, DBG=1, HPM_COUNTERS=8, HPM_WIDTH=40, NL=1, S=1, MSI_FLAT=1, IGS=2, END=1, SV32=1,
+SV32X4=1). The expected
 capabilities are worked out by hand from the spec's bit positions (not from models/):
 - default: version 0x10, Sv39 [9], Sv48 [10], Sv39x4 [17], Sv48x4 [18], IGS [29:28] = 1 (WSI),
   PAS [37:32] = 56, PD8/PD17/PD20 [40:38] = 0x0000_01F8_1006_0610;
-- all: also Svpbmt [15] (0x8000), MSI_FLAT [22] (0x40_0000), AMO_HWAD [24] (0x100_0000),
-  IGS = 2 (BOTH: 0x2000_0000 instead of 0x1000_0000), HPM [30], DBG [31], NL [42], S [43]
-  = 0x0000_0DF8_E146_8610.
+- all: also Sv32 [8] (0x100), Svpbmt [15] (0x8000), Sv32x4 [16] (0x1_0000), MSI_FLAT [22]
+  (0x40_0000), AMO_HWAD [24] (0x100_0000), END [27] (0x800_0000), IGS = 2 (BOTH: 0x2000_0000
+  instead of 0x1000_0000), HPM [30], DBG [31], NL [42], S [43] = 0x0000_0DF8_E947_8710.
 With "all", the features are also exercised through the wrapper: ddtp Bare, counter 1 on
 event 1 (untranslated requests, no filter) counts exactly the DMA transactions sent; a debug
 translation (DBG) of a Bare IOVA answers PPN = IOVA >> 12; fctl.WSI resets to 0 (IGS=BOTH) and
-msi_addr_0 keeps ADDR [55:2].
+msi_addr_0 keeps ADDR [55:2]. Before that, while ddtp is Off and the queues off, fctl.BE [0]
+(END) and fctl.GXL [2] (a 32-bit and a 64-bit scheme) are writable: 0x5 reads back 0x5.
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from cocotb.triggers import Timer
 from models import Reg, Request
 from tests.sim.cocotb_axi_dma import CLK_NS, DDTP_BARE, RD, TIMEOUT_US, WR, AxiDmaTb
 
-EXPECTED_CAPS = {"default": 0x0000_01F8_1006_0610, "all": 0x0000_0DF8_E146_8610}
+EXPECTED_CAPS = {"default": 0x0000_01F8_1006_0610, "all": 0x0000_0DF8_E947_8710}
 
 
 def _features() -> str:
@@ -46,6 +48,11 @@ async def features_through_wrapper(dut):
         f"got {caps:#018x}"
     if name != "all":
         return
+    # END and Sv32/Sv32x4: fctl.BE and fctl.GXL writable while everything is off (then back)
+    await tb.wr(Reg.FCTL, 0x5, 4)
+    fctl = await tb.rd(Reg.FCTL, 4)
+    assert fctl == 0x5, f"fctl after writing BE and GXL (END, Sv32x4): expected 0x5, got {fctl:#x}"
+    await tb.wr(Reg.FCTL, 0x0, 4)
     # HPM: counter 1 on event 1 (untranslated requests), no filter
     await tb.wr(Reg.IOHPMEVT1, 1)
     await tb.wr(Reg.DDTP, DDTP_BARE)
