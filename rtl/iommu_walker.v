@@ -1019,8 +1019,11 @@ module iommu_walker #(
             else if (mrif_discard) begin done_pa <= 56'd1; state <= S_DONE; end
             else begin done_pa <= 56'd0; `WK_MEM_READ(mrif_pend_a, S_MRIF_RD) end
           end else begin
-            // write-through: the PTE's PPN with the GPA's page offset; not put in the IOTLB
+            // write-through: the PTE's PPN with the GPA's page offset; not put in the IOTLB.
+            // The MSI page stands in for the G-stage (not walked): an ATS completion for it
+            // (ATS with MSI_FLAT) is R and W, no Exe, not Global, 4 KiB, as the model's
             done_pa <= {msi_w0[53:10], msi_gpa[11:0]};
+            gR <= 1'b1; gW <= 1'b1; gX <= 1'b0; gD <= 1'b1; g_size <= 3'd0; fs_g <= 1'b0;
             state   <= S_DONE;
           end
         end

@@ -71,6 +71,8 @@ PQEN, PIE, PQOF = 1, 2, 1 << 9
 IPSR_PIP = 1 << 3
 PQ_VEC = 7                       # msi_cfg_tbl vector of the page-request queue's interrupt
 DID_PRI = 0x55
+DID_MSI = 0x56                   # G-stage only, with an MSI page table (MSI_FLAT)
+MSI_PATTERN, IMSIC = 0x2_8000, 0x3F00_0000        # GPA 0x2800_0000 -> its interrupt file
 
 
 def ats_inval(did: int, base: int, size_log2: int = 12, pid=None, g: bool = False) -> Command:
@@ -88,7 +90,8 @@ class AtsVseq(GuestUpdateBase):
             # interrupts as MSIs: each pip 0 -> 1 edge of the page requests below owes the
             # message of msi_cfg_tbl[PQ_VEC] (the scoreboard matches it with the model's)
             await program_msi_vectors(self, piv=PQ_VEC)
-        await self.init_iommu("1lvl")
+        # (extended DCs with MSI_FLAT: a 1LVL directory holds device_ids up to 0x3F only)
+        await self.init_iommu("2lvl" if self.dut.has("msi_flat") else "1lvl")
         if not getattr(self.env.dev.bfm, "ats", False):
             self.dut.skip("PCIe ATS translation requests, the device's ATC, ATS.INVAL (the ats "
                           "scenario but its Translated requests with EN_ATS=0)",
@@ -100,6 +103,8 @@ class AtsVseq(GuestUpdateBase):
         await self.ats_disabled()
         await self.with_pasid()
         await self.two_stage()
+        if self.dut.has("msi_flat"):
+            await self.msi_page()
         await self.invalidations()
         await self.page_requests()
 
@@ -247,6 +252,27 @@ class AtsVseq(GuestUpdateBase):
         await self.use(DID_2S, RW + 0x28, "w")
         await self.use(DID_2S, RO + 0x30, "r")
         await self.use(DID_2S, BIG + 0x5_6038, "w")
+
+    # -- an MSI page (MSI_FLAT) -------------------------------------------------------------
+    async def msi_page(self) -> None:
+        """An ATS translation request for an MSI page (basic mode): the MSI PTE stands in for
+        the G-stage, which is not walked: R and W, no Exe, not Global, 4 KiB, the interrupt
+        file's address (the model's answer, models/ats.py). Asked right after a G-stage
+        read-only page, so an IOMMU that leaves that walk's permissions in place answers W=0."""
+        g = self.page_table("sv39x4", gscid=13)
+        g.map(G_DATA, SPA_DATA + 0x40_0000, perms="r")
+        root = self.alloc.alloc_page()
+        store = self.structure_store()                  # MSI page tables follow fctl.BE
+        store(root, 1 | 3 << 1 | (IMSIC >> 12) << 10)     # V, basic mode M=3, PPN
+        store(root + 8, 0)
+        await self.after_update(self.ddt.set_dc(DID_MSI, DeviceContextSpec(
+            g_mode="sv39x4", g_root=g.root, gscid=13, en_ats=True, msi_mode="flat",
+            msi_root=root, msi_addr_mask=0, msi_addr_pattern=MSI_PATTERN)))
+        ro, msi = await self.ask([ats_request(DID_MSI, G_DATA),
+                                  ats_request(DID_MSI, MSI_PATTERN << 12)])
+        self.want("G-stage read-only page", ro, SC, r=True, w=False, addr=SPA_DATA + 0x40_0000)
+        self.want("MSI page", msi, SC, r=True, w=True, x=False, g=False, addr=IMSIC,
+                  size_log2=12)
 
     # -- ATS.INVAL and ATS.PRGR ----------------------------------------------------------------
     def atc_invalidate(self, msg) -> None:
