@@ -565,8 +565,12 @@ module iommu_walker #(
   wire [8:0] dc_idx_top = (fsc_mode == MODE_SV48) ? r_iova[47:39] : r_iova[38:30];
   wire fs_perm_bad = (priv_eff ? (p_u && (is_exec || !sum)) : !p_u) ||
                      (is_exec ? !p_x : is_write ? !p_w : !p_r);
-  // A=0, or D=0 for a write: a page fault, or (SADE) the A/D update; checked last
-  wire fs_ad_need  = !p_a || (is_write && !p_d);
+  // A=0, or D=0 for a write: a page fault, or (SADE) the A/D update; checked last. An ATS
+  // translation request with No Write = 0 is walked as a write too (the model's completion):
+  // with SADE a writable leaf with D=0 gets D (and the completion W)
+  wire ats_wr      = is_ats && !r_nw;
+  wire fs_wr_d     = is_write || (ats_wr && p_w && sade);
+  wire fs_ad_need  = !p_a || (fs_wr_d && !p_d);
 
   // G-stage
   // DC.tc.SXL=1: a GPA above 34 bits is a guest-page fault under any G-stage (Sv32x4 needs it;
@@ -579,7 +583,8 @@ module iommu_walker #(
                             {42'd0, g_idx, 3'd0};
   wire [10:0] g_idx = (g_lvl == g_levels - 3'd1) ? g_gpa[12 + 9*g_lvl +: 11]
                                                  : {2'b00, g_gpa[12 + 9*g_lvl +: 9]};
-  wire g_store    = g_pur == GP_PTE_ST || (g_pur == GP_FINAL && is_write);
+  wire g_store    = g_pur == GP_PTE_ST ||
+                    (g_pur == GP_FINAL && (is_write || (ats_wr && q_w && gade)));
   wire g_perm_bad = !q_u ||
                     ((g_pur == GP_PTE_ST) ? !q_w :
                      (g_pur != GP_FINAL) ? !q_r : (is_exec ? !q_x : is_write ? !q_w : !q_r));
@@ -587,7 +592,7 @@ module iommu_walker #(
   // the PTE values an A/D update writes, and the write port: built with AMO_HWAD only
   wire [63:0] fs_ad_new, g_ad_new;
   generate if (AMO_HWAD != 0) begin : g_ad
-    assign fs_ad_new = rdata | {56'd0, is_write, 7'h40};
+    assign fs_ad_new = rdata | {56'd0, fs_wr_d, 7'h40};
     assign g_ad_new  = g_pte | {56'd0, g_store, 7'h40};
   end else begin : g_no_ad
     assign fs_ad_new = 64'd0;

@@ -11,12 +11,16 @@ against memory, never a write of a cached value, and the IOMMU never clears A or
 
 An accepted write changes the oracle's memory as the IOMMU changed it; it is not a software
 store: no history, no reliance, no advice (software owes no invalidation for it).
+
+An ATS translation request (ttyp 8) is walked as a read, and, when it asked for write
+permission (No Write = 0: an attribute `no_write` False on the request), as a write too, as
+the model's completion does (models/ats.py): that walk may set D.
 """
 from __future__ import annotations
 
 from typing import Iterable
 
-from models import Request
+from models import TTYP, Request
 from models.page_walk import PTE_A, PTE_D
 
 from .records import Verdict
@@ -36,6 +40,15 @@ def _ad_mask(bits: int) -> int:
     return AD
 
 
+def _walks(req: Request) -> tuple:
+    """The walks `req` makes: itself; an ATS translation request that asked for write
+    permission also walks as an untranslated write (its updates may set D)."""
+    if int(req.ttyp) == int(TTYP.PCIE_ATS) and getattr(req, "no_write", True) is False:
+        return req, Request(did=req.did, iova=req.iova, ttyp=TTYP.UNTRANSLATED_WRITE,
+                            pid=req.pid, priv_s=req.priv_s)
+    return (req,)
+
+
 class AdUpdates:
     """What the IOMMU may write to a PTE, and the judging of what it wrote."""
 
@@ -44,17 +57,18 @@ class AdUpdates:
         of `req` now (each path run without side effects)."""
         from .walk_paths import Path
         out: dict = {}
-        script: list = []
-        n = 0
-        while script is not None and n < self.max_paths:
-            path = Path(self, req, script, explain=False)
-            walked = self.model.walk(req, item_value=path.hook)
-            for pa, old, new in walked.ad_writes:
-                seen = out.setdefault(pa, {})
-                # (the bits the model's update sets: A/D where this PTE's format has them)
-                seen[old] = seen.get(old, 0) | (new & ~old)
-            n += 1
-            script = path.next_script()
+        for walk_req in _walks(req):
+            script: list = []
+            n = 0
+            while script is not None and n < self.max_paths:
+                path = Path(self, walk_req, script, explain=False)
+                walked = self.model.walk(walk_req, item_value=path.hook)
+                for pa, old, new in walked.ad_writes:
+                    seen = out.setdefault(pa, {})
+                    # (the bits the model's update sets: A/D where this PTE's format has them)
+                    seen[old] = seen.get(old, 0) | (new & ~old)
+                n += 1
+                script = path.next_script()
         return out
 
     def ad_write(self, pa: int, value: int, requests: Iterable[Request]) -> Verdict:

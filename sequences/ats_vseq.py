@@ -72,6 +72,7 @@ IPSR_PIP = 1 << 3
 PQ_VEC = 7                       # msi_cfg_tbl vector of the page-request queue's interrupt
 DID_PRI = 0x55
 DID_MSI = 0x56                   # G-stage only, with an MSI page table (MSI_FLAT)
+DID_SADE, DID_GADE = 0x57, 0x58  # SADE=1 (first stage), GADE=1 (G-stage only): AMO_HWAD
 MSI_PATTERN, IMSIC = 0x2_8000, 0x3F00_0000        # GPA 0x2800_0000 -> its interrupt file
 
 
@@ -105,6 +106,8 @@ class AtsVseq(GuestUpdateBase):
         await self.two_stage()
         if self.dut.has("msi_flat"):
             await self.msi_page()
+        if self.dut.has("amo_hwad"):
+            await self.ad_updates()
         await self.invalidations()
         await self.page_requests()
 
@@ -252,6 +255,30 @@ class AtsVseq(GuestUpdateBase):
         await self.use(DID_2S, RW + 0x28, "w")
         await self.use(DID_2S, RO + 0x30, "r")
         await self.use(DID_2S, BIG + 0x5_6038, "w")
+
+    # -- hardware A/D update (AMO_HWAD) ---------------------------------------------------------
+    async def ad_updates(self) -> None:
+        """ATS translation requests under SADE/GADE=1 (models/ats.py: walked as a read, and as
+        a write when No Write = 0): a writable page with D=0 asked with NW=0 gets D set and W;
+        asked with NW=1 only A (an IOMMU that sets D then is caught by the scoreboard's A/D
+        judge); a read-only page W=0. Every PTE write the DUT makes is judged."""
+        pt = await self.host_device(DID_SADE, "sv39", pscid=18, en_ats=True, sade=True)
+        for i, (perms, ad) in enumerate((("rw", "a"), ("rw", ""), ("r", ""))):
+            await self.after_update(pt.map(IOVA + 0x10_0000 + 0x1000 * i,
+                                           PA + 0x30_0000 + 0x1000 * i, perms=perms, ad=ad))
+        clean, fresh, ro = await self.ask([
+            ats_request(DID_SADE, IOVA + 0x10_0000),
+            ats_request(DID_SADE, IOVA + 0x10_1000, no_write=True),
+            ats_request(DID_SADE, IOVA + 0x10_2000)])
+        self.want("SADE=1, D=0 page, NW=0", clean, SC, r=True, w=True)
+        self.want("SADE=1, A=D=0 page, NW=1", fresh, SC, r=True, w=False)
+        self.want("SADE=1, read-only page, NW=0", ro, SC, r=True, w=False)
+        g = self.page_table("sv39x4", gscid=14)
+        await self.after_update(self.ddt.set_dc(DID_GADE, DeviceContextSpec(
+            g_mode="sv39x4", g_root=g.root, gscid=14, en_ats=True, gade=True)))
+        await self.after_update(g.map(G_DATA, SPA_DATA + 0x50_0000, perms="rw", ad=""))
+        gpage, = await self.ask([ats_request(DID_GADE, G_DATA)])
+        self.want("GADE=1, A=D=0 G-stage page, NW=0", gpage, SC, r=True, w=True)
 
     # -- an MSI page (MSI_FLAT) -------------------------------------------------------------
     async def msi_page(self) -> None:

@@ -44,6 +44,7 @@ from pathlib import Path
 from queue import Empty
 
 from models import Request
+from sequences.ats_items import AtsTranslationRequest
 from sequences.items import RegOp, TranslationResult, WriteRequest
 from scoreboards import register_audit
 
@@ -287,6 +288,9 @@ def _req_fields(req) -> tuple:
     data = getattr(req, "data", None)           # a WriteRequest (MSI_MRIF) carries its data
     if data is not None:
         return req.did, req.iova, req.ttyp, req.pid, req.priv_s, data
+    no_write = getattr(req, "no_write", None)   # an ATS translation request: NW and Exe
+    if no_write is not None:                    # (the A/D judge needs NW: a write walk)
+        return req.did, req.iova, req.ttyp, req.pid, req.priv_s, no_write, req.exec_req
     return req.did, req.iova, req.ttyp, req.pid, req.priv_s
 
 
@@ -299,7 +303,9 @@ def _request(fields: tuple):
     if req is None:
         if len(_REQUESTS) >= 65536:
             _REQUESTS.clear()
-        req = _REQUESTS[fields] = Request(*fields) if len(fields) == 5 else WriteRequest(*fields)
+        req = _REQUESTS[fields] = (Request(*fields) if len(fields) == 5 else
+                                   WriteRequest(*fields) if len(fields) == 6 else
+                                   AtsTranslationRequest(*fields))
     return req
 
 

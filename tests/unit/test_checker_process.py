@@ -236,3 +236,14 @@ def test_advice_before_the_end_leaves_the_checker_running():
     assert pc.finish()["advice"] == ["ADVICE x"]
     assert pc.advice() == ["ADVICE x"]                       # the final state's from now on
     assert fails == [] and pc.dead is None
+
+
+def test_an_ats_request_keeps_no_write_and_exec_across_the_pipe():
+    # the A/D judge walks an ATS translation request as a write only when it asked for write
+    # permission (NW=0), so the checker process must get NW (and Exe) with the request
+    from sequences.ats_items import ats_request
+    for nw, exe in ((True, False), (False, True)):
+        sent = ats_request(5, 0x4000_1000, pid=3, no_write=nw, exec_req=exe)
+        got = checker._request(checker._req_fields(sent))
+        assert (got.did, got.iova, int(got.ttyp), got.pid, got.no_write, got.exec_req) == \
+            (5, 0x4000_1000, 8, 3, nw, exe)

@@ -196,3 +196,25 @@ def test_scoreboard_rejects_an_sv32_update_of_the_wrong_half():
     # (the neighbour's half overwritten with the leaf's value, the leaf's half left as it was)
     assert fails == ["AD-UPDATE pte @0x31000 expected=0x21d9505721d94cd7 got=0x21d9501721d95057 "
                      "(memory held 0x21d9501721d94cd7; only A may be set)"]
+
+
+def test_ats_translation_request_sets_d_only_when_it_asked_for_write():
+    # ATS (bit 25) with AMO_HWAD; the DC has EN_ATS (tc bit 1) and SADE. An ATS translation
+    # request (ttyp 8) is walked as a read and, with No Write = 0, as a write too (the model's
+    # completion, docs/design.md "ATS, PRI and T2GPA"): with NW=0 the IOMMU may set A and D
+    # (0x21D9_50D7), with NW=1 only A (0x21D9_5057).
+    from sequences.ats_items import ats_request
+    o = CoherenceOracle(capabilities=CAPS_AD | 1 << 25)
+    sw = Sw(o)
+    o.write_reg(Reg.DDTP, ddtp(LVL1))
+    for i, w in dc_order((TC_V | 1 << 1 | TC_SADE, 0, ta(7), atp(SV39, ROOT))):
+        sw.st(DDT + 5 * 32 + 8 * i, w)
+    map4k(sw, flags=OLD & 0x3FF)
+    settle(sw)
+    asks_write = ats_request(5, VA)
+    reads_only = ats_request(5, VA, no_write=True)
+    v = o.ad_write(LEAF_PTE, 0x21D9_50D7, [reads_only])
+    assert not v.ok and v.message == ("AD-UPDATE pte @0x22008 expected=0x21d95057 got=0x21d950d7 "
+                                      "(memory held 0x21d95017; only A may be set)")
+    assert o.ad_write(LEAF_PTE, 0x21D9_50D7, [asks_write]).ok
+    assert o.mem.read64(LEAF_PTE) == 0x21D9_50D7
