@@ -28,6 +28,7 @@ from tb import advice, dut_profile, runner
 from tb.dut_profile import ProfileError
 from tb.regression import jobs as planning
 from tb.regression import report, run_server
+from tb.regression.eta import Eta, load as load_durations
 from tb.regression.builds import build_one, label
 from tb.regression.jobs import UsageError
 from tb.regression.run_one import JobResult, run_job
@@ -207,6 +208,8 @@ class Regression:
         self.durations: dict = {}
         self.total = 0
         self.t0 = time.time()
+        self.eta: Eta | None = None       # from the recorded run times (tb/regression/eta.py)
+        self.t_runs = None                # when the runs started (after the builds)
         self.printed_builds: set = set()
         self.prebuilt = False
         self.resume = bool(config.getoption("resume"))
@@ -351,6 +354,8 @@ class _Printer:
         if reg.prebuilt:
             return
         reg.prebuilt = True
+        reg.eta = Eta(load_durations(runner.REPO_ROOT / "tb" / "regression_durations.json"),
+                      nodeids)
         wanted = {n.rsplit("[", 1)[-1].rstrip("]") for n in nodeids}
         keys = sorted({j.build_key for j in reg.jobs if j.ident in wanted and not j.skip})
         if not keys:
@@ -396,7 +401,13 @@ class _Printer:
         reg.durations[report.nodeid] = round(r.seconds, 2)
         n = len(reg.results)
         total = max(reg.total, n)
-        eta = (time.time() - reg.t0) / n * (total - n)
+        if reg.t_runs is None:            # (the builds' time is not the runs')
+            reg.t_runs = reg.t0 if reg.eta is None else time.time() - r.seconds
+        if reg.eta is not None:
+            reg.eta.finished(report.nodeid)
+            eta = reg.eta.seconds_left(time.time() - reg.t_runs)
+        else:
+            eta = (time.time() - reg.t0) / n * (total - n)
         self.write(_report.progress_line(n, total, r, eta))
         if not r.ok and not r.skipped:
             for line in _report.failure_detail(r):
