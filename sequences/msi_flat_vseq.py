@@ -93,7 +93,8 @@ async def program_msi_vectors(seq, civ: int | None = None, fiv: int | None = Non
     (address IRQ_BASE + 16 * vector, data 0x100 + vector) and unmasked, and icvec pointing at
     it."""
     if seq.dut.caps.igs == capbits.IGS_BOTH:
-        await seq.reg_write(Reg.FCTL, 0, 4)
+        fctl = await seq.reg_read(Reg.FCTL, 4)          # (BE and GXL kept)
+        await seq.reg_write(Reg.FCTL, fctl & ~2, 4)
     icvec = 0
     for shift, v in ((0, civ), (4, fiv), (8, pmiv), (12, piv)):
         if v is None:

@@ -660,7 +660,9 @@ class IommuScoreboard(uvm_component):
         if not (len(data) == 8 and addr % 8 == 0 or
                 len(data) == 4 and addr % 4 == 0 and (caps.sv32 or caps.sv32x4)):
             return False
-        return not (self._fence_writes and self._fence_writes[0] == (addr, self._word(data[:4])))
+        # (an IOFENCE.C data write is 4 bytes: only one of those can be the next one)
+        return not (len(data) == 4 and self._fence_writes
+                    and self._fence_writes[0] == (addr, self._word(data)))
 
     def _ad_write(self, addr: int, data: bytes) -> None:
         self.ad_writes_seen += 1
