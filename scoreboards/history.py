@@ -148,6 +148,11 @@ class History:
                 self._renumber_reads()
                 path.numbers.clear()        # numbered again below
         readers = self._readers
+        m = self.model
+        if self._rec_plans_for is not m.caps or self._rec_plans_fctl != m.fctl:
+            self._rec_plans = {}            # _may_cache depends on them (_erroneous)
+            self._rec_plans_for, self._rec_plans_fctl = m.caps, m.fctl
+        plans = self._rec_plans
         deps: list = []             # stale values read earlier in this walk
         may_cache = self._may_cache
         recorded = False
@@ -174,6 +179,23 @@ class History:
                 if n in done:
                     continue
                 done.add(n)
+                recorded = True
+                # What recording it does, decided once per read (_record_plan): the same
+                # read gives the same readers and the same cache keys every time.
+                plan = plans.get(n)
+                if plan is None:
+                    plan = self._record_plan(n, pa, rk, ndw, w)
+                when = (now, pa)
+                for dw in plan[0]:
+                    at = readers.get(dw)
+                    if at is None:
+                        at = readers[dw] = {}
+                    at[rk] = when
+                for ck, key, owner, via in plan[1]:
+                    self._insert_current(ck, w, key, owner, via, pa, now)
+                if plan[2]:
+                    self._napot_record(rk, w, (now, deps), pa, 0, now, True)
+                continue
             recorded = True
             when = (now, pa)
             if ndw == 1:
@@ -214,12 +236,53 @@ class History:
         if recorded:                # (nothing inserted: the counts are as last accounted)
             self._account()
 
+    def _record_plan(self, n: int, pa: int, rk: ReadKey, ndw: int, w: tuple) -> tuple:
+        """How _record records current read #n with no stale value before it: (the
+        doublewords it reads, [(cache key, Key, owner, via)] to insert into, NAPOT leaf),
+        as the general case of _record decides it. Kept in _rec_plans while the
+        capabilities and fctl (what _may_cache reads besides the read) are unchanged."""
+        dws = (pa,) if ndw == 1 else tuple(range(pa, pa + 8 * ndw, 8))
+        ins = []
+        napot = False
+        if self._may_cache(rk.kind, w, rk.fmt, rk.tag):
+            key = self._key(rk, w[0])
+            for ck in (((rk.kind, rk.tag),) if rk.owner is None else self._cache_keys(rk)):
+                via = ck[0] == "via"
+                ins.append((ck, key, rk.owner if via else None, via))
+            napot = bool(not rk.fmt & FMT_32 and self.model.caps.svnapot
+                         and napot_leaf(native_pte(rk.fmt, rk.tag, w[0]) if rk.fmt else w[0]))
+        plan = self._rec_plans[n] = (dws, tuple(ins), napot)
+        return plan
+
+    def _insert_current(self, ck, w, key: Key, owner, via: bool, pa: int, now: int) -> None:
+        """_insert of a current value read now with no stale value before it (witness
+        (now, no deps), in memory, seq 0): the same steps, with what is known left out."""
+        entries = self._cache.get(ck)
+        e = entries.get(w) if entries else None
+        alt = (StaleDep(key, None, now),) if via else ()
+        if e is None:
+            if entries is None:
+                entries = self._cache[ck] = {}
+            entries[w] = CachedValue([Witness(now, (), alt)], key, owner, pa, 0)
+            self._n_cached += 1
+            return
+        for o in e.wits:            # an existing way at least as alive makes this one moot
+            if o.live >= now and not o.deps:
+                return
+        later = [o for o in e.wits if o.live > now]
+        newest = not later
+        later.append(Witness(now, (), alt))
+        e.wits = later
+        if newest:
+            e.pa, e.seq = pa, 0
+
     def _renumber_reads(self) -> None:
         """Forget the reads' numbers (a bound on memory): the memo's single paths hold them,
         so the memo goes too (its evaluations are walked again and give the same outcomes)."""
         self._read_numbers.clear()
         self._rec_done.clear()
         self._single_ok = set()
+        self._rec_plans = {}
         self._memo.clear()
 
     def _insert(self, ck, w, wit: Witness, key: Key, owner, pa: int, seq: int, now: int,

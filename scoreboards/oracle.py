@@ -72,6 +72,11 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
         # Moves on what a recorded time is compared with (doorbells, completions, register
         # writes), not on stores: see History._record.
         self._rec_gen = 0
+        # How each read number is recorded (History._record_plan), for these capabilities
+        # and fctl: derived, kept only to save deciding it again.
+        self._rec_plans: dict = {}
+        self._rec_plans_for = None
+        self._rec_plans_fctl = None
         self._cache: dict[tuple, dict] = {}               # tag key -> {words: CachedValue}
         self._done: deque = deque()      # (doorbell time, scope) of completed invalidations
         self._replay_memo: dict = {}
