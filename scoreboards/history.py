@@ -22,7 +22,7 @@ from .formats import FMT_32, FMT_SXL, native_first, native_pte, native_words
 
 from .napot import napot_leaf
 from .records import CachedValue, OldValue, Pruned, ReadKey, StaleDep, Witness
-from .scope import VMA, Key, covers
+from .scope import VMA, Key, coverer, covers
 
 _new_key = tuple.__new__          # a Key without NamedTuple's argument handling (hot path)
 KILLERS_CAP = 32        # completed scopes remembered per old value
@@ -263,6 +263,8 @@ class History:
         if e is None:
             if entries is None:
                 entries = self._cache[ck] = {}
+            if self._item_memo_cks.get(ck, w) != w:
+                self._item_memo_epoch = -1      # a kept plain read is plain no more
             entries[w] = CachedValue([Witness(now, (), alt)], key, owner, pa, 0)
             self._n_cached += 1
             return
@@ -300,6 +302,8 @@ class History:
         if e is None:
             if entries is None:
                 entries = self._cache[ck] = {}
+            if self._item_memo_cks.get(ck, w) != w:
+                self._item_memo_epoch = -1      # a kept plain read is plain no more
             entries[w] = CachedValue([wit], key, owner, pa, seq)
             self._n_cached += 1
             return
@@ -367,9 +371,10 @@ class History:
         if len(self._done) > DONE_LOG:      # forgetting one only permits more
             self._done.popleft()
         # Per-tag cached values read before the doorbell and covered: gone.
+        cov = coverer(cmd)
         for ck, entries in list(self._cache.items()):
             for w, e in list(entries.items()):
-                covered = covers(cmd, e.owner if e.owner is not None else e.key)
+                covered = cov(e.owner if e.owner is not None else e.key)
                 if not covered:
                     for o in e.wits:
                         if o.deps or o.alt:

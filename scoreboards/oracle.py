@@ -72,6 +72,11 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
         # Moves on what a recorded time is compared with (doorbells, completions, register
         # writes), not on stores: see History._record.
         self._rec_gen = 0
+        # Plain reads of this epoch (walk_paths.Path.read): item -> (words, context before,
+        # Read, context after); _item_memo_cks: their cache keys -> words. Derived.
+        self._item_memo: dict = {}
+        self._item_memo_cks: dict = {}
+        self._item_memo_epoch = -1
         # How each read number is recorded (History._record_plan), for these capabilities
         # and fctl: derived, kept only to save deciding it again.
         self._rec_plans: dict = {}

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Optional
 
 from models import Request
+from models.translate import translate_request
+from models.walk_reader import WalkReader
 from models.device_context import DeviceContext, bits
 from models.memory import AccessFault, PoisonedData
 from models.page_walk import PTE_G, PTE_R, PTE_X
@@ -24,15 +26,17 @@ FAILED = ("memory failed to deliver the item",)   # the option "no cached copy: 
 _new_key = tuple.__new__          # a ReadKey, Read or Option without NamedTuple's argument handling
 
 
-class Path:
+class Path(WalkReader):
     """One run of the model's walk in which every item read takes one permitted value.
 
-    `script` fixes the option index at each choice point met so far (depth-first replay)."""
+    `script` fixes the option index at each choice point met so far (depth-first replay).
+    The oracle's own evaluations (_evaluate_walks) use it as the walk's WalkReader (read());
+    other walks pass `hook` to the model as item_value."""
     # (one per walk, its attributes read at every item: slots are quicker to make and read)
     __slots__ = ("o", "req", "script", "explain", "pos", "choices", "reads", "items", "numbers",
                  "failed_read", "fs_levels", "g_levels", "gpar", "pending", "be", "sbe", "sxl")
 
-    def __init__(self, oracle, req: Request, script: list, explain: bool):
+    def __init__(self, oracle, req: Request, script: list, explain: bool, trace=None):
         self.o, self.req, self.script, self.explain = oracle, req, script, explain
         self.pos = 0
         self.choices: list[tuple[int, int]] = []
@@ -47,6 +51,77 @@ class Path:
         # of the DC this walk located.
         self.be = oracle.model.fctl & 1
         self.sbe = self.sxl = False
+        # WalkReader's state, as IommuModel.walk makes it (no A/D side effects)
+        self.read64 = oracle.mem.read64
+        self.item_value = None
+        self.trace = trace
+        self.pa_limit = oracle.model.pa_limit
+        self.ad_cas = None
+        self.ad_log = []
+
+    def read(self, item) -> tuple:
+        """WalkReader.read with the hook in it, for the oracle's evaluations. A read whose
+        options are only memory's words by _options' first tests (_plain) is kept per epoch
+        (_item_memo) with the path's context before and after it: another walk of this epoch
+        reading the same item with the same words in the same context (the device context
+        and upper-level PTEs of a table: every walk of it) takes it from there."""
+        kind, pa, ndw, level, tag = item
+        if self.pa_limit is not None and pa + 8 * ndw > self.pa_limit:
+            raise AccessFault(f"{kind} at {pa:#x} is beyond the physical address space "
+                              f"(below {self.pa_limit:#x})")
+        read64 = self.read64
+        try:
+            if ndw == 1:
+                words = (read64(pa),)
+            else:
+                words = tuple([read64(pa + 8 * i) for i in range(ndw)])
+        except (AccessFault, PoisonedData) as err:
+            words = tuple(self.hook(item, err))      # a cached copy, or it re-raises
+        else:
+            if self.explain:
+                words = tuple(self.hook(item, words))
+            else:
+                o = self.o
+                if o._item_memo_epoch != o._epoch:
+                    o._item_memo_epoch = o._epoch
+                    o._item_memo = {}
+                    o._item_memo_cks = {}
+                ctx = (self.fs_levels, self.g_levels, self.gpar, self.pending, self.be, self.sbe,
+                       self.sxl, self.req.pid is None)
+                hit = o._item_memo.get(item)
+                if hit is not None and hit[0] == words and hit[1] == ctx:
+                    self.reads.append(hit[2])
+                    self.items.append(item)
+                    (self.fs_levels, self.g_levels, self.gpar, self.pending, self.be, self.sbe,
+                     self.sxl) = hit[3]
+                else:
+                    words = self._take(item, words, ctx)
+        if self.trace is not None:
+            self.trace.append((item, words))
+        return words
+
+    def _take(self, item, words: tuple, ctx: tuple) -> tuple:
+        """hook() for a read memory delivered, keeping it in _item_memo when _plain."""
+        kind, pa, ndw, level, tag = item
+        rk, fmt = self._read_key(kind, level, tag)
+        o = self.o
+        if o._plain(item, words, rk):
+            opt = _new_key(Option, (words, None))
+            read = _new_key(Read, (pa, rk, ndw, opt))
+            self.reads.append(read)
+            self.items.append(item)
+            self._after(kind, tag, words, fmt)
+            memo = o._item_memo
+            if len(memo) > 65536:
+                memo.clear()
+                o._item_memo_cks.clear()
+            memo[item] = (words, ctx, read, (self.fs_levels, self.g_levels, self.gpar,
+                                             self.pending, self.be, self.sbe, self.sxl))
+            # what would make it not plain in this epoch: another value cached under its tag
+            # (History._insert drops the memo then)
+            o._item_memo_cks[(kind, rk.tag)] = words
+            return words
+        return self._chosen(item, rk, fmt, o._options(item, words, rk, False, False), None)
 
     def hook(self, item, words):
         """The value the walk uses for `item`: memory's `words` or a permitted cached one. When
@@ -60,6 +135,12 @@ class Path:
             words = tuple(int.from_bytes(self.o.mem.peek(pa + 8 * i, 8), "little")
                           for i in range(ndw))
         # (words: a tuple, as WalkReader.read passes it)
+        rk, fmt = self._read_key(kind, level, tag)
+        opts = self.o._options(item, words, rk, self.explain, failed is not None)
+        return self._chosen(item, rk, fmt, opts, failed)
+
+    def _read_key(self, kind: str, level: int, tag: tuple) -> tuple:
+        """The ReadKey of this read and its format, from what the walk read before."""
         width, gpar, owner = 0, False, None
         if kind == "pte1":
             if self.fs_levels is None:
@@ -85,8 +166,10 @@ class Path:
             fmt = 0
         else:
             fmt = fmt_of(kind, self.be, self.sbe, False, self.sxl)
-        rk = _new_key(ReadKey, (kind, tag, width, gpar, owner, fmt))
-        opts = self.o._options(item, words, rk, self.explain, failed is not None)
+        return _new_key(ReadKey, (kind, tag, width, gpar, owner, fmt)), fmt
+
+    def _chosen(self, item, rk: ReadKey, fmt: int, opts: list, failed) -> tuple:
+        """The option this path takes of `opts` (the script's at a choice point), recorded."""
         if len(opts) == 1:
             opt = opts[0]
         else:
@@ -98,8 +181,14 @@ class Path:
         if w is FAILED:
             self.failed_read = True
             raise failed
+        kind, pa, ndw, _, tag = item
         self.reads.append(_new_key(Read, (pa, rk, ndw, opt)))
         self.items.append(item)
+        self._after(kind, tag, w, fmt)
+        return opt[0]
+
+    def _after(self, kind: str, tag: tuple, w: tuple, fmt: int) -> None:
+        """The context the value read (`w`, raw) gives the reads that follow."""
         if fmt:                       # the values the walker sees (formats.py)
             v = native_pte(fmt, tag, w[0]) if kind in NAPOT_KINDS else w[0]
             if fmt & FMT_BE and kind not in NAPOT_KINDS:
@@ -107,7 +196,6 @@ class Path:
                 v = w[0]
         else:
             v = w[0]
-        # Context for the reads that follow.
         if kind == "pte1":
             if v & 1 and not v & (PTE_R | PTE_X) and v & PTE_G:
                 self.gpar = True
@@ -129,7 +217,6 @@ class Path:
                             if v & 1 and fsc >> 60 else None)
         elif kind in ("ddte", "msipte"):
             self.pending = None
-        return opt[0]
 
     def next_script(self) -> Optional[list]:
         ch = self.choices
@@ -158,9 +245,11 @@ class WalkPaths:
         script: list = []
         n = 0
         trace = [] if self.keep_walk else None
+        m = self.model
         while script is not None:
-            path = Path(self, req, script, explain=False)
-            walked = self.model.walk(req, item_value=path.hook, trace=trace)
+            path = Path(self, req, script, False, trace)
+            # (IommuModel.walk with the path as the WalkReader: Path.read)
+            walked = translate_request(req, m.ddtp, m.fctl, m.caps, path, m.iommu_qosid)
             if trace is not None:       # the first path: current values only (option 0)
                 self.last_walk = (req, self._epoch, trace, walked)
                 trace = None
@@ -260,19 +349,10 @@ class WalkPaths:
         if not explain:
             if kind not in self.policy.cached:
                 return opts
+            if not failed and self._plain(item, words, rk):
+                return opts
             if self._alias_tags:
                 aliases = self._aliases(kind, rk.tag, pa)
-            if rk.owner is None and not aliases and not failed:
-                if not hist or not (pa in hist or (ndw > 1 and any(
-                        pa + 8 * i in hist for i in range(1, ndw)))):
-                    # (_napot_group_live is False for any item but a level-0 PTE)
-                    if level or kind not in NAPOT_KINDS or not self._napot_group_live(item, rk.fmt):
-                        # No old value of this item's doublewords, no owner, no other address
-                        # with this tag, no NAPOT group now or before: the only other values
-                        # are what a cache of this tag may hold besides the current one.
-                        entries = self._cache.get((kind, rk.tag))
-                        if not entries or (len(entries) == 1 and words in entries):
-                            return opts
         seen = {FAILED} if failed else {words}
         if explain or pa in hist or (ndw > 1 and any(pa + 8 * i in hist for i in range(1, ndw))):
             self._add_snapshots(opts, seen, item, words, rk, explain)
@@ -293,6 +373,28 @@ class WalkPaths:
         if not level and kind in NAPOT_KINDS:
             self._napot_options(opts, seen, item, rk, explain)
         return opts
+
+    def _plain(self, item, words: tuple, rk: ReadKey) -> bool:
+        """_options' first tests: is memory's `words` the only value the read may take (not
+        explaining, memory delivered them)? Only a store, a register write or a completion
+        (each moves the epoch) or another value cached under the item's tag can change the
+        answer."""
+        kind, pa, ndw, level, _ = item
+        if kind not in self.policy.cached:
+            return True
+        if rk.owner is not None or (self._alias_tags and self._aliases(kind, rk.tag, pa)):
+            return False
+        hist = self._hist
+        if hist and (pa in hist or (ndw > 1 and any(pa + 8 * i in hist for i in range(1, ndw)))):
+            return False
+        # (_napot_group_live is False for any item but a level-0 PTE)
+        if not level and kind in NAPOT_KINDS and self._napot_group_live(item, rk.fmt):
+            return False
+        # No old value of this item's doublewords, no owner, no other address with this tag,
+        # no NAPOT group now or before: the only other values are what a cache of this tag
+        # may hold besides the current one.
+        entries = self._cache.get((kind, rk.tag))
+        return not entries or (len(entries) == 1 and words in entries)
 
     def _add_snapshots(self, opts, seen, item, words, rk: ReadKey, explain: bool) -> None:
         kind = item.kind
