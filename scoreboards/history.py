@@ -156,7 +156,10 @@ class History:
         deps: list = []             # stale values read earlier in this walk
         may_cache = self._may_cache
         recorded = False
-        known = path.numbers        # a revalidated path's, else filled here for a single path
+        # Numbers of the reads before the first stale one: a revalidated path's, or one per
+        # read (None where unknown: given here, and kept in the read's _item_memo cell).
+        known = path.numbers
+        cells = path.cells
         i = 0
         for r in path.reads:
             pa, rk, ndw, opt = r
@@ -167,14 +170,18 @@ class History:
                 # ever compared with doorbell times (pruning, witnesses, messages) and with
                 # those events, so recording it again would change nothing. A store does not
                 # matter: one that changes this read changes its words (another number).
-                if i < len(known):
-                    n = known[i]
-                else:
+                n = known[i] if i < len(known) else None
+                if n is None:
                     sig = (pa, rk, w)
                     n = numbers.get(sig)
                     if n is None:
                         n = numbers[sig] = len(numbers)
-                    known.append(n)
+                    if i < len(known):
+                        known[i] = n
+                        if cells and cells[i] is not None:
+                            cells[i][0] = n
+                    else:
+                        known.append(n)
                 i += 1
                 if n in done:
                     continue
@@ -285,6 +292,7 @@ class History:
         self._rec_done.clear()
         self._single_ok = set()
         self._rec_plans = {}
+        self._item_memo_epoch = -1      # its cells hold numbers
         self._memo.clear()
 
     def _insert(self, ck, w, wit: Witness, key: Key, owner, pa: int, seq: int, now: int,

@@ -35,10 +35,11 @@ __all__ = ["CoherenceOracle", "Finding", "Verdict"]
 
 class _Reads:
     """A revalidated evaluation's reads, as _record takes a path's."""
-    __slots__ = ("reads", "numbers")
+    __slots__ = ("reads", "numbers", "cells")
 
     def __init__(self, reads: tuple, numbers: list) -> None:
         self.reads, self.numbers = reads, numbers
+        self.cells = None
 
 
 class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice, Cleaning,

@@ -34,7 +34,8 @@ class Path(WalkReader):
     other walks pass `hook` to the model as item_value."""
     # (one per walk, its attributes read at every item: slots are quicker to make and read)
     __slots__ = ("o", "req", "script", "explain", "pos", "choices", "reads", "items", "numbers",
-                 "failed_read", "fs_levels", "g_levels", "gpar", "pending", "be", "sbe", "sxl")
+                 "cells", "failed_read", "fs_levels", "g_levels", "gpar", "pending", "be", "sbe",
+                 "sxl")
 
     def __init__(self, oracle, req: Request, script: list, explain: bool, trace=None):
         self.o, self.req, self.script, self.explain = oracle, req, script, explain
@@ -42,7 +43,10 @@ class Path(WalkReader):
         self.choices: list[tuple[int, int]] = []
         self.reads: list[Read] = []
         self.items: list = []        # the walk's items, one per read (for revalidation)
-        self.numbers: list = []      # its current reads' numbers (History._record)
+        # Per read: its number (History._record) or None while unknown, and the cell of its
+        # _item_memo entry that keeps the number for later walks (None: not kept).
+        self.numbers: list = []
+        self.cells: list = []
         self.failed_read = False     # the walk ended at a read memory did not deliver
         self.fs_levels = self.g_levels = None
         self.gpar = False
@@ -92,6 +96,9 @@ class Path(WalkReader):
                 if hit is not None and hit[0] == words and hit[1] == ctx:
                     self.reads.append(hit[2])
                     self.items.append(item)
+                    cell = hit[4]
+                    self.numbers.append(cell[0])
+                    self.cells.append(cell)
                     (self.fs_levels, self.g_levels, self.gpar, self.pending, self.be, self.sbe,
                      self.sxl) = hit[3]
                 else:
@@ -108,15 +115,18 @@ class Path(WalkReader):
         if o._plain(item, words, rk):
             opt = _new_key(Option, (words, None))
             read = _new_key(Read, (pa, rk, ndw, opt))
+            cell = [None]               # its number, once _record gives it one
             self.reads.append(read)
             self.items.append(item)
+            self.numbers.append(None)
+            self.cells.append(cell)
             self._after(kind, tag, words, fmt)
             memo = o._item_memo
             if len(memo) > 65536:
                 memo.clear()
                 o._item_memo_cks.clear()
             memo[item] = (words, ctx, read, (self.fs_levels, self.g_levels, self.gpar,
-                                             self.pending, self.be, self.sbe, self.sxl))
+                                             self.pending, self.be, self.sbe, self.sxl), cell)
             # what would make it not plain in this epoch: another value cached under its tag
             # (History._insert drops the memo then)
             o._item_memo_cks[(kind, rk.tag)] = words
@@ -184,6 +194,8 @@ class Path(WalkReader):
         kind, pa, ndw, _, tag = item
         self.reads.append(_new_key(Read, (pa, rk, ndw, opt)))
         self.items.append(item)
+        self.numbers.append(None)
+        self.cells.append(None)
         self._after(kind, tag, w, fmt)
         return opt[0]
 
