@@ -378,11 +378,16 @@ class History:
         order = self._order
         if len(self._done) > DONE_LOG:      # forgetting one only permits more
             self._done.popleft()
-        # Per-tag cached values read before the doorbell and covered: gone.
+        # Per-tag cached values read before the doorbell and covered: gone. (Removed after
+        # the scan, in the order found: the scan changes nothing else it reads.)
         cov = coverer(cmd)
-        for ck, entries in list(self._cache.items()):
-            for w, e in list(entries.items()):
-                covered = cov(e.owner if e.owner is not None else e.key)
+        gone = []
+        for ck, entries in self._cache.items():
+            if not entries:
+                gone.append((ck, None))
+            for w, e in entries.items():
+                owner = e.owner
+                covered = cov(e.key if owner is None else owner)
                 if not covered:
                     for o in e.wits:
                         if o.deps or o.alt:
@@ -391,9 +396,15 @@ class History:
                         continue    # killed_by() would neither change nor remove a way
                 e.wits = [o for o in e.wits if not o.killed_by(cmd, doorbell, covered)]
                 if not e.wits:
-                    self._bury(ck, Pruned(entries.pop(w), cmd, fence, w))
+                    self._bury(ck, Pruned(e, cmd, fence, w))
+                    gone.append((ck, w))
+        cache = self._cache
+        for ck, w in gone:
+            entries = cache[ck]
+            if w is not None:
+                del entries[w]
             if not entries:
-                del self._cache[ck]
+                del cache[ck]
         # Per-address old values replaced before the doorbell: gone once every reader of the
         # address is covered (by this command or an earlier completed one).
         self._reach_now()
