@@ -112,6 +112,10 @@ class Path(WalkReader):
         kind, pa, ndw, level, tag = item
         rk, fmt = self._read_key(kind, level, tag)
         o = self.o
+        if level == 0 and kind == "pte1" and o._plain(item, words, rk):
+            # a first-stage leaf: read again in this epoch only by a walk of the same page,
+            # which the evaluation memo spares (not kept)
+            return self._chosen(item, rk, fmt, [_new_key(Option, (words, None))], None)
         if o._plain(item, words, rk):
             opt = _new_key(Option, (words, None))
             read = _new_key(Read, (pa, rk, ndw, opt))
@@ -309,7 +313,8 @@ class WalkPaths:
                         return False
                 elif tuple([read64(pa + 8 * i) for i in range(ndw)]) != words:
                     return False
-                if len(options(item, words, rk, False)) != 1:
+                if not self._plain(item, words, rk) and len(options(item, words, rk,
+                                                                    False)) != 1:
                     return False
                 ok.add(n)
         except (AccessFault, PoisonedData):
