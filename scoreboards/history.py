@@ -22,7 +22,7 @@ from .formats import FMT_32, FMT_SXL, native_first, native_pte, native_words
 
 from .napot import napot_leaf
 from .records import CachedValue, OldValue, Pruned, ReadKey, StaleDep, Witness
-from .scope import VMA, Key, coverer, covers
+from .scope import VMA, Key, coverer, covered_tags, covers
 
 _new_key = tuple.__new__          # a Key without NamedTuple's argument handling (hot path)
 KILLERS_CAP = 32        # completed scopes remembered per old value
@@ -267,6 +267,8 @@ class History:
         entries = self._cache.get(ck)
         e = entries.get(w) if entries else None
         alt = (StaleDep(key, None, now),) if via else ()
+        if via:
+            self._dep_cks.add(ck)           # (see _complete)
         if e is None:
             if entries is None:
                 entries = self._cache[ck] = {}
@@ -275,10 +277,21 @@ class History:
             entries[w] = CachedValue([Witness(now, (), alt)], key, owner, pa, 0)
             self._n_cached += 1
             return
-        for o in e.wits:            # an existing way at least as alive makes this one moot
+        wits = e.wits
+        if len(wits) == 1:
+            o = wits[0]
             if o.live >= now and not o.deps:
                 return
-        later = [o for o in e.wits if o.live > now]
+            if o.live <= now:
+                # the one way read earlier gives way to this one: it becomes it (a witness
+                # belongs to its value alone)
+                o.live, o.deps, o.alt = now, (), alt
+                e.pa, e.seq = pa, 0
+                return
+        for o in wits:              # an existing way at least as alive makes this one moot
+            if o.live >= now and not o.deps:
+                return
+        later = [o for o in wits if o.live > now]
         newest = not later
         later.append(Witness(now, (), alt))
         e.wits = later
@@ -307,6 +320,8 @@ class History:
         if (wit.live < now or wit.deps) and self._replay_kills(
                 wit, owner if owner is not None else key):
             return
+        if wit.deps or wit.alt:
+            self._dep_cks.add(ck)           # (see _complete)
         if e is None:
             if entries is None:
                 entries = self._cache[ck] = {}
@@ -382,7 +397,15 @@ class History:
         # the scan, in the order found: the scan changes nothing else it reads.)
         cov = coverer(cmd)
         gone = []
+        # Only a covered value or one with a way through stale values (deps, alt: their
+        # tags, _dep_cks) can change; when the covered tags can be listed, the others are
+        # passed over unasked.
+        cand = covered_tags(cmd)
+        if cand is not None:
+            cand |= self._dep_cks
         for ck, entries in self._cache.items():
+            if cand is not None and ck not in cand and entries:
+                continue
             if not entries:
                 gone.append((ck, None))
             for w, e in entries.items():
@@ -405,6 +428,7 @@ class History:
                 del entries[w]
             if not entries:
                 del cache[ck]
+                self._dep_cks.discard(ck)
         # Per-address old values replaced before the doorbell: gone once every reader of the
         # address is covered (by this command or an earlier completed one).
         self._reach_now()

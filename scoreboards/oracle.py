@@ -84,6 +84,9 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
         self._rec_plans_for = None
         self._rec_plans_fctl = None
         self._cache: dict[tuple, dict] = {}               # tag key -> {words: CachedValue}
+        # Tag keys of _cache with a way through stale values (a witness with deps or alt),
+        # or that had one: what a completion must look at besides what it covers. Derived.
+        self._dep_cks: set = set()
         self._done: deque = deque()      # (doorbell time, scope) of completed invalidations
         self._replay_memo: dict = {}
         self._order = 0                  # completed invalidations, in queue order

@@ -155,6 +155,33 @@ def coverer(cmd: Command):
     return f
 
 
+# (width, bits a level, levels) of each scheme's address space: first stage, G-stage
+_PTE1_SPACES = ((32, 10, 2), (39, 9, 3), (48, 9, 4), (57, 9, 5))
+_PTE2_SPACES = ((34, 10, 2), (41, 9, 3), (50, 9, 4), (59, 9, 5))
+
+
+def covered_tags(cmd: Command):
+    """Every (kind, tag) whose items `cmd` may cover, when they are few enough to list: an
+    IOTINVAL with AV=1 naming one 4 KiB page (S=0), the VMA with PSCV=1 (covers() is true only
+    for the entry of each level that maps the page, in each address-space width). None when
+    the command may cover items of any tag (then every item must be asked)."""
+    if not cmd.av or cmd.s:
+        return None
+    base = napot_range(cmd)[0]
+    if cmd.name == VMA:
+        if not cmd.pscv:
+            return None
+        g = cmd.gscid if cmd.gv else None
+        return {("pte1", (g, cmd.pscid, level, (base & ((1 << width) - 1)) >> (12 + step * level)))
+                for width, step, levels in _PTE1_SPACES for level in range(levels)}
+    if cmd.name == GVMA and cmd.gv:
+        out = {("pte2", (cmd.gscid, level, (base & ((1 << width) - 1)) >> (12 + step * level)))
+               for width, step, levels in _PTE2_SPACES for level in range(levels)}
+        out.add(("msipte", (cmd.gscid, base >> 12)))
+        return out
+    return None
+
+
 def why_not(cmd: Command, key: Key) -> str:
     """Why `cmd` does not cover `key`, in the command table's terms ("" if it does)."""
     if covers(cmd, key):
