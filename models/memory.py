@@ -11,6 +11,7 @@ from typing import Optional
 PAGE = 4096
 _PAGE_DWORDS = struct.Struct("<512Q")
 _unpack_u64 = struct.Struct("<Q").unpack_from       # one little-endian doubleword, no copy
+_UNPACK_N: dict = {}                                 # n -> unpacker of n doublewords (read64s)
 
 
 class AccessFault(Exception):
@@ -132,6 +133,20 @@ class Memory:
         if buf is None:
             return 0
         return _unpack_u64(buf, pa & (PAGE - 1))[0]
+
+    def read64s(self, pa: int, n: int) -> tuple:
+        """n consecutive doublewords from pa, as n read64 calls return them (and raise: the
+        first doubleword that fails)."""
+        off = pa & (PAGE - 1)
+        if self._faults or self._poison or off > PAGE - 8 * n:
+            return tuple([self.read64(pa + 8 * i) for i in range(n)])
+        buf = self._pages.get(pa >> 12)
+        if buf is None:
+            return (0,) * n
+        unpack = _UNPACK_N.get(n)
+        if unpack is None:
+            unpack = _UNPACK_N[n] = struct.Struct(f"<{n}Q").unpack_from
+        return unpack(buf, off)
 
     def write64(self, pa: int, value: int) -> None:
         self.write(pa, (value & (2**64 - 1)).to_bytes(8, "little"))

@@ -41,6 +41,8 @@ class WalkReader:
     """pa_limit: the size of the physical address space (2^capabilities.PAS); an item with a
     byte at or above it is not read and raises AccessFault, as a bus error would (the space
     the IOMMU can address is 0 .. 2^PAS - 1). None: no limit."""
+    # (one per walk: slots are quicker to make and read)
+    __slots__ = ("read64", "item_value", "trace", "pa_limit", "ad_cas", "ad_log")
 
     def __init__(self, read64: Callable[[int], int], item_value: Optional[ItemHook] = None,
                  trace: Optional[list] = None, pa_limit: Optional[int] = None,

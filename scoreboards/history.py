@@ -172,10 +172,7 @@ class History:
                 # matter: one that changes this read changes its words (another number).
                 n = known[i] if i < len(known) else None
                 if n is None:
-                    sig = (pa, rk, w)
-                    n = numbers.get(sig)
-                    if n is None:
-                        n = numbers[sig] = len(numbers)
+                    n = numbers.setdefault((pa, rk, w), len(numbers))
                     if i < len(known):
                         known[i] = n
                         if cells and cells[i] is not None:
@@ -241,7 +238,9 @@ class History:
             if src is not None:
                 deps.append(StaleDep(self._key(rk, w[0]), rk.owner, live))
         if recorded:                # (nothing inserted: the counts are as last accounted)
-            self._account()
+            n = self._n_hist + self._n_cached       # (_account, inlined)
+            if n > self.max_history:
+                self.max_history = n
 
     def _record_plan(self, n: int, pa: int, rk: ReadKey, ndw: int, w: tuple) -> tuple:
         """How _record records current read #n with no stale value before it: (the

@@ -35,7 +35,7 @@ class Path(WalkReader):
     # (one per walk, its attributes read at every item: slots are quicker to make and read)
     __slots__ = ("o", "req", "script", "explain", "pos", "choices", "reads", "items", "numbers",
                  "cells", "failed_read", "fs_levels", "g_levels", "gpar", "pending", "be", "sbe",
-                 "sxl")
+                 "sxl", "ctx", "stale")
 
     def __init__(self, oracle, req: Request, script: list, explain: bool, trace=None):
         self.o, self.req, self.script, self.explain = oracle, req, script, explain
@@ -55,6 +55,11 @@ class Path(WalkReader):
         # of the DC this walk located.
         self.be = oracle.model.fctl & 1
         self.sbe = self.sxl = False
+        # The context above as one tuple (with whether the request has no process_id), as
+        # _item_memo keeps it; None: to be made from the attributes. stale: the attributes
+        # are behind it (reads taken from _item_memo set only ctx; _sync brings them up).
+        self.ctx = None
+        self.stale = False
         # WalkReader's state, as IommuModel.walk makes it (no A/D side effects)
         self.read64 = oracle.mem.read64
         self.item_value = None
@@ -73,12 +78,11 @@ class Path(WalkReader):
         if self.pa_limit is not None and pa + 8 * ndw > self.pa_limit:
             raise AccessFault(f"{kind} at {pa:#x} is beyond the physical address space "
                               f"(below {self.pa_limit:#x})")
-        read64 = self.read64
         try:
             if ndw == 1:
-                words = (read64(pa),)
+                words = (self.read64(pa),)
             else:
-                words = tuple([read64(pa + 8 * i) for i in range(ndw)])
+                words = self.o.mem.read64s(pa, ndw)
         except (AccessFault, PoisonedData) as err:
             words = tuple(self.hook(item, err))      # a cached copy, or it re-raises
         else:
@@ -90,26 +94,36 @@ class Path(WalkReader):
                     o._item_memo_epoch = o._epoch
                     o._item_memo = {}
                     o._item_memo_cks = {}
-                ctx = (self.fs_levels, self.g_levels, self.gpar, self.pending, self.be, self.sbe,
-                       self.sxl, self.req.pid is None)
+                ctx = self.ctx
+                if ctx is None:
+                    ctx = self.ctx = (self.fs_levels, self.g_levels, self.gpar, self.pending,
+                                      self.be, self.sbe, self.sxl, self.req.pid is None)
                 hit = o._item_memo.get(item)
-                if hit is not None and hit[0] == words and hit[1] == ctx:
+                if hit is not None and (hit[1] is ctx or hit[1] == ctx) and hit[0] == words:
                     self.reads.append(hit[2])
                     self.items.append(item)
                     cell = hit[4]
                     self.numbers.append(cell[0])
                     self.cells.append(cell)
-                    (self.fs_levels, self.g_levels, self.gpar, self.pending, self.be, self.sbe,
-                     self.sxl) = hit[3]
+                    self.ctx = hit[3]
+                    self.stale = True
                 else:
                     words = self._take(item, words, ctx)
         if self.trace is not None:
             self.trace.append((item, words))
         return words
 
+    def _sync(self) -> None:
+        """The context attributes from ctx (after reads taken from _item_memo)."""
+        (self.fs_levels, self.g_levels, self.gpar, self.pending, self.be, self.sbe, self.sxl,
+         _) = self.ctx
+        self.stale = False
+
     def _take(self, item, words: tuple, ctx: tuple) -> tuple:
         """hook() for a read memory delivered, keeping it in _item_memo when _plain."""
         kind, pa, ndw, level, tag = item
+        if self.stale:
+            self._sync()
         rk, fmt = self._read_key(kind, level, tag)
         o = self.o
         if level == 0 and kind == "pte1" and o._plain(item, words, rk):
@@ -129,8 +143,9 @@ class Path(WalkReader):
             if len(memo) > 65536:
                 memo.clear()
                 o._item_memo_cks.clear()
-            memo[item] = (words, ctx, read, (self.fs_levels, self.g_levels, self.gpar,
-                                             self.pending, self.be, self.sbe, self.sxl), cell)
+            after = self.ctx = (self.fs_levels, self.g_levels, self.gpar, self.pending, self.be,
+                                self.sbe, self.sxl, ctx[7])
+            memo[item] = (words, ctx, read, after, cell)
             # what would make it not plain in this epoch: another value cached under its tag
             # (History._insert drops the memo then)
             o._item_memo_cks[(kind, rk.tag)] = words
@@ -149,12 +164,15 @@ class Path(WalkReader):
             words = tuple(int.from_bytes(self.o.mem.peek(pa + 8 * i, 8), "little")
                           for i in range(ndw))
         # (words: a tuple, as WalkReader.read passes it)
+        if self.stale:
+            self._sync()
         rk, fmt = self._read_key(kind, level, tag)
         opts = self.o._options(item, words, rk, self.explain, failed is not None)
         return self._chosen(item, rk, fmt, opts, failed)
 
     def _read_key(self, kind: str, level: int, tag: tuple) -> tuple:
         """The ReadKey of this read and its format, from what the walk read before."""
+        self.ctx = None
         width, gpar, owner = 0, False, None
         if kind == "pte1":
             if self.fs_levels is None:
@@ -205,6 +223,7 @@ class Path(WalkReader):
 
     def _after(self, kind: str, tag: tuple, w: tuple, fmt: int) -> None:
         """The context the value read (`w`, raw) gives the reads that follow."""
+        self.ctx = None
         if fmt:                       # the values the walker sees (formats.py)
             v = native_pte(fmt, tag, w[0]) if kind in NAPOT_KINDS else w[0]
             if fmt & FMT_BE and kind not in NAPOT_KINDS:
@@ -243,6 +262,8 @@ class Path(WalkReader):
         return None
 
     def stale_reads(self) -> list:
+        if not self.choices and not self.explain:
+            return []       # one option at every read: memory's (Path.read, _chosen)
         return [r for r in self.reads if r.opt.src is not None]
 
 
@@ -278,7 +299,7 @@ class WalkPaths:
             if n >= self.max_paths:
                 self.truncated += 1
                 break
-            script = path.next_script()
+            script = path.next_script() if path.choices else None
         if len(results) > 1:
             self._note_reliance(req, results)
         single = n == 1 and not path.choices and not path.failed_read
@@ -311,7 +332,7 @@ class WalkPaths:
                 if ndw == 1:
                     if read64(pa) != words[0]:
                         return False
-                elif tuple([read64(pa + 8 * i) for i in range(ndw)]) != words:
+                elif self.mem.read64s(pa, ndw) != words:
                     return False
                 if not self._plain(item, words, rk) and len(options(item, words, rk,
                                                                     False)) != 1:
@@ -325,7 +346,7 @@ class WalkPaths:
     def _single_reads(path: Path) -> tuple:
         """What _still_single and _record need of a path: its items, its reads and their
         numbers (a list: _record numbers them again after _renumber_reads)."""
-        return tuple(path.items), tuple(path.reads), path.numbers
+        return path.items, path.reads, path.numbers     # (the path is done with them)
 
     def _explain(self, req: Request, observed) -> str:
         """Which earlier values would give `observed` (None: any fault), and why each is not
