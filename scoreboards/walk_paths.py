@@ -12,7 +12,7 @@ from typing import Optional
 from models import Request
 from models.translate import translate_request
 from models.walk_reader import WalkReader
-from models.device_context import DeviceContext, bits
+from models.device_context import DeviceContext, bits, locate_dc
 from models.memory import AccessFault, PoisonedData
 from models.page_walk import PTE_G, PTE_R, PTE_X
 
@@ -35,7 +35,7 @@ class Path(WalkReader):
     # (one per walk, its attributes read at every item: slots are quicker to make and read)
     __slots__ = ("o", "req", "script", "explain", "pos", "choices", "reads", "items", "numbers",
                  "cells", "failed_read", "fs_levels", "g_levels", "gpar", "pending", "be", "sbe",
-                 "sxl", "ctx", "stale")
+                 "sxl", "ctx", "stale", "table_at")
 
     def __init__(self, oracle, req: Request, script: list, explain: bool, trace=None):
         self.o, self.req, self.script, self.explain = oracle, req, script, explain
@@ -60,6 +60,7 @@ class Path(WalkReader):
         # are behind it (reads taken from _item_memo set only ctx; _sync brings them up).
         self.ctx = None
         self.stale = False
+        self.table_at = None         # (context, number of reads) when find_table missed
         # WalkReader's state, as IommuModel.walk makes it (no A/D side effects)
         self.read64 = oracle.mem.read64
         self.item_value = None
@@ -112,6 +113,81 @@ class Path(WalkReader):
         if self.trace is not None:
             self.trace.append((item, words))
         return words
+
+    def _kept(self, key):
+        """The _item_memo entry of `key` (a located DC, a walk's upper levels) if this path
+        can take it: same context, memory still holding the words of its reads; its reads
+        are then the path's (as Path.read takes a kept read). Else None."""
+        o = self.o
+        if o._item_memo_epoch != o._epoch:
+            o._item_memo_epoch = o._epoch
+            o._item_memo = {}
+            o._item_memo_cks = {}
+        ctx = self.ctx
+        if ctx is None:
+            ctx = self.ctx = (self.fs_levels, self.g_levels, self.gpar, self.pending, self.be,
+                              self.sbe, self.sxl, self.req.pid is None)
+        hit = o._item_memo.get(key)
+        if hit is None or not (hit[0] is ctx or hit[0] == ctx) or self.explain:
+            return None
+        steps = hit[1]
+        mem = o.mem
+        try:
+            for item, words, _, _ in steps:
+                if (words != (mem.read64(item[1]),) if item[2] == 1
+                        else words != mem.read64s(item[1], item[2])):
+                    return None
+        except (AccessFault, PoisonedData):
+            return None                 # read anew: the reads meet the failure
+        trace = self.trace
+        for item, words, read, cell in steps:
+            self.reads.append(read)
+            self.items.append(item)
+            self.numbers.append(cell[0])
+            self.cells.append(cell)
+            if trace is not None:
+                trace.append((item, words))
+        self.ctx = hit[2]
+        self.stale = True
+        return hit
+
+    def _keep(self, key, ctx, start: int, value) -> None:
+        """Keep the reads from index `start` on (all plain) with `value` under `key`."""
+        o = self.o
+        cells = self.cells
+        if (not self.explain and o._item_memo_epoch == o._epoch and len(self.reads) > start
+                and self.ctx is not None and all(c is not None for c in cells[start:])):
+            o._item_memo[key] = (ctx, tuple(
+                (self.items[i], self.reads[i][3][0], self.reads[i], cells[i])
+                for i in range(start, len(self.reads))), self.ctx, value)
+
+    def find_table(self, key):
+        """WalkReader.find_table: the level-0 table a walk's upper levels lead to, kept."""
+        hit = self._kept(key)
+        if hit is not None:
+            return hit[3]
+        self.table_at = (self.ctx, len(self.reads))
+        return None
+
+    def keep_table(self, key, n: int, a: int) -> None:
+        at = self.table_at
+        if at is not None and len(self.reads) - at[1] == n:
+            self._keep(key, at[0], at[1], a)
+        self.table_at = None
+
+    def find_dc(self, did: int, mode: int, ppn: int, caps, fctl_be: int, gxl: int):
+        """device_context.locate_dc over this path (WalkReader.find_dc). When every read it
+        made was a plain one (kept in _item_memo), what it located is kept there too, with
+        those reads: a later walk of this epoch from the same context takes them (memory
+        still holding their words) without locating again."""
+        key = ("locate_dc", did, mode, ppn, caps, fctl_be, gxl)
+        hit = self._kept(key)
+        if hit is not None:
+            return hit[3]
+        ctx, start = self.ctx, len(self.reads)
+        dc = locate_dc(self, did, mode, ppn, caps, fctl_be, gxl)
+        self._keep(key, ctx, start, dc)
+        return dc
 
     def _sync(self) -> None:
         """The context attributes from ctx (after reads taken from _item_memo)."""
