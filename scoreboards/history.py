@@ -242,6 +242,45 @@ class History:
             if n > self.max_history:
                 self.max_history = n
 
+    def _record_single(self, reads, numbers) -> bool:
+        """_record of a revalidated single path (every read current and numbered), when
+        nothing is to be started again (done, numbers, plans as they are): the same steps
+        for the reads not recorded since the last doorbell etc. False: not done (_record)."""
+        done = self._rec_done
+        m = self.model
+        if (self._rec_epoch != self._rec_gen or len(done) > 100_000
+                or self._rec_plans_for is not m.caps or self._rec_plans_fctl != m.fctl):
+            return False
+        now = self._t
+        plans = self._rec_plans
+        readers = self._readers
+        recorded = False
+        for r, n in zip(reads, numbers):
+            if n in done:
+                continue
+            done.add(n)
+            recorded = True
+            pa, rk, ndw, opt = r
+            w = opt[0]
+            plan = plans.get(n)
+            if plan is None:
+                plan = self._record_plan(n, pa, rk, ndw, w)
+            when = (now, pa)
+            for dw in plan[0]:
+                at = readers.get(dw)
+                if at is None:
+                    at = readers[dw] = {}
+                at[rk] = when
+            for ck, key, owner, via in plan[1]:
+                self._insert_current(ck, w, key, owner, via, pa, now)
+            if plan[2]:
+                self._napot_record(rk, w, (now, ()), pa, 0, now, True)
+        if recorded:
+            n = self._n_hist + self._n_cached
+            if n > self.max_history:
+                self.max_history = n
+        return True
+
     def _record_plan(self, n: int, pa: int, rk: ReadKey, ndw: int, w: tuple) -> tuple:
         """How _record records current read #n with no stale value before it: (the
         doublewords it reads, [(cache key, Key, owner, via)] to insert into, NAPOT leaf),

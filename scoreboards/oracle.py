@@ -409,7 +409,8 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
         if m.ddtp != ddtp or m.fctl != fctl or m.caps is not caps or not self._still_single(single):
             return False
         self._t += 1
-        if not self._rec_done.issuperset(single[2]) or self._rec_epoch != self._rec_gen:
+        if ((not self._rec_done.issuperset(single[2]) or self._rec_epoch != self._rec_gen)
+                and not self._record_single(single[1], single[2])):
             self._record(_Reads(single[1], single[2]), None)
         self._memo[key] = (self._epoch,) + memo[1:]
         self.memo_revalidated += 1
