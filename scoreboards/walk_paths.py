@@ -99,6 +99,12 @@ class Path(WalkReader):
                 if ctx is None:
                     ctx = self.ctx = (self.fs_levels, self.g_levels, self.gpar, self.pending,
                                       self.be, self.sbe, self.sxl, self.req.pid is None)
+                if item[3] == 0 and item[0] == "pte1":
+                    words = self._leaf(item, words, ctx)
+                    hit = None
+                    if self.trace is not None:
+                        self.trace.append((item, words))
+                    return words
                 hit = o._item_memo.get(item)
                 if hit is not None and (hit[1] is ctx or hit[1] == ctx) and hit[0] == words:
                     self.reads.append(hit[2])
@@ -195,6 +201,32 @@ class Path(WalkReader):
          _) = self.ctx
         self.stale = False
 
+    def _leaf(self, item, words: tuple, ctx: tuple) -> tuple:
+        """A first-stage leaf (level 0) memory delivered: when _plain, taken as _take takes it,
+        from the context tuple (read again in this epoch only by a walk of the same page,
+        which the evaluation memo spares: not kept); else _take."""
+        kind, pa, ndw, level, tag = item
+        fs_levels, g_levels, gpar, _, be, sbe, sxl, pid_none = ctx
+        if fs_levels is None:
+            fs_levels = level + 1
+        # (_read_key of a "pte1" read)
+        two = fs_levels == 2
+        fmt = (FMT_BE if sbe else 0) | (FMT_32 if two else 0)
+        rk = _new_key(ReadKey, (kind, tag, 32 if two else 12 + 9 * fs_levels, gpar, None, fmt))
+        if not self.o._plain(item, words, rk):
+            return self._take(item, words, ctx)
+        self.reads.append(_new_key(Read, (pa, rk, ndw, _new_key(Option, (words, None)))))
+        self.items.append(item)
+        self.numbers.append(None)
+        self.cells.append(None)
+        # (_after of a "pte1" read)
+        v = native_pte(fmt, tag, words[0]) if fmt else words[0]
+        if v & 1 and not v & (PTE_R | PTE_X) and v & PTE_G:
+            gpar = True
+        self.ctx = (fs_levels, g_levels, gpar, None, be, sbe, sxl, pid_none)
+        self.stale = True
+        return words
+
     def _take(self, item, words: tuple, ctx: tuple) -> tuple:
         """hook() for a read memory delivered, keeping it in _item_memo when _plain."""
         kind, pa, ndw, level, tag = item
@@ -202,10 +234,9 @@ class Path(WalkReader):
             self._sync()
         rk, fmt = self._read_key(kind, level, tag)
         o = self.o
-        if level == 0 and kind == "pte1" and o._plain(item, words, rk):
-            # a first-stage leaf: read again in this epoch only by a walk of the same page,
-            # which the evaluation memo spares (not kept)
-            return self._chosen(item, rk, fmt, [_new_key(Option, (words, None))], None)
+        if level == 0 and kind == "pte1":
+            # not kept (_leaf): decided as hook() decides
+            return self._chosen(item, rk, fmt, o._options(item, words, rk, False, False), None)
         if o._plain(item, words, rk):
             opt = _new_key(Option, (words, None))
             read = _new_key(Read, (pa, rk, ndw, opt))
