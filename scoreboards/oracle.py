@@ -320,10 +320,13 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
                 else:
                     memo = None                  # not current: walk again (no second try)
                     self._memo.pop(key)
-        results = self._evaluate(req, key)
+            # (no memo, or none current: walk now, without looking it up again)
+            results = self._evaluate(req, key) if memo is not None else self._evaluate_anew(req, key)
+        else:
+            results = self._evaluate(req, key)
         if not earlier and len(results) == 1:
             paths = results.get(observed)
-            if paths is not None and not min(paths, key=len):
+            if paths is not None and not (paths[0] if len(paths) == 1 else min(paths, key=len)):
                 # The common case, kept cheap: one permitted outcome, no stale value used.
                 return Verdict(True, "OK", frozenset(results))
         if observed not in results and observed in earlier:
@@ -382,6 +385,10 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
             off = req.iova & 0xFFF
             return {(o if o.pa is None else Outcome(o.pa & ~0xFFF | off, None, o.iotval2, o.gpa, o.pbmt)): p
                     for o, p in memo[1].items()}
+        return self._evaluate_anew(req, key)
+
+    def _evaluate_anew(self, req: Request, key: tuple) -> dict:
+        """_evaluate when the memo holds nothing current for `key`: walk, and keep it."""
         results, variants, single = self._evaluate_walks(req)
         if len(self._memo) > 65536:
             self._memo.clear()
@@ -389,7 +396,7 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
         only = None
         if len(results) == 1:
             out, paths = next(iter(results.items()))
-            if not min(paths, key=len):
+            if not (paths[0] if len(paths) == 1 else min(paths, key=len)):
                 only = out
         self._stamps += 1
         m = self.model
