@@ -30,6 +30,7 @@ GRAVE_CAP = 1024        # addresses whose pruned values are kept for messages
 WITNESS_CAP = 4         # ways a cached value may have been filled, kept per value
 DONE_LOG = 256          # completed invalidations remembered (doorbell order)
 READ_NUMBERS_CAP = 1 << 18   # current reads numbered (_read_numbers) before starting again
+_PTE_FLAG_BITS = 0x3FF | 0x3FF << 54     # what pte_malformed and V read of a PTE: [9:0], [63:54]
 
 
 def is_leaf(kind: str, value: int) -> bool:
@@ -151,6 +152,7 @@ class History:
         m = self.model
         if self._rec_plans_for is not m.caps or self._rec_plans_fctl != m.fctl:
             self._rec_plans = {}            # _may_cache depends on them (_erroneous)
+            self._rec_may = {}
             self._rec_plans_for, self._rec_plans_fctl = m.caps, m.fctl
         plans = self._rec_plans
         deps: list = []             # stale values read earlier in this walk
@@ -289,7 +291,17 @@ class History:
         dws = (pa,) if ndw == 1 else tuple(range(pa, pa + 8 * ndw, 8))
         ins = []
         napot = False
-        if self._may_cache(rk.kind, w, rk.fmt, rk.tag):
+        kind = rk.kind
+        if kind in ("pte1", "pte2") and not rk.fmt:
+            # An 8-byte little-endian PTE: _may_cache reads only its flag and reserved bits
+            # (V, pte_malformed), so its answer is kept by those (_rec_may).
+            f = (kind, w[0] & _PTE_FLAG_BITS)
+            may = self._rec_may.get(f)
+            if may is None:
+                may = self._rec_may[f] = self._may_cache(kind, w, 0, rk.tag)
+        else:
+            may = self._may_cache(kind, w, rk.fmt, rk.tag)
+        if may:
             key = self._key(rk, w[0])
             for ck in (((rk.kind, rk.tag),) if rk.owner is None else self._cache_keys(rk)):
                 via = ck[0] == "via"

@@ -81,6 +81,7 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
         # How each read number is recorded (History._record_plan), for these capabilities
         # and fctl: derived, kept only to save deciding it again.
         self._rec_plans: dict = {}
+        self._rec_may: dict = {}          # (PTE kind, flag bits) -> _may_cache, the same way
         self._rec_plans_for = None
         self._rec_plans_fctl = None
         self._cache: dict[tuple, dict] = {}               # tag key -> {words: CachedValue}
