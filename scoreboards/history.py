@@ -244,10 +244,12 @@ class History:
             if n > self.max_history:
                 self.max_history = n
 
-    def _record_single(self, reads, numbers) -> bool:
-        """_record of a revalidated single path (every read current and numbered), when
-        nothing is to be started again (done, numbers, plans as they are): the same steps
-        for the reads not recorded since the last doorbell etc. False: not done (_record)."""
+    def _record_single(self, reads, numbers, cells=None) -> bool:
+        """_record of a path whose every read is current (a revalidated single path, or a
+        walk with no choice point), when nothing is to be started again (done, numbers,
+        plans as they are): the same steps, for the reads not recorded since the last
+        doorbell etc. `numbers`: one per read, None where not numbered yet (numbered here,
+        and kept in the read's cell when it has one). False: not done (_record)."""
         done = self._rec_done
         m = self.model
         if (self._rec_epoch != self._rec_gen or len(done) > 100_000
@@ -257,7 +259,15 @@ class History:
         plans = self._rec_plans
         readers = self._readers
         recorded = False
-        for r, n in zip(reads, numbers):
+        i = -1
+        for r in reads:
+            i += 1
+            n = numbers[i]
+            if n is None:
+                read_numbers = self._read_numbers
+                n = numbers[i] = read_numbers.setdefault((r[0], r[1], r[3][0]), len(read_numbers))
+                if cells is not None and cells[i] is not None:
+                    cells[i][0] = n
             if n in done:
                 continue
             done.add(n)

@@ -401,7 +401,9 @@ class WalkPaths:
             results.setdefault(out, []).append(path.stale_reads())
             if not out.ok or out.mrif is not None:     # an MRIF update may fault: 264/271
                 variants.setdefault(out, set()).add((out.iotval2, walked.dtf))
-            self._record(path, req)
+            # (a path with no choice point read current values only: _record_single)
+            if path.choices or not self._record_single(path.reads, path.numbers, path.cells):
+                self._record(path, req)
             n += 1
             if n >= self.max_paths:
                 self.truncated += 1
