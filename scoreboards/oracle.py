@@ -322,7 +322,15 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
                     memo = None                  # not current: walk again (no second try)
                     self._memo.pop(key)
             # (no memo, or none current: walk now, without looking it up again)
-            results = self._evaluate(req, key) if memo is not None else self._evaluate_anew(req, key)
+            if memo is not None:
+                results = self._evaluate(req, key)
+            else:
+                results = self._evaluate_anew(req, key)
+                only = self._memo[key][2] if len(results) == 1 else None
+                if (only is not None and observed.pa == only.pa and observed.cause == only.cause
+                        and observed.pbmt == only.pbmt and observed.mrif == only.mrif):
+                    # (the common case below, with the outcome the evaluation found alone)
+                    return Verdict(True, "OK", frozenset(results))
         else:
             results = self._evaluate(req, key)
         if not earlier and len(results) == 1:
