@@ -99,9 +99,8 @@ class Path(WalkReader):
                 if ctx is None:
                     ctx = self.ctx = (self.fs_levels, self.g_levels, self.gpar, self.pending,
                                       self.be, self.sbe, self.sxl, self.req.pid is None)
-                if item[3] == 0 and item[0] == "pte1":
-                    words = self._leaf(item, words, ctx)
-                    hit = None
+                if level == 0 and kind == "pte1":
+                    words = self._leaf(item, words, ctx)      # (not kept: see _leaf)
                     if self.trace is not None:
                         self.trace.append((item, words))
                     return words
