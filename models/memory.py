@@ -11,6 +11,8 @@ from typing import Optional
 PAGE = 4096
 _PAGE_DWORDS = struct.Struct("<512Q")
 _unpack_u64 = struct.Struct("<Q").unpack_from       # one little-endian doubleword, no copy
+_pack_u64 = struct.Struct("<Q").pack_into
+_UNPACK_N: dict = {}                                 # n -> unpacker of n doublewords (read64s)
 
 
 class AccessFault(Exception):
@@ -73,6 +75,10 @@ class Memory:
         self._raw_write(pa, bytes(data))
 
     def _raw_read(self, pa: int, n: int) -> bytes:
+        off = pa & (PAGE - 1)
+        if n <= PAGE - off:                     # within one page (every doubleword access)
+            buf = self._pages.get(pa >> 12)
+            return bytes(buf[off:off + n]) if buf is not None else bytes(n)
         out = bytearray()
         while n:
             page, off = divmod(pa, PAGE)
@@ -133,7 +139,30 @@ class Memory:
             return 0
         return _unpack_u64(buf, pa & (PAGE - 1))[0]
 
+    def read64s(self, pa: int, n: int) -> tuple:
+        """n consecutive doublewords from pa, as n read64 calls return them (and raise: the
+        first doubleword that fails)."""
+        off = pa & (PAGE - 1)
+        if self._faults or self._poison or off > PAGE - 8 * n:
+            return tuple([self.read64(pa + 8 * i) for i in range(n)])
+        buf = self._pages.get(pa >> 12)
+        if buf is None:
+            return (0,) * n
+        unpack = _UNPACK_N.get(n)
+        if unpack is None:
+            unpack = _UNPACK_N[n] = struct.Struct(f"<{n}Q").unpack_from
+        return unpack(buf, off)
+
     def write64(self, pa: int, value: int) -> None:
+        off = pa & (PAGE - 1)
+        if pa >= 0 and not self._faults and off <= PAGE - 8:
+            # (write's work for an aligned-enough doubleword in one page, without the copies)
+            page = pa >> 12
+            buf = self._pages.get(page)
+            if buf is None:
+                buf = self._pages[page] = bytearray(PAGE)
+            _pack_u64(buf, off, value & (2**64 - 1))
+            return
         self.write(pa, (value & (2**64 - 1)).to_bytes(8, "little"))
 
     def read32(self, pa: int) -> int:

@@ -150,7 +150,18 @@ def _walk(reader, kind, addr, levels, root_ppn, access, user, sum_, tag_prefix,
     a = root_ppn << 12
     in_space = addr & ((1 << va_bits) - 1)
     read = reader.read
-    for i in range(levels - 1, -1, -1):
+    top, keep = levels - 1, None
+    if pte_addr_xlate is None and levels > 1:
+        # A reader may hold the tables the upper levels lead to (WalkReader.find_table): what
+        # they give depends on nothing but this key and the PTEs read (which it checks).
+        find = getattr(reader, "find_table", None)
+        if find is not None:
+            keep = ("table", kind, a, levels, tag_prefix, in_space >> 21, svnapot, svpbmt,
+                    svrsw, be)
+            found = find(keep)
+            if found is not None:
+                top, a, keep = 0, found, None
+    for i in range(top, -1, -1):
         shift = 12 + 9 * i
         width = 11 if g_stage and i == levels - 1 else 9
         vpn_i = (addr >> shift) & ((1 << width) - 1)
@@ -170,6 +181,8 @@ def _walk(reader, kind, addr, levels, root_ppn, access, user, sum_, tag_prefix,
             raise PtFault(PtFault.PAGE)
         if not pte & (PTE_R | PTE_X):
             a = _ppn(pte) << 12
+            if i == 1 and keep is not None:
+                reader.keep_table(keep, levels - 1, a)
             continue
         out = _leaf(addr, pte, i, access, user, sum_, g_stage)
         need = PTE_A | PTE_D if access == WRITE else PTE_A

@@ -67,9 +67,13 @@ def translate_request(req: Request, ddtp: int, fctl: int, caps: Capabilities,
         raise ValueError(f"ddtp.iommu_mode {mode} is not a supported mode")
     if not did_fits(req.did, mode, caps.msi_flat):
         return WalkResult(Outcome(None, Cause.TTYP_DISALLOWED))
+    find = getattr(reader, "find_dc", None)
     try:
-        dc = locate_dc(reader, req.did, mode, (ddtp >> 10) & PPN_MASK, caps, fctl & 1,
-                       (fctl >> 2) & 1)
+        if find is None:
+            dc = locate_dc(reader, req.did, mode, (ddtp >> 10) & PPN_MASK, caps, fctl & 1,
+                           (fctl >> 2) & 1)
+        else:
+            dc = find(req.did, mode, (ddtp >> 10) & PPN_MASK, caps, fctl & 1, (fctl >> 2) & 1)
     except Fault as f:
         return WalkResult(Outcome(None, f.cause))
     try:

@@ -41,6 +41,16 @@ class WalkReader:
     """pa_limit: the size of the physical address space (2^capabilities.PAS); an item with a
     byte at or above it is not read and raises AccessFault, as a bus error would (the space
     the IOMMU can address is 0 .. 2^PAS - 1). None: no limit."""
+    # (one per walk: slots are quicker to make and read)
+    __slots__ = ("read64", "item_value", "trace", "pa_limit", "ad_cas", "ad_log")
+    # A reader may locate the device context itself: find_dc(did, mode, ppn, caps, fctl_be,
+    # gxl) returning what device_context.locate_dc(reader, ...) would, reads included (the
+    # coherence oracle's walks keep what they located). None: the walk calls locate_dc.
+    find_dc = None
+    # Likewise for a page-table walk's upper levels (page_walk._walk, no G-stage for the PTE
+    # addresses): find_table(key) -> the level-0 table address, its reads made, or None;
+    # keep_table(key, n, a): the last n reads led to level-0 table `a` (key as given).
+    find_table = None
 
     def __init__(self, read64: Callable[[int], int], item_value: Optional[ItemHook] = None,
                  trace: Optional[list] = None, pa_limit: Optional[int] = None,

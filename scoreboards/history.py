@@ -22,7 +22,7 @@ from .formats import FMT_32, FMT_SXL, native_first, native_pte, native_words
 
 from .napot import napot_leaf
 from .records import CachedValue, OldValue, Pruned, ReadKey, StaleDep, Witness
-from .scope import VMA, Key, covers
+from .scope import VMA, Key, coverer, covered_tags, covers
 
 _new_key = tuple.__new__          # a Key without NamedTuple's argument handling (hot path)
 KILLERS_CAP = 32        # completed scopes remembered per old value
@@ -30,6 +30,7 @@ GRAVE_CAP = 1024        # addresses whose pruned values are kept for messages
 WITNESS_CAP = 4         # ways a cached value may have been filled, kept per value
 DONE_LOG = 256          # completed invalidations remembered (doorbell order)
 READ_NUMBERS_CAP = 1 << 18   # current reads numbered (_read_numbers) before starting again
+_PTE_FLAG_BITS = 0x3FF | 0x3FF << 54     # what pte_malformed and V read of a PTE: [9:0], [63:54]
 
 
 def is_leaf(kind: str, value: int) -> bool:
@@ -148,10 +149,19 @@ class History:
                 self._renumber_reads()
                 path.numbers.clear()        # numbered again below
         readers = self._readers
+        m = self.model
+        if self._rec_plans_for is not m.caps or self._rec_plans_fctl != m.fctl:
+            self._rec_plans = {}            # _may_cache depends on them (_erroneous)
+            self._rec_may = {}
+            self._rec_plans_for, self._rec_plans_fctl = m.caps, m.fctl
+        plans = self._rec_plans
         deps: list = []             # stale values read earlier in this walk
         may_cache = self._may_cache
         recorded = False
-        known = path.numbers        # a revalidated path's, else filled here for a single path
+        # Numbers of the reads before the first stale one: a revalidated path's, or one per
+        # read (None where unknown: given here, and kept in the read's _item_memo cell).
+        known = path.numbers
+        cells = path.cells
         i = 0
         for r in path.reads:
             pa, rk, ndw, opt = r
@@ -162,18 +172,36 @@ class History:
                 # ever compared with doorbell times (pruning, witnesses, messages) and with
                 # those events, so recording it again would change nothing. A store does not
                 # matter: one that changes this read changes its words (another number).
-                if i < len(known):
-                    n = known[i]
-                else:
-                    sig = (pa, rk, w)
-                    n = numbers.get(sig)
-                    if n is None:
-                        n = numbers[sig] = len(numbers)
-                    known.append(n)
+                n = known[i] if i < len(known) else None
+                if n is None:
+                    n = numbers.setdefault((pa, rk, w), len(numbers))
+                    if i < len(known):
+                        known[i] = n
+                        if cells and cells[i] is not None:
+                            cells[i][0] = n
+                    else:
+                        known.append(n)
                 i += 1
                 if n in done:
                     continue
                 done.add(n)
+                recorded = True
+                # What recording it does, decided once per read (_record_plan): the same
+                # read gives the same readers and the same cache keys every time.
+                plan = plans.get(n)
+                if plan is None:
+                    plan = self._record_plan(n, pa, rk, ndw, w)
+                when = (now, pa)
+                for dw in plan[0]:
+                    at = readers.get(dw)
+                    if at is None:
+                        at = readers[dw] = {}
+                    at[rk] = when
+                for ck, key, owner, via in plan[1]:
+                    self._insert_current(ck, w, key, owner, via, pa, now)
+                if plan[2]:
+                    self._napot_record(rk, w, (now, deps), pa, 0, now, True)
+                continue
             recorded = True
             when = (now, pa)
             if ndw == 1:
@@ -212,7 +240,123 @@ class History:
             if src is not None:
                 deps.append(StaleDep(self._key(rk, w[0]), rk.owner, live))
         if recorded:                # (nothing inserted: the counts are as last accounted)
-            self._account()
+            n = self._n_hist + self._n_cached       # (_account, inlined)
+            if n > self.max_history:
+                self.max_history = n
+
+    def _record_single(self, reads, numbers, cells=None) -> bool:
+        """_record of a path whose every read is current (a revalidated single path, or a
+        walk with no choice point), when nothing is to be started again (done, numbers,
+        plans as they are): the same steps, for the reads not recorded since the last
+        doorbell etc. `numbers`: one per read, None where not numbered yet (numbered here,
+        and kept in the read's cell when it has one). False: not done (_record)."""
+        done = self._rec_done
+        m = self.model
+        if (self._rec_epoch != self._rec_gen or len(done) > 100_000
+                or self._rec_plans_for is not m.caps or self._rec_plans_fctl != m.fctl):
+            return False
+        now = self._t
+        plans = self._rec_plans
+        readers = self._readers
+        recorded = False
+        i = -1
+        for r in reads:
+            i += 1
+            n = numbers[i]
+            if n is None:
+                read_numbers = self._read_numbers
+                n = numbers[i] = read_numbers.setdefault((r[0], r[1], r[3][0]), len(read_numbers))
+                if cells is not None and cells[i] is not None:
+                    cells[i][0] = n
+            if n in done:
+                continue
+            done.add(n)
+            recorded = True
+            pa, rk, ndw, opt = r
+            w = opt[0]
+            plan = plans.get(n)
+            if plan is None:
+                plan = self._record_plan(n, pa, rk, ndw, w)
+            when = (now, pa)
+            for dw in plan[0]:
+                at = readers.get(dw)
+                if at is None:
+                    at = readers[dw] = {}
+                at[rk] = when
+            for ck, key, owner, via in plan[1]:
+                self._insert_current(ck, w, key, owner, via, pa, now)
+            if plan[2]:
+                self._napot_record(rk, w, (now, ()), pa, 0, now, True)
+        if recorded:
+            n = self._n_hist + self._n_cached
+            if n > self.max_history:
+                self.max_history = n
+        return True
+
+    def _record_plan(self, n: int, pa: int, rk: ReadKey, ndw: int, w: tuple) -> tuple:
+        """How _record records current read #n with no stale value before it: (the
+        doublewords it reads, [(cache key, Key, owner, via)] to insert into, NAPOT leaf),
+        as the general case of _record decides it. Kept in _rec_plans while the
+        capabilities and fctl (what _may_cache reads besides the read) are unchanged."""
+        dws = (pa,) if ndw == 1 else tuple(range(pa, pa + 8 * ndw, 8))
+        ins = []
+        napot = False
+        kind = rk.kind
+        if kind in ("pte1", "pte2") and not rk.fmt:
+            # An 8-byte little-endian PTE: _may_cache reads only its flag and reserved bits
+            # (V, pte_malformed), so its answer is kept by those (_rec_may).
+            f = (kind, w[0] & _PTE_FLAG_BITS)
+            may = self._rec_may.get(f)
+            if may is None:
+                may = self._rec_may[f] = self._may_cache(kind, w, 0, rk.tag)
+        else:
+            may = self._may_cache(kind, w, rk.fmt, rk.tag)
+        if may:
+            key = self._key(rk, w[0])
+            for ck in (((rk.kind, rk.tag),) if rk.owner is None else self._cache_keys(rk)):
+                via = ck[0] == "via"
+                ins.append((ck, key, rk.owner if via else None, via))
+            napot = bool(not rk.fmt & FMT_32 and self.model.caps.svnapot
+                         and napot_leaf(native_pte(rk.fmt, rk.tag, w[0]) if rk.fmt else w[0]))
+        plan = self._rec_plans[n] = (dws, tuple(ins), napot)
+        return plan
+
+    def _insert_current(self, ck, w, key: Key, owner, via: bool, pa: int, now: int) -> None:
+        """_insert of a current value read now with no stale value before it (witness
+        (now, no deps), in memory, seq 0): the same steps, with what is known left out."""
+        entries = self._cache.get(ck)
+        e = entries.get(w) if entries else None
+        alt = (StaleDep(key, None, now),) if via else ()
+        if via:
+            self._dep_cks.add(ck)           # (see _complete)
+        if e is None:
+            if entries is None:
+                entries = self._cache[ck] = {}
+            if self._item_memo_cks.get(ck, w) != w:
+                self._item_memo_epoch = -1      # a kept plain read is plain no more
+            entries[w] = CachedValue([Witness(now, (), alt)], key, owner, pa, 0)
+            self._n_cached += 1
+            return
+        wits = e.wits
+        if len(wits) == 1:
+            o = wits[0]
+            if o.live >= now and not o.deps:
+                return
+            if o.live <= now:
+                # the one way read earlier gives way to this one: it becomes it (a witness
+                # belongs to its value alone)
+                o.live, o.deps, o.alt = now, (), alt
+                e.pa, e.seq = pa, 0
+                return
+        for o in wits:              # an existing way at least as alive makes this one moot
+            if o.live >= now and not o.deps:
+                return
+        later = [o for o in wits if o.live > now]
+        newest = not later
+        later.append(Witness(now, (), alt))
+        e.wits = later
+        if newest:
+            e.pa, e.seq = pa, 0
 
     def _renumber_reads(self) -> None:
         """Forget the reads' numbers (a bound on memory): the memo's single paths hold them,
@@ -220,6 +364,8 @@ class History:
         self._read_numbers.clear()
         self._rec_done.clear()
         self._single_ok = set()
+        self._rec_plans = {}
+        self._item_memo_epoch = -1      # its cells hold numbers
         self._memo.clear()
 
     def _insert(self, ck, w, wit: Witness, key: Key, owner, pa: int, seq: int, now: int,
@@ -234,9 +380,13 @@ class History:
         if (wit.live < now or wit.deps) and self._replay_kills(
                 wit, owner if owner is not None else key):
             return
+        if wit.deps or wit.alt:
+            self._dep_cks.add(ck)           # (see _complete)
         if e is None:
             if entries is None:
                 entries = self._cache[ck] = {}
+            if self._item_memo_cks.get(ck, w) != w:
+                self._item_memo_epoch = -1      # a kept plain read is plain no more
             entries[w] = CachedValue([wit], key, owner, pa, seq)
             self._n_cached += 1
             return
@@ -303,10 +453,24 @@ class History:
         order = self._order
         if len(self._done) > DONE_LOG:      # forgetting one only permits more
             self._done.popleft()
-        # Per-tag cached values read before the doorbell and covered: gone.
-        for ck, entries in list(self._cache.items()):
-            for w, e in list(entries.items()):
-                covered = covers(cmd, e.owner if e.owner is not None else e.key)
+        # Per-tag cached values read before the doorbell and covered: gone. (Removed after
+        # the scan, in the order found: the scan changes nothing else it reads.)
+        cov = coverer(cmd)
+        gone = []
+        # Only a covered value or one with a way through stale values (deps, alt: their
+        # tags, _dep_cks) can change; when the covered tags can be listed, the others are
+        # passed over unasked.
+        cand = covered_tags(cmd)
+        if cand is not None:
+            cand |= self._dep_cks
+        for ck, entries in self._cache.items():
+            if cand is not None and ck not in cand and entries:
+                continue
+            if not entries:
+                gone.append((ck, None))
+            for w, e in entries.items():
+                owner = e.owner
+                covered = cov(e.key if owner is None else owner)
                 if not covered:
                     for o in e.wits:
                         if o.deps or o.alt:
@@ -315,9 +479,16 @@ class History:
                         continue    # killed_by() would neither change nor remove a way
                 e.wits = [o for o in e.wits if not o.killed_by(cmd, doorbell, covered)]
                 if not e.wits:
-                    self._bury(ck, Pruned(entries.pop(w), cmd, fence, w))
+                    self._bury(ck, Pruned(e, cmd, fence, w))
+                    gone.append((ck, w))
+        cache = self._cache
+        for ck, w in gone:
+            entries = cache[ck]
+            if w is not None:
+                del entries[w]
             if not entries:
-                del self._cache[ck]
+                del cache[ck]
+                self._dep_cks.discard(ck)
         # Per-address old values replaced before the doorbell: gone once every reader of the
         # address is covered (by this command or an earlier completed one).
         self._reach_now()

@@ -35,10 +35,11 @@ __all__ = ["CoherenceOracle", "Finding", "Verdict"]
 
 class _Reads:
     """A revalidated evaluation's reads, as _record takes a path's."""
-    __slots__ = ("reads", "numbers")
+    __slots__ = ("reads", "numbers", "cells")
 
     def __init__(self, reads: tuple, numbers: list) -> None:
         self.reads, self.numbers = reads, numbers
+        self.cells = None
 
 
 class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice, Cleaning,
@@ -72,7 +73,21 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
         # Moves on what a recorded time is compared with (doorbells, completions, register
         # writes), not on stores: see History._record.
         self._rec_gen = 0
+        # Plain reads of this epoch (walk_paths.Path.read): item -> (words, context before,
+        # Read, context after); _item_memo_cks: their cache keys -> words. Derived.
+        self._item_memo: dict = {}
+        self._item_memo_cks: dict = {}
+        self._item_memo_epoch = -1
+        # How each read number is recorded (History._record_plan), for these capabilities
+        # and fctl: derived, kept only to save deciding it again.
+        self._rec_plans: dict = {}
+        self._rec_may: dict = {}          # (PTE kind, flag bits) -> _may_cache, the same way
+        self._rec_plans_for = None
+        self._rec_plans_fctl = None
         self._cache: dict[tuple, dict] = {}               # tag key -> {words: CachedValue}
+        # Tag keys of _cache with a way through stale values (a witness with deps or alt),
+        # or that had one: what a completion must look at besides what it covers. Derived.
+        self._dep_cks: set = set()
         self._done: deque = deque()      # (doorbell time, scope) of completed invalidations
         self._replay_memo: dict = {}
         self._order = 0                  # completed invalidations, in queue order
@@ -306,10 +321,21 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
                 else:
                     memo = None                  # not current: walk again (no second try)
                     self._memo.pop(key)
-        results = self._evaluate(req, key)
+            # (no memo, or none current: walk now, without looking it up again)
+            if memo is not None:
+                results = self._evaluate(req, key)
+            else:
+                results = self._evaluate_anew(req, key)
+                only = self._memo[key][2] if len(results) == 1 else None
+                if (only is not None and observed.pa == only.pa and observed.cause == only.cause
+                        and observed.pbmt == only.pbmt and observed.mrif == only.mrif):
+                    # (the common case below, with the outcome the evaluation found alone)
+                    return Verdict(True, "OK", frozenset(results))
+        else:
+            results = self._evaluate(req, key)
         if not earlier and len(results) == 1:
             paths = results.get(observed)
-            if paths is not None and not min(paths, key=len):
+            if paths is not None and not (paths[0] if len(paths) == 1 else min(paths, key=len)):
                 # The common case, kept cheap: one permitted outcome, no stale value used.
                 return Verdict(True, "OK", frozenset(results))
         if observed not in results and observed in earlier:
@@ -368,6 +394,10 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
             off = req.iova & 0xFFF
             return {(o if o.pa is None else Outcome(o.pa & ~0xFFF | off, None, o.iotval2, o.gpa, o.pbmt)): p
                     for o, p in memo[1].items()}
+        return self._evaluate_anew(req, key)
+
+    def _evaluate_anew(self, req: Request, key: tuple) -> dict:
+        """_evaluate when the memo holds nothing current for `key`: walk, and keep it."""
         results, variants, single = self._evaluate_walks(req)
         if len(self._memo) > 65536:
             self._memo.clear()
@@ -375,7 +405,7 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
         only = None
         if len(results) == 1:
             out, paths = next(iter(results.items()))
-            if not min(paths, key=len):
+            if not (paths[0] if len(paths) == 1 else min(paths, key=len)):
                 only = out
         self._stamps += 1
         m = self.model
@@ -395,7 +425,8 @@ class CoherenceOracle(WalkPaths, History, StructuralReaders, NapotGroups, Advice
         if m.ddtp != ddtp or m.fctl != fctl or m.caps is not caps or not self._still_single(single):
             return False
         self._t += 1
-        if not self._rec_done.issuperset(single[2]) or self._rec_epoch != self._rec_gen:
+        if ((not self._rec_done.issuperset(single[2]) or self._rec_epoch != self._rec_gen)
+                and not self._record_single(single[1], single[2])):
             self._record(_Reads(single[1], single[2]), None)
         self._memo[key] = (self._epoch,) + memo[1:]
         self.memo_revalidated += 1

@@ -119,6 +119,74 @@ def covers(cmd: Command, key: Key) -> bool:
     raise ValueError(f"unknown item kind {kind!r}")
 
 
+def coverer(cmd: Command):
+    """covers(cmd, key) as a function of `key` alone, with what depends only on `cmd` worked
+    out once: a completion asks it of every cached value. Address-specific IOTINVALs (the
+    common completion) get their own function; any other command is covers itself."""
+    name = cmd.name
+    if not cmd.av or name not in (VMA, GVMA) or (name == GVMA and not cmd.gv):
+        return lambda key: covers(cmd, key)
+    r = napot_range(cmd)
+    nl = bool(cmd.nl)
+    c_gv, c_gscid, c_pscv, c_pscid = cmd.gv, cmd.gscid, cmd.pscv, cmd.pscid
+    kind_of = "pte1" if name == VMA else "pte2"
+
+    def at_addr(key: Key, level: int, vpn: int) -> bool:       # _av_match, r known
+        if not (key.leaf or nl) or r is None:
+            return False
+        width = key.width
+        base, size = r
+        if size >= width:
+            return True
+        shift = 12 + (10 if width in (32, 34) else 9) * level
+        top = max(size, shift)
+        return (base & ((1 << width) - 1)) >> top == (vpn << shift) >> top
+
+    def f(key: Key) -> bool:
+        if key.kind != kind_of:
+            return covers(cmd, key)
+        if kind_of == "pte2":
+            gscid, level, vpn = key.tag
+            return gscid == c_gscid and at_addr(key, level, vpn)
+        gscid, pscid, level, vpn = key.tag
+        if c_gv:
+            if gscid is None or gscid != c_gscid:
+                return False
+        elif gscid is not None:
+            return False
+        if c_pscv and (key.glob or pscid != c_pscid):
+            return False
+        return at_addr(key, level, vpn)
+    return f
+
+
+# (width, bits a level, levels) of each scheme's address space: first stage, G-stage
+_PTE1_SPACES = ((32, 10, 2), (39, 9, 3), (48, 9, 4), (57, 9, 5))
+_PTE2_SPACES = ((34, 10, 2), (41, 9, 3), (50, 9, 4), (59, 9, 5))
+
+
+def covered_tags(cmd: Command):
+    """Every (kind, tag) whose items `cmd` may cover, when they are few enough to list: an
+    IOTINVAL with AV=1 naming one 4 KiB page (S=0), the VMA with PSCV=1 (covers() is true only
+    for the entry of each level that maps the page, in each address-space width). None when
+    the command may cover items of any tag (then every item must be asked)."""
+    if not cmd.av or cmd.s:
+        return None
+    base = napot_range(cmd)[0]
+    if cmd.name == VMA:
+        if not cmd.pscv:
+            return None
+        g = cmd.gscid if cmd.gv else None
+        return {("pte1", (g, cmd.pscid, level, (base & ((1 << width) - 1)) >> (12 + step * level)))
+                for width, step, levels in _PTE1_SPACES for level in range(levels)}
+    if cmd.name == GVMA and cmd.gv:
+        out = {("pte2", (cmd.gscid, level, (base & ((1 << width) - 1)) >> (12 + step * level)))
+               for width, step, levels in _PTE2_SPACES for level in range(levels)}
+        out.add(("msipte", (cmd.gscid, base >> 12)))
+        return out
+    return None
+
+
 def why_not(cmd: Command, key: Key) -> str:
     """Why `cmd` does not cover `key`, in the command table's terms ("" if it does)."""
     if covers(cmd, key):

@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Optional
 
 from models import Request
-from models.device_context import DeviceContext, bits
+from models.translate import translate_request
+from models.walk_reader import WalkReader
+from models.device_context import DeviceContext, bits, locate_dc
 from models.memory import AccessFault, PoisonedData
 from models.page_walk import PTE_G, PTE_R, PTE_X
 
@@ -24,21 +26,27 @@ FAILED = ("memory failed to deliver the item",)   # the option "no cached copy: 
 _new_key = tuple.__new__          # a ReadKey, Read or Option without NamedTuple's argument handling
 
 
-class Path:
+class Path(WalkReader):
     """One run of the model's walk in which every item read takes one permitted value.
 
-    `script` fixes the option index at each choice point met so far (depth-first replay)."""
+    `script` fixes the option index at each choice point met so far (depth-first replay).
+    The oracle's own evaluations (_evaluate_walks) use it as the walk's WalkReader (read());
+    other walks pass `hook` to the model as item_value."""
     # (one per walk, its attributes read at every item: slots are quicker to make and read)
     __slots__ = ("o", "req", "script", "explain", "pos", "choices", "reads", "items", "numbers",
-                 "failed_read", "fs_levels", "g_levels", "gpar", "pending", "be", "sbe", "sxl")
+                 "cells", "failed_read", "fs_levels", "g_levels", "gpar", "pending", "be", "sbe",
+                 "sxl", "ctx", "stale", "table_at")
 
-    def __init__(self, oracle, req: Request, script: list, explain: bool):
+    def __init__(self, oracle, req: Request, script: list, explain: bool, trace=None):
         self.o, self.req, self.script, self.explain = oracle, req, script, explain
         self.pos = 0
         self.choices: list[tuple[int, int]] = []
         self.reads: list[Read] = []
         self.items: list = []        # the walk's items, one per read (for revalidation)
-        self.numbers: list = []      # its current reads' numbers (History._record)
+        # Per read: its number (History._record) or None while unknown, and the cell of its
+        # _item_memo entry that keeps the number for later walks (None: not kept).
+        self.numbers: list = []
+        self.cells: list = []
         self.failed_read = False     # the walk ended at a read memory did not deliver
         self.fs_levels = self.g_levels = None
         self.gpar = False
@@ -47,6 +55,208 @@ class Path:
         # of the DC this walk located.
         self.be = oracle.model.fctl & 1
         self.sbe = self.sxl = False
+        # The context above as one tuple (with whether the request has no process_id), as
+        # _item_memo keeps it; None: to be made from the attributes. stale: the attributes
+        # are behind it (reads taken from _item_memo set only ctx; _sync brings them up).
+        self.ctx = None
+        self.stale = False
+        self.table_at = None         # (context, number of reads) when find_table missed
+        # WalkReader's state, as IommuModel.walk makes it (no A/D side effects)
+        self.read64 = oracle.mem.read64
+        self.item_value = None
+        self.trace = trace
+        self.pa_limit = oracle.model.pa_limit
+        self.ad_cas = None
+        self.ad_log = []
+
+    def read(self, item) -> tuple:
+        """WalkReader.read with the hook in it, for the oracle's evaluations. A read whose
+        options are only memory's words by _options' first tests (_plain) is kept per epoch
+        (_item_memo) with the path's context before and after it: another walk of this epoch
+        reading the same item with the same words in the same context (the device context
+        and upper-level PTEs of a table: every walk of it) takes it from there."""
+        kind, pa, ndw, level, tag = item
+        if self.pa_limit is not None and pa + 8 * ndw > self.pa_limit:
+            raise AccessFault(f"{kind} at {pa:#x} is beyond the physical address space "
+                              f"(below {self.pa_limit:#x})")
+        try:
+            if ndw == 1:
+                words = (self.read64(pa),)
+            else:
+                words = self.o.mem.read64s(pa, ndw)
+        except (AccessFault, PoisonedData) as err:
+            words = tuple(self.hook(item, err))      # a cached copy, or it re-raises
+        else:
+            if self.explain:
+                words = tuple(self.hook(item, words))
+            else:
+                o = self.o
+                if o._item_memo_epoch != o._epoch:
+                    o._item_memo_epoch = o._epoch
+                    o._item_memo = {}
+                    o._item_memo_cks = {}
+                ctx = self.ctx
+                if ctx is None:
+                    ctx = self.ctx = (self.fs_levels, self.g_levels, self.gpar, self.pending,
+                                      self.be, self.sbe, self.sxl, self.req.pid is None)
+                if level == 0 and kind == "pte1":
+                    words = self._leaf(item, words, ctx)      # (not kept: see _leaf)
+                    if self.trace is not None:
+                        self.trace.append((item, words))
+                    return words
+                hit = o._item_memo.get(item)
+                if hit is not None and (hit[1] is ctx or hit[1] == ctx) and hit[0] == words:
+                    self.reads.append(hit[2])
+                    self.items.append(item)
+                    cell = hit[4]
+                    self.numbers.append(cell[0])
+                    self.cells.append(cell)
+                    self.ctx = hit[3]
+                    self.stale = True
+                else:
+                    words = self._take(item, words, ctx)
+        if self.trace is not None:
+            self.trace.append((item, words))
+        return words
+
+    def _kept(self, key):
+        """The _item_memo entry of `key` (a located DC, a walk's upper levels) if this path
+        can take it: same context, memory still holding the words of its reads; its reads
+        are then the path's (as Path.read takes a kept read). Else None."""
+        o = self.o
+        if o._item_memo_epoch != o._epoch:
+            o._item_memo_epoch = o._epoch
+            o._item_memo = {}
+            o._item_memo_cks = {}
+        ctx = self.ctx
+        if ctx is None:
+            ctx = self.ctx = (self.fs_levels, self.g_levels, self.gpar, self.pending, self.be,
+                              self.sbe, self.sxl, self.req.pid is None)
+        hit = o._item_memo.get(key)
+        if hit is None or not (hit[0] is ctx or hit[0] == ctx) or self.explain:
+            return None
+        steps = hit[1]
+        mem = o.mem
+        try:
+            for item, words, _, _ in steps:
+                if (words != (mem.read64(item[1]),) if item[2] == 1
+                        else words != mem.read64s(item[1], item[2])):
+                    return None
+        except (AccessFault, PoisonedData):
+            return None                 # read anew: the reads meet the failure
+        trace = self.trace
+        for item, words, read, cell in steps:
+            self.reads.append(read)
+            self.items.append(item)
+            self.numbers.append(cell[0])
+            self.cells.append(cell)
+            if trace is not None:
+                trace.append((item, words))
+        self.ctx = hit[2]
+        self.stale = True
+        return hit
+
+    def _keep(self, key, ctx, start: int, value) -> None:
+        """Keep the reads from index `start` on (all plain) with `value` under `key`."""
+        o = self.o
+        cells = self.cells
+        if (not self.explain and o._item_memo_epoch == o._epoch and len(self.reads) > start
+                and self.ctx is not None and all(c is not None for c in cells[start:])):
+            o._item_memo[key] = (ctx, tuple(
+                (self.items[i], self.reads[i][3][0], self.reads[i], cells[i])
+                for i in range(start, len(self.reads))), self.ctx, value)
+
+    def find_table(self, key):
+        """WalkReader.find_table: the level-0 table a walk's upper levels lead to, kept."""
+        hit = self._kept(key)
+        if hit is not None:
+            return hit[3]
+        self.table_at = (self.ctx, len(self.reads))
+        return None
+
+    def keep_table(self, key, n: int, a: int) -> None:
+        at = self.table_at
+        if at is not None and len(self.reads) - at[1] == n:
+            self._keep(key, at[0], at[1], a)
+        self.table_at = None
+
+    def find_dc(self, did: int, mode: int, ppn: int, caps, fctl_be: int, gxl: int):
+        """device_context.locate_dc over this path (WalkReader.find_dc). When every read it
+        made was a plain one (kept in _item_memo), what it located is kept there too, with
+        those reads: a later walk of this epoch from the same context takes them (memory
+        still holding their words) without locating again."""
+        key = ("locate_dc", did, mode, ppn, caps, fctl_be, gxl)
+        hit = self._kept(key)
+        if hit is not None:
+            return hit[3]
+        ctx, start = self.ctx, len(self.reads)
+        dc = locate_dc(self, did, mode, ppn, caps, fctl_be, gxl)
+        self._keep(key, ctx, start, dc)
+        return dc
+
+    def _sync(self) -> None:
+        """The context attributes from ctx (after reads taken from _item_memo)."""
+        (self.fs_levels, self.g_levels, self.gpar, self.pending, self.be, self.sbe, self.sxl,
+         _) = self.ctx
+        self.stale = False
+
+    def _leaf(self, item, words: tuple, ctx: tuple) -> tuple:
+        """A first-stage leaf (level 0) memory delivered: when _plain, taken as _take takes it,
+        from the context tuple (read again in this epoch only by a walk of the same page,
+        which the evaluation memo spares: not kept); else _take."""
+        kind, pa, ndw, level, tag = item
+        fs_levels, g_levels, gpar, _, be, sbe, sxl, pid_none = ctx
+        if fs_levels is None:
+            fs_levels = level + 1
+        # (_read_key of a "pte1" read)
+        two = fs_levels == 2
+        fmt = (FMT_BE if sbe else 0) | (FMT_32 if two else 0)
+        rk = _new_key(ReadKey, (kind, tag, 32 if two else 12 + 9 * fs_levels, gpar, None, fmt))
+        if not self.o._plain(item, words, rk):
+            return self._take(item, words, ctx)
+        self.reads.append(_new_key(Read, (pa, rk, ndw, _new_key(Option, (words, None)))))
+        self.items.append(item)
+        self.numbers.append(None)
+        self.cells.append(None)
+        # (_after of a "pte1" read)
+        v = native_pte(fmt, tag, words[0]) if fmt else words[0]
+        if v & 1 and not v & (PTE_R | PTE_X) and v & PTE_G:
+            gpar = True
+        self.ctx = (fs_levels, g_levels, gpar, None, be, sbe, sxl, pid_none)
+        self.stale = True
+        return words
+
+    def _take(self, item, words: tuple, ctx: tuple) -> tuple:
+        """hook() for a read memory delivered, keeping it in _item_memo when _plain."""
+        kind, pa, ndw, level, tag = item
+        if self.stale:
+            self._sync()
+        rk, fmt = self._read_key(kind, level, tag)
+        o = self.o
+        if level == 0 and kind == "pte1":
+            # not kept (_leaf): decided as hook() decides
+            return self._chosen(item, rk, fmt, o._options(item, words, rk, False, False), None)
+        if o._plain(item, words, rk):
+            opt = _new_key(Option, (words, None))
+            read = _new_key(Read, (pa, rk, ndw, opt))
+            cell = [None]               # its number, once _record gives it one
+            self.reads.append(read)
+            self.items.append(item)
+            self.numbers.append(None)
+            self.cells.append(cell)
+            self._after(kind, tag, words, fmt)
+            memo = o._item_memo
+            if len(memo) > 65536:
+                memo.clear()
+                o._item_memo_cks.clear()
+            after = self.ctx = (self.fs_levels, self.g_levels, self.gpar, self.pending, self.be,
+                                self.sbe, self.sxl, ctx[7])
+            memo[item] = (words, ctx, read, after, cell)
+            # what would make it not plain in this epoch: another value cached under its tag
+            # (History._insert drops the memo then)
+            o._item_memo_cks[(kind, rk.tag)] = words
+            return words
+        return self._chosen(item, rk, fmt, o._options(item, words, rk, False, False), None)
 
     def hook(self, item, words):
         """The value the walk uses for `item`: memory's `words` or a permitted cached one. When
@@ -60,6 +270,15 @@ class Path:
             words = tuple(int.from_bytes(self.o.mem.peek(pa + 8 * i, 8), "little")
                           for i in range(ndw))
         # (words: a tuple, as WalkReader.read passes it)
+        if self.stale:
+            self._sync()
+        rk, fmt = self._read_key(kind, level, tag)
+        opts = self.o._options(item, words, rk, self.explain, failed is not None)
+        return self._chosen(item, rk, fmt, opts, failed)
+
+    def _read_key(self, kind: str, level: int, tag: tuple) -> tuple:
+        """The ReadKey of this read and its format, from what the walk read before."""
+        self.ctx = None
         width, gpar, owner = 0, False, None
         if kind == "pte1":
             if self.fs_levels is None:
@@ -85,8 +304,10 @@ class Path:
             fmt = 0
         else:
             fmt = fmt_of(kind, self.be, self.sbe, False, self.sxl)
-        rk = _new_key(ReadKey, (kind, tag, width, gpar, owner, fmt))
-        opts = self.o._options(item, words, rk, self.explain, failed is not None)
+        return _new_key(ReadKey, (kind, tag, width, gpar, owner, fmt)), fmt
+
+    def _chosen(self, item, rk: ReadKey, fmt: int, opts: list, failed) -> tuple:
+        """The option this path takes of `opts` (the script's at a choice point), recorded."""
         if len(opts) == 1:
             opt = opts[0]
         else:
@@ -98,8 +319,17 @@ class Path:
         if w is FAILED:
             self.failed_read = True
             raise failed
+        kind, pa, ndw, _, tag = item
         self.reads.append(_new_key(Read, (pa, rk, ndw, opt)))
         self.items.append(item)
+        self.numbers.append(None)
+        self.cells.append(None)
+        self._after(kind, tag, w, fmt)
+        return opt[0]
+
+    def _after(self, kind: str, tag: tuple, w: tuple, fmt: int) -> None:
+        """The context the value read (`w`, raw) gives the reads that follow."""
+        self.ctx = None
         if fmt:                       # the values the walker sees (formats.py)
             v = native_pte(fmt, tag, w[0]) if kind in NAPOT_KINDS else w[0]
             if fmt & FMT_BE and kind not in NAPOT_KINDS:
@@ -107,7 +337,6 @@ class Path:
                 v = w[0]
         else:
             v = w[0]
-        # Context for the reads that follow.
         if kind == "pte1":
             if v & 1 and not v & (PTE_R | PTE_X) and v & PTE_G:
                 self.gpar = True
@@ -129,7 +358,6 @@ class Path:
                             if v & 1 and fsc >> 60 else None)
         elif kind in ("ddte", "msipte"):
             self.pending = None
-        return opt[0]
 
     def next_script(self) -> Optional[list]:
         ch = self.choices
@@ -140,6 +368,8 @@ class Path:
         return None
 
     def stale_reads(self) -> list:
+        if not self.choices and not self.explain:
+            return []       # one option at every read: memory's (Path.read, _chosen)
         return [r for r in self.reads if r.opt.src is not None]
 
 
@@ -158,9 +388,11 @@ class WalkPaths:
         script: list = []
         n = 0
         trace = [] if self.keep_walk else None
+        m = self.model
         while script is not None:
-            path = Path(self, req, script, explain=False)
-            walked = self.model.walk(req, item_value=path.hook, trace=trace)
+            path = Path(self, req, script, False, trace)
+            # (IommuModel.walk with the path as the WalkReader: Path.read)
+            walked = translate_request(req, m.ddtp, m.fctl, m.caps, path, m.iommu_qosid)
             if trace is not None:       # the first path: current values only (option 0)
                 self.last_walk = (req, self._epoch, trace, walked)
                 trace = None
@@ -168,12 +400,14 @@ class WalkPaths:
             results.setdefault(out, []).append(path.stale_reads())
             if not out.ok or out.mrif is not None:     # an MRIF update may fault: 264/271
                 variants.setdefault(out, set()).add((out.iotval2, walked.dtf))
-            self._record(path, req)
+            # (a path with no choice point read current values only: _record_single)
+            if path.choices or not self._record_single(path.reads, path.numbers, path.cells):
+                self._record(path, req)
             n += 1
             if n >= self.max_paths:
                 self.truncated += 1
                 break
-            script = path.next_script()
+            script = path.next_script() if path.choices else None
         if len(results) > 1:
             self._note_reliance(req, results)
         single = n == 1 and not path.choices and not path.failed_read
@@ -206,9 +440,10 @@ class WalkPaths:
                 if ndw == 1:
                     if read64(pa) != words[0]:
                         return False
-                elif tuple([read64(pa + 8 * i) for i in range(ndw)]) != words:
+                elif self.mem.read64s(pa, ndw) != words:
                     return False
-                if len(options(item, words, rk, False)) != 1:
+                if not self._plain(item, words, rk) and len(options(item, words, rk,
+                                                                    False)) != 1:
                     return False
                 ok.add(n)
         except (AccessFault, PoisonedData):
@@ -219,7 +454,7 @@ class WalkPaths:
     def _single_reads(path: Path) -> tuple:
         """What _still_single and _record need of a path: its items, its reads and their
         numbers (a list: _record numbers them again after _renumber_reads)."""
-        return tuple(path.items), tuple(path.reads), path.numbers
+        return path.items, path.reads, path.numbers     # (the path is done with them)
 
     def _explain(self, req: Request, observed) -> str:
         """Which earlier values would give `observed` (None: any fault), and why each is not
@@ -260,19 +495,10 @@ class WalkPaths:
         if not explain:
             if kind not in self.policy.cached:
                 return opts
+            if not failed and self._plain(item, words, rk):
+                return opts
             if self._alias_tags:
                 aliases = self._aliases(kind, rk.tag, pa)
-            if rk.owner is None and not aliases and not failed:
-                if not hist or not (pa in hist or (ndw > 1 and any(
-                        pa + 8 * i in hist for i in range(1, ndw)))):
-                    # (_napot_group_live is False for any item but a level-0 PTE)
-                    if level or kind not in NAPOT_KINDS or not self._napot_group_live(item, rk.fmt):
-                        # No old value of this item's doublewords, no owner, no other address
-                        # with this tag, no NAPOT group now or before: the only other values
-                        # are what a cache of this tag may hold besides the current one.
-                        entries = self._cache.get((kind, rk.tag))
-                        if not entries or (len(entries) == 1 and words in entries):
-                            return opts
         seen = {FAILED} if failed else {words}
         if explain or pa in hist or (ndw > 1 and any(pa + 8 * i in hist for i in range(1, ndw))):
             self._add_snapshots(opts, seen, item, words, rk, explain)
@@ -293,6 +519,28 @@ class WalkPaths:
         if not level and kind in NAPOT_KINDS:
             self._napot_options(opts, seen, item, rk, explain)
         return opts
+
+    def _plain(self, item, words: tuple, rk: ReadKey) -> bool:
+        """_options' first tests: is memory's `words` the only value the read may take (not
+        explaining, memory delivered them)? Only a store, a register write or a completion
+        (each moves the epoch) or another value cached under the item's tag can change the
+        answer."""
+        kind, pa, ndw, level, _ = item
+        if kind not in self.policy.cached:
+            return True
+        if rk.owner is not None or (self._alias_tags and self._aliases(kind, rk.tag, pa)):
+            return False
+        hist = self._hist
+        if hist and (pa in hist or (ndw > 1 and any(pa + 8 * i in hist for i in range(1, ndw)))):
+            return False
+        # (_napot_group_live is False for any item but a level-0 PTE)
+        if not level and kind in NAPOT_KINDS and self._napot_group_live(item, rk.fmt):
+            return False
+        # No old value of this item's doublewords, no owner, no other address with this tag,
+        # no NAPOT group now or before: the only other values are what a cache of this tag
+        # may hold besides the current one.
+        entries = self._cache.get((kind, rk.tag))
+        return not entries or (len(entries) == 1 and words in entries)
 
     def _add_snapshots(self, opts, seen, item, words, rk: ReadKey, explain: bool) -> None:
         kind = item.kind

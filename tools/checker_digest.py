@@ -84,7 +84,9 @@ class _Stream:
 
 # Oracle attributes that are caches of derived values: their contents may be represented
 # differently (and are emptied at different moments) without any change in behaviour.
-CACHES = {"_memo", "_replay_memo", "_reach_memo", "last_walk", "model", "mem", "atc"}
+CACHES = {"_memo", "_replay_memo", "_reach_memo", "last_walk", "model", "mem", "atc",
+          "_rec_plans", "_rec_plans_for", "_rec_plans_fctl", "_item_memo", "_item_memo_cks",
+          "_item_memo_epoch", "_dep_cks", "_rec_may"}
 
 
 def _reads_as_values(state: dict) -> dict:

@@ -295,6 +295,7 @@ def _req_fields(req) -> tuple:
 
 
 _REQUESTS: dict = {}
+_NO_PERMITTED = frozenset()
 
 
 def _request(fields: tuple):
@@ -312,11 +313,16 @@ def _request(fields: tuple):
 def _apply(core: CheckerCore, ev: tuple) -> None:
     tag = ev[0]
     if tag == RESULT:
-        _, seq_no, fields, tag_, fault, cause, pa, t0, t1, pbmt = ev[:10]
-        mrif = ev[10] if len(ev) > 10 else None     # MSI_MRIF: the access was consumed
-        ats = ev[11] if len(ev) > 11 else None      # an ATS completion (sequences.ats_items)
+        if len(ev) == 10:                           # (the usual response: unpacked as it is)
+            _, seq_no, fields, tag_, fault, cause, pa, t0, t1, pbmt = ev
+            mrif = ats = None
+        else:
+            _, seq_no, fields, tag_, fault, cause, pa, t0, t1, pbmt = ev[:10]
+            mrif = ev[10] if len(ev) > 10 else None     # MSI_MRIF: the access was consumed
+            ats = ev[11] if len(ev) > 11 else None      # an ATS completion (sequences.ats_items)
+        # (by position: permitted as its default, an empty frozenset)
         core.result(TranslationResult(_request(fields), tag_, fault, cause, pa, t0, t1, seq_no,
-                                      pbmt=pbmt, mrif=mrif, ats=ats))
+                                      _NO_PERMITTED, pbmt, mrif, ats))
     elif tag == ISSUED:
         core.issued((ev[1], _request(ev[2])))
     elif tag == ATSMSG:
