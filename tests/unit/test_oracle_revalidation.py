@@ -15,8 +15,9 @@ import zlib
 
 import pytest
 
-from oracle_tables import (LEAF, NEW_PA, OLD_PA, VA, Sw, inval_ddt, iofence, map4k, pte, req, res,
+from oracle_tables import (LEAF, NEW_PA, OLD_PA, VA, Sw, map4k, pte, req, res,
                            settle, sv39_dc, vma)
+from lockstep_steps import queue_invalidation, same_answers, same_end, toggle_leaf_fault
 from test_oracle_soak import DIDS, NVA, build, tables
 from scoreboards import CoherenceOracle
 
@@ -146,29 +147,13 @@ def _lockstep(seed: int, ops: int, policy: str, fills: str):
             for sw in sws:
                 sw.st(pa, v)                              # nothing reads it
         elif x < 0.32:                                    # a bus error on one leaf PTE, or none
-            lo = l0 + 8 * i
-            fault = rnd.random() < 0.5
-            for o in pair:
-                o.mem.clear_faults()
-                if fault:
-                    o.mem.set_access_fault(lo, lo + 8)
+            toggle_leaf_fault(pair, l0 + 8 * i, rnd)
         elif x < 0.45:
-            cmd = rnd.choice((vma(), vma(pscv=1, pscid=did), vma(av=1, addr=va),
-                              vma(av=1, pscv=1, pscid=did, addr=va), inval_ddt(),
-                              inval_ddt(dv=1, did=did)))
-            late = not (pending or rnd.random() < 0.7)
-            for sw in sws:
-                sw.queue(cmd, iofence())
-                if not late:
-                    sw.done()
-            pending = late
+            pending = queue_invalidation(pair, sws, rnd, did, va, pending, clear_faults=False)
         else:
             r = req(did=did, iova=va + rnd.randrange(0, 0x1000, 8))
-            got = [o.outcomes(r) for o in pair]
-            assert got[0] == got[1], (seed, r)
-            assert pair[0].fault_variants(r) == pair[1].fault_variants(r), (seed, r)
-    assert [str(f) for f in pair[0].advice()] == [str(f) for f in pair[1].advice()]
-    assert pair[0].stats() == pair[1].stats()
+            same_answers(pair, r, seed)
+    same_end(pair)
     return pair[0]
 
 
