@@ -49,9 +49,12 @@ check-icarus:
 # model, the oracle and our own RTL's blocks).
 # TEST_JOBS: pytest-xdist workers (the simulations and the unit tests on both cores; builds
 # are shared safely between them); TEST_JOBS=1 runs everything in one process.
+# TEST_TIMEOUT: seconds one test may take (pytest-timeout) before it fails with its stack, so
+# a stuck test fails alone instead of holding CI until its own limit.
 TEST_JOBS ?= 2
+TEST_TIMEOUT ?= 900
 test: $(STAMP) check-icarus
-	$(if $(DUT),IOMMU_TEST_DUT=$(DUT)) $(VPY) -m pytest tests $(if $(filter-out 1,$(TEST_JOBS)),-n $(TEST_JOBS)) $(PYTEST_ARGS)
+	$(if $(DUT),IOMMU_TEST_DUT=$(DUT)) $(VPY) -m pytest tests $(if $(filter-out 1,$(TEST_JOBS)),-n $(TEST_JOBS)) --timeout $(TEST_TIMEOUT) $(PYTEST_ARGS)
 
 cov: $(STAMP)
 	$(VPY) -m pytest tests/unit -q --cov=models --cov=scoreboards --cov-report=term-missing:skip-covered

@@ -84,7 +84,9 @@ def check(args) -> dict:
 
 
 def pytest_argv(args, v: dict) -> list[str]:
+    # pytest-timeout is off: its --timeout would clash with ours (each run has its own limit)
     out = [str(REPO / "tb" / "regression"), "-q", "--tb=no", "-rN", "-p", "no:randomly",
+           "-p", "no:timeout",
            "-o", "addopts=", "-o", "junit_family=xunit2", "--rootdir", str(REPO),
            "--sim", args.sim, "--fills", args.fills, "--advice", args.advice]
     for opt in ("dut", "test", "seed", "seeds", "policy", "subset", "timeout"):

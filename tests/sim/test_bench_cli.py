@@ -1,17 +1,18 @@
 """`make bench` (python -m tb.bench) refuses bad input with one line, before building anything."""
 from __future__ import annotations
 
-import subprocess
 import sys
 
 import pytest
 
 from tb import runner
 
+import bounded_run
+
 
 def _bench(*args):
-    return subprocess.run([sys.executable, "-m", "tb.bench", *args], cwd=runner.REPO_ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return bounded_run.run([sys.executable, "-m", "tb.bench", *args], cwd=runner.REPO_ROOT,
+                           capture_output=True, text=True, timeout=120)
 
 
 @pytest.mark.parametrize("args,needle", [

@@ -8,11 +8,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 from tb import runner
+
+import bounded_run
 
 ROOT = Path(__file__).resolve().parents[2]
 SUBSETS = (("--subset", "bugs"), ("--test", "ConcurrencyMixTest"), ("--test", "RandomTrafficTest"))
@@ -22,7 +23,7 @@ def _regression(mode: str, out: Path, *args, extra_env=None):
     # Runs of their own (IOMMU_SERVE=0): the comparison reads each run's results.xml, which a
     # served run does not write (its result.json; served runs' equivalence is tested apart).
     env = {**os.environ, "IOMMU_CHECKER": mode, "IOMMU_SERVE": "0", **(extra_env or {})}
-    return subprocess.run([sys.executable, "-m", "tb.regression", "--sim", "icarus",
+    return bounded_run.run([sys.executable, "-m", "tb.regression", "--sim", "icarus",
                            "--results-dir", str(out / mode), *args],
                           cwd=ROOT, capture_output=True, text=True, timeout=900, env=env)
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+import bounded_run
+
 ROOT = Path(__file__).resolve().parents[2]
 CASES = "tests.sim.cocotb_farm_cases"
 
@@ -27,9 +29,9 @@ def write_list(path: Path, entries: list[tuple], timeout: float = 120) -> Path:
 
 
 def regression(listing: Path, out: Path, *args, timeout=600):
-    return subprocess.run([sys.executable, "-m", "tb.regression", "--results-dir", str(out), *args],
-                          cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-                          env=dict(os.environ, IOMMU_REGRESSION_LIST=str(listing)))
+    return bounded_run.run([sys.executable, "-m", "tb.regression", "--results-dir", str(out), *args],
+                           cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                           env=dict(os.environ, IOMMU_REGRESSION_LIST=str(listing)))
 
 
 def processes_under(folder: Path) -> list[int]:
@@ -187,8 +189,8 @@ def test_four_shards_merged_give_the_unsharded_totals(tmp_path):
         assert r.returncode in (0, 1), r.stdout + r.stderr
         shards.append(d)
     merged = tmp_path / "merged"
-    m = subprocess.run([sys.executable, "-m", "tb.regression.merge", *map(str, shards), "--out", str(merged)],
-                       cwd=ROOT, capture_output=True, text=True, timeout=120)
+    m = bounded_run.run([sys.executable, "-m", "tb.regression.merge", *map(str, shards), "--out", str(merged)],
+                        cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert m.returncode == 1, m.stdout + m.stderr                # the failing case is in it
     assert totals(m.stdout) == totals(whole.stdout) == "5 passed, 1 failed, 0 sequence, 0 skipped"
 
@@ -203,8 +205,8 @@ def test_four_shards_merged_give_the_unsharded_totals(tmp_path):
 
 
 def test_merge_refuses_a_folder_that_is_not_results(tmp_path):
-    m = subprocess.run([sys.executable, "-m", "tb.regression.merge", str(tmp_path)], cwd=ROOT,
-                       capture_output=True, text=True, timeout=60)
+    m = bounded_run.run([sys.executable, "-m", "tb.regression.merge", str(tmp_path)], cwd=ROOT,
+                        capture_output=True, text=True, timeout=60)
     assert m.returncode == 2 and m.stderr == (
         f"error: {tmp_path} is not a regression's results folder (no runs/ nor junit.xml)\n")
 
@@ -244,7 +246,7 @@ def test_resume_keeps_the_runs_that_passed_and_refuses_other_code(tmp_path):
     errors = [ln for ln in other.stderr.splitlines() if ln.strip()]
     assert len(errors) == 1 and "holds runs of 0123abc, the code now is" in errors[0], other.stderr
     assert "Traceback" not in other.stdout + other.stderr
-    no_name = subprocess.run([sys.executable, "-m", "tb.regression", "--sim", "icarus", "--resume"],
-                             cwd=ROOT, capture_output=True, text=True, timeout=120,
-                             env=dict(os.environ, IOMMU_REGRESSION_LIST=str(listing)))
+    no_name = bounded_run.run([sys.executable, "-m", "tb.regression", "--sim", "icarus", "--resume"],
+                              cwd=ROOT, capture_output=True, text=True, timeout=120,
+                              env=dict(os.environ, IOMMU_REGRESSION_LIST=str(listing)))
     assert no_name.returncode == 2 and "RESUME=1 continues a results folder" in no_name.stderr

@@ -4,7 +4,6 @@ smoke subset on both simulators through `--dut path/to/profile.toml` (what `make
 DUT=...` calls); the bug variants, which exist for our own RTL only, are listed as skipped
 with their reason, never run and never failed."""
 import re
-import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -13,12 +12,14 @@ import pytest
 
 from tb import dut_profile
 
+import bounded_run
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def regression(*args):
-    return subprocess.run([sys.executable, "-m", "tb.regression", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=900)
+    return bounded_run.run([sys.executable, "-m", "tb.regression", *args], cwd=ROOT,
+                           capture_output=True, text=True, timeout=900)
 
 
 @pytest.fixture(scope="module")

@@ -2,16 +2,17 @@
 fault-queue interrupt is killed by it (the interrupt check at the end of the test); the 9-bit
 G-stage root index survives, because SmokeTest has no G-stage. The table, the files and the
 exit code (1: a survivor) are checked."""
-import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
+
+import bounded_run
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_campaign_kills_one_mutant_and_reports_the_survivor():
-    r = subprocess.run([sys.executable, "-m", "tb.mutate", "--sim", "icarus", "--tests", "SmokeTest",
+    r = bounded_run.run([sys.executable, "-m", "tb.mutate", "--sim", "icarus", "--tests", "SmokeTest",
                         "--mutants", "fq_interrupt_stuck,gstage_root_index_9bit", "--jobs", "2"],
                        cwd=ROOT, capture_output=True, text=True, timeout=300)
     out = r.stdout

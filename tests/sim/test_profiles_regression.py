@@ -3,16 +3,17 @@ Sv48/Sv48x4/PD17/PD20/Svnapot ("sv39-only") passes the smoke subset on both simu
 capabilities as declared, and a profile that declares capabilities the DUT does not report
 (capabilities_must_match) fails with the CAPABILITIES line."""
 import re
-import subprocess
 import sys
 from pathlib import Path
+
+import bounded_run
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def regression(*args):
-    return subprocess.run([sys.executable, "-m", "tb.regression", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=900)
+    return bounded_run.run([sys.executable, "-m", "tb.regression", *args], cwd=ROOT,
+                           capture_output=True, text=True, timeout=900)
 
 
 def test_sv39_only_passes_smoke_on_both_simulators():

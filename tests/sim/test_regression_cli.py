@@ -1,17 +1,18 @@
 """Bad input to `make sim` gets one clear line and exit code 2, before any simulation."""
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+import bounded_run
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def regression(*args):
-    return subprocess.run([sys.executable, "-m", "tb.regression", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return bounded_run.run([sys.executable, "-m", "tb.regression", *args], cwd=ROOT,
+                           capture_output=True, text=True, timeout=120)
 
 
 @pytest.mark.parametrize("args, says", [
@@ -76,17 +77,17 @@ def test_an_unwritable_results_folder_is_one_line(tmp_path):
 
 def test_make_keeps_the_code_in_its_message_and_in_the_results(tmp_path):
     """GNU make exits 2 for any failed recipe; its line names the regression's own code."""
-    r = subprocess.run(["make", "--no-print-directory", "sim", "SIM=icarus", "WAVES=2"], cwd=ROOT,
-                       capture_output=True, text=True, timeout=300)
+    r = bounded_run.run(["make", "--no-print-directory", "sim", "SIM=icarus", "WAVES=2"], cwd=ROOT,
+                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 2
     assert "error: WAVES must be 1 (waves) or 0 (none), got '2'" in r.stderr
     assert re.search(r"\[Makefile:\d+: sim\] Error 2", r.stderr), r.stderr
 
 
 def test_sim_verilator_does_not_need_icarus():
-    r = subprocess.run(["make", "-n", "sim", "SIM=verilator"], cwd=ROOT, capture_output=True,
-                       text=True, timeout=60)
+    r = bounded_run.run(["make", "-n", "sim", "SIM=verilator"], cwd=ROOT, capture_output=True,
+                        text=True, timeout=60)
     assert r.returncode == 0 and "iverilog" not in r.stdout and "tb.regression --sim verilator" in r.stdout
-    r = subprocess.run(["make", "-n", "sim", "SIM=icarus"], cwd=ROOT, capture_output=True, text=True,
-                       timeout=60)
+    r = bounded_run.run(["make", "-n", "sim", "SIM=icarus"], cwd=ROOT, capture_output=True, text=True,
+                        timeout=60)
     assert "command -v iverilog" in r.stdout

@@ -3,11 +3,12 @@ through the same entry point users call. `make test DUT=<name or profile>` runs 
 ($IOMMU_TEST_DUT); the default is our own RTL."""
 import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 from tb import dut_profile
+
+import bounded_run
 
 ROOT = Path(__file__).resolve().parents[2]
 DUT = os.environ.get("IOMMU_TEST_DUT") or None
@@ -15,8 +16,8 @@ DUT = os.environ.get("IOMMU_TEST_DUT") or None
 
 def regression(*args):
     dut = ("--dut", DUT) if DUT else ()
-    return subprocess.run([sys.executable, "-m", "tb.regression", *dut, *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=900)
+    return bounded_run.run([sys.executable, "-m", "tb.regression", *dut, *args], cwd=ROOT,
+                           capture_output=True, text=True, timeout=900)
 
 
 def test_smoke_regression_passes_on_both_simulators():

@@ -3,15 +3,16 @@ already ran others ends exactly as the same run in a simulator of its own, and a
 that does not end as expected is run again on its own, which is the run reported."""
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
+
+import bounded_run
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def regression(listing: Path, out: Path, serve: str):
-    r = subprocess.run([sys.executable, "-m", "tb.regression", "--results-dir", str(out),
+    r = bounded_run.run([sys.executable, "-m", "tb.regression", "--results-dir", str(out),
                         "--sim", "icarus", "--jobs", "1"], cwd=ROOT, capture_output=True,
                        text=True, timeout=600,
                        env=dict(os.environ, IOMMU_REGRESSION_LIST=str(listing), IOMMU_SERVE=serve))

@@ -13,7 +13,6 @@ The `make test` bugs subset (test_regression_smoke.py) checks the entries' expec
 import dataclasses
 import os
 import re
-import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -23,6 +22,8 @@ from tb.tests.uvm_test import uvm_test
 from sequences.broken_persona_vseq import PteProtectNeverInvalidateVseq, accesses
 from tb import dut_profile, regression, runner
 from tb.tests.base_test import IommuBaseTest
+
+import bounded_run
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY = "Seq_protect_never_invalidated"
@@ -59,7 +60,7 @@ def test_an_undeclared_finding_ends_the_run_with_the_sequence_verdict(tmp_path):
     listing = tmp_path / "list.toml"
     listing.write_text(f'[[test]]\nid = "{ENTRY}"\nname = "PteProtectNeverInvalidateTest"\n'
                        f'seeds = 1\nsimulators = ["icarus"]\n')
-    r = subprocess.run([sys.executable, "-m", "tb.regression", "--sim", "icarus", "--test", ENTRY,
+    r = bounded_run.run([sys.executable, "-m", "tb.regression", "--sim", "icarus", "--test", ENTRY,
                         "--jobs", "1", "--results-dir", str(tmp_path / "out")], cwd=ROOT,
                        capture_output=True, text=True, timeout=300,
                        env=dict(os.environ, IOMMU_REGRESSION_LIST=str(listing)))
@@ -75,7 +76,7 @@ def test_an_undeclared_finding_ends_the_run_with_the_sequence_verdict(tmp_path):
 
 
 def test_advice_warn_passes_the_broken_persona_with_the_finding_counted(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "tb.regression", "--sim", "icarus", "--test", ENTRY,
+    r = bounded_run.run([sys.executable, "-m", "tb.regression", "--sim", "icarus", "--test", ENTRY,
                         "--advice", "warn", "--jobs", "1", "--results-dir", str(tmp_path)], cwd=ROOT,
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]

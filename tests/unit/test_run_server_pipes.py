@@ -3,7 +3,6 @@ simulator: a small Python process that opens the two FIFOs as tb/regression/serv
 (requests first, then responses). A simulator that dies between its two opens, or before it
 answers, must give a ServerError at once (the run is then run on its own), never a hang."""
 import os
-import signal
 import subprocess
 import sys
 
@@ -25,6 +24,10 @@ rsp.flush()
 """
 
 
+# a hang fails the test (pytest-timeout) instead of stopping the suite
+pytestmark = pytest.mark.timeout(30)
+
+
 @pytest.fixture
 def stand_in(monkeypatch, tmp_path):
     monkeypatch.setenv("IOMMU_RESULTS_DIR", str(tmp_path))
@@ -35,12 +38,7 @@ def stand_in(monkeypatch, tmp_path):
                                     env={**os.environ, **extra_env, "MODE": mode})
         monkeypatch.setattr(runner, "start_server", fake_start_server)
         return run_server._Server("icarus", tmp_path, "top", {})
-    # a hang fails the test instead of stopping the suite
-    old = signal.signal(signal.SIGALRM, lambda *a: pytest.fail("the client hung"))
-    signal.alarm(30)
-    yield start
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, old)
+    return start
 
 
 def test_a_reply_comes_back(stand_in):
