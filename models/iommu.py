@@ -659,7 +659,7 @@ class IommuModel:
         reader = WalkReader(self.mem.read64, None, None, self.pa_limit)
         try:
             dc = locate_dc(reader, did, mode, (self.ddtp >> 10) & PPN_MASK, self.caps,
-                           self.fctl & 1)
+                           self.fctl & 1, (self.fctl >> 2) & 1)
         except WalkFault as f:
             return f.cause, False
         if not dc.en_ats:

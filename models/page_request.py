@@ -183,34 +183,58 @@ class PageRequestQueue:
         return None
 
 
-def handle(model, msg: PageRequest, report=None) -> list[PrgResponse]:
+@dataclass(frozen=True)
+class Decision:
+    """What the IOMMU does with a page request, decided from ddtp and the device context
+    alone: refuse it with a cause (a fault, and the response `code`), or post it to the queue
+    (cause None; the queue's own state then decides). `dtf` and `prpr` are the located DC's
+    (False when none was located)."""
+    cause: Optional[int]
+    code: int = PRG_SUCCESS
+    dtf: bool = False
+    prpr: bool = False
+
+
+def decide(model, msg: PageRequest, reader: Optional[WalkReader] = None) -> Decision:
+    """The Decision for `msg` over `reader` (default: memory now, no side effect). The
+    coherence oracle passes each walk it permits (a device context cached before a change
+    that was not invalidated yet) to find every decision the spec still allows."""
+    mode = model.ddtp & 0xF
+    if mode == MODE_OFF:
+        return Decision(Cause.ALL_INBOUND_DISALLOWED, PRG_RESPONSE_FAILURE)
+    if (mode == MODE_BARE or mode not in DDT_LEVELS
+            or not did_fits(msg.did, mode, model.caps.msi_flat)):
+        return Decision(Cause.TTYP_DISALLOWED, PRG_INVALID_REQUEST)
+    if reader is None:
+        reader = WalkReader(model.mem.read64, None, None, model.pa_limit)
+    try:
+        dc = locate_dc(reader, msg.did, mode, (model.ddtp >> 10) & PPN_MASK, model.caps,
+                       model.fctl & 1, (model.fctl >> 2) & 1)
+    except Fault as f:
+        return Decision(f.cause, PRG_RESPONSE_FAILURE)
+    if not (dc.en_ats and dc.en_pri):
+        return Decision(Cause.TTYP_DISALLOWED, PRG_INVALID_REQUEST, bool(dc.dtf), bool(dc.prpr))
+    return Decision(None, PRG_SUCCESS, bool(dc.dtf), bool(dc.prpr))
+
+
+def request_of(msg: PageRequest) -> Request:
+    """The request a page request's fault record names (TTYP 9, iotval the message code)."""
+    return Request(did=msg.did, iova=MSG_CODE_PAGE_REQUEST, ttyp=TTYP.PCIE_MSG, pid=msg.pid,
+                   priv_s=msg.priv)
+
+
+def handle(model, msg: PageRequest, report=None,
+           decision: Optional[Decision] = None) -> list[PrgResponse]:
     """What `model` (an IommuModel) does with a page request: the record it queues or the
     response it sends, the fault record and the pqcsr/ipsr changes. Returns the PRG responses
     the IOMMU sends ([] or one). `report(req, result)` takes a refusal's fault: by default
     `model.report` (the model's fault queue); a scoreboard whose fault queue follows the
-    DUT's records passes its own."""
-    req = Request(did=msg.did, iova=MSG_CODE_PAGE_REQUEST, ttyp=TTYP.PCIE_MSG, pid=msg.pid,
-                  priv_s=msg.priv)
-    report = report or model.report
-
-    def refuse(cause: int, code: int, dtf: bool = False, prpr: bool = False) -> list[PrgResponse]:
-        report(req, WalkResult(Outcome(None, cause), dtf))
-        return auto_response(msg, code, prpr)
-
-    mode = model.ddtp & 0xF
-    if mode == MODE_OFF:
-        return refuse(Cause.ALL_INBOUND_DISALLOWED, PRG_RESPONSE_FAILURE)
-    if (mode == MODE_BARE or mode not in DDT_LEVELS
-            or not did_fits(msg.did, mode, model.caps.msi_flat)):
-        return refuse(Cause.TTYP_DISALLOWED, PRG_INVALID_REQUEST)
-    reader = WalkReader(model.mem.read64, None, None, model.pa_limit)
-    try:
-        dc = locate_dc(reader, msg.did, mode, (model.ddtp >> 10) & PPN_MASK, model.caps,
-                       model.fctl & 1)
-    except Fault as f:
-        return refuse(f.cause, PRG_RESPONSE_FAILURE)
-    if not (dc.en_ats and dc.en_pri):
-        return refuse(Cause.TTYP_DISALLOWED, PRG_INVALID_REQUEST, bool(dc.dtf), bool(dc.prpr))
+    DUT's records passes its own. `decision`: one made already (decide()), e.g. the one a
+    DUT's cached device context gave; by default decided over memory now."""
+    d = decide(model, msg) if decision is None else decision
+    if d.cause is not None:
+        (report or model.report)(request_of(msg), WalkResult(Outcome(None, d.cause), d.dtf))
+        return auto_response(msg, d.code, d.prpr)
     code = model.pq.post(model.mem, msg.record(), model.pa_limit, model.byte_order)
     model._update_ipsr(new_pq_record=code is None)
-    return [] if code is None else auto_response(msg, code, bool(dc.prpr))
+    return [] if code is None else auto_response(msg, code, d.prpr)

@@ -122,3 +122,20 @@ def test_bad_completion_fields(kw):
     args = dict(did=1, itag_vector=1, cc=1) | kw
     with pytest.raises(ValueError):
         InvalidationCompletion(**args)
+
+
+def test_completion_through_a_dc_misconfigured_under_gxl_is_259():
+    # Sv32x4 makes fctl.GXL writable; with GXL = 1 "DC.tc.SXL must be 1": device 1's DC
+    # (EN_ATS = 1, SXL = 0) is misconfigured, so its Invalidation Completion is refused with
+    # 259 (TTYP 9, iotval 0x02), not counted: the fence still waits
+    mem = Memory()
+    iommu = IommuModel(mem, capabilities=CAPS | 1 << 25 | 1 << 16)
+    iommu.write_reg(Reg.FCTL, 0x4, 4)               # GXL = 1, while ddtp is Off
+    enable_cq(iommu)
+    enable_fq(iommu)
+    setup_dc(mem, iommu, 1, tc=TC_V | TC_EN_ATS)
+    iommu.ats_inval.at_once = False
+    run(mem, iommu, cmd_ats(rid=1), cmd_iofence())
+    assert iommu.invalidation_completion(InvalidationCompletion(1, 0b1)) == []
+    assert cqh(iommu) == 1 and iommu.read_reg(Reg.FQT, size=4) == 1
+    assert mem.read64(FQ_BASE) == 259 | 9 << 34 | 1 << 40 and mem.read64(FQ_BASE + 16) == 0x02

@@ -282,3 +282,22 @@ def test_pqmf_discards_later_requests_until_cleared():
     assert reg(iommu, Reg.PQCSR) == PQEN | PIE | PQON
     assert iommu.page_request(PageRequest(DID, 0x2000, prgi=3)) == []
     assert pq_record(mem, 0) == [DID << 40, 0x2000 | 3 << 3 | 0x5]     # R | L, PRG index 3
+
+
+def test_dc_misconfigured_under_gxl_is_a_response_failure():
+    # Sv32x4 makes fctl.GXL writable; with GXL = 1 "DC.tc.SXL must be 1", so a DC with SXL = 0
+    # is misconfigured (259) for a page request as for a translation: the DC's fault, and
+    # Response Failure (the DC cannot be used), with the PASID
+    caps = CAPS_ATS | 1 << 16                       # Sv32x4
+    mem = Memory()
+    iommu = IommuModel(mem, capabilities=caps)
+    iommu.write_reg(Reg.FCTL, 0x4, 4)               # GXL = 1, while ddtp is Off
+    assert iommu.read_reg(Reg.FCTL, 4) & 0x4
+    enable_fq(iommu)
+    setup_dc(mem, iommu, DID, tc=TC_V | TC_EN_ATS | TC_EN_PRI)      # SXL = 0
+    iommu.write_reg(Reg.PQB, qbase(PQ_BASE, 2))
+    iommu.write_reg(Reg.PQCSR, PQEN, size=4)
+    assert iommu.page_request(PageRequest(DID, 0x1000, prgi=5, pid=9)) == [
+        PrgResponse(DID, 9, 5, RF)]
+    assert record(mem, 0) == msg9_record(259, pid=9)
+    assert reg(iommu, Reg.PQT) == 0
