@@ -678,13 +678,16 @@ class IommuModel:
         return entries
 
     @_edges
-    def page_request(self, msg: PageRequest, report=None) -> list[PrgResponse]:
+    def page_request(self, msg: PageRequest, report=None,
+                     decision: Optional["page_request.Decision"] = None) -> list[PrgResponse]:
         """A PCIe "Page Request" / "Stop Marker" message: queued in the page-request queue, or
         answered by the IOMMU (models/page_request.py). Returns the PRG responses sent.
-        `report`: where a refusal's fault goes (page_request.handle; default the fault queue)."""
+        `report`: where a refusal's fault goes (page_request.handle; default the fault queue).
+        `decision`: taken instead of deciding over memory now (page_request.decide over a
+        device context a cache still holds: the coherence oracle's)."""
         if not self.caps.ats:
             raise ValueError("page_request: capabilities.ATS is 0 (no PRI)")
-        responses = page_request.handle(self, msg, report)
+        responses = page_request.handle(self, msg, report, decision)
         self.device_messages.extend(responses)
         return responses
 

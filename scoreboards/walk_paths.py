@@ -413,6 +413,25 @@ class WalkPaths:
         single = n == 1 and not path.choices and not path.failed_read
         return results, variants, (self._single_reads(path) if single else None)
 
+    def each_permitted_walk(self, req: Request, run, trace: bool = False) -> list:
+        """run(path) once per combination of values the policy permits for the items it
+        reads, `path` being that walk's WalkReader (the first run: memory's values). Returns
+        what the runs returned, each with its trace [(item, words)] when `trace`. For answers
+        that follow from a walk other than the request's Outcome (an ATS completion, a page
+        request's device context: scoreboards/permitted_answers.py). Records nothing."""
+        self._t += 1
+        if self._reach_dirty and self._contract_fills:
+            self._refresh_reach()
+        out: list = []
+        script: Optional[list] = []
+        while script is not None and len(out) < self.max_paths:
+            steps = [] if trace else None
+            path = Path(self, req, script, False, steps)
+            answer = run(path)
+            out.append((answer, steps) if trace else answer)
+            script = path.next_script() if path.choices else None
+        return out
+
     def _still_single(self, single: tuple) -> bool:
         """Would a fresh evaluation now walk the same single path again, with one option at
         every read? `single`: that path's (items, reads, numbers) (_single_reads). True when
