@@ -91,6 +91,12 @@ def _require(sim: str) -> None:
         raise RuntimeError(f"simulator {sim} is not available on PATH; {hint}")
 
 
+# A build's wall-clock limit: a cold Verilator build of the largest parameter set takes about
+# two minutes on a busy 2-core machine; a compiler stuck for this long is stopped and the build
+# fails with one line (a waiting build of the same directory then gets the lock and tries).
+BUILD_TIMEOUT = float(os.environ.get("IOMMU_BUILD_TIMEOUT", "1800"))
+
+
 class RunTimeout(RuntimeError):
     """A simulator (or compiler) that ran past its wall-clock limit and was stopped."""
 
@@ -410,7 +416,7 @@ def build(sim: str, toplevel: str, sources: Iterable[str | os.PathLike] | None =
             shutil.rmtree(bdir)  # a build that did not finish
         bdir.mkdir(parents=True)
         runner = get_runner(sim)
-        _supervised(runner, None)
+        _supervised(runner, BUILD_TIMEOUT)
         log = bdir / "build.log"
         cache_env = _compiler_cache() if sim == "verilator" else {}
         saved = {k: os.environ.get(k) for k in cache_env}
