@@ -13,6 +13,7 @@ from models import Outcome, Reg
 from oracle_tables import (DDT, OLD_PA, ROOT, SV39, TC_V, V, VA, WR, Sw, atp, ddtp, dc_order,
                            map4k, req, settle, ta, LVL1)
 from scoreboards import CoherenceOracle
+from offline_scoreboard import offline_scoreboard
 
 R, W, U, A, D = 2, 4, 16, 64, 128
 AMO_HWAD = 1 << 24
@@ -103,18 +104,10 @@ def test_pte_changed_by_software_cas_must_fail():
 
 # ---- the scoreboard's routing of DUT writes (tb/env/iommu_scoreboard.py, mem_access) ----
 def scoreboard(tc=TC_V | TC_SADE):
-    from tb.env.iommu_scoreboard import IommuScoreboard
     o, sw = setup(tc=tc)
-    scoreboard.n += 1
-    sb = IommuScoreboard(f"sb_ad{scoreboard.n}", None)
-    sb.build_phase()
-    sb.oracle = o
-    fails: list = []
-    sb.fail_sink = fails.append
+    sb, fails = offline_scoreboard(o, "sb_ad")
     return sb, fails
 
-
-scoreboard.n = 0
 
 
 def test_scoreboard_accepts_the_update_of_a_request_in_flight():
@@ -141,13 +134,8 @@ def test_scoreboard_rejects_an_update_under_sade_zero():
 
 
 def test_scoreboard_without_amo_hwad_keeps_the_old_classification():
-    from tb.env.iommu_scoreboard import IommuScoreboard
     o = CoherenceOracle()                      # default capabilities: AMO_HWAD = 0
-    sb = IommuScoreboard("sb_ad_off", None)
-    sb.build_phase()
-    sb.oracle = o
-    fails: list = []
-    sb.fail_sink = fails.append
+    sb, fails = offline_scoreboard(o, "sb_ad_off")
     sb.mem_access(("W", LEAF_PTE, (0x21D9_5057).to_bytes(8, "little"), True))
     assert len(fails) == 1 and fails[0].startswith("WRITE unexpected memory write 0x22008")
 
@@ -163,7 +151,6 @@ SV32_NEIGHBOUR = (0x87653 << 10) | V | R | W | U | A | D
 
 
 def sv32_scoreboard():
-    from tb.env.iommu_scoreboard import IommuScoreboard
     o = CoherenceOracle(capabilities=SV32_CAPS)
     sw = Sw(o)
     o.write_reg(Reg.DDTP, ddtp(LVL1))
@@ -172,12 +159,7 @@ def sv32_scoreboard():
     sw.st(SV32_ROOT + 0x400, (SV32_L0 >> 12) << 10 | V)
     sw.st(SV32_L0, OLD << 32 | SV32_NEIGHBOUR)
     settle(sw)
-    scoreboard.n += 1
-    sb = IommuScoreboard(f"sb_ad_sv32_{scoreboard.n}", None)
-    sb.build_phase()
-    sb.oracle = o
-    fails: list = []
-    sb.fail_sink = fails.append
+    sb, fails = offline_scoreboard(o, "sb_ad_sv32_")
     return sb, fails
 
 

@@ -12,7 +12,7 @@ from oracle_tables import LEAF_RO, OLD_PA, VA, Sw, map4k, settle, sv39_dc
 from scoreboards import CoherenceOracle
 from sequences.ats_items import AtsObserved, ats_request
 from sequences.items import TranslationResult
-from tb.env.iommu_scoreboard import IommuScoreboard
+from offline_scoreboard import offline_scoreboard
 
 CAPS_ATS = 0x0000_01F8_1006_0610 | 1 << 25
 TC_EN_ATS = 1 << 1
@@ -27,16 +27,9 @@ def scoreboard(en_ats=True, flags=None):
     if en_ats:
         sw.st(dc, 1 | TC_EN_ATS)            # tc: V, EN_ATS
     settle(sw)
-    scoreboard.n += 1
-    sb = IommuScoreboard(f"sb_ats{scoreboard.n}", None)
-    sb.build_phase()
-    sb.oracle = o
-    fails: list = []
-    sb.fail_sink = fails.append
+    sb, fails = offline_scoreboard(o, "sb_ats")
     return sb, o, fails
 
-
-scoreboard.n = 0
 RW_PAGE = AtsCompletion(SC, r=True, w=True, addr=OLD_PA, size_log2=12)
 
 

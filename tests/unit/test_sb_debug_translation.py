@@ -13,7 +13,7 @@ from models import Reg
 from oracle_tables import (LEAF_RO, NEW_PA, OLD_PA, VA, Sw, map4k, pte, settle, sv39_dc)
 from scoreboards import CoherenceOracle
 from sequences.items import RegOp
-from tb.env.iommu_scoreboard import IommuScoreboard
+from offline_scoreboard import offline_scoreboard
 
 CAPS_DBG = 0x0000_01F8_1006_0610 | 1 << 31
 READ = 5 << 40 | 1 << 3 | 1                   # DID 5, NW=1, Go
@@ -27,16 +27,9 @@ def scoreboard(flags=None):
     leaf = map4k(sw) if flags is None else map4k(sw, flags=flags)
     sv39_dc(o, sw)
     settle(sw)
-    scoreboard.n += 1                  # (pyuvm: one name per component under the root)
-    sb = IommuScoreboard(f"sb_dbg{scoreboard.n}", None)
-    sb.build_phase()
-    sb.oracle = o
-    fails: list = []
-    sb.fail_sink = fails.append
+    sb, fails = offline_scoreboard(o, "sb_dbg")
     return sb, sw, leaf, fails
 
-
-scoreboard.n = 0
 
 
 def ask(sb, ctl, response, iova=VA):
@@ -108,12 +101,7 @@ def test_an_mrif_mode_msi_pte_answers_the_debug_interface_with_fault_260():
     for i, w in dc_order((TC_V, atp(SV39X4, 0x40000, 3), 0, 0, atp(1, 0x70000), 0x3, 0x28000, 0)):
         sw.st(DDT + 5 * 64 + 8 * i, w)
     settle(sw)
-    scoreboard.n += 1
-    sb = IommuScoreboard(f"sb_dbg{scoreboard.n}", None)
-    sb.build_phase()
-    sb.oracle = o
-    fails: list = []
-    sb.fail_sink = fails.append
+    sb, fails = offline_scoreboard(o, "sb_dbg")
     ask(sb, WRITE, 0x1234 << 10, iova=0x2800_2000)          # a translation: wrong
     assert len(fails) == 1 and "only faults are permitted (fault:260)" in fails[0], fails
     fails.clear()

@@ -9,7 +9,7 @@ from models import Reg
 from models import capabilities as capbits
 from scoreboards import CoherenceOracle
 from sequences.items import RegOp
-from tb.env.iommu_scoreboard import IommuScoreboard
+from offline_scoreboard import offline_scoreboard
 
 CAPS_MSI = capbits.DEFAULT & ~(3 << capbits.IGS_SHIFT)
 FQ_BASE = 0x2_0000
@@ -31,12 +31,7 @@ def vec(v):
 def bare_scoreboard(caps: int = CAPS_MSI):
     o = CoherenceOracle()
     o.set_capabilities(caps)
-    scoreboard.n += 1
-    sb = IommuScoreboard(f"sb_msi{scoreboard.n}", None)
-    sb.build_phase()
-    sb.oracle = o
-    fails: list = []
-    sb.fail_sink = fails.append
+    sb, fails = offline_scoreboard(o, "sb_msi")
     return sb, fails
 
 
@@ -51,8 +46,6 @@ def scoreboard():
     wr(sb, Reg.FQCSR, 3, 4)                          # fqen, fie
     return sb, fails
 
-
-scoreboard.n = 0
 
 
 def fault_edge(sb):

@@ -19,7 +19,7 @@ from oracle_tables import (LEAF, LEAF_RO, OLD_PA, VA, Sw, inval_ddt, map4k, req,
 from scoreboards import CoherenceOracle
 from sequences.ats_items import AtsObserved, ats_request, page_request_msg
 from sequences.items import TranslationResult
-from tb.env.iommu_scoreboard import IommuScoreboard
+from offline_scoreboard import offline_scoreboard
 
 CAPS_ATS = 0x0000_01F8_1006_0610 | 1 << 25
 TC_V, TC_EN_ATS, TC_EN_PRI = 1, 1 << 1, 1 << 2
@@ -39,16 +39,9 @@ def scoreboard(tc, policy="riscv-1.0-strict"):
     o.write_reg(Reg.PQB, 0x1C002)
     o.write_reg(Reg.PQCSR, 1, size=4)                # pqen
     o.outcomes(req())                                # a walk: the DC and the PTEs are read
-    scoreboard.n += 1
-    sb = IommuScoreboard(f"sb_stale{scoreboard.n}", None)
-    sb.build_phase()
-    sb.oracle = o
-    fails: list = []
-    sb.fail_sink = fails.append
+    sb, fails = offline_scoreboard(o, "sb_stale")
     return sb, o, sw, dc, leaf, fails
 
-
-scoreboard.n = 0
 
 
 def page_request(sb, fault=False, cause=None):
