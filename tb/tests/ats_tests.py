@@ -4,6 +4,7 @@ tb/regression.toml lists them (module tb.tests.ats_tests, subset "ats")."""
 from tb.tests.uvm_test import uvm_test
 
 import sequences.ats_vseq  # noqa: F401  (registers the sequence with the factory)
+import sequences.ats_stale_vseq  # noqa: F401
 from tb.tests.scenario_tests import GuestUpdateTest
 
 
@@ -14,3 +15,11 @@ class AtsTest(GuestUpdateTest):
     the DUT built with ATS and a device port with the ATS signals (our RTL: the parameter set
     "ats")."""
     vseq_name = "AtsVseq"
+
+
+@uvm_test(timeout_time=20, timeout_unit="ms")
+class AtsStaleTest(GuestUpdateTest):
+    """ATS translation requests and page requests in the window between a change (the DC's
+    root, a leaf's permissions, EN_PRI) and its invalidation, where a cached answer is
+    permitted, then after it, where only the new one is (sequences/ats_stale_vseq.py)."""
+    vseq_name = "AtsStaleVseq"

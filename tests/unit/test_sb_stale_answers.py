@@ -14,8 +14,8 @@ or leaf PTE until the IODIR.INVAL_DDT / IOTINVAL.VMA that covers it completes.
 """
 from models import Reg
 from models.ats import SC, AtsCompletion
-from oracle_tables import (LEAF, LEAF_RO, OLD_PA, VA, Sw, inval_ddt, map4k, req, settle, sv39_dc,
-                           vma)
+from oracle_tables import (LEAF, LEAF_RO, OLD_PA, SV39, V, VA, Sw, atp, inval_ddt, map4k, pte,
+                           req, settle, sv39_dc, vma)
 from scoreboards import CoherenceOracle
 from sequences.ats_items import AtsObserved, ats_request, page_request_msg
 from sequences.items import TranslationResult
@@ -139,3 +139,39 @@ def test_a_writable_leaf_made_so_stays_writable():
     ats(sb, RO_OLD)
     ats(sb, RW_OLD)
     assert fails == []
+
+
+# ------------------------------------------------------------------ the DC's root moved
+# table B: 0x30000 -> 0x31000 -> 0x32000, VA -> 0x9999_9000 read-only
+B_ROOT, B_L1, B_L0, PA_B = 0x30000, 0x31000, 0x32000, 0x9999_9000
+RO_B = AtsCompletion(SC, r=True, w=False, addr=PA_B, size_log2=12)
+
+
+def move_root_to_b(sw, dc):
+    sw.st(B_L0 + ((VA >> 12) & 0x1FF) * 8, pte(PA_B, LEAF_RO))
+    sw.st(B_L1 + ((VA >> 21) & 0x1FF) * 8, pte(B_L0, V))
+    sw.st(B_ROOT + ((VA >> 30) & 0x1FF) * 8, pte(B_L1, V))
+    sw.st(dc + 24, atp(SV39, B_ROOT))                # fsc: Sv39 at B, the same PSCID
+
+
+def test_after_iodir_alone_the_old_table_may_still_answer():
+    # IOTLB entries are tagged by PSCID, which did not change: A's leaf may stay cached until
+    # an IOTINVAL.VMA, whatever the IODIR did to the DC
+    sb, o, sw, dc, _, fails = scoreboard(TC_V | TC_EN_ATS)
+    move_root_to_b(sw, dc)
+    sw.invalidate(inval_ddt(dv=1, did=5))
+    ats(sb, RW_OLD)
+    ats(sb, RO_B)
+    assert fails == []
+
+
+def test_after_iodir_and_iotinval_only_the_new_table_answers():
+    sb, o, sw, dc, _, fails = scoreboard(TC_V | TC_EN_ATS)
+    move_root_to_b(sw, dc)
+    sw.invalidate(inval_ddt(dv=1, did=5), vma(pscv=1, pscid=7))
+    ats(sb, RO_B)
+    assert fails == []
+    ats(sb, RW_OLD)
+    assert fails == [f"ATS completion did=0x5 iova={VA:#x} NW=0 Exe=0: observed "
+                     f"SC(RW {OLD_PA:#x}/2^12) expected SC(R {PA_B:#x}/2^12): W=1 (expected 0); "
+                     f"address {OLD_PA:#x} (expected {PA_B:#x} for a 2^12 range)"]
