@@ -12,6 +12,9 @@ from tests.xlate.xlate_tb import (
     PD20, R, RD, SV39, SV39X4, SV48, SV48X4, TC_DPE, TC_DTF, TC_EN_ATS, TC_EN_PRI, TC_GADE,
     TC_PDTV, TC_PRPR, TC_SADE, TC_SBE, TC_SXL, TC_T2GPA, TC_V, U, V, W, WR, X, XlateTB, atp, pte)
 
+# each test takes at most ~0.2 ms of simulated time: a lost handshake fails at this limit
+XLATE_LIMIT_MS = 20
+
 LEAF = V | R | W | X | U | A | D
 
 
@@ -21,7 +24,7 @@ async def setup(dut, **kw):
     return tb
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=XLATE_LIMIT_MS, timeout_unit="ms")
 async def off_and_bare(dut):
     tb = await setup(dut)
     tb.set_ddtp(OFF)
@@ -38,7 +41,7 @@ async def off_and_bare(dut):
     tb.done()
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=XLATE_LIMIT_MS, timeout_unit="ms")
 async def ddt_levels(dut):
     """1/2/3LVL walks, device_id width, DDT entry causes, bus errors, DDTC hits."""
     tb = await setup(dut)
@@ -93,7 +96,7 @@ BAD_DCS = [
 ]
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=XLATE_LIMIT_MS, timeout_unit="ms")
 async def dc_checks(dut):
     """Every DC misconfiguration of the subset gives 259 (reported even with DTF=1)."""
     tb = await setup(dut)
@@ -149,7 +152,7 @@ async def first_stage_space(tb, mode):
     return did, root, vas, levels
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=XLATE_LIMIT_MS, timeout_unit="ms")
 async def first_stage(dut):
     """Sv39 and Sv48: every page size, IOTLB hits make no memory read, every PTE cause."""
     tb = await setup(dut)
@@ -223,7 +226,7 @@ async def first_stage(dut):
     tb.done()
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=XLATE_LIMIT_MS, timeout_unit="ms")
 async def g_stage_and_two_stage(dut):
     """G-stage only (Sv39x4/Sv48x4), two-stage (Sv39 over Sv39x4, Sv48 over Sv48x4), G causes,
     implicit faults with iotval2 bit 0, bus errors during G walks."""
@@ -315,7 +318,7 @@ async def g_stage_and_two_stage(dut):
     tb.done()
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=XLATE_LIMIT_MS, timeout_unit="ms")
 async def process_contexts(dut):
     """PD8/PD17/PD20 (host and under a G-stage), PC causes, ENS/SUM, DPE, PDTC hits."""
     tb = await setup(dut)
@@ -419,7 +422,7 @@ async def process_contexts(dut):
     tb.done()
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=XLATE_LIMIT_MS, timeout_unit="ms")
 async def random_burst(dut):
     """Random traffic over every kind of context, 8 requests in flight, random memory latency."""
     from tests.xlate.scenarios import random_traffic
@@ -428,7 +431,7 @@ async def random_burst(dut):
     tb.done()
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=XLATE_LIMIT_MS, timeout_unit="ms")
 async def checker_can_fail(dut):
     """The comparison flags a wrong answer (guards against a checker that always passes)."""
     tb = await setup(dut)
@@ -476,7 +479,7 @@ def spec_scope(kind, p, it):
     return it["gv"] and it["gscid"] == p["gscid"] and (not p["av"] or it.get("gpa") == p["addr"])
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=XLATE_LIMIT_MS, timeout_unit="ms")
 async def iotlb_invalidation(dut):
     """Cached translations stay in use after memory changes until an invalidation covering
     them; after inv_ready the new value. Every VMA GV/AV/PSCV combination and every GVMA."""
@@ -553,7 +556,7 @@ async def iotlb_invalidation(dut):
     tb.done()
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=XLATE_LIMIT_MS, timeout_unit="ms")
 async def directory_invalidation(dut):
     """DDTC and PDTC: stale contexts until IODIR; IOTINVAL never touches them; V=0 contexts
     are not cached (no invalidation needed for V 0->1)."""
@@ -610,7 +613,7 @@ async def directory_invalidation(dut):
     tb.done()
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=XLATE_LIMIT_MS, timeout_unit="ms")
 async def inflight_invalidation(dut):
     """An invalidation during a walk: inv_ready waits for the walk, and the walk fills nothing."""
     tb = await setup(dut, mem_latency=(6, 6))
@@ -632,7 +635,7 @@ async def inflight_invalidation(dut):
     tb.done()
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=XLATE_LIMIT_MS, timeout_unit="ms")
 async def fault_backpressure(dut):
     """A fault waits for the fault port (hits still flow); the records come out in order."""
     tb = await setup(dut)
@@ -657,7 +660,7 @@ async def fault_backpressure(dut):
     tb.done()
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=XLATE_LIMIT_MS, timeout_unit="ms")
 async def performance(dut):
     """Cycle counts: IOTLB hit latency and throughput, Sv39 miss, hit under miss."""
     tb = await setup(dut)
@@ -723,7 +726,7 @@ async def performance(dut):
     tb.done()
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=XLATE_LIMIT_MS, timeout_unit="ms")
 async def oracle_random_strict(dut):
     """Random updates and invalidations; the coherence oracle (riscv-1.0-strict) checks
     that every answer is one the spec permits."""
@@ -735,7 +738,7 @@ async def oracle_random_strict(dut):
     tb.done()
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=XLATE_LIMIT_MS, timeout_unit="ms")
 async def oracle_no_cache_policy_rejects(dut):
     """The same traffic judged under the no-cache policy must fail: the RTL caches (this
     proves the oracle-based check can fail)."""

@@ -4,8 +4,11 @@ import cocotb
 from tests.xlate.scenarios import LEAF, random_traffic
 from tests.xlate.xlate_tb import LVL3, PC_V, PD8, RD, SV39, TC_PDTV, XlateTB, atp
 
+# each test takes at most ~0.2 ms of simulated time: a lost handshake fails at this limit
+XLATE_LIMIT_MS = 20
 
-@cocotb.test()
+
+@cocotb.test(timeout_time=XLATE_LIMIT_MS, timeout_unit="ms")
 async def random_no_cache(dut):
     tb = XlateTB(dut, mem_latency=(0, 2))
     await tb.start()
@@ -13,7 +16,7 @@ async def random_no_cache(dut):
     tb.done()
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=XLATE_LIMIT_MS, timeout_unit="ms")
 async def every_request_walks(dut):
     """Without caches a repeated request walks again, and invalidations still complete."""
     tb = XlateTB(dut)
@@ -34,7 +37,7 @@ async def every_request_walks(dut):
     tb.done()
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=XLATE_LIMIT_MS, timeout_unit="ms")
 async def oracle_no_cache(dut):
     """Without caches every answer is the current memory's: the no-cache policy passes."""
     from scoreboards import CoherenceOracle

@@ -8,8 +8,11 @@ from models import Request
 from tests.xlate.scenarios import LEAF, random_traffic
 from tests.xlate.xlate_tb import LVL2, RD, SV39, TC_V, XlateTB, atp
 
+# each test takes at most ~0.2 ms of simulated time: a lost handshake fails at this limit
+XLATE_LIMIT_MS = 20
 
-@cocotb.test()
+
+@cocotb.test(timeout_time=XLATE_LIMIT_MS, timeout_unit="ms")
 async def random_small_caches(dut):
     tb = XlateTB(dut, mem_latency=(0, 2))
     await tb.start()
@@ -17,7 +20,7 @@ async def random_small_caches(dut):
     tb.done()
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=XLATE_LIMIT_MS, timeout_unit="ms")
 async def negative_dc_caching(dut):
     """NEG_CACHE_DC=1: a DC read with V=0 is cached, so making it valid without
     IODIR.INVAL_DDT keeps answering 258 (RISC-V 1.0 forbids this); the invalidation fixes it."""
@@ -46,7 +49,7 @@ async def negative_dc_caching(dut):
     tb.done()
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=XLATE_LIMIT_MS, timeout_unit="ms")
 async def ddtc_replacement(dut):
     """Three devices through a 2-entry DDTC: every answer stays right, and a hit after two
     fills reads nothing."""
@@ -63,7 +66,7 @@ async def ddtc_replacement(dut):
     tb.done()
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=XLATE_LIMIT_MS, timeout_unit="ms")
 async def oracle_dir_negative(dut):
     """Tiny caches with negative DC caching: the riscv-dir-negative policy accepts every
     answer under random updates and invalidations."""
@@ -97,7 +100,7 @@ async def _neg_scenario(dut, policy):
     return res
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=XLATE_LIMIT_MS, timeout_unit="ms")
 async def oracle_strict_rejects_negative_dc(dut):
     """The deliberate violation: riscv-1.0-strict rejects the negatively cached DC."""
     v = await _neg_scenario(dut, "riscv-1.0-strict")
@@ -105,7 +108,7 @@ async def oracle_strict_rejects_negative_dc(dut):
     dut._log.info("strict policy caught it: %s", v[1].message)
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=XLATE_LIMIT_MS, timeout_unit="ms")
 async def oracle_dir_negative_accepts_negative_dc(dut):
     """... and riscv-dir-negative accepts it."""
     v = await _neg_scenario(dut, "riscv-dir-negative")
