@@ -48,7 +48,13 @@ every record the IOMMU writes and every PRG Response it sends.
   asked, no Exe, not Global, no translated address (the port's address field 0, S=0: the
   implied 4 KiB range), nothing the device's ATC may use, dev_rsp_mrif 0 (nothing consumed).
   Asked with NW=0 and NW=1 right after a G-stage read-only page; then the device writes the
-  MSI untranslated (a port with write data), which the MRIF records.
+  MSI untranslated (a port with write data), which the MRIF records;
+- 0x5A (with MSI_MRIF): two stages with a PD8 process context (the PDT and the guest's
+  first-stage tables at GPAs), process 3 (ENS=1): a supervisor, global, executable page and a
+  supervisor, global, executable leaf whose GPA is the MRIF page, both asked with Privilege
+  Mode Requested and Execute Requested: the first R, W, Exe, Priv, Global; the second Success
+  with R=W=U=1 and Priv=1 (the request's), but Exe=0 and Global=0 (the spec: Global is 0 for
+  MSI address translations; an MSI page grants no execute) and no address.
 A DUT without ATS, or whose device port lacks the ATS signals (profile port.ats_req/ats_rsp),
 skips the scenario with the reason.
 """
@@ -90,6 +96,9 @@ DID_MRIF = 0x59                  # G-stage only, an interrupt file in MRIF mode 
 MRIF_PATTERN = 0x2_9000          # GPA 0x2900_0000 -> the MRIF below
 MRIF, NOTICE, NID = 0x3E00_0000, 0x3E00_1000, 0x123
 MRIF_IDENTITY = 9                # the MSI the device then writes untranslated
+DID_MRIF_2S = 0x5A               # two stages, a process context, a first-stage leaf to the MRIF
+G_TABLES_M, SPA_TABLES_M = G_TABLES + 0x40_0000, SPA_TABLES + 0x40_0000   # its PDT and tables
+MRIF_IOVA, PLAIN_IOVA = IOVA + 0x70_0000, IOVA + 0x71_0000
 
 
 def ats_inval(did: int, base: int, size_log2: int = 12, pid=None, g: bool = False) -> Command:
@@ -324,7 +333,7 @@ class AtsVseq(GuestUpdateBase):
         Success with R=W=U=1, no address (module docstring). Asked right after a G-stage
         read-only page, so permissions a previous walk left in place show."""
         g = self.page_table("sv39x4", gscid=15)
-        g.map(G_DATA, SPA_DATA + 0x50_0000, perms="r")
+        g.map(G_DATA, SPA_DATA + 0x60_0000, perms="r")
         root = self.alloc.alloc_page()
         store = self.structure_store()                  # MSI page tables follow fctl.BE
         w0, w1 = msi_mrif.encode_pte(MRIF, NOTICE, NID)
@@ -338,12 +347,13 @@ class AtsVseq(GuestUpdateBase):
             ro, c = await self.ask([ats_request(DID_MRIF, G_DATA),
                                     ats_request(DID_MRIF, page, no_write=nw)])
             self.want("G-stage read-only page", ro, SC, r=True, w=False,
-                      addr=SPA_DATA + 0x50_0000)
+                      addr=SPA_DATA + 0x60_0000)
             self.want(f"MRIF-mode MSI page, NW={int(nw)}", c, SC, r=True, w=True, u=True,
                       x=False, g=False, priv=False, addr=None)
         for (did, _, _), (va, c) in self.atc.items():
             if did == DID_MRIF and va == page:
                 raise AssertionError(f"ATS the device keeps the MRIF page's completion {c}")
+        await self.mrif_page_pasid(root)
         if getattr(self.env.dev.bfm, "req_data", None) is None:
             return
         # U=1: the device writes the MSI untranslated, and the IOMMU records it in the MRIF
@@ -358,6 +368,31 @@ class AtsVseq(GuestUpdateBase):
             raise AssertionError(f"ATS MRIF pending doubleword @{MRIF:#x} holds {got:#x} after "
                                  f"the MSI of identity {MRIF_IDENTITY}, expected "
                                  f"{1 << MRIF_IDENTITY:#x}")
+
+    async def mrif_page_pasid(self, msi_root: int) -> None:
+        """Two stages with a process context: an ordinary supervisor page (R, W, Exe, Priv,
+        Global), then a first-stage leaf to the MRIF page (the MRIF-mode PTE at msi_root): R=W=U=1
+        and Priv as asked, but no Exe and no Global, whatever the first-stage leaf allows."""
+        gscid, pscid = 17, 20
+        g, guest = self.guest_page_table(gscid, pscid, G_TABLES_M, SPA_TABLES_M)
+        g.map(G_DATA, SPA_DATA + 0x70_0000, perms="rwx")
+        guest.map(PLAIN_IOVA, G_DATA, perms="rwx", user=False, global_=True)
+        guest.map(MRIF_IOVA, MRIF_PATTERN << 12, perms="rwx", user=False, global_=True)
+        pd = self.process_directory("pd8", alloc=guest.alloc, addr_to_pa=g.translate,
+                                    did=DID_MRIF_2S, gscid=gscid)
+        await self.after_update(pd.set_pc(PID, pscid=pscid, fs_mode="sv39", fs_root=guest.root,
+                                          ens=True))
+        await self.after_update(self.ddt.set_dc(DID_MRIF_2S, DeviceContextSpec(
+            pdtv=True, pdt_mode="pd8", pdt_root=pd.root, g_mode="sv39x4", g_root=g.root,
+            gscid=gscid, en_ats=True, msi_mode="flat", msi_root=msi_root, msi_addr_mask=0,
+            msi_addr_pattern=MRIF_PATTERN)))
+        plain, c = await self.ask([
+            ats_request(DID_MRIF_2S, PLAIN_IOVA, pid=PID, priv_s=True, exec_req=True),
+            ats_request(DID_MRIF_2S, MRIF_IOVA, pid=PID, priv_s=True, exec_req=True)])
+        self.want("supervisor global page, supervisor, Exe", plain, SC, r=True, w=True, x=True,
+                  priv=True, g=True, u=False, addr=SPA_DATA + 0x70_0000)
+        self.want("MRIF-mode MSI page through a global executable leaf, supervisor, Exe", c, SC,
+                  r=True, w=True, u=True, x=False, g=False, priv=True, addr=None)
 
     # -- ATS.INVAL and ATS.PRGR ----------------------------------------------------------------
     def atc_invalidate(self, msg) -> None:
