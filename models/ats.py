@@ -171,6 +171,8 @@ class AtsCompletion:
         perms = "".join(c for c, on in (("R", self.r), ("W", self.w), ("X", self.x),
                                          ("U", self.u), ("P", self.priv), ("G", self.g)) if on)
         if self.addr is None:
+            if self.r or self.w:                 # U=1 (an MRIF-mode MSI page): no address
+                return f"SC({perms} no address)"
             return f"SC(no access, cause {self.cause})"
         return f"SC({perms or '-'} {self.addr:#x}/2^{self.size_log2})"
 

@@ -48,6 +48,7 @@ module iommu_dbg (
     output wire [63:0] x_req_iova,
     output wire [5:0]  x_req_ttyp,
     output wire [7:0]  x_req_tag,
+    output wire        x_req_dbg,        // the request is the debug one (MRIF pages: 260)
     input  wire        x_rsp_valid,
     output wire        x_rsp_ready,
     input  wire        x_rsp_fault,
@@ -71,6 +72,7 @@ module iommu_dbg (
     assign x_req_iova    = idle ? dev_req_iova  : dbg_iova;
     assign x_req_ttyp    = idle ? dev_req_ttyp  : dbg_ttyp;
     assign x_req_tag     = idle ? dev_req_tag   : 8'd0;
+    assign x_req_dbg     = dbg;
     // the debug response goes to tr_response only
     assign dev_rsp_valid = x_rsp_valid && state != S_WAIT;
     assign x_rsp_ready   = state == S_WAIT ? 1'b1 : dev_rsp_ready;

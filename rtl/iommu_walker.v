@@ -57,6 +57,7 @@ module iommu_walker #(
   input      [31:0] st_data,       // a write's data (MSI_MRIF: the MSI's interrupt identity)
   input             st_nw,         // ATS translation request: No Write (read-only is enough)
   input             st_exe,        // ATS translation request: Execute Requested (with a PASID)
+  input             st_dbg,        // a debug translation (DBG): an MRIF-mode MSI PTE stops it (260)
   input             st_dc_hit,
   input             st_dc_neg,
   input      [DCW-1:0] st_dc,
@@ -132,6 +133,7 @@ module iommu_walker #(
   output            done_ats_w,
   output            done_ats_x,
   output            done_ats_g,
+  output            done_ats_u,    // MSI_MRIF: an MRIF-mode MSI page: Untranslated access only
   output     [2:0]  done_ats_size,
   // PRI (ATS): a page request (ttyp 9 PCIE_MSG: iova = the message's payload, R [0] W [1]
   // L [2] PRG index [11:3] page [63:12]; st_exe = Execute Requested) of a device whose DC has
@@ -247,6 +249,8 @@ module iommu_walker #(
   reg [63:0] msi_w1;       // MSI_MRIF: the second doubleword (NID, NPPN)
   reg        mrif_done;    // MSI_MRIF: this walk ended at an MRIF page (done_mrif)
   reg        nt_fail;      // MSI_MRIF: the notice MSI got a bus error: a 273 record, no fault
+  reg        r_dbg;        // the request is a debug translation (iommu_dbg)
+  reg        ats_u;        // MSI_MRIF with ATS: the completion is for an MRIF-mode MSI page
   // A/D update in progress: PTE address (SPA), the value the walk used, the value to write,
   // and which stage's PTE (1: G-stage, back to S_G_CHK; 0: first stage, back to S_PTE_CHK)
   reg [55:0] ad_addr;
@@ -718,9 +722,11 @@ module iommu_walker #(
   // stages, if asked (NW=0); the read walk already passed the U/SUM check, which a write
   // shares. Exe: asked with a PASID, X in both stages, and a supervisor access may not execute
   // a user page (even with SUM). Global: the first stage's G (leaf or above) with a PASID.
-  assign done_ats_w      = !r_nw && fW && fD && gW && gD;
+  // An MRIF-mode MSI page (ats_u): W = 1 whatever NW and the first stage say (the spec).
+  assign done_ats_w      = ats_u || (!r_nw && fW && fD && gW && gD);
   assign done_ats_x      = r_exe && r_pv && fX && gX && !(fs_mode != MODE_BARE && priv_eff && fU);
   assign done_ats_g      = r_pv && fs_mode != MODE_BARE && fs_g;
+  assign done_ats_u      = ats_u;
 
   wire no_fill = stale || inv_apply;
   assign fl_did       = r_did;
@@ -772,7 +778,7 @@ module iommu_walker #(
 // state that ends the walk, so an unchanged context causes no events
 `define WK_ACCEPT begin \
     r_did <= st_did; r_pv <= st_pv; r_pid <= st_pid; r_priv <= st_priv; \
-    r_iova <= st_iova; r_ttyp <= st_ttyp; r_tag <= st_tag; \
+    r_iova <= st_iova; r_ttyp <= st_ttyp; r_tag <= st_tag; r_dbg <= st_dbg; ats_u <= 1'b0; \
     if (MRIF) begin r_data <= st_data; mrif_done <= 1'b0; nt_fail <= 1'b0; end \
     if (ATS != 0) begin r_nw <= st_nw; r_exe <= st_exe; end \
     r_pc_hit <= st_pc_hit; pc <= st_pc; dc <= st_dc; \
@@ -1017,6 +1023,17 @@ module iommu_walker #(
           else if (mrif_mode ? mrif_pte_bad : msi_pte_bad)
             `WK_FAULT(CAUSE_MSI_PTE_MISCONFIGURED, 64'd0)
           else if (is_exec) `WK_FAULT(CAUSE_INSTRUCTION_ACCESS_FAULT, 64'd0)
+          // the debug chapter: a debug translation whose MSI PTE is in MRIF mode "stops and
+          // reports a Transaction type disallowed (cause = 260) fault": no MRIF update
+          else if (mrif_mode && r_dbg) `WK_FAULT(CAUSE_TTYP_DISALLOWED, 64'd0)
+          else if (mrif_mode && is_ats) begin
+            // an ATS translation request: "a Success response with R, W, and U bit set to 1"
+            // (whatever No Write asked); no translated address (address field 0, S=0: the
+            // implied 4 KiB range), no Exe, not Global; nothing consumed (done_mrif 0)
+            ats_u <= 1'b1; done_pa <= 56'd0;
+            gX <= 1'b0; g_size <= 3'd0; fs_g <= 1'b0;
+            state   <= S_DONE;
+          end
           else if (mrif_mode) begin
             // MRIF mode: the access is consumed here; an MSI sets its pending bit first
             mrif_done <= 1'b1;

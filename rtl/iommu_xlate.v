@@ -54,6 +54,7 @@ module iommu_xlate #(
   input  [31:0] dev_req_data,     // a write's data (MSI_MRIF only)
   input         dev_req_ats_nw,                          // ATS translation request: No Write
   input         dev_req_ats_exe,                         // ... Execute Requested
+  input         dev_req_dbg,      // a debug translation (iommu_dbg; 0 without DBG)
   output        dev_rsp_valid,
   input         dev_rsp_ready,
   output [7:0]  dev_rsp_tag,
@@ -146,6 +147,7 @@ module iommu_xlate #(
   reg [7:0]  s1_tag;
   reg [31:0] s1_data;     // MSI_MRIF only (else never written)
   reg        s1_nw, s1_exe;
+  reg        s1_dbg;      // a debug translation: an MRIF-mode MSI PTE stops it with 260
 
   // ---------------- caches ----------------
   wire         dc_hit, dc_neg, pc_hit, pc_neg_unused;
@@ -272,7 +274,7 @@ module iommu_xlate #(
   wire [19:0] wk_pid;
   wire [5:0]  wk_ttyp;
   wire [63:0] wk_iova, wk_iotval2;
-  wire        wk_ats, wk_ats_noperm, wk_ats_ca, wk_ats_w, wk_ats_x, wk_ats_g;
+  wire        wk_ats, wk_ats_noperm, wk_ats_ca, wk_ats_w, wk_ats_x, wk_ats_g, wk_ats_u;
   wire        wk_prg, wk_prg_pasid;
   wire [3:0]  wk_prg_code;
   wire [8:0]  wk_prg_index;
@@ -332,6 +334,7 @@ module iommu_xlate #(
     .st_valid(disp_go), .st_ready(wk_st_ready),
     .st_did(s1_did), .st_pv(s1_pv), .st_pid(s1_pid), .st_priv(s1_priv), .st_iova(s1_iova),
     .st_ttyp(s1_ttyp), .st_tag(s1_tag), .st_data(s1_data), .st_nw(s1_nw), .st_exe(s1_exe),
+    .st_dbg(s1_dbg),
     .st_dc_hit(dc_hit), .st_dc_neg(dc_neg), .st_dc(dc), .st_pc_hit(pc_hit), .st_pc(pc),
     .inv_apply(inv_apply), .busy(wk_busy),
     .mem_rd_valid(mem_rd_valid), .mem_rd_ready(mem_rd_ready), .mem_rd_addr(mem_rd_addr),
@@ -352,7 +355,7 @@ module iommu_xlate #(
     .done_pv(wk_pv), .done_pid(wk_pid), .done_priv(wk_priv), .done_ttyp(wk_ttyp),
     .done_iova(wk_iova), .done_iotval2(wk_iotval2),
     .done_ats(wk_ats), .done_ats_noperm(wk_ats_noperm), .done_ats_ca(wk_ats_ca),
-    .done_ats_w(wk_ats_w), .done_ats_x(wk_ats_x), .done_ats_g(wk_ats_g),
+    .done_ats_w(wk_ats_w), .done_ats_x(wk_ats_x), .done_ats_g(wk_ats_g), .done_ats_u(wk_ats_u),
     .done_ats_size(wk_ats_size),
     .pq_ppn(pq_ppn), .pq_mask(pq_mask), .pqh(pqh), .pqt(pqt), .pq_on(pq_on), .pq_mf(pq_mf),
     .pq_of(pq_of), .pq_tail_inc(pq_tail_inc), .pq_set_mf(pq_set_mf), .pq_set_of(pq_set_of),
@@ -383,7 +386,7 @@ module iommu_xlate #(
         s1_v <= 1'b1;
         s1_did <= dev_req_did; s1_pv <= dev_req_pv; s1_pid <= dev_req_pid;
         s1_priv <= dev_req_priv; s1_iova <= dev_req_iova; s1_ttyp <= dev_req_ttyp;
-        s1_tag <= dev_req_tag;
+        s1_tag <= dev_req_tag; s1_dbg <= dev_req_dbg;
         if (MSI_MRIF != 0) s1_data <= dev_req_data;
         if (ATS != 0) begin s1_nw <= dev_req_ats_nw; s1_exe <= dev_req_ats_exe; end
       end else if (s1_v && s1_adv) s1_v <= 1'b0;
@@ -397,7 +400,7 @@ module iommu_xlate #(
         if (ATS != 0) begin
           rsp_cpl  <= !wk_ats || !wk_fault || wk_ats_noperm ? 3'd0 : wk_ats_ca ? 3'd4 : 3'd1;
           rsp_attr <= !wk_ats || wk_fault ? 8'd0
-                      : {ats_s, wk_ats_g, 1'b0, wk_priv, 1'b0, wk_ats_x, wk_ats_w, 1'b1};
+                      : {ats_s, wk_ats_g, 1'b0, wk_priv, wk_ats_u, wk_ats_x, wk_ats_w, 1'b1};
         end
       end else if (fast_go) begin
         rsp_v <= 1'b1; rsp_tag <= s1_tag; rsp_fault <= 1'b0; rsp_cause <= 12'd0;

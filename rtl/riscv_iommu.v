@@ -409,6 +409,7 @@ module riscv_iommu #(
     wire [63:0]  x_req_iova;
     wire [5:0]   x_req_ttyp;
     wire [7:0]   x_req_tag;
+    wire         x_req_dbg;      // the debug translation (iommu_dbg), for MRIF-mode MSI PTEs
 
     // ---------------------------------------------------------------- register file
     iommu_regs #(
@@ -491,6 +492,7 @@ module riscv_iommu #(
             .x_req_valid(x_req_valid), .x_req_ready(x_req_ready), .x_req_did(x_req_did),
             .x_req_pv(x_req_pv), .x_req_pid(x_req_pid), .x_req_priv(x_req_priv),
             .x_req_iova(x_req_iova), .x_req_ttyp(x_req_ttyp), .x_req_tag(x_req_tag),
+            .x_req_dbg(x_req_dbg),
             .x_rsp_valid(x_rsp_valid), .x_rsp_ready(x_rsp_ready), .x_rsp_fault(dev_rsp_fault),
             .x_rsp_pa(dev_rsp_pa), .x_rsp_pbmt(dev_rsp_pbmt), .xlate_idle(xlate_idle)
         );
@@ -504,6 +506,7 @@ module riscv_iommu #(
         assign x_req_iova    = dev_req_iova;
         assign x_req_ttyp    = dev_req_ttyp;
         assign x_req_tag     = dev_req_tag;
+        assign x_req_dbg     = 1'b0;
         assign dev_rsp_valid = x_rsp_valid;
         assign x_rsp_ready   = dev_rsp_ready;
         assign dbg_done      = 1'b0;
@@ -562,7 +565,7 @@ module riscv_iommu #(
         .dev_req_valid(x_req_valid), .dev_req_ready(x_req_ready),
         .dev_req_did(x_req_did), .dev_req_pv(x_req_pv), .dev_req_pid(x_req_pid),
         .dev_req_priv(x_req_priv), .dev_req_iova(x_req_iova), .dev_req_ttyp(x_req_ttyp),
-        .dev_req_tag(x_req_tag), .dev_req_data(dev_req_data), .dev_req_ats_nw(dev_req_ats_nw),
+        .dev_req_tag(x_req_tag), .dev_req_dbg(x_req_dbg), .dev_req_data(dev_req_data), .dev_req_ats_nw(dev_req_ats_nw),
         .dev_req_ats_exe(dev_req_ats_exe),
         .dev_rsp_valid(x_rsp_valid), .dev_rsp_ready(x_rsp_ready), .dev_rsp_tag(dev_rsp_tag),
         .dev_rsp_fault(dev_rsp_fault), .dev_rsp_cause(dev_rsp_cause), .dev_rsp_pa(dev_rsp_pa),

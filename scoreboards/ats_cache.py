@@ -114,8 +114,9 @@ class DeviceAtc:
     # -- events --------------------------------------------------------------------------
     def record_completion(self, did: int, pid: Optional[int], iova: int,
                           completion: AtsCompletion) -> None:
-        """The device received `completion` for a translation request of `iova`."""
-        if not completion.ok or completion.addr is None:
+        """The device received `completion` for a translation request of `iova` (one with
+        U=1, Untranslated access only, gives the device nothing to use)."""
+        if not completion.ok or completion.addr is None or completion.u:
             return
         base = iova & ~((1 << completion.size_log2) - 1)
         self._entries.append(_Entry(self._next(), did, pid, base, completion))

@@ -8,6 +8,9 @@ What may differ from the model's own answer (the spec and PCIe leave the IOMMU a
 - W with No Write = 1: 0 (the model's answer) or what the tables give (PCIe lets the agent
   ignore NW).
 Everything else is exact: the status (SC, UR, CA), UR/CA's cause, R, Exe, U, Priv, N, Global.
+A completion the model gives no address (U=1: an MRIF-mode MSI page, "not eligible to receive a
+translated address") must carry none either: `addr` None, which the port encodes as the address
+field 0 with S=0 (sequences/ats_items.py, decode_completion).
 Plain Python, no simulator import.
 """
 from __future__ import annotations
@@ -50,6 +53,9 @@ def differences(areq: AtsRequest, obs: AtsCompletion, exp: AtsCompletion,
             bad.append(f"{name}={int(o)} (expected {int(e)})")
     if obs.w != exp.w and not (areq.no_write and obs.w and w_if_asked()):
         bad.append(f"W={int(obs.w)} (expected {int(exp.w)})")
+    if exp.addr is None and exp.u and obs.addr is not None:
+        bad.append(f"translated address {obs.addr:#x}/2^{obs.size_log2} (an MRIF-mode MSI page "
+                   f"gets none: U=1, address field 0, S=0)")
     if exp.addr is not None and (obs.r or obs.w):
         if obs.addr is None or not 12 <= obs.size_log2 <= exp.size_log2:
             bad.append(f"range 2^{obs.size_log2} (expected 2^12..2^{exp.size_log2})")

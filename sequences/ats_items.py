@@ -83,7 +83,8 @@ class AtsObserved:
 def decode_completion(cpl: int, attr: int, addr_field: int, fault: bool,
                       cause: Optional[int]) -> AtsCompletion:
     """The AtsCompletion the port's outputs encode. UR/CA come with fault=1 and the cause;
-    a Success with R=W=0 has no translation (its address is UNSPECIFIED)."""
+    a Success with R=W=0 has no translation (its address is UNSPECIFIED); U=1 with the
+    address field 0 and S=0 is a Success without a translated address (addr None)."""
     status = CPL_NAMES.get(cpl)
     if status is None:                   # kept for the scoreboard to report
         return AtsCompletion(f"status {cpl} (none of SC 0, UR 1, CA 4)", cause=cause)
@@ -93,6 +94,10 @@ def decode_completion(cpl: int, attr: int, addr_field: int, fault: bool,
     flags = dict(r=r, w=w, x=bool(attr & A_X), u=bool(attr & A_U), priv=bool(attr & A_PRIV),
                  n=bool(attr & A_N), g=bool(attr & A_G))
     if not (r or w):
+        return AtsCompletion(SC, **flags)
+    if attr & A_U and not attr & A_S and not addr_field & ~0xFFF:
+        # U=1 (Untranslated access only, an MRIF-mode MSI page) with the address field 0 and
+        # S=0: no translated address, the implied 4 KiB range (docs/dut-interface.md)
         return AtsCompletion(SC, **flags)
     base, size_log2 = decode_range(addr_field, bool(attr & A_S))
     return AtsCompletion(SC, addr=base, size_log2=size_log2, **flags)

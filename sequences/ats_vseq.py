@@ -39,6 +39,22 @@ every record the IOMMU writes and every PRG Response it sends.
   stages; the completions carry the range at both stages and (T2GPA=1) the GPA, and the
   Translated requests with those GPAs are translated by the G-stage (T2GPA=0: the SPA, used
   as is).
+- 0x56 (with MSI_FLAT): G-stage only with an MSI page in basic mode: R and W, 4 KiB, the
+  interrupt file's address (asked right after a G-stage read-only page);
+- 0x59 (with MSI_MRIF as well): G-stage only with an interrupt file whose MSI PTE is in MRIF
+  mode: the spec's step for an MRIF-mode PTE says "If the transaction is a PCIe ATS translation
+  request then return a Success response with R, W, and U bit set to 1", and the U bit tells
+  the device to use only Untranslated requests there: Success with R=W=U=1 whatever No Write
+  asked, no Exe, not Global, no translated address (the port's address field 0, S=0: the
+  implied 4 KiB range), nothing the device's ATC may use, dev_rsp_mrif 0 (nothing consumed).
+  Asked with NW=0 and NW=1 right after a G-stage read-only page; then the device writes the
+  MSI untranslated (a port with write data), which the MRIF records;
+- 0x5A (with MSI_MRIF): two stages with a PD8 process context (the PDT and the guest's
+  first-stage tables at GPAs), process 3 (ENS=1): a supervisor, global, executable page and a
+  supervisor, global, executable leaf whose GPA is the MRIF page, both asked with Privilege
+  Mode Requested and Execute Requested: the first R, W, Exe, Priv, Global; the second Success
+  with R=W=U=1 and Priv=1 (the request's), but Exe=0 and Global=0 (the spec: Global is 0 for
+  MSI address translations; an MSI page grants no execute) and no address.
 A DUT without ATS, or whose device port lacks the ATS signals (profile port.ats_req/ats_rsp),
 skips the scenario with the reason.
 """
@@ -46,10 +62,12 @@ from __future__ import annotations
 
 from models import TTYP, Reg, Request
 from models import capabilities as capbits
+from models import msi_mrif
 from models.ats import SC, UR, inval_payload, prgr_payload
 from models.command_queue import Command
 from sequences.ats_items import ats_request, page_request_msg
 from sequences.guest_update_vseq import GuestUpdateBase
+from sequences.items import WriteRequest
 from sequences.msi_flat_vseq import program_msi_vectors
 from sequences.sw.device_directory import DeviceContextSpec
 from sequences.sw.page_table import SIZE_2M, SIZE_64K
@@ -74,6 +92,13 @@ DID_PRI = 0x55
 DID_MSI = 0x56                   # G-stage only, with an MSI page table (MSI_FLAT)
 DID_SADE, DID_GADE = 0x57, 0x58  # SADE=1 (first stage), GADE=1 (G-stage only): AMO_HWAD
 MSI_PATTERN, IMSIC = 0x2_8000, 0x3F00_0000        # GPA 0x2800_0000 -> its interrupt file
+DID_MRIF = 0x59                  # G-stage only, an interrupt file in MRIF mode (MSI_MRIF)
+MRIF_PATTERN = 0x2_9000          # GPA 0x2900_0000 -> the MRIF below
+MRIF, NOTICE, NID = 0x3E00_0000, 0x3E00_1000, 0x123
+MRIF_IDENTITY = 9                # the MSI the device then writes untranslated
+DID_MRIF_2S = 0x5A               # two stages, a process context, a first-stage leaf to the MRIF
+G_TABLES_M, SPA_TABLES_M = G_TABLES + 0x40_0000, SPA_TABLES + 0x40_0000   # its PDT and tables
+MRIF_IOVA, PLAIN_IOVA = IOVA + 0x70_0000, IOVA + 0x71_0000
 
 
 def ats_inval(did: int, base: int, size_log2: int = 12, pid=None, g: bool = False) -> Command:
@@ -106,6 +131,8 @@ class AtsVseq(GuestUpdateBase):
         await self.two_stage()
         if self.dut.has("msi_flat"):
             await self.msi_page()
+            if self.dut.has("msi_mrif"):
+                await self.mrif_page()
         if self.dut.has("amo_hwad"):
             await self.ad_updates()
         await self.invalidations()
@@ -124,7 +151,7 @@ class AtsVseq(GuestUpdateBase):
             by_req[res.req] = res.ats.completion
         out = [by_req[a] for a in areqs]
         for a, c in zip(areqs, out):
-            if c.ok:
+            if c.ok and not c.u:         # U=1: Untranslated requests only, nothing to keep
                 self.atc[(a.did, a.pid, a.iova >> 12)] = (a.iova, c)
         return out
 
@@ -300,6 +327,72 @@ class AtsVseq(GuestUpdateBase):
         self.want("G-stage read-only page", ro, SC, r=True, w=False, addr=SPA_DATA + 0x40_0000)
         self.want("MSI page", msi, SC, r=True, w=True, x=False, g=False, addr=IMSIC,
                   size_log2=12)
+
+    async def mrif_page(self) -> None:
+        """ATS translation requests for an interrupt file whose MSI PTE is in MRIF mode:
+        Success with R=W=U=1, no address (module docstring). Asked right after a G-stage
+        read-only page, so permissions a previous walk left in place show."""
+        g = self.page_table("sv39x4", gscid=15)
+        g.map(G_DATA, SPA_DATA + 0x60_0000, perms="r")
+        root = self.alloc.alloc_page()
+        store = self.structure_store()                  # MSI page tables follow fctl.BE
+        w0, w1 = msi_mrif.encode_pte(MRIF, NOTICE, NID)
+        store(root, w0)
+        store(root + 8, w1)
+        await self.after_update(self.ddt.set_dc(DID_MRIF, DeviceContextSpec(
+            g_mode="sv39x4", g_root=g.root, gscid=15, en_ats=True, msi_mode="flat",
+            msi_root=root, msi_addr_mask=0, msi_addr_pattern=MRIF_PATTERN)))
+        page = MRIF_PATTERN << 12
+        for nw in (False, True):
+            ro, c = await self.ask([ats_request(DID_MRIF, G_DATA),
+                                    ats_request(DID_MRIF, page, no_write=nw)])
+            self.want("G-stage read-only page", ro, SC, r=True, w=False,
+                      addr=SPA_DATA + 0x60_0000)
+            self.want(f"MRIF-mode MSI page, NW={int(nw)}", c, SC, r=True, w=True, u=True,
+                      x=False, g=False, priv=False, addr=None)
+        for (did, _, _), (va, c) in self.atc.items():
+            if did == DID_MRIF and va == page:
+                raise AssertionError(f"ATS the device keeps the MRIF page's completion {c}")
+        await self.mrif_page_pasid(root)
+        if getattr(self.env.dev.bfm, "req_data", None) is None:
+            return
+        # U=1: the device writes the MSI untranslated, and the IOMMU records it in the MRIF
+        res, = await self.translate([WriteRequest(did=DID_MRIF, iova=page,
+                                                  ttyp=TTYP.UNTRANSLATED_WRITE,
+                                                  data=MRIF_IDENTITY)])
+        if res.mrif != msi_mrif.RECORDED:
+            raise AssertionError(f"ATS untranslated MSI write to the MRIF page {page:#x}: "
+                                 f"{res}, expected recorded (dev_rsp_mrif)")
+        got = self.env.peek64(MRIF)
+        if got != 1 << MRIF_IDENTITY:
+            raise AssertionError(f"ATS MRIF pending doubleword @{MRIF:#x} holds {got:#x} after "
+                                 f"the MSI of identity {MRIF_IDENTITY}, expected "
+                                 f"{1 << MRIF_IDENTITY:#x}")
+
+    async def mrif_page_pasid(self, msi_root: int) -> None:
+        """Two stages with a process context: an ordinary supervisor page (R, W, Exe, Priv,
+        Global), then a first-stage leaf to the MRIF page (the MRIF-mode PTE at msi_root): R=W=U=1
+        and Priv as asked, but no Exe and no Global, whatever the first-stage leaf allows."""
+        gscid, pscid = 17, 20
+        g, guest = self.guest_page_table(gscid, pscid, G_TABLES_M, SPA_TABLES_M)
+        g.map(G_DATA, SPA_DATA + 0x70_0000, perms="rwx")
+        guest.map(PLAIN_IOVA, G_DATA, perms="rwx", user=False, global_=True)
+        guest.map(MRIF_IOVA, MRIF_PATTERN << 12, perms="rwx", user=False, global_=True)
+        pd = self.process_directory("pd8", alloc=guest.alloc, addr_to_pa=g.translate,
+                                    did=DID_MRIF_2S, gscid=gscid)
+        await self.after_update(pd.set_pc(PID, pscid=pscid, fs_mode="sv39", fs_root=guest.root,
+                                          ens=True))
+        await self.after_update(self.ddt.set_dc(DID_MRIF_2S, DeviceContextSpec(
+            pdtv=True, pdt_mode="pd8", pdt_root=pd.root, g_mode="sv39x4", g_root=g.root,
+            gscid=gscid, en_ats=True, msi_mode="flat", msi_root=msi_root, msi_addr_mask=0,
+            msi_addr_pattern=MRIF_PATTERN)))
+        plain, c = await self.ask([
+            ats_request(DID_MRIF_2S, PLAIN_IOVA, pid=PID, priv_s=True, exec_req=True),
+            ats_request(DID_MRIF_2S, MRIF_IOVA, pid=PID, priv_s=True, exec_req=True)])
+        self.want("supervisor global page, supervisor, Exe", plain, SC, r=True, w=True, x=True,
+                  priv=True, g=True, u=False, addr=SPA_DATA + 0x70_0000)
+        self.want("MRIF-mode MSI page through a global executable leaf, supervisor, Exe", c, SC,
+                  r=True, w=True, u=True, x=False, g=False, priv=True, addr=None)
 
     # -- ATS.INVAL and ATS.PRGR ----------------------------------------------------------------
     def atc_invalidate(self, msg) -> None:

@@ -307,6 +307,10 @@ class IommuScoreboard(uvm_component):
             for kind in raced:
                 self.on_race(kind + "_in_flight")
         if res.ats is not None:
+            if res.mrif is not None:
+                self._fail(f"MISMATCH ATS did={res.req.did:#x} iova={res.req.iova:#x} "
+                           f"ttyp={int(res.req.ttyp)}: dev_rsp_mrif=1 ('{res.mrif}'), expected 0 "
+                           f"(a translation or page request consumes no access)")
             if res.ats.completion is None:
                 self._page_request(res)
             else:

@@ -3,7 +3,8 @@ what the scoreboard accepts next to the model's completion (scoreboards/ats_port
 worked out by hand from PCIe's Translated Address encoding and models/ats.py's rules."""
 from models.ats import CA, SC, UR, AtsCompletion, AtsRequest
 from scoreboards.ats_port import differences
-from sequences.ats_items import (A_G, A_PRIV, A_R, A_S, A_W, A_X, CPL_CA, CPL_SC, CPL_UR,
+from scoreboards.ats_cache import DeviceAtc
+from sequences.ats_items import (A_G, A_PRIV, A_R, A_S, A_U, A_W, A_X, CPL_CA, CPL_SC, CPL_UR,
                                  ats_request, decode_completion)
 
 
@@ -65,3 +66,51 @@ def test_w_with_no_write():
     assert differences(nw, PAGE_2M, ro, lambda: True) is None
     assert differences(nw, PAGE_2M, ro, lambda: False) == "W=1 (expected 0)"
     assert differences(AREQ, PAGE_2M, ro, lambda: True) == "W=1 (expected 0)"
+
+
+# ---- an MRIF-mode MSI page: Success with R, W and U = 1 and no translated address (the spec's
+# MRIF step; models/ats.py), which the port encodes as the address field 0 with S=0
+MRIF_AREQ = AtsRequest(0x59, 0x2900_0000, no_write=True)
+MRIF_EXP = AtsCompletion(SC, r=True, w=True, u=True)          # addr None: no address
+
+
+def test_decode_u_without_address():
+    c = decode_completion(CPL_SC, A_R | A_W | A_U, 0, False, None)
+    assert (c.r, c.w, c.u, c.x, c.addr, c.size_log2) == (True, True, True, False, None, 12)
+    assert str(c) == "SC(RWU no address)"
+    # an address field that is not 0, or S=1, is a translated range (judged below)
+    c = decode_completion(CPL_SC, A_R | A_W | A_U, 0x3E00_0000, False, None)
+    assert (c.u, c.addr, c.size_log2) == (True, 0x3E00_0000, 12)
+    c = decode_completion(CPL_SC, A_R | A_W | A_U | A_S, 0, False, None)
+    assert (c.addr, c.size_log2) == (0, 13)
+    # U=0 with the field 0 is the 4 KiB page at address 0, as before
+    assert decode_completion(CPL_SC, A_R | A_W, 0, False, None).addr == 0
+
+
+def test_mrif_page_judgement():
+    assert differences(MRIF_AREQ, MRIF_EXP, MRIF_EXP) is None
+    # an address with U=1 (the MRIF's, 0x3E000000), U=0 (decoded with the field 0 as the page
+    # at 0), W=0 although the spec sets W whatever No Write asked
+    with_addr = AtsCompletion(SC, r=True, w=True, u=True, addr=0x3E00_0000)
+    assert differences(MRIF_AREQ, with_addr, MRIF_EXP) == (
+        "translated address 0x3e000000/2^12 (an MRIF-mode MSI page gets none: U=1, address "
+        "field 0, S=0)")
+    no_u = AtsCompletion(SC, r=True, w=True, addr=0)
+    assert differences(MRIF_AREQ, no_u, MRIF_EXP) == (
+        "U=0 (expected 1); translated address 0x0/2^12 (an MRIF-mode MSI page gets none: U=1, "
+        "address field 0, S=0)")
+    no_w = AtsCompletion(SC, r=True, u=True)
+    assert differences(MRIF_AREQ, no_w, MRIF_EXP) == "W=0 (expected 1)"
+    # an ordinary page's completion keeps its address judgement: U=1 where the model says 0
+    assert differences(AREQ, AtsCompletion(SC, r=True, w=True, u=True, addr=0x9020_0000,
+                                           size_log2=21), PAGE_2M) == "U=1 (expected 0)"
+
+
+def test_device_atc_keeps_nothing_of_a_u_completion():
+    atc = DeviceAtc()
+    atc.record_completion(0x59, None, 0x2900_0000, MRIF_EXP)
+    # even a U=1 completion that came with an address gives the device nothing to use
+    atc.record_completion(0x59, None, 0x2900_0000,
+                          AtsCompletion(SC, r=True, w=True, u=True, addr=0x3E00_0000))
+    assert atc.permitted(0x59, None, 0x2900_0000) == frozenset()
+    assert atc.check_translated(0x59, 0x3E00_0000, "write") is not None

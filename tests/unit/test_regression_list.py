@@ -297,7 +297,7 @@ def test_unknown_parameter_set_and_mutant(tmp_path):
         f'{f}:8: test "Bug": no mutant "iotlb_ignore_pscid" in the default DUT riscv_iommu ({DUT}) '
         '(did you mean "iotlb_ignores_pscid"?)',
         f'{f}:13: test "Far": no parameter set "huge" in the default DUT riscv_iommu ({DUT}); '
-        "known: default, neg_cache_dc, no_cache, pbmt, pbmt_no_cache, dbg, hpm, hpm_msi, hpm_no_cache, nl_s, msi, ad, svrsw, qosid, mrif, ats, ats_msi, end, sv32",
+        "known: default, neg_cache_dc, no_cache, pbmt, pbmt_no_cache, dbg, hpm, hpm_msi, hpm_no_cache, nl_s, msi, ad, svrsw, qosid, mrif, mrif_dbg_ats, ats, ats_msi, end, sv32",
         f'{f}:14: test "Far": no mutant "zzzz" in the default DUT riscv_iommu ({DUT})',
     ]
 

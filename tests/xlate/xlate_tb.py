@@ -101,7 +101,7 @@ class XlateTB:
         d.inv_valid.value = 0
         for s in ("inv_kind", "inv_av", "inv_pscv", "inv_gv", "inv_dv", "inv_pscid",
                   "inv_gscid", "inv_addr", "inv_did", "inv_pid", "dev_req_did", "dev_req_pv",
-                  "dev_req_pid", "dev_req_priv", "dev_req_iova", "dev_req_ttyp", "dev_req_tag"):
+                  "dev_req_pid", "dev_req_priv", "dev_req_iova", "dev_req_ttyp", "dev_req_tag", "dev_req_dbg"):
             getattr(d, s).value = 0
         d.ddtp_mode.value = 0
         d.ddtp_ppn.value = 0
