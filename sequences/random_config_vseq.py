@@ -487,12 +487,7 @@ class RandomConfigVseq(RandomTrafficVseq):
         elif inj.where == "pte1":
             pt = lv.pt[dev.space]
             lv.frozen_space.add(dev.space)
-            pages = cfg.spaces[dev.space].pages
-            if pt.sv32:    # (a W-only leaf stored through the table reads as a pointer there)
-                pages = [p for p in pages if p.flaw != "w_no_r"] or pages[:0]
-                if not pages:
-                    return
-            page = self.rng.choice(pages)
+            page = self.rng.choice(cfg.spaces[dev.space].pages)
             ea = pt.pte_addr(page.va) if inj.detail == "leaf" else pt.entry_addr(
                 page.va, pt.levels - 1)
             lo, n = pt.addr_to_pa(ea), 8
@@ -502,9 +497,8 @@ class RandomConfigVseq(RandomTrafficVseq):
             vm = cfg.vms[dev.vm]
             g = lv.g[dev.vm]
             lv.frozen_vm.add(dev.vm)
-            pages = [p for p in vm.pages if not (g.sv32 and p.flaw == "w_no_r")]
             gpa = vm.base + cs.G_TABLES if inj.detail == "implicit" else \
-                self.rng.choice(pages).va
+                self.rng.choice(vm.pages).va
             lo, n = g.pte_addr(gpa) & ~7, 8
         lv.injected.append((inj.device, pid))
         self.env.set_access_fault(lo, lo + n)

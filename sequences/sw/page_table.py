@@ -38,6 +38,9 @@ SIZE_1G = 0x4000_0000
 SIZE_512G = 0x80_0000_0000
 SIZE_4M = 0x40_0000            # an Sv32/Sv32x4 megapage
 _M32 = 0xFFFF_FFFF
+# what ends software's walk of its own shadow: R or X (a leaf), or W alone (a malformed leaf a
+# fault test stored through the table: still the page it maps, never a pointer)
+_LEAF = PTE_R | PTE_W | PTE_X
 
 FIRST_STAGE_MODES = {"sv39": (8, 3), "sv48": (9, 4), "sv57": (10, 5)}     # name: (MODE, levels)
 G_STAGE_MODES = {"sv39x4": (8, 3), "sv48x4": (9, 4), "sv57x4": (10, 5)}
@@ -200,7 +203,7 @@ class PageTable:
         for level in range(self.levels - 1, -1, -1):
             ea = a + self.pte_bytes * self._index(va, level)
             v = self._shadow.get(ea, 0)
-            if not v & PTE_V or v & (PTE_R | PTE_X):
+            if not v & PTE_V or v & _LEAF:
                 return level, ea, v
             a = _ppn(v) << 12
         raise AssertionError("a non-leaf PTE at level 0")
@@ -483,7 +486,7 @@ class PageTable:
         for i in range(self.levels - 1, level - 1, -1):
             ea = a + self.pte_bytes * self._index(va, i)
             v = self._shadow.get(ea, 0)
-            if i == level or not v & PTE_V or v & (PTE_R | PTE_X):
+            if i == level or not v & PTE_V or v & _LEAF:
                 return i, ea, v
             a = _ppn(v) << 12
         raise AssertionError("unreachable")
