@@ -570,6 +570,11 @@ class RandomConfigVseq(RandomTrafficVseq):
                 # Sv32: an IOVA above 32 bits (13); else not sign-extended
                 return sp.window | (1 << 32 if sp.mode == "sv32" else 1 << 60)
             p = self.choose_page(sp.pages)
+            if p.size == "4m":
+                # one of 4 pages 1 MiB apart across the megapage (PPN[0] bits in play), so a
+                # page read before a remap is read again after it (a 4 MiB translation that
+                # was cached as a 4 KiB one stays after IOTINVAL.VMA names the page's base)
+                return p.va + rng.randrange(4) * (SIZE_4M // 4) + rng.randrange(0, SIZE_4K, 8)
             return p.va + rng.randrange(0, min(SIZES[p.size], 64 * SIZE_4K), 8)
         if vm is not None:                       # first stage Bare under a G-stage: a GPA
             base = self.cfg.vms[vm].base
@@ -593,6 +598,10 @@ class RandomConfigVseq(RandomTrafficVseq):
         special = [p for p in pages if p.special]
         if special and pick(self.rng, cs.REQUEST["page"]) == "special":
             return self.rng.choice(special)
+        if self.cfg.sxl and self.rng.random() < 0.3:     # the 32-bit world: megapages more often
+            big = [p for p in pages if p.size == "4m" and not p.special]
+            if big:
+                return self.rng.choice(big)
         return self.rng.choice(pages)
 
     # -- updates (RandomTrafficVseq.update_loop picks the kind and issues the invalidations) --
@@ -614,14 +623,14 @@ class RandomConfigVseq(RandomTrafficVseq):
         persona, now and then split or merge a 64 KiB or 2 MiB page instead)."""
         rng, cfg, lv = self.rng, self.cfg, self.live
         pt, sp = lv.pt[k], cfg.spaces[k]
-        if sp.mode == "sv32" and rng.random() < 0.3:
+        if sp.mode == "sv32" and rng.random() < 0.5:
             # a 4 MiB page remapped or split into 1024 4 KiB leaves, merged back the next time
             big = [p for p in sp.pages if p.flaw == "none" and p.size == "4m"]
             if big:
                 p = rng.choice(big)
                 m = pt.lookup(p.va)
                 if m is not None and m.size == SIZE_4M:
-                    if rng.random() < 0.5:
+                    if rng.random() < 0.7:
                         return pt.remap(p.va, self.data_pa(sp, SIZE_4M))
                     return pt.split(p.va)
                 try:
