@@ -36,7 +36,17 @@ A configuration is:
   non-leaf changes), performance counters programmed with random events, filters on the
   configuration's ids and presets near the wrap (HPM), an MSI page table on G-stage devices
   and requests to their interrupt files (MSI_FLAT), interrupts as MSIs with random vectors
-  (IGS = MSI / BOTH).
+  (IGS = MSI / BOTH);
+- the world, drawn first and only on a DUT with Sv32 (so a DUT without it draws exactly the
+  configurations it drew before): a 32-bit world in about half the seeds, whose tables
+  WEIGHTS32 replaces: every DC tc.SXL=1, first stages Sv32 below 2^32 (128 MiB windows),
+  G-stages Sv32x4 under fctl.GXL=1 (`gxl`, with Sv32x4) or Sv39x4/Sv48x4 under GXL=0, guest
+  GPAs below 2^34, physical addresses below 2^34, 4 KiB and 4 MiB pages, the flaws a 4-byte
+  PTE can carry (A=0, D=0, W without R, V=0, misaligned megapage, A/D/U in a non-leaf PTE),
+  and the 32-bit misconfigurations (MODE 9 under SXL=1 / GXL=1, SXL=0 under GXL=1); the rest
+  (directory, processes, injections, mix, run, AMO_HWAD, END) is drawn as in a 64-bit world.
+  `--features sv32` prints that parameter set's distribution (rows world32.* count the
+  32-bit configurations alone).
 """
 from __future__ import annotations
 
