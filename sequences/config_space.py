@@ -140,22 +140,26 @@ WEIGHTS = {
     # -- the 32-bit world (Sv32: drawn first, and only on a DUT with Sv32; see WEIGHTS32) --
     "world": {64: 1, 32: 1},                # 32: every DC tc.SXL=1, first stages Sv32
     "gxl": {False: 1, True: 2},             # Sv32x4: fctl.GXL=1, every G-stage Sv32x4
+    "root34": {False: 3, True: 1},          # a 32-bit guest's root at GPA bit 34 set (21)
+    "sxl_gxl": {1: 5, 0: 1},                # per device under fctl.GXL=1: SXL=0 is 259
 }
 
 # The 32-bit world's tables, replacing those of WEIGHTS in a configuration that drew
 # world=32: 4 KiB and 4 MiB pages only, and the flaws a 4-byte PTE can carry (no N, PBMT or
 # reserved bits 63:54; a misaligned megapage; A/D/U in a non-leaf PTE), device contexts
-# misconfigured the 32-bit ways too (iosatp/iohgatp MODE 9 where only Bare and MODE 8 are
-# legal, SXL=0 under fctl.GXL=1).
+# misconfigured more often, the 32-bit ways most (iosatp/iohgatp MODE 9 where only Bare and
+# MODE 8 are legal, SXL=0 under fctl.GXL=1).
 WEIGHTS32 = {
+    "device": {"host": 4, "pdt": 4, "guest": 3, "g_only": 1, "bare": 1, "shared": 1,
+               "misconfigured": 3},
     "fs_mode": {"sv32": 1},
     "page_size": {"4k": 10, "4m": 3},
     "pte_flaw": {"none": 24, "a0": 2, "d0": 2, "w_no_r": 1, "misaligned": 2, "nonleaf_a": 1,
                  "nonleaf_d": 1, "nonleaf_u": 1, "v0": 1},
     "g_flaw": {"none": 48, "u0": 2, "a0": 1, "d0": 2, "w_no_r": 1, "v0": 1},
     "misconfig": {"en_ats": 1, "en_pri": 1, "t2gpa": 1, "sade": 1, "gade": 1, "sbe": 1,
-                  "dpe_without_pdtv": 1, "fs_mode_reserved": 1, "fs_mode_64": 2,
-                  "g_mode_reserved": 1, "g_mode_64": 2, "sxl0": 2, "g_root_misaligned": 1,
+                  "dpe_without_pdtv": 1, "fs_mode_reserved": 1, "fs_mode_64": 3,
+                  "g_mode_reserved": 1, "g_mode_64": 3, "sxl0": 5, "g_root_misaligned": 1,
                   "pdt_mode_reserved": 1, "pdt_mode_unsupported": 1, "ta_reserved": 1,
                   "tc_reserved": 1},
 }
@@ -213,8 +217,10 @@ INDUCES = {
     "misconfig.fs_mode_64": "259 (iosatp.MODE 9 under DC.tc.SXL=1)",
     "misconfig.g_mode_64": "259 (iohgatp.MODE 9 under fctl.GXL=1)",
     "misconfig.sxl0": "259 (DC.tc.SXL=0 under fctl.GXL=1)",
+    "sxl_gxl.0": "259 (a device of any kind with DC.tc.SXL=0 under fctl.GXL=1)",
     "pte_flaw.misaligned.4m": "12/13/15 (4 MiB leaf with PPN[0] not 0)",
     "target.non_canonical.32": "13 (Sv32 IOVA above 32 bits), 21 (GPA above 34 bits)",
+    "root34.True": "21 (a 32-bit guest's first-stage root at a GPA above 34 bits)",
     "ad_enable.sade": "first-stage A/D updates instead of 12/13/15 for a0/d0 pages",
     "ad_enable.gade": "G-stage A/D updates instead of 20/21/23 for a0/d0 pages",
     "msi_pte.v0": "262", "msi_pte.mrif": "263 (MRIF mode without MSI_MRIF)",
@@ -319,6 +325,7 @@ class Device:
     msi: bool = False       # MSI_FLAT: msiptp Flat with an MSI page table (G-stage devices)
     msi_ptes: tuple = ()    # the state of each MSI PTE (valid | v0 | mrif)
     qos: tuple = (0, 0)     # QOSID: DC.ta (RCID, MCID), within the DUT's widths
+    root34: bool = False    # the 32-bit world: iosatp points at the guest root's GPA | 2^34
 
 
 @dataclass
@@ -398,6 +405,8 @@ class Config:
             if d.pd_mode:
                 s += f"/{d.pd_mode}" + ("+dpe" if d.dpe else "") + "/pids=" + ",".join(
                     f"{p.pid:#x}{'' if p.state == 'valid' else '!' + p.state}" for p in d.processes)
+            if d.root34:
+                s += "/root@2^34"
             if d.misconfig:
                 s += f"/{d.misconfig}"
             if d.dtf:
@@ -713,6 +722,8 @@ def _draw_device(d: _Drawer, cfg: Config, did: int, pscids: set, gscids: set) ->
         dev.vm = len(cfg.vms) - 1
     if kind in ("host", "guest"):
         dev.space = _draw_space(d, cfg, dev.vm, pscids)
+        if kind == "guest" and cfg.sxl:
+            dev.root34 = d.flag("root34")
     elif kind == "pdt":
         dev.pd_mode = d("pd_mode")
         dev.dpe = d.flag("dpe")
@@ -736,6 +747,8 @@ def _draw_device(d: _Drawer, cfg: Config, did: int, pscids: set, gscids: set) ->
     elif kind == "misconfigured":
         dev.misconfig = d("misconfig")
         dev.space = _draw_space(d, cfg, None, pscids)
+    if cfg.gxl and not dev.misconfig and kind != "shared" and d("sxl_gxl") == 0:
+        dev.misconfig = "sxl0"                 # fctl.GXL=1 needs every DC's SXL=1
     return dev
 
 
@@ -888,7 +901,8 @@ def distribution(n: int, features: Optional[DutFeatures] = None, first_seed: int
             keys.add(f"alias.kept={c.alias}")
         if c.world == 32:              # the 32-bit world's own shares (its tables and sizes)
             keys |= {f"world32.{t}={v}" for t, v in c.drawn
-                     if t in WEIGHTS32 or t in ("g_mode", "device", "ad_enable", "byte_order")}
+                     if t in WEIGHTS32 or t in ("g_mode", "device", "ad_enable", "byte_order",
+                                                "root34", "sxl_gxl")}
             keys |= {f"world32.size={p.size}" for sp in c.spaces for p in sp.pages}
             keys |= {f"world32.inject={i.where}" for i in c.injections}
         seen.update(keys)

@@ -73,6 +73,15 @@ FLAWS = {
 }
 
 
+class _Remap4M:
+    """A 4 MiB page's remap not yet made: RandomConfigVseq.after_update reads the page,
+    makes it (`do`), invalidates and reads the page again."""
+    kind = "remap"
+
+    def __init__(self, do, reads: list) -> None:
+        self.do, self.reads = do, reads
+
+
 class _Live:
     """What the run built: tables and directories by configuration index."""
 
@@ -276,6 +285,8 @@ class RandomConfigVseq(RandomTrafficVseq):
                 # fault: the guest's GPAs end at 2^34)
                 g.map(vm.base + cs.G_BIG + SIZE_2M, spa + VM_BIG + SIZE_2M, SIZE_2M, "rwx")
                 g.map(cs.ALIAS34 | vm.base + cs.G_BIG, spa + VM_BIG, SIZE_2M, "rwx")
+                # and the table region's (a guest root pointer there: root34)
+                g.map(cs.ALIAS34 | vm.base + cs.G_TABLES, spa + VM_TABLES, SIZE_2M, "rw")
             lv.g[k], lv.spa_data[k] = g, spa + VM_DATA
             lv.galloc[k] = PageAllocator(vm.base + cs.G_TABLES, SIZE_2M, self.store64,
                                          addr_to_pa=g.translate, zero=False)
@@ -356,6 +367,10 @@ class RandomConfigVseq(RandomTrafficVseq):
             sp = cfg.spaces[dev.space]
             fs_kw = dict(fs_mode=MODE32.get(sp.mode, sp.mode), fs_root=lv.pt[dev.space].root,
                          pscid=sp.pscid)
+            if dev.root34:
+                # the guest's root at its GPA with bit 34 set: beyond a 32-bit guest's GPAs (21
+                # on every walk), though Sv39x4/Sv48x4 map it and Sv32x4 indexes bits 33:22
+                fs_kw["fs_root"] |= cs.ALIAS34
         if dev.kind == "pdt":
             fs_kw = await self.build_pdt(i, dev)
         feat_kw = dict(sxl=True) if cfg.sxl else {}      # the 32-bit world: every DC SXL=1
@@ -618,19 +633,64 @@ class RandomConfigVseq(RandomTrafficVseq):
             await super().update_loop()
         await self.drain_fault_queue()
 
+    async def after_update(self, update, holders=()) -> list:
+        """The persona's invalidations. A 4 MiB remap of the 32-bit world comes deferred
+        (_Remap4M): its page is read first (4 KiB parts 1 MiB apart, by every device using
+        the table), then remapped and invalidated, then read again: each part must now
+        translate to the new page (a 4 MiB translation cached as a 4 KiB one, which the
+        IOTINVAL.VMA naming the page's base does not remove, would answer the old one)."""
+        if not isinstance(update, _Remap4M):
+            return await super().after_update(update, holders)
+        await self.translate(update.reads)
+        cmds = await super().after_update(update.do(), holders)
+        await self.translate(update.reads)
+        return cmds
+
+    def megapage_users(self, k: int, p: Page) -> list:
+        """(device_id, process_id or None) of each live device (and valid process) using
+        space k for U-mode reads of its page p (none for a U=0 page)."""
+        if not p.user:
+            return []
+        out = []
+        for i, dev in enumerate(self.cfg.devices):
+            if dev.misconfig or dev.root34 or i in self.live.frozen_dev:
+                continue
+            if dev.space == k:
+                out.append((dev.did, None))
+            out += [(dev.did, q.pid) for q in dev.processes if q.space == k and q.state == "valid"]
+        return out
+
+    def megapage_reads(self, k: int, p: Page) -> list:
+        """Reads of four 4 KiB parts (1 MiB apart) of 4 MiB page p by each user of space k."""
+        rng = self.rng
+        return [Request(did=did, iova=p.va + j * (SIZE_4M // 4) + rng.randrange(0, SIZE_4K, 8),
+                        ttyp=2, pid=pid)
+                for did, pid in self.megapage_users(k, p) for j in range(4)]
+
     def first_stage_update(self, k: int):
         """Map, remap, protect or unmap a well-formed 4 KiB page of space k (with an S / NL
         persona, now and then split or merge a 64 KiB or 2 MiB page instead)."""
         rng, cfg, lv = self.rng, self.cfg, self.live
         pt, sp = lv.pt[k], cfg.spaces[k]
-        if sp.mode == "sv32" and rng.random() < 0.5:
-            # a 4 MiB page remapped or split into 1024 4 KiB leaves, merged back the next time
-            big = [p for p in sp.pages if p.flaw == "none" and p.size == "4m"]
+        if sp.mode == "sv32" and rng.random() < 0.6:
+            # a 4 MiB page of a table updates may touch: half the time one some device reads,
+            # remapped with reads before and after (_Remap4M), else remapped, or split into
+            # 1024 4 KiB leaves and merged back the next time
+            big = [(j, p) for j in self.spaces for p in cfg.spaces[j].pages
+                   if p.flaw == "none" and p.size == "4m"]
+            read = [(j, p) for j, p in big if cfg.spaces[j].vm is None
+                    and lv.pt[j].lookup(p.va) is not None
+                    and lv.pt[j].lookup(p.va).size == SIZE_4M and self.megapage_users(j, p)]
+            if read and rng.random() < 0.5:
+                k, p = rng.choice(read)
+                pt, new = lv.pt[k], self.data_pa(cfg.spaces[k], SIZE_4M)
+                return _Remap4M(lambda: pt.remap(p.va, new), self.megapage_reads(k, p))
             if big:
-                p = rng.choice(big)
+                k, p = rng.choice(big)
+                pt, sp = lv.pt[k], cfg.spaces[k]
                 m = pt.lookup(p.va)
                 if m is not None and m.size == SIZE_4M:
-                    if rng.random() < 0.7:
+                    if rng.random() < 0.6:
                         return pt.remap(p.va, self.data_pa(sp, SIZE_4M))
                     return pt.split(p.va)
                 try:

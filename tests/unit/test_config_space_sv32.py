@@ -117,6 +117,8 @@ def test_misconfigurations_of_the_32_bit_world(sv32_draw):
         for d in c.devices:
             if d.misconfig in ("sxl0", "g_mode_64"):
                 assert c.gxl                 # SXL=0 / iohgatp MODE 9 are legal under GXL=0
+            if d.root34:                     # a guest's root pointer (its GPA | 2^34)
+                assert d.kind == "guest" and d.vm is not None and not d.misconfig
             # with the capabilities (SV32, AMO_HWAD, END) these are legal, never drawn as 259
             assert d.misconfig not in ("sxl", "sade", "gade", "sbe")
             assert d.misconfig not in ("fs_mode_unsupported", "g_mode_unsupported")
@@ -138,6 +140,7 @@ def test_every_32_bit_value_in_a_few_seeds(sv32_draw):
     want += [f"world32.inject={v}" for v in ("ddte", "dc", "pdte", "pc", "pte1", "pte2")]
     want += [f"world32.ad_enable={v}" for v in ("none", "sade", "gade", "both")]
     want += [f"world32.byte_order={v}" for v in ("little", "big")]
+    want += ["world32.root34=True", "world32.sxl_gxl=0"]
     rare = [k for k in want if seen[k] < FEW]
     assert not rare, f"drawn in fewer than {FEW} of {N} seeds: {rare}"
     # nothing a 4-byte PTE cannot carry, no 64-bit page size
