@@ -747,7 +747,7 @@ def _draw_device(d: _Drawer, cfg: Config, did: int, pscids: set, gscids: set) ->
     elif kind == "misconfigured":
         dev.misconfig = d("misconfig")
         dev.space = _draw_space(d, cfg, None, pscids)
-    if cfg.gxl and not dev.misconfig and kind != "shared" and d("sxl_gxl") == 0:
+    if cfg.gxl and not (dev.misconfig or dev.root34) and kind != "shared" and d("sxl_gxl") == 0:
         dev.misconfig = "sxl0"                 # fctl.GXL=1 needs every DC's SXL=1
     return dev
 

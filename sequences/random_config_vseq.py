@@ -49,7 +49,7 @@ from sequences.sw.update import PTE_A, PTE_D, PTE_N, PTE_R, PTE_U, PTE_V, PTE_W
 
 SIZES = {"4k": SIZE_4K, "64k": SIZE_64K, "2m": SIZE_2M, "1g": SIZE_1G, "4m": SIZE_4M}
 MODE32 = {"sv32": 8, "sv32x4": 8}                # iosatp / PC.fsc / iohgatp MODE (SXL, GXL)
-MODE_SV48 = 9                                    # not an SXL=1 / GXL=1 mode: 259 in a DC, 267 in a PC
+MODE_SV48 = 9              # not an SXL=1 / GXL=1 mode: 259 in a DC, 267 in a PC
 VM_SPA0, VM_SPA_STEP = 0x4000_0000, 0x100_0000   # per guest: tables, data pages, big page
 VM_TABLES, VM_DATA, VM_BIG = 0x0, 0x20_0000, 0x40_0000
 IMSIC_SPA, IMSIC_STEP = 0x3F00_0000, 0x1_0000     # per device: its interrupt files (MSI_FLAT)
