@@ -43,7 +43,8 @@ A configuration is:
   G-stages Sv32x4 under fctl.GXL=1 (`gxl`, with Sv32x4) or Sv39x4/Sv48x4 under GXL=0, guest
   GPAs below 2^34, physical addresses below 2^34, 4 KiB and 4 MiB pages, the flaws a 4-byte
   PTE can carry (A=0, D=0, W without R, V=0, misaligned megapage, A/D/U in a non-leaf PTE),
-  and the 32-bit misconfigurations (MODE 9 under SXL=1 / GXL=1, SXL=0 under GXL=1); the rest
+  and the 32-bit misconfigurations (MODE 9 under SXL=1 / GXL=1, SXL=0 under GXL=1, also drawn
+  per device: sxl_gxl), a guest root pointer at its GPA with bit 34 set (root34); the rest
   (directory, processes, injections, mix, run, AMO_HWAD, END) is drawn as in a 64-bit world.
   `--features sv32` prints that parameter set's distribution (rows world32.* count the
   32-bit configurations alone).
