@@ -10,7 +10,7 @@ from models import Reg, Request
 from models.command_queue import Command
 
 from .messages import req_str
-from .formats import native_first
+from .formats import FMT_32, native_first
 from .records import Finding, OldValue, CachedValue, ReadKey, Update
 from .scope import (INVALIDATIONS, covers, describe_cmd, describe_item, needed_command, scope_of,
                     why_not)
@@ -49,6 +49,9 @@ class Advice:
         for rk, (_, base) in readers.items():
             words = (old,) if base == pa else (self.mem.read64(base),)
             first = native_first(rk.kind, rk.fmt, rk.tag, words[0]) if rk.fmt else words[0]
+            if rk.fmt & FMT_32 and base == pa and first == native_first(
+                    rk.kind, rk.fmt, rk.tag, self.mem.read64(pa)):
+                continue        # a 4-byte PTE the store left as it was (the doubleword's other)
             if rk.kind == "msipte" and base != pa and first & 7 == 7:
                 continue        # basic-mode MSI PTE (V=1, M=3): the IOMMU ignores doubleword 1
             if rk.kind in self.policy.cached and (first & 1

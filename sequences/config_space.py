@@ -36,7 +36,18 @@ A configuration is:
   non-leaf changes), performance counters programmed with random events, filters on the
   configuration's ids and presets near the wrap (HPM), an MSI page table on G-stage devices
   and requests to their interrupt files (MSI_FLAT), interrupts as MSIs with random vectors
-  (IGS = MSI / BOTH).
+  (IGS = MSI / BOTH);
+- the world, drawn first and only on a DUT with Sv32 (so a DUT without it draws exactly the
+  configurations it drew before): a 32-bit world in about half the seeds, whose tables
+  WEIGHTS32 replaces: every DC tc.SXL=1, first stages Sv32 below 2^32 (128 MiB windows),
+  G-stages Sv32x4 under fctl.GXL=1 (`gxl`, with Sv32x4) or Sv39x4/Sv48x4 under GXL=0, guest
+  GPAs below 2^34, physical addresses below 2^34, 4 KiB and 4 MiB pages, the flaws a 4-byte
+  PTE can carry (A=0, D=0, W without R, V=0, misaligned megapage, A/D/U in a non-leaf PTE),
+  and the 32-bit misconfigurations (MODE 9 under SXL=1 / GXL=1, SXL=0 under GXL=1, also drawn
+  per device: sxl_gxl), a guest root pointer at its GPA with bit 34 set (root34); the rest
+  (directory, processes, injections, mix, run, AMO_HWAD, END) is drawn as in a 64-bit world.
+  `--features sv32` prints that parameter set's distribution (rows world32.* count the
+  32-bit configurations alone).
 """
 from __future__ import annotations
 
@@ -127,6 +138,31 @@ WEIGHTS = {
     "msi_pte": {"valid": 6, "v0": 1, "mrif": 1},                  # each of its 4 MSI PTEs
     "irq": {"wsi": 1, "msi": 2},                                  # IGS = BOTH (MSI: msi)
     "byte_order": {"little": 1, "big": 2},                        # END: fctl.BE (SBE alike)
+    # -- the 32-bit world (Sv32: drawn first, and only on a DUT with Sv32; see WEIGHTS32) --
+    "world": {64: 1, 32: 1},                # 32: every DC tc.SXL=1, first stages Sv32
+    "gxl": {False: 1, True: 2},             # Sv32x4: fctl.GXL=1, every G-stage Sv32x4
+    "root34": {False: 3, True: 1},          # a 32-bit guest's root at GPA bit 34 set (21)
+    "sxl_gxl": {1: 5, 0: 1},                # per device under fctl.GXL=1: SXL=0 is 259
+}
+
+# The 32-bit world's tables, replacing those of WEIGHTS in a configuration that drew
+# world=32: 4 KiB and 4 MiB pages only, and the flaws a 4-byte PTE can carry (no N, PBMT or
+# reserved bits 63:54; a misaligned megapage; A/D/U in a non-leaf PTE), device contexts
+# misconfigured more often, the 32-bit ways most (iosatp/iohgatp MODE 9 where only Bare and
+# MODE 8 are legal, SXL=0 under fctl.GXL=1).
+WEIGHTS32 = {
+    "device": {"host": 4, "pdt": 4, "guest": 3, "g_only": 1, "bare": 1, "shared": 1,
+               "misconfigured": 3},
+    "fs_mode": {"sv32": 1},
+    "page_size": {"4k": 10, "4m": 3},
+    "pte_flaw": {"none": 24, "a0": 2, "d0": 2, "w_no_r": 1, "misaligned": 2, "nonleaf_a": 1,
+                 "nonleaf_d": 1, "nonleaf_u": 1, "v0": 1},
+    "g_flaw": {"none": 48, "u0": 2, "a0": 1, "d0": 2, "w_no_r": 1, "v0": 1},
+    "misconfig": {"en_ats": 1, "en_pri": 1, "t2gpa": 1, "sade": 1, "gade": 1, "sbe": 1,
+                  "dpe_without_pdtv": 1, "fs_mode_reserved": 1, "fs_mode_64": 3,
+                  "g_mode_reserved": 1, "g_mode_64": 3, "sxl0": 5, "g_root_misaligned": 1,
+                  "pdt_mode_reserved": 1, "pdt_mode_unsupported": 1, "ta_reserved": 1,
+                  "tc_reserved": 1},
 }
 
 # Within one configuration's mix: request type weights (names: sequences.dut_features).
@@ -179,6 +215,13 @@ INDUCES = {
     "target.no_context": "258", "target.did_too_wide": "260",
     "pid.too_wide": "260", "stray_pid.True": "260", "ens.False": "260 for S requests",
     "mix.translated": "260 (no ATS)",
+    "misconfig.fs_mode_64": "259 (iosatp.MODE 9 under DC.tc.SXL=1)",
+    "misconfig.g_mode_64": "259 (iohgatp.MODE 9 under fctl.GXL=1)",
+    "misconfig.sxl0": "259 (DC.tc.SXL=0 under fctl.GXL=1)",
+    "sxl_gxl.0": "259 (a device of any kind with DC.tc.SXL=0 under fctl.GXL=1)",
+    "pte_flaw.misaligned.4m": "12/13/15 (4 MiB leaf with PPN[0] not 0)",
+    "target.non_canonical.32": "13 (Sv32 IOVA above 32 bits), 21 (GPA above 34 bits)",
+    "root34.True": "21 (a 32-bit guest's first-stage root at a GPA above 34 bits)",
     "ad_enable.sade": "first-stage A/D updates instead of 12/13/15 for a0/d0 pages",
     "ad_enable.gade": "G-stage A/D updates instead of 20/21/23 for a0/d0 pages",
     "msi_pte.v0": "262", "msi_pte.mrif": "263 (MRIF mode without MSI_MRIF)",
@@ -195,13 +238,27 @@ G_TABLES, G_DATA, G_BIG, G_HOLE = 0x0, 0x1000_0000, 0x1040_0000, 0x2000_0000  # 
 G_DATA_PAGES = 32
 G_MSI = 0x3000_0000                 # in a region: the interrupt files' GPAs (MSI_FLAT)
 MSI_FILES = 4                       # interrupt files per MSI page table (mask: page bits 0-1)
+# The 32-bit world: first-stage IOVA window of space k (128 MiB each, all below 2^32: 31 of
+# them), its slots (a 4 MiB region of 4 KiB pages, 4 MiB pages, 4 MiB regions whose non-leaf
+# PTE carries the flaw, a hole); a guest's region is G_LOW or, high, 3 << 32 (GPA bits 33:32,
+# Sv32x4's two extra root-index bits; under Sv39x4/Sv48x4 the same, as a 32-bit guest's GPAs
+# stay below 2^34); ALIAS34 is GPA bit 34, set on requests that must fault (21) whatever maps
+# them (the G-stage of an SXL=1 device under fctl.GXL=0 maps that alias of G_BIG).
+WINDOW32_0, WINDOW32_STEP = 0x0800_0000, 0x0800_0000
+SLOT32_4K, SLOT32_4M, SLOT32_NONLEAF, HOLE32 = 0x0, 0x0080_0000, 0x0200_0000, 0x0600_0000
+MAX_SPACES32 = 31
+ALIAS34 = 1 << 34
+SIZE_4M = 0x40_0000
 
 
-def g_region(g_mode: str, high: bool) -> int:
-    """GPA base of a guest's region: low, or with the two extra x4 root-index bits set."""
+def g_region(g_mode: str, high: bool, sxl: bool = False) -> int:
+    """GPA base of a guest's region: low, or with the two extra x4 root-index bits set (a
+    32-bit guest's, sxl: bits 33:32 whatever the G-stage mode)."""
     if not high:
         return G_LOW
-    top = {"sv39x4": 39, "sv48x4": 48, "sv57x4": 57}[g_mode]
+    if sxl:
+        return 3 << 32
+    top = {"sv39x4": 39, "sv48x4": 48, "sv57x4": 57, "sv32x4": 32}[g_mode]
     return 3 << top                  # GPA bits top+1:top = 0b11, inside the x4 range
 
 
@@ -209,7 +266,7 @@ def g_region(g_mode: str, high: bool) -> int:
 @dataclass
 class Page:
     va: int                 # IOVA (first stage) or GPA (G-stage) of the page
-    size: str               # "4k" | "64k" | "2m" | "1g"
+    size: str               # "4k" | "64k" | "2m" | "1g" (32-bit world: "4k" | "4m")
     perms: str
     user: bool = True
     glob: bool = False
@@ -238,10 +295,11 @@ class Vm:
     high: bool
     pages: list = field(default_factory=list)    # G-stage 4 KiB data pages (GPA va)
     tables_flaw: str = "none"                    # of the G-stage leaf of the table region
+    sxl: bool = False                            # a 32-bit guest (the 32-bit world)
 
     @property
     def base(self) -> int:
-        return g_region(self.g_mode, self.high)
+        return g_region(self.g_mode, self.high, self.sxl)
 
 
 @dataclass
@@ -268,6 +326,7 @@ class Device:
     msi: bool = False       # MSI_FLAT: msiptp Flat with an MSI page table (G-stage devices)
     msi_ptes: tuple = ()    # the state of each MSI PTE (valid | v0 | mrif)
     qos: tuple = (0, 0)     # QOSID: DC.ta (RCID, MCID), within the DUT's widths
+    root34: bool = False    # the 32-bit world: iosatp points at the guest root's GPA | 2^34
 
 
 @dataclass
@@ -325,6 +384,13 @@ class Config:
     irq: str = "wsi"                             # wsi | msi (IGS)
     irq_vectors: tuple = (0, 1)                  # (civ, fiv) with irq = msi
     big_endian: bool = False                     # END: fctl.BE=1, every DC's tc.SBE=1
+    world: int = 64                              # 32: every DC tc.SXL=1, first stages Sv32
+    gxl: bool = False                            # fctl.GXL=1: every G-stage Sv32x4
+
+    @property
+    def sxl(self) -> bool:
+        """Every device context has tc.SXL=1 (the 32-bit world)."""
+        return self.world == 32
 
     def summary(self) -> str:
         """One line naming the drawn configuration (logged at INFO by the vseq)."""
@@ -340,6 +406,8 @@ class Config:
             if d.pd_mode:
                 s += f"/{d.pd_mode}" + ("+dpe" if d.dpe else "") + "/pids=" + ",".join(
                     f"{p.pid:#x}{'' if p.state == 'valid' else '!' + p.state}" for p in d.processes)
+            if d.root34:
+                s += "/root@2^34"
             if d.misconfig:
                 s += f"/{d.misconfig}"
             if d.dtf:
@@ -371,6 +439,10 @@ class Config:
             feats.append(f"irq MSI civ={self.irq_vectors[0]} fiv={self.irq_vectors[1]}")
         if self.big_endian:
             feats.append("big-endian structures (fctl.BE=1, SBE=1)")
+        if self.world == 32:           # (a 64-bit world's line is as it was before Sv32)
+            sizes = Counter(p.size for sp in self.spaces for p in sp.pages)
+            feats.insert(0, f"32-bit world: every DC tc.SXL=1, fctl.GXL={int(self.gxl)}, pages "
+                         + (" ".join(f"{k}:{v}" for k, v in sorted(sizes.items())) or "-"))
         return (f"random config seed {self.seed}: ddtp {self.ddt_mode} "
                 f"{'extended' if self.extended else 'base'} DC, {self.did_width} ids"
                 f"{', alias ' + self.alias if self.alias != 'none' else ''}; devices "
@@ -467,7 +539,15 @@ def draw_config(rng: random.Random, features: Optional[DutFeatures] = None, *, s
         if k not in WEIGHTS:
             raise ValueError(f"unknown weight table {k!r}; known: {', '.join(WEIGHTS)}")
         w[k] = v
+    world, gxl, log = 64, False, []
+    if features.has("sv32"):                   # (nothing drawn here on a DUT without Sv32)
+        world = pick(rng, w["world"], log, "world")
+        if world == 32:
+            if features.has("sv32x4") and features.caps.gxl_writable:
+                gxl = pick(rng, w["gxl"], log, "gxl")
+            w = _world32(w, features, gxl, weights or {})
     d = _Drawer(rng, features, w, poison)
+    d.log[:0] = log
     ddt_mode = d("ddt_mode")
     extended = features.has("msi_flat")
     width = d("did_width")
@@ -476,7 +556,8 @@ def draw_config(rng: random.Random, features: Optional[DutFeatures] = None, *, s
         alias = "none"                         # the mode has no such index bits
     cfg = Config(seed=seed, ddt_mode=ddt_mode, did_width=width, extended=extended, alias=alias,
                  devices=[], spaces=[], vms=[], injections=[], mix="", ttyp_weights={},
-                 supervisor=0.0, early="none", updates=0, fq_log2=10, batches=10, bus="none")
+                 supervisor=0.0, early="none", updates=0, fq_log2=10, batches=10, bus="none",
+                 world=world, gxl=gxl)
     dids = _draw_dids(rng, d, ddt_mode, width, extended, alias)
     used_pscids, used_gscids = set(), set()
     for did in dids:
@@ -496,6 +577,21 @@ def draw_config(rng: random.Random, features: Optional[DutFeatures] = None, *, s
     return cfg
 
 
+def _world32(w: dict, f: DutFeatures, gxl: bool, given: dict) -> dict:
+    """The weights of a 32-bit world: WEIGHTS32's tables (those the caller gave instead stay),
+    the G-stage modes Sv32x4 alone under fctl.GXL=1, else the 64-bit x4 modes as before."""
+    w = dict(w)
+    for k, v in WEIGHTS32.items():
+        if k not in given:
+            w[k] = dict(v)
+    if gxl:
+        w["g_mode"] = {"sv32x4": 1}
+    m = w["misconfig"] = dict(w["misconfig"])
+    if not gxl:                      # legal there: iohgatp MODE 9 is Sv48x4, SXL=0 a 64-bit DC
+        m["g_mode_64"] = m["sxl0"] = 0
+    return w
+
+
 def _draw_features(d: _Drawer, cfg: Config, f: DutFeatures) -> None:
     """The features the DUT reports (nothing is drawn for a feature it lacks)."""
     live = [x for x in cfg.devices if not x.misconfig and x.kind != "bare"]
@@ -506,7 +602,7 @@ def _draw_features(d: _Drawer, cfg: Config, f: DutFeatures) -> None:
         if not f.has("nl"):
             d.w["persona"]["nl-range"] = 0
         cfg.persona = d("persona")
-    if f.has("msi_flat") and cfg.extended:
+    if f.has("msi_flat") and cfg.extended and cfg.world == 64:
         for dev in live:
             vm = cfg.vms[dev.vm] if dev.vm is not None else None
             if dev.kind == "g_only" and vm is not None and not (vm.high and vm.g_mode == "sv57x4"):
@@ -621,12 +717,14 @@ def _draw_device(d: _Drawer, cfg: Config, did: int, pscids: set, gscids: set) ->
     if kind in ("guest", "g_only") or kind == "pdt" and any(d.w["g_mode"].values()) \
             and d.flag("pdt_under_g"):
         vm = Vm(d("g_mode"), _id(d, "gscid", gscids, 16), d.flag("gpa_high"),
-                tables_flaw=d("g_tables_flaw"))
+                tables_flaw=d("g_tables_flaw"), sxl=cfg.sxl)
         vm.pages = [_g_page(d, vm.base + G_DATA + i * 0x1000) for i in range(G_DATA_PAGES)]
         cfg.vms.append(vm)
         dev.vm = len(cfg.vms) - 1
     if kind in ("host", "guest"):
         dev.space = _draw_space(d, cfg, dev.vm, pscids)
+        if kind == "guest" and cfg.sxl:
+            dev.root34 = d.flag("root34")
     elif kind == "pdt":
         dev.pd_mode = d("pd_mode")
         dev.dpe = d.flag("dpe")
@@ -650,6 +748,8 @@ def _draw_device(d: _Drawer, cfg: Config, did: int, pscids: set, gscids: set) ->
     elif kind == "misconfigured":
         dev.misconfig = d("misconfig")
         dev.space = _draw_space(d, cfg, None, pscids)
+    if cfg.gxl and not (dev.misconfig or dev.root34) and kind != "shared" and d("sxl_gxl") == 0:
+        dev.misconfig = "sxl0"                 # fctl.GXL=1 needs every DC's SXL=1
     return dev
 
 
@@ -661,6 +761,8 @@ def _g_page(d: _Drawer, gpa: int) -> Page:
 
 
 def _draw_space(d: _Drawer, cfg: Config, vm: Optional[int], pscids: set) -> int:
+    if cfg.world == 32:
+        return _draw_space32(d, cfg, vm, pscids)
     k = len(cfg.spaces)
     sp = Space(d("fs_mode"), _id(d, "pscid", pscids, 20), WINDOW0 + k * WINDOW_STEP, vm=vm)
     slots = iter(d.rng.sample(range(48), 48))
@@ -694,6 +796,41 @@ def _draw_space(d: _Drawer, cfg: Config, vm: Optional[int], pscids: set) -> int:
             if n >= 1:
                 continue
             va = sp.window + SLOT_1G
+        perms = d("perms")
+        if flaw == "d0" and "w" not in perms:
+            perms = perms.replace("r", "rw") if "r" in perms else "rw"   # D=0 matters on writes
+        sp.pages.append(Page(va, size, perms, d.flag("user"), d.flag("global"), flaw))
+    cfg.spaces.append(sp)
+    return k
+
+
+def _draw_space32(d: _Drawer, cfg: Config, vm: Optional[int], pscids: set) -> int:
+    """An Sv32 table (IOVAs below 2^32): 4 KiB pages in one 4 MiB region, up to four 4 MiB
+    pages, a 4 MiB region for each flawed non-leaf PTE; a misaligned flaw makes the page a
+    4 MiB one."""
+    k = len(cfg.spaces)
+    if k >= MAX_SPACES32:
+        raise ValueError(f"more than {MAX_SPACES32} Sv32 spaces in one configuration")
+    sp = Space(d("fs_mode"), _id(d, "pscid", pscids, 20), WINDOW32_0 + k * WINDOW32_STEP, vm=vm)
+    slots = iter(d.rng.sample(range(48), 48))
+    counters = Counter()
+    for _ in range(d("n_pages")):
+        size = d("page_size")
+        flaw = d("pte_flaw")
+        if flaw == "misaligned":
+            size = "4m"
+        n = counters[size]
+        counters[size] += 1
+        if flaw.startswith("nonleaf_"):
+            va = sp.window + SLOT32_NONLEAF + counters["nonleaf"] * SIZE_4M
+            counters["nonleaf"] += 1
+            size = "4k"
+        elif size == "4k":
+            va = sp.window + SLOT32_4K + next(slots) * 0x1000
+        else:
+            if n >= 4:
+                continue
+            va = sp.window + SLOT32_4M + n * SIZE_4M
         perms = d("perms")
         if flaw == "d0" and "w" not in perms:
             perms = perms.replace("r", "rw") if "r" in perms else "rw"   # D=0 matters on writes
@@ -763,6 +900,12 @@ def distribution(n: int, features: Optional[DutFeatures] = None, first_seed: int
         keys |= {f"inject.{i.where}={i.detail}" for i in c.injections if i.detail}
         if c.alias != "none":
             keys.add(f"alias.kept={c.alias}")
+        if c.world == 32:              # the 32-bit world's own shares (its tables and sizes)
+            keys |= {f"world32.{t}={v}" for t, v in c.drawn
+                     if t in WEIGHTS32 or t in ("g_mode", "device", "ad_enable", "byte_order",
+                                                "root34", "sxl_gxl")}
+            keys |= {f"world32.size={p.size}" for sp in c.spaces for p in sp.pages}
+            keys |= {f"world32.inject={i.where}" for i in c.injections}
         seen.update(keys)
     return configs, seen
 
@@ -786,10 +929,14 @@ def _features(name: str) -> DutFeatures:
     # our RTL's issue-16 parameter sets (duts/riscv_iommu.toml)
     extra = {"hpm": 1 << capbits.HPM, "ad": 1 << capbits.AMO_HWAD,
              "nl_s": 1 << capbits.NL | 1 << capbits.S,
-             "msi": 1 << capbits.MSI_FLAT | (capbits.IGS_BOTH - capbits.IGS_WSI) << capbits.IGS_SHIFT}
+             "msi": 1 << capbits.MSI_FLAT | (capbits.IGS_BOTH - capbits.IGS_WSI) << capbits.IGS_SHIFT,
+             "end": 1 << capbits.END,
+             "sv32": 1 << capbits.SV32 | 1 << capbits.SV32X4 | 1 << capbits.AMO_HWAD
+             | 1 << capbits.END}
     if name in extra:
         return DutFeatures(caps=Capabilities(capbits.DEFAULT + extra[name]), name=name)
-    raise ValueError(f"unknown feature set {name!r}: default, sv39-only, hpm, msi, ad or nl_s")
+    raise ValueError(f"unknown feature set {name!r}: default, sv39-only, hpm, msi, ad, nl_s, "
+                     "end or sv32")
 
 
 def main(argv=None) -> int:
@@ -797,7 +944,8 @@ def main(argv=None) -> int:
                                  description="print the distribution of drawn configurations")
     ap.add_argument("--seeds", type=int, default=200)
     ap.add_argument("--features", default="default",
-                    help="default | sv39-only | hpm | msi | ad | nl_s (our parameter sets)")
+                    help="default | sv39-only | hpm | msi | ad | nl_s | end | sv32 (our "
+                         "parameter sets)")
     ap.add_argument("--show", type=int, metavar="SEED", help="print one seed's summary line")
     args = ap.parse_args(argv)
     try:

@@ -14,6 +14,15 @@ each read), an MSI page table of four basic-mode PTEs on G-stage-only devices wi
 to its interrupt files and one page beside them (MSI_FLAT), and interrupt messages on random
 msi_cfg_tbl vectors with fie/cie set, fip cleared at each drain of the fault queue (IGS).
 
+The 32-bit world (a DUT with Sv32, config_space `world` = 32): fctl.GXL set as drawn (init_iommu,
+before anything is on), every device context with tc.SXL=1, first stages Sv32 (iosatp and PC
+MODE 8), G-stages Sv32x4 (iohgatp MODE 8) under fctl.GXL=1 or the 64-bit x4 modes otherwise,
+tables of 4-byte PTEs (sequences/sw PageTable sv32/sv32x4, in their stage's byte order), IOVAs
+below 2^32 and GPAs below 2^34 (requests above them now and then: 13 and 21), 4 KiB and 4 MiB
+pages, flaws stored through the table (so the other PTE of each doubleword keeps its value),
+4 MiB pages remapped, split and merged by the updates, and injected bus errors on a PTE's whole
+doubleword (the other PTE in it fails too: both the model and the DUT read the doubleword).
+
 One INFO line summarises the drawn configuration; `python -m sequences.config_space --show
 SEED` prints the same line without a simulator.
 """
@@ -35,10 +44,12 @@ from sequences.sw.commands import iodir_inval_ddt, iotinval_gvma, iotinval_vma
 from sequences.sw.device_directory import (DeviceContextSpec, DeviceDirectory, IOHGATP_MODES,
                                            IOSATP_MODES, PDT_MODES)
 from sequences.sw.page_allocator import PageAllocator
-from sequences.sw.page_table import SIZE_1G, SIZE_2M, SIZE_4K, SIZE_64K, PageTable
+from sequences.sw.page_table import SIZE_1G, SIZE_2M, SIZE_4K, SIZE_4M, SIZE_64K, PageTable
 from sequences.sw.update import PTE_A, PTE_D, PTE_N, PTE_R, PTE_U, PTE_V, PTE_W
 
-SIZES = {"4k": SIZE_4K, "64k": SIZE_64K, "2m": SIZE_2M, "1g": SIZE_1G}
+SIZES = {"4k": SIZE_4K, "64k": SIZE_64K, "2m": SIZE_2M, "1g": SIZE_1G, "4m": SIZE_4M}
+MODE32 = {"sv32": 8, "sv32x4": 8}                # iosatp / PC.fsc / iohgatp MODE (SXL, GXL)
+MODE_SV48 = 9              # not an SXL=1 / GXL=1 mode: 259 in a DC, 267 in a PC
 VM_SPA0, VM_SPA_STEP = 0x4000_0000, 0x100_0000   # per guest: tables, data pages, big page
 VM_TABLES, VM_DATA, VM_BIG = 0x0, 0x20_0000, 0x40_0000
 IMSIC_SPA, IMSIC_STEP = 0x3F00_0000, 0x1_0000     # per device: its interrupt files (MSI_FLAT)
@@ -60,6 +71,15 @@ FLAWS = {
     "misaligned": lambda v: v + (1 << 10),                      # PPN[0] of a superpage
     "napot_bad": lambda v: (v & ~PPN_LOW4) | 0b0100 << 10 | PTE_N,
 }
+
+
+class _Remap4M:
+    """A 4 MiB page's remap not yet made: RandomConfigVseq.after_update reads the page,
+    makes it (`do`), invalidates and reads the page again."""
+    kind = "remap"
+
+    def __init__(self, do, reads: list) -> None:
+        self.do, self.reads = do, reads
 
 
 class _Live:
@@ -92,6 +112,7 @@ class RandomConfigVseq(RandomTrafficVseq):
         self.log_counts = {}
         self.persona_name = cfg.persona
         self.big_endian = cfg.big_endian       # every structure in one byte order (SBE too)
+        self.gxl = cfg.gxl                     # fctl.GXL (the 32-bit world), set by init_iommu
         await self.program_interrupts()
         if cfg.early == "off_before_queues":
             await self.translate(self.early_requests())     # 256, no fault queue yet
@@ -237,31 +258,52 @@ class RandomConfigVseq(RandomTrafficVseq):
             await self.translate(reqs)
         await self.reg_write(Reg.DDTP, ddtp)
 
+    def peek_in(self, big_endian: bool):
+        """A peek64 in that byte order (Sv32 tables: the neighbour PTE's A/D bits)."""
+        return lambda pa: self.structure_peek(pa, big_endian)
+
+    def page_table(self, mode: str, **kw) -> PageTable:
+        if mode == "sv32x4":            # G-stage tables follow fctl.BE
+            kw.setdefault("peek64", self.peek_in(self.big_endian))
+        return super().page_table(mode, **kw)
+
     def build_vms(self) -> None:
         lv = self.live
         for k, vm in enumerate(self.cfg.vms):
             g = self.page_table(vm.g_mode, gscid=vm.gscid)
             spa = VM_SPA0 + k * VM_SPA_STEP
-            g.map(vm.base + cs.G_TABLES, spa + VM_TABLES, SIZE_2M, "rw")
+            big = SIZE_4M if g.sv32 else SIZE_2M        # Sv32x4: 4 MiB pages (no 2 MiB)
+            g.map(vm.base + cs.G_TABLES, spa + VM_TABLES, big, "rw")
             self.flaw(g, Page(vm.base + cs.G_TABLES, "2m", "rw", flaw=vm.tables_flaw))
             for i, p in enumerate(vm.pages):
                 g.map(p.va, spa + VM_DATA + i * SIZE_4K, SIZE_4K, p.perms)
                 self.flaw(g, p)
-            g.map(vm.base + cs.G_BIG, spa + VM_BIG, SIZE_2M, "rwx")
+            g.map(vm.base + cs.G_BIG, spa + VM_BIG, big, "rwx")
+            if vm.sxl and not g.sv32:
+                # a 32-bit guest under Sv39x4/Sv48x4: G_BIG's second 2 MiB (its 4 MiB guest
+                # pages span both), and G_BIG again at GPA bit 34 (mapped, yet a guest-page
+                # fault: the guest's GPAs end at 2^34)
+                g.map(vm.base + cs.G_BIG + SIZE_2M, spa + VM_BIG + SIZE_2M, SIZE_2M, "rwx")
+                g.map(cs.ALIAS34 | vm.base + cs.G_BIG, spa + VM_BIG, SIZE_2M, "rwx")
+                # and the table region's (a guest root pointer there: root34)
+                g.map(cs.ALIAS34 | vm.base + cs.G_TABLES, spa + VM_TABLES, SIZE_2M, "rw")
             lv.g[k], lv.spa_data[k] = g, spa + VM_DATA
             lv.galloc[k] = PageAllocator(vm.base + cs.G_TABLES, SIZE_2M, self.store64,
                                          addr_to_pa=g.translate, zero=False)
 
     def build_space(self, k: int, sp: cs.Space) -> None:
         lv, rng = self.live, self.rng
+        # (big_endian places a 4-byte Sv32 PTE in its doubleword; 8-byte PTEs need not know)
+        be = dict(big_endian=self.first_stage_big, peek64=self.peek_in(self.first_stage_big)) \
+            if sp.mode == "sv32" else {}
         if sp.vm is None:
             pt = PageTable(sp.mode, self.alloc, self.structure_store(self.first_stage_big),
-                           pscid=sp.pscid, **self.rsw_kw())
+                           pscid=sp.pscid, **be, **self.rsw_kw())
         else:
             g = lv.g[sp.vm]
             pt = PageTable(sp.mode, lv.galloc[sp.vm], self.structure_store(self.first_stage_big),
-                           addr_to_pa=g.translate,
-                           gscid=self.cfg.vms[sp.vm].gscid, pscid=sp.pscid, **self.rsw_kw())
+                           addr_to_pa=g.translate, gscid=self.cfg.vms[sp.vm].gscid,
+                           pscid=sp.pscid, **be, **self.rsw_kw())
         lv.pt[k] = pt
         for p in sp.pages:
             size = SIZES[p.size]
@@ -274,10 +316,13 @@ class RandomConfigVseq(RandomTrafficVseq):
         big page or (now and then) its G-stage hole for a guest table."""
         rng = self.rng
         if sp.vm is None:
-            lo = 0x8000_0000 if size < SIZE_1G else 0x1_0000_0000
+            if sp.mode == "sv32":           # 34-bit PAs: below 2^32 or above (PPN[1] bits 11:10)
+                lo = rng.choice((0x8000_0000, 0x3_0000_0000))
+            else:
+                lo = 0x8000_0000 if size < SIZE_1G else 0x1_0000_0000
             return rng.randrange(lo, lo + 0x8000_0000, size)
         base = self.cfg.vms[sp.vm].base
-        if size == SIZE_2M:
+        if size in (SIZE_2M, SIZE_4M):
             return base + cs.G_BIG
         where = pick(rng, cs.WEIGHTS["guest_pa"])
         if where == "hole":
@@ -291,6 +336,14 @@ class RandomConfigVseq(RandomTrafficVseq):
     def flaw(self, pt: PageTable, p: Page) -> None:
         """Store the page's flawed PTE(s) over the well-formed ones map() wrote."""
         if p.flaw == "none":
+            return
+        if pt.sv32:
+            # through the table: the doubleword's other PTE keeps its value, now and later
+            if p.flaw.startswith("nonleaf_"):
+                pt.write_entry(p.va, 1, pt.entry_value(p.va, 1) | NONLEAF[p.flaw])
+                return
+            level = 1 if pt.lookup(p.va).size == SIZE_4M else 0
+            pt.write_entry(p.va, level, FLAWS[p.flaw](pt.entry_value(p.va, level)))
             return
         if p.flaw.startswith("nonleaf_"):
             pa = pt.addr_to_pa(pt.entry_addr(p.va, 1))
@@ -307,14 +360,20 @@ class RandomConfigVseq(RandomTrafficVseq):
         g_kw = {}
         if dev.vm is not None:
             vm = cfg.vms[dev.vm]
-            g_kw = dict(g_mode=vm.g_mode, g_root=lv.g[dev.vm].root, gscid=vm.gscid)
+            g_kw = dict(g_mode=MODE32.get(vm.g_mode, vm.g_mode), g_root=lv.g[dev.vm].root,
+                        gscid=vm.gscid)
         fs_kw = {}
         if dev.space is not None:
             sp = cfg.spaces[dev.space]
-            fs_kw = dict(fs_mode=sp.mode, fs_root=lv.pt[dev.space].root, pscid=sp.pscid)
+            fs_kw = dict(fs_mode=MODE32.get(sp.mode, sp.mode), fs_root=lv.pt[dev.space].root,
+                         pscid=sp.pscid)
+            if dev.root34:
+                # the guest's root at its GPA with bit 34 set: beyond a 32-bit guest's GPAs (21
+                # on every walk), though Sv39x4/Sv48x4 map it and Sv32x4 indexes bits 33:22
+                fs_kw["fs_root"] |= cs.ALIAS34
         if dev.kind == "pdt":
             fs_kw = await self.build_pdt(i, dev)
-        feat_kw = {}
+        feat_kw = dict(sxl=True) if cfg.sxl else {}      # the 32-bit world: every DC SXL=1
         if dev.ad in ("sade", "both") and (dev.space is not None or dev.kind == "pdt"):
             feat_kw["sade"] = True
         if dev.ad in ("gade", "both") and dev.vm is not None:
@@ -353,9 +412,11 @@ class RandomConfigVseq(RandomTrafficVseq):
             fs = {}
             if p.space is not None:
                 sp = cfg.spaces[p.space]
-                fs = dict(pscid=sp.pscid, fs_mode=sp.mode, fs_root=lv.pt[p.space].root)
+                fs = dict(pscid=sp.pscid, fs_mode=MODE32.get(sp.mode, sp.mode),
+                          fs_root=lv.pt[p.space].root)
             if p.state == "misconfigured":
-                fs["fs_mode"] = 3                 # a reserved iosatp encoding: 267
+                # a reserved encoding (267); under SXL=1 Sv48's, legal only in a 64-bit world
+                fs["fs_mode"] = MODE_SV48 if cfg.sxl else 3
             pd.set_pc(p.pid, ens=p.ens, sum_=p.sum, **fs)
         return dict(pdtv=True, pdt_mode=dev.pd_mode, pdt_root=pd.root, dpe=dev.dpe)
 
@@ -368,6 +429,8 @@ class RandomConfigVseq(RandomTrafficVseq):
         g_on = dict(g_mode=next(m for m in ("sv39x4", "sv48x4", "sv57x4") if f.has(m)),
                     g_root=g_root, gscid=1) if any(
             f.has(m) for m in ("sv39x4", "sv48x4", "sv57x4")) else {}
+        if self.cfg.gxl:                           # fctl.GXL=1: Sv32x4 is the G-stage mode
+            g_on = dict(g_mode=MODE32["sv32x4"], g_root=g_root, gscid=1)
         changes = {
             "en_ats": dict(en_ats=True), "en_pri": dict(en_pri=True), "t2gpa": dict(t2gpa=True),
             "sade": dict(sade=True), "gade": dict(gade=True), "sbe": dict(sbe=True),
@@ -385,6 +448,10 @@ class RandomConfigVseq(RandomTrafficVseq):
                                                                       PDT_MODES)),
             "ta_reserved": self.ta_misconfig,
             "tc_reserved": dict(v=False),
+            # the 32-bit world (DC.tc.SXL=1; the last two under fctl.GXL=1)
+            "fs_mode_64": dict(fs_mode=MODE_SV48),
+            "g_mode_64": dict(g_mode=MODE_SV48, g_root=g_root, gscid=1),
+            "sxl0": dict(sxl=False),
         }[how]
         return replace(spec, **(changes() if callable(changes) else changes))
 
@@ -439,13 +506,15 @@ class RandomConfigVseq(RandomTrafficVseq):
             ea = pt.pte_addr(page.va) if inj.detail == "leaf" else pt.entry_addr(
                 page.va, pt.levels - 1)
             lo, n = pt.addr_to_pa(ea), 8
+            if pt.sv32:    # the PTE's doubleword: its neighbour's reads fail as well
+                lo &= ~7
         else:                                     # pte2
             vm = cfg.vms[dev.vm]
             g = lv.g[dev.vm]
             lv.frozen_vm.add(dev.vm)
             gpa = vm.base + cs.G_TABLES if inj.detail == "implicit" else \
                 self.rng.choice(vm.pages).va
-            lo, n = g.pte_addr(gpa), 8
+            lo, n = g.pte_addr(gpa) & ~7, 8
         lv.injected.append((inj.device, pid))
         self.env.set_access_fault(lo, lo + n)
 
@@ -513,20 +582,30 @@ class RandomConfigVseq(RandomTrafficVseq):
             if target == "hole" or not sp.pages:
                 return sp.window + cs.HOLE + rng.randrange(0, SIZE_4K, 8)
             if target == "non_canonical":
-                return sp.window | 1 << 60
+                # Sv32: an IOVA above 32 bits (13); else not sign-extended
+                return sp.window | (1 << 32 if sp.mode == "sv32" else 1 << 60)
             p = self.choose_page(sp.pages)
+            if p.size == "4m":
+                # one of 4 pages 1 MiB apart across the megapage (PPN[0] bits in play), so a
+                # page read before a remap is read again after it (a 4 MiB translation that
+                # was cached as a 4 KiB one stays after IOTINVAL.VMA names the page's base)
+                return p.va + rng.randrange(4) * (SIZE_4M // 4) + rng.randrange(0, SIZE_4K, 8)
             return p.va + rng.randrange(0, min(SIZES[p.size], 64 * SIZE_4K), 8)
         if vm is not None:                       # first stage Bare under a G-stage: a GPA
             base = self.cfg.vms[vm].base
             if target == "hole":
                 return base + cs.G_HOLE
             if target == "non_canonical":
+                if self.cfg.sxl:                  # a 32-bit guest's GPA above 34 bits: 21
+                    return cs.ALIAS34 | base + cs.G_BIG + rng.randrange(0, SIZE_2M, 8)
                 return base | 1 << 60             # beyond the x4 range: guest-page fault
             r = rng.random()
             if r < 0.8:
                 return self.choose_page(self.cfg.vms[vm].pages).va + rng.randrange(0, SIZE_4K, 8)
             off = cs.G_BIG + rng.randrange(512) * SIZE_4K if r < 0.95 else cs.G_TABLES
             return base + off + rng.randrange(0, SIZE_4K, 8)
+        if self.cfg.sxl and rng.random() < 0.8:  # both stages Bare: mostly 34-bit addresses
+            return rng.randrange(1 << 34) & ~7
         return rng.randrange(1 << 48) & ~7       # both stages Bare
 
     def choose_page(self, pages: list) -> Page:
@@ -534,6 +613,10 @@ class RandomConfigVseq(RandomTrafficVseq):
         special = [p for p in pages if p.special]
         if special and pick(self.rng, cs.REQUEST["page"]) == "special":
             return self.rng.choice(special)
+        if self.cfg.sxl and self.rng.random() < 0.3:     # the 32-bit world: megapages more often
+            big = [p for p in pages if p.size == "4m" and not p.special]
+            if big:
+                return self.rng.choice(big)
         return self.rng.choice(pages)
 
     # -- updates (RandomTrafficVseq.update_loop picks the kind and issues the invalidations) --
@@ -550,11 +633,70 @@ class RandomConfigVseq(RandomTrafficVseq):
             await super().update_loop()
         await self.drain_fault_queue()
 
+    async def after_update(self, update, holders=()) -> list:
+        """The persona's invalidations. A 4 MiB remap of the 32-bit world comes deferred
+        (_Remap4M): its page is read first (4 KiB parts 1 MiB apart, by every device using
+        the table), then remapped and invalidated, then read again: each part must now
+        translate to the new page (a 4 MiB translation cached as a 4 KiB one, which the
+        IOTINVAL.VMA naming the page's base does not remove, would answer the old one)."""
+        if not isinstance(update, _Remap4M):
+            return await super().after_update(update, holders)
+        await self.translate(update.reads)
+        cmds = await super().after_update(update.do(), holders)
+        await self.translate(update.reads)
+        return cmds
+
+    def megapage_users(self, k: int, p: Page) -> list:
+        """(device_id, process_id or None) of each live device (and valid process) using
+        space k for U-mode reads of its page p (none for a U=0 page)."""
+        if not p.user:
+            return []
+        out = []
+        for i, dev in enumerate(self.cfg.devices):
+            if dev.misconfig or dev.root34 or i in self.live.frozen_dev:
+                continue
+            if dev.space == k:
+                out.append((dev.did, None))
+            out += [(dev.did, q.pid) for q in dev.processes if q.space == k and q.state == "valid"]
+        return out
+
+    def megapage_reads(self, k: int, p: Page) -> list:
+        """Reads of four 4 KiB parts (1 MiB apart) of 4 MiB page p by each user of space k."""
+        rng = self.rng
+        return [Request(did=did, iova=p.va + j * (SIZE_4M // 4) + rng.randrange(0, SIZE_4K, 8),
+                        ttyp=2, pid=pid)
+                for did, pid in self.megapage_users(k, p) for j in range(4)]
+
     def first_stage_update(self, k: int):
         """Map, remap, protect or unmap a well-formed 4 KiB page of space k (with an S / NL
         persona, now and then split or merge a 64 KiB or 2 MiB page instead)."""
         rng, cfg, lv = self.rng, self.cfg, self.live
         pt, sp = lv.pt[k], cfg.spaces[k]
+        if sp.mode == "sv32" and rng.random() < 0.6:
+            # a 4 MiB page of a table updates may touch: half the time one some device reads,
+            # remapped with reads before and after (_Remap4M), else remapped, or split into
+            # 1024 4 KiB leaves and merged back the next time
+            big = [(j, p) for j in self.spaces for p in cfg.spaces[j].pages
+                   if p.flaw == "none" and p.size == "4m"]
+            read = [(j, p) for j, p in big if cfg.spaces[j].vm is None
+                    and lv.pt[j].lookup(p.va) is not None
+                    and lv.pt[j].lookup(p.va).size == SIZE_4M and self.megapage_users(j, p)]
+            if read and rng.random() < 0.5:
+                k, p = rng.choice(read)
+                pt, new = lv.pt[k], self.data_pa(cfg.spaces[k], SIZE_4M)
+                return _Remap4M(lambda: pt.remap(p.va, new), self.megapage_reads(k, p))
+            if big:
+                k, p = rng.choice(big)
+                pt, sp = lv.pt[k], cfg.spaces[k]
+                m = pt.lookup(p.va)
+                if m is not None and m.size == SIZE_4M:
+                    if rng.random() < 0.6:
+                        return pt.remap(p.va, self.data_pa(sp, SIZE_4M))
+                    return pt.split(p.va)
+                try:
+                    return pt.merge(p.va, SIZE_4M)
+                except ValueError:           # (not the 1024 leaves split made: keep them)
+                    return None
         if cfg.persona != "spec" and rng.random() < 0.4:
             # S / NL personas: a 64 KiB page split into 16 leaves (an S=1 range over them) or
             # a 2 MiB page split into a table (a non-leaf change: NL=1 S=1 with nl-range),

@@ -11,7 +11,9 @@ Driver discipline, kept by every operation:
 - a new table is allocated zeroed and filled completely before the one store that links it;
 - every PTE change is one 64-bit store (a 64 KiB NAPOT page is 16 PTEs, so 16 stores); a
   4-byte PTE's is a store of its doubleword with the neighbour PTE from the shadow (in the
-  table's byte order: big-endian puts the word at offset 0 in bits 63:32 before the swap);
+  table's byte order: big-endian puts the word at offset 0 in bits 63:32 before the swap),
+  and, given `peek64`, with the A and D bits the IOMMU has set in the neighbour since (what a
+  4-byte store would leave: the neighbour is not changed, so it needs no invalidation);
 - leaves carry A=1 and D=1 unless map(..., ad=...) says otherwise (a scenario of hardware A/D
   update, AMO_HWAD, maps leaves with A=0 or D=0 on purpose);
 - bits 60:59 are 0, unless the table was given `rsw_rng` (an IOMMU with Svrsw60t59b, where
@@ -23,7 +25,7 @@ The table keeps a shadow copy of the entries it wrote (it is the only writer of 
 """
 from __future__ import annotations
 
-from typing import NamedTuple, Optional
+from typing import Callable, NamedTuple, Optional
 
 from .page_allocator import PageAllocator
 from .update import (PPN_FIELD, PTE_A, PTE_D, PTE_G, PTE_N, PTE_R, PTE_U, PTE_V, PTE_W, PTE_X,
@@ -35,6 +37,10 @@ SIZE_2M = 0x20_0000
 SIZE_1G = 0x4000_0000
 SIZE_512G = 0x80_0000_0000
 SIZE_4M = 0x40_0000            # an Sv32/Sv32x4 megapage
+_M32 = 0xFFFF_FFFF
+# what ends software's walk of its own shadow: R or X (a leaf), or W alone (a malformed leaf a
+# fault test stored through the table: still the page it maps, never a pointer)
+_LEAF = PTE_R | PTE_W | PTE_X
 
 FIRST_STAGE_MODES = {"sv39": (8, 3), "sv48": (9, 4), "sv57": (10, 5)}     # name: (MODE, levels)
 G_STAGE_MODES = {"sv39x4": (8, 3), "sv48x4": (9, 4), "sv57x4": (10, 5)}
@@ -72,9 +78,24 @@ class _Recorder32(Recorder):
     store of its doubleword, the other half taken from the shadow."""
 
     def __init__(self, store64: Store64, addr_to_pa: AddrToPa, shadow: dict,
-                 big_endian: bool) -> None:
+                 big_endian: bool, peek64: Optional[Callable[[int], int]] = None) -> None:
         super().__init__(store64, addr_to_pa, shadow)
         self.big_endian = big_endian
+        self.peek64 = peek64
+
+    def _other(self, addr: int) -> int:
+        """The value to store for the doubleword's other PTE: software's, with the A and D
+        bits the IOMMU set in memory since (a 4-byte store would leave them; with peek64)."""
+        v = self.shadow.get(addr, 0)
+        if self.peek64 is None or not v:
+            return v
+        dw = self.peek64(self.addr_to_pa(addr & ~7))
+        if self.big_endian:                     # peek64 reads in the table's byte order
+            mem = dw >> 32 if not addr & 4 else dw & _M32
+        else:
+            mem = dw >> 32 if addr & 4 else dw & _M32
+        ad = PTE_A | PTE_D
+        return v | mem & ad if mem & ~ad == v & ~ad else v
 
     def store(self, addr: int, value: int) -> Store:
         old = self.shadow.get(addr, 0)
@@ -83,7 +104,8 @@ class _Recorder32(Recorder):
         else:
             self.shadow.pop(addr, None)
         dw = addr & ~7
-        w0, w4 = self.shadow.get(dw, 0), self.shadow.get(dw + 4, 0)
+        w0 = value if dw == addr else self._other(dw)
+        w4 = value if dw != addr else self._other(dw + 4)
         # store64 swaps the doubleword for a big-endian table: the word at offset 0 goes first
         self.store64(self.addr_to_pa(dw), w0 << 32 | w4 if self.big_endian else w4 << 32 | w0)
         s = Store(self.addr_to_pa(addr), value, old)
@@ -94,7 +116,8 @@ class _Recorder32(Recorder):
 class PageTable:
     def __init__(self, mode: str, alloc: PageAllocator, store64: Store64, *,
                  addr_to_pa: Optional[AddrToPa] = None, gscid: Optional[int] = None,
-                 pscid: Optional[int] = None, rsw_rng=None, big_endian: bool = False) -> None:
+                 pscid: Optional[int] = None, rsw_rng=None, big_endian: bool = False,
+                 peek64: Optional[Callable[[int], int]] = None) -> None:
         """mode: 'sv39' | 'sv48' | 'sv57' | 'sv39x4' | 'sv48x4' | 'sv57x4' | 'sv32' | 'sv32x4'.
         alloc: hands out the table pages (in the same address space as the table).
         gscid / pscid: the tags the IOMMU uses for this table (GSCID of the G-stage it sits
@@ -103,13 +126,16 @@ class PageTable:
         rsw_rng: a random.Random for an IOMMU with Svrsw60t59b: every new leaf and non-leaf
         PTE gets random bits 60:59 (software's there; any other IOMMU must fault on them).
         big_endian: the table's byte order, needed only to place a 4-byte PTE in its doubleword
-        (store64 already stores doublewords in that order)."""
+        (store64 already stores doublewords in that order).
+        peek64: reads a doubleword of memory in the table's byte order (Sv32/Sv32x4: where a
+        4-byte PTE's store finds the A/D bits the IOMMU set in its neighbour)."""
         mode = mode.lower()
         self.sv32 = mode in SV32_MODES
         self.pte_bytes = 4 if self.sv32 else 8
         self.vpn_bits = 10 if self.sv32 else 9
         self.entries = 1 << self.vpn_bits          # entries of a non-root table page
         self.big_endian = big_endian
+        self.peek64 = peek64
         if self.sv32:
             self.stage, self.mode_code, self.levels = SV32_MODES[mode]
             rsw_rng = None                          # a 4-byte PTE has no bits 60:59
@@ -177,7 +203,7 @@ class PageTable:
         for level in range(self.levels - 1, -1, -1):
             ea = a + self.pte_bytes * self._index(va, level)
             v = self._shadow.get(ea, 0)
-            if not v & PTE_V or v & (PTE_R | PTE_X):
+            if not v & PTE_V or v & _LEAF:
                 return level, ea, v
             a = _ppn(v) << 12
         raise AssertionError("a non-leaf PTE at level 0")
@@ -229,7 +255,8 @@ class PageTable:
     # -- operations ----------------------------------------------------------------------------
     def _recorder(self) -> Recorder:
         if self.sv32:
-            return _Recorder32(self.store64, self.addr_to_pa, self._shadow, self.big_endian)
+            return _Recorder32(self.store64, self.addr_to_pa, self._shadow, self.big_endian,
+                               self.peek64)
         return Recorder(self.store64, self.addr_to_pa, self._shadow)
 
     def _update(self, rec: Recorder, kind: str, va: int, length: int, page_size: int,
@@ -445,12 +472,21 @@ class PageTable:
         self._pte(rec, ea, value, level, va & ~(size - 1), size)
         return self._update(rec, "protect", va & ~(size - 1), size, size, note="change")
 
+    def entry_value(self, va: int, level: int) -> int:
+        """The value (as software last stored it) of the entry at `level` on the walk of va;
+        the walk must reach that level."""
+        self._check_va(va)
+        lvl, _, v = self._walk_to(va, level)
+        if lvl != level:
+            raise ValueError(f"the walk of {va:#x} ends above level {level}")
+        return v
+
     def _walk_to(self, va: int, level: int):
         a = self.root
         for i in range(self.levels - 1, level - 1, -1):
             ea = a + self.pte_bytes * self._index(va, i)
             v = self._shadow.get(ea, 0)
-            if i == level or not v & PTE_V or v & (PTE_R | PTE_X):
+            if i == level or not v & PTE_V or v & _LEAF:
                 return i, ea, v
             a = _ppn(v) << 12
         raise AssertionError("unreachable")

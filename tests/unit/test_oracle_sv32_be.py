@@ -340,3 +340,18 @@ def test_sv32_over_sv32x4_two_stage():
     assert res(o.outcomes(req(iova=VA))) == {(OLD_PA | 0x234, None), (NEW_PA | 0x234, None)}
     sw.invalidate(vma(gv=1, gscid=3, av=1, addr=VA))
     assert res(o.outcomes(req(iova=VA))) == {(NEW_PA | 0x234, None)}
+
+
+def test_advice_names_only_the_4_byte_pte_a_store_changed():
+    # L0's doubleword holds PTE 0 (low half, V=0: VA 0x4040_0000) and PTE 1 (high half, the
+    # valid leaf of VA 0x4040_1234). A store making PTE 0 valid leaves PTE 1 as it was: no
+    # invalidation is needed (a V=0 entry is never cached under riscv-1.0-strict), so no
+    # advice, though a walk read the doubleword for PTE 1. Changing PTE 1 then needs
+    # IOTINVAL.VMA for its page: one finding, naming VA 0x4040_1000.
+    o, sw = sv32_host()
+    assert res(o.outcomes(req(iova=VA))) == {(OLD_PA | 0x234, None)}
+    sw.st(L0, hi(pte32(OLD_PA, LEAF)) | pte32(NEW_PA, LEAF))
+    assert o.advice() == []
+    sw.st(L0, hi(pte32(NEW_PA, LEAF)) | pte32(NEW_PA, LEAF))
+    found = [str(f) for f in o.advice()]
+    assert len(found) == 1 and "va 0x40401000" in found[0] and "ADDR=0x40401000" in found[0], found

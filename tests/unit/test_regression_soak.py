@@ -36,3 +36,13 @@ def test_soak_subset_runs_its_own_seed_count(planner):
 def test_smoke_leaves_random_configurations_out(planner):
     assert "RandomConfigTest" not in planner(subset="smoke")
     assert planner(subset="random-config").count("RandomConfigTest") == 1
+
+
+def test_sv32_random_configurations(planner):
+    """RandomConfigTest_sv32: 3 seeds in `make sim`, in subsets random-config and sv32 (one
+    seed there, as every entry of a subset); RandomConfigSoak_sv32: 20 seeds, soak only."""
+    assert planner().count("RandomConfigTest_sv32") == 3
+    assert "RandomConfigSoak_sv32" not in planner()
+    assert planner(subset="sv32").count("RandomConfigTest_sv32") == 1
+    assert planner(subset="random-config").count("RandomConfigTest_sv32") == 1
+    assert planner(subset="soak").count("RandomConfigSoak_sv32") == 20

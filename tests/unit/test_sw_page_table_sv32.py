@@ -83,3 +83,58 @@ def test_sv32x4_root_index_and_gpa_limit():
     assert out(iommu, 0x2_9012_3450) == 0x3A12_3450
     assert out(iommu, 0x2_9040_1008, W) == 0x3B00_0008
     assert out(iommu, 0x4_0000_0000 | 0x2_9000_0000) == Cause.READ_GUEST_PAGE_FAULT
+
+
+def test_sv32_store_keeps_the_neighbours_hardware_ad():
+    """With peek64, a PTE's doubleword store carries the A and D bits the IOMMU set in the other
+    PTE (what a 4-byte store leaves); anything else of the neighbour comes from the shadow.
+    Index 0 maps 0x4800_8000 with A=D=0: 0x1200_2017 (V R W U); the IOMMU sets A and D
+    (0x1200_20D7) in memory. Remapping index 1 (0x5800_1000 -> 0x4800_A000: 0x1200_28D7)
+    stores 0x1200_28D7 << 32 | 0x1200_20D7, not the shadow's 0x1200_2017."""
+    mem, iommu, pt = make("sv32")
+    pt.peek64 = mem.read64                              # little-endian: the raw doubleword
+    pt.map(0x5800_0000, 0x4800_8000, perms="rw", ad="")
+    pt.map(0x5800_1000, 0x4800_9000, perms="rw")
+    assert mem.read64(0x10_1000) == 0x1200_24D7_1200_2017
+    mem.write64(0x10_1000, 0x1200_24D7_1200_20D7)       # the IOMMU's A/D update of index 0
+    pt.remap(0x5800_1000, 0x4800_A000)
+    assert mem.read64(0x10_1000) == 0x1200_28D7_1200_20D7
+    # a neighbour changed otherwise in memory (not by A/D alone) is stored from the shadow
+    mem.write64(0x10_1000, 0x1200_28D7_1300_20D7)
+    pt.remap(0x5800_1000, 0x4800_9000)
+    assert mem.read64(0x10_1000) == 0x1200_24D7_1200_2017
+    # without peek64 (as before): the shadow's neighbour
+    pt.peek64 = None
+    mem.write64(0x10_1000, 0x1200_24D7_1200_20D7)
+    pt.remap(0x5800_1000, 0x4800_A000)
+    assert mem.read64(0x10_1000) == 0x1200_28D7_1200_2017
+
+
+def test_sv32_big_endian_store_keeps_the_neighbours_ad():
+    """The same in a big-endian table: peek64 reads in the table's byte order (index 0 in bits
+    63:32), so index 1's store keeps index 0's A/D. Index 0: 0x1200_2017, with A/D 0x1200_20D7;
+    index 1 remapped to 0x4800_A000: 0x1200_28D7. Memory bytes: d7 20 00 12 | d7 28 00 12
+    big-endian per word: 12 00 20 d7 12 00 28 d7 -> read64 (little-endian) 0xD728_0012_D720_0012."""
+    from sequences.sw.byte_order import peek_in
+    mem, iommu, pt = make("sv32", big_endian=True)
+    pt.peek64 = peek_in(mem.read64, True)
+    pt.map(0x5800_0000, 0x4800_8000, perms="rw", ad="")
+    pt.map(0x5800_1000, 0x4800_9000, perms="rw")
+    store_in(mem.write64, True)(0x10_1000, 0x1200_20D7 << 32 | 0x1200_24D7)   # A/D on index 0
+    pt.remap(0x5800_1000, 0x4800_A000)
+    assert mem.read64(0x10_1000) == 0xD728_0012_D720_0012
+    assert out(iommu, 0x5800_0008, W) == 0x4800_8008 and out(iommu, 0x5800_1008) == 0x4800_A008
+
+
+def test_sv32_w_only_leaf_written_through_the_table_still_maps():
+    """A fault pattern stored with write_entry (W=1 R=0 at a 4 MiB leaf: 0x3840_0000 -> PPN
+    0x3_8400, PTE 0x38400 << 10 | 0xC5 = 0x0E10_00C5, D A W V) ends software's walk there: lookup / translate name the
+    page (the allocator of a guest's table region relies on it), pte_addr the leaf; the model
+    faults (W without R is reserved)."""
+    mem, iommu, pt = make("sv32")
+    pt.map(0x6040_0000, 0x3840_0000, SIZE_4M, perms="rw")
+    pt.write_entry(0x6040_0000, 1, 0x3840_0000 >> 12 << 10 | 0xC5)
+    assert pt.entry_value(0x6040_0000, 1) == 0x0E10_00C5
+    assert pt.translate(0x6041_2340) == 0x3841_2340
+    assert pt.pte_addr(0x6041_2340) == 0x10_0000 + 4 * 0x181
+    assert out(iommu, 0x6041_2340) == Cause.READ_PAGE_FAULT
