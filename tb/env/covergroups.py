@@ -66,13 +66,13 @@ _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 MODES = ["Off", "Bare", "1LVL", "2LVL", "3LVL"]
 MODE_NAMES = dict(enumerate(MODES))                 # ddtp.iommu_mode -> name
 STAGES = ["none", "first", "g", "both"]
-PAGE_SIZES = ["none", "4K", "64K", "2M", "1G", "512G"]
+PAGE_SIZES = ["none", "4K", "64K", "2M", "4M", "1G", "512G", "256T"]
 LEAF_SIZES = PAGE_SIZES[1:]
 FAULT_CAUSES = list(GOALS["iommu.cause"])          # every cause this subset can report over AXI
 XLATE_CAUSES = [0] + FAULT_CAUSES                   # 0: success
 TTYPS = [1, 2, 3, 5, 6, 7, 8, 9]
-FS_MODES = ["Bare", "Sv39", "Sv48"]
-G_MODES = ["Bare", "Sv39x4", "Sv48x4"]
+FS_MODES = ["Bare", "Sv32", "Sv39", "Sv48", "Sv57"]
+G_MODES = ["Bare", "Sv32x4", "Sv39x4", "Sv48x4", "Sv57x4"]
 PDT_MODES = ["PDTV=0", "Bare", "PD8", "PD17", "PD20"]
 RESULTS = ["success", "fault", "fault_no_cause"]    # fault_no_cause: the port carries no cause
 PT_CAUSES = (1, 5, 7, 12, 13, 15, 20, 21, 23)

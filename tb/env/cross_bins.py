@@ -22,9 +22,14 @@ Crosses (area: items):
   enable (SADE/GADE=0): the page fault (first) or guest-page fault (g) the spec keeps.
 
 translation_shape() gives the stages and page size of a translation, context_modes() the
-modes of its contexts, for the covergroup iommu.translation (tb/env/covergroups.py).
+modes of its contexts, for the covergroup iommu.translation (tb/env/covergroups.py). They read
+fields from the trace as the walker sees them: native_trace() first (the model's trace names
+raw memory doublewords: big-endian structures swapped, a 4-byte Sv32/Sv32x4 PTE taken from its
+half of the doubleword).
 """
 from __future__ import annotations
+
+from scoreboards.formats import fmt_of, native_pte, native_words
 
 PERM_BITS = (("r", 1), ("w", 2), ("x", 3), ("u", 4), ("a", 6), ("d", 7))
 REQ_TYPE = {1: "exec", 2: "read", 3: "write", 5: "exec", 6: "read", 7: "write"}
@@ -35,6 +40,27 @@ STAGE_BY_CAUSE = {256: "none", 258: "ddt", 259: "ddt", 260: "context", 266: "pdt
                   12: "first", 13: "first", 15: "first", 1: "pt", 5: "pt", 7: "pt", 274: "pt"}
 
 
+def native_trace(trace: list, fctl: int) -> list:
+    """`trace` [(item, words)] with each item's words as the walker read them: DDT entries, DCs,
+    G-stage and MSI PTEs in fctl.BE's byte order, PDT entries, PCs and first-stage PTEs in the
+    located DC's tc.SBE order; a 4-byte PTE (first stage under DC.tc.SXL=1, G-stage under
+    fctl.GXL=1) as its own 32-bit value (same flag bits as a 64-bit PTE, no N, no PBMT)."""
+    be, gxl = fctl & 1, fctl >> 2 & 1
+    sbe = sxl = False
+    out = []
+    for item, words in trace:
+        kind = item.kind
+        if kind in ("pte1", "pte2"):
+            sv32 = sxl if kind == "pte1" else bool(gxl)
+            words = (native_pte(fmt_of(kind, be, sbe, sv32), item.tag, words[0]),)
+        else:
+            words = native_words(fmt_of(kind, be, sbe), words)
+            if kind == "dc":
+                sbe, sxl = bool(words[0] >> 10 & 1), bool(words[0] >> 11 & 1)
+        out.append((item, words))
+    return out
+
+
 def ddi_top(did: int, extended: bool) -> int:
     """The highest device-directory index field of `did` that is non-zero (base format:
     DDI[0]=did[6:0], DDI[1]=[15:7], DDI[2]=[23:16]; extended: [5:0], [14:6], [23:15])."""
@@ -42,7 +68,8 @@ def ddi_top(did: int, extended: bool) -> int:
     return 2 if did >> lo1 else 1 if did >> lo0 else 0
 
 
-def translation_bins(req, trace: list, outcome, ddtp_mode: int, extended: bool) -> list[str]:
+def translation_bins(req, trace: list, outcome, ddtp_mode: int, extended: bool,
+                     gxl: int = 0) -> list[str]:
     out = []
     if ddtp_mode in DDT_MODES:
         out.append(f"ddt_did.{DDT_MODES[ddtp_mode]}.ddi{ddi_top(req.did, extended)}")
@@ -50,7 +77,7 @@ def translation_bins(req, trace: list, outcome, ddtp_mode: int, extended: bool) 
     dc = next((w for item, w in trace if item.kind == "dc"), None)
     pc = next((w for item, w in trace if item.kind == "pc"), None)
     if dc is not None and len(dc) > 1 and (dc[1] >> 60) in G_MODES:
-        gname, width = G_MODES[dc[1] >> 60]
+        gname, width = ("sv32x4", 32) if gxl and dc[1] >> 60 == 8 else G_MODES[dc[1] >> 60]
         if outcome.gpa is not None:
             out.append(f"gstage_root.{gname}.hi{int(bool(outcome.gpa >> width & 3))}")
     leaf = None
@@ -174,11 +201,12 @@ def record_bins(words: tuple) -> list[str]:
 
 DDT_FAULTS = frozenset({257, 258, 259, 268})      # the walk stopped before a usable DC
 PDT_FAULTS = frozenset({265, 266, 267, 269})
-LEVEL_SIZE = {0: "4K", 1: "2M", 2: "1G", 3: "512G"}
+LEVEL_SIZE = {0: "4K", 1: "2M", 2: "1G", 3: "512G", 4: "256T"}
+LEVEL_SIZE_32 = {0: "4K", 1: "4M"}                   # Sv32 / Sv32x4
 PTE_N = 1 << 63
 
 
-def translation_shape(trace: list, outcome, ddtp_mode: int) -> tuple[str, str]:
+def translation_shape(trace: list, outcome, ddtp_mode: int, gxl: int = 0) -> tuple[str, str]:
     """(stage, page size) of a translation, from the walk over current memory.
 
     stage: the stages the device (and process) context enable: 'none' (ddtp Off or Bare, a
@@ -186,8 +214,9 @@ def translation_shape(trace: list, outcome, ddtp_mode: int) -> tuple[str, str]:
     PDTV=1 the first stage is the process context's; a walk that faulted in the PDT counts
     as first stage (it was looking for one).
     page size: the leaf of the first stage when it is enabled, else of the G-stage: '4K',
-    '64K' (NAPOT), '2M', '1G', '512G', or 'none' when no valid leaf was read (a fault before
-    it, or no stage)."""
+    '64K' (NAPOT), '2M', '1G', '512G', '256T' (Sv57's level 4), '4M' (Sv32/Sv32x4's level
+    1), or 'none' when no valid leaf was read (a fault before it, or no stage). `trace`:
+    native_trace's; gxl: fctl.GXL."""
     cause = None if outcome.ok else int(outcome.cause)
     if ddtp_mode not in DDT_MODES or cause in DDT_FAULTS:
         return "none", "none"
@@ -210,7 +239,9 @@ def translation_shape(trace: list, outcome, ddtp_mode: int) -> tuple[str, str]:
     if leaf is None:
         return stage, "none"
     level, pte = leaf
-    return stage, "64K" if level == 0 and pte & PTE_N else LEVEL_SIZE.get(level, "none")
+    sv32 = bool(dc[0] >> 11 & 1) if first else bool(gxl)
+    sizes = LEVEL_SIZE_32 if sv32 else LEVEL_SIZE
+    return stage, "64K" if level == 0 and pte & PTE_N else sizes.get(level, "none")
 
 
 def _contexts(trace: list) -> tuple:
@@ -229,18 +260,24 @@ G_MODE_NAMES = {0: "Bare", 8: "Sv39x4", 9: "Sv48x4", 10: "Sv57x4"}
 PD_MODE_NAMES = {0: "Bare", 1: "PD8", 2: "PD17", 3: "PD20"}
 
 
-def context_modes(trace: list, outcome) -> tuple:
+def context_modes(trace: list, outcome, gxl: int = 0) -> tuple:
     """(first-stage mode, G-stage mode, PDT mode) of the device and process contexts the walk
-    read: first stage 'Bare'/'Sv39'/'Sv48' (with PDTV=1 the PC's; Bare when a translation
-    used no PC), G-stage 'Bare'/'Sv39x4'/'Sv48x4', PDT 'PDTV=0' or pdtp's mode 'Bare'/'PD8'/
-    'PD17'/'PD20'. None for what the walk did not reach (no DC; a fault before the PC)."""
+    read: first stage 'Bare'/'Sv32'/'Sv39'/'Sv48'/'Sv57' (with PDTV=1 the PC's; Bare when a
+    translation used no PC; MODE 8 is Sv32 under DC.tc.SXL=1), G-stage 'Bare'/'Sv32x4'/
+    'Sv39x4'/'Sv48x4'/'Sv57x4' (MODE 8 is Sv32x4 under fctl.GXL=1), PDT 'PDTV=0' or pdtp's
+    mode 'Bare'/'PD8'/'PD17'/'PD20'. None for what the walk did not reach (no DC; a fault
+    before the PC). `trace`: native_trace's."""
     dc, pc = _contexts(trace)
     if dc is None or len(dc) < 4 or (not outcome.ok and int(outcome.cause) in DDT_FAULTS):
         return None, None, None
-    g = G_MODE_NAMES.get(dc[1] >> 60)
+    g = "Sv32x4" if gxl and dc[1] >> 60 == 8 else G_MODE_NAMES.get(dc[1] >> 60)
+    sxl = dc[0] >> 11 & 1
+
+    def fs_name(mode: int):
+        return "Sv32" if sxl and mode == 8 else FS_MODE_NAMES.get(mode)
     if not dc[0] >> 5 & 1:
-        return FS_MODE_NAMES.get(dc[3] >> 60), g, "PDTV=0"
+        return fs_name(dc[3] >> 60), g, "PDTV=0"
     pd = PD_MODE_NAMES.get(dc[3] >> 60, "Bare")
     if pc is not None:
-        return FS_MODE_NAMES.get(pc[1] >> 60), g, pd
+        return fs_name(pc[1] >> 60), g, pd
     return ("Bare" if outcome.ok else None), g, pd

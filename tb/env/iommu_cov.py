@@ -19,7 +19,8 @@ from models import Reg
 from models.command_queue import IllegalCommand, napot_range
 from tb import coverage_report
 from tb.env.covergroups import MODE_NAMES, Covergroups, empty_counts, hpm_bin, range_name
-from tb.env.cross_bins import context_modes, record_bins, translation_bins, translation_shape
+from tb.env.cross_bins import (context_modes, native_trace, record_bins, translation_bins,
+                               translation_shape)
 from tb.env.doorbell import published_commands
 
 _MEMO_MAX = 65536
@@ -61,6 +62,7 @@ class IommuCoverage(uvm_component):
         mode = model.ddtp & 0xF
         trace: list = []
         outcome = model.walk(req, trace=trace).outcome
+        trace = native_trace(trace, model.fctl)     # the fields as the walker read them
         # Everything the shape functions below read, as one tuple: pages with the same
         # contexts and the same leaf permissions share their shape (computed once). PTEs
         # count by V R W X U G A D, N and PBMT (the memory type bins) only.
@@ -80,11 +82,12 @@ class IommuCoverage(uvm_component):
         return hit
 
     def _shape_id(self, req, trace: list, outcome, mode: int, model) -> int:
-        stage, size = translation_shape(trace, outcome, mode)
-        names = tuple(translation_bins(req, trace, outcome, mode, model.caps.msi_flat))
+        gxl = model.fctl >> 2 & 1
+        stage, size = translation_shape(trace, outcome, mode, gxl)
+        names = tuple(translation_bins(req, trace, outcome, mode, model.caps.msi_flat, gxl))
         shape = (MODE_NAMES.get(mode, "?"), stage, size, None if outcome.ok else int(outcome.cause),
                  int(req.ttyp), "no" if req.pid is None else "yes", names,
-                 context_modes(trace, outcome))
+                 context_modes(trace, outcome, gxl))
         sid = self._shapes.get(shape)
         if sid is None:
             sid = self._shapes[shape] = len(self._shape_list)

@@ -105,7 +105,9 @@ def test_the_run_file_holds_what_cocotb_coverage_exports(tmp_path):
     lib = yaml.safe_load((tmp_path / "lib.yml").read_text())
     assert cg.Covergroups.database() == lib
     assert cr.load(tmp_path / "a.yml").items == lib
-    assert lib[XCROSS]["size"] == 378
+    # Off 1 + Bare 2 + 3 walking modes x (35 bins without a leaf + 18 per leaf size: success
+    # x 3 stages, 12/13/15 x first/both, 20/21/23 x g/both, 1/5/7 x both; 7 leaf sizes)
+    assert lib[XCROSS]["size"] == 3 + 3 * (35 + 18 * 7)
     group = "iommu.translation"
     assert lib[group]["size"] == sum(lib[p]["size"] for p in lib if p.rsplit(".", 1)[0] == group)
     assert lib["iommu"]["size"] == sum(lib[g]["size"] for g in lib if g.count(".") == 1)
@@ -284,7 +286,8 @@ def test_hooks_count_into_the_run_file(tmp_path):
     assert run.bins(XCROSS)["1LVL.first.none.15"] == 2                # no leaf at 0x4010_0000
     assert run.bins("iommu.fault.cause")["15"] == 2                  # the port's and the record's
     assert run.bins("iommu.walk.cause_stage")["15.first"] == 2
-    assert run.bins("iommu.translation.fs_mode") == {"Bare": 0, "Sv39": 5, "Sv48": 0}
+    assert run.bins("iommu.translation.fs_mode") == {"Bare": 0, "Sv32": 0, "Sv39": 5, "Sv48": 0,
+                                                     "Sv57": 0}
     assert run.bins("iommu.translation.pdt_mode")["PDTV=0"] == 5
     assert run.bins("iommu.walk.ddt_did")["1LVL.ddi0"] == 5
     assert run.bins("iommu.walk.perm")["w1.U.read"] == 3

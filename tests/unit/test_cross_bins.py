@@ -3,8 +3,8 @@ Index fields from the spec's DDT layout (base: DDI[0]=did[6:0], DDI[1]=[15:7],
 DDI[2]=[23:16]; extended: [5:0], [14:6], [23:15]); iohgatp.MODE 8 = Sv39x4, 9 = Sv48x4."""
 from models import Outcome, Request, TTYP
 from models.walk_reader import Item
-from tb.env.cross_bins import (context_modes, ddi_top, record_bins, translation_bins,
-                               translation_shape)
+from tb.env.cross_bins import (context_modes, ddi_top, native_trace, record_bins,
+                               translation_bins, translation_shape)
 
 
 def test_ddi_top_base_and_extended_formats():
@@ -178,3 +178,53 @@ def test_hpm_bins_and_range_names():
     assert hpm_bin(0x180, 7 | 20 << 16 | 1 << 60 | 1 << 62) == (7, "pscid", 0)
     assert hpm_bin(0x060, 1 << 63 | 5) == ("cycles", "none", 1)
     assert [range_name(n) for n in (13, 14, 21, 22, 30)] == ["8K", "16K", "2M", "4M", "1G"]
+
+
+def _bswap64(x):
+    return int.from_bytes(x.to_bytes(8, "little"), "big")
+
+
+def _bswap32(x):
+    return int.from_bytes(x.to_bytes(4, "little"), "big")
+
+
+def test_sv32_big_endian_walk_read_as_the_walker_reads_it():
+    # fctl.BE = 1: the DC is big-endian in memory; its tc has SBE (bit 10) and SXL (bit 11),
+    # so the first stage (fsc MODE 8, root 0x20000) is Sv32 with big-endian 4-byte PTEs.
+    # IOVA 0x0040_3000: VPN[1] = 1, VPN[0] = 3: each PTE is the odd (upper) word of its
+    # doubleword (index 1 at 0x20004, index 3 at 0x2100c). Non-leaf: PPN 0x21, V;
+    # leaf: PPN 0x12345, D A U W R V = 0xD7.
+    tc, fsc = 1 | 1 << 10 | 1 << 11, 8 << 60 | 0x20
+    dc_raw = tuple(_bswap64(w) for w in (tc, 0, 7 << 12, fsc))
+    nonleaf, leaf = 0x21 << 10 | 1, 0x12345 << 10 | 0xD7
+    trace = [(Item("dc", 0x1000, 4, 0, (5,)), dc_raw),
+             (Item("pte1", 0x20000 + 0, 1, 1, (7, 1, 0x0040_3000 >> 22)), (_bswap32(nonleaf) << 32,)),
+             (Item("pte1", 0x21008, 1, 0, (7, 0, 0x0040_3000 >> 12)), (_bswap32(leaf) << 32 | 0xFFFF,))]
+    native = native_trace(trace, 1)
+    assert native[0][1] == (tc, 0, 7 << 12, fsc)
+    assert native[1][1] == (nonleaf,) and native[2][1] == (leaf,)
+    ok = Outcome(0x1_2345_000, None)
+    assert context_modes(native, ok) == ("Sv32", "Bare", "PDTV=0")
+    assert translation_shape(native, ok, 2) == ("first", "4K")
+    # the same non-leaf entry made a 4 MiB leaf (PPN 0x400, aligned: PPN[0] = 0): level 1
+    mega = 0x400 << 10 | 0xD7
+    trace4m = trace[:1] + [(trace[1][0], (_bswap32(mega) << 32,))]
+    assert translation_shape(native_trace(trace4m, 1), ok, 2) == ("first", "4M")
+    # read raw, the DC's MODE and the leaf would be misnamed
+    assert context_modes(trace, ok) != ("Sv32", "Bare", "PDTV=0")
+
+
+def test_sv32x4_and_sv57_names():
+    # fctl.GXL = 1: iohgatp MODE 8 is Sv32x4 (GPA bits 33:32 are the x4 root's extra index
+    # bits); MODE 10 is Sv57x4 / fsc MODE 10 Sv57 whatever GXL
+    req = Request(did=5, iova=0x1000, ttyp=TTYP.UNTRANSLATED_READ)
+    g32 = [(Item("dc", 0x1000, 4, 0, (5,)), (1, 8 << 60, 0, 0))]
+    assert context_modes(g32, Outcome(0x8000, None), gxl=1) == ("Bare", "Sv32x4", "PDTV=0")
+    assert context_modes(g32, Outcome(0x8000, None), gxl=0) == ("Bare", "Sv39x4", "PDTV=0")
+    assert "gstage_root.sv32x4.hi1" in translation_bins(
+        req, g32, Outcome(0x8000, None, gpa=1 << 32), 2, False, gxl=1)
+    wide = [(Item("dc", 0x1000, 4, 0, (5,)), (1, 10 << 60, 0, 10 << 60))]
+    assert context_modes(wide, Outcome(0x8000, None)) == ("Sv57", "Sv57x4", "PDTV=0")
+    # a level-4 first-stage leaf of Sv57 is a 256 TiB page
+    leaf4 = (wide[0], (Item("pte1", 0x3000, 1, 4, ()), (0xCF,)))
+    assert translation_shape(list(leaf4), Outcome(0, None), 2) == ("both", "256T")
