@@ -796,12 +796,17 @@ def _draw_space(d: _Drawer, cfg: Config, vm: Optional[int], pscids: set) -> int:
             if n >= 1:
                 continue
             va = sp.window + SLOT_1G
-        perms = d("perms")
-        if flaw == "d0" and "w" not in perms:
-            perms = perms.replace("r", "rw") if "r" in perms else "rw"   # D=0 matters on writes
-        sp.pages.append(Page(va, size, perms, d.flag("user"), d.flag("global"), flaw))
+        _add_page(d, sp, va, size, flaw)
     cfg.spaces.append(sp)
     return k
+
+
+def _add_page(d: _Drawer, sp: Space, va: int, size: str, flaw: str) -> None:
+    """A page of `sp` at `va` with drawn permissions, U and G (drawn in that order)."""
+    perms = d("perms")
+    if flaw == "d0" and "w" not in perms:
+        perms = perms.replace("r", "rw") if "r" in perms else "rw"   # D=0 matters on writes
+    sp.pages.append(Page(va, size, perms, d.flag("user"), d.flag("global"), flaw))
 
 
 def _draw_space32(d: _Drawer, cfg: Config, vm: Optional[int], pscids: set) -> int:
@@ -831,10 +836,7 @@ def _draw_space32(d: _Drawer, cfg: Config, vm: Optional[int], pscids: set) -> in
             if n >= 4:
                 continue
             va = sp.window + SLOT32_4M + n * SIZE_4M
-        perms = d("perms")
-        if flaw == "d0" and "w" not in perms:
-            perms = perms.replace("r", "rw") if "r" in perms else "rw"   # D=0 matters on writes
-        sp.pages.append(Page(va, size, perms, d.flag("user"), d.flag("global"), flaw))
+        _add_page(d, sp, va, size, flaw)
     cfg.spaces.append(sp)
     return k
 
