@@ -8,7 +8,9 @@
 // Style: docs/design.md, "Simulation speed and the RTL's style" (per-entry wires).
 module iommu_iotlb #(
   parameter ENTRIES = 16,
-  parameter S       = 0          // IOTINVAL S operand: iv_amask leaves ADDR bits out (a range)
+  parameter S       = 0,         // IOTINVAL S operand: iv_amask leaves ADDR bits out (a range)
+  parameter L5      = 0          // Sv57 or Sv57x4 built: 256 TiB entries (size 5) may be filled;
+                                 // 0: none is, and VPN[35:27] is always compared
 ) (
   input             clk,
   input             rst_n,
@@ -104,7 +106,7 @@ module iommu_iotlb #(
         wire       s2 = !(sz >= 3'd2 && sz <= 3'd5);    // VPN[8:4]
         wire       s3 = !(sz >= 3'd3 && sz <= 3'd5);    // VPN[17:9]
         wire       s4 = !(sz >= 3'd4 && sz <= 3'd5);    // VPN[26:18]
-        wire       s5 = !(sz == 3'd5);                  // VPN[35:27]
+        wire       s5 = (L5 == 0) || sz != 3'd5;        // VPN[35:27]
         wire [51:0] ev = vpn[k];
         wire lk_va = ev[51:36] == lk_vpn[51:36] && (!s5 || ev[35:27] == lk_vpn[35:27]) &&
                      (!s4 || ev[26:18] == lk_vpn[26:18]) &&

@@ -229,7 +229,7 @@ module iommu_xlate #(
                        (fsc_mode == MODE_PD8 && s1_pid[19:8] == 12'd0) ||
                        (fsc_mode == MODE_PD17 && s1_pid[19:17] == 3'd0);
 
-  iommu_iotlb #(.ENTRIES(IOTLB_ENTRIES), .S(S)) u_iotlb (
+  iommu_iotlb #(.ENTRIES(IOTLB_ENTRIES), .S(S), .L5(SV57 != 0 || SV57X4 != 0)) u_iotlb (
     .clk(clk), .rst_n(rst_n),
     .lk_gv(g_on), .lk_gscid(iohgatp[59:44]), .lk_pscv(fs_on), .lk_pscid(pscid),
     .lk_vpn(s1_iova[63:12]),

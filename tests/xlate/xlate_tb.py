@@ -236,8 +236,12 @@ class XlateTB:
     async def _mem_responder(self):
         d = self.dut
         while True:
-            await RisingEdge(d.mem_rd_valid)
+            # valid may rise in the time step the previous response ends (a walk's next read
+            # is offered at once): look at its level first, never wait for an edge gone by
             await ReadOnly()
+            if not int(d.mem_rd_valid.value):
+                await RisingEdge(d.mem_rd_valid)
+                await ReadOnly()
             addr = int(d.mem_rd_addr.value)
             lo, hi = self.ready_stall
             if hi:
