@@ -67,7 +67,8 @@ cov: $(STAMP)
 # set, and 12-bit IDs with Svrsw60t59b and no IOTLB; MSI_MRIF: the "mrif" set, and with AMO_HWAD
 # and no caches; ATS: the "ats" set, and with MSIs and no caches, without T2GPA; END: alone, and
 # the "end" set, which has HPM with ATS too; SV32/SV32X4: alone, and the "sv32" set; MSI_MRIF
-# with DBG and ATS: the "mrif_dbg_ats" set).
+# with DBG and ATS: the "mrif_dbg_ats" set; SV57/SV57X4: alone, the "sv57" set (with
+# MSI_FLAT, ATS, S), and Sv57 without Sv48x4).
 LINT_SETS = "" "-GIOTLB_ENTRIES=0 -GDDTC_ENTRIES=0 -GPDTC_ENTRIES=0" "-GNEG_CACHE_DC=1 -GIOTLB_ENTRIES=2 -GDDTC_ENTRIES=2 -GPDTC_ENTRIES=2" \
             "-GSV48=0 -GSV48X4=0 -GPD17=0 -GPD20=0 -GSVNAPOT=0" "-GPAS=40" "-GSVPBMT=1" "-GDBG=1" \
             "-GHPM_COUNTERS=8 -GHPM_WIDTH=40" "-GHPM_COUNTERS=1 -GHPM_WIDTH=64" "-GHPM_COUNTERS=31 -GHPM_WIDTH=32 -GDBG=1" \
@@ -81,11 +82,13 @@ LINT_SETS = "" "-GIOTLB_ENTRIES=0 -GDDTC_ENTRIES=0 -GPDTC_ENTRIES=0" "-GNEG_CACH
             "-GATS=1 -GT2GPA=1" "-GATS=1 -GIGS=2 -GIOTLB_ENTRIES=0 -GDDTC_ENTRIES=0 -GPDTC_ENTRIES=0" \
             "-GEND=1" "-GEND=1 -GAMO_HWAD=1 -GMSI_FLAT=1 -GIGS=2 -GATS=1 -GHPM_COUNTERS=8 -GHPM_WIDTH=40" \
             "-GSV32=1 -GSV32X4=1" "-GSV32=1 -GSV32X4=1 -GAMO_HWAD=1 -GEND=1" \
-            "-GMSI_FLAT=1 -GMSI_MRIF=1 -GDBG=1 -GATS=1 -GT2GPA=1"
+            "-GMSI_FLAT=1 -GMSI_MRIF=1 -GDBG=1 -GATS=1 -GT2GPA=1" \
+            "-GSV57=1 -GSV57X4=1" "-GSV57=1 -GSV57X4=1 -GMSI_FLAT=1 -GATS=1 -GS=1 -GIGS=2" \
+            "-GSV57=1 -GSV48X4=0"
 
 # riscv_iommu_axi passes riscv_iommu's feature parameters through: linted with none and with
 # every feature on (the build tests/sim/test_axi_dma.py::test_axi_features runs).
-AXI_LINT_SETS = "" "-GSVPBMT=1 -GAMO_HWAD=1 -GDBG=1 -GHPM_COUNTERS=8 -GHPM_WIDTH=40 -GNL=1 -GS=1 -GMSI_FLAT=1 -GIGS=2 -GEND=1 -GSV32=1 -GSV32X4=1"
+AXI_LINT_SETS = "" "-GSVPBMT=1 -GAMO_HWAD=1 -GDBG=1 -GHPM_COUNTERS=8 -GHPM_WIDTH=40 -GNL=1 -GS=1 -GMSI_FLAT=1 -GIGS=2 -GEND=1 -GSV32=1 -GSV32X4=1 -GSV57=1 -GSV57X4=1"
 
 lint: $(STAMP)
 	@for p in $(AXI_LINT_SETS); do \
@@ -93,7 +96,7 @@ lint: $(STAMP)
 	done
 	@for p in $(LINT_SETS); do \
 	  verilator --lint-only -Wall $$p -f rtl/riscv_iommu.f --top-module riscv_iommu || exit 1; \
-	done; echo "lint: clean (30 parameter sets of riscv_iommu, 2 of riscv_iommu_axi)"
+	done; echo "lint: clean (33 parameter sets of riscv_iommu, 2 of riscv_iommu_axi)"
 
 SIM ?= all
 JOBS ?= 2

@@ -37,8 +37,8 @@ localparam [3:0] DDTP_OFF = 4'd0, DDTP_BARE = 4'd1, DDTP_1LVL = 4'd2, DDTP_2LVL 
 
 // ---- MODE fields: iosatp / fsc (first stage), iohgatp (G-stage), pdtp (PDT); 0 is Bare ----
 localparam [3:0] MODE_BARE   = 4'd0,
-                 MODE_SV39   = 4'd8,  MODE_SV48   = 4'd9,     // iosatp / fsc
-                 MODE_SV39X4 = 4'd8,  MODE_SV48X4 = 4'd9,     // iohgatp
+                 MODE_SV39   = 4'd8,  MODE_SV48   = 4'd9,  MODE_SV57   = 4'd10,  // iosatp / fsc
+                 MODE_SV39X4 = 4'd8,  MODE_SV48X4 = 4'd9,  MODE_SV57X4 = 4'd10,  // iohgatp
                  MODE_SV32   = 4'd8,  MODE_SV32X4 = 4'd8,     // DC.tc.SXL=1 / fctl.GXL=1
                  MODE_PD8    = 4'd1,  MODE_PD17   = 4'd2,  MODE_PD20 = 4'd3;   // pdtp
 

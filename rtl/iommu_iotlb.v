@@ -3,11 +3,14 @@
 // so it never holds a fault or a V=0 entry. Permissions are the AND of both
 // stages (w includes D of both leaves), u is the first-stage U bit, pbmt the memory type of
 // the translation (Svpbmt: first-stage PBMT over the G-stage's, as the walker combined them).
-// Size codes: 0 4 KiB, 1 64 KiB (Svnapot), 2 2 MiB, 3 1 GiB, 4 512 GiB.
+// Size codes: 0 4 KiB, 1 64 KiB (Svnapot), 2 2 MiB, 3 1 GiB, 4 512 GiB, 5 256 TiB (Sv57,
+// Sv57x4: a level-4 leaf of both stages).
 // Style: docs/design.md, "Simulation speed and the RTL's style" (per-entry wires).
 module iommu_iotlb #(
   parameter ENTRIES = 16,
-  parameter S       = 0          // IOTINVAL S operand: iv_amask leaves ADDR bits out (a range)
+  parameter S       = 0,         // IOTINVAL S operand: iv_amask leaves ADDR bits out (a range)
+  parameter L5      = 0          // Sv57 or Sv57x4 built: 256 TiB entries (size 5) may be filled;
+                                 // 0: none is, and VPN[35:27] is always compared
 ) (
   input             clk,
   input             rst_n,
@@ -97,17 +100,20 @@ module iommu_iotlb #(
       genvar k;
       for (k = 0; k < ENTRIES; k = k + 1) begin : g_e
         // which VPN segments the entry compares (size 0 4 KiB, 1 64 KiB, 2 2 MiB, 3 1 GiB,
-        // 4 512 GiB): seg[j] compares the segment size j would leave to the IOVA
+        // 4 512 GiB, 5 256 TiB): seg[j] compares the segment size j would leave to the IOVA
         wire [2:0] sz = size[k];
-        wire       s1 = !(sz >= 3'd1 && sz <= 3'd4);    // VPN[3:0]
-        wire       s2 = !(sz >= 3'd2 && sz <= 3'd4);    // VPN[8:4]
-        wire       s3 = !(sz >= 3'd3 && sz <= 3'd4);    // VPN[17:9]
-        wire       s4 = !(sz == 3'd4);                  // VPN[26:18]
+        wire       s1 = !(sz >= 3'd1 && sz <= 3'd5);    // VPN[3:0]
+        wire       s2 = !(sz >= 3'd2 && sz <= 3'd5);    // VPN[8:4]
+        wire       s3 = !(sz >= 3'd3 && sz <= 3'd5);    // VPN[17:9]
+        wire       s4 = !(sz >= 3'd4 && sz <= 3'd5);    // VPN[26:18]
+        wire       s5 = (L5 == 0) || sz != 3'd5;        // VPN[35:27]
         wire [51:0] ev = vpn[k];
-        wire lk_va = ev[51:27] == lk_vpn[51:27] && (!s4 || ev[26:18] == lk_vpn[26:18]) &&
+        wire lk_va = ev[51:36] == lk_vpn[51:36] && (!s5 || ev[35:27] == lk_vpn[35:27]) &&
+                     (!s4 || ev[26:18] == lk_vpn[26:18]) &&
                      (!s3 || ev[17:9] == lk_vpn[17:9]) && (!s2 || ev[8:4] == lk_vpn[8:4]) &&
                      (!s1 || ev[3:0] == lk_vpn[3:0]);
-        wire fl_va = ev[51:27] == fl_vpn[51:27] && (!s4 || ev[26:18] == fl_vpn[26:18]) &&
+        wire fl_va = ev[51:36] == fl_vpn[51:36] && (!s5 || ev[35:27] == fl_vpn[35:27]) &&
+                     (!s4 || ev[26:18] == fl_vpn[26:18]) &&
                      (!s3 || ev[17:9] == fl_vpn[17:9]) && (!s2 || ev[8:4] == fl_vpn[8:4]) &&
                      (!s1 || ev[3:0] == fl_vpn[3:0]);
         wire iv_va;
@@ -115,11 +121,12 @@ module iommu_iotlb #(
           // the entry's page and the NAPOT range overlap exactly when they agree above the
           // larger of the two (both are naturally aligned powers of two): compare the bits
           // neither the entry's size nor the range leaves out
-          wire [51:0] e_out = {25'd0, !s4 ? 9'h1FF : 9'd0, !s3 ? 9'h1FF : 9'd0,
+          wire [51:0] e_out = {16'd0, !s5 ? 9'h1FF : 9'd0, !s4 ? 9'h1FF : 9'd0, !s3 ? 9'h1FF : 9'd0,
                                !s2 ? 5'h1F : 5'd0, !s1 ? 4'hF : 4'd0};
           assign iv_va = ((ev ^ iv_addr) & ~(e_out | iv_amask)) == 52'd0;
         end else begin : g_page
-          assign iv_va = ev[51:27] == iv_addr[51:27] && (!s4 || ev[26:18] == iv_addr[26:18]) &&
+          assign iv_va = ev[51:36] == iv_addr[51:36] && (!s5 || ev[35:27] == iv_addr[35:27]) &&
+                         (!s4 || ev[26:18] == iv_addr[26:18]) &&
                          (!s3 || ev[17:9] == iv_addr[17:9]) && (!s2 || ev[8:4] == iv_addr[8:4]) &&
                          (!s1 || ev[3:0] == iv_addr[3:0]);
           /* verilator lint_off UNUSEDSIGNAL */
@@ -163,7 +170,8 @@ module iommu_iotlb #(
       assign lk_ppn = (h_sz == 3'd1) ? {h_ppn[43:4],  lk_vpn[3:0]}  :
                       (h_sz == 3'd2) ? {h_ppn[43:9],  lk_vpn[8:0]}  :
                       (h_sz == 3'd3) ? {h_ppn[43:18], lk_vpn[17:0]} :
-                      (h_sz == 3'd4) ? {h_ppn[43:27], lk_vpn[26:0]} : h_ppn;
+                      (h_sz == 3'd4) ? {h_ppn[43:27], lk_vpn[26:0]} :
+                      (h_sz == 3'd5) ? {h_ppn[43:36], lk_vpn[35:0]} : h_ppn;
       wire          fl_free_found = g_e[0].cand[IW];
       wire [IW-1:0] victim = fl_free_found ? g_e[0].cand[IW-1:0] : rr;
 

@@ -12,6 +12,8 @@
 module iommu_regs #(
     parameter SV48   = 1,           // capability bits of the optional features (riscv_iommu)
     parameter SV48X4 = 1,
+    parameter SV57   = 0,           // capabilities.Sv57 [11] (iommu_walker)
+    parameter SV57X4 = 0,           // capabilities.Sv57x4 [19] (iommu_walker)
     parameter PD17   = 1,
     parameter PD20   = 1,
     parameter SVPBMT = 0,           // capabilities.Svpbmt [15]
@@ -145,6 +147,8 @@ module iommu_regs #(
     localparam [63:0] CAPABILITIES = CAPS_FIXED | ((PAS_FIELD & 64'h3F) << 32) | (IGS_FIELD << 28) |
                                      ((SV48   != 0) ? (64'd1 << 10) : 64'd0) |
                                      ((SV48X4 != 0) ? (64'd1 << 18) : 64'd0) |
+                                     ((SV57   != 0) ? (64'd1 << 11) : 64'd0) |
+                                     ((SV57X4 != 0) ? (64'd1 << 19) : 64'd0) |
                                      ((PD17   != 0) ? (64'd1 << 39) : 64'd0) |
                                      ((PD20   != 0) ? (64'd1 << 40) : 64'd0) |
                                      ((SVPBMT != 0) ? (64'd1 << 15) : 64'd0) |

@@ -1,6 +1,6 @@
 // Translation walker: one request at a time, from the device directory down to
 // the SPA. DDT walk and DC checks, PDT walk and PC checks, first-stage
-// (Sv39/Sv48, Svnapot) and G-stage (Sv39x4/Sv48x4) page-table walks. Every
+// (Sv39/Sv48/Sv57, Svnapot) and G-stage (Sv39x4/Sv48x4/Sv57x4) page-table walks. Every
 // first-stage PTE address, the PDT addresses and the final GPA go through
 // the G-stage subroutine (S_G_*), which returns to g_ret.
 // Order of checks: the spec's "process to translate an IOVA" (docs/design.md).
@@ -11,6 +11,8 @@ module iommu_walker #(
   parameter NEG_CACHE_DC = 0,
   parameter SV48         = 1,   // optional features (riscv_iommu): 0 makes the MODE
   parameter SV48X4       = 1,   // unsupported, so a DC or PC using it is misconfigured
+  parameter SV57         = 0,   // first-stage Sv57 (MODE 10: 5 levels, 57-bit IOVAs)
+  parameter SV57X4       = 0,   // G-stage Sv57x4 (MODE 10: 5 levels, 59-bit GPAs)
   parameter PD17         = 1,
   parameter PD20         = 1,
   parameter SVNAPOT      = 1,   // 0: PTE bit 63 (N) is reserved, any PTE with N=1 faults
@@ -126,7 +128,7 @@ module iommu_walker #(
   // is one the spec answers with Success and R=W=0 (page and guest-page faults, PDT entry and
   // MSI PTE not valid; no record); done_ats_ca: any other fault but 256..260 (UR) is a CA.
   // A success: W, Exe, Global and the range (done_ats_size: 0 4 KiB, 1 64 KiB, 2 2 MiB,
-  // 3 1 GiB, 4 512 GiB, 7 no limit: 4 KiB)
+  // 3 1 GiB, 4 512 GiB, 5 256 TiB, 7 no limit: 4 KiB)
   output            done_ats,
   output            done_ats_noperm,
   output            done_ats_ca,
@@ -285,7 +287,8 @@ module iommu_walker #(
   wire        gxl       = HAS32 && fctl_gxl;
   wire        fs32      = SV32 != 0 && tc[11];     // (SXL=1 allows only Bare or Sv32)
   wire        g32       = SV32X4 != 0 && fctl_gxl; // (GXL=1 allows only Bare or Sv32x4)
-  wire [2:0]  g_levels  = g32 ? 3'd2 : (gmode == MODE_SV48X4) ? 3'd4 : 3'd3;
+  wire [2:0]  g_levels  = g32 ? 3'd2 : (gmode == MODE_SV57X4) ? 3'd5 :
+                          (gmode == MODE_SV48X4) ? 3'd4 : 3'd3;
 
   // ATS (step 7): an ATS translation request is walked as a read; a Translated request with
   // DC.tc.T2GPA=0 carries an SPA and is answered with it, unchecked; with T2GPA=1 (step 9) it
@@ -341,12 +344,12 @@ module iommu_walker #(
   // DC.tc.SXL=1 / fctl.GXL=1 take the 32-bit tables: Bare, or Sv32 / Sv32x4 if built
   wire satp_mode_ok = sxl ? fsc_mode == MODE_BARE || (SV32 != 0 && fsc_mode == MODE_SV32) :
                       fsc_mode == MODE_BARE || fsc_mode == MODE_SV39 ||
-                      (SV48 != 0 && fsc_mode == MODE_SV48);
+                      (SV48 != 0 && fsc_mode == MODE_SV48) || (SV57 != 0 && fsc_mode == MODE_SV57);
   wire pdtp_mode_ok = fsc_mode == MODE_BARE || fsc_mode == MODE_PD8 ||
                       (PD17 != 0 && fsc_mode == MODE_PD17) || (PD20 != 0 && fsc_mode == MODE_PD20);
   wire gmode_ok     = gxl ? gmode == MODE_BARE || (SV32X4 != 0 && gmode == MODE_SV32X4) :
                       gmode == MODE_BARE || gmode == MODE_SV39X4 ||
-                      (SV48X4 != 0 && gmode == MODE_SV48X4);
+                      (SV48X4 != 0 && gmode == MODE_SV48X4) || (SV57X4 != 0 && gmode == MODE_SV57X4);
   // DC.ta[63:40]: reserved without QOSID; with it RCID/MCID, no wider than implemented
   wire qos_ta_bad = (QOSID == 0) ? dta[63:40] != 24'd0 :
                     (dta[51:40] >> QOSID_RCID_W) != 12'd0 || (dta[63:52] >> QOSID_MCID_W) != 12'd0;
@@ -370,7 +373,7 @@ module iommu_walker #(
   // ---- MSI flat mode (MSI_FLAT) ----
   // msiptp: PPN [43:0], reserved [59:44], MODE [63:60] (0 Off, 1 Flat). msi_addr_mask and
   // msi_addr_pattern: [51:0], with bits [51:MGPAW-12] reserved too (MGPAW = 50 with Sv48x4,
-  // 41 with Sv39x4 only), so an MSI GPA page number has at most MGPAW-12 bits.
+  // 41 with Sv39x4 only, 59 with Sv57x4), so an MSI GPA page number has at most MGPAW-12 bits.
   wire        msi_dc_bad;
   wire        msi_on;          // msiptp.MODE is Flat
   wire [43:0] msi_ppn;
@@ -383,7 +386,8 @@ module iommu_walker #(
     wire [63:0] msiptp = dc[319:256];
     wire [63:0] mmask  = dc[383:320];
     wire [63:0] mpat   = dc[447:384];
-    wire [63:0] m_rsvd = (SV48X4 != 0) ? {{26{1'b1}}, 38'd0} : {{35{1'b1}}, 29'd0};
+    wire [63:0] m_rsvd = (SV57X4 != 0) ? {{17{1'b1}}, 47'd0} :
+                         (SV48X4 != 0) ? {{26{1'b1}}, 38'd0} : {{35{1'b1}}, 29'd0};
     assign msi_on      = msiptp[63:60] == 4'd1;
     assign msi_ppn     = msiptp[43:0];
     assign msi_mask    = mmask[51:0];
@@ -466,7 +470,7 @@ module iommu_walker #(
   wire [19:0] pid_eff = r_pv ? r_pid : 20'd0;       // DPE: no process_id => 0
   wire pfsc_mode_ok = sxl ? pfsc_mode == MODE_BARE || (SV32 != 0 && pfsc_mode == MODE_SV32) :
                       pfsc_mode == MODE_BARE || pfsc_mode == MODE_SV39 ||
-                      (SV48 != 0 && pfsc_mode == MODE_SV48);
+                      (SV48 != 0 && pfsc_mode == MODE_SV48) || (SV57 != 0 && pfsc_mode == MODE_SV57);
   wire pc_bad = pta[11:3] != 9'd0 || pta[63:32] != 32'd0 || pfsc[59:44] != 16'd0 ||
                 !pfsc_mode_ok;
   wire [55:0] pdt_off = (lvl == 3'd0) ? {44'd0, pid_eff[7:0], 4'd0} :
@@ -505,17 +509,19 @@ module iommu_walker #(
   // Level-dependent PTE checks as continuous logic, for the first-stage level (lvl) and the
   // G-stage level (g_lvl): evaluated when their inputs change, not by a call in every state.
   // Written with part-select compares and muxes rather than wide masks (cheap to simulate).
-  // A level-l superpage (l = 1..3) takes PPN[9l-1:0] from the address; Svnapot (level 0,
+  // A level-l superpage (l = 1..4) takes PPN[9l-1:0] from the address; Svnapot (level 0,
   // N=1) takes PPN[3:0].
   // (Sv32/Sv32x4: a level-1 leaf is a 4 MiB page, PPN[0] = PTE[19:10] must be 0)
   wire fs_misaligned = (fs32 && lvl == 3'd1) ? p_ppn[9:0] != 10'd0 :
                        (lvl == 3'd1 && p_ppn[8:0] != 9'd0) ||
                        (lvl == 3'd2 && p_ppn[17:0] != 18'd0) ||
-                       (lvl == 3'd3 && p_ppn[26:0] != 27'd0);
+                       (lvl == 3'd3 && p_ppn[26:0] != 27'd0) ||
+                       (lvl == 3'd4 && p_ppn[35:0] != 36'd0);
   wire g_misaligned  = (g32 && g_lvl == 3'd1) ? q_ppn[9:0] != 10'd0 :
                        (g_lvl == 3'd1 && q_ppn[8:0] != 9'd0) ||
                        (g_lvl == 3'd2 && q_ppn[17:0] != 18'd0) ||
-                       (g_lvl == 3'd3 && q_ppn[26:0] != 27'd0);
+                       (g_lvl == 3'd3 && q_ppn[26:0] != 27'd0) ||
+                       (g_lvl == 3'd4 && q_ppn[35:0] != 36'd0);
   // structural checks shared by both stages
   wire fs_struct_bad = p_bad_common ||
                        (!p_leaf && (p_d || p_a || p_u || p_n || p_pbmt != 2'd0 || lvl == 3'd0)) ||
@@ -534,24 +540,31 @@ module iommu_walker #(
                            {(lvl == 3'd1) ? {p_ppn[43:9],  r_iova[20:12]} :
                             (lvl == 3'd2) ? {p_ppn[43:18], r_iova[29:12]} :
                             (lvl == 3'd3) ? {p_ppn[43:27], r_iova[38:12]} :
+                            (lvl == 3'd4) ? {p_ppn[43:36], r_iova[47:12]} :
                             (lvl == 3'd0 && p_n) ? {p_ppn[43:4], r_iova[15:12]} : p_ppn,
                             r_iova[11:0]};
   wire [55:0] g_leaf_pa  = (g32 && g_lvl == 3'd1) ? {q_ppn[43:10], g_gpa[21:0]} :
                            {(g_lvl == 3'd1) ? {q_ppn[43:9],  g_gpa[20:12]} :
                             (g_lvl == 3'd2) ? {q_ppn[43:18], g_gpa[29:12]} :
                             (g_lvl == 3'd3) ? {q_ppn[43:27], g_gpa[38:12]} :
+                            (g_lvl == 3'd4) ? {q_ppn[43:36], g_gpa[47:12]} :
                             (g_lvl == 3'd0 && q_n) ? {q_ppn[43:4], g_gpa[15:12]} : q_ppn,
                             g_gpa[11:0]};
 
   // first stage
-  wire [2:0] fs_levels = fs32 ? 3'd2 : (fs_mode == MODE_SV48) ? 3'd4 : 3'd3;
+  wire [2:0] fs_levels = fs32 ? 3'd2 : (fs_mode == MODE_SV57) ? 3'd5 :
+                        (fs_mode == MODE_SV48) ? 3'd4 : 3'd3;
+  // canonical: bits 63 down to the top translated bit all equal (Sv39 38, Sv48 47, Sv57 56)
   wire fs_noncanon = fs32 ? r_iova[63:32] != 32'd0 :     // Sv32: no sign extension
                      (fs_mode == MODE_SV39) ?
                      !(r_iova[63:38] == 26'd0 || r_iova[63:38] == {26{1'b1}}) :
+                     (fs_mode == MODE_SV57) ?
+                     !(r_iova[63:56] == 8'd0 || r_iova[63:56] == {8{1'b1}}) :
                      !(r_iova[63:47] == 17'd0 || r_iova[63:47] == {17{1'b1}});
   wire [8:0] fs_idx = r_iova[12 + 9*lvl +: 9];
   wire [8:0] fs_idx_next = r_iova[3 + 9*lvl +: 9];   // the index one level down (lvl >= 1)
-  wire [8:0] fs_idx_top  = (fs_mode == MODE_SV48) ? r_iova[47:39] : r_iova[38:30];   // root level
+  wire [8:0] fs_idx_top  = (fs_mode == MODE_SV57) ? r_iova[56:48] :                  // root level
+                           (fs_mode == MODE_SV48) ? r_iova[47:39] : r_iova[38:30];
   // PTE offsets in the table: this level's, the root's and the next level's (Sv32: 10-bit
   // VPNs, VPN[1] = IOVA[31:22], VPN[0] = IOVA[21:12], 4-byte PTEs)
   wire [55:0] fs_off      = fs32 ? {44'd0, lvl[0] ? r_iova[31:22] : r_iova[21:12], 2'd0} :
@@ -559,14 +572,18 @@ module iommu_walker #(
   wire [55:0] fs_top_off  = fs32 ? {44'd0, r_iova[31:22], 2'd0} : {44'd0, fs_idx_top, 3'd0};
   wire [55:0] fs_next_off = fs32 ? {44'd0, r_iova[21:12], 2'd0} : {44'd0, fs_idx_next, 3'd0};
   // S_START's shortcut for a cached DC: untranslated request without process_id, no PDT,
-  // Sv39/Sv48 first stage on a canonical IOVA, G-stage Bare (S_CTX and S_FS would read the
-  // root PTE next); anything else takes the long way
+  // Sv39/Sv48/Sv57 first stage on a canonical IOVA, G-stage Bare (S_CTX and S_FS would read
+  // the root PTE next); anything else takes the long way
   wire dc_canon = (fsc_mode == MODE_SV39) ?
                   (r_iova[63:38] == 26'd0 || r_iova[63:38] == {26{1'b1}}) :
+                  (fsc_mode == MODE_SV57) ?
+                  (r_iova[63:56] == 8'd0 || r_iova[63:56] == {8{1'b1}}) :
                   (r_iova[63:47] == 17'd0 || r_iova[63:47] == {17{1'b1}});
   wire dc_fs_direct = is_untr && !r_pv && !pdtv && !g_on && !sxl &&
-                      (fsc_mode == MODE_SV39 || fsc_mode == MODE_SV48) && dc_canon;
-  wire [8:0] dc_idx_top = (fsc_mode == MODE_SV48) ? r_iova[47:39] : r_iova[38:30];
+                      (fsc_mode == MODE_SV39 || fsc_mode == MODE_SV48 ||
+                       fsc_mode == MODE_SV57) && dc_canon;
+  wire [8:0] dc_idx_top = (fsc_mode == MODE_SV57) ? r_iova[56:48] :
+                          (fsc_mode == MODE_SV48) ? r_iova[47:39] : r_iova[38:30];
   wire fs_perm_bad = (priv_eff ? (p_u && (is_exec || !sum)) : !p_u) ||
                      (is_exec ? !p_x : is_write ? !p_w : !p_r);
   // A=0, or D=0 for a write: a page fault, or (SADE) the A/D update; checked last. An ATS
@@ -578,9 +595,11 @@ module iommu_walker #(
 
   // G-stage
   // DC.tc.SXL=1: a GPA above 34 bits is a guest-page fault under any G-stage (Sv32x4 needs it;
-  // under Sv39x4/Sv48x4 it is the model's choice: docs/design.md "Sv32 and Sv32x4")
+  // under Sv39x4/Sv48x4 it is the model's choice: docs/design.md "Sv32 and Sv32x4").
+  // GPA widths: Sv39x4 41, Sv48x4 50, Sv57x4 59 bits
   wire g_range_bad = (sxl && g_gpa[63:34] != 30'd0) ||
                      (!g32 && ((gmode == MODE_SV39X4) ? g_gpa[63:41] != 23'd0 :
+                               (gmode == MODE_SV57X4) ? g_gpa[63:59] != 5'd0 :
                                                         g_gpa[63:50] != 14'd0));
   // Sv32x4: root index GPA[33:22] (12 bits, 16 KiB root), then GPA[21:12]; 4-byte PTEs
   wire [55:0] g_off = g32 ? {42'd0, (g_lvl == 3'd1) ? g_gpa[33:22] : {2'b00, g_gpa[21:12]}, 2'd0} :
@@ -831,7 +850,7 @@ module iommu_walker #(
               dc_ok <= 1'b1;
               fs_mode <= fsc_mode; fs_root <= fsc_ppn; pscid <= dc_pscid; sum <= 1'b0;
               a   <= {fsc_ppn, 12'd0};
-              lvl <= (fsc_mode == MODE_SV48) ? 3'd3 : 3'd2;
+              lvl <= (fsc_mode == MODE_SV57) ? 3'd4 : (fsc_mode == MODE_SV48) ? 3'd3 : 3'd2;
               rd_addr_q <= root_addr;                // offered now (start_rd)
               ret       <= S_PTE_CHK;
               state     <= mem_rd_ready ? S_MEMW : S_MEM;

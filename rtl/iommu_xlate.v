@@ -16,6 +16,8 @@ module iommu_xlate #(
   parameter NEG_CACHE_DC  = 0,
   parameter SV48          = 1,    // optional features, see riscv_iommu (used by the walker;
   parameter SV48X4        = 1,    // the fast path only uses contexts the walker accepted)
+  parameter SV57          = 0,
+  parameter SV57X4        = 0,
   parameter PD17          = 1,
   parameter PD20          = 1,
   parameter SVNAPOT       = 1,
@@ -229,7 +231,7 @@ module iommu_xlate #(
                        (fsc_mode == MODE_PD8 && s1_pid[19:8] == 12'd0) ||
                        (fsc_mode == MODE_PD17 && s1_pid[19:17] == 3'd0);
 
-  iommu_iotlb #(.ENTRIES(IOTLB_ENTRIES), .S(S)) u_iotlb (
+  iommu_iotlb #(.ENTRIES(IOTLB_ENTRIES), .S(S), .L5(SV57 != 0 || SV57X4 != 0)) u_iotlb (
     .clk(clk), .rst_n(rst_n),
     .lk_gv(g_on), .lk_gscid(iohgatp[59:44]), .lk_pscv(fs_on), .lk_pscid(pscid),
     .lk_vpn(s1_iova[63:12]),
@@ -298,9 +300,10 @@ module iommu_xlate #(
 
   // An ATS completion's Translated Address (PCIe): the range's base with, for S=1, the bits
   // under the range's lowest address bit set to 1 (2^(13+x) bytes: bits 12..12+x-1 set).
-  // wk_ats_size: 0 4 KiB, 1 64 KiB, 2 2 MiB, 3 1 GiB, 4 512 GiB, 7 no limit (4 KiB)
+  // wk_ats_size: 0 4 KiB, 1 64 KiB, 2 2 MiB, 3 1 GiB, 4 512 GiB, 5 256 TiB, 7 no limit (4 KiB)
   wire [43:0] ats_ones = wk_ats_size == 3'd1 ? 44'h7 : wk_ats_size == 3'd2 ? 44'hFF :
-                         wk_ats_size == 3'd3 ? 44'h1FFFF : wk_ats_size == 3'd4 ? 44'h3FFFFFF : 44'd0;
+                         wk_ats_size == 3'd3 ? 44'h1FFFF : wk_ats_size == 3'd4 ? 44'h3FFFFFF :
+                         wk_ats_size == 3'd5 ? 44'h7FFFFFFFF : 44'd0;
   wire        ats_s    = ats_ones != 44'd0;
   wire [55:0] ats_addr = {(wk_pa[55:12] & ~{ats_ones[42:0], ats_s}) | ats_ones, 12'd0};
   wire rsp_free = !rsp_v || dev_rsp_ready;
@@ -323,8 +326,8 @@ module iommu_xlate #(
   assign dev_req_ready = !req_hold && (!s1_v || s1_adv);
 
   iommu_walker #(
-    .NEG_CACHE_DC(NEG_CACHE_DC), .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20),
-    .SVNAPOT(SVNAPOT), .SVPBMT(SVPBMT), .MSI_FLAT(MSI_FLAT), .AMO_HWAD(AMO_HWAD),
+    .NEG_CACHE_DC(NEG_CACHE_DC), .SV48(SV48), .SV48X4(SV48X4), .SV57(SV57), .SV57X4(SV57X4),
+    .PD17(PD17), .PD20(PD20), .SVNAPOT(SVNAPOT), .SVPBMT(SVPBMT), .MSI_FLAT(MSI_FLAT), .AMO_HWAD(AMO_HWAD),
     .SVRSW60T59B(SVRSW60T59B), .QOSID(QOSID), .QOSID_RCID_W(QOSID_RCID_W),
     .QOSID_MCID_W(QOSID_MCID_W), .MSI_MRIF(MSI_MRIF),
     .HPM(HPM), .ATS(ATS), .T2GPA(T2GPA), .END(END), .SV32(SV32), .SV32X4(SV32X4)

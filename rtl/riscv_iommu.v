@@ -17,6 +17,12 @@ module riscv_iommu #(
     // Optional translation features (1 = built; 0 = absent, capability bit clear):
     parameter SV48          = 1,    // first-stage Sv48 (fsc/iosatp MODE 9)
     parameter SV48X4        = 1,    // G-stage Sv48x4 (iohgatp MODE 9)
+    // Sv57 (capabilities [11], needs SV48: ignored without it): first stages (iosatp, PC.fsc)
+    // MODE 10, five levels, 57-bit IOVAs; Sv57x4 ([19]): iohgatp MODE 10, five levels, 59-bit
+    // GPAs (docs/design.md "Sv57 and Sv57x4 in the RTL"). 0 (default): MODE 10 is a DC/PC
+    // misconfiguration
+    parameter SV57          = 0,
+    parameter SV57X4        = 0,
     parameter PD17          = 1,    // two-level PDT (pdtp MODE 2)
     parameter PD20          = 1,    // three-level PDT (pdtp MODE 3)
     parameter SVNAPOT       = 1,    // 64 KiB NAPOT PTEs; 0: PTE bit 63 (N) is reserved
@@ -209,6 +215,7 @@ module riscv_iommu #(
 `include "iommu_defs.vh"
     // MRIF mode needs MSI PTEs, so MSI_FLAT: without it MSI_MRIF builds nothing
     localparam MRIF_ON = (MSI_FLAT != 0) && (MSI_MRIF != 0);
+    localparam SV57_ON = (SV48 != 0) && (SV57 != 0);      // the spec: Sv57 requires Sv48
     // ---------------------------------------------------------------- internal wires
     wire [3:0]   ddtp_mode;
     wire [43:0]  ddtp_ppn;
@@ -413,7 +420,8 @@ module riscv_iommu #(
 
     // ---------------------------------------------------------------- register file
     iommu_regs #(
-        .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20), .SVPBMT(SVPBMT), .DBG(DBG),
+        .SV48(SV48), .SV48X4(SV48X4), .SV57(SV57_ON), .SV57X4(SV57X4), .PD17(PD17), .PD20(PD20),
+        .SVPBMT(SVPBMT), .DBG(DBG),
         .AMO_HWAD(AMO_HWAD), .HPM(HPM_COUNTERS != 0), .NL(NL), .S(S), .PAS(PAS), .MSI_FLAT(MSI_FLAT), .IGS(IGS),
         .SVRSW60T59B(SVRSW60T59B), .QOSID(QOSID), .QOSID_RCID_W(QOSID_RCID_W),
         .QOSID_MCID_W(QOSID_MCID_W), .MSI_MRIF(MRIF_ON), .ATS(ATS), .T2GPA(T2GPA),
@@ -553,8 +561,8 @@ module riscv_iommu #(
     iommu_xlate #(
         .IOTLB_ENTRIES(IOTLB_ENTRIES), .DDTC_ENTRIES(DDTC_ENTRIES),
         .PDTC_ENTRIES(PDTC_ENTRIES), .NEG_CACHE_DC(NEG_CACHE_DC),
-        .SV48(SV48), .SV48X4(SV48X4), .PD17(PD17), .PD20(PD20), .SVNAPOT(SVNAPOT),
-        .SVPBMT(SVPBMT), .S(S), .MSI_FLAT(MSI_FLAT), .AMO_HWAD(AMO_HWAD),
+        .SV48(SV48), .SV48X4(SV48X4), .SV57(SV57_ON), .SV57X4(SV57X4), .PD17(PD17),
+        .PD20(PD20), .SVNAPOT(SVNAPOT), .SVPBMT(SVPBMT), .S(S), .MSI_FLAT(MSI_FLAT), .AMO_HWAD(AMO_HWAD),
         .SVRSW60T59B(SVRSW60T59B), .QOSID(QOSID), .QOSID_RCID_W(QOSID_RCID_W),
         .QOSID_MCID_W(QOSID_MCID_W), .MSI_MRIF(MRIF_ON),
         .HPM(HPM_COUNTERS != 0), .ATS(ATS), .T2GPA(T2GPA), .END(END), .SV32(SV32),

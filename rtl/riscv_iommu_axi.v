@@ -52,6 +52,8 @@ module riscv_iommu_axi #(
     parameter END           = 0,    // big-endian structures (no port of their own)
     parameter SV32          = 0,    // Sv32 / Sv32x4 (no port of their own)
     parameter SV32X4        = 0,
+    parameter SV57          = 0,    // Sv57 / Sv57x4 (no port of their own)
+    parameter SV57X4        = 0,
     parameter DMA_ID_W      = 4,
     parameter MAX_INFLIGHT  = 1
 ) (
@@ -365,7 +367,7 @@ module riscv_iommu_axi #(
         .HPM_COUNTERS(HPM_COUNTERS), .HPM_WIDTH(HPM_WIDTH), .NL(NL), .S(S), .PAS(PAS),
         .MSI_FLAT(MSI_FLAT), .IGS(IGS), .SVRSW60T59B(SVRSW60T59B), .QOSID(QOSID),
         .QOSID_RCID_W(QOSID_RCID_W), .QOSID_MCID_W(QOSID_MCID_W),
-        .END(END), .SV32(SV32), .SV32X4(SV32X4)
+        .END(END), .SV32(SV32), .SV32X4(SV32X4), .SV57(SV57), .SV57X4(SV57X4)
     ) u_iommu (
         .clk(clk), .rst_n(rst_n),
         .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot),

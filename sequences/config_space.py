@@ -716,8 +716,13 @@ def _draw_device(d: _Drawer, cfg: Config, did: int, pscids: set, gscids: set) ->
         return dev
     if kind in ("guest", "g_only") or kind == "pdt" and any(d.w["g_mode"].values()) \
             and d.flag("pdt_under_g"):
-        vm = Vm(d("g_mode"), _id(d, "gscid", gscids, 16), d.flag("gpa_high"),
-                tables_flaw=d("g_tables_flaw"), sxl=cfg.sxl)
+        g_mode, gscid, high = d("g_mode"), _id(d, "gscid", gscids, 16), d.flag("gpa_high")
+        # A guest's own tables and pages are named by first-stage PTEs, iosatp, pdtp and PC.fsc,
+        # whose PPN is 44 bits: GPAs below 2^56. Sv57x4's high region (GPA bits 58:57) is above
+        # that, so only a G-stage-only device (the IOVA is the GPA) can have it.
+        if high and g_mode == "sv57x4" and kind != "g_only":
+            high = False
+        vm = Vm(g_mode, gscid, high, tables_flaw=d("g_tables_flaw"), sxl=cfg.sxl)
         vm.pages = [_g_page(d, vm.base + G_DATA + i * 0x1000) for i in range(G_DATA_PAGES)]
         cfg.vms.append(vm)
         dev.vm = len(cfg.vms) - 1

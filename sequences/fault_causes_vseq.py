@@ -1,7 +1,8 @@
 """Every fault cause of the subset, each produced on purpose and checked to settle on that
 cause (response and fault record checked by the scoreboard):
 - page faults 12/13/15 (execute, read, write) and guest-page faults 20/21/23;
-- 256 (ddtp Off), 258 (DC not valid), 259 (misconfigured DC), 260 (translated request,
+- 256 (ddtp Off), 258 (DC not valid), 259 (misconfigured DC; MODE 10 where the DUT has no
+  Sv57 / Sv57x4), 260 (translated request,
   device_id too wide, process_id too wide, supervisor request with ENS=0);
 - 265 (PDT access fault), 266 (PC not valid), 267 (misconfigured PC);
 - access faults injected with env.set_access_fault: 257 (DDT leaf page), 1/5/7 (first-stage
@@ -38,6 +39,14 @@ class FaultCausesVseq(GuestUpdateBase):
         await self.settle(rwx(0x55, VA), 258, "no device context")
         await self.cycle(rwx(0x56, VA), lambda: self.ddt.set_dc(0x56, DeviceContextSpec(
             fs_mode="sv39", fs_root=pt.root, pscid=7, en_ats=True)), expect=259)
+        # MODE 10 (Sv57 / Sv57x4) on a DUT that does not report it: an unsupported mode (259)
+        if not self.dut.has("sv57"):
+            await self.cycle(rwx(0x57, VA), lambda: self.ddt.set_dc(0x57, DeviceContextSpec(
+                fs_mode=10, fs_root=pt.root, pscid=7)), expect=259)
+        if not self.dut.has("sv57x4"):
+            g10 = self.page_table("sv39x4", gscid=5)
+            await self.cycle(rwx(0x58, VA), lambda: self.ddt.set_dc(0x58, DeviceContextSpec(
+                g_mode=10, g_root=g10.root, gscid=5)), expect=259)
         translated = (TTYP.TRANSLATED_READ, TTYP.TRANSLATED_WRITE, TTYP.TRANSLATED_EXEC)
         await self.settle([Request(did=5, iova=VA, ttyp=t) for t in translated], 260,
                           "translated requests")

@@ -90,9 +90,10 @@ class RandomTrafficVseq(GuestUpdateBase):
         rng = self.rng
         self.spaces: list[Space] = []
         self.vms: list[Vm] = []
-        # host devices: Sv39, Sv48, and a second device sharing the Sv39 table and PSCID
+        # host devices: Sv39, the DUT's widest (Sv57, Sv48 or below), and a second device
+        # sharing the Sv39 table and PSCID
         dut = self.dut
-        for dids, mode, pscid in (([0x11, 0x13], "sv39", 11), ([0x12], dut.fs_mode("sv48"), 12)):
+        for dids, mode, pscid in (([0x11, 0x13], "sv39", 11), ([0x12], dut.fs_mode("sv57"), 12)):
             pt = self.page_table(mode, pscid=pscid)
             for did in dids:
                 await self.after_update(self.ddt.set_dc(did, DeviceContextSpec(
@@ -108,9 +109,10 @@ class RandomTrafficVseq(GuestUpdateBase):
             self.spaces.append(Space([0x14], pt, pid=pid, name=f"pid-{pid:#x}"))
         await self.after_update(self.ddt.set_dc(0x14, DeviceContextSpec(
             pdtv=True, pdt_mode=pd_mode, pdt_root=pd.root)))
-        # guests: Sv39 under Sv39x4 (GSCID 5), Sv48 under Sv48x4 (GSCID 6), same PSCID 7
+        # guests: Sv39 under Sv39x4 (GSCID 5), the DUT's widest (Sv57 under Sv57x4, else Sv48
+        # under Sv48x4, else below) (GSCID 6), same PSCID 7
         for n, (gmode, fmode, gscid, did) in enumerate((("sv39x4", "sv39", 5, 0x15),
-                                                        (dut.g_mode("sv48x4"), dut.fs_mode("sv48"), 6, 0x16))):
+                                                        (dut.g_mode("sv57x4"), dut.fs_mode("sv57"), 6, 0x16))):
             g = self.page_table(gmode, gscid=gscid)
             spa_tables, spa_data = 0x2000_0000 + n * 0x400_0000, 0x3000_0000 + n * 0x400_0000
             g.map(G_TABLES, spa_tables, SIZE_2M, "rw")

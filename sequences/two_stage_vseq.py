@@ -57,8 +57,9 @@ class Guest:
 class TwoStageVseq(GuestUpdateBase):
     async def body(self):
         await self.init_iommu("2lvl")
-        # VM2 and its guest use the widest modes (Sv48x4, Sv48), or the DUT's widest below
-        self.g_wide, fs_wide = self.dut.g_mode("sv48x4"), self.dut.fs_mode("sv48")
+        # VM2 and its guest use the DUT's widest modes (Sv57x4 and Sv57 when it has them, else
+        # Sv48x4 and Sv48, else the widest below)
+        self.g_wide, fs_wide = self.dut.g_mode("sv57x4"), self.dut.fs_mode("sv57")
         vm1 = Guest(self, "sv39x4", 3, 0x2000_0000, 0x3000_0000)
         vm2 = Guest(self, self.g_wide, 4, 0x2200_0000, 0x3200_0000)
         holders = [self.ddt]

@@ -19,6 +19,7 @@ import sequences.pbmt_vseq  # noqa: F401
 import sequences.process_context_vseq  # noqa: F401
 import sequences.qosid_vseq  # noqa: F401
 import sequences.sv32_vseq  # noqa: F401
+import sequences.sv57_vseq  # noqa: F401
 import sequences.random_traffic_vseq  # noqa: F401
 import sequences.two_stage_vseq  # noqa: F401
 from tb.advice import IN_WINDOW
@@ -141,6 +142,15 @@ class Sv32Test(GuestUpdateTest):
     1, Sv32x4 G-stages, 4 MiB pages, 4-byte PTE halves (big-endian too with END) and their A/D
     updates. Needs the DUT built with SV32 (our RTL: the parameter set "sv32")."""
     vseq_name = "Sv32Vseq"
+
+
+@uvm_test(timeout_time=50, timeout_unit="ms")
+class Sv57Test(GuestUpdateTest):
+    """Sv57 and Sv57x4 (sequences/sv57_vseq.py): five-level walks of both stages, 256 TiB
+    leaves and their IOTLB entries and invalidations, 57-bit canonical IOVAs, 59-bit GPAs, the
+    MSI pattern width under Sv57x4 and a 256 TiB ATS completion. Needs the DUT built with SV57
+    (our RTL: the parameter set "sv57")."""
+    vseq_name = "Sv57Vseq"
 
 
 @uvm_test(timeout_time=50, timeout_unit="ms")

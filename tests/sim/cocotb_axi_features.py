@@ -4,13 +4,14 @@ them in capabilities and they work through the wrapper's ports.
 
 $IOMMU_AXI_FEATURES names the build: "default" (no parameter given) or "all" (SVPBMT=1,
 AMO_HWAD=1, DBG=1, HPM_COUNTERS=8, HPM_WIDTH=40, NL=1, S=1, MSI_FLAT=1, IGS=2, END=1, SV32=1,
-SV32X4=1). The expected
+SV32X4=1, SV57=1, SV57X4=1). The expected
 capabilities are worked out by hand from the spec's bit positions (not from models/):
 - default: version 0x10, Sv39 [9], Sv48 [10], Sv39x4 [17], Sv48x4 [18], IGS [29:28] = 1 (WSI),
   PAS [37:32] = 56, PD8/PD17/PD20 [40:38] = 0x0000_01F8_1006_0610;
-- all: also Sv32 [8] (0x100), Svpbmt [15] (0x8000), Sv32x4 [16] (0x1_0000), MSI_FLAT [22]
-  (0x40_0000), AMO_HWAD [24] (0x100_0000), END [27] (0x800_0000), IGS = 2 (BOTH: 0x2000_0000
-  instead of 0x1000_0000), HPM [30], DBG [31], NL [42], S [43] = 0x0000_0DF8_E947_8710.
+- all: also Sv32 [8] (0x100), Sv57 [11] (0x800), Svpbmt [15] (0x8000), Sv32x4 [16]
+  (0x1_0000), Sv57x4 [19] (0x8_0000), MSI_FLAT [22] (0x40_0000), AMO_HWAD [24] (0x100_0000),
+  END [27] (0x800_0000), IGS = 2 (BOTH: 0x2000_0000 instead of 0x1000_0000), HPM [30], DBG [31],
+  NL [42], S [43] = 0x0000_0DF8_E94F_8F10.
 With "all", the features are also exercised through the wrapper: ddtp Bare, counter 1 on
 event 1 (untranslated requests, no filter) counts exactly the DMA transactions sent; a debug
 translation (DBG) of a Bare IOVA answers PPN = IOVA >> 12; fctl.WSI resets to 0 (IGS=BOTH) and
@@ -27,7 +28,7 @@ from cocotb.triggers import Timer
 from models import Reg, Request
 from tests.sim.cocotb_axi_dma import CLK_NS, DDTP_BARE, RD, TIMEOUT_US, WR, AxiDmaTb
 
-EXPECTED_CAPS = {"default": 0x0000_01F8_1006_0610, "all": 0x0000_0DF8_E947_8710}
+EXPECTED_CAPS = {"default": 0x0000_01F8_1006_0610, "all": 0x0000_0DF8_E94F_8F10}
 
 
 def _features() -> str:

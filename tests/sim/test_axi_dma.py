@@ -57,7 +57,8 @@ def test_mutant_forwarding_iova_is_caught(sim):
 # cocotb_axi_features.py works out the capabilities of each build by hand)
 AXI_FEATURES = {"default": {},
                 "all": dict(SVPBMT=1, AMO_HWAD=1, DBG=1, HPM_COUNTERS=8, HPM_WIDTH=40, NL=1, S=1,
-                            MSI_FLAT=1, IGS=2, END=1, SV32=1, SV32X4=1)}
+                            MSI_FLAT=1, IGS=2, END=1, SV32=1, SV32X4=1, SV57=1,
+                            SV57X4=1)}
 
 
 @pytest.mark.parametrize("features", list(AXI_FEATURES))
@@ -86,5 +87,5 @@ def test_axi_wrapper_dropping_a_parameter_is_caught(sim):
                                      extra_env={"IOMMU_AXI_FEATURES": "all"},
                                      test_dir=bdir / "axi_features" / "mutant")
     fails = runner.failures(xml)
-    assert n_fail == 1 and "capabilities of the all wrapper build: expected 0x00000df8e9478710, " \
-        "got 0x00000df8a9478710" in fails[0], f"{sim}: got {n_pass} passed, {fails}"
+    assert n_fail == 1 and "capabilities of the all wrapper build: expected 0x00000df8e94f8f10, " \
+        "got 0x00000df8a94f8f10" in fails[0], f"{sim}: got {n_pass} passed, {fails}"

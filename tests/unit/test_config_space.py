@@ -283,3 +283,30 @@ def test_big_endian_only_with_end_and_never_the_sbe_misconfiguration():
     assert sum(c.big_endian for c in configs) == seen["byte_order=big"]
     assert not any(d.misconfig == "sbe" for c in configs for d in c.devices)
     assert "big-endian structures" in next(c for c in configs if c.big_endian).summary()
+
+
+SV57_FEATURES = DutFeatures(caps=Capabilities(
+    capbits.DEFAULT | 1 << capbits.SV57 | 1 << capbits.SV57X4), name="sv57")
+
+
+def test_sv57x4_high_region_only_for_g_only_devices():
+    """Sv57x4 GPAs are 59 bits: a 'high' region has GPA bits 58:57 = 0b11, base
+    0x0600_0000_0000_0000. A first-stage PTE, iosatp, pdtp and PC.fsc hold a 44-bit PPN, so
+    a GPA they name is below 2^56 = 0x0100_0000_0000_0000: a device whose guest has its own
+    tables (guest, pdt) never gets that region; a G-stage-only device (the IOVA is the GPA)
+    does."""
+    assert cs.g_region("sv57x4", True) == 0x0600_0000_0000_0000
+    g_only_high = 0
+    for seed in range(N):
+        c = cs.draw_config(random.Random(seed), SV57_FEATURES, seed=seed)
+        for dev in c.devices:
+            if dev.vm is None:
+                continue
+            vm = c.vms[dev.vm]
+            if dev.kind == "g_only":
+                g_only_high += vm.high and vm.g_mode == "sv57x4"
+                continue
+            for gpa in [vm.base + cs.G_TABLES, vm.base + cs.G_BIG, vm.base + cs.G_HOLE] + \
+                    [p.va for p in vm.pages]:
+                assert gpa < 0x0100_0000_0000_0000, (seed, dev.kind, vm.g_mode, hex(gpa))
+    assert g_only_high > 0

@@ -17,7 +17,7 @@ def test_default_profile_is_our_rtl():
     assert ROOT / "rtl" / "iommu_walker.v" in p.sources
     assert set(p.params) == {"default", "neg_cache_dc", "no_cache", "pbmt", "pbmt_no_cache", "dbg",
                              "hpm", "hpm_msi", "hpm_no_cache", "nl_s", "msi", "ad",
-                             "svrsw", "qosid", "mrif", "mrif_dbg_ats", "ats", "ats_msi", "end", "sv32"}
+                             "svrsw", "qosid", "mrif", "mrif_dbg_ats", "ats", "ats_msi", "end", "sv32", "sv57"}
     assert p.params["no_cache"] == {"IOTLB_ENTRIES": 0, "DDTC_ENTRIES": 0, "PDTC_ENTRIES": 0}
     assert p.params["pbmt"] == {"SVPBMT": 1}
     assert p.port["pbmt"] == "dev_rsp_pbmt"          # the optional memory-type output

@@ -297,7 +297,7 @@ def test_unknown_parameter_set_and_mutant(tmp_path):
         f'{f}:8: test "Bug": no mutant "iotlb_ignore_pscid" in the default DUT riscv_iommu ({DUT}) '
         '(did you mean "iotlb_ignores_pscid"?)',
         f'{f}:13: test "Far": no parameter set "huge" in the default DUT riscv_iommu ({DUT}); '
-        "known: default, neg_cache_dc, no_cache, pbmt, pbmt_no_cache, dbg, hpm, hpm_msi, hpm_no_cache, nl_s, msi, ad, svrsw, qosid, mrif, mrif_dbg_ats, ats, ats_msi, end, sv32",
+        "known: default, neg_cache_dc, no_cache, pbmt, pbmt_no_cache, dbg, hpm, hpm_msi, hpm_no_cache, nl_s, msi, ad, svrsw, qosid, mrif, mrif_dbg_ats, ats, ats_msi, end, sv32, sv57",
         f'{f}:14: test "Far": no mutant "zzzz" in the default DUT riscv_iommu ({DUT})',
     ]
 
@@ -602,12 +602,13 @@ def test_check_subset_and_test():
     with pytest.raises(ListError) as e:
         check_subset(data, "smok")
     assert e.value.lines == ['unknown subset "smok" (did you mean "smoke"?); known: ad, ats, bugs, coherence, '
-                             "concurrency, dbg, end, hpm, mrif, msi, mutate, nl_s, pbmt, qosid, random-config, scenarios, smoke, soak, sv32, svrsw, "
+                             "concurrency, dbg, end, hpm, mrif, msi, mutate, nl_s, pbmt, qosid, random-config, scenarios, smoke, soak, sv32, sv57, svrsw, "
                              "viommu"]
     with pytest.raises(ListError) as e:
         check_subset(data, "nightly")
     assert e.value.lines == ['unknown subset "nightly"; known: ad, ats, bugs, coherence, concurrency, dbg, end, hpm, '
-                             "mrif, msi, mutate, nl_s, pbmt, qosid, random-config, scenarios, smoke, soak, sv32, svrsw, viommu"]
+                             "mrif, msi, mutate, nl_s, pbmt, qosid, random-config, scenarios, smoke, soak, sv32, sv57, svrsw, "
+                             "viommu"]
     with pytest.raises(ListError) as e:
         check_test(data, "Bug_fq_interupt_stuck")
     assert e.value.lines == ['unknown test "Bug_fq_interupt_stuck" (did you mean "Bug_fq_interrupt_stuck"?)']
