@@ -601,7 +601,7 @@ def _check(data: dict, where: _Where) -> list[tuple[int, str]]:
                 continue
             names = getattr(profile, attr)
             if t[key] not in names:
-                hint = _suggest(t[key], names) or (f"; known: {', '.join(names)}" if len(names) <= 20 else "")
+                hint = _suggest(t[key], names) or (f"; known: {', '.join(names)}" if len(names) <= 40 else "")
                 out.append((at(key), f"{label}: no {what} {_show(t[key])} in the default DUT "
                                      f"{profile.name} ({_display(profile.path)}){hint}"))
         if t.get("expect_verdict") == SEQUENCE and "mutant" in t:
