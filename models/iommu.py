@@ -18,7 +18,6 @@ from .hpm import Hpm
 from .capabilities import Capabilities
 from .causes import REPORTED_DESPITE_DTF, TTYP, WRITE, Cause
 from .command_queue import Command, IllegalCommand, decode
-from .device_context import DDT_LEVELS, MODE_BARE, MODE_OFF, PPN_MASK, did_fits, locate_dc
 from .endian import native_trace
 from .fault_queue import FaultQueue, fault_record
 from .memory import AccessFault, Memory
@@ -27,7 +26,7 @@ from .page_request import PageRequest, PageRequestQueue, PrgResponse
 from .registers import Reg, locate
 from .translate import WalkResult, translate_request
 from .transaction import Outcome, Request
-from .walk_reader import Fault as WalkFault, ItemHook, WalkReader
+from .walk_reader import ItemHook, WalkReader
 
 PPN_FIELD = ((1 << 44) - 1) << 10   # PPN [53:10] of ddtp/cqb/fqb; writable: below 2^PAS
 LOG2SZ_FIELD = 0x1F                 # LOG2SZ-1 [4:0] of cqb/fqb
@@ -648,20 +647,10 @@ class IommuModel:
 
     def _message_device(self, did: int) -> tuple:
         """(cause or None, dtf) of locating `did`'s DC for an inbound ATS message that needs
-        EN_ATS (page_request.py's order: Off 256, Bare or a device_id too wide 260, the DC's
-        own faults, EN_ATS = 0 260)."""
-        mode = self.ddtp & 0xF
-        if mode == MODE_OFF:
-            return Cause.ALL_INBOUND_DISALLOWED, False
-        if mode == MODE_BARE or mode not in DDT_LEVELS or not did_fits(did, mode,
-                                                                        self.caps.msi_flat):
-            return Cause.TTYP_DISALLOWED, False
-        reader = WalkReader(self.mem.read64, None, None, self.pa_limit)
-        try:
-            dc = locate_dc(reader, did, mode, (self.ddtp >> 10) & PPN_MASK, self.caps,
-                           self.fctl & 1, (self.fctl >> 2) & 1)
-        except WalkFault as f:
-            return f.cause, False
+        EN_ATS (page_request.message_dc's order, then EN_ATS = 0 260)."""
+        cause, dc = page_request.message_dc(self, did)
+        if cause is not None:
+            return cause, False
         if not dc.en_ats:
             return Cause.TTYP_DISALLOWED, bool(dc.dtf)
         return None, False

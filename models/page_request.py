@@ -195,23 +195,34 @@ class Decision:
     prpr: bool = False
 
 
+def message_dc(model, did: int, reader: Optional[WalkReader] = None) -> tuple:
+    """(cause, None) or (None, DC): the device context of the requester of an inbound PCIe
+    message (a page request, an Invalidation Completion), located as a translation locates it:
+    ddtp Off 256; Bare, or a device_id too wide for the DDT, 260; the DC's own faults (257,
+    258, 259, 268, fctl.BE and fctl.GXL applied). `reader`: default memory now."""
+    mode = model.ddtp & 0xF
+    if mode == MODE_OFF:
+        return Cause.ALL_INBOUND_DISALLOWED, None
+    if (mode == MODE_BARE or mode not in DDT_LEVELS
+            or not did_fits(did, mode, model.caps.msi_flat)):
+        return Cause.TTYP_DISALLOWED, None
+    if reader is None:
+        reader = WalkReader(model.mem.read64, None, None, model.pa_limit)
+    try:
+        return None, locate_dc(reader, did, mode, (model.ddtp >> 10) & PPN_MASK, model.caps,
+                               model.fctl & 1, (model.fctl >> 2) & 1)
+    except Fault as f:
+        return f.cause, None
+
+
 def decide(model, msg: PageRequest, reader: Optional[WalkReader] = None) -> Decision:
     """The Decision for `msg` over `reader` (default: memory now, no side effect). The
     coherence oracle passes each walk it permits (a device context cached before a change
     that was not invalidated yet) to find every decision the spec still allows."""
-    mode = model.ddtp & 0xF
-    if mode == MODE_OFF:
-        return Decision(Cause.ALL_INBOUND_DISALLOWED, PRG_RESPONSE_FAILURE)
-    if (mode == MODE_BARE or mode not in DDT_LEVELS
-            or not did_fits(msg.did, mode, model.caps.msi_flat)):
-        return Decision(Cause.TTYP_DISALLOWED, PRG_INVALID_REQUEST)
-    if reader is None:
-        reader = WalkReader(model.mem.read64, None, None, model.pa_limit)
-    try:
-        dc = locate_dc(reader, msg.did, mode, (model.ddtp >> 10) & PPN_MASK, model.caps,
-                       model.fctl & 1, (model.fctl >> 2) & 1)
-    except Fault as f:
-        return Decision(f.cause, PRG_RESPONSE_FAILURE)
+    cause, dc = message_dc(model, msg.did, reader)
+    if cause is not None:      # Bare or too wide: Invalid Request; the others: Response Failure
+        return Decision(cause, PRG_INVALID_REQUEST if cause == Cause.TTYP_DISALLOWED
+                        else PRG_RESPONSE_FAILURE)
     if not (dc.en_ats and dc.en_pri):
         return Decision(Cause.TTYP_DISALLOWED, PRG_INVALID_REQUEST, bool(dc.dtf), bool(dc.prpr))
     return Decision(None, PRG_SUCCESS, bool(dc.dtf), bool(dc.prpr))

@@ -18,6 +18,8 @@ from models.ats import AtsCompletion, AtsRequest, complete
 from models.page_request import Decision, PageRequest, decide, request_of
 from models.translate import translate_request
 
+from .ats_port import differences
+
 
 def page_request_decisions(oracle, msg: PageRequest) -> list[Decision]:
     """Every Decision the spec permits for `msg` now, without repeats, memory's first."""
@@ -73,9 +75,10 @@ def ats_completions(oracle, areq: AtsRequest) -> list[tuple[AtsCompletion, objec
     return list(seen.items())
 
 
-def first_acceptable(areq: AtsRequest, observed: AtsCompletion, answers, differences
+def first_acceptable(areq: AtsRequest, observed: AtsCompletion, answers
                      ) -> Optional[AtsCompletion]:
-    """The first permitted completion `observed` is acceptable against (None: none)."""
+    """The first of `answers` (ats_completions) that `observed` is acceptable against, by
+    ats_port's rules (None: none)."""
     for exp, w_if_asked in answers:
         if differences(areq, observed, exp, w_if_asked) is None:
             return exp
